@@ -1,0 +1,78 @@
+"""Where the local stack keeps its state and which ports it uses; all overridable by environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SERVICES: tuple[str, ...] = ("partners", "training", "finance", "assessment", "incidents")
+DEFAULT_SERVICE_PORTS: dict[str, int] = {
+    "partners": 8001,
+    "training": 8002,
+    "finance": 8003,
+    "assessment": 8004,
+    "incidents": 8005,
+}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    state_dir: Path
+    host: str
+    postgres_port: int
+    kafka_port: int
+    kafka_controller_port: int
+    temporal_port: int
+    temporal_ui_port: int
+    service_ports: dict[str, int] = field(default_factory=dict)
+    # Set when the component is provided from outside; the runner then leaves it alone.
+    external_postgres_admin_url: str | None = None
+    external_kafka_bootstrap: str | None = None
+    external_temporal_address: str | None = None
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        state = Path(os.environ.get("BACKBONE_STATE_DIR", REPO_ROOT / ".state")).resolve()
+        return cls(
+            state_dir=state,
+            host=os.environ.get("BACKBONE_HOST", "127.0.0.1"),
+            postgres_port=_env_int("BACKBONE_POSTGRES_PORT", 5433),
+            kafka_port=_env_int("BACKBONE_KAFKA_PORT", 9092),
+            kafka_controller_port=_env_int("BACKBONE_KAFKA_CONTROLLER_PORT", 9093),
+            temporal_port=_env_int("BACKBONE_TEMPORAL_PORT", 7233),
+            temporal_ui_port=_env_int("BACKBONE_TEMPORAL_UI_PORT", 8233),
+            service_ports={
+                name: _env_int(f"{name.upper()}_HTTP_PORT", port) for name, port in DEFAULT_SERVICE_PORTS.items()
+            },
+            external_postgres_admin_url=os.environ.get("BACKBONE_POSTGRES_ADMIN_URL") or None,
+            external_kafka_bootstrap=os.environ.get("BACKBONE_KAFKA_BOOTSTRAP") or None,
+            external_temporal_address=os.environ.get("BACKBONE_TEMPORAL_ADDRESS") or None,
+        )
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "cache"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state_dir / "run"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.external_kafka_bootstrap or f"{self.host}:{self.kafka_port}"
+
+    @property
+    def temporal_address(self) -> str:
+        return self.external_temporal_address or f"{self.host}:{self.temporal_port}"

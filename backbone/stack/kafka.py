@@ -1,0 +1,182 @@
+"""An Apache Kafka 4 broker in KRaft combined mode, from Maven Central jars, run with the machine's Java."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from backbone.stack.config import REPO_ROOT, StackConfig
+from backbone.stack.process import log, port_open, read_pid, run_checked, spawn, stop_from_pid_file, wait_until
+
+POM = REPO_ROOT / "backbone" / "stack" / "kafka-pom.xml"
+
+LOG4J2_CONFIG = """\
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log_file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = warn
+logger.apache.name = org.apache.kafka
+logger.apache.level = warn
+"""
+
+
+def fetch_maven_dependencies(pom: Path, target: Path, *, cache_dir: Path, what: str) -> None:
+    """`mvn dependency:copy-dependencies` into `target`, redone only when the pom changes."""
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:16]
+    marker = target / f".complete-{digest}"
+    if marker.exists():
+        return
+    if shutil.which("mvn") is None:
+        raise RuntimeError("Maven (mvn) is needed to fetch the jars; install it (apt-get install maven)")
+    log(f"fetching {what} from Maven Central (first run only; cached in {cache_dir}) ...")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    run_checked(
+        [
+            "mvn", "-B", "-q", "-f", str(pom),
+            f"-Dmaven.repo.local={cache_dir}",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={target}",
+            "-DincludeScope=runtime",
+        ],
+        what=f"mvn copy-dependencies for {what}",
+    )
+    marker.write_text(digest)
+    log(f"{what}: {len(list(target.glob('*.jar')))} jars ready")
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    found = shutil.which("java")
+    if not found:
+        raise RuntimeError("Java 17+ is needed for the Kafka broker (apt-get install openjdk-17-jre-headless)")
+    return found
+
+
+@dataclass(frozen=True)
+class LocalKafka:
+    config: StackConfig
+
+    @property
+    def root(self) -> Path:
+        return self.config.state_dir / "kafka"
+
+    @property
+    def libs(self) -> Path:
+        return self.root / "libs"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def properties_file(self) -> Path:
+        return self.root / "server.properties"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.config.run_dir / "kafka.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.config.logs_dir / "kafka.log"
+
+    def is_running(self) -> bool:
+        return read_pid(self.pid_file) is not None and port_open(self.config.host, self.config.kafka_port)
+
+    def _classpath(self) -> str:
+        return str(self.libs / "*")
+
+    def _write_config(self) -> None:
+        host, port, cport = self.config.host, self.config.kafka_port, self.config.kafka_controller_port
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.properties_file.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@{host}:{cport}",
+                    f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
+                    f"advertised.listeners=PLAINTEXT://{host}:{port}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"log.dirs={self.data_dir}",
+                    # Topics come from the contract's registry, never from a typo in a producer.
+                    "auto.create.topics.enable=false",
+                    "num.partitions=3",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=10",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "log.retention.hours=168",
+                    "delete.topic.enable=true",
+                    "",
+                ]
+            )
+        )
+        (self.root / "log4j2.properties").write_text(LOG4J2_CONFIG.format(log_file=self.root / "server.log"))
+
+    def _format_storage(self) -> None:
+        if (self.data_dir / "meta.properties").exists():
+            return
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        log(f"formatting Kafka storage (cluster id {cluster_id})")
+        run_checked(
+            [_java(), "-cp", self._classpath(), f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
+             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.properties_file)],
+            what="kafka-storage format",
+        )
+
+    def start(self) -> None:
+        if self.is_running():
+            log(f"Kafka already running on {self.config.kafka_bootstrap}")
+            return
+        if port_open(self.config.host, self.config.kafka_port):
+            raise RuntimeError(
+                f"port {self.config.kafka_port} is taken by a process this runner did not start; "
+                "set BACKBONE_KAFKA_PORT or BACKBONE_KAFKA_BOOTSTRAP"
+            )
+        fetch_maven_dependencies(POM, self.libs, cache_dir=self.config.cache_dir / "m2", what="Apache Kafka")
+        self._write_config()
+        self._format_storage()
+        heap = os.environ.get("BACKBONE_KAFKA_HEAP", "-Xms256m -Xmx1g").split()
+        spawn(
+            "Kafka",
+            [
+                _java(), *heap, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
+                "-cp", self._classpath(), "kafka.Kafka", str(self.properties_file),
+            ],
+            pid_file=self.pid_file,
+            log_file=self.log_file,
+        )
+        wait_until(
+            lambda: port_open(self.config.host, self.config.kafka_port),
+            what="Kafka broker",
+            timeout=120,
+            alive=lambda: read_pid(self.pid_file) is not None,
+            log_file=self.root / "server.log",
+        )
+        log(f"Kafka listening on {self.config.kafka_bootstrap}")
+
+    def stop(self) -> None:
+        stop_from_pid_file(self.pid_file, name="Kafka", timeout=30)
