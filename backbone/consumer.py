@@ -1,0 +1,241 @@
+"""The consumer runtime: at-least-once on the wire, exactly-once in effect.
+
+For each record: decode (inside the handling path, so a malformed message cannot wedge the partition),
+then in ONE database transaction record the event id in the inbox and run the handler. A redelivered event
+finds its id in the inbox and changes nothing. Offsets are committed (offset + 1) only after the transaction
+committed. A handler that keeps failing is retried with backoff a bounded number of times, then the record
+goes to the service's dead-letter topic with the reason and its source in headers, and the partition moves
+on. A database outage is not the message's fault: it is retried until the database is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from pydantic import ValidationError
+from prometheus_client import Counter
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+from opentelemetry.trace import SpanKind
+
+from backbone.db import inbox_table
+from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
+from backbone.kafka import idempotent_producer, manual_commit_consumer
+from backbone.settings import ServiceSettings
+from backbone.telemetry import context_from_traceparent, tracer
+from contracts.envelope import EventEnvelope, MalformedEvent, decode
+from contracts.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+HANDLED = Counter("consumer_events_handled_total", "Events handled", ["service", "event_type"])
+DUPLICATES = Counter("consumer_events_duplicate_total", "Redelivered events skipped by the inbox", ["service"])
+DEAD_LETTERED = Counter("consumer_events_dead_lettered_total", "Records sent to the dead-letter topic", ["service"])
+RETRIES = Counter("consumer_handler_retries_total", "Handler attempts that failed and were retried", ["service"])
+
+
+class PermanentError(Exception):
+    """The event can never be handled as it is (bad data, a broken invariant): dead-letter without retrying."""
+
+
+def _is_transient_infrastructure(exc: BaseException) -> bool:
+    if isinstance(exc, (OperationalError, InterfaceError, OSError, asyncpg.CannotConnectNowError,
+                        asyncpg.ConnectionDoesNotExistError, TimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    return isinstance(exc, (PermanentError, ValidationError, MalformedEvent))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a service consumes: logical topics and a handler per event type (unknown types are skipped)."""
+
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+
+
+class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: EventConsumer) -> None:
+        self.consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        # Wait for the batch in progress, then commit what it finished before the partitions move.
+        async with self.consumer.processing:
+            await self.consumer.commit_processed(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info("partitions assigned", extra={"partitions": [f"{tp.topic}:{tp.partition}" for tp in assigned]})
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        subscription: Subscription,
+        *,
+        group_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.sessions = sessions
+        self.subscription = subscription
+        self.group_id = group_id or settings.consumer_group or settings.service_name
+        self.processing = asyncio.Lock()
+        self._processed: dict[TopicPartition, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlt_producer: AIOKafkaProducer | None = None
+        self._stopping = asyncio.Event()
+        self._tracer = tracer("backbone.consumer")
+        self.dead_letter_topic = settings.topic(dead_letter_topic(self.service).name)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        topics = [self.settings.topic(t) for t in self.subscription.topics]
+        consumer = manual_commit_consumer(self.settings, group_id=self.group_id)
+        consumer.subscribe(topics, listener=_Revocations(self))
+        producer = idempotent_producer(self.settings, client_id=f"{self.service}-deadletter")
+        self._consumer, self._dlt_producer = consumer, producer
+        await producer.start()
+        await consumer.start()
+        log.info("consumer started", extra={"topics": topics, "group": self.group_id})
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                if not batches:
+                    continue
+                async with self.processing:
+                    for tp, records in batches.items():
+                        for record in records:
+                            if self._stopping.is_set() or tp not in consumer.assignment():
+                                break
+                            await self._handle_record(record)
+                            self._processed[tp] = record.offset + 1
+                    crash_point(CONSUMER_AFTER_DB_COMMIT)
+                    await self.commit_processed(None)
+        finally:
+            with contextlib.suppress(Exception):
+                async with self.processing:
+                    await self.commit_processed(None)
+            await consumer.stop()
+            await producer.stop()
+
+    async def commit_processed(self, only: set[TopicPartition] | None) -> None:
+        assert self._consumer is not None
+        offsets = {tp: off for tp, off in self._processed.items() if only is None or tp in only}
+        if not offsets:
+            return
+        await self._consumer.commit(offsets)
+        for tp in offsets:
+            self._processed.pop(tp, None)
+
+    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            envelope = decode(list(record.headers or ()), record.key, record.value)
+        except MalformedEvent as exc:
+            await self._dead_letter(record, reason="malformed_event", error=exc)
+            return
+        handler = self.subscription.handlers.get(envelope.type)
+        if handler is None:
+            return  # a type this service does not act on; tolerated, not an error
+        with self._tracer.start_as_current_span(
+            f"consume {envelope.type}",
+            context=context_from_traceparent(envelope.traceparent),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                        "messaging.message.id": envelope.id, "messaging.kafka.offset": record.offset},
+        ):
+            await self._handle_with_retries(record, envelope, handler)
+
+    async def _handle_with_retries(
+        self, record: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, handler: Handler
+    ) -> None:
+        while True:
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=stop_after_attempt(self.settings.consumer_max_attempts),
+                    wait=wait_exponential(
+                        multiplier=self.settings.consumer_retry_initial_seconds,
+                        max=self.settings.consumer_retry_max_seconds,
+                    ),
+                    retry=retry_if_exception(lambda e: not _is_permanent(e) and not _is_transient_infrastructure(e)),
+                    before_sleep=lambda _: RETRIES.labels(self.service).inc(),
+                    reraise=True,
+                ):
+                    with attempt:
+                        await self._apply_once(record, envelope, handler)
+                return
+            except Exception as exc:
+                if _is_transient_infrastructure(exc):
+                    log.warning("database unavailable while handling an event; waiting",
+                                extra={"event_id": envelope.id, "error": repr(exc)})
+                    await asyncio.sleep(self.settings.consumer_retry_max_seconds)
+                    continue
+                reason = "permanent_error" if _is_permanent(exc) else "retries_exhausted"
+                await self._dead_letter(record, reason=reason, error=exc, event_type=envelope.type)
+                return
+
+    async def _apply_once(
+        self, record: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, handler: Handler
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            inserted = await session.execute(
+                pg_insert(inbox_table)
+                .values(
+                    consumer_group=self.group_id,
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                    source_topic=record.topic,
+                    source_partition=record.partition,
+                    source_offset=record.offset,
+                )
+                .on_conflict_do_nothing()
+                .returning(inbox_table.c.event_id)
+            )
+            if inserted.first() is None:
+                DUPLICATES.labels(self.service).inc()
+                return
+            await handler(session, envelope)
+        HANDLED.labels(self.service, envelope.type).inc()
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], *, reason: str, error: BaseException, event_type: str | None = None
+    ) -> None:
+        assert self._dlt_producer is not None
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()[:2000]
+        headers = [
+            *(record.headers or ()),
+            ("dlt_reason", reason.encode()),
+            ("dlt_error", detail.encode()),
+            ("dlt_error_type", type(error).__name__.encode()),
+            ("dlt_source_topic", record.topic.encode()),
+            ("dlt_source_partition", str(record.partition).encode()),
+            ("dlt_source_offset", str(record.offset).encode()),
+            ("dlt_consumer_group", self.group_id.encode()),
+        ]
+        await self._dlt_producer.send_and_wait(
+            self.dead_letter_topic, value=record.value, key=record.key, headers=headers
+        )
+        DEAD_LETTERED.labels(self.service).inc()
+        log.error(
+            "record sent to the dead-letter topic",
+            extra={"reason": reason, "error": detail, "event_type": event_type, "topic": record.topic,
+                   "partition": record.partition, "offset": record.offset},
+        )

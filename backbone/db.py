@@ -1,0 +1,105 @@
+"""Async SQLAlchemy engine and sessions, and the plumbing tables every service database has."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from backbone.settings import ServiceSettings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+plumbing_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+outbox_table = Table(
+    "outbox",
+    plumbing_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("event_type", String(200), nullable=False),
+    Column("topic", String(249), nullable=False),
+    Column("aggregate_type", String(100), nullable=False),
+    Column("aggregate_id", String(200), nullable=False),
+    # Relays claim buckets, not rows: one bucket is published by one relay at a time, in id order.
+    Column("bucket", SmallInteger, nullable=False),
+    Column("message_key", LargeBinary, nullable=False),
+    Column("message_value", LargeBinary, nullable=False),
+    Column("message_headers", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+)
+
+inbox_table = Table(
+    "inbox",
+    plumbing_metadata,
+    Column("consumer_group", String(200), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("event_type", String(200), nullable=False),
+    Column("source_topic", String(249), nullable=False),
+    Column("source_partition", Integer, nullable=False),
+    Column("source_offset", BigInteger, nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+idempotency_table = Table(
+    "idempotency_keys",
+    plumbing_metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column("status_code", Integer),
+    Column("response_body", JSONB),
+    Column("response_headers", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for services' own tables; each service has its own subclass metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) -> AsyncEngine:
+    return create_async_engine(
+        settings.sqlalchemy_url,
+        pool_size=pool_size or settings.database_pool_size,
+        max_overflow=5,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"timeout": 5, "server_settings": {"application_name": settings.service_name}},
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with factory() as session:
+        yield session

@@ -1,0 +1,119 @@
+"""RFC 9457 problem+json for every error, with a stable `code` and field-level validation errors.
+
+No stack trace ever reaches a client; an unknown exception is a 500 logged with the trace id, and a
+dependency that is down (database, broker, Temporal) is a 503.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backbone.telemetry import current_trace_id
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://training-backbone.example/problems/"
+
+
+class DomainError(Exception):
+    """An error a client can act on. Subclass or raise with a stable code."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
+                 title: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.code
+        self.status = status or self.status
+        self.title = title or self.title
+        self.extensions = extensions
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class DependencyUnavailable(DomainError):
+    status, code, title = 503, "dependency_unavailable", "A dependency is unavailable"
+
+
+def problem(status: int, code: str, title: str, detail: str | None = None, *, instance: str | None = None,
+            headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    trace_id = current_trace_id()
+    if trace_id:
+        body["trace_id"] = trace_id
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        where = location[0] if location else "body"
+        field = ".".join(location[1:]) if len(location) > 1 else where
+        errors.append({"field": field, "in": where, "code": error.get("type", "invalid"),
+                       "message": error.get("msg", "invalid value")})
+    return errors
+
+
+def _is_dependency_failure(exc: BaseException) -> bool:
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError, TimeoutError,
+                        asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError, OSError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.title, exc.detail, instance=request.url.path, **exc.extensions)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(422, "validation_failed", "The request is not valid",
+                       "One or more fields are invalid; see `errors`.", instance=request.url.path,
+                       errors=_field_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden",
+                 413: "payload_too_large", 415: "unsupported_media_type"}
+        code = codes.get(exc.status_code, f"http_{exc.status_code}")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem(exc.status_code, code, detail or code.replace("_", " ").capitalize(),
+                       instance=request.url.path, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _is_dependency_failure(exc):
+            log.warning("dependency unavailable", exc_info=exc)
+            return problem(503, "dependency_unavailable", "A dependency is unavailable",
+                           "The service cannot reach one of its dependencies; retry later.",
+                           instance=request.url.path, headers={"Retry-After": "5"})
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "internal_error", "Internal error",
+                       "An unexpected error occurred; quote the trace id when reporting it.",
+                       instance=request.url.path)

@@ -1,0 +1,99 @@
+"""`Idempotency-Key` on state-changing POSTs: a repeat returns the first result and changes nothing.
+
+The key row is inserted inside the use case's transaction. A concurrent request with the same key blocks on
+the key's unique index until the first commits, then replays its stored response; if the first rolled back,
+the second proceeds as the first. Reusing a key with a different body is a 422.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Header
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.db import idempotency_table
+from backbone.errors import DomainError
+
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
+
+
+class IdempotencyKeyReused(DomainError):
+    status, code, title = 422, "idempotency_key_reused", "Idempotency key reused with a different request"
+
+
+class InvalidIdempotencyKey(DomainError):
+    status, code, title = 400, "invalid_idempotency_key", "Invalid Idempotency-Key header"
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    scope: str
+    key: str
+    fingerprint: str
+
+    async def claim(self, session: AsyncSession) -> StoredResponse | None:
+        """Claim the key in the open transaction; returns the first response when this is a repeat."""
+        inserted = await session.execute(
+            pg_insert(idempotency_table)
+            .values(scope=self.scope, key=self.key, request_fingerprint=self.fingerprint)
+            .on_conflict_do_nothing()
+            .returning(idempotency_table.c.key)
+        )
+        if inserted.first() is not None:
+            return None
+        row = (
+            await session.execute(
+                select(idempotency_table).where(
+                    idempotency_table.c.scope == self.scope, idempotency_table.c.key == self.key
+                )
+            )
+        ).one()
+        if row.request_fingerprint != self.fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used with a different request body; use a new key.",
+            )
+        return StoredResponse(row.status_code, row.response_body, dict(row.response_headers or {}))
+
+    async def remember(self, session: AsyncSession, *, status_code: int, body: Any,
+                       headers: dict[str, str] | None = None) -> None:
+        await session.execute(
+            update(idempotency_table)
+            .where(idempotency_table.c.scope == self.scope, idempotency_table.c.key == self.key)
+            .values(status_code=status_code, response_body=body, response_headers=headers or {})
+        )
+
+
+def fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent_request(scope: str, key: str | None, payload: Any) -> IdempotentRequest | None:
+    if key is None:
+        return None
+    if not _KEY_PATTERN.match(key):
+        raise InvalidIdempotencyKey(
+            "Idempotency-Key must be 8 to 200 characters of letters, digits, '.', '_', ':' or '-'.",
+            errors=[{"field": "Idempotency-Key", "in": "header", "code": "invalid_format",
+                     "message": "8-200 characters [A-Za-z0-9._:-]"}],
+        )
+    return IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint(payload))
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Makes the POST safe to retry: a repeat returns the first result."),
+]

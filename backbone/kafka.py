@@ -1,0 +1,101 @@
+"""Kafka clients configured from settings, and topic creation from the contract's registry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from backbone.settings import ServiceSettings
+from contracts.topics import TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+def client_options(settings: ServiceSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_sasl_mechanism:
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = (
+            settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+        )
+    return options
+
+
+def idempotent_producer(settings: ServiceSettings, **overrides: Any) -> AIOKafkaProducer:
+    """acks=all with idempotence: a retried send is never written twice nor reordered in a partition."""
+    options = {
+        **client_options(settings),
+        "enable_idempotence": True,
+        "acks": "all",
+        "linger_ms": 1,
+        "max_batch_size": 256 * 1024,
+        "request_timeout_ms": 30_000,
+        "client_id": f"{settings.service_name}-producer",
+        **overrides,
+    }
+    return AIOKafkaProducer(**options)
+
+
+def manual_commit_consumer(settings: ServiceSettings, *topics: str, group_id: str, **overrides: Any) -> AIOKafkaConsumer:
+    options = {
+        **client_options(settings),
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "isolation_level": "read_committed",
+        "client_id": f"{settings.service_name}-consumer",
+        "max_poll_records": 200,
+        **overrides,
+    }
+    return AIOKafkaConsumer(*topics, **options)
+
+
+async def ensure_topics(
+    bootstrap: str, specs: Iterable[TopicSpec], *, prefix: str = "", replication_factor: int = 1,
+    extra_options: dict[str, Any] | None = None,
+) -> list[str]:
+    """Create the registry's topics that are missing; returns the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(extra_options or {}))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=spec.qualified(prefix),
+                num_partitions=spec.partitions,
+                replication_factor=replication_factor,
+                topic_configs={"retention.ms": str(spec.retention_ms), "min.insync.replicas": "1"},
+            )
+            for spec in specs
+            if spec.qualified(prefix) not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted, timeout_ms=30_000)
+            except TopicAlreadyExistsError:
+                pass
+            await _wait_for_metadata(admin, [t.name for t in wanted])
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        existing = set(await admin.list_topics())
+        if all(name in existing for name in names):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"topics not visible after creation: {names}")
+        await asyncio.sleep(0.2)

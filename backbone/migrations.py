@@ -1,0 +1,92 @@
+"""Alembic per service: one `migrations/` folder in each service, run by `make run` and the test fixtures."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from backbone.db import idempotency_table, inbox_table, outbox_table
+from backbone.settings import ServiceSettings
+
+SERVICES_DIR = Path(__file__).resolve().parents[1] / "services"
+NOTIFY_CHANNEL = "outbox_committed"
+
+
+def alembic_config(settings: ServiceSettings) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SERVICES_DIR / settings.service_name / "migrations"))
+    config.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.replace("%", "%%"))
+    config.attributes["service_name"] = settings.service_name
+    return config
+
+
+def upgrade(settings: ServiceSettings, revision: str = "head") -> None:
+    command.upgrade(alembic_config(settings), revision)
+
+
+async def upgrade_async(settings: ServiceSettings, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, settings, revision)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's `migrations/env.py` (online mode, asyncpg)."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None
+
+    def migrate(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+            await connection.commit()
+        await engine.dispose()
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    else:
+        asyncio.run(run())
+
+
+def create_plumbing_tables() -> None:
+    """Outbox, inbox and idempotency tables, and the trigger that wakes relays on commit."""
+    bind = op.get_bind()
+    for table in (outbox_table, inbox_table, idempotency_table):
+        table.create(bind)
+    op.create_index(
+        "ix_outbox_unpublished", "outbox", ["bucket", "id"], postgresql_where=text("published_at IS NULL")
+    )
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    # NOTIFY is delivered only after commit, so relays wake exactly when rows become visible.
+    op.execute(
+        f"""
+        CREATE FUNCTION notify_outbox_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER outbox_committed AFTER INSERT ON outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox_committed()"
+    )
+
+
+def drop_plumbing_tables() -> None:
+    op.execute("DROP TRIGGER IF EXISTS outbox_committed ON outbox")
+    op.execute("DROP FUNCTION IF EXISTS notify_outbox_committed()")
+    for name in ("idempotency_keys", "inbox", "outbox"):
+        op.drop_table(name)

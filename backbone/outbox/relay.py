@@ -1,0 +1,222 @@
+"""The outbox relay: publishes committed outbox rows to Kafka and marks them published after the ack.
+
+Several replicas may run. Rows are claimed per bucket with a transaction-scoped advisory lock, and a bucket's
+rows are read in id order from *all* unpublished rows (never "id > last seen", which would skip a row that
+committed after a higher id). The writer's per-aggregate lock makes id order equal commit order within one
+aggregate, so one aggregate's events reach Kafka in commit order whichever replica publishes them.
+
+Wake-up is LISTEN/NOTIFY (delivered on commit) with a slow fallback poll for notifications lost while the
+listening connection was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import Link
+from prometheus_client import Counter, Gauge, Histogram
+
+from backbone.faults import RELAY_AFTER_PUBLISH, RELAY_BEFORE_PUBLISH, crash_point
+from backbone.kafka import idempotent_producer
+from backbone.migrations import NOTIFY_CHANNEL
+from backbone.outbox.writer import BUCKETS
+from backbone.settings import ServiceSettings
+from backbone.telemetry import context_from_traceparent, tracer
+
+log = logging.getLogger(__name__)
+
+_RELAY_LOCK_NAMESPACE = 0x0B0D
+
+PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka", ["service"])
+PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed publish attempts of a batch", ["service"])
+BACKLOG_ROWS = Gauge("outbox_backlog_rows", "Outbox rows not yet published", ["service"])
+BACKLOG_AGE = Gauge("outbox_backlog_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"])
+COMMIT_TO_ACK = Histogram(
+    "outbox_commit_to_ack_seconds",
+    "From the row's insert to the broker's acknowledgement",
+    ["service"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+_CLAIM_SQL = """
+SELECT id, topic, message_key, message_value, message_headers, created_at
+FROM outbox
+WHERE published_at IS NULL AND bucket = $1
+ORDER BY id
+LIMIT $2
+"""
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    batches: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    started_at: float = field(default_factory=time.monotonic)
+
+
+async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age "
+        "FROM outbox WHERE published_at IS NULL"
+    )
+    assert row is not None
+    return int(row["n"]), float(row["age"])
+
+
+class OutboxRelay:
+    def __init__(self, settings: ServiceSettings, *, producer: AIOKafkaProducer | None = None) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self._producer = producer
+        self._owns_producer = producer is None
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.stats = RelayStats()
+        self._tracer = tracer("backbone.outbox.relay")
+
+    async def run(self) -> None:
+        """Publish until `stop()`; reconnects to PostgreSQL and Kafka on failure."""
+        producer = self._producer or idempotent_producer(self.settings)
+        if self._owns_producer:
+            await producer.start()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._run_connected(producer)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+                    self.stats.last_error = repr(exc)
+                    log.warning("relay lost its database connection, retrying", extra={"error": repr(exc)})
+                    await self._sleep(1.0)
+        finally:
+            if self._owns_producer:
+                await producer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def _run_connected(self, producer: AIOKafkaProducer) -> None:
+        conn = await asyncpg.connect(self.settings.asyncpg_dsn, timeout=10)
+        listener = await asyncpg.connect(self.settings.asyncpg_dsn, timeout=10)
+        try:
+            await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            last_metrics = 0.0
+            while not self._stopping.is_set():
+                self._wake.clear()
+                published = await self.publish_pending(conn, producer)
+                if time.monotonic() - last_metrics > 5:
+                    rows, age = await backlog(conn)
+                    BACKLOG_ROWS.labels(self.service).set(rows)
+                    BACKLOG_AGE.labels(self.service).set(age)
+                    last_metrics = time.monotonic()
+                if published == 0:
+                    await self._wait_for_work()
+        finally:
+            with contextlib.suppress(Exception):
+                await listener.close(timeout=2)
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _wait_for_work(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_fallback_poll_seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def publish_pending(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        """One pass over the buckets that have unpublished rows; returns how many rows were published."""
+        buckets = [
+            r["bucket"]
+            for r in await conn.fetch("SELECT DISTINCT bucket FROM outbox WHERE published_at IS NULL")
+        ]
+        random.shuffle(buckets)  # replicas start on different buckets instead of queueing on the same one
+        total = 0
+        for bucket in buckets:
+            try:
+                total += await self._publish_bucket(conn, producer, bucket)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                raise
+            except Exception as exc:  # a Kafka failure: the rows stay unpublished and are retried
+                self.stats.failures += 1
+                self.stats.last_error = repr(exc)
+                PUBLISH_FAILURES.labels(self.service).inc()
+                log.warning("publishing a batch failed; it will be retried", extra={"error": repr(exc)})
+                await self._sleep(0.5)
+        return total
+
+    async def _publish_bucket(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, bucket: int) -> int:
+        published = 0
+        while not self._stopping.is_set():
+            async with conn.transaction():
+                locked = await conn.fetchval(
+                    "SELECT pg_try_advisory_xact_lock($1, $2)", _RELAY_LOCK_NAMESPACE, bucket
+                )
+                if not locked:
+                    return published  # another replica publishes this bucket right now
+                rows = await conn.fetch(_CLAIM_SQL, bucket, self.settings.relay_batch_size)
+                if not rows:
+                    return published
+                crash_point(RELAY_BEFORE_PUBLISH)
+                await self._send_batch(producer, rows)
+                crash_point(RELAY_AFTER_PUBLISH)
+                await conn.execute(
+                    "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])",
+                    [r["id"] for r in rows],
+                )
+            published += len(rows)
+            self.stats.published += len(rows)
+            self.stats.batches += 1
+            PUBLISHED.labels(self.service).inc(len(rows))
+            if len(rows) < self.settings.relay_batch_size:
+                return published
+        return published
+
+    async def _send_batch(self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> None:
+        headers_of = [_headers(row["message_headers"]) for row in rows]
+        links = []
+        for headers in headers_of[:32]:
+            parent = context_from_traceparent(dict(headers).get("traceparent"))
+            if parent is not None:
+                span_context = trace.get_current_span(parent).get_span_context()
+                if span_context.is_valid:
+                    links.append(Link(span_context))
+        with self._tracer.start_as_current_span(
+            "outbox publish", links=links, attributes={"messaging.batch.message_count": len(rows)}
+        ):
+            futures = []
+            for row, headers in zip(rows, headers_of, strict=True):
+                futures.append(
+                    await producer.send(
+                        self.settings.topic(row["topic"]),
+                        value=row["message_value"],
+                        key=row["message_key"],
+                        headers=[(name, value.encode()) for name, value in headers],
+                    )
+                )
+            await asyncio.gather(*futures)
+        now = time.time()
+        histogram = COMMIT_TO_ACK.labels(self.service)
+        for row in rows:
+            histogram.observe(max(0.0, now - row["created_at"].timestamp()))
+
+
+def _headers(raw: object) -> list[tuple[str, str]]:
+    pairs = json.loads(raw) if isinstance(raw, str) else raw
+    assert isinstance(pairs, list)
+    return [(str(name), str(value)) for name, value in pairs]

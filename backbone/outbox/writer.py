@@ -1,0 +1,72 @@
+"""Writing events into the outbox inside the use case's own transaction."""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.db import outbox_table
+from backbone.telemetry import current_traceparent
+from contracts.envelope import Event, encode
+from contracts.topics import topic_for
+
+BUCKETS = 16
+"""Relays claim outbox rows by bucket; a bucket's rows are published by one relay at a time, in id order.
+Changing this number only changes how new rows are spread, never the order within one aggregate."""
+
+_AGGREGATE_LOCK_NAMESPACE = 0x0B0C
+
+
+def bucket_of(aggregate_id: str) -> int:
+    return zlib.crc32(aggregate_id.encode()) % BUCKETS
+
+
+async def add_event(
+    session: AsyncSession,
+    event: Event,
+    *,
+    aggregate_id: str,
+    source: str,
+    subject: str | None = None,
+    event_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> str:
+    """Add `event` to the outbox of the session's open transaction; returns the CloudEvent id.
+
+    Takes a transaction-scoped lock on the aggregate first, so that two transactions emitting events for the
+    same aggregate commit in the order their outbox rows were numbered: the relay, which publishes in id
+    order, then publishes one aggregate's events in commit order.
+    """
+    if not session.in_transaction():
+        raise RuntimeError("add_event must run inside the use case's transaction")
+    await session.execute(
+        select(func.pg_advisory_xact_lock(_AGGREGATE_LOCK_NAMESPACE, func.hashtext(aggregate_id)))
+    )
+    event_id = event_id or str(uuid.uuid4())
+    record = encode(
+        event,
+        source=source,
+        key=aggregate_id,
+        event_id=event_id,
+        time=occurred_at or datetime.now(UTC),
+        subject=subject,
+        traceparent=current_traceparent(),
+    )
+    await session.execute(
+        insert(outbox_table).values(
+            event_id=event_id,
+            event_type=event.event_type,
+            topic=topic_for(event).name,
+            aggregate_type=event.aggregate,
+            aggregate_id=aggregate_id,
+            bucket=bucket_of(aggregate_id),
+            message_key=record.key,
+            message_value=record.value,
+            message_headers=[[name, value.decode()] for name, value in record.headers],
+        )
+    )
+    return event_id

@@ -1,0 +1,151 @@
+"""Settings of a service process, from the environment.
+
+Each service reads variables with its own prefix (`PARTNERS_DATABASE_URL`); anything it does not set falls back
+to the shared `BACKBONE_` prefix (`BACKBONE_KAFKA_BOOTSTRAP`), so pointing all five services at an external
+Kafka takes one variable. Built by `load_settings()`, never at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar, overload
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from backbone.stack.config import DEFAULT_SERVICE_PORTS
+
+Environment = Literal["development", "test", "staging", "production"]
+DEV_PASSWORD_SUFFIX = "-dev-password"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    service_name: str
+    environment: Environment = "development"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    public_base_url: str | None = None
+    max_page_size: int = 200
+
+    # PostgreSQL: either a full URL, or the pieces the local stack uses.
+    database_url: str | None = None
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5433
+    database_name: str | None = None
+    database_user: str | None = None
+    database_password: SecretStr | None = None
+    database_pool_size: int = 10
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    topic_prefix: str = ""
+    consumer_group: str | None = None
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "backbone"
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    uses_temporal: bool = False
+
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_buckets: int = Field(default=8, ge=1, le=1024)
+    relay_fallback_poll_seconds: float = Field(default=2.0, gt=0)
+    relay_metrics_port: int | None = None
+    consumer_max_attempts: int = Field(default=4, ge=1)
+    consumer_retry_initial_seconds: float = 0.2
+    consumer_retry_max_seconds: float = 5.0
+
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> ServiceSettings:
+        name = self.service_name
+        if self.database_name is None:
+            self.database_name = name
+        if self.database_user is None:
+            self.database_user = name
+        if self.database_password is None:
+            self.database_password = SecretStr(f"{name}{DEV_PASSWORD_SUFFIX}")
+        if self.consumer_group is None:
+            self.consumer_group = f"{self.topic_prefix}{name}"
+        if self.environment not in ("development", "test"):
+            self._refuse_default_secrets()
+        return self
+
+    def _refuse_default_secrets(self) -> None:
+        password = self.database_password.get_secret_value() if self.database_password else ""
+        uses_default = password.endswith(DEV_PASSWORD_SUFFIX) or (
+            self.database_url is not None and DEV_PASSWORD_SUFFIX in self.database_url
+        )
+        if uses_default:
+            raise ValueError(
+                f"{self.service_name}: the development database password may not be used in "
+                f"environment '{self.environment}'; set {self.service_name.upper()}_DATABASE_PASSWORD "
+                f"or {self.service_name.upper()}_DATABASE_URL"
+            )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        assert self.database_password is not None
+        from urllib.parse import quote
+
+        return (
+            f"postgresql+asyncpg://{quote(self.database_user or '')}:"
+            f"{quote(self.database_password.get_secret_value())}@{self.postgres_host}:{self.postgres_port}/"
+            f"{self.database_name}"
+        )
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        return self.sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+    def topic(self, logical_name: str) -> str:
+        return f"{self.topic_prefix}{logical_name}"
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@overload
+def load_settings(service_name: str, **overrides: object) -> ServiceSettings: ...
+@overload
+def load_settings(service_name: str, base: type[SettingsT], **overrides: object) -> SettingsT: ...
+def load_settings(service_name: str, base: type[ServiceSettings] = ServiceSettings, **overrides: object) -> ServiceSettings:
+    """The settings of one service: `<SERVICE>_*` variables first, then `BACKBONE_*`, then defaults."""
+    prefix = f"{service_name.upper()}_"
+
+    class _Settings(base):  # type: ignore[valid-type,misc]
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (
+                init_settings,
+                EnvSettingsSource(settings_cls, env_prefix=prefix, case_sensitive=False),
+                EnvSettingsSource(settings_cls, env_prefix="BACKBONE_", case_sensitive=False),
+            )
+
+    defaults: dict[str, object] = {"http_port": DEFAULT_SERVICE_PORTS.get(service_name, 8000)}
+    # Constructor kwargs beat the environment in pydantic-settings, so defaults go in only when unset.
+    import os
+
+    for key, value in defaults.items():
+        if f"{prefix}{key.upper()}" in os.environ or f"BACKBONE_{key.upper()}" in os.environ:
+            continue
+        overrides.setdefault(key, value)
+    return _Settings(service_name=service_name, **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,94 @@
+"""The project's own processes in the local stack: APIs, relays, consumers and the Temporal worker."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from backbone.serve import consumes
+from backbone.stack.config import REPO_ROOT, SERVICES, StackConfig
+from backbone.stack.infra import Endpoints
+from backbone.stack.process import read_pid, spawn, stop_from_pid_file, wait_until
+
+RELAY_METRICS_BASE_PORT = 9101
+
+
+@dataclass(frozen=True)
+class AppProcess:
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    ready_url: str | None = None
+
+
+def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]:
+    python = sys.executable
+    base_env = {**os.environ, **endpoints.service_env(), "PYTHONUNBUFFERED": "1"}
+    processes: list[AppProcess] = []
+    for index, service in enumerate(SERVICES):
+        port = config.service_ports[service]
+        env = {**base_env, f"{service.upper()}_HTTP_PORT": str(port), f"{service.upper()}_HTTP_HOST": config.host}
+        processes.append(AppProcess(f"{service}-api", (python, "-m", "backbone.serve", service, "api"), env,
+                                    ready_url=f"http://{config.host}:{port}/readyz"))
+        relay_env = {**env, f"{service.upper()}_RELAY_METRICS_PORT": str(RELAY_METRICS_BASE_PORT + index)}
+        processes.append(AppProcess(f"{service}-relay", (python, "-m", "backbone.serve", service, "relay"), relay_env))
+        if consumes(service):
+            processes.append(
+                AppProcess(f"{service}-consumer", (python, "-m", "backbone.serve", service, "consumer"), env)
+            )
+    worker_env = {**base_env, "WORKER_PARTNERS_URL": f"http://{config.host}:{config.service_ports['partners']}"}
+    processes.append(AppProcess("temporal-worker", (python, "-m", "workflows.worker"), worker_env))
+    return processes
+
+
+def pid_file(config: StackConfig, name: str) -> Path:
+    return config.run_dir / f"{name}.pid"
+
+
+def start_apps(config: StackConfig, endpoints: Endpoints) -> list[str]:
+    """Start the processes that are not running yet; wait until every API reports ready."""
+    started = []
+    processes = app_processes(config, endpoints)
+    for proc in processes:
+        if read_pid(pid_file(config, proc.name)) is not None:
+            continue
+        spawn(proc.name, proc.argv, pid_file=pid_file(config, proc.name),
+              log_file=config.logs_dir / f"{proc.name}.log", env=proc.env, cwd=REPO_ROOT)
+        started.append(proc.name)
+    for proc in processes:
+        if proc.ready_url is None:
+            continue
+        url = proc.ready_url
+        wait_until(
+            lambda url=url: _ready(url),  # type: ignore[misc]
+            what=proc.name,
+            timeout=90,
+            alive=lambda name=proc.name: read_pid(pid_file(config, name)) is not None,  # type: ignore[misc]
+            log_file=config.logs_dir / f"{proc.name}.log",
+        )
+    return started
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def stop_apps(config: StackConfig) -> None:
+    if not config.run_dir.exists():
+        return
+    for path in sorted(config.run_dir.glob("*.pid")):
+        name = path.stem
+        if name in ("kafka", "temporal", "supervisor"):
+            continue
+        stop_from_pid_file(path, name=name, timeout=15)
+
+
+def dead_apps(config: StackConfig, endpoints: Endpoints) -> list[str]:
+    return [p.name for p in app_processes(config, endpoints) if read_pid(pid_file(config, p.name)) is None]

@@ -1,0 +1,129 @@
+"""PostgreSQL, Kafka and Temporal for the project: started locally, or taken from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from backbone.stack.config import SERVICES, StackConfig
+from backbone.stack.kafka import LocalKafka
+from backbone.stack.postgres import LocalPostgres, provision_database
+from backbone.stack.process import log
+from backbone.stack.temporal import LocalTemporal
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    postgres_admin_url: str
+    kafka_bootstrap: str
+    temporal_address: str
+    temporal_ui_url: str | None
+
+    @property
+    def postgres_host(self) -> str:
+        return urlsplit(self.postgres_admin_url).hostname or "127.0.0.1"
+
+    @property
+    def postgres_port(self) -> int:
+        return urlsplit(self.postgres_admin_url).port or 5432
+
+    def service_env(self) -> dict[str, str]:
+        """What a service process needs to find the stack (the shared BACKBONE_ prefix)."""
+        env = {
+            "BACKBONE_POSTGRES_HOST": self.postgres_host,
+            "BACKBONE_POSTGRES_PORT": str(self.postgres_port),
+            "BACKBONE_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "BACKBONE_TEMPORAL_ADDRESS": self.temporal_address,
+        }
+        if self.temporal_ui_url:
+            env["BACKBONE_TEMPORAL_UI_URL"] = self.temporal_ui_url
+        return env
+
+
+def components(config: StackConfig) -> tuple[LocalPostgres | None, LocalKafka | None, LocalTemporal | None]:
+    return (
+        None if config.external_postgres_admin_url else LocalPostgres(config),
+        None if config.external_kafka_bootstrap else LocalKafka(config),
+        None if config.external_temporal_address else LocalTemporal(config),
+    )
+
+
+def ensure_infra(config: StackConfig) -> tuple[Endpoints, list[str]]:
+    """Start whatever local component is not running yet; returns the endpoints and what was started."""
+    started: list[str] = []
+    postgres, kafka, temporal = components(config)
+    for name, component in (("postgres", postgres), ("kafka", kafka), ("temporal", temporal)):
+        if component is None:
+            log(f"{name}: using the external endpoint from the environment")
+            continue
+        if not component.is_running():
+            component.start()
+            started.append(name)
+        else:
+            log(f"{name}: already running, reused")
+    endpoints = Endpoints(
+        postgres_admin_url=config.external_postgres_admin_url or (postgres.admin_url() if postgres else ""),
+        kafka_bootstrap=config.kafka_bootstrap,
+        temporal_address=config.temporal_address,
+        temporal_ui_url=None if config.external_temporal_address else f"http://{config.host}:{config.temporal_ui_port}",
+    )
+    asyncio.run(_wait_for_kafka_and_temporal(endpoints))
+    return endpoints, started
+
+
+async def _wait_for_kafka_and_temporal(endpoints: Endpoints, timeout: float = 90) -> None:
+    """A listening port is not readiness: wait until Kafka serves metadata and Temporal answers health."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from temporalio.client import Client
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            admin = AIOKafkaAdminClient(bootstrap_servers=endpoints.kafka_bootstrap, request_timeout_ms=5000)
+            await admin.start()
+            try:
+                await admin.describe_cluster()
+            finally:
+                await admin.close()
+            client = await Client.connect(endpoints.temporal_address)
+            await client.service_client.check_health()
+            return
+        except Exception as exc:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"Kafka/Temporal not ready: {exc!r}") from exc
+            await asyncio.sleep(1)
+
+
+def stop_infra(config: StackConfig) -> None:
+    postgres, kafka, temporal = components(config)
+    for component in (temporal, kafka, postgres):
+        if component is not None:
+            component.stop()
+
+
+async def provision(endpoints: Endpoints, *, topic_prefix: str = "") -> None:
+    """Roles, databases, migrations and topics for all services (idempotent)."""
+    from backbone.kafka import ensure_topics
+    from backbone.migrations import upgrade_async
+    from backbone.settings import load_settings
+    from contracts.topics import TOPICS
+
+    env = endpoints.service_env()
+    for service in SERVICES:
+        settings = load_settings(
+            service,
+            postgres_host=env["BACKBONE_POSTGRES_HOST"],
+            postgres_port=int(env["BACKBONE_POSTGRES_PORT"]),
+        )
+        assert settings.database_password is not None
+        await provision_database(
+            endpoints.postgres_admin_url,
+            database=settings.database_name or service,
+            role=settings.database_user or service,
+            password=settings.database_password.get_secret_value(),
+        )
+        await upgrade_async(settings)
+    log("databases provisioned and migrated: " + ", ".join(SERVICES))
+    created = await ensure_topics(endpoints.kafka_bootstrap, TOPICS, prefix=topic_prefix)
+    log(f"topics: {len(created)} created, {len(TOPICS) - len(created)} already present")

@@ -1,0 +1,130 @@
+"""CloudEvents 1.0 in Kafka binary mode: attributes in `ce_*` headers, the JSON data as the value.
+
+Producers build strict, typed models; consumers read tolerantly (unknown fields are ignored), so adding an
+optional field is a compatible change.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+from pydantic import BaseModel, ConfigDict
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+TRACEPARENT_HEADER = "traceparent"
+_FORMAT = JSONFormat()
+
+
+class Event(BaseModel):
+    """Base of every event payload. Subclasses set the ClassVars and name their fields in the past tense."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_type: ClassVar[str]
+    """CloudEvents `type`, e.g. `partners.agency_registered.v1`; the version suffix is part of the name."""
+    topic: ClassVar[str]
+    """Logical topic (without any deployment prefix)."""
+    aggregate: ClassVar[str]
+    """The kind of aggregate whose id is the Kafka key."""
+
+
+class MalformedEvent(ValueError):
+    """A message that is not a CloudEvent we can read; it goes to the dead-letter topic."""
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class EventEnvelope:
+    id: str
+    type: str
+    source: str
+    time: datetime
+    data: dict[str, Any]
+    key: str | None = None
+    subject: str | None = None
+    traceparent: str | None = None
+    extensions: dict[str, str] = field(default_factory=dict)
+
+
+def encode(
+    event: Event,
+    *,
+    source: str,
+    key: str,
+    event_id: str | None = None,
+    time: datetime | None = None,
+    subject: str | None = None,
+    traceparent: str | None = None,
+) -> KafkaRecord:
+    attributes: dict[str, Any] = {
+        "id": event_id or str(uuid.uuid4()),
+        "source": source,
+        "type": event.event_type,
+        "specversion": SPEC_VERSION,
+        "time": time or datetime.now(UTC),
+        "datacontenttype": CONTENT_TYPE,
+        "dataschema": f"urn:training-backbone:schema:{event.event_type}",
+        "subject": subject or key,
+        "partitionkey": key,
+    }
+    if traceparent:
+        attributes["traceparent"] = traceparent
+    message = ce_kafka.to_binary(CloudEvent(attributes, event.model_dump(mode="json")), _FORMAT)
+    headers = list(message.headers.items())
+    if traceparent:
+        # The plain W3C header too, so that generic OpenTelemetry Kafka instrumentation finds the parent.
+        headers.append((TRACEPARENT_HEADER, traceparent.encode()))
+    return KafkaRecord(key=key.encode(), value=message.value, headers=headers)
+
+
+_KNOWN_ATTRIBUTES = {"id", "source", "type", "specversion", "time", "datacontenttype", "dataschema", "subject",
+                     "partitionkey", "traceparent"}
+
+
+def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], key: bytes | None,
+           value: bytes | None) -> EventEnvelope:
+    """Read a binary-mode CloudEvent; anything unreadable raises MalformedEvent (never anything else)."""
+    try:
+        header_map = {name: raw for name, raw in headers or ()}
+        if "ce_specversion" not in header_map:
+            raise MalformedEvent("not a binary-mode CloudEvent: ce_specversion header missing")
+        if value is None:
+            raise MalformedEvent("empty message value")
+        message = ce_kafka.KafkaMessage(headers=header_map, key=key, value=value)
+        event = ce_kafka.from_binary(message, _FORMAT)
+        data = event.get_data()
+        if isinstance(data, (bytes, str)):
+            data = json.loads(data)
+        if not isinstance(data, dict):
+            raise MalformedEvent("event data is not a JSON object")
+        attributes = event.get_attributes()
+        time = event.get_time() or datetime.now(UTC)
+        return EventEnvelope(
+            id=event.get_id(),
+            type=event.get_type(),
+            source=event.get_source(),
+            time=time,
+            data=data,
+            key=key.decode() if key else None,
+            subject=event.get_subject(),
+            traceparent=attributes.get("traceparent"),
+            extensions={k: str(v) for k, v in attributes.items() if k not in _KNOWN_ATTRIBUTES},
+        )
+    except MalformedEvent:
+        raise
+    except Exception as exc:  # the SDK raises a variety of errors for bad input; all mean the same here
+        raise MalformedEvent(f"unreadable CloudEvent: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,75 @@
+"""The topic registry: every topic the project creates, with its partitions, retention and events.
+
+Topics are created from this registry by the stack runner and by deployments; brokers never auto-create.
+A deployment may put a prefix in front of every name (tests use a unique prefix per test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.envelope import Event
+from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    owner: str
+    description: str
+    partitions: int = 6
+    retention_ms: int = 30 * DAY_MS
+    events: tuple[type[Event], ...] = ()
+    dead_letter: bool = False
+
+    def qualified(self, prefix: str = "") -> str:
+        return f"{prefix}{self.name}"
+
+
+SERVICES = ("partners", "training", "finance", "assessment", "incidents")
+
+EVENT_TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        name="partners.events.v1",
+        owner="partners",
+        description="Countries, agencies, partnerships, phases, commitments, decisions of the partners service.",
+        events=(AgencyRegisteredV1, AgencyActivatedV1, AgencyOnboardingLapsedV1),
+    ),
+    TopicSpec(name="training.events.v1", owner="training",
+              description="Curricula, cohorts, enrollments, certifications of the training service."),
+    TopicSpec(name="finance.events.v1", owner="finance",
+              description="Budgets, contributions, payments and tranches of the finance service."),
+    TopicSpec(name="assessment.events.v1", owner="assessment",
+              description="Assessments, evaluations and indicators of the assessment service."),
+    TopicSpec(name="incidents.events.v1", owner="incidents",
+              description="Incidents, drills and improvement actions of the incidents service."),
+)
+
+DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = tuple(
+    TopicSpec(
+        name=f"{service}.deadletter.v1",
+        owner=service,
+        description=f"Messages the {service} service's consumers could not handle, with the reason in headers.",
+        partitions=1,
+        retention_ms=90 * DAY_MS,
+        dead_letter=True,
+    )
+    for service in SERVICES
+)
+
+TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + DEAD_LETTER_TOPICS
+
+EVENT_TYPES: dict[str, type[Event]] = {event.event_type: event for spec in EVENT_TOPICS for event in spec.events}
+
+
+def topic_for(event: type[Event] | Event) -> TopicSpec:
+    for spec in EVENT_TOPICS:
+        if event.event_type in {e.event_type for e in spec.events}:
+            return spec
+    raise KeyError(f"event type {event.event_type} is not registered on any topic")
+
+
+def dead_letter_topic(service: str) -> TopicSpec:
+    return next(spec for spec in DEAD_LETTER_TOPICS if spec.owner == service)

@@ -1,0 +1,33 @@
+"""Tables of the training service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, String, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backbone.db import Base
+
+
+class TrainingBase(Base):
+    __abstract__ = True
+
+
+class KnownAgency(TrainingBase):
+    """Read model of the partners service's agencies, kept current from its events."""
+
+    __tablename__ = "known_agencies"
+
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    country_name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    agency_type: Mapped[str] = mapped_column(String(40))
+    is_national_coordination_unit: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_event_id: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,59 @@
+"""The Temporal worker: `python -m workflows.worker` runs every workflow and activity of the backbone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import httpx
+from pydantic import Field
+from temporalio.worker import Worker
+
+from backbone import telemetry
+from backbone.settings import ServiceSettings, load_settings
+from backbone.stack.config import DEFAULT_SERVICE_PORTS
+from backbone.temporal import build_worker, connect_client
+from workflows.agency_onboarding.activities import PartnersActivities
+from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+
+log = logging.getLogger(__name__)
+
+WORKFLOWS: tuple[type, ...] = (AgencyOnboardingWorkflow,)
+
+
+class WorkerSettings(ServiceSettings):
+    partners_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['partners']}")
+
+
+def worker_settings(**overrides: object) -> WorkerSettings:
+    return load_settings("worker", WorkerSettings, **overrides)
+
+
+def create_worker(client: object, settings: WorkerSettings, http: httpx.AsyncClient) -> Worker:
+    partners = PartnersActivities(http)
+    return build_worker(
+        client,  # type: ignore[arg-type]
+        task_queue=settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=[partners.activate_agency, partners.lapse_agency_onboarding],
+    )
+
+
+async def main() -> None:
+    settings = worker_settings()
+    telemetry.configure(settings, role="worker")
+    client = await connect_client(settings)
+    async with httpx.AsyncClient(base_url=settings.partners_url, timeout=20) as http:
+        worker = create_worker(client, settings, http)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("worker started", extra={"task_queue": settings.temporal_task_queue})
+        async with worker:
+            await stop.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
