@@ -150,6 +150,15 @@ def create_service_app(
         await _refresh_outbox_gauges(runtime(request))
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
+    @app.middleware("http")
+    async def trace_id_header(request: Request, call_next: Any) -> Any:
+        # Lets a caller quote the trace id, and find its request in logs and in the events it caused.
+        response = await call_next(request)
+        trace_id = telemetry.current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response
+
     for router in routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

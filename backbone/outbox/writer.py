@@ -25,6 +25,15 @@ def bucket_of(aggregate_id: str) -> int:
     return zlib.crc32(aggregate_id.encode()) % BUCKETS
 
 
+async def lock_aggregate(session: AsyncSession, aggregate_id: str) -> None:
+    """Serialise, until commit, the transactions that emit events for one aggregate (re-entrant)."""
+    if not session.in_transaction():
+        raise RuntimeError("events are written inside the use case's transaction")
+    await session.execute(
+        select(func.pg_advisory_xact_lock(_AGGREGATE_LOCK_NAMESPACE, func.hashtext(aggregate_id)))
+    )
+
+
 async def add_event(
     session: AsyncSession,
     event: Event,
@@ -41,11 +50,7 @@ async def add_event(
     same aggregate commit in the order their outbox rows were numbered: the relay, which publishes in id
     order, then publishes one aggregate's events in commit order.
     """
-    if not session.in_transaction():
-        raise RuntimeError("add_event must run inside the use case's transaction")
-    await session.execute(
-        select(func.pg_advisory_xact_lock(_AGGREGATE_LOCK_NAMESPACE, func.hashtext(aggregate_id)))
-    )
+    await lock_aggregate(session, aggregate_id)
     event_id = event_id or str(uuid.uuid4())
     record = encode(
         event,

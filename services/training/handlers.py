@@ -29,8 +29,10 @@ async def on_agency_registered(session: AsyncSession, envelope: EventEnvelope) -
     }
     await session.execute(
         pg_insert(KnownAgency)
-        .values(agency_id=uuid.UUID(event.agency_id), status="pending", **values)
-        .on_conflict_do_update(index_elements=[KnownAgency.agency_id], set_=values)
+        .values(agency_id=uuid.UUID(event.agency_id), status="pending", version=1, **values)
+        .on_conflict_do_update(
+            index_elements=[KnownAgency.agency_id], set_={**values, "version": KnownAgency.version + 1}
+        )
     )
 
 
@@ -38,7 +40,8 @@ async def _set_status(session: AsyncSession, envelope: EventEnvelope, agency_id:
     result = await session.execute(
         update(KnownAgency)
         .where(KnownAgency.agency_id == uuid.UUID(agency_id))
-        .values(status=status, updated_at=datetime.now(UTC), last_event_id=envelope.id)
+        .values(status=status, updated_at=datetime.now(UTC), last_event_id=envelope.id,
+                version=KnownAgency.version + 1)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         # Per-aggregate order makes this impossible unless the registration was lost: worth a retry, then DLT.

@@ -20,3 +20,4 @@ class KnownAgencyOut(BaseModel):
     status: str
     registered_at: datetime
     updated_at: datetime
+    version: int

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("last_event_id", sa.String(200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
     )
     op.create_index("ix_known_agencies_country_code", "known_agencies", ["country_code"])
     op.create_index("ix_known_agencies_list", "known_agencies", ["registered_at", "agency_id"])

@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+PY := .venv/bin/python
+ROLE ?=
+
+.PHONY: help install run up stop status test test-fast bench lint format contracts clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install:  ## install what is missing (system packages, uv, the locked Python environment)
+	@bin/bootstrap >/dev/null
+
+run: install  ## start PostgreSQL, Kafka, Temporal, all services, relays, consumers and the worker; Ctrl-C stops
+	@$(PY) -m backbone.stack run
+
+up: install  ## like run, but return once everything is ready (stop with `make stop`)
+	@$(PY) -m backbone.stack up
+
+stop:  ## stop everything `make run` / `make up` / the tests started
+	@if [ -x $(PY) ]; then $(PY) -m backbone.stack stop; fi
+
+status:  ## what runs
+	@$(PY) -m backbone.stack status
+
+test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (started if not running)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install  ## unit and contract tests only (no infrastructure)
+	@$(PY) -m pytest tests/unit tests/contract $(PYTEST_ARGS)
+
+bench: install  ## relay throughput and latency against a raw aiokafka producer, in one run
+	@$(PY) -m benchmarks.relay $(BENCH_ARGS)
+
+lint: install  ## ruff (lint + format check) and mypy
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy backbone contracts services workflows
+
+format: install  ## apply ruff's fixes and formatting
+	@$(PY) -m ruff check --fix .
+	@$(PY) -m ruff format .
+
+contracts: install  ## regenerate JSON Schema snapshots and the AsyncAPI document from the event models
+	@$(PY) -m contracts.generate
+
+clean: stop  ## delete the local state (databases, Kafka log, Temporal db, logs); keeps downloaded jars
+	@find .state -mindepth 1 -maxdepth 1 ! -name cache ! -name tools ! -name kafka ! -name temporal-test-server \
+		-exec rm -rf {} + 2>/dev/null || true
+	@rm -rf .state/kafka/data .state/kafka/server.properties .state/kafka/*.log
+	@echo "local state removed (downloads kept in .state/cache, .state/kafka/libs)"

@@ -1,0 +1,50 @@
+"""Session fixtures: the real local stack (started here when nothing runs) and per-test deployments."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+
+from backbone.stack.config import StackConfig
+from backbone.stack.infra import Endpoints, components, ensure_infra
+from tests.support import Deployment
+
+
+# Real spans (no exporter), so trace ids flow into outbox rows and Kafka headers as in production.
+trace.set_tracer_provider(TracerProvider())
+
+
+@pytest.fixture(scope="session")
+def stack_config() -> StackConfig:
+    return StackConfig.from_env()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_config: StackConfig) -> Iterator[Endpoints]:
+    """PostgreSQL, Kafka and Temporal: reused when running (e.g. under `make run`), else started and stopped."""
+    endpoints, started = ensure_infra(stack_config)
+    yield endpoints
+    if os.environ.get("BACKBONE_KEEP_STACK"):
+        return
+    postgres, kafka, temporal = components(stack_config)
+    for name, component in (("temporal", temporal), ("kafka", kafka), ("postgres", postgres)):
+        if name in started and component is not None:
+            component.stop()
+
+
+@pytest.fixture
+async def deployment(stack: Endpoints) -> AsyncIterator[Deployment]:
+    """A fresh, private deployment (databases, topics, groups, task queue) for one test."""
+    created = Deployment(stack)
+    yield created
+    await created.destroy()
+
+
+@pytest.fixture
+def process_logs(tmp_path: Path) -> Path:
+    return tmp_path / "logs"

@@ -1,0 +1,142 @@
+"""The outbox relay against real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backbone.db import create_engine, create_sessionmaker, outbox_table
+from backbone.outbox import add_event
+from backbone.outbox.relay import OutboxRelay
+from backbone.outbox.writer import lock_aggregate
+from backbone.telemetry import tracer
+from contracts.events.partners import AgencyRegisteredV1
+from tests.support import Deployment, header, read_topic
+
+
+def agency_event(aggregate_id: str, seq: int) -> AgencyRegisteredV1:
+    return AgencyRegisteredV1(agency_id=aggregate_id, country_code="FR", country_name="France",
+                              name=f"Agency {aggregate_id[:8]}", agency_type="police", mandate=str(seq),
+                              registered_at=datetime.now(UTC))
+
+
+async def write_sequenced(sessions: async_sessionmaker[AsyncSession], aggregate_id: str) -> None:
+    """One transaction: number the aggregate's next event after its lock, as a use case would."""
+    async with sessions() as session, session.begin():
+        await lock_aggregate(session, aggregate_id)
+        seq = 1 + await session.scalar(
+            select(func.count()).select_from(outbox_table).where(outbox_table.c.aggregate_id == aggregate_id)
+        )
+        await asyncio.sleep(random.random() / 200)  # widen the window for out-of-order commits
+        await add_event(session, agency_event(aggregate_id, seq), aggregate_id=aggregate_id, source="/test")
+
+
+@contextlib.asynccontextmanager
+async def running(relay: OutboxRelay):  # type: ignore[no-untyped-def]
+    task = asyncio.create_task(relay.run())
+    try:
+        yield relay
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, timeout=20)
+
+
+async def test_committed_event_reaches_kafka_as_a_cloudevent_woken_by_notify(deployment: Deployment) -> None:
+    await deployment.create("partners")
+    # A fallback poll far longer than the test's patience: only LISTEN/NOTIFY can wake the relay in time.
+    settings = deployment.settings("partners", relay_fallback_poll_seconds=120)
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    aggregate_id = str(uuid.uuid4())
+    async with running(OutboxRelay(settings)):
+        await asyncio.sleep(1.0)  # let the relay go idle on its LISTEN
+        with tracer("test").start_as_current_span("http request") as span:
+            trace_id = format(span.get_span_context().trace_id, "032x")
+            async with sessions() as session, session.begin():
+                event_id = await add_event(session, agency_event(aggregate_id, 1), aggregate_id=aggregate_id,
+                                           source="/services/partners")
+        records = await read_topic(settings.kafka_bootstrap, deployment.topic("partners.events.v1"),
+                                   until=lambda r: len(r) >= 1, timeout=20)
+    record = records[0]
+    assert record.key == aggregate_id.encode()
+    assert header(record, "ce_id") == event_id
+    assert header(record, "ce_type") == "partners.agency_registered.v1"
+    assert header(record, "ce_specversion") == "1.0"
+    assert header(record, "ce_source") == "/services/partners"
+    assert header(record, "content-type") == "application/json"
+    assert (header(record, "traceparent") or "").split("-")[1] == trace_id
+    assert json.loads(record.value)["agency_id"] == aggregate_id
+    async with sessions() as session:
+        unpublished = await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+    assert unpublished == 0
+    await engine.dispose()
+
+
+async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_order(
+    deployment: Deployment,
+) -> None:
+    await deployment.create("partners")
+    settings = deployment.settings("partners", relay_batch_size=25)
+    engine = create_engine(settings, pool_size=12)
+    sessions = create_sessionmaker(engine)
+    aggregates = [str(uuid.uuid4()) for _ in range(12)]
+    writers, per_writer = 10, 40
+    total = writers * per_writer
+
+    async def writer() -> None:
+        for _ in range(per_writer):
+            await write_sequenced(sessions, random.choice(aggregates))
+
+    relay_a, relay_b = OutboxRelay(settings), OutboxRelay(settings)
+    async with running(relay_a), running(relay_b):
+        await asyncio.gather(*(writer() for _ in range(writers)))
+        records = await read_topic(settings.kafka_bootstrap, deployment.topic("partners.events.v1"),
+                                   until=lambda r: len(r) >= total, timeout=60)
+    assert len(records) == total
+    assert relay_a.stats.published + relay_b.stats.published == total
+    assert len({header(r, "ce_id") for r in records}) == total, "an event was published twice"
+    sequences: dict[str, list[int]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        sequences[record.key.decode()].append(int(json.loads(record.value)["mandate"]))
+    for aggregate_id, seqs in sequences.items():
+        assert seqs == list(range(1, len(seqs) + 1)), f"aggregate {aggregate_id} out of order: {seqs}"
+    async with sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")) == 0
+    await engine.dispose()
+
+
+async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(deployment: Deployment) -> None:
+    """A publish failure leaves the rows unpublished (never marked, never dropped) and they are retried."""
+    await deployment.create("partners")
+    settings = deployment.settings("partners", topic_prefix=f"{deployment.prefix}-late.")
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    aggregate_id = str(uuid.uuid4())
+    async with sessions() as session, session.begin():
+        await add_event(session, agency_event(aggregate_id, 1), aggregate_id=aggregate_id, source="/test")
+    from backbone.kafka import idempotent_producer
+
+    producer = idempotent_producer(settings, request_timeout_ms=3000)
+    await producer.start()
+    relay = OutboxRelay(settings, producer=producer)
+    async with running(relay):
+        await asyncio.sleep(4)
+        async with sessions() as session:
+            assert await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")) == 1
+        from backbone.kafka import ensure_topics
+        from contracts.topics import TOPICS
+
+        await ensure_topics(settings.kafka_bootstrap, TOPICS, prefix=settings.topic_prefix)
+        records = await read_topic(settings.kafka_bootstrap, settings.topic("partners.events.v1"),
+                                   until=lambda r: len(r) >= 1, timeout=40)
+    await producer.stop()
+    assert records[0].key == aggregate_id.encode()
+    await engine.dispose()

@@ -1,0 +1,225 @@
+"""Helpers for tests that use the real PostgreSQL, Kafka and Temporal: isolated deployments per test."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from backbone.kafka import ensure_topics
+from backbone.migrations import upgrade_async
+from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
+from backbone.stack.config import REPO_ROOT
+from backbone.stack.infra import Endpoints
+from backbone.stack.postgres import drop_database, provision_database
+from contracts.topics import TOPICS
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Deployment:
+    """One test's private world: its own databases, topic prefix, consumer groups and task queue."""
+
+    endpoints: Endpoints
+    prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
+    databases: list[str] = field(default_factory=list)
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"{self.prefix}."
+
+    @property
+    def task_queue(self) -> str:
+        return f"tq-{self.prefix}"
+
+    def database(self, service: str) -> str:
+        return f"{self.prefix}_{service}"
+
+    def topic(self, logical: str) -> str:
+        return f"{self.topic_prefix}{logical}"
+
+    def overrides(self, service: str) -> dict[str, Any]:
+        return {
+            "environment": "test",
+            "database_name": self.database(service),
+            "postgres_host": self.endpoints.postgres_host,
+            "postgres_port": self.endpoints.postgres_port,
+            "kafka_bootstrap": self.endpoints.kafka_bootstrap,
+            "temporal_address": self.endpoints.temporal_address,
+            "temporal_task_queue": self.task_queue,
+            "topic_prefix": self.topic_prefix,
+            "relay_fallback_poll_seconds": 1.0,
+            "consumer_retry_initial_seconds": 0.05,
+            "consumer_retry_max_seconds": 0.2,
+        }
+
+    def settings(self, service: str, **extra: Any) -> ServiceSettings:
+        return load_settings(service, **{**self.overrides(service), **extra})
+
+    def env(self, service: str, **extra: Any) -> dict[str, str]:
+        """Environment for a subprocess of `service` that lives in this deployment."""
+        values = {**self.overrides(service), **extra}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKBONE_CRASH_AT",))}
+        env.update({f"{service.upper()}_{k.upper()}": str(v) for k, v in values.items()})
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    async def create(self, *services: str) -> None:
+        for service in services:
+            await provision_database(self.endpoints.postgres_admin_url, database=self.database(service),
+                                     role=service, password=f"{service}{DEV_PASSWORD_SUFFIX}")
+            self.databases.append(self.database(service))
+            await upgrade_async(self.settings(service))
+        await ensure_topics(self.endpoints.kafka_bootstrap, TOPICS, prefix=self.topic_prefix)
+
+    async def destroy(self) -> None:
+        for database in self.databases:
+            with contextlib.suppress(Exception):
+                await drop_database(self.endpoints.postgres_admin_url, database=database)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.endpoints.kafka_bootstrap)
+        await admin.start()
+        try:
+            mine = [t for t in await admin.list_topics() if t.startswith(self.topic_prefix)]
+            if mine:
+                with contextlib.suppress(Exception):
+                    await admin.delete_topics(mine)
+        finally:
+            await admin.close()
+
+
+class ServiceProcess:
+    """A real process of the backbone (`python -m backbone.serve ...` or the worker), for fault tests."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.log_path = log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, **extra_env: str) -> ServiceProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as out:
+            self.proc = subprocess.Popen(self.argv, env={**self.env, **extra_env}, stdout=out,
+                                         stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True)
+        return self
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
+
+    async def wait_exit(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.returncode is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} still running after {timeout}s\n{self.log_tail()}")
+            await asyncio.sleep(0.1)
+        return int(self.returncode)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def serve_process(deployment: Deployment, service: str, role: str, log_dir: Path, **extra: Any) -> ServiceProcess:
+    return ServiceProcess(f"{service}-{role}", [sys.executable, "-m", "backbone.serve", service, role],
+                          deployment.env(service, **extra), log_dir)
+
+
+async def wait_http_ok(url: str, timeout: float = 60, process: ServiceProcess | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(url, timeout=5)).status_code == 200:
+                    return
+            if process is not None and process.returncode is not None:
+                raise RuntimeError(f"{process.name} exited ({process.returncode})\n{process.log_tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} not ready" + (f"\n{process.log_tail()}" if process else ""))
+            await asyncio.sleep(0.2)
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 30, interval: float = 0.2,
+                     what: str = "condition") -> Any:
+    """Await `check()` (sync or async) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        last = result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not hold within {timeout}s (last: {last!r})")
+        await asyncio.sleep(interval)
+
+
+async def read_topic(bootstrap: str, topic: str, *, until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+                     timeout: float = 30) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `topic` from the beginning, until `until(records)` holds."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            cluster = await consumer._client.fetch_all_metadata()
+            partitions = cluster.partitions_for_topic(topic) or set()
+            if partitions:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topic {topic} not found")
+            await asyncio.sleep(0.2)
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = time.monotonic() + timeout
+        while not until(records):
+            if time.monotonic() > end:
+                raise TimeoutError(f"{topic}: condition not met; {len(records)} records read")
+            batch = await consumer.getmany(timeout_ms=300)
+            for tp_records in batch.values():
+                records.extend(tp_records)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode()
+    return None
