@@ -46,6 +46,10 @@ def configure(settings: ServiceSettings, *, role: str) -> None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     # Spans are still created without an exporter, so trace ids reach logs, outbox rows and headers.
     trace.set_tracer_provider(provider)
+    # Database spans for every asyncpg query: SQLAlchemy sessions and the relay's raw connections alike.
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    AsyncPGInstrumentor().instrument()
     configure_logging(settings, role=role)
 
 
