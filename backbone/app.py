@@ -90,8 +90,10 @@ async def readiness(rt: ServiceRuntime) -> dict[str, str]:
     results = await asyncio.gather(
         *(asyncio.wait_for(c, timeout=5) for c in checks.values()), return_exceptions=True
     )
-    return {name: ("ok" if not isinstance(r, BaseException) else f"unavailable: {type(r).__name__}")
-            for name, r in zip(names, results, strict=True)}
+    return {
+        name: ("ok" if not isinstance(r, BaseException) else f"unavailable: {type(r).__name__}")
+        for name, r in zip(names, results, strict=True)
+    }
 
 
 async def _refresh_outbox_gauges(rt: ServiceRuntime) -> None:
@@ -99,8 +101,10 @@ async def _refresh_outbox_gauges(rt: ServiceRuntime) -> None:
         async with rt.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    text("SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-                         "FROM outbox WHERE published_at IS NULL")
+                    text(
+                        "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+                        "FROM outbox WHERE published_at IS NULL"
+                    )
                 )
             ).one()
         BACKLOG_ROWS.labels(rt.settings.service_name).set(row[0])
@@ -120,7 +124,9 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        app.state.runtime = ServiceRuntime(settings=settings, engine=engine, sessions=create_sessionmaker(engine))
+        app.state.runtime = ServiceRuntime(
+            settings=settings, engine=engine, sessions=create_sessionmaker(engine)
+        )
         log.info("service started", extra={"port": settings.http_port})
         try:
             yield
@@ -134,14 +140,24 @@ def create_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    @app.get("/readyz", tags=["operations"], summary="Database, Kafka and (where used) Temporal reachable",
-             responses={503: {"description": "A dependency is unavailable"}})
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Database, Kafka and (where used) Temporal reachable",
+        responses={503: {"description": "A dependency is unavailable"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         checks = await readiness(runtime(request))
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "service": settings.service_name, "checks": checks})
-        return problem(503, "not_ready", "Not ready", "One or more dependencies are unavailable.",
-                       checks=checks, service=settings.service_name)
+        return problem(
+            503,
+            "not_ready",
+            "Not ready",
+            "One or more dependencies are unavailable.",
+            checks=checks,
+            service=settings.service_name,
+        )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics(request: Request) -> PlainTextResponse:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from pydantic import ValidationError
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
+from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
-from opentelemetry.trace import SpanKind
 
 from backbone.db import inbox_table
 from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
@@ -41,9 +41,15 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
 HANDLED = Counter("consumer_events_handled_total", "Events handled", ["service", "event_type"])
-DUPLICATES = Counter("consumer_events_duplicate_total", "Redelivered events skipped by the inbox", ["service"])
-DEAD_LETTERED = Counter("consumer_events_dead_lettered_total", "Records sent to the dead-letter topic", ["service"])
-RETRIES = Counter("consumer_handler_retries_total", "Handler attempts that failed and were retried", ["service"])
+DUPLICATES = Counter(
+    "consumer_events_duplicate_total", "Redelivered events skipped by the inbox", ["service"]
+)
+DEAD_LETTERED = Counter(
+    "consumer_events_dead_lettered_total", "Records sent to the dead-letter topic", ["service"]
+)
+RETRIES = Counter(
+    "consumer_handler_retries_total", "Handler attempts that failed and were retried", ["service"]
+)
 
 
 class PermanentError(Exception):
@@ -51,8 +57,17 @@ class PermanentError(Exception):
 
 
 def _is_transient_infrastructure(exc: BaseException) -> bool:
-    if isinstance(exc, (OperationalError, InterfaceError, OSError, asyncpg.CannotConnectNowError,
-                        asyncpg.ConnectionDoesNotExistError, TimeoutError)):
+    if isinstance(
+        exc,
+        (
+            OperationalError,
+            InterfaceError,
+            OSError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.ConnectionDoesNotExistError,
+            TimeoutError,
+        ),
+    ):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
@@ -79,7 +94,9 @@ class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
             await self.consumer.commit_processed(set(revoked))
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        log.info("partitions assigned", extra={"partitions": [f"{tp.topic}:{tp.partition}" for tp in assigned]})
+        log.info(
+            "partitions assigned", extra={"partitions": [f"{tp.topic}:{tp.partition}" for tp in assigned]}
+        )
 
 
 class EventConsumer:
@@ -159,8 +176,12 @@ class EventConsumer:
             f"consume {envelope.type}",
             context=context_from_traceparent(envelope.traceparent),
             kind=SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
-                        "messaging.message.id": envelope.id, "messaging.kafka.offset": record.offset},
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.message.id": envelope.id,
+                "messaging.kafka.offset": record.offset,
+            },
         ):
             await self._handle_with_retries(record, envelope, handler)
 
@@ -175,7 +196,9 @@ class EventConsumer:
                         multiplier=self.settings.consumer_retry_initial_seconds,
                         max=self.settings.consumer_retry_max_seconds,
                     ),
-                    retry=retry_if_exception(lambda e: not _is_permanent(e) and not _is_transient_infrastructure(e)),
+                    retry=retry_if_exception(
+                        lambda e: not _is_permanent(e) and not _is_transient_infrastructure(e)
+                    ),
                     before_sleep=lambda _: RETRIES.labels(self.service).inc(),
                     reraise=True,
                 ):
@@ -184,8 +207,10 @@ class EventConsumer:
                 return
             except Exception as exc:
                 if _is_transient_infrastructure(exc):
-                    log.warning("database unavailable while handling an event; waiting",
-                                extra={"event_id": envelope.id, "error": repr(exc)})
+                    log.warning(
+                        "database unavailable while handling an event; waiting",
+                        extra={"event_id": envelope.id, "error": repr(exc)},
+                    )
                     await asyncio.sleep(self.settings.consumer_retry_max_seconds)
                     continue
                 reason = "permanent_error" if _is_permanent(exc) else "retries_exhausted"
@@ -216,7 +241,12 @@ class EventConsumer:
         HANDLED.labels(self.service, envelope.type).inc()
 
     async def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], *, reason: str, error: BaseException, event_type: str | None = None
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        *,
+        reason: str,
+        error: BaseException,
+        event_type: str | None = None,
     ) -> None:
         assert self._dlt_producer is not None
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()[:2000]
@@ -236,6 +266,12 @@ class EventConsumer:
         DEAD_LETTERED.labels(self.service).inc()
         log.error(
             "record sent to the dead-letter topic",
-            extra={"reason": reason, "error": detail, "event_type": event_type, "topic": record.topic,
-                   "partition": record.partition, "offset": record.offset},
+            extra={
+                "reason": reason,
+                "error": detail,
+                "event_type": event_type,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+            },
         )

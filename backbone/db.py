@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -47,7 +47,9 @@ outbox_table = Table(
     Column("bucket", SmallInteger, nullable=False),
     Column("message_key", LargeBinary, nullable=False),
     Column("message_value", LargeBinary, nullable=False),
-    Column("message_headers", JSONB, nullable=False),
+    # Kafka headers as parallel arrays: decoded by the driver in C, no per-row JSON work in the relay.
+    Column("header_names", ARRAY(Text), nullable=False),
+    Column("header_values", ARRAY(LargeBinary), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default=text("0")),

@@ -32,8 +32,15 @@ class DomainError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
-                 title: str | None = None, **extensions: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        title: str | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
@@ -54,8 +61,16 @@ class DependencyUnavailable(DomainError):
     status, code, title = 503, "dependency_unavailable", "A dependency is unavailable"
 
 
-def problem(status: int, code: str, title: str, detail: str | None = None, *, instance: str | None = None,
-            headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status, "code": code}
     if detail:
         body["detail"] = detail
@@ -74,14 +89,31 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "body"
         field = ".".join(location[1:]) if len(location) > 1 else where
-        errors.append({"field": field, "in": where, "code": error.get("type", "invalid"),
-                       "message": error.get("msg", "invalid value")})
+        errors.append(
+            {
+                "field": field,
+                "in": where,
+                "code": error.get("type", "invalid"),
+                "message": error.get("msg", "invalid value"),
+            }
+        )
     return errors
 
 
 def _is_dependency_failure(exc: BaseException) -> bool:
-    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError, TimeoutError,
-                        asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError, OSError)):
+    if isinstance(
+        exc,
+        (
+            OperationalError,
+            InterfaceError,
+            PoolTimeoutError,
+            ConnectionError,
+            TimeoutError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.ConnectionDoesNotExistError,
+            OSError,
+        ),
+    ):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
@@ -89,31 +121,58 @@ def _is_dependency_failure(exc: BaseException) -> bool:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, instance=request.url.path, **exc.extensions)
+        return problem(
+            exc.status, exc.code, exc.title, exc.detail, instance=request.url.path, **exc.extensions
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(422, "validation_failed", "The request is not valid",
-                       "One or more fields are invalid; see `errors`.", instance=request.url.path,
-                       errors=_field_errors(exc))
+        return problem(
+            422,
+            "validation_failed",
+            "The request is not valid",
+            "One or more fields are invalid; see `errors`.",
+            instance=request.url.path,
+            errors=_field_errors(exc),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden",
-                 413: "payload_too_large", 415: "unsupported_media_type"}
+        codes = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "unauthenticated",
+            403: "forbidden",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+        }
         code = codes.get(exc.status_code, f"http_{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(exc.status_code, code, detail or code.replace("_", " ").capitalize(),
-                       instance=request.url.path, headers=dict(exc.headers or {}))
+        return problem(
+            exc.status_code,
+            code,
+            detail or code.replace("_", " ").capitalize(),
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if _is_dependency_failure(exc):
             log.warning("dependency unavailable", exc_info=exc)
-            return problem(503, "dependency_unavailable", "A dependency is unavailable",
-                           "The service cannot reach one of its dependencies; retry later.",
-                           instance=request.url.path, headers={"Retry-After": "5"})
+            return problem(
+                503,
+                "dependency_unavailable",
+                "A dependency is unavailable",
+                "The service cannot reach one of its dependencies; retry later.",
+                instance=request.url.path,
+                headers={"Retry-After": "5"},
+            )
         log.exception("unhandled error", exc_info=exc)
-        return problem(500, "internal_error", "Internal error",
-                       "An unexpected error occurred; quote the trace id when reporting it.",
-                       instance=request.url.path)
+        return problem(
+            500,
+            "internal_error",
+            "Internal error",
+            "An unexpected error occurred; quote the trace id when reporting it.",
+            instance=request.url.path,
+        )

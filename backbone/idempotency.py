@@ -68,8 +68,9 @@ class IdempotentRequest:
             )
         return StoredResponse(row.status_code, row.response_body, dict(row.response_headers or {}))
 
-    async def remember(self, session: AsyncSession, *, status_code: int, body: Any,
-                       headers: dict[str, str] | None = None) -> None:
+    async def remember(
+        self, session: AsyncSession, *, status_code: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
         await session.execute(
             update(idempotency_table)
             .where(idempotency_table.c.scope == self.scope, idempotency_table.c.key == self.key)
@@ -87,13 +88,22 @@ def idempotent_request(scope: str, key: str | None, payload: Any) -> IdempotentR
     if not _KEY_PATTERN.match(key):
         raise InvalidIdempotencyKey(
             "Idempotency-Key must be 8 to 200 characters of letters, digits, '.', '_', ':' or '-'.",
-            errors=[{"field": "Idempotency-Key", "in": "header", "code": "invalid_format",
-                     "message": "8-200 characters [A-Za-z0-9._:-]"}],
+            errors=[
+                {
+                    "field": "Idempotency-Key",
+                    "in": "header",
+                    "code": "invalid_format",
+                    "message": "8-200 characters [A-Za-z0-9._:-]",
+                }
+            ],
         )
     return IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint(payload))
 
 
 IdempotencyKeyHeader = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", description="Makes the POST safe to retry: a repeat returns the first result."),
+    Header(
+        alias="Idempotency-Key",
+        description="Makes the POST safe to retry: a repeat returns the first result.",
+    ),
 ]

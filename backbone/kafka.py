@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -46,7 +47,9 @@ def idempotent_producer(settings: ServiceSettings, **overrides: Any) -> AIOKafka
     return AIOKafkaProducer(**options)
 
 
-def manual_commit_consumer(settings: ServiceSettings, *topics: str, group_id: str, **overrides: Any) -> AIOKafkaConsumer:
+def manual_commit_consumer(
+    settings: ServiceSettings, *topics: str, group_id: str, **overrides: Any
+) -> AIOKafkaConsumer:
     options = {
         **client_options(settings),
         "group_id": group_id,
@@ -61,7 +64,11 @@ def manual_commit_consumer(settings: ServiceSettings, *topics: str, group_id: st
 
 
 async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec], *, prefix: str = "", replication_factor: int = 1,
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    *,
+    prefix: str = "",
+    replication_factor: int = 1,
     extra_options: dict[str, Any] | None = None,
 ) -> list[str]:
     """Create the registry's topics that are missing; returns the names created."""
@@ -80,10 +87,8 @@ async def ensure_topics(
             if spec.qualified(prefix) not in existing
         ]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted, timeout_ms=30_000)
-            except TopicAlreadyExistsError:
-                pass
             await _wait_for_metadata(admin, [t.name for t in wanted])
         return [t.name for t in wanted]
     finally:

@@ -20,7 +20,9 @@ class InvalidCursor(DomainError):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page"
+    )
     limit: int
 
 
@@ -33,13 +35,29 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor("The cursor is not one this API issued.",
-                            errors=[{"field": "cursor", "in": "query", "code": "invalid_cursor",
-                                     "message": "not a cursor issued by this API"}]) from exc
+        raise InvalidCursor(
+            "The cursor is not one this API issued.",
+            errors=[
+                {
+                    "field": "cursor",
+                    "in": "query",
+                    "code": "invalid_cursor",
+                    "message": "not a cursor issued by this API",
+                }
+            ],
+        ) from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise InvalidCursor("The cursor is not one this API issued.",
-                            errors=[{"field": "cursor", "in": "query", "code": "invalid_cursor",
-                                     "message": "not a cursor issued by this API"}])
+        raise InvalidCursor(
+            "The cursor is not one this API issued.",
+            errors=[
+                {
+                    "field": "cursor",
+                    "in": "query",
+                    "code": "invalid_cursor",
+                    "message": "not a cursor issued by this API",
+                }
+            ],
+        )
     return values
 
 

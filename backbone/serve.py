@@ -98,8 +98,11 @@ def create_topics(prefix: str | None = None) -> list[str]:
     from contracts.topics import TOPICS
 
     settings = load_settings("topics")
-    return asyncio.run(ensure_topics(settings.kafka_bootstrap, TOPICS, prefix=settings.topic_prefix
-                                     if prefix is None else prefix))
+    return asyncio.run(
+        ensure_topics(
+            settings.kafka_bootstrap, TOPICS, prefix=settings.topic_prefix if prefix is None else prefix
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

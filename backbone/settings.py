@@ -7,7 +7,7 @@ Kafka takes one variable. Built by `load_settings()`, never at import time.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -53,7 +53,7 @@ class ServiceSettings(BaseSettings):
     uses_temporal: bool = False
 
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_buckets: int = Field(default=8, ge=1, le=1024)
+    relay_concurrency: int = Field(default=4, ge=1, le=64)
     relay_fallback_poll_seconds: float = Field(default=2.0, gt=0)
     relay_metrics_port: int | None = None
     consumer_max_attempts: int = Field(default=4, ge=1)
@@ -116,15 +116,16 @@ class ServiceSettings(BaseSettings):
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
-@overload
-def load_settings(service_name: str, **overrides: object) -> ServiceSettings: ...
-@overload
-def load_settings(service_name: str, base: type[SettingsT], **overrides: object) -> SettingsT: ...
-def load_settings(service_name: str, base: type[ServiceSettings] = ServiceSettings, **overrides: object) -> ServiceSettings:
+def load_settings(service_name: str, **overrides: Any) -> ServiceSettings:
+    """The settings of one service: `<SERVICE>_*` variables first, then `BACKBONE_*`, then defaults."""
+    return load_settings_as(ServiceSettings, service_name, **overrides)
+
+
+def load_settings_as(base: type[SettingsT], service_name: str, **overrides: Any) -> SettingsT:
     """The settings of one service: `<SERVICE>_*` variables first, then `BACKBONE_*`, then defaults."""
     prefix = f"{service_name.upper()}_"
 
-    class _Settings(base):  # type: ignore[valid-type,misc]
+    class _Settings(base):  # type: ignore[valid-type,misc]  # a subclass per prefix
         @classmethod
         def settings_customise_sources(
             cls,
@@ -148,4 +149,4 @@ def load_settings(service_name: str, base: type[ServiceSettings] = ServiceSettin
         if f"{prefix}{key.upper()}" in os.environ or f"BACKBONE_{key.upper()}" in os.environ:
             continue
         overrides.setdefault(key, value)
-    return _Settings(service_name=service_name, **overrides)  # type: ignore[arg-type]
+    return _Settings(service_name=service_name, **overrides)

@@ -32,7 +32,11 @@ def configure(settings: ServiceSettings, *, role: str) -> None:
     _configured = True
     provider = TracerProvider(
         resource=Resource.create(
-            {"service.name": settings.service_name, "service.namespace": "training-backbone", "backbone.role": role}
+            {
+                "service.name": settings.service_name,
+                "service.namespace": "training-backbone",
+                "backbone.role": role,
+            }
         )
     )
     exporter: SpanExporter | None = None
@@ -41,7 +45,11 @@ def configure(settings: ServiceSettings, *, role: str) -> None:
     elif settings.otel_exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter(endpoint=settings.otel_endpoint) if settings.otel_endpoint else OTLPSpanExporter()
+        exporter = (
+            OTLPSpanExporter(endpoint=settings.otel_endpoint)
+            if settings.otel_endpoint
+            else OTLPSpanExporter()
+        )
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     # Spans are still created without an exporter, so trace ids reach logs, outbox rows and headers.
@@ -49,7 +57,7 @@ def configure(settings: ServiceSettings, *, role: str) -> None:
     # Database spans for every asyncpg query: SQLAlchemy sessions and the relay's raw connections alike.
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    AsyncPGInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
     configure_logging(settings, role=role)
 
 
@@ -79,7 +87,9 @@ def configure_logging(settings: ServiceSettings, *, role: str) -> None:
             )
         )
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(trace_id)s] %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(trace_id)s] %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())

@@ -31,4 +31,6 @@ def build_worker(
     activities: Sequence[Callable[..., Any]],
     **options: Any,
 ) -> Worker:
-    return Worker(client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options)
+    return Worker(
+        client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options
+    )

@@ -14,7 +14,6 @@ from backbone.stack.config import StackConfig
 from backbone.stack.infra import Endpoints, components, ensure_infra
 from tests.support import Deployment
 
-
 # Real spans (no exporter), so trace ids flow into outbox rows and Kafka headers as in production.
 trace.set_tracer_provider(TracerProvider())
 

@@ -85,8 +85,12 @@ class Deployment:
 
     async def create(self, *services: str) -> None:
         for service in services:
-            await provision_database(self.endpoints.postgres_admin_url, database=self.database(service),
-                                     role=service, password=f"{service}{DEV_PASSWORD_SUFFIX}")
+            await provision_database(
+                self.endpoints.postgres_admin_url,
+                database=self.database(service),
+                role=service,
+                password=f"{service}{DEV_PASSWORD_SUFFIX}",
+            )
             self.databases.append(self.database(service))
             await upgrade_async(self.settings(service))
         await ensure_topics(self.endpoints.kafka_bootstrap, TOPICS, prefix=self.topic_prefix)
@@ -117,8 +121,14 @@ class ServiceProcess:
     def start(self, **extra_env: str) -> ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen(self.argv, env={**self.env, **extra_env}, stdout=out,
-                                         stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.argv,
+                env={**self.env, **extra_env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=REPO_ROOT,
+                start_new_session=True,
+            )
         return self
 
     @property
@@ -151,9 +161,15 @@ class ServiceProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def serve_process(deployment: Deployment, service: str, role: str, log_dir: Path, **extra: Any) -> ServiceProcess:
-    return ServiceProcess(f"{service}-{role}", [sys.executable, "-m", "backbone.serve", service, role],
-                          deployment.env(service, **extra), log_dir)
+def serve_process(
+    deployment: Deployment, service: str, role: str, log_dir: Path, **extra: Any
+) -> ServiceProcess:
+    return ServiceProcess(
+        f"{service}-{role}",
+        [sys.executable, "-m", "backbone.serve", service, role],
+        deployment.env(service, **extra),
+        log_dir,
+    )
 
 
 async def wait_http_ok(url: str, timeout: float = 60, process: ServiceProcess | None = None) -> None:
@@ -170,8 +186,9 @@ async def wait_http_ok(url: str, timeout: float = 60, process: ServiceProcess | 
             await asyncio.sleep(0.2)
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 30, interval: float = 0.2,
-                     what: str = "condition") -> Any:
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 30, interval: float = 0.2, what: str = "condition"
+) -> Any:
     """Await `check()` (sync or async) until it returns something truthy."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -187,8 +204,13 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 30, interval:
         await asyncio.sleep(interval)
 
 
-async def read_topic(bootstrap: str, topic: str, *, until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
-                     timeout: float = 30) -> list[ConsumerRecord[bytes, bytes]]:
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+    timeout: float = 30,
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of `topic` from the beginning, until `until(records)` holds."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()

@@ -11,7 +11,7 @@ from pydantic import Field
 from temporalio.worker import Worker
 
 from backbone import telemetry
-from backbone.settings import ServiceSettings, load_settings
+from backbone.settings import ServiceSettings, load_settings_as
 from backbone.stack.config import DEFAULT_SERVICE_PORTS
 from backbone.temporal import build_worker, connect_client
 from workflows.agency_onboarding.activities import PartnersActivities
@@ -27,7 +27,7 @@ class WorkerSettings(ServiceSettings):
 
 
 def worker_settings(**overrides: object) -> WorkerSettings:
-    return load_settings("worker", WorkerSettings, **overrides)
+    return load_settings_as(WorkerSettings, "worker", **overrides)
 
 
 def create_worker(client: object, settings: WorkerSettings, http: httpx.AsyncClient) -> Worker:

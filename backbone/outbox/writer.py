@@ -71,7 +71,8 @@ async def add_event(
             bucket=bucket_of(aggregate_id),
             message_key=record.key,
             message_value=record.value,
-            message_headers=[[name, value.decode()] for name, value in record.headers],
+            header_names=[name for name, _ in record.headers],
+            header_values=[value for _, value in record.headers],
         )
     )
     return event_id

@@ -94,16 +94,21 @@ def cmd_status(config: StackConfig) -> int:
     for name, comp in (("postgres", postgres), ("kafka", kafka), ("temporal", temporal)):
         print(f"{name:<18} {'external' if comp is None else ('running' if comp.is_running() else 'stopped')}")
     if config.run_dir.exists():
-        fake = Endpoints("postgresql://x@127.0.0.1:1/x", config.kafka_bootstrap, config.temporal_address, None)
+        fake = Endpoints(
+            "postgresql://x@127.0.0.1:1/x", config.kafka_bootstrap, config.temporal_address, None
+        )
         for proc in app_processes(config, fake):
             pid = read_pid(pid_file(config, proc.name))
-            print(f"{proc.name:<18} {'running (pid %d)' % pid if pid else 'stopped'}")
+            print(f"{proc.name:<18} {f'running (pid {pid})' if pid else 'stopped'}")
     return 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m backbone.stack", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m backbone.stack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["run", "up", "stop", "status", "infra"])
     args = parser.parse_args()
     config = StackConfig.from_env()

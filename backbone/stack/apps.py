@@ -31,16 +31,31 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
     processes: list[AppProcess] = []
     for index, service in enumerate(SERVICES):
         port = config.service_ports[service]
-        env = {**base_env, f"{service.upper()}_HTTP_PORT": str(port), f"{service.upper()}_HTTP_HOST": config.host}
-        processes.append(AppProcess(f"{service}-api", (python, "-m", "backbone.serve", service, "api"), env,
-                                    ready_url=f"http://{config.host}:{port}/readyz"))
+        env = {
+            **base_env,
+            f"{service.upper()}_HTTP_PORT": str(port),
+            f"{service.upper()}_HTTP_HOST": config.host,
+        }
+        processes.append(
+            AppProcess(
+                f"{service}-api",
+                (python, "-m", "backbone.serve", service, "api"),
+                env,
+                ready_url=f"http://{config.host}:{port}/readyz",
+            )
+        )
         relay_env = {**env, f"{service.upper()}_RELAY_METRICS_PORT": str(RELAY_METRICS_BASE_PORT + index)}
-        processes.append(AppProcess(f"{service}-relay", (python, "-m", "backbone.serve", service, "relay"), relay_env))
+        processes.append(
+            AppProcess(f"{service}-relay", (python, "-m", "backbone.serve", service, "relay"), relay_env)
+        )
         if consumes(service):
             processes.append(
                 AppProcess(f"{service}-consumer", (python, "-m", "backbone.serve", service, "consumer"), env)
             )
-    worker_env = {**base_env, "WORKER_PARTNERS_URL": f"http://{config.host}:{config.service_ports['partners']}"}
+    worker_env = {
+        **base_env,
+        "WORKER_PARTNERS_URL": f"http://{config.host}:{config.service_ports['partners']}",
+    }
     processes.append(AppProcess("temporal-worker", (python, "-m", "workflows.worker"), worker_env))
     return processes
 
@@ -56,8 +71,14 @@ def start_apps(config: StackConfig, endpoints: Endpoints) -> list[str]:
     for proc in processes:
         if read_pid(pid_file(config, proc.name)) is not None:
             continue
-        spawn(proc.name, proc.argv, pid_file=pid_file(config, proc.name),
-              log_file=config.logs_dir / f"{proc.name}.log", env=proc.env, cwd=REPO_ROOT)
+        spawn(
+            proc.name,
+            proc.argv,
+            pid_file=pid_file(config, proc.name),
+            log_file=config.logs_dir / f"{proc.name}.log",
+            env=proc.env,
+            cwd=REPO_ROOT,
+        )
         started.append(proc.name)
     for proc in processes:
         if proc.ready_url is None:

@@ -50,7 +50,8 @@ class StackConfig:
             temporal_port=_env_int("BACKBONE_TEMPORAL_PORT", 7233),
             temporal_ui_port=_env_int("BACKBONE_TEMPORAL_UI_PORT", 8233),
             service_ports={
-                name: _env_int(f"{name.upper()}_HTTP_PORT", port) for name, port in DEFAULT_SERVICE_PORTS.items()
+                name: _env_int(f"{name.upper()}_HTTP_PORT", port)
+                for name, port in DEFAULT_SERVICE_PORTS.items()
             },
             external_postgres_admin_url=os.environ.get("BACKBONE_POSTGRES_ADMIN_URL") or None,
             external_kafka_bootstrap=os.environ.get("BACKBONE_KAFKA_BOOTSTRAP") or None,

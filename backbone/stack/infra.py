@@ -66,7 +66,9 @@ def ensure_infra(config: StackConfig) -> tuple[Endpoints, list[str]]:
         postgres_admin_url=config.external_postgres_admin_url or (postgres.admin_url() if postgres else ""),
         kafka_bootstrap=config.kafka_bootstrap,
         temporal_address=config.temporal_address,
-        temporal_ui_url=None if config.external_temporal_address else f"http://{config.host}:{config.temporal_ui_port}",
+        temporal_ui_url=None
+        if config.external_temporal_address
+        else f"http://{config.host}:{config.temporal_ui_port}",
     )
     asyncio.run(_wait_for_kafka_and_temporal(endpoints))
     return endpoints, started

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backbone.stack.config import REPO_ROOT, StackConfig
-from backbone.stack.process import log, port_open, read_pid, run_checked, spawn, stop_from_pid_file, wait_until
+from backbone.stack.process import (
+    log,
+    port_open,
+    read_pid,
+    run_checked,
+    spawn,
+    stop_from_pid_file,
+    wait_until,
+)
 
 POM = REPO_ROOT / "backbone" / "stack" / "kafka-pom.xml"
 
@@ -46,7 +54,11 @@ def fetch_maven_dependencies(pom: Path, target: Path, *, cache_dir: Path, what: 
     cache_dir.mkdir(parents=True, exist_ok=True)
     run_checked(
         [
-            "mvn", "-B", "-q", "-f", str(pom),
+            "mvn",
+            "-B",
+            "-q",
+            "-f",
+            str(pom),
             f"-Dmaven.repo.local={cache_dir}",
             "dependency:copy-dependencies",
             f"-DoutputDirectory={target}",
@@ -64,7 +76,9 @@ def _java() -> str:
         return str(Path(java_home) / "bin" / "java")
     found = shutil.which("java")
     if not found:
-        raise RuntimeError("Java 17+ is needed for the Kafka broker (apt-get install openjdk-17-jre-headless)")
+        raise RuntimeError(
+            "Java 17+ is needed for the Kafka broker (apt-get install openjdk-17-jre-headless)"
+        )
     return found
 
 
@@ -141,8 +155,18 @@ class LocalKafka:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         log(f"formatting Kafka storage (cluster id {cluster_id})")
         run_checked(
-            [_java(), "-cp", self._classpath(), f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
-             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.properties_file)],
+            [
+                _java(),
+                "-cp",
+                self._classpath(),
+                f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.properties_file),
+            ],
             what="kafka-storage format",
         )
 
@@ -162,9 +186,15 @@ class LocalKafka:
         spawn(
             "Kafka",
             [
-                _java(), *heap, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                _java(),
+                *heap,
+                "-XX:+UseG1GC",
+                "-Djava.awt.headless=true",
                 f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
-                "-cp", self._classpath(), "kafka.Kafka", str(self.properties_file),
+                "-cp",
+                self._classpath(),
+                "kafka.Kafka",
+                str(self.properties_file),
             ],
             pid_file=self.pid_file,
             log_file=self.log_file,

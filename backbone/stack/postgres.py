@@ -97,8 +97,10 @@ class LocalPostgres:
             run_checked(
                 [
                     str(bin_dir / "initdb"),
-                    "-D", str(self.data_dir),
-                    "-U", "postgres",
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
                     f"--pwfile={pwfile}",
                     "--auth-host=scram-sha-256",
                     "--auth-local=scram-sha-256",
@@ -133,8 +135,19 @@ class LocalPostgres:
         log_file = self.root / "server.log"
         opts = f"-p {self.config.postgres_port} -h {self.config.host} -k {self.socket_dir}"
         run_checked(
-            [str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log_file), "-o", opts, "-w", "-t", "60",
-             "start"],
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(log_file),
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             what="pg_ctl start",
             user=self.run_as,
         )

@@ -33,13 +33,13 @@ def time_skipping_test_server(config: StackConfig) -> Path:
     """
     root = config.state_dir / "temporal-test-server"
     libs = root / "libs"
-    fetch_maven_dependencies(TEST_SERVER_POM, libs, cache_dir=config.cache_dir / "m2",
-                             what="Temporal time-skipping test server")
+    fetch_maven_dependencies(
+        TEST_SERVER_POM, libs, cache_dir=config.cache_dir / "m2", what="Temporal time-skipping test server"
+    )
     launcher = root / "temporal-test-server"
     java = shutil.which("java") or "java"
     launcher.write_text(
-        "#!/bin/sh\n"
-        f'exec "{java}" -Xmx512m -cp "{libs}/*" io.temporal.testserver.TestServer "$@"\n'
+        f'#!/bin/sh\nexec "{java}" -Xmx512m -cp "{libs}/*" io.temporal.testserver.TestServer "$@"\n'
     )
     launcher.chmod(0o755)
     return launcher
@@ -77,27 +77,39 @@ class LocalTemporal:
         spawn(
             "Temporal dev server",
             [
-                str(temporal_cli()), "server", "start-dev",
-                "--ip", self.config.host,
-                "--port", str(self.config.temporal_port),
-                "--ui-port", str(self.config.temporal_ui_port),
-                "--db-filename", str(self.root / "temporal.db"),
-                "--log-level", "warn",
-                "--namespace", "default",
+                str(temporal_cli()),
+                "server",
+                "start-dev",
+                "--ip",
+                self.config.host,
+                "--port",
+                str(self.config.temporal_port),
+                "--ui-port",
+                str(self.config.temporal_ui_port),
+                "--db-filename",
+                str(self.root / "temporal.db"),
+                "--log-level",
+                "warn",
+                "--namespace",
+                "default",
             ],
             pid_file=self.pid_file,
             log_file=self.log_file,
         )
         wait_until(
-            lambda: port_open(self.config.host, self.config.temporal_port)
-            and port_open(self.config.host, self.config.temporal_ui_port),
+            lambda: (
+                port_open(self.config.host, self.config.temporal_port)
+                and port_open(self.config.host, self.config.temporal_ui_port)
+            ),
             what="Temporal dev server",
             timeout=90,
             alive=lambda: read_pid(self.pid_file) is not None,
             log_file=self.log_file,
         )
-        log(f"Temporal ready on {self.config.temporal_address} (UI http://{self.config.host}:"
-            f"{self.config.temporal_ui_port})")
+        log(
+            f"Temporal ready on {self.config.temporal_address} (UI http://{self.config.host}:"
+            f"{self.config.temporal_ui_port})"
+        )
 
     def stop(self) -> None:
         stop_from_pid_file(self.pid_file, name="Temporal dev server", timeout=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -28,12 +28,17 @@ from services.partners.schemas import (
     OnboardingOut,
     OnboardingStart,
 )
-from workflows.agency_onboarding.shared import Confirmation, OnboardingInput, OnboardingStatus, onboarding_workflow_id
+from workflows.agency_onboarding.shared import (
+    Confirmation,
+    OnboardingInput,
+    OnboardingStatus,
+    onboarding_workflow_id,
+)
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 
 router = APIRouter()
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad request (problem+json)"},
     404: {"description": "Not found (problem+json)"},
     409: {"description": "Conflict with the current state (problem+json)"},
@@ -49,17 +54,29 @@ def _json(outcome: service.Outcome) -> JSONResponse:
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
 
-@router.post("/agencies", status_code=201, response_model=AgencyOut, tags=["agencies"], responses=PROBLEMS,
-             summary="Register an agency of a country (registers the country on first use)")
-async def register_agency(body: AgencyRegistration, session: SessionDep,
-                          idempotency_key: IdempotencyKeyHeader = None) -> JSONResponse:
+@router.post(
+    "/agencies",
+    status_code=201,
+    response_model=AgencyOut,
+    tags=["agencies"],
+    responses=PROBLEMS,
+    summary="Register an agency of a country (registers the country on first use)",
+)
+async def register_agency(
+    body: AgencyRegistration, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
     idem = idempotent_request("partners.register_agency", idempotency_key, body.model_dump(mode="json"))
     outcome = await service.register_agency(session, registration=body, idempotency=idem)
     return _json(outcome)
 
 
-@router.get("/agencies", response_model=Page[AgencyOut], tags=["agencies"], responses=PROBLEMS,
-            summary="List agencies, oldest first, filtered and paginated")
+@router.get(
+    "/agencies",
+    response_model=Page[AgencyOut],
+    tags=["agencies"],
+    responses=PROBLEMS,
+    summary="List agencies, oldest first, filtered and paginated",
+)
 async def list_agencies(
     session: SessionDep,
     limit: Limit = 50,
@@ -71,7 +88,9 @@ async def list_agencies(
     rows, next_cursor = await service.list_agencies(
         session, limit=limit, cursor=cursor, country_code=country, agency_type=agency_type, status=status
     )
-    return Page[AgencyOut](items=[AgencyOut.model_validate(r) for r in rows], next_cursor=next_cursor, limit=limit)
+    return Page[AgencyOut](
+        items=[AgencyOut.model_validate(r) for r in rows], next_cursor=next_cursor, limit=limit
+    )
 
 
 @router.get("/agencies/{agency_id}", response_model=AgencyOut, tags=["agencies"], responses=PROBLEMS)
@@ -79,24 +98,44 @@ async def get_agency(agency_id: uuid.UUID, session: SessionDep) -> AgencyOut:
     return AgencyOut.model_validate(await service.get_agency(session, agency_id=agency_id))
 
 
-@router.post("/agencies/{agency_id}/activation", response_model=AgencyOut, tags=["agencies"], responses=PROBLEMS,
-             summary="Activate a pending agency (called by the onboarding workflow)")
-async def activate_agency(agency_id: uuid.UUID, body: ActivationIn, session: SessionDep,
-                          idempotency_key: IdempotencyKeyHeader = None) -> JSONResponse:
+@router.post(
+    "/agencies/{agency_id}/activation",
+    response_model=AgencyOut,
+    tags=["agencies"],
+    responses=PROBLEMS,
+    summary="Activate a pending agency (called by the onboarding workflow)",
+)
+async def activate_agency(
+    agency_id: uuid.UUID,
+    body: ActivationIn,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     idem = idempotent_request(f"partners.activate_agency:{agency_id}", idempotency_key, body.model_dump())
-    return _json(await service.activate_agency(session, agency_id=agency_id, confirmed_by=body.confirmed_by,
-                                               idempotency=idem))
+    return _json(
+        await service.activate_agency(
+            session, agency_id=agency_id, confirmed_by=body.confirmed_by, idempotency=idem
+        )
+    )
 
 
-@router.post("/agencies/{agency_id}/onboarding-lapse", response_model=AgencyOut, tags=["agencies"],
-             responses=PROBLEMS, summary="Record that onboarding lapsed (called by the onboarding workflow)")
-async def lapse_onboarding(agency_id: uuid.UUID, session: SessionDep,
-                           idempotency_key: IdempotencyKeyHeader = None) -> JSONResponse:
+@router.post(
+    "/agencies/{agency_id}/onboarding-lapse",
+    response_model=AgencyOut,
+    tags=["agencies"],
+    responses=PROBLEMS,
+    summary="Record that onboarding lapsed (called by the onboarding workflow)",
+)
+async def lapse_onboarding(
+    agency_id: uuid.UUID, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
     idem = idempotent_request(f"partners.lapse_onboarding:{agency_id}", idempotency_key, {})
     return _json(await service.lapse_agency_onboarding(session, agency_id=agency_id, idempotency=idem))
 
 
-def _onboarding_out(status: OnboardingStatus, workflow_id: str, request: Request, rt: RuntimeDep) -> OnboardingOut:
+def _onboarding_out(
+    status: OnboardingStatus, workflow_id: str, request: Request, rt: RuntimeDep
+) -> OnboardingOut:
     return OnboardingOut(
         workflow_id=workflow_id,
         agency_id=uuid.UUID(status.agency_id),
@@ -107,22 +146,37 @@ def _onboarding_out(status: OnboardingStatus, workflow_id: str, request: Request
     )
 
 
-@router.post("/agencies/{agency_id}/onboarding", status_code=202, response_model=OnboardingOut,
-             tags=["onboarding"], responses=PROBLEMS,
-             summary="Start the agency's onboarding workflow (starting it again returns the running one)")
-async def start_onboarding(agency_id: uuid.UUID, session: SessionDep, rt: RuntimeDep, request: Request,
-                           body: OnboardingStart | None = None) -> OnboardingOut:
+@router.post(
+    "/agencies/{agency_id}/onboarding",
+    status_code=202,
+    response_model=OnboardingOut,
+    tags=["onboarding"],
+    responses=PROBLEMS,
+    summary="Start the agency's onboarding workflow (starting it again returns the running one)",
+)
+async def start_onboarding(
+    agency_id: uuid.UUID,
+    session: SessionDep,
+    rt: RuntimeDep,
+    request: Request,
+    body: OnboardingStart | None = None,
+) -> OnboardingOut:
     agency = await service.get_agency(session, agency_id=agency_id)
     await session.close()
     if agency.status != "pending":
-        raise DomainError(f"Agency {agency_id} is already {agency.status}.", code="agency_not_pending", status=409)
+        raise DomainError(
+            f"Agency {agency_id} is already {agency.status}.", code="agency_not_pending", status=409
+        )
     start = body or OnboardingStart()
     client = await rt.temporal()
     workflow_id = onboarding_workflow_id(str(agency_id))
     handle = await client.start_workflow(
         AgencyOnboardingWorkflow.run,
-        OnboardingInput(agency_id=str(agency_id), country_code=agency.country_code,
-                        confirmation_deadline_seconds=start.confirmation_deadline_hours * 3600),
+        OnboardingInput(
+            agency_id=str(agency_id),
+            country_code=agency.country_code,
+            confirmation_deadline_seconds=start.confirmation_deadline_hours * 3600,
+        ),
         id=workflow_id,
         task_queue=rt.settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -132,14 +186,21 @@ async def start_onboarding(agency_id: uuid.UUID, session: SessionDep, rt: Runtim
     return _onboarding_out(await handle.query(AgencyOnboardingWorkflow.status), workflow_id, request, rt)
 
 
-async def _handle(rt: RuntimeDep, agency_id: uuid.UUID) -> tuple[WorkflowHandle[AgencyOnboardingWorkflow, OnboardingStatus], str]:
+async def _handle(
+    rt: RuntimeDep, agency_id: uuid.UUID
+) -> tuple[WorkflowHandle[AgencyOnboardingWorkflow, OnboardingStatus], str]:
     client = await rt.temporal()
     workflow_id = onboarding_workflow_id(str(agency_id))
-    return client.get_workflow_handle_for(AgencyOnboardingWorkflow.run, workflow_id), workflow_id  # type: ignore[arg-type]
+    return client.get_workflow_handle_for(AgencyOnboardingWorkflow.run, workflow_id), workflow_id
 
 
-@router.get("/agencies/{agency_id}/onboarding", response_model=OnboardingOut, tags=["onboarding"],
-            responses=PROBLEMS, summary="Where the agency's onboarding stands")
+@router.get(
+    "/agencies/{agency_id}/onboarding",
+    response_model=OnboardingOut,
+    tags=["onboarding"],
+    responses=PROBLEMS,
+    summary="Where the agency's onboarding stands",
+)
 async def get_onboarding(agency_id: uuid.UUID, rt: RuntimeDep, request: Request) -> OnboardingOut:
     handle, workflow_id = await _handle(rt, agency_id)
     try:
@@ -151,18 +212,26 @@ async def get_onboarding(agency_id: uuid.UUID, rt: RuntimeDep, request: Request)
     return _onboarding_out(status, workflow_id, request, rt)
 
 
-@router.post("/agencies/{agency_id}/onboarding/confirmation", status_code=202, response_model=OnboardingOut,
-             tags=["onboarding"], responses=PROBLEMS,
-             summary="The national coordination unit confirms the agency")
-async def confirm_onboarding(agency_id: uuid.UUID, body: OnboardingConfirmation, rt: RuntimeDep,
-                             request: Request) -> OnboardingOut:
+@router.post(
+    "/agencies/{agency_id}/onboarding/confirmation",
+    status_code=202,
+    response_model=OnboardingOut,
+    tags=["onboarding"],
+    responses=PROBLEMS,
+    summary="The national coordination unit confirms the agency",
+)
+async def confirm_onboarding(
+    agency_id: uuid.UUID, body: OnboardingConfirmation, rt: RuntimeDep, request: Request
+) -> OnboardingOut:
     handle, workflow_id = await _handle(rt, agency_id)
     try:
         await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by=body.confirmed_by))
         status = await handle.query(AgencyOnboardingWorkflow.status)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"Agency {agency_id} has no running onboarding.", code="onboarding_not_found") from exc
+            raise NotFound(
+                f"Agency {agency_id} has no running onboarding.", code="onboarding_not_found"
+            ) from exc
         raise
     return _onboarding_out(status, workflow_id, request, rt)
 

@@ -29,8 +29,12 @@ class Agency(PartnersBase):
     __table_args__ = (
         Index("uq_agencies_country_name", "country_code", text("lower(name)"), unique=True),
         # A country has at most one national coordination unit: the gatekeeper of its agencies.
-        Index("uq_agencies_one_ncu_per_country", "country_code", unique=True,
-              postgresql_where=text("is_national_coordination_unit")),
+        Index(
+            "uq_agencies_one_ncu_per_country",
+            "country_code",
+            unique=True,
+            postgresql_where=text("is_national_coordination_unit"),
+        ),
         Index("ix_agencies_list", "registered_at", "id"),
     )
 

@@ -54,18 +54,21 @@ async def register_agency(
                 code="country_name_mismatch",
             )
         duplicate = await session.scalar(
-            select(Agency.id).where(
-                Agency.country_code == country.code, Agency.name.ilike(registration.name)
-            )
+            select(Agency.id).where(Agency.country_code == country.code, Agency.name.ilike(registration.name))
         )
         if duplicate is not None:
-            raise Conflict(f"{country.code} already has an agency named '{registration.name}'.",
-                           code="agency_already_registered", agency_id=str(duplicate))
+            raise Conflict(
+                f"{country.code} already has an agency named '{registration.name}'.",
+                code="agency_already_registered",
+                agency_id=str(duplicate),
+            )
         if registration.is_national_coordination_unit and await session.scalar(
             select(Agency.id).where(Agency.country_code == country.code, Agency.is_national_coordination_unit)
         ):
-            raise Conflict(f"{country.code} already has a national coordination unit.",
-                           code="national_coordination_unit_exists")
+            raise Conflict(
+                f"{country.code} already has a national coordination unit.",
+                code="national_coordination_unit_exists",
+            )
         agency = Agency(
             id=uuid.uuid4(),
             country_code=country.code,
@@ -80,7 +83,9 @@ async def register_agency(
         try:
             await session.flush()
         except IntegrityError as exc:  # a concurrent registration won the unique index
-            raise Conflict("The agency was registered concurrently.", code="agency_already_registered") from exc
+            raise Conflict(
+                "The agency was registered concurrently.", code="agency_already_registered"
+            ) from exc
         await add_event(
             session,
             AgencyRegisteredV1(
@@ -116,14 +121,19 @@ async def activate_agency(
             agency.confirmed_by = confirmed_by
             await add_event(
                 session,
-                AgencyActivatedV1(agency_id=str(agency.id), country_code=agency.country_code,
-                                  confirmed_by=confirmed_by, activated_at=agency.activated_at),
+                AgencyActivatedV1(
+                    agency_id=str(agency.id),
+                    country_code=agency.country_code,
+                    confirmed_by=confirmed_by,
+                    activated_at=agency.activated_at,
+                ),
                 aggregate_id=str(agency.id),
                 source=SOURCE,
             )
         elif agency.status != "active":
-            raise Conflict(f"Agency {agency_id} is {agency.status} and cannot be activated.",
-                           code="agency_not_pending")
+            raise Conflict(
+                f"Agency {agency_id} is {agency.status} and cannot be activated.", code="agency_not_pending"
+            )
         body = AgencyOut.model_validate(agency).model_dump(mode="json")
         if idempotency is not None:
             await idempotency.remember(session, status_code=200, body=body)
@@ -142,14 +152,17 @@ async def lapse_agency_onboarding(
             agency.lapsed_at = datetime.now(UTC)
             await add_event(
                 session,
-                AgencyOnboardingLapsedV1(agency_id=str(agency.id), country_code=agency.country_code,
-                                         lapsed_at=agency.lapsed_at),
+                AgencyOnboardingLapsedV1(
+                    agency_id=str(agency.id), country_code=agency.country_code, lapsed_at=agency.lapsed_at
+                ),
                 aggregate_id=str(agency.id),
                 source=SOURCE,
             )
         elif agency.status != "lapsed":
-            raise Conflict(f"Agency {agency_id} is {agency.status}; its onboarding cannot lapse.",
-                           code="agency_not_pending")
+            raise Conflict(
+                f"Agency {agency_id} is {agency.status}; its onboarding cannot lapse.",
+                code="agency_not_pending",
+            )
         body = AgencyOut.model_validate(agency).model_dump(mode="json")
         if idempotency is not None:
             await idempotency.remember(session, status_code=200, body=body)
@@ -164,8 +177,13 @@ async def get_agency(session: AsyncSession, *, agency_id: uuid.UUID) -> Agency:
 
 
 async def list_agencies(
-    session: AsyncSession, *, limit: int, cursor: str | None, country_code: str | None,
-    agency_type: str | None, status: str | None,
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    country_code: str | None,
+    agency_type: str | None,
+    status: str | None,
 ) -> tuple[list[Agency], str | None]:
     query = select(Agency).order_by(Agency.registered_at, Agency.id).limit(limit + 1)
     if country_code:

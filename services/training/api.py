@@ -15,8 +15,12 @@ from services.training.schemas import KnownAgencyOut
 router = APIRouter()
 
 
-@router.get("/agencies", response_model=Page[KnownAgencyOut], tags=["agencies"],
-            summary="Agencies as training knows them (read model fed by partners events)")
+@router.get(
+    "/agencies",
+    response_model=Page[KnownAgencyOut],
+    tags=["agencies"],
+    summary="Agencies as training knows them (read model fed by partners events)",
+)
 async def list_agencies(
     session: SessionDep,
     limit: Limit = 50,
@@ -27,11 +31,16 @@ async def list_agencies(
     rows, next_cursor = await service.list_known_agencies(
         session, limit=limit, cursor=cursor, country_code=country, status=status
     )
-    return Page[KnownAgencyOut](items=[KnownAgencyOut.model_validate(r) for r in rows], next_cursor=next_cursor,
-                                limit=limit)
+    return Page[KnownAgencyOut](
+        items=[KnownAgencyOut.model_validate(r) for r in rows], next_cursor=next_cursor, limit=limit
+    )
 
 
-@router.get("/agencies/{agency_id}", response_model=KnownAgencyOut, tags=["agencies"],
-            responses={404: {"description": "Not (yet) known (problem+json)"}})
+@router.get(
+    "/agencies/{agency_id}",
+    response_model=KnownAgencyOut,
+    tags=["agencies"],
+    responses={404: {"description": "Not (yet) known (problem+json)"}},
+)
 async def get_agency(agency_id: uuid.UUID, session: SessionDep) -> KnownAgencyOut:
     return KnownAgencyOut.model_validate(await service.get_known_agency(session, agency_id=agency_id))

@@ -40,8 +40,12 @@ async def _set_status(session: AsyncSession, envelope: EventEnvelope, agency_id:
     result = await session.execute(
         update(KnownAgency)
         .where(KnownAgency.agency_id == uuid.UUID(agency_id))
-        .values(status=status, updated_at=datetime.now(UTC), last_event_id=envelope.id,
-                version=KnownAgency.version + 1)
+        .values(
+            status=status,
+            updated_at=datetime.now(UTC),
+            last_event_id=envelope.id,
+            version=KnownAgency.version + 1,
+        )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         # Per-aggregate order makes this impossible unless the registration was lost: worth a retry, then DLT.
@@ -67,4 +71,3 @@ def subscription() -> Subscription:
             AgencyOnboardingLapsedV1.event_type: on_agency_onboarding_lapsed,
         },
     )
-

@@ -28,8 +28,10 @@ async def list_known_agencies(
         except (TypeError, ValueError) as exc:
             raise InvalidCursor("The cursor is not one this API issued.") from exc
         query = query.where(
-            or_(KnownAgency.registered_at > after,
-                and_(KnownAgency.registered_at == after, KnownAgency.agency_id > after_id))
+            or_(
+                KnownAgency.registered_at > after,
+                and_(KnownAgency.registered_at == after, KnownAgency.agency_id > after_id),
+            )
         )
     rows = list((await session.execute(query)).scalars())
     if len(rows) <= limit:

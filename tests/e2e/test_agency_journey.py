@@ -14,11 +14,21 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import Deployment, ServiceProcess, eventually, free_port, header, read_topic, serve_process, wait_http_ok
+from tests.support import (
+    Deployment,
+    ServiceProcess,
+    eventually,
+    free_port,
+    header,
+    read_topic,
+    serve_process,
+    wait_http_ok,
+)
 
 
 async def test_agency_registration_reaches_training_and_onboarding_activates_it(
-    deployment: Deployment, process_logs: Path,
+    deployment: Deployment,
+    process_logs: Path,
 ) -> None:
     await deployment.create("partners", "training")
     partners_port, training_port = free_port(), free_port()
@@ -28,8 +38,12 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
         serve_process(deployment, "partners", "relay", process_logs),
         serve_process(deployment, "training", "consumer", process_logs),
         serve_process(deployment, "training", "api", process_logs, http_port=training_port),
-        ServiceProcess("worker", [sys.executable, "-m", "workflows.worker"],
-                       deployment.env("worker", partners_url=partners_url), process_logs),
+        ServiceProcess(
+            "worker",
+            [sys.executable, "-m", "workflows.worker"],
+            deployment.env("worker", partners_url=partners_url),
+            process_logs,
+        ),
     ]
     for process in processes:
         process.start()
@@ -39,39 +53,53 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
         async with httpx.AsyncClient(timeout=30) as http:
             response = await http.post(
                 f"{partners_url}/agencies",
-                json={"country": {"code": "PH", "name": "Philippines"}, "name": "Philippine National Police",
-                      "agency_type": "police", "mandate": "National law enforcement"},
+                json={
+                    "country": {"code": "PH", "name": "Philippines"},
+                    "name": "Philippine National Police",
+                    "agency_type": "police",
+                    "mandate": "National law enforcement",
+                },
                 headers={"Idempotency-Key": f"e2e-{uuid.uuid4()}"},
             )
             assert response.status_code == 201, response.text
             agency_id = response.json()["id"]
             trace_id = response.headers["x-trace-id"]
 
-            records = await read_topic(deployment.endpoints.kafka_bootstrap, deployment.topic("partners.events.v1"),
-                                       until=lambda r: len(r) >= 1)
+            records = await read_topic(
+                deployment.endpoints.kafka_bootstrap,
+                deployment.topic("partners.events.v1"),
+                until=lambda r: len(r) >= 1,
+            )
             event = records[0]
             assert header(event, "ce_type") == "partners.agency_registered.v1"
             assert header(event, "ce_specversion") == "1.0"
             assert event.key == agency_id.encode()
             assert json.loads(event.value)["name"] == "Philippine National Police"
-            assert (header(event, "traceparent") or "").split("-")[1] == trace_id, "one trace from HTTP to Kafka"
+            assert (header(event, "traceparent") or "").split("-")[1] == trace_id, (
+                "one trace from HTTP to Kafka"
+            )
 
             async def training_sees(status: str) -> dict[str, object] | None:
                 got = await http.get(f"{training_url}/agencies/{agency_id}")
                 return got.json() if got.status_code == 200 and got.json()["status"] == status else None
 
-            known = await eventually(lambda: training_sees("pending"), what="training read model has the agency")
+            known = await eventually(
+                lambda: training_sees("pending"), what="training read model has the agency"
+            )
             assert known["country_name"] == "Philippines" and known["version"] == 1
 
-            started = await http.post(f"{partners_url}/agencies/{agency_id}/onboarding",
-                                      json={"confirmation_deadline_hours": 48})
+            started = await http.post(
+                f"{partners_url}/agencies/{agency_id}/onboarding", json={"confirmation_deadline_hours": 48}
+            )
             assert started.status_code == 202, started.text
             assert started.json()["state"] == "awaiting_confirmation"
             again = await http.post(f"{partners_url}/agencies/{agency_id}/onboarding", json={})
             assert again.json()["workflow_id"] == started.json()["workflow_id"], "one onboarding per agency"
 
-            confirmed = await http.post(f"{partners_url}/agencies/{agency_id}/onboarding/confirmation",
-                                        json={"confirmed_by": "PH national coordination unit"})
+            confirmed = await http.post(
+                f"{partners_url}/agencies/{agency_id}/onboarding/confirmation",
+                json={"confirmed_by": "PH national coordination unit"},
+            )
             assert confirmed.status_code == 202, confirmed.text
 
             async def partners_active() -> dict[str, object] | None:

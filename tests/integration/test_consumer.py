@@ -20,9 +20,14 @@ from tests.support import Deployment, eventually, header, read_topic
 
 
 def registered(agency_id: str) -> AgencyRegisteredV1:
-    return AgencyRegisteredV1(agency_id=agency_id, country_code="KE", country_name="Kenya",
-                              name="Directorate of Criminal Investigations", agency_type="police",
-                              registered_at=datetime.now(UTC))
+    return AgencyRegisteredV1(
+        agency_id=agency_id,
+        country_code="KE",
+        country_name="Kenya",
+        name="Directorate of Criminal Investigations",
+        agency_type="police",
+        registered_at=datetime.now(UTC),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -47,8 +52,16 @@ async def producer_for(deployment: Deployment) -> AIOKafkaProducer:
 
 async def known_agency(engine: object, agency_id: str) -> dict[str, object] | None:
     async with engine.connect() as conn:  # type: ignore[attr-defined]
-        row = (await conn.execute(text("SELECT status, version FROM known_agencies WHERE agency_id = :id"),
-                                  {"id": agency_id})).mappings().first()
+        row = (
+            (
+                await conn.execute(
+                    text("SELECT status, version FROM known_agencies WHERE agency_id = :id"),
+                    {"id": agency_id},
+                )
+            )
+            .mappings()
+            .first()
+        )
     return dict(row) if row else None
 
 
@@ -61,9 +74,16 @@ async def test_a_redelivered_event_changes_nothing(deployment: Deployment) -> No
     async with training_consumer(deployment) as (_, engine):
         for _ in range(3):  # the same CloudEvent id three times, as after relay crashes
             await producer.send_and_wait(topic, value=record.value, key=record.key, headers=record.headers)
-        activated = encode(AgencyActivatedV1(agency_id=agency_id, country_code="KE", confirmed_by="NCU",
-                                             activated_at=datetime.now(UTC)), source="/p", key=agency_id)
-        await producer.send_and_wait(topic, value=activated.value, key=activated.key, headers=activated.headers)
+        activated = encode(
+            AgencyActivatedV1(
+                agency_id=agency_id, country_code="KE", confirmed_by="NCU", activated_at=datetime.now(UTC)
+            ),
+            source="/p",
+            key=agency_id,
+        )
+        await producer.send_and_wait(
+            topic, value=activated.value, key=activated.key, headers=activated.headers
+        )
         row = await eventually(lambda: _status_is(engine, agency_id, "active"), what="agency activated")
     await producer.stop()
     assert row["version"] == 2, "each distinct event applied exactly once"
@@ -84,9 +104,16 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
     good_id = str(uuid.uuid4())
     good = encode(registered(good_id), source="/services/partners", key="same-partition-key")
     broken_data = encode(registered(str(uuid.uuid4())), source="/services/partners", key="same-partition-key")
-    unknown_agency = encode(AgencyActivatedV1(agency_id=str(uuid.uuid4()), country_code="KE", confirmed_by="x",
-                                              activated_at=datetime.now(UTC)), source="/p", key="same-partition-key")
-    await producer.send_and_wait(topic, value=b"\x00not json at all", key=key, headers=[("ce_specversion", b"1.0")])
+    unknown_agency = encode(
+        AgencyActivatedV1(
+            agency_id=str(uuid.uuid4()), country_code="KE", confirmed_by="x", activated_at=datetime.now(UTC)
+        ),
+        source="/p",
+        key="same-partition-key",
+    )
+    await producer.send_and_wait(
+        topic, value=b"\x00not json at all", key=key, headers=[("ce_specversion", b"1.0")]
+    )
     await producer.send_and_wait(topic, value=b'{"plain": "json without CloudEvent headers"}', key=key)
     await producer.send_and_wait(topic, value=b'{"agency_id": 42}', key=key, headers=broken_data.headers)
     await producer.send_and_wait(topic, value=unknown_agency.value, key=key, headers=unknown_agency.headers)
@@ -95,8 +122,12 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
 
     async with training_consumer(deployment) as (consumer, engine):
         await eventually(lambda: known_agency(engine, good_id), timeout=60, what="good event applied")
-        dead = await read_topic(deployment.endpoints.kafka_bootstrap, deployment.topic("training.deadletter.v1"),
-                                until=lambda r: len(r) >= 4, timeout=30)
+        dead = await read_topic(
+            deployment.endpoints.kafka_bootstrap,
+            deployment.topic("training.deadletter.v1"),
+            until=lambda r: len(r) >= 4,
+            timeout=30,
+        )
     reasons = [header(r, "dlt_reason") for r in sorted(dead, key=lambda r: r.offset)]
     assert reasons == ["malformed_event", "malformed_event", "permanent_error", "retries_exhausted"]
     for record in dead:

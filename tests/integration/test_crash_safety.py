@@ -24,8 +24,11 @@ async def register_agency(deployment: Deployment) -> str:
     async with create_sessionmaker(engine)() as session:
         outcome = await service.register_agency(
             session,
-            registration=AgencyRegistration(country=CountryIn(code="BR", name="Brazil"),
-                                            name=f"Polícia Federal {uuid.uuid4().hex[:6]}", agency_type="police"),
+            registration=AgencyRegistration(
+                country=CountryIn(code="BR", name="Brazil"),
+                name=f"Polícia Federal {uuid.uuid4().hex[:6]}",
+                agency_type="police",
+            ),
             idempotency=None,
         )
     await engine.dispose()
@@ -43,21 +46,32 @@ async def unpublished(deployment: Deployment) -> int:
 async def training_row(deployment: Deployment, agency_id: str) -> dict[str, object] | None:
     engine = create_engine(deployment.settings("training"))
     async with engine.connect() as conn:
-        row = (await conn.execute(text("SELECT status, version FROM known_agencies WHERE agency_id = :id"),
-                                  {"id": agency_id})).mappings().first()
+        row = (
+            (
+                await conn.execute(
+                    text("SELECT status, version FROM known_agencies WHERE agency_id = :id"),
+                    {"id": agency_id},
+                )
+            )
+            .mappings()
+            .first()
+        )
         inbox = await conn.scalar(text("SELECT count(*) FROM inbox"))
     await engine.dispose()
     return {**row, "inbox": inbox} if row else None
 
 
 async def test_relay_killed_after_publish_before_mark_republishes_and_the_effect_is_applied_once(
-    deployment: Deployment, process_logs: Path,
+    deployment: Deployment,
+    process_logs: Path,
 ) -> None:
     await deployment.create("partners", "training")
     agency_id = await register_agency(deployment)
     topic = deployment.topic("partners.events.v1")
 
-    crashing = serve_process(deployment, "partners", "relay", process_logs).start(BACKBONE_CRASH_AT=RELAY_AFTER_PUBLISH)
+    crashing = serve_process(deployment, "partners", "relay", process_logs).start(
+        BACKBONE_CRASH_AT=RELAY_AFTER_PUBLISH
+    )
     assert await crashing.wait_exit(60) == KILLED, crashing.log_tail()
     assert await unpublished(deployment) == 1, "the row was published but never marked: it must stay pending"
 
@@ -68,8 +82,9 @@ async def test_relay_killed_after_publish_before_mark_republishes_and_the_effect
         records = await read_topic(deployment.endpoints.kafka_bootstrap, topic, until=lambda r: len(r) >= 2)
         assert len({header(r, "ce_id") for r in records}) == 1, "the same event, delivered twice on the wire"
         row = await eventually(lambda: training_row(deployment, agency_id), timeout=60, what="read model row")
-        await eventually(lambda: _consumed_to_end(deployment, topic, "training"), timeout=60,
-                         what="both copies consumed")
+        await eventually(
+            lambda: _consumed_to_end(deployment, topic, "training"), timeout=60, what="both copies consumed"
+        )
         row = await training_row(deployment, agency_id)
         assert row is not None and row["version"] == 1 and row["inbox"] == 1, row
     finally:
@@ -80,13 +95,19 @@ async def test_relay_killed_after_publish_before_mark_republishes_and_the_effect
 async def test_relay_killed_before_publish_loses_nothing(deployment: Deployment, process_logs: Path) -> None:
     await deployment.create("partners")
     await register_agency(deployment)
-    crashing = serve_process(deployment, "partners", "relay", process_logs).start(BACKBONE_CRASH_AT=RELAY_BEFORE_PUBLISH)
+    crashing = serve_process(deployment, "partners", "relay", process_logs).start(
+        BACKBONE_CRASH_AT=RELAY_BEFORE_PUBLISH
+    )
     assert await crashing.wait_exit(60) == KILLED, crashing.log_tail()
     assert await unpublished(deployment) == 1
     relay = serve_process(deployment, "partners", "relay", process_logs).start()
     try:
-        records = await read_topic(deployment.endpoints.kafka_bootstrap, deployment.topic("partners.events.v1"),
-                                   until=lambda r: len(r) >= 1, timeout=60)
+        records = await read_topic(
+            deployment.endpoints.kafka_bootstrap,
+            deployment.topic("partners.events.v1"),
+            until=lambda r: len(r) >= 1,
+            timeout=60,
+        )
         assert len(records) == 1
         await eventually(lambda: _zero(unpublished(deployment)), timeout=30, what="row marked published")
     finally:
@@ -94,7 +115,8 @@ async def test_relay_killed_before_publish_loses_nothing(deployment: Deployment,
 
 
 async def test_consumer_killed_between_db_commit_and_offset_commit_applies_the_event_once(
-    deployment: Deployment, process_logs: Path,
+    deployment: Deployment,
+    process_logs: Path,
 ) -> None:
     await deployment.create("partners", "training")
     agency_id = await register_agency(deployment)
@@ -111,8 +133,11 @@ async def test_consumer_killed_between_db_commit_and_offset_commit_applies_the_e
 
         consumer = serve_process(deployment, "training", "consumer", process_logs).start()
         try:
-            await eventually(lambda: _consumed_to_end(deployment, topic, "training"), timeout=90,
-                             what="redelivered event consumed and committed")
+            await eventually(
+                lambda: _consumed_to_end(deployment, topic, "training"),
+                timeout=90,
+                what="redelivered event consumed and committed",
+            )
             row = await training_row(deployment, agency_id)
             assert row is not None and row["version"] == 1 and row["inbox"] == 1, row
         finally:
@@ -139,9 +164,7 @@ async def _consumed_to_end(deployment: Deployment, topic: str, service: str) -> 
         cluster = await probe._client.fetch_all_metadata()
         tps = [TopicPartition(topic, p) for p in cluster.partitions_for_topic(topic) or ()]
         ends = await probe.end_offsets(tps)
-        return all(
-            end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items()
-        )
+        return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
     finally:
         await probe.stop()
         await admin.close()

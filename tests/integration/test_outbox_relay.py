@@ -23,9 +23,15 @@ from tests.support import Deployment, header, read_topic
 
 
 def agency_event(aggregate_id: str, seq: int) -> AgencyRegisteredV1:
-    return AgencyRegisteredV1(agency_id=aggregate_id, country_code="FR", country_name="France",
-                              name=f"Agency {aggregate_id[:8]}", agency_type="police", mandate=str(seq),
-                              registered_at=datetime.now(UTC))
+    return AgencyRegisteredV1(
+        agency_id=aggregate_id,
+        country_code="FR",
+        country_name="France",
+        name=f"Agency {aggregate_id[:8]}",
+        agency_type="police",
+        mandate=str(seq),
+        registered_at=datetime.now(UTC),
+    )
 
 
 async def write_sequenced(sessions: async_sessionmaker[AsyncSession], aggregate_id: str) -> None:
@@ -61,10 +67,18 @@ async def test_committed_event_reaches_kafka_as_a_cloudevent_woken_by_notify(dep
         with tracer("test").start_as_current_span("http request") as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
             async with sessions() as session, session.begin():
-                event_id = await add_event(session, agency_event(aggregate_id, 1), aggregate_id=aggregate_id,
-                                           source="/services/partners")
-        records = await read_topic(settings.kafka_bootstrap, deployment.topic("partners.events.v1"),
-                                   until=lambda r: len(r) >= 1, timeout=20)
+                event_id = await add_event(
+                    session,
+                    agency_event(aggregate_id, 1),
+                    aggregate_id=aggregate_id,
+                    source="/services/partners",
+                )
+        records = await read_topic(
+            settings.kafka_bootstrap,
+            deployment.topic("partners.events.v1"),
+            until=lambda r: len(r) >= 1,
+            timeout=20,
+        )
     record = records[0]
     assert record.key == aggregate_id.encode()
     assert header(record, "ce_id") == event_id
@@ -98,8 +112,12 @@ async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_
     relay_a, relay_b = OutboxRelay(settings), OutboxRelay(settings)
     async with running(relay_a), running(relay_b):
         await asyncio.gather(*(writer() for _ in range(writers)))
-        records = await read_topic(settings.kafka_bootstrap, deployment.topic("partners.events.v1"),
-                                   until=lambda r: len(r) >= total, timeout=60)
+        records = await read_topic(
+            settings.kafka_bootstrap,
+            deployment.topic("partners.events.v1"),
+            until=lambda r: len(r) >= total,
+            timeout=60,
+        )
     assert len(records) == total
     assert relay_a.stats.published + relay_b.stats.published == total
     assert len({header(r, "ce_id") for r in records}) == total, "an event was published twice"
@@ -113,7 +131,9 @@ async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_
     await engine.dispose()
 
 
-async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(deployment: Deployment) -> None:
+async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(
+    deployment: Deployment,
+) -> None:
     """A publish failure leaves the rows unpublished (never marked, never dropped) and they are retried."""
     await deployment.create("partners")
     settings = deployment.settings("partners", topic_prefix=f"{deployment.prefix}-late.")
@@ -135,8 +155,12 @@ async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(
         from contracts.topics import TOPICS
 
         await ensure_topics(settings.kafka_bootstrap, TOPICS, prefix=settings.topic_prefix)
-        records = await read_topic(settings.kafka_bootstrap, settings.topic("partners.events.v1"),
-                                   until=lambda r: len(r) >= 1, timeout=40)
+        records = await read_topic(
+            settings.kafka_bootstrap,
+            settings.topic("partners.events.v1"),
+            until=lambda r: len(r) >= 1,
+            timeout=40,
+        )
     await producer.stop()
     assert records[0].key == aggregate_id.encode()
     await engine.dispose()

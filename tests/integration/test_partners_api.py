@@ -20,8 +20,12 @@ PROBLEM = "application/problem+json"
 
 
 def partners_app(deployment: Deployment, **overrides: Any) -> FastAPI:
-    return create_service_app(deployment.settings("partners", uses_temporal=True, **overrides),
-                              title="Partners service", description="test", routers=[router])
+    return create_service_app(
+        deployment.settings("partners", uses_temporal=True, **overrides),
+        title="Partners service",
+        description="test",
+        routers=[router],
+    )
 
 
 @pytest.fixture
@@ -37,8 +41,12 @@ async def api(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
 
 def agency(code: str = "FR", name: str | None = None, **extra: Any) -> dict[str, Any]:
     names = {"FR": "France", "DE": "Germany", "GH": "Ghana"}
-    return {"country": {"code": code, "name": names.get(code.upper(), code)},
-            "name": name or f"Agency {uuid.uuid4().hex[:8]}", "agency_type": "police", **extra}
+    return {
+        "country": {"code": code, "name": names.get(code.upper(), code)},
+        "name": name or f"Agency {uuid.uuid4().hex[:8]}",
+        "agency_type": "police",
+        **extra,
+    }
 
 
 async def outbox_count(client: httpx.AsyncClient) -> int:
@@ -62,7 +70,8 @@ async def test_idempotency_key_replays_the_first_result_and_changes_nothing(api:
     payload = agency("DE", "Bundeskriminalamt")
     headers = {"Idempotency-Key": f"reg-{uuid.uuid4()}"}
     first, second = await asyncio.gather(
-        api.post("/agencies", json=payload, headers=headers), api.post("/agencies", json=payload, headers=headers)
+        api.post("/agencies", json=payload, headers=headers),
+        api.post("/agencies", json=payload, headers=headers),
     )
     assert {first.status_code, second.status_code} == {201}
     assert first.json() == second.json()
@@ -76,8 +85,9 @@ async def test_idempotency_key_replays_the_first_result_and_changes_nothing(api:
 
 
 async def test_bad_input_is_problem_json_naming_the_fields_and_stores_nothing(api: httpx.AsyncClient) -> None:
-    response = await api.post("/agencies", json={"country": {"code": "FRA"}, "name": "", "agency_type": "army",
-                                                  "unexpected": 1})
+    response = await api.post(
+        "/agencies", json={"country": {"code": "FRA"}, "name": "", "agency_type": "army", "unexpected": 1}
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     problem = response.json()
@@ -90,13 +100,20 @@ async def test_bad_input_is_problem_json_naming_the_fields_and_stores_nothing(ap
 
 
 async def test_conflicts_and_not_found_are_problem_json_with_stable_codes(api: httpx.AsyncClient) -> None:
-    assert (await api.post("/agencies", json=agency("GH", "Ghana Police Service",
-                                                    is_national_coordination_unit=True))).status_code == 201
+    assert (
+        await api.post(
+            "/agencies", json=agency("GH", "Ghana Police Service", is_national_coordination_unit=True)
+        )
+    ).status_code == 201
     duplicate = await api.post("/agencies", json=agency("GH", "ghana police service"))
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "agency_already_registered"
-    second_ncu = await api.post("/agencies", json=agency("GH", "Another unit", is_national_coordination_unit=True))
+    second_ncu = await api.post(
+        "/agencies", json=agency("GH", "Another unit", is_national_coordination_unit=True)
+    )
     assert second_ncu.json()["code"] == "national_coordination_unit_exists"
-    renamed = await api.post("/agencies", json={**agency("GH"), "country": {"code": "GH", "name": "Gold Coast"}})
+    renamed = await api.post(
+        "/agencies", json={**agency("GH"), "country": {"code": "GH", "name": "Gold Coast"}}
+    )
     assert renamed.status_code == 409 and renamed.json()["code"] == "country_name_mismatch"
     missing = await api.get(f"/agencies/{uuid.uuid4()}")
     assert missing.status_code == 404 and missing.json()["code"] == "agency_not_found"

@@ -24,9 +24,13 @@ class PartnersActivities:
         try:
             response = await self.http.post(path, json=body, headers={"Idempotency-Key": key})
         except httpx.HTTPError as exc:
-            raise ApplicationError(f"partners service unreachable: {exc!r}", type="PartnersUnavailable") from exc
+            raise ApplicationError(
+                f"partners service unreachable: {exc!r}", type="PartnersUnavailable"
+            ) from exc
         if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
-            raise ApplicationError(f"partners service answered {response.status_code}", type="PartnersUnavailable")
+            raise ApplicationError(
+                f"partners service answered {response.status_code}", type="PartnersUnavailable"
+            )
         if response.status_code >= 400:
             raise ApplicationError(
                 f"partners service refused {path}: {response.status_code} {response.text[:500]}",

@@ -23,11 +23,12 @@ with workflow.unsafe.imports_passed_through():
         OnboardingStatus,
     )
 
-ACTIVITY_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1),
-                                non_retryable_error_types=["RejectedByService"]),
-}
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["RejectedByService"],
+)
 
 
 @workflow.defn
@@ -52,7 +53,8 @@ class AgencyOnboardingWorkflow:
             await workflow.execute_activity(
                 "lapse_agency_onboarding",
                 LapseAgencyOnboarding(agency_id=self._agency_id, idempotency_key=f"{workflow_id}:lapse"),
-                **ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
             )
             self._state = "lapsed"
             return self.status()
@@ -60,9 +62,13 @@ class AgencyOnboardingWorkflow:
         assert self._confirmed_by is not None
         await workflow.execute_activity(
             "activate_agency",
-            ActivateAgency(agency_id=self._agency_id, confirmed_by=self._confirmed_by,
-                           idempotency_key=f"{workflow_id}:activate"),
-            **ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+            ActivateAgency(
+                agency_id=self._agency_id,
+                confirmed_by=self._confirmed_by,
+                idempotency_key=f"{workflow_id}:activate",
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
         )
         self._state = "active"
         return self.status()
@@ -76,6 +82,8 @@ class AgencyOnboardingWorkflow:
     @workflow.query
     def status(self) -> OnboardingStatus:
         return OnboardingStatus(
-            agency_id=self._agency_id, state=self._state, confirmed_by=self._confirmed_by, deadline=self._deadline
+            agency_id=self._agency_id,
+            state=self._state,
+            confirmed_by=self._confirmed_by,
+            deadline=self._deadline,
         )
-

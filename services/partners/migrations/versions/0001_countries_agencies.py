@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("agency_type", sa.String(40), nullable=False),
         sa.Column("mandate", sa.Text()),
-        sa.Column("is_national_coordination_unit", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column(
+            "is_national_coordination_unit", sa.Boolean(), server_default=sa.text("false"), nullable=False
+        ),
         sa.Column("status", sa.String(20), server_default=sa.text("'pending'"), nullable=False),
         sa.Column("registered_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("activated_at", sa.DateTime(timezone=True)),
@@ -42,9 +44,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_agencies_country_code", "agencies", ["country_code"])
     op.create_index("ix_agencies_list", "agencies", ["registered_at", "id"])
-    op.create_index("uq_agencies_country_name", "agencies", ["country_code", sa.text("lower(name)")], unique=True)
     op.create_index(
-        "uq_agencies_one_ncu_per_country", "agencies", ["country_code"], unique=True,
+        "uq_agencies_country_name", "agencies", ["country_code", sa.text("lower(name)")], unique=True
+    )
+    op.create_index(
+        "uq_agencies_one_ncu_per_country",
+        "agencies",
+        ["country_code"],
+        unique=True,
         postgresql_where=sa.text("is_national_coordination_unit"),
     )
 
