@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
+from backbone.stack import containers
 from backbone.stack.config import StackConfig
 from backbone.stack.infra import Endpoints, components, ensure_infra
 from tests.support import Deployment
@@ -19,8 +21,11 @@ trace.set_tracer_provider(TracerProvider())
 
 
 @pytest.fixture(scope="session")
-def stack_config() -> StackConfig:
-    return StackConfig.from_env()
+def stack_config() -> Iterator[StackConfig]:
+    with ExitStack() as resources:
+        if containers.wanted():  # opt-in; see backbone/stack/containers.py
+            os.environ.update(containers.start(resources))
+        yield StackConfig.from_env()
 
 
 @pytest.fixture(scope="session")
