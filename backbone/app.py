@@ -103,7 +103,7 @@ async def _refresh_outbox_gauges(rt: ServiceRuntime) -> None:
                 await conn.execute(
                     text(
                         "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-                        "FROM outbox WHERE published_at IS NULL"
+                        "FROM outbox"
                     )
                 )
             ).one()

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -46,14 +45,15 @@ outbox_table = Table(
     # Relays claim buckets, not rows: one bucket is published by one relay at a time, in id order.
     Column("bucket", SmallInteger, nullable=False),
     Column("message_key", LargeBinary, nullable=False),
+    # The key's partition (murmur2, as Kafka's default partitioner) for `partition_count` partitions, computed by
+    # the writer so the relay skips it while the topic still has that many partitions.
+    Column("partition_hint", SmallInteger, nullable=False),
+    Column("partition_count", SmallInteger, nullable=False),
     Column("message_value", LargeBinary, nullable=False),
     # Kafka headers as parallel arrays: decoded by the driver in C, no per-row JSON work in the relay.
     Column("header_names", ARRAY(Text), nullable=False),
     Column("header_values", ARRAY(LargeBinary), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("published_at", DateTime(timezone=True)),
-    Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("last_error", Text),
 )
 
 inbox_table = Table(

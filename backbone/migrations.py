@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -64,10 +64,7 @@ def create_plumbing_tables() -> None:
     bind = op.get_bind()
     for table in (outbox_table, inbox_table, idempotency_table):
         table.create(bind)
-    op.create_index(
-        "ix_outbox_unpublished", "outbox", ["bucket", "id"], postgresql_where=text("published_at IS NULL")
-    )
-    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
+    op.create_index("ix_outbox_bucket_id", "outbox", ["bucket", "id"])
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
     # NOTIFY is delivered only after commit, so relays wake exactly when rows become visible.
     op.execute(

@@ -6,6 +6,7 @@ import uuid
 import zlib
 from datetime import UTC, datetime
 
+from aiokafka.partitioner import murmur2
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,11 @@ BUCKETS = 16
 Changing this number only changes how new rows are spread, never the order within one aggregate."""
 
 _AGGREGATE_LOCK_NAMESPACE = 0x0B0C
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (and aiokafka's) picks for `key`."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def bucket_of(aggregate_id: str) -> int:
@@ -61,15 +67,18 @@ async def add_event(
         subject=subject,
         traceparent=current_traceparent(),
     )
+    topic = topic_for(event)
     await session.execute(
         insert(outbox_table).values(
             event_id=event_id,
             event_type=event.event_type,
-            topic=topic_for(event).name,
+            topic=topic.name,
             aggregate_type=event.aggregate,
             aggregate_id=aggregate_id,
             bucket=bucket_of(aggregate_id),
             message_key=record.key,
+            partition_hint=partition_of(record.key, topic.partitions),
+            partition_count=topic.partitions,
             message_value=record.value,
             header_names=[name for name, _ in record.headers],
             header_values=[value for _, value in record.headers],

@@ -38,7 +38,7 @@ async def register_agency(deployment: Deployment) -> str:
 async def unpublished(deployment: Deployment) -> int:
     engine = create_engine(deployment.settings("partners"))
     async with engine.connect() as conn:
-        count = await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        count = await conn.scalar(text("SELECT count(*) FROM outbox"))
     await engine.dispose()
     return int(count or 0)
 

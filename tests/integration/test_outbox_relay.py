@@ -10,10 +10,10 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backbone.db import create_engine, create_sessionmaker, outbox_table
+from backbone.db import create_engine, create_sessionmaker
 from backbone.outbox import add_event
 from backbone.outbox.relay import OutboxRelay
 from backbone.outbox.writer import lock_aggregate
@@ -35,14 +35,20 @@ def agency_event(aggregate_id: str, seq: int) -> AgencyRegisteredV1:
 
 
 async def write_sequenced(sessions: async_sessionmaker[AsyncSession], aggregate_id: str) -> None:
-    """One transaction: number the aggregate's next event after its lock, as a use case would."""
+    """One transaction: bump the aggregate's version and announce it, as a use case would."""
     async with sessions() as session, session.begin():
         await lock_aggregate(session, aggregate_id)
-        seq = 1 + await session.scalar(
-            select(func.count()).select_from(outbox_table).where(outbox_table.c.aggregate_id == aggregate_id)
-        )
         await asyncio.sleep(random.random() / 200)  # widen the window for out-of-order commits
-        await add_event(session, agency_event(aggregate_id, seq), aggregate_id=aggregate_id, source="/test")
+        version = await session.scalar(
+            text(
+                "INSERT INTO test_aggregates AS a (id, version) VALUES (:id, 1) "
+                "ON CONFLICT (id) DO UPDATE SET version = a.version + 1 RETURNING version"
+            ),
+            {"id": aggregate_id},
+        )
+        await add_event(
+            session, agency_event(aggregate_id, int(version or 0)), aggregate_id=aggregate_id, source="/test"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -89,7 +95,7 @@ async def test_committed_event_reaches_kafka_as_a_cloudevent_woken_by_notify(dep
     assert (header(record, "traceparent") or "").split("-")[1] == trace_id
     assert json.loads(record.value)["agency_id"] == aggregate_id
     async with sessions() as session:
-        unpublished = await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        unpublished = await session.scalar(text("SELECT count(*) FROM outbox"))
     assert unpublished == 0
     await engine.dispose()
 
@@ -101,6 +107,8 @@ async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_
     settings = deployment.settings("partners", relay_batch_size=25)
     engine = create_engine(settings, pool_size=12)
     sessions = create_sessionmaker(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE test_aggregates (id text PRIMARY KEY, version int NOT NULL)"))
     aggregates = [str(uuid.uuid4()) for _ in range(12)]
     writers, per_writer = 10, 40
     total = writers * per_writer
@@ -127,7 +135,7 @@ async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_
     for aggregate_id, seqs in sequences.items():
         assert seqs == list(range(1, len(seqs) + 1)), f"aggregate {aggregate_id} out of order: {seqs}"
     async with sessions() as session:
-        assert await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")) == 0
+        assert await session.scalar(text("SELECT count(*) FROM outbox")) == 0
     await engine.dispose()
 
 
@@ -150,7 +158,7 @@ async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(
     async with running(relay):
         await asyncio.sleep(4)
         async with sessions() as session:
-            assert await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")) == 1
+            assert await session.scalar(text("SELECT count(*) FROM outbox")) == 1
         from backbone.kafka import ensure_topics
         from contracts.topics import TOPICS
 
