@@ -91,12 +91,23 @@ def encode(
     return KafkaRecord(key=key.encode(), value=message.value, headers=headers)
 
 
-_KNOWN_ATTRIBUTES = {"id", "source", "type", "specversion", "time", "datacontenttype", "dataschema", "subject",
-                     "partitionkey", "traceparent"}
+_KNOWN_ATTRIBUTES = {
+    "id",
+    "source",
+    "type",
+    "specversion",
+    "time",
+    "datacontenttype",
+    "dataschema",
+    "subject",
+    "partitionkey",
+    "traceparent",
+}
 
 
-def decode(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], key: bytes | None,
-           value: bytes | None) -> EventEnvelope:
+def decode(
+    headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], key: bytes | None, value: bytes | None
+) -> EventEnvelope:
     """Read a binary-mode CloudEvent; anything unreadable raises MalformedEvent (never anything else)."""
     try:
         header_map = {name: raw for name, raw in headers or ()}

@@ -37,14 +37,26 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         description="Countries, agencies, partnerships, phases, commitments, decisions of the partners service.",
         events=(AgencyRegisteredV1, AgencyActivatedV1, AgencyOnboardingLapsedV1),
     ),
-    TopicSpec(name="training.events.v1", owner="training",
-              description="Curricula, cohorts, enrollments, certifications of the training service."),
-    TopicSpec(name="finance.events.v1", owner="finance",
-              description="Budgets, contributions, payments and tranches of the finance service."),
-    TopicSpec(name="assessment.events.v1", owner="assessment",
-              description="Assessments, evaluations and indicators of the assessment service."),
-    TopicSpec(name="incidents.events.v1", owner="incidents",
-              description="Incidents, drills and improvement actions of the incidents service."),
+    TopicSpec(
+        name="training.events.v1",
+        owner="training",
+        description="Curricula, cohorts, enrollments, certifications of the training service.",
+    ),
+    TopicSpec(
+        name="finance.events.v1",
+        owner="finance",
+        description="Budgets, contributions, payments and tranches of the finance service.",
+    ),
+    TopicSpec(
+        name="assessment.events.v1",
+        owner="assessment",
+        description="Assessments, evaluations and indicators of the assessment service.",
+    ),
+    TopicSpec(
+        name="incidents.events.v1",
+        owner="incidents",
+        description="Incidents, drills and improvement actions of the incidents service.",
+    ),
 )
 
 DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = tuple(
@@ -61,7 +73,9 @@ DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = tuple(
 
 TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + DEAD_LETTER_TOPICS
 
-EVENT_TYPES: dict[str, type[Event]] = {event.event_type: event for spec in EVENT_TOPICS for event in spec.events}
+EVENT_TYPES: dict[str, type[Event]] = {
+    event.event_type: event for spec in EVENT_TOPICS for event in spec.events
+}
 
 
 def topic_for(event: type[Event] | Event) -> TopicSpec:

@@ -20,7 +20,9 @@ class AgencyRegisteredV1(Event):
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str = Field(description="Stable id of the agency (UUID)")
-    country_code: str = Field(description="ISO 3166-1 alpha-2 code of the agency's country", pattern="^[A-Z]{2}$")
+    country_code: str = Field(
+        description="ISO 3166-1 alpha-2 code of the agency's country", pattern="^[A-Z]{2}$"
+    )
     country_name: str
     name: str
     agency_type: AgencyType

@@ -1,0 +1,241 @@
+"""Generate the contract's published artefacts from the code: `python -m contracts.generate [--check]`.
+
+- `contracts/schemas/<event type>.json`: one JSON Schema snapshot per registered event type.
+- `contracts/asyncapi.yaml`: an AsyncAPI 3 document of every topic, its events and their Kafka headers.
+
+`--check` writes nothing and exits 1 when the committed files differ from what the code generates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contracts.envelope import Event
+from contracts.topics import DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, TopicSpec
+
+ROOT = Path(__file__).resolve().parent
+SCHEMA_DIR = ROOT / "schemas"
+ASYNCAPI_FILE = ROOT / "asyncapi.yaml"
+CONTRACT_VERSION = "1.0.0"
+
+
+def event_schema(model: type[Event]) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:training-backbone:schema:{model.event_type}",
+        **schema,
+        "title": model.event_type,
+        "x-topic": model.topic,
+        "x-aggregate": model.aggregate,
+    }
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def schema_files() -> dict[Path, str]:
+    return {
+        SCHEMA_DIR / f"{name}.json": dump_json(event_schema(model)) for name, model in EVENT_TYPES.items()
+    }
+
+
+def _header_schema(event_type: str | None) -> dict[str, Any]:
+    def text(description: str, **extra: Any) -> dict[str, Any]:
+        return {"type": "string", "description": description, **extra}
+
+    properties: dict[str, Any] = {
+        "ce_id": text("CloudEvents id; unique per event, the consumers' de-duplication key"),
+        "ce_source": text("CloudEvents source: the producing service, e.g. /services/partners"),
+        "ce_type": text(
+            "CloudEvents type: the versioned event type", **({"const": event_type} if event_type else {})
+        ),
+        "ce_specversion": text("CloudEvents spec version", const="1.0"),
+        "ce_time": text("When the event happened (RFC 3339)", format="date-time"),
+        "ce_subject": text("The aggregate the event is about"),
+        "ce_dataschema": text("URN of the JSON Schema of the data"),
+        "ce_partitionkey": text("Partitioning key extension: the aggregate id, equal to the Kafka key"),
+        "ce_traceparent": text("Distributed tracing extension: W3C traceparent of the causing request"),
+        "content-type": text("Content type of the value", const="application/json"),
+        "traceparent": text("W3C traceparent, for generic OpenTelemetry Kafka instrumentation"),
+    }
+    return {
+        "type": "object",
+        "required": ["ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "content-type"],
+        "properties": properties,
+    }
+
+
+def _dead_letter_headers() -> dict[str, Any]:
+    def text(description: str) -> dict[str, Any]:
+        return {"type": "string", "description": description}
+
+    return {
+        "type": "object",
+        "description": "The original record's headers, plus:",
+        "required": ["dlt_reason", "dlt_source_topic", "dlt_source_partition", "dlt_source_offset"],
+        "properties": {
+            "dlt_reason": text("malformed_event, permanent_error or retries_exhausted"),
+            "dlt_error": text("The last error, without a stack trace"),
+            "dlt_error_type": text("The last error's type"),
+            "dlt_source_topic": text("Topic the record was read from"),
+            "dlt_source_partition": text("Its partition"),
+            "dlt_source_offset": text("Its offset"),
+            "dlt_consumer_group": text("The consumer group that gave up on it"),
+        },
+    }
+
+
+def _channel_id(spec: TopicSpec) -> str:
+    return spec.name.replace(".", "_")
+
+
+def _message_id(event_type: str) -> str:
+    return event_type.replace(".", "_")
+
+
+def asyncapi_document() -> dict[str, Any]:
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for spec in EVENT_TOPICS:
+        channel_messages = {}
+        for model in spec.events:
+            message_id = _message_id(model.event_type)
+            schemas[message_id] = event_schema(model)
+            messages[message_id] = {
+                "name": model.event_type,
+                "title": model.event_type,
+                "summary": (model.__doc__ or "").strip().splitlines()[0]
+                if model.__doc__
+                else model.event_type,
+                "contentType": "application/json",
+                "headers": _header_schema(model.event_type),
+                "payload": {"$ref": f"#/components/schemas/{message_id}"},
+                "bindings": {
+                    "kafka": {"key": {"type": "string", "description": f"The {model.aggregate} id"}}
+                },
+            }
+            channel_messages[message_id] = {"$ref": f"#/components/messages/{message_id}"}
+        channels[_channel_id(spec)] = {
+            "address": spec.name,
+            "description": spec.description,
+            "messages": channel_messages,
+            "bindings": {
+                "kafka": {
+                    "partitions": spec.partitions,
+                    "topicConfiguration": {"retention.ms": spec.retention_ms},
+                }
+            },
+            "x-owner": spec.owner,
+        }
+        if channel_messages:
+            operations[f"receive_{_channel_id(spec)}"] = {
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{_channel_id(spec)}"},
+                "summary": f"Consume the {spec.owner} service's events",
+                "messages": [
+                    {"$ref": f"#/channels/{_channel_id(spec)}/messages/{m}"} for m in channel_messages
+                ],
+            }
+    messages["dead_letter"] = {
+        "name": "dead_letter",
+        "title": "A record a consumer could not handle",
+        "summary": "The original key and value, unchanged, with the reason in dlt_* headers",
+        "headers": _dead_letter_headers(),
+        "payload": {"description": "The original record's value, byte for byte"},
+    }
+    for spec in DEAD_LETTER_TOPICS:
+        channels[_channel_id(spec)] = {
+            "address": spec.name,
+            "description": spec.description,
+            "messages": {"dead_letter": {"$ref": "#/components/messages/dead_letter"}},
+            "bindings": {
+                "kafka": {
+                    "partitions": spec.partitions,
+                    "topicConfiguration": {"retention.ms": spec.retention_ms},
+                }
+            },
+            "x-owner": spec.owner,
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Training partnerships backbone events",
+            "version": CONTRACT_VERSION,
+            "description": (
+                "Events of the training partnerships backbone, for partner agencies and national systems.\n\n"
+                "Every message is a CloudEvents 1.0 event in Kafka binary content mode: the attributes are "
+                "`ce_*` headers (`ce_id`, `ce_source`, `ce_type`, `ce_specversion`, `ce_time`, ...), the data "
+                "is the JSON value, `content-type` is `application/json`, and a W3C `traceparent` header "
+                "carries the trace. The Kafka key is the aggregate id, so one aggregate's events arrive in "
+                "order. Delivery is at least once: de-duplicate on `ce_id`. Read tolerantly: new optional "
+                "fields may appear in a version; anything else comes as a new type (`...v2`) published side "
+                "by side. A deployment may prefix every topic name (for example `prod.`)."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "The local stack started by `make run`",
+            },
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def asyncapi_text() -> str:
+    header = "# Generated by `make contracts` (python -m contracts.generate); do not edit by hand.\n"
+    return header + yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True, width=110)
+
+
+def expected_files() -> dict[Path, str]:
+    return {**schema_files(), ASYNCAPI_FILE: asyncapi_text()}
+
+
+def differences() -> list[str]:
+    found = []
+    expected = expected_files()
+    for path, content in expected.items():
+        if not path.exists():
+            found.append(f"missing: {path.relative_to(ROOT.parent)}")
+        elif path.read_text() != content:
+            found.append(f"out of date: {path.relative_to(ROOT.parent)}")
+    for path in SCHEMA_DIR.glob("*.json"):
+        if path not in expected:
+            found.append(f"no longer generated (an event type was removed?): {path.relative_to(ROOT.parent)}")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m contracts.generate", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if files are out of date")
+    args = parser.parse_args(argv)
+    if args.check:
+        found = differences()
+        for line in found:
+            print(line)
+        if found:
+            print("run `make contracts` and commit the result")
+        return 1 if found else 0
+    SCHEMA_DIR.mkdir(exist_ok=True)
+    for path, content in expected_files().items():
+        path.write_text(content)
+    print(f"wrote {len(EVENT_TYPES)} schemas and {ASYNCAPI_FILE.relative_to(ROOT.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
