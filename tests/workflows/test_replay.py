@@ -1,0 +1,80 @@
+"""Replay of committed histories: today's workflow code must still understand yesterday's runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.common import RetryPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.agency_onboarding.shared import (
+    ActivateAgency,
+    Confirmation,
+    LapseAgencyOnboarding,
+    OnboardingInput,
+    OnboardingStatus,
+)
+from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def history(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(path.stem, path.read_text())
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays_with_the_current_code(path: Path) -> None:
+    replayer = Replayer(workflows=[AgencyOnboardingWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
+
+
+def test_both_paths_are_recorded() -> None:
+    assert {p.stem for p in HISTORIES} >= {"agency_onboarding_confirmed", "agency_onboarding_lapsed"}
+
+
+@workflow.defn(name="AgencyOnboardingWorkflow")
+class IncompatibleOnboarding:
+    """An unversioned change: it lapses the agency before activating it. Old runs must not replay on it."""
+
+    def __init__(self) -> None:
+        self._confirmed_by: str | None = None
+
+    @workflow.run
+    async def run(self, request: OnboardingInput) -> OnboardingStatus:
+        await workflow.execute_activity(
+            "lapse_agency_onboarding",
+            LapseAgencyOnboarding(agency_id=request.agency_id, idempotency_key="x"),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+        await workflow.wait_condition(lambda: self._confirmed_by is not None)
+        await workflow.execute_activity(
+            "activate_agency",
+            ActivateAgency(
+                agency_id=request.agency_id, confirmed_by=self._confirmed_by or "", idempotency_key="x"
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        return OnboardingStatus(agency_id=request.agency_id, state="active")
+
+    @workflow.signal
+    def confirm(self, confirmation: Confirmation) -> None:
+        self._confirmed_by = confirmation.confirmed_by
+
+
+async def test_an_incompatible_change_is_caught_by_replay() -> None:
+    confirmed = Path(__file__).parent / "histories" / "agency_onboarding_confirmed.json"
+    replayer = Replayer(workflows=[IncompatibleOnboarding], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history(confirmed), raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+    assert (
+        "nondeterminism" in type(result.replay_failure).__name__.lower()
+        or "nondetermin" in str(result.replay_failure).lower()
+    )
