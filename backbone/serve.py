@@ -94,13 +94,17 @@ def serve_consumer(settings: ServiceSettings) -> None:
 
 
 def create_topics(prefix: str | None = None) -> list[str]:
-    from backbone.kafka import ensure_topics
+    from backbone.kafka import client_options, ensure_topics
     from contracts.topics import TOPICS
 
     settings = load_settings("topics")
+    security = {k: v for k, v in client_options(settings).items() if k != "bootstrap_servers"}
     return asyncio.run(
         ensure_topics(
-            settings.kafka_bootstrap, TOPICS, prefix=settings.topic_prefix if prefix is None else prefix
+            settings.kafka_bootstrap,
+            TOPICS,
+            prefix=settings.topic_prefix if prefix is None else prefix,
+            extra_options=security,
         )
     )
 
