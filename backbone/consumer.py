@@ -11,7 +11,6 @@ on. A database outage is not the message's fault: it is retried until the databa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -50,6 +50,10 @@ DEAD_LETTERED = Counter(
 RETRIES = Counter(
     "consumer_handler_retries_total", "Handler attempts that failed and were retried", ["service"]
 )
+
+
+class _Stopping(Exception):
+    """Raised out of a retry loop when the consumer is asked to stop before the record could be applied."""
 
 
 class PermanentError(Exception):
@@ -89,9 +93,11 @@ class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
         self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        # Wait for the batch in progress, then commit what it finished before the partitions move.
+        # Wait for the batch in progress, then commit what it finished before the partitions move; the new
+        # owner starts after it. Anything not committed is redelivered there and skipped by the inbox.
         async with self.consumer.processing:
-            await self.consumer.commit_processed(set(revoked))
+            pass
+        await self.consumer.commit_processed(set(revoked))
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info(
@@ -139,29 +145,34 @@ class EventConsumer:
                 if not batches:
                     continue
                 async with self.processing:
-                    for tp, records in batches.items():
-                        for record in records:
-                            if self._stopping.is_set() or tp not in consumer.assignment():
-                                break
-                            await self._handle_record(record)
-                            self._processed[tp] = record.offset + 1
-                    crash_point(CONSUMER_AFTER_DB_COMMIT)
-                    await self.commit_processed(None)
+                    try:
+                        for tp, records in batches.items():
+                            for record in records:
+                                if self._stopping.is_set() or tp not in consumer.assignment():
+                                    break
+                                await self._handle_record(record)
+                                self._processed[tp] = record.offset + 1
+                    except _Stopping:
+                        pass  # the record in hand was not applied: it is redelivered after the restart
+                crash_point(CONSUMER_AFTER_DB_COMMIT)
+                await self.commit_processed(None)
         finally:
-            with contextlib.suppress(Exception):
-                async with self.processing:
-                    await self.commit_processed(None)
+            await self.commit_processed(None)
             await consumer.stop()
             await producer.stop()
 
     async def commit_processed(self, only: set[TopicPartition] | None) -> None:
+        """Commit offset + 1 of what was handled. A failed commit loses nothing: the inbox absorbs redelivery."""
         assert self._consumer is not None
         offsets = {tp: off for tp, off in self._processed.items() if only is None or tp in only}
         if not offsets:
             return
-        await self._consumer.commit(offsets)
         for tp in offsets:
             self._processed.pop(tp, None)
+        try:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            log.warning("offset commit failed; those records will be redelivered", extra={"error": repr(exc)})
 
     async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
@@ -207,6 +218,8 @@ class EventConsumer:
                 return
             except Exception as exc:
                 if _is_transient_infrastructure(exc):
+                    if self._stopping.is_set():
+                        raise _Stopping from exc
                     log.warning(
                         "database unavailable while handling an event; waiting",
                         extra={"event_id": envelope.id, "error": repr(exc)},

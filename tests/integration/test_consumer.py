@@ -139,3 +139,35 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
         assert record.key == key
     assert dead[0].value == b"\x00not json at all", "the original bytes are kept for inspection"
     assert "LookupError" in (header(dead[3], "dlt_error_type") or "")
+
+
+async def test_a_rebalance_mid_stream_loses_nothing_and_applies_nothing_twice(deployment: Deployment) -> None:
+    await deployment.create("training")
+    producer = await producer_for(deployment)
+    topic = deployment.topic("partners.events.v1")
+    agency_ids = [str(uuid.uuid4()) for _ in range(120)]
+
+    async def publish(ids: list[str]) -> None:
+        for agency_id in ids:
+            record = encode(registered(agency_id), source="/services/partners", key=agency_id)
+            await producer.send(topic, value=record.value, key=record.key, headers=record.headers)
+        await producer.flush()
+
+    async def applied(engine: object) -> list[int]:
+        async with engine.connect() as conn:  # type: ignore[attr-defined]
+            return list((await conn.execute(text("SELECT version FROM known_agencies"))).scalars())
+
+    async with training_consumer(deployment) as (first, engine):
+        await publish(agency_ids[:60])
+        await eventually(lambda: _at_least(applied(engine), 20), timeout=60, what="first consumer busy")
+        async with training_consumer(deployment) as (second, _):  # same group: partitions are rebalanced
+            assert second.group_id == first.group_id
+            await publish(agency_ids[60:])
+            await eventually(lambda: _at_least(applied(engine), 120), timeout=90, what="all events applied")
+        versions = await applied(engine)
+    await producer.stop()
+    assert len(versions) == 120 and set(versions) == {1}
+
+
+async def _at_least(rows: object, count: int) -> bool:
+    return len(await rows) >= count  # type: ignore[misc]
