@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import shutil
@@ -36,6 +37,8 @@ logger.kafka.name = kafka
 logger.kafka.level = warn
 logger.apache.name = org.apache.kafka
 logger.apache.level = warn
+logger.state.name = state.change.logger
+logger.state.level = warn
 """
 
 
@@ -52,11 +55,10 @@ def fetch_maven_dependencies(pom: Path, target: Path, *, cache_dir: Path, what: 
         shutil.rmtree(target)
     target.mkdir(parents=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    run_checked(
+    _run_maven_with_progress(
         [
             "mvn",
             "-B",
-            "-q",
             "-f",
             str(pom),
             f"-Dmaven.repo.local={cache_dir}",
@@ -64,10 +66,35 @@ def fetch_maven_dependencies(pom: Path, target: Path, *, cache_dir: Path, what: 
             f"-DoutputDirectory={target}",
             "-DincludeScope=runtime",
         ],
-        what=f"mvn copy-dependencies for {what}",
+        what=what,
     )
     marker.write_text(digest)
     log(f"{what}: {len(list(target.glob('*.jar')))} jars ready")
+
+
+def _run_maven_with_progress(argv: list[str], *, what: str) -> None:
+    """Run Maven, printing a running count of downloaded artifacts instead of its wall of output."""
+    import subprocess
+    import time
+
+    output: list[str] = []
+    downloaded, kilobytes, last_report = 0, 0.0, time.monotonic()
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            if "Downloaded from" in line:
+                downloaded += 1
+                size = line.rsplit("(", 1)[-1].split(" at ")[0].strip()
+                number, _, unit = size.partition(" ")
+                with contextlib.suppress(ValueError):
+                    kilobytes += float(number) * {"B": 1 / 1024, "kB": 1, "MB": 1024}.get(unit, 0)
+            if time.monotonic() - last_report > 2:
+                log(f"{what}: {downloaded} files downloaded ({kilobytes / 1024:.1f} MB) ...")
+                last_report = time.monotonic()
+    if proc.returncode != 0:
+        raise RuntimeError(f"mvn copy-dependencies for {what} failed:\n{''.join(output[-40:])}")
+    log(f"{what}: {downloaded} files downloaded ({kilobytes / 1024:.1f} MB)")
 
 
 def _java() -> str:

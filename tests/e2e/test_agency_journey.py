@@ -93,6 +93,7 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
             )
             assert started.status_code == 202, started.text
             assert started.json()["state"] == "awaiting_confirmation"
+            onboarding_trace = started.headers["x-trace-id"]
             again = await http.post(f"{partners_url}/agencies/{agency_id}/onboarding", json={})
             assert again.json()["workflow_id"] == started.json()["workflow_id"], "one onboarding per agency"
 
@@ -112,6 +113,16 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
             assert onboarding["state"] == "active"
             known = await eventually(lambda: training_sees("active"), what="activation reached training")
             assert known["version"] == 2
+
+            # One trace from the HTTP request that started the workflow, through Temporal and its activity's
+            # call back into partners, to the event on Kafka.
+            records = await read_topic(
+                deployment.endpoints.kafka_bootstrap,
+                deployment.topic("partners.events.v1"),
+                until=lambda r: len(r) >= 2,
+            )
+            activated = next(r for r in records if header(r, "ce_type") == "partners.agency_activated.v1")
+            assert (header(activated, "traceparent") or "").split("-")[1] == onboarding_trace
 
             late = await http.post(f"{partners_url}/agencies/{agency_id}/onboarding", json={})
             assert late.status_code == 409 and late.json()["code"] == "agency_not_pending"

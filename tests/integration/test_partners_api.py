@@ -172,3 +172,18 @@ async def test_database_down_is_a_503_problem_not_a_500(deployment: Deployment) 
             assert "Traceback" not in response.text and "asyncpg" not in response.text
             ready = await client.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("unavailable")
+
+
+async def test_a_service_role_cannot_reach_another_service_database(deployment: Deployment) -> None:
+    """One database and one login role per service: training's credentials do not open partners' data."""
+    import asyncpg
+
+    await deployment.create("partners", "training")
+    partners_dsn = deployment.settings("partners").asyncpg_dsn
+    training = deployment.settings("training")
+    assert training.database_password is not None
+    as_training = partners_dsn.replace(
+        "partners:partners-dev-password", f"training:{training.database_password.get_secret_value()}"
+    )
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+        await asyncpg.connect(as_training)

@@ -10,6 +10,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from backbone.telemetry import current_traceparent
 from workflows.agency_onboarding.shared import ActivateAgency, AgencyStatusChanged, LapseAgencyOnboarding
 
 _RETRYABLE_4XX = {408, 425, 429}
@@ -22,7 +23,12 @@ class PartnersActivities:
 
     async def _post(self, path: str, *, key: str, body: dict[str, str]) -> AgencyStatusChanged:
         try:
-            response = await self.http.post(path, json=body, headers={"Idempotency-Key": key})
+            # The activity runs inside the workflow's trace (Temporal's tracing interceptor); pass it on so
+            # the partners service's change and its event belong to the request that started the workflow.
+            headers = {"Idempotency-Key": key}
+            if traceparent := current_traceparent():
+                headers["traceparent"] = traceparent
+            response = await self.http.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise ApplicationError(
                 f"partners service unreachable: {exc!r}", type="PartnersUnavailable"
