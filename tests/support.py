@@ -243,5 +243,5 @@ async def read_topic(
 def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name:
-            return value.decode()
+            return bytes(value).decode()
     return None

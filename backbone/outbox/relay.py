@@ -74,8 +74,7 @@ class RelayStats:
 
 async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:
     row = await conn.fetchrow(
-        "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age "
-        "FROM outbox"
+        "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age FROM outbox"
     )
     assert row is not None
     return int(row["n"]), float(row["age"])
@@ -156,10 +155,7 @@ class OutboxRelay:
         with another's reads and sends; within a bucket everything stays sequential and ordered.
         """
         async with pool.acquire() as conn:
-            buckets = [
-                r["bucket"]
-                for r in await conn.fetch("SELECT DISTINCT bucket FROM outbox")
-            ]
+            buckets = [r["bucket"] for r in await conn.fetch("SELECT DISTINCT bucket FROM outbox")]
         random.shuffle(buckets)  # replicas start on different buckets instead of queueing on the same one
         results = await asyncio.gather(*(self._publish_bucket_safely(pool, producer, b) for b in buckets))
         return sum(results)

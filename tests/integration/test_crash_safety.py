@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -146,8 +147,8 @@ async def test_consumer_killed_between_db_commit_and_offset_commit_applies_the_e
         relay.stop()
 
 
-async def _zero(count: object) -> bool:
-    return await count == 0  # type: ignore[misc]
+async def _zero(count: Awaitable[int]) -> bool:
+    return await count == 0
 
 
 async def _consumed_to_end(deployment: Deployment, topic: str, service: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -32,5 +34,5 @@ class PartnersDouble:
         self.lapsed.append(request)
         return AgencyStatusChanged(agency_id=request.agency_id, status="lapsed")
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         return [self.activate_agency, self.lapse_agency_onboarding]

@@ -53,7 +53,7 @@ async def main() -> None:
             task_queue=task_queue,
             workflows=[AgencyOnboardingWorkflow],
             activities=partners.activities(),
-        ):  # type: ignore[arg-type]
+        ):
             HISTORIES.mkdir(exist_ok=True)
             for name, confirm in (("agency_onboarding_confirmed", True), ("agency_onboarding_lapsed", False)):
                 (HISTORIES / f"{name}.json").write_text(await record(env.client, task_queue, confirm=confirm))

@@ -29,7 +29,7 @@ def worker(env: WorkflowEnvironment, task_queue: str, partners: PartnersDouble) 
         task_queue=task_queue,
         workflows=[AgencyOnboardingWorkflow],
         activities=partners.activities(),
-    )  # type: ignore[arg-type]
+    )
 
 
 async def start(
