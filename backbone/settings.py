@@ -57,6 +57,8 @@ class ServiceSettings(BaseSettings):
     relay_fallback_poll_seconds: float = Field(default=2.0, gt=0)
     relay_metrics_port: int | None = None
     consumer_max_attempts: int = Field(default=4, ge=1)
+    idempotency_retention_hours: int = Field(default=7 * 24, ge=1)
+    inbox_retention_days: int = Field(default=120, ge=1)
     consumer_retry_initial_seconds: float = 0.2
     consumer_retry_max_seconds: float = 5.0
 

@@ -80,6 +80,22 @@ async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:
     return int(row["n"]), float(row["age"])
 
 
+async def purge_expired(conn: asyncpg.Connection, settings: ServiceSettings) -> tuple[int, int]:
+    """Forget idempotency keys and inbox entries past their retention (each service's relay does it).
+
+    An inbox entry is kept far longer than any topic's retention, so no redelivery can outlive it.
+    """
+    keys = await conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
+        settings.idempotency_retention_hours,
+    )
+    handled = await conn.execute(
+        "DELETE FROM inbox WHERE handled_at < now() - make_interval(days => $1)",
+        settings.inbox_retention_days,
+    )
+    return int(keys.split()[-1]), int(handled.split()[-1])
+
+
 class OutboxRelay:
     def __init__(self, settings: ServiceSettings, *, producer: AIOKafkaProducer | None = None) -> None:
         self.settings = settings
@@ -119,7 +135,7 @@ class OutboxRelay:
         listener = await asyncpg.connect(self.settings.asyncpg_dsn, timeout=10)
         try:
             await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-            last_metrics = 0.0
+            last_metrics = last_housekeeping = 0.0
             while not self._stopping.is_set():
                 self._wake.clear()
                 published = await self.publish_pending(pool, producer)
@@ -129,6 +145,10 @@ class OutboxRelay:
                     BACKLOG_ROWS.labels(self.service).set(rows)
                     BACKLOG_AGE.labels(self.service).set(age)
                     last_metrics = time.monotonic()
+                if time.monotonic() - last_housekeeping > 600:
+                    async with pool.acquire() as conn:
+                        await purge_expired(conn, self.settings)
+                    last_housekeeping = time.monotonic()
                 if published == 0:
                     await self._wait_for_work()
         finally:

@@ -172,3 +172,30 @@ async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(
     await producer.stop()
     assert records[0].key == aggregate_id.encode()
     await engine.dispose()
+
+
+async def test_housekeeping_forgets_only_expired_idempotency_keys_and_inbox_entries(
+    deployment: Deployment,
+) -> None:
+    import asyncpg
+
+    from backbone.outbox.relay import purge_expired
+
+    await deployment.create("training")
+    settings = deployment.settings("training", idempotency_retention_hours=24, inbox_retention_days=30)
+    conn = await asyncpg.connect(settings.asyncpg_dsn)
+    try:
+        await conn.execute(
+            "INSERT INTO idempotency_keys (scope, key, request_fingerprint, created_at) VALUES "
+            "('s', 'old', 'f', now() - interval '25 hours'), ('s', 'new', 'f', now() - interval '23 hours')"
+        )
+        await conn.execute(
+            "INSERT INTO inbox (consumer_group, event_id, event_type, source_topic, source_partition, source_offset,"
+            " handled_at) VALUES ('g', 'old', 't', 'x', 0, 0, now() - interval '31 days'),"
+            " ('g', 'new', 't', 'x', 0, 1, now() - interval '29 days')"
+        )
+        assert await purge_expired(conn, settings) == (1, 1)
+        assert await conn.fetchval("SELECT string_agg(key, ',') FROM idempotency_keys") == "new"
+        assert await conn.fetchval("SELECT string_agg(event_id, ',') FROM inbox") == "new"
+    finally:
+        await conn.close()
