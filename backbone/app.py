@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -133,7 +134,8 @@ def create_service_app(
         finally:
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    # Docs assets served by the service itself: partner networks cannot be expected to reach a public CDN.
+    app = FastAPIOffline(title=title, description=description, version=version, lifespan=lifespan)
     install_problem_handlers(app)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")

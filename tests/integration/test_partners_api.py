@@ -157,6 +157,11 @@ async def test_health_readiness_and_metrics(api: httpx.AsyncClient) -> None:
     assert "outbox_backlog_rows" in metrics
     openapi = (await api.get("/openapi.json")).json()
     assert "/agencies" in openapi["paths"]
+    docs = await api.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui" in docs.text
+    assert "https://" not in docs.text, "API docs must not depend on a public CDN"
+    asset = docs.text.split('src="')[1].split('"')[0]
+    assert (await api.get(asset)).status_code == 200
 
 
 async def test_database_down_is_a_503_problem_not_a_500(deployment: Deployment) -> None:
