@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header
+from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,6 +78,37 @@ class IdempotentRequest:
             .where(idempotency_table.c.scope == self.scope, idempotency_table.c.key == self.key)
             .values(status_code=status_code, response_body=body, response_headers=headers or {})
         )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a state-changing use case answers: remembered under its Idempotency-Key, replayed on a repeat."""
+
+    status_code: int
+    body: Any
+    headers: dict[str, str] | None = None
+    replayed: bool = False
+
+
+async def answer_once(
+    session: AsyncSession, idempotency: IdempotentRequest | None, action: Callable[[], Awaitable[Outcome]]
+) -> Outcome:
+    """Run `action` inside the open transaction, unless this request was already answered: then replay that."""
+    if idempotency is not None and (prior := await idempotency.claim(session)) is not None:
+        return Outcome(prior.status_code, prior.body, prior.headers, replayed=True)
+    outcome = await action()
+    if idempotency is not None:
+        await idempotency.remember(
+            session, status_code=outcome.status_code, body=outcome.body, headers=outcome.headers
+        )
+    return outcome
+
+
+def outcome_response(outcome: Outcome) -> JSONResponse:
+    headers = dict(outcome.headers or {})
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
 
 def fingerprint(payload: Any) -> str:

@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from backbone.errors import DomainError
 
 T = TypeVar("T")
+Row = TypeVar("Row")
 
 
 class InvalidCursor(DomainError):
     status, code, title = 400, "invalid_cursor", "Invalid pagination cursor"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The cursor is not one this API issued.",
+            errors=[
+                {
+                    "field": "cursor",
+                    "in": "query",
+                    "code": "invalid_cursor",
+                    "message": "not a cursor issued by this API",
+                }
+            ],
+        )
 
 
 class Page(BaseModel, Generic[T]):
@@ -35,30 +54,36 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor(
-            "The cursor is not one this API issued.",
-            errors=[
-                {
-                    "field": "cursor",
-                    "in": "query",
-                    "code": "invalid_cursor",
-                    "message": "not a cursor issued by this API",
-                }
-            ],
-        ) from exc
+        raise InvalidCursor() from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise InvalidCursor(
-            "The cursor is not one this API issued.",
-            errors=[
-                {
-                    "field": "cursor",
-                    "in": "query",
-                    "code": "invalid_cursor",
-                    "message": "not a cursor issued by this API",
-                }
-            ],
-        )
+        raise InvalidCursor()
     return values
+
+
+async def keyset_page(
+    session: AsyncSession,
+    query: Select[Row],
+    *,
+    created: InstrumentedAttribute[datetime],
+    key: InstrumentedAttribute[uuid.UUID],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row], str | None]:
+    """One page of `query` ordered by (created, key), after the row the cursor names."""
+    query = query.order_by(created, key).limit(limit + 1)
+    if cursor:
+        created_at, last_key = decode_cursor(cursor, arity=2)
+        try:
+            after, after_key = datetime.fromisoformat(created_at), uuid.UUID(last_key)
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor() from exc
+        query = query.where(or_(created > after, and_(created == after, key > after_key)))
+    rows: list[Row] = list(await session.scalars(query))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, created.key).isoformat(), str(getattr(last, key.key))])
 
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]

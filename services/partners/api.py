@@ -14,7 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.errors import DomainError, NotFound
-from backbone.idempotency import IdempotencyKeyHeader, idempotent_request
+from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import AgencyType
 from services.partners import service
@@ -47,13 +47,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _json(outcome: service.Outcome) -> JSONResponse:
-    headers = dict(outcome.headers or {})
-    if outcome.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
-
-
 @router.post(
     "/agencies",
     status_code=201,
@@ -67,7 +60,7 @@ async def register_agency(
 ) -> JSONResponse:
     idem = idempotent_request("partners.register_agency", idempotency_key, body.model_dump(mode="json"))
     outcome = await service.register_agency(session, registration=body, idempotency=idem)
-    return _json(outcome)
+    return outcome_response(outcome)
 
 
 @router.get(
@@ -112,7 +105,7 @@ async def activate_agency(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     idem = idempotent_request(f"partners.activate_agency:{agency_id}", idempotency_key, body.model_dump())
-    return _json(
+    return outcome_response(
         await service.activate_agency(
             session, agency_id=agency_id, confirmed_by=body.confirmed_by, idempotency=idem
         )
@@ -130,7 +123,9 @@ async def lapse_onboarding(
     agency_id: uuid.UUID, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
 ) -> JSONResponse:
     idem = idempotent_request(f"partners.lapse_onboarding:{agency_id}", idempotency_key, {})
-    return _json(await service.lapse_agency_onboarding(session, agency_id=agency_id, idempotency=idem))
+    return outcome_response(
+        await service.lapse_agency_onboarding(session, agency_id=agency_id, idempotency=idem)
+    )
 
 
 def _onboarding_out(
