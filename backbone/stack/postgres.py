@@ -122,6 +122,8 @@ class LocalPostgres:
                 "fsync = on\n"
                 "synchronous_commit = on\n"
                 "log_min_messages = warning\n"
+                # Queue-like tables (the outbox) are vacuumed promptly; the default naptime is a minute.
+                "autovacuum_naptime = 5s\n"
             )
 
     def start(self) -> None:
