@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.envelope import Event
-from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
+from contracts.events.partners import (
+    AgencyActivatedV1,
+    AgencyOnboardingLapsedV1,
+    AgencyRegisteredV1,
+    DecisionClosedV1,
+    DecisionOpenedV1,
+    OversightMemberAddedV1,
+    PartnershipRegisteredV1,
+    VoteCastV1,
+)
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -35,7 +44,16 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="partners.events.v1",
         owner="partners",
         description="Countries, agencies, partnerships, phases, commitments, decisions of the partners service.",
-        events=(AgencyRegisteredV1, AgencyActivatedV1, AgencyOnboardingLapsedV1),
+        events=(
+            AgencyRegisteredV1,
+            AgencyActivatedV1,
+            AgencyOnboardingLapsedV1,
+            PartnershipRegisteredV1,
+            OversightMemberAddedV1,
+            DecisionOpenedV1,
+            VoteCastV1,
+            DecisionClosedV1,
+        ),
     ),
     TopicSpec(
         name="training.events.v1",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contracts.envelope import Event
 
@@ -54,3 +54,96 @@ class AgencyOnboardingLapsedV1(Event):
     agency_id: str
     country_code: str = Field(pattern="^[A-Z]{2}$")
     lapsed_at: datetime
+
+
+PartnershipRole = Literal["lead", "member", "host", "observer"]
+OversightRole = Literal["diplomat", "senior_police_official", "justice_ministry_representative"]
+DecisionKind = Literal["phase_gate", "budget", "curriculum_approval", "dispute_resolution"]
+
+
+class PartnershipMemberV1(BaseModel):
+    agency_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    role: PartnershipRole
+
+
+class PartnershipRegisteredV1(Event):
+    """Partners agreed (treaty or MoU) to run a training programme together; it starts in familiarization."""
+
+    event_type: ClassVar[str] = "partners.partnership_registered.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    name: str
+    phase: str
+    agreement_kind: Literal["treaty", "mou"]
+    agreement_reference: str
+    agreement_starts_on: date
+    agreement_ends_on: date
+    members: list[PartnershipMemberV1]
+    registered_at: datetime
+
+
+class OversightMemberAddedV1(Event):
+    """A member country appointed someone to the partnership's oversight body."""
+
+    event_type: ClassVar[str] = "partners.oversight_member_added.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    member_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    role: OversightRole
+    holds_veto: bool
+    added_at: datetime
+
+
+class DecisionOpenedV1(Event):
+    """A proposal was put to the oversight body; votes are counted until it closes or its due time."""
+
+    event_type: ClassVar[str] = "partners.decision_opened.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    decision_id: str
+    kind: DecisionKind
+    title: str
+    due_at: datetime
+    opened_at: datetime
+
+
+class VoteCastV1(Event):
+    """A member of the oversight body voted on an open decision."""
+
+    event_type: ClassVar[str] = "partners.vote_cast.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    decision_id: str
+    member_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    choice: Literal["approve", "reject", "abstain"]
+    reason: str | None = None
+    cast_at: datetime
+
+
+class DecisionClosedV1(Event):
+    """The decision reached its outcome: approved, rejected, vetoed or expired."""
+
+    event_type: ClassVar[str] = "partners.decision_closed.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    decision_id: str
+    kind: DecisionKind
+    outcome: Literal["approved", "rejected", "vetoed", "expired"]
+    approvals: int
+    rejections: int
+    abstentions: int
+    vetoed_by: str | None = None
+    closed_at: datetime

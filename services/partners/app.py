@@ -1,17 +1,21 @@
-"""The partners service: countries, agencies, and (in later issues) partnerships and their governance."""
+"""The partners service: countries, agencies, partnerships and their governance."""
 
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
-from backbone.settings import load_settings
+from backbone.settings import ServiceSettings, load_settings
 from services.partners.api import router
+from services.partners.partnerships_api import router as partnerships_router
 
 
-def create_app() -> FastAPI:
-    settings = load_settings("partners", uses_temporal=True)
+def build_app(settings: ServiceSettings) -> FastAPI:
     return create_service_app(
         settings,
         title="Partners service",
         description="Countries and their agencies, partnerships, agreements, commitments and their governance.",
-        routers=[router],
+        routers=[router, partnerships_router],
     )
+
+
+def create_app() -> FastAPI:
+    return build_app(load_settings("partners", uses_temporal=True))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from contracts.events.partners import AgencyType
+from contracts.events.partners import AgencyType, DecisionKind, OversightRole, PartnershipRole
 
 AgencyStatus = Literal["pending", "active", "lapsed"]
 
@@ -88,3 +88,165 @@ class OnboardingOut(BaseModel):
     confirmed_by: str | None = None
     deadline: datetime | None = None
     temporal_ui: str | None = None
+
+
+class AgreementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Literal["treaty", "mou"]
+    reference: str = Field(min_length=1, max_length=200, examples=["MOU-2026-014"])
+    signed_on: date
+    starts_on: date
+    ends_on: date
+    confidentiality: str | None = Field(default=None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _period(self) -> AgreementIn:
+        if self.ends_on <= self.starts_on:
+            raise ValueError("ends_on must be after starts_on")
+        if self.signed_on > self.starts_on:
+            raise ValueError("signed_on must not be after starts_on")
+        return self
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: uuid.UUID
+    role: PartnershipRole
+
+
+class VotingRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["members", "countries"]
+    approvals_needed: int | None = Field(default=None, ge=1, le=500, description="For `members`: n of m")
+    country_share: float | None = Field(default=None, gt=0, le=1, description="For `countries`: share needed")
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> VotingRuleIn:
+        if self.kind == "members" and (self.approvals_needed is None or self.country_share is not None):
+            raise ValueError("a members quorum sets approvals_needed (and not country_share)")
+        if self.kind == "countries" and (self.country_share is None or self.approvals_needed is not None):
+            raise ValueError("a countries quorum sets country_share (and not approvals_needed)")
+        return self
+
+
+class PartnershipRegistration(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=3, max_length=200, examples=["West Africa cyber forensics partnership"])
+    agreement: AgreementIn
+    members: list[MemberIn] = Field(min_length=2, max_length=200)
+    voting_rule: VotingRuleIn
+
+    @model_validator(mode="after")
+    def _members(self) -> PartnershipRegistration:
+        ids = [m.agency_id for m in self.members]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an agency is listed twice in members")
+        if not any(m.role == "lead" for m in self.members):
+            raise ValueError("members need a lead")
+        return self
+
+
+class MemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    agency_id: uuid.UUID
+    country_code: str
+    role: str
+    joined_at: datetime
+
+
+class OversightMemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=200)
+    country_code: str = Field(pattern="^[A-Za-z]{2}$")
+    role: OversightRole
+    holds_veto: bool = False
+
+    @field_validator("country_code")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class OversightMemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    country_code: str
+    name: str
+    role: str
+    holds_veto: bool
+    added_at: datetime
+
+
+class PartnershipOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    phase: str
+    agreement: AgreementIn
+    voting_rule: VotingRuleIn
+    members: list[MemberOut]
+    oversight_body: list[OversightMemberOut]
+    registered_at: datetime
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: DecisionKind
+    title: str = Field(min_length=3, max_length=300)
+    description: str | None = Field(default=None, max_length=10_000)
+    due_at: datetime = Field(description="Votes are counted until then (timezone required)")
+
+    @field_validator("due_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("due_at needs a timezone, e.g. 2027-01-31T17:00:00Z")
+        return value
+
+
+class VoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    member_id: uuid.UUID
+    choice: Literal["approve", "reject", "abstain"]
+    reason: str | None = Field(default=None, max_length=4000, description="Required for a rejection")
+
+
+class VoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    member_id: uuid.UUID
+    choice: str
+    reason: str | None
+    cast_at: datetime
+
+
+class TallyOut(BaseModel):
+    approvals: int
+    rejections: int
+    abstentions: int
+    not_voted: int
+    needed: int
+    reached: int
+    vetoed_by: str | None
+
+
+class DecisionOut(BaseModel):
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    kind: str
+    title: str
+    description: str | None
+    due_at: datetime
+    opened_at: datetime
+    outcome: str
+    closed_at: datetime | None
+    tally: TallyOut
+    votes: list[VoteOut]

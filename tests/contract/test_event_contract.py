@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from contracts.envelope import Event, decode, encode
 from contracts.events.partners import AgencyRegisteredV1
 from contracts.topics import EVENT_TOPICS, EVENT_TYPES, TOPICS
 
-AGENCY = str(uuid.uuid4())
+AGENCY, PARTNERSHIP, MEMBER, DECISION = (str(uuid.uuid4()) for _ in range(4))
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 EXAMPLES: dict[str, dict[str, Any]] = {
     "partners.agency_registered.v1": {
@@ -38,6 +38,53 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "activated_at": NOW,
     },
     "partners.agency_onboarding_lapsed.v1": {"agency_id": AGENCY, "country_code": "SN", "lapsed_at": NOW},
+    "partners.partnership_registered.v1": {
+        "partnership_id": PARTNERSHIP,
+        "name": "West Africa cyber forensics",
+        "phase": "familiarization",
+        "agreement_kind": "mou",
+        "agreement_reference": "MOU-2026-014",
+        "agreement_starts_on": date(2027, 1, 1),
+        "agreement_ends_on": date(2029, 12, 31),
+        "registered_at": NOW,
+        "members": [{"agency_id": AGENCY, "country_code": "SN", "role": "lead"}],
+    },
+    "partners.oversight_member_added.v1": {
+        "partnership_id": PARTNERSHIP,
+        "member_id": MEMBER,
+        "country_code": "SN",
+        "role": "diplomat",
+        "holds_veto": True,
+        "added_at": NOW,
+    },
+    "partners.decision_opened.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "kind": "phase_gate",
+        "title": "Advance to co-design",
+        "due_at": NOW,
+        "opened_at": NOW,
+    },
+    "partners.vote_cast.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "member_id": MEMBER,
+        "country_code": "SN",
+        "choice": "reject",
+        "reason": "Capacity mapping incomplete",
+        "cast_at": NOW,
+    },
+    "partners.decision_closed.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "kind": "phase_gate",
+        "outcome": "vetoed",
+        "approvals": 2,
+        "rejections": 1,
+        "abstentions": 0,
+        "vetoed_by": MEMBER,
+        "closed_at": NOW,
+    },
 }
 
 

@@ -12,20 +12,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from backbone.app import create_service_app
-from services.partners.api import router
+from services.partners.app import build_app
 from tests.support import Deployment, free_port
 
 PROBLEM = "application/problem+json"
 
 
 def partners_app(deployment: Deployment, **overrides: Any) -> FastAPI:
-    return create_service_app(
-        deployment.settings("partners", uses_temporal=True, **overrides),
-        title="Partners service",
-        description="test",
-        routers=[router],
-    )
+    return build_app(deployment.settings("partners", uses_temporal=True, **overrides))
 
 
 @pytest.fixture

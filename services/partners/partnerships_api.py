@@ -1,0 +1,146 @@
+"""HTTP routes of partnerships, their oversight bodies, decisions and votes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from backbone.app import SessionDep
+from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.pagination import Cursor, Limit, Page
+from services.partners import partnerships
+from services.partners.api import PROBLEMS
+from services.partners.schemas import (
+    DecisionIn,
+    DecisionOut,
+    OversightMemberIn,
+    OversightMemberOut,
+    PartnershipOut,
+    PartnershipRegistration,
+    VoteIn,
+)
+
+router = APIRouter()
+Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
+
+
+@router.post(
+    "/partnerships",
+    status_code=201,
+    response_model=PartnershipOut,
+    tags=["partnerships"],
+    responses=PROBLEMS,
+    summary="Register a partnership of agencies of several countries under an agreement",
+)
+async def register_partnership(
+    body: PartnershipRegistration, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
+    idem = idempotent_request("partners.register_partnership", idempotency_key, body.model_dump(mode="json"))
+    return outcome_response(
+        await partnerships.register_partnership(session, registration=body, idempotency=idem)
+    )
+
+
+@router.get("/partnerships", response_model=Page[PartnershipOut], tags=["partnerships"], responses=PROBLEMS)
+async def list_partnerships(
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    phase: Phase | None = None,
+    country: Annotated[
+        str | None, Query(pattern="^[A-Za-z]{2}$", description="Has a member of this country")
+    ] = None,
+) -> Page[PartnershipOut]:
+    rows, next_cursor = await partnerships.list_partnerships(
+        session, limit=limit, cursor=cursor, phase=phase, country_code=country
+    )
+    items = [await partnerships.partnership_view(session, row) for row in rows]
+    return Page[PartnershipOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get(
+    "/partnerships/{partnership_id}", response_model=PartnershipOut, tags=["partnerships"], responses=PROBLEMS
+)
+async def get_partnership(partnership_id: uuid.UUID, session: SessionDep) -> PartnershipOut:
+    return await partnerships.get_partnership(session, partnership_id=partnership_id)
+
+
+@router.post(
+    "/partnerships/{partnership_id}/oversight-members",
+    status_code=201,
+    response_model=OversightMemberOut,
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="Appoint a member country's representative to the oversight body",
+)
+async def add_oversight_member(
+    partnership_id: uuid.UUID,
+    body: OversightMemberIn,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.add_oversight_member:{partnership_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    return outcome_response(
+        await partnerships.add_oversight_member(
+            session, partnership_id=partnership_id, member=body, idempotency=idem
+        )
+    )
+
+
+@router.post(
+    "/partnerships/{partnership_id}/decisions",
+    status_code=201,
+    response_model=DecisionOut,
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="Put a proposal to the oversight body",
+)
+async def open_decision(
+    partnership_id: uuid.UUID,
+    body: DecisionIn,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.open_decision:{partnership_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    return outcome_response(
+        await partnerships.open_decision(
+            session, partnership_id=partnership_id, proposal=body, idempotency=idem
+        )
+    )
+
+
+@router.get(
+    "/decisions/{decision_id}",
+    response_model=DecisionOut,
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="A decision with its votes and current tally",
+)
+async def get_decision(decision_id: uuid.UUID, session: SessionDep) -> DecisionOut:
+    return await partnerships.get_decision(session, decision_id=decision_id)
+
+
+@router.post(
+    "/decisions/{decision_id}/votes",
+    status_code=201,
+    response_model=DecisionOut,
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="Vote on an open decision (a rejection needs a reason)",
+)
+async def cast_vote(
+    decision_id: uuid.UUID, body: VoteIn, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.cast_vote:{decision_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    return outcome_response(
+        await partnerships.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
+    )

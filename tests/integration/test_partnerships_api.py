@@ -1,0 +1,263 @@
+"""Partnerships, oversight bodies, decisions and votes through the partners API and its real database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.integration.test_partners_api import PROBLEM, partners_app
+from tests.support import Deployment
+
+AGREEMENT = {
+    "kind": "mou",
+    "reference": "MOU-2026-014",
+    "signed_on": "2026-10-01",
+    "starts_on": "2027-01-01",
+    "ends_on": "2029-12-31",
+    "confidentiality": "Restricted to member agencies",
+}
+
+
+@pytest.fixture
+async def api(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
+    await deployment.create("partners")
+    app = partners_app(deployment)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://partners") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+async def agency(api: httpx.AsyncClient, code: str, name: str) -> str:
+    names = {"FR": "France", "SN": "Senegal", "BR": "Brazil"}
+    response = await api.post(
+        "/agencies",
+        json={"country": {"code": code, "name": names[code]}, "name": name, "agency_type": "police"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def partnership(api: httpx.AsyncClient, rule: dict[str, Any]) -> dict[str, Any]:
+    fr, sn, br = (
+        await agency(api, "FR", "Police nationale"),
+        await agency(api, "SN", "Police nationale SN"),
+        await agency(api, "BR", "Polícia Federal"),
+    )
+    response = await api.post(
+        "/partnerships",
+        json={
+            "name": f"Atlantic cyber forensics {uuid.uuid4().hex[:6]}",
+            "agreement": AGREEMENT,
+            "voting_rule": rule,
+            "members": [
+                {"agency_id": fr, "role": "lead"},
+                {"agency_id": sn, "role": "host"},
+                {"agency_id": br, "role": "member"},
+            ],
+        },
+        headers={"Idempotency-Key": f"p-{uuid.uuid4()}"},
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    for code, role, veto in (
+        ("FR", "diplomat", True),
+        ("SN", "justice_ministry_representative", False),
+        ("BR", "senior_police_official", False),
+    ):
+        added = await api.post(
+            f"/partnerships/{created['id']}/oversight-members",
+            json={"name": f"{code} {role}", "country_code": code, "role": role, "holds_veto": veto},
+        )
+        assert added.status_code == 201, added.text
+    return (await api.get(f"/partnerships/{created['id']}")).json()  # type: ignore[no-any-return]
+
+
+def due(hours: float = 48) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+async def events(api: httpx.AsyncClient) -> list[str]:
+    async with api.app.state.runtime.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = (await conn.execute(text("SELECT event_type FROM outbox ORDER BY id"))).scalars().all()
+    return [str(r) for r in rows]
+
+
+async def test_a_phase_gate_is_approved_by_quorum_once_the_veto_holder_has_voted(
+    api: httpx.AsyncClient,
+) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    assert p["phase"] == "familiarization" and len(p["members"]) == 3 and len(p["oversight_body"]) == 3
+    body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
+    opened = await api.post(
+        f"/partnerships/{p['id']}/decisions",
+        json={"kind": "phase_gate", "title": "Advance to co-design", "due_at": due()},
+    )
+    assert opened.status_code == 201, opened.text
+    decision = opened.json()
+    assert decision["outcome"] == "open" and decision["tally"]["needed"] == 2
+
+    first = await api.post(
+        f"/decisions/{decision['id']}/votes", json={"member_id": body["SN"], "choice": "approve"}
+    )
+    second = await api.post(
+        f"/decisions/{decision['id']}/votes", json={"member_id": body["BR"], "choice": "approve"}
+    )
+    assert first.status_code == second.status_code == 201
+    assert second.json()["outcome"] == "open", "quorum reached, but France's veto is still pending"
+    third = await api.post(
+        f"/decisions/{decision['id']}/votes",
+        json={"member_id": body["FR"], "choice": "abstain", "reason": "content with it"},
+    )
+    assert third.json()["outcome"] == "approved" and third.json()["closed_at"]
+    late = await api.post(
+        f"/decisions/{decision['id']}/votes", json={"member_id": body["FR"], "choice": "approve"}
+    )
+    assert late.status_code == 409 and late.json()["code"] in {"decision_closed", "already_voted"}
+    read = (await api.get(f"/decisions/{decision['id']}")).json()
+    assert [v["choice"] for v in read["votes"]] == ["approve", "approve", "abstain"]
+    assert (await events(api))[-6:] == [
+        "partners.oversight_member_added.v1",
+        "partners.decision_opened.v1",
+        "partners.vote_cast.v1",
+        "partners.vote_cast.v1",
+        "partners.vote_cast.v1",
+        "partners.decision_closed.v1",
+    ]
+
+
+async def test_a_veto_closes_the_decision_and_every_vote_problem_has_a_stable_code(
+    api: httpx.AsyncClient,
+) -> None:
+    p = await partnership(api, {"kind": "countries", "country_share": 0.6})
+    body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
+    decision = (
+        await api.post(
+            f"/partnerships/{p['id']}/decisions",
+            json={"kind": "budget", "title": "2027 shared budget", "due_at": due()},
+        )
+    ).json()
+    url = f"/decisions/{decision['id']}/votes"
+
+    stranger = await api.post(url, json={"member_id": str(uuid.uuid4()), "choice": "approve"})
+    assert stranger.status_code == 422 and stranger.json()["code"] == "not_a_member"
+    assert stranger.json()["errors"][0]["field"] == "member_id"
+    no_reason = await api.post(url, json={"member_id": body["SN"], "choice": "reject"})
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    assert (await api.post(url, json={"member_id": body["SN"], "choice": "approve"})).status_code == 201
+    twice = await api.post(url, json={"member_id": body["SN"], "choice": "approve"})
+    assert twice.status_code == 409 and twice.json()["code"] == "already_voted"
+    assert twice.headers["content-type"] == PROBLEM
+
+    vetoed = await api.post(
+        url, json={"member_id": body["FR"], "choice": "reject", "reason": "over the ceiling"}
+    )
+    assert vetoed.json()["outcome"] == "vetoed" and vetoed.json()["tally"]["vetoed_by"] == body["FR"]
+    closed = await api.post(url, json={"member_id": body["BR"], "choice": "approve"})
+    assert closed.status_code == 409 and closed.json()["code"] == "decision_closed"
+
+
+async def test_bad_partnership_input_names_the_fields_and_stores_nothing(api: httpx.AsyncClient) -> None:
+    fr = await agency(api, "FR", "Gendarmerie")
+    fr2 = await agency(api, "FR", "Douanes")
+    invalid = await api.post(
+        "/partnerships",
+        json={
+            "name": "x",
+            "agreement": {**AGREEMENT, "ends_on": "2026-01-01"},
+            "members": [],
+            "voting_rule": {"kind": "members"},
+        },
+    )
+    assert invalid.status_code == 422 and invalid.headers["content-type"] == PROBLEM
+    named = {e["field"].split(".")[0] for e in invalid.json()["errors"]}
+    assert {"name", "agreement", "members", "voting_rule"} <= named, named
+    no_lead = await api.post(
+        "/partnerships",
+        json={
+            "name": "Valid name",
+            "agreement": AGREEMENT,
+            "voting_rule": {"kind": "members", "approvals_needed": 1},
+            "members": [{"agency_id": fr, "role": "member"}, {"agency_id": fr2, "role": "member"}],
+        },
+    )
+    assert no_lead.status_code == 422 and "lead" in no_lead.json()["errors"][0]["message"]
+    one_country = await api.post(
+        "/partnerships",
+        json={
+            "name": "Only France",
+            "agreement": AGREEMENT,
+            "voting_rule": {"kind": "members", "approvals_needed": 1},
+            "members": [{"agency_id": fr, "role": "lead"}, {"agency_id": fr2, "role": "member"}],
+        },
+    )
+    assert one_country.status_code == 422 and one_country.json()["code"] == "single_country"
+    unknown = await api.post(
+        "/partnerships",
+        json={
+            "name": "Ghost",
+            "agreement": AGREEMENT,
+            "voting_rule": {"kind": "members", "approvals_needed": 1},
+            "members": [
+                {"agency_id": fr, "role": "lead"},
+                {"agency_id": str(uuid.uuid4()), "role": "member"},
+            ],
+        },
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "members.1.agency_id"
+    assert await events(api) == ["partners.agency_registered.v1"] * 2
+
+
+async def test_decisions_need_a_body_that_can_reach_its_quorum_and_a_future_due_time(
+    api: httpx.AsyncClient,
+) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 3})
+    past = await api.post(
+        f"/partnerships/{p['id']}/decisions", json={"kind": "budget", "title": "Late", "due_at": due(-1)}
+    )
+    assert past.status_code == 422 and past.json()["code"] == "due_in_past"
+    naive = await api.post(
+        f"/partnerships/{p['id']}/decisions",
+        json={"kind": "budget", "title": "No zone", "due_at": "2030-01-01T10:00:00"},
+    )
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "due_at"
+    observer_country = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={"name": "Someone", "country_code": "KE", "role": "diplomat"},
+    )
+    assert (
+        observer_country.status_code == 422
+        and observer_country.json()["code"] == "country_not_in_partnership"
+    )
+    listed = (await api.get("/partnerships", params={"country": "sn"})).json()
+    assert [item["id"] for item in listed["items"]] == [p["id"]]
+    assert json.dumps(listed)  # serialisable page
+
+
+async def test_a_decision_past_its_due_time_reads_as_expired(api: httpx.AsyncClient) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 3})
+    decision = (
+        await api.post(
+            f"/partnerships/{p['id']}/decisions",
+            json={"kind": "dispute_resolution", "title": "Seat allocation", "due_at": due(1)},
+        )
+    ).json()
+    async with api.app.state.runtime.engine.begin() as conn:  # type: ignore[attr-defined]
+        await conn.execute(
+            text("UPDATE decisions SET due_at = now() - interval '1 minute' WHERE id = :id"),
+            {"id": decision["id"]},
+        )
+    assert (await api.get(f"/decisions/{decision['id']}")).json()["outcome"] == "expired"
+    body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
+    late = await api.post(
+        f"/decisions/{decision['id']}/votes", json={"member_id": body["SN"], "choice": "approve"}
+    )
+    assert late.status_code == 409 and late.json()["code"] == "decision_closed"
