@@ -15,7 +15,9 @@ from contracts.events.partners import (
     AgencyRegisteredV1,
     DecisionClosedV1,
     DecisionOpenedV1,
+    DecisionReminderSentV1,
     OversightMemberAddedV1,
+    PartnershipPhaseAdvancedV1,
     PartnershipRegisteredV1,
     VoteCastV1,
 )
@@ -53,6 +55,8 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             DecisionOpenedV1,
             VoteCastV1,
             DecisionClosedV1,
+            DecisionReminderSentV1,
+            PartnershipPhaseAdvancedV1,
         ),
     ),
     TopicSpec(

@@ -147,3 +147,35 @@ class DecisionClosedV1(Event):
     abstentions: int
     vetoed_by: str | None = None
     closed_at: datetime
+
+
+Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
+
+
+class PartnershipPhaseAdvancedV1(Event):
+    """The oversight body approved the gate: the partnership moved to its next phase."""
+
+    event_type: ClassVar[str] = "partners.partnership_phase_advanced.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    from_phase: Phase
+    to_phase: Phase
+    decision_id: str
+    advanced_at: datetime
+
+
+class DecisionReminderSentV1(Event):
+    """Members who have not voted are reminded (or, on escalation, the whole body is alerted)."""
+
+    event_type: ClassVar[str] = "partners.decision_reminder_sent.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    decision_id: str
+    kind: Literal["reminder", "escalation"]
+    member_ids: list[str]
+    due_at: datetime
+    sent_at: datetime

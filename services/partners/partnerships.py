@@ -19,8 +19,10 @@ from backbone.pagination import keyset_page
 from contracts.events.partners import (
     DecisionClosedV1,
     DecisionOpenedV1,
+    DecisionReminderSentV1,
     OversightMemberAddedV1,
     PartnershipMemberV1,
+    PartnershipPhaseAdvancedV1,
     PartnershipRegisteredV1,
     VoteCastV1,
 )
@@ -30,11 +32,14 @@ from services.partners.schemas import (
     AgreementIn,
     DecisionIn,
     DecisionOut,
+    ElectorOut,
     MemberOut,
     OversightMemberIn,
     OversightMemberOut,
     PartnershipOut,
     PartnershipRegistration,
+    PhaseAdvance,
+    ReminderRequest,
     TallyOut,
     VoteIn,
     VoteOut,
@@ -302,6 +307,8 @@ def decision_view(decision: Decision, votes: list[Vote], *, now: datetime) -> De
         opened_at=decision.opened_at,
         outcome=outcome,
         closed_at=decision.closed_at,
+        voting_rule=VotingRuleIn(**decision.rule),
+        electorate=[ElectorOut(**m) for m in decision.electorate],
         tally=TallyOut(
             approvals=tally.approvals,
             rejections=tally.rejections,
@@ -408,11 +415,7 @@ async def cast_vote(
 
 
 async def _cast_vote(session: AsyncSession, decision_id: uuid.UUID, vote: VoteIn) -> Outcome:
-    decision = (
-        await session.execute(select(Decision).where(Decision.id == decision_id).with_for_update())
-    ).scalar_one_or_none()
-    if decision is None:
-        raise NotFound(f"No decision with id {decision_id}.", code="decision_not_found")
+    decision = await _decision_for_update(session, decision_id)
     now = datetime.now(UTC)
     votes = await _ballots(session, decision.id)
     standing = _tally(decision, votes, now=now).outcome if decision.outcome == "open" else decision.outcome
@@ -489,3 +492,111 @@ async def get_decision(session: AsyncSession, *, decision_id: uuid.UUID) -> Deci
     if decision is None:
         raise NotFound(f"No decision with id {decision_id}.", code="decision_not_found")
     return decision_view(decision, await _ballots(session, decision.id), now=datetime.now(UTC))
+
+
+NEXT_PHASE = {"familiarization": "co_design", "co_design": "exercises", "exercises": "sustainment"}
+
+
+async def advance_phase(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID,
+    advance: PhaseAdvance,
+    idempotency: IdempotentRequest | None,
+) -> Outcome:
+    async with session.begin():
+        return await answer_once(
+            session, idempotency, lambda: _advance_phase(session, partnership_id, advance)
+        )
+
+
+async def _advance_phase(session: AsyncSession, partnership_id: uuid.UUID, advance: PhaseAdvance) -> Outcome:
+    partnership = await _partnership(session, partnership_id, lock=True)
+    if partnership.phase == advance.to_phase:  # already there (a retried call without its key): nothing to do
+        return Outcome(200, (await partnership_view(session, partnership)).model_dump(mode="json"))
+    if NEXT_PHASE.get(partnership.phase) != advance.to_phase:
+        raise Conflict(
+            f"The partnership is in {partnership.phase}; it cannot move to {advance.to_phase}.",
+            code="phase_out_of_order",
+        )
+    decision = await session.get(Decision, advance.decision_id)
+    if decision is None or decision.partnership_id != partnership.id or decision.kind != "phase_gate":
+        raise _field_error(
+            "not_a_gate_decision", "The decision is not a phase gate of this partnership.", "decision_id"
+        )
+    if decision.outcome != "approved":
+        raise Conflict(f"The gate decision is {decision.outcome}, not approved.", code="gate_not_approved")
+    from_phase, partnership.phase = partnership.phase, advance.to_phase
+    now = datetime.now(UTC)
+    await add_event(
+        session,
+        PartnershipPhaseAdvancedV1(
+            partnership_id=str(partnership.id),
+            from_phase=from_phase,
+            to_phase=advance.to_phase,
+            decision_id=str(decision.id),
+            advanced_at=now,
+        ),
+        aggregate_id=str(partnership.id),
+        source=SOURCE,
+    )
+    return Outcome(200, (await partnership_view(session, partnership)).model_dump(mode="json"))
+
+
+async def close_decision_at_deadline(session: AsyncSession, *, decision_id: uuid.UUID) -> Outcome:
+    """Called when the due time has come: the decision closes as the votes stand (idempotent)."""
+    async with session.begin():
+        decision = await _decision_for_update(session, decision_id)
+        votes = await _ballots(session, decision.id)
+        now = datetime.now(UTC)
+        if decision.outcome == "open":
+            if now < decision.due_at:
+                raise Conflict(
+                    f"The decision is due at {decision.due_at.isoformat()}.", code="decision_not_due"
+                )
+            await _close(session, decision, _tally(decision, votes, now=now), now=now)
+        return Outcome(200, decision_view(decision, votes, now=now).model_dump(mode="json"))
+
+
+async def send_reminders(
+    session: AsyncSession,
+    *,
+    decision_id: uuid.UUID,
+    request: ReminderRequest,
+    idempotency: IdempotentRequest | None,
+) -> Outcome:
+    async with session.begin():
+        return await answer_once(session, idempotency, lambda: _send_reminders(session, decision_id, request))
+
+
+async def _send_reminders(session: AsyncSession, decision_id: uuid.UUID, request: ReminderRequest) -> Outcome:
+    decision = await _decision_for_update(session, decision_id)
+    if decision.outcome != "open":
+        raise Conflict(f"The decision is {decision.outcome}; nobody needs reminding.", code="decision_closed")
+    voted = {str(v.member_id) for v in await _ballots(session, decision.id)}
+    electorate = _electorate(decision)
+    targets = [m.member_id for m in electorate if request.kind == "escalation" or m.member_id not in voted]
+    now = datetime.now(UTC)
+    await add_event(
+        session,
+        DecisionReminderSentV1(
+            partnership_id=str(decision.partnership_id),
+            decision_id=str(decision.id),
+            kind=request.kind,
+            member_ids=targets,
+            due_at=decision.due_at,
+            sent_at=now,
+        ),
+        aggregate_id=str(decision.partnership_id),
+        source=SOURCE,
+    )
+    return Outcome(200, {"decision_id": str(decision.id), "kind": request.kind, "member_ids": targets})
+
+
+async def _decision_for_update(session: AsyncSession, decision_id: uuid.UUID) -> Decision:
+    decision = (
+        await session.execute(select(Decision).where(Decision.id == decision_id).with_for_update())
+    ).scalar_one_or_none()
+    if decision is None:
+        raise NotFound(f"No decision with id {decision_id}.", code="decision_not_found")
+    return decision

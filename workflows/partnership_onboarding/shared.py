@@ -1,0 +1,130 @@
+"""Inputs, outputs and constants of PartnershipOnboardingWorkflow (shared by workflow, activities and API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
+PHASES: tuple[Phase, ...] = ("familiarization", "co_design", "exercises", "sustainment")
+NEXT_PHASE: dict[str, Phase] = {
+    "familiarization": "co_design",
+    "co_design": "exercises",
+    "exercises": "sustainment",
+}
+
+GATE_CRITERIA: dict[str, tuple[str, ...]] = {
+    "familiarization": ("capacity_profiles_mapped",),
+    "co_design": ("curriculum_approved",),
+    "exercises": ("drill_completed_and_debriefed",),
+}
+"""What must be true before a phase's gate is put to the vote; learnt from events, signalled to the workflow."""
+
+
+def partnership_onboarding_workflow_id(partnership_id: str) -> str:
+    return f"partnership-onboarding-{partnership_id}"
+
+
+class Timers(BaseModel):
+    """Per partnership: how long the body has to decide, and when laggards are reminded and escalated."""
+
+    decision_seconds: float = Field(default=14 * 86400, gt=0)
+    reminder_after_seconds: float = Field(default=3 * 86400, gt=0)
+    escalate_after_seconds: float = Field(default=10 * 86400, gt=0)
+
+
+class PartnershipOnboardingInput(BaseModel):
+    partnership_id: str
+    phase: Phase = "familiarization"
+    timers: Timers = Field(default_factory=Timers)
+    criteria_met: list[str] = Field(default_factory=list)
+    paused: bool = False
+    gate_attempt: int = 0
+    """Carried over continue-as-new."""
+
+
+class Elector(BaseModel):
+    member_id: str
+    country_code: str
+    role: Literal["diplomat", "senior_police_official", "justice_ministry_representative"]
+    holds_veto: bool
+
+
+class Rule(BaseModel):
+    kind: Literal["members", "countries"]
+    approvals_needed: int | None = None
+    country_share: float | None = None
+
+
+class CastBallot(BaseModel):
+    member_id: str
+    choice: Literal["approve", "reject", "abstain"]
+    reason: str | None = None
+
+
+class GateDecision(BaseModel):
+    decision_id: str
+    due_at: datetime
+    outcome: str
+    rule: Rule
+    electorate: list[Elector]
+    ballots: list[CastBallot] = Field(default_factory=list)
+
+
+class OpenGate(BaseModel):
+    partnership_id: str
+    from_phase: Phase
+    to_phase: Phase
+    due_at: datetime
+    idempotency_key: str
+
+
+class RecordVote(BaseModel):
+    decision_id: str
+    ballot: CastBallot
+    idempotency_key: str
+
+
+class VoteResult(BaseModel):
+    decision_id: str
+    outcome: str
+    approvals: int
+    rejections: int
+    abstentions: int
+    not_voted: int
+
+
+class Remind(BaseModel):
+    decision_id: str
+    kind: Literal["reminder", "escalation"]
+    idempotency_key: str
+
+
+class CloseAtDeadline(BaseModel):
+    decision_id: str
+
+
+class AdvancePhase(BaseModel):
+    partnership_id: str
+    to_phase: Phase
+    decision_id: str
+    idempotency_key: str
+
+
+class Withdrawal(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PartnershipOnboardingStatus(BaseModel):
+    partnership_id: str
+    phase: Phase
+    criteria: dict[str, bool]
+    paused: bool
+    withdrawn: bool
+    withdrawal_reason: str | None = None
+    open_decision: GateDecision | None = None
+    last_gate_outcome: str | None = None
+    reminders_sent: int = 0
+    escalations_sent: int = 0
