@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from backbone.app import create_service_app
 from backbone.settings import ServiceSettings, load_settings
 from services.partners.api import router
+from services.partners.onboarding_api import router as onboarding_router
 from services.partners.partnerships_api import router as partnerships_router
 
 
@@ -13,7 +14,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Partners service",
         description="Countries and their agencies, partnerships, agreements, commitments and their governance.",
-        routers=[router, partnerships_router],
+        routers=[router, partnerships_router, onboarding_router],
     )
 
 

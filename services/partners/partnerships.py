@@ -399,7 +399,7 @@ async def _open_decision(session: AsyncSession, partnership_id: uuid.UUID, propo
     return Outcome(201, view.model_dump(mode="json"), {"Location": f"/decisions/{decision.id}"})
 
 
-_BALLOT_STATUS = {
+BALLOT_STATUS = {
     "not_a_member": (422, "member_id"),
     "reason_required": (422, "reason"),
     "already_voted": (409, None),
@@ -428,7 +428,7 @@ async def _cast_vote(session: AsyncSession, decision_id: uuid.UUID, vote: VoteIn
             outcome=standing,
         )
     except governance.BallotRejected as exc:
-        status, field = _BALLOT_STATUS[exc.code]
+        status, field = BALLOT_STATUS[exc.code]
         errors = [{"field": field, "in": "body", "code": exc.code, "message": exc.detail}] if field else None
         raise DomainError(
             exc.detail,

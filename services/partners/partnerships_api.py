@@ -22,7 +22,6 @@ from services.partners.schemas import (
     PartnershipRegistration,
     PhaseAdvance,
     ReminderRequest,
-    VoteIn,
 )
 
 router = APIRouter()
@@ -127,25 +126,6 @@ async def open_decision(
 )
 async def get_decision(decision_id: uuid.UUID, session: SessionDep) -> DecisionOut:
     return await partnerships.get_decision(session, decision_id=decision_id)
-
-
-@router.post(
-    "/decisions/{decision_id}/votes",
-    status_code=201,
-    response_model=DecisionOut,
-    tags=["governance"],
-    responses=PROBLEMS,
-    summary="Vote on an open decision (a rejection needs a reason)",
-)
-async def cast_vote(
-    decision_id: uuid.UUID, body: VoteIn, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
-) -> JSONResponse:
-    idem = idempotent_request(
-        f"partners.cast_vote:{decision_id}", idempotency_key, body.model_dump(mode="json")
-    )
-    return outcome_response(
-        await partnerships.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
-    )
 
 
 @router.post(

@@ -91,7 +91,7 @@ async def events(api: httpx.AsyncClient) -> list[str]:
     return [str(r) for r in rows]
 
 
-async def test_a_phase_gate_is_approved_by_quorum_once_the_veto_holder_has_voted(
+async def test_a_decision_is_approved_by_quorum_once_the_veto_holder_has_voted(
     api: httpx.AsyncClient,
 ) -> None:
     p = await partnership(api, {"kind": "members", "approvals_needed": 2})
@@ -99,7 +99,11 @@ async def test_a_phase_gate_is_approved_by_quorum_once_the_veto_holder_has_voted
     body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
     opened = await api.post(
         f"/partnerships/{p['id']}/decisions",
-        json={"kind": "phase_gate", "title": "Advance to co-design", "due_at": due()},
+        json={
+            "kind": "curriculum_approval",
+            "title": "Approve the chain-of-custody curriculum",
+            "due_at": due(),
+        },
     )
     assert opened.status_code == 201, opened.text
     decision = opened.json()

@@ -81,7 +81,7 @@ class PartnersGovernanceActivities:
     @activity.defn(name="record_vote")
     async def record_vote(self, request: RecordVote) -> VoteResult:
         decision = await self._post(
-            f"/decisions/{request.decision_id}/votes",
+            f"/internal/decisions/{request.decision_id}/votes",
             request.ballot.model_dump(mode="json"),
             key=request.idempotency_key,
         )

@@ -1,0 +1,149 @@
+"""End to end: three countries form a partnership, meet the first gate's criteria, vote it, and move on.
+
+Real processes (partners API and relay, the Temporal worker) on the real PostgreSQL, Kafka and Temporal. Votes
+go over HTTP to the onboarding workflow as Updates; the workflow records them and advances the phase through
+the partners API; the phase change reaches Kafka as a CloudEvent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support import (
+    Deployment,
+    ServiceProcess,
+    eventually,
+    free_port,
+    header,
+    read_topic,
+    serve_process,
+    wait_http_ok,
+)
+
+AGREEMENT = {
+    "kind": "treaty",
+    "reference": "TREATY-2026-7",
+    "signed_on": "2026-09-01",
+    "starts_on": "2026-10-01",
+    "ends_on": "2030-09-30",
+}
+
+
+async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
+    deployment: Deployment,
+    process_logs: Path,
+) -> None:
+    await deployment.create("partners")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    processes = [
+        serve_process(deployment, "partners", "api", process_logs, http_port=port),
+        serve_process(deployment, "partners", "relay", process_logs),
+        ServiceProcess(
+            "worker",
+            [sys.executable, "-m", "workflows.worker"],
+            deployment.env("worker", partners_url=url),
+            process_logs,
+        ),
+    ]
+    for process in processes:
+        process.start()
+    try:
+        await wait_http_ok(f"{url}/readyz", process=processes[0])
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            agencies = []
+            for code, country, name in (
+                ("FR", "France", "Police nationale"),
+                ("SN", "Senegal", "Police nationale"),
+                ("BR", "Brazil", "Polícia Federal"),
+            ):
+                created = await http.post(
+                    "/agencies",
+                    json={"country": {"code": code, "name": country}, "name": name, "agency_type": "police"},
+                )
+                agencies.append(created.json()["id"])
+            partnership = (
+                await http.post(
+                    "/partnerships",
+                    json={
+                        "name": "Atlantic evidence-handling partnership",
+                        "agreement": AGREEMENT,
+                        "voting_rule": {"kind": "members", "approvals_needed": 2},
+                        "members": [
+                            {"agency_id": agencies[0], "role": "lead"},
+                            {"agency_id": agencies[1], "role": "host"},
+                            {"agency_id": agencies[2], "role": "member"},
+                        ],
+                    },
+                )
+            ).json()
+            pid = partnership["id"]
+            body: dict[str, str] = {}
+            for code, role, veto in (
+                ("FR", "diplomat", True),
+                ("SN", "justice_ministry_representative", False),
+                ("BR", "senior_police_official", False),
+            ):
+                added = await http.post(
+                    f"/partnerships/{pid}/oversight-members",
+                    json={"name": f"{code} delegate", "country_code": code, "role": role, "holds_veto": veto},
+                )
+                body[code] = added.json()["id"]
+
+            started = await http.post(f"/partnerships/{pid}/onboarding", json={})
+            assert started.status_code == 202, started.text
+            assert started.json()["status"]["phase"] == "familiarization"
+            bad = await http.post(f"/partnerships/{pid}/onboarding/criteria", json={"criterion": "vibes"})
+            assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "criterion"
+            await http.post(
+                f"/partnerships/{pid}/onboarding/criteria", json={"criterion": "capacity_profiles_mapped"}
+            )
+
+            async def open_decision() -> dict[str, Any] | None:
+                status = (await http.get(f"/partnerships/{pid}/onboarding")).json()["status"]
+                return status["open_decision"]  # type: ignore[no-any-return]
+
+            decision = await eventually(open_decision, timeout=60, what="gate decision opened")
+            votes = f"/decisions/{decision['decision_id']}/votes"
+
+            first = await http.post(votes, json={"member_id": body["SN"], "choice": "approve"})
+            assert first.status_code == 201, first.text
+            stranger = await http.post(votes, json={"member_id": str(uuid.uuid4()), "choice": "approve"})
+            assert stranger.status_code == 422 and stranger.json()["code"] == "not_a_member", stranger.text
+            assert stranger.headers["content-type"] == "application/problem+json"
+            again = await http.post(votes, json={"member_id": body["SN"], "choice": "approve"})
+            assert again.status_code == 409 and again.json()["code"] == "already_voted"
+            await http.post(votes, json={"member_id": body["BR"], "choice": "approve"})
+            last = await http.post(votes, json={"member_id": body["FR"], "choice": "abstain"})
+            assert last.json()["outcome"] == "approved"
+
+            async def advanced() -> dict[str, Any] | None:
+                got = (await http.get(f"/partnerships/{pid}")).json()
+                return got if got["phase"] == "co_design" else None
+
+            await eventually(advanced, timeout=60, what="phase advanced by the workflow")
+            running = (await http.get("/onboarding-workflows")).json()
+            assert any(w["workflow_id"].endswith(pid) for w in running)
+            await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})
+
+        records = await read_topic(
+            deployment.endpoints.kafka_bootstrap,
+            deployment.topic("partners.events.v1"),
+            until=lambda r: any(header(x, "ce_type") == "partners.partnership_phase_advanced.v1" for x in r),
+            timeout=60,
+        )
+        mine = [r for r in records if r.key == pid.encode()]
+        types = [header(r, "ce_type") for r in mine]
+        assert types[-1] == "partners.partnership_phase_advanced.v1"
+        assert types.count("partners.vote_cast.v1") == 3, "refused votes were never recorded"
+        change = json.loads(mine[-1].value)
+        assert change["from_phase"] == "familiarization" and change["to_phase"] == "co_design"
+    finally:
+        for process in processes:
+            process.stop()
