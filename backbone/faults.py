@@ -12,6 +12,7 @@ import signal
 RELAY_AFTER_PUBLISH = "relay.after_publish_before_mark"
 RELAY_BEFORE_PUBLISH = "relay.after_claim_before_publish"
 CONSUMER_AFTER_DB_COMMIT = "consumer.after_db_commit_before_offset_commit"
+ACTIVITY_AFTER_CALL = "activity.after_service_call_before_completion"
 
 
 def crash_point(name: str) -> None:

@@ -10,6 +10,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from backbone.faults import ACTIVITY_AFTER_CALL, crash_point
 from backbone.telemetry import current_traceparent
 from workflows.agency_onboarding.shared import ActivateAgency, AgencyStatusChanged, LapseAgencyOnboarding
 
@@ -29,6 +30,7 @@ class PartnersActivities:
             if traceparent := current_traceparent():
                 headers["traceparent"] = traceparent
             response = await self.http.post(path, json=body, headers=headers)
+            crash_point(ACTIVITY_AFTER_CALL)
         except httpx.HTTPError as exc:
             raise ApplicationError(
                 f"partners service unreachable: {exc!r}", type="PartnersUnavailable"
