@@ -86,3 +86,59 @@ async def test_an_incompatible_change_is_caught_by_replay() -> None:
         "nondeterminism" in type(result.replay_failure).__name__.lower()
         or "nondetermin" in str(result.replay_failure).lower()
     )
+
+
+@workflow.defn(name="AgencyOnboardingWorkflow")
+class PatchedOnboarding:
+    """The supported way to change a workflow with runs in flight: the new step sits behind `workflow.patched`,
+    so histories recorded before the change replay the old path and new runs take the new one."""
+
+    def __init__(self) -> None:
+        self._confirmed_by: str | None = None
+
+    @workflow.run
+    async def run(self, request: OnboardingInput) -> OnboardingStatus:
+        try:
+            await workflow.wait_condition(
+                lambda: self._confirmed_by is not None,
+                timeout=timedelta(seconds=request.confirmation_deadline_seconds),
+            )
+        except TimeoutError:
+            await workflow.execute_activity(
+                "lapse_agency_onboarding",
+                LapseAgencyOnboarding(
+                    agency_id=request.agency_id, idempotency_key=f"{workflow.info().workflow_id}:lapse"
+                ),
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+            return OnboardingStatus(agency_id=request.agency_id, state="lapsed")
+        if workflow.patched("notify-national-unit-before-activation"):
+            await workflow.execute_activity(
+                "notify_national_unit", request.agency_id, start_to_close_timeout=timedelta(seconds=30)
+            )
+        await workflow.execute_activity(
+            "activate_agency",
+            ActivateAgency(
+                agency_id=request.agency_id,
+                confirmed_by=self._confirmed_by or "",
+                idempotency_key=f"{workflow.info().workflow_id}:activate",
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        return OnboardingStatus(agency_id=request.agency_id, state="active")
+
+    @workflow.signal
+    def confirm(self, confirmation: Confirmation) -> None:
+        self._confirmed_by = confirmation.confirmed_by
+
+    @workflow.query
+    def status(self) -> OnboardingStatus:
+        return OnboardingStatus(agency_id="", state="awaiting_confirmation")
+
+
+@pytest.mark.parametrize("name", ["agency_onboarding_confirmed", "agency_onboarding_lapsed"])
+async def test_a_patched_change_still_replays_old_histories(name: str) -> None:
+    path = Path(__file__).parent / "histories" / f"{name}.json"
+    replayer = Replayer(workflows=[PatchedOnboarding], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
