@@ -33,6 +33,7 @@ from services.partners.schemas import (
     DecisionIn,
     DecisionOut,
     ElectorOut,
+    MemberDecisionOut,
     MemberOut,
     OversightMemberIn,
     OversightMemberOut,
@@ -600,3 +601,36 @@ async def _decision_for_update(session: AsyncSession, decision_id: uuid.UUID) ->
     if decision is None:
         raise NotFound(f"No decision with id {decision_id}.", code="decision_not_found")
     return decision
+
+
+async def member_decisions(
+    session: AsyncSession, *, member_id: uuid.UUID, pending: bool, limit: int
+) -> list[MemberDecisionOut]:
+    """An oversight member's pending decisions (open, not yet voted, soonest due first) or their history."""
+    now = datetime.now(UTC)
+    voted = select(Vote.decision_id).where(Vote.member_id == member_id)
+    query = (
+        select(Decision, Partnership.name)
+        .join(Partnership, Partnership.id == Decision.partnership_id)
+        .where(Decision.electorate.contains([{"member_id": str(member_id)}]))
+    )
+    if pending:
+        query = query.where(
+            Decision.outcome == "open", Decision.due_at > now, Decision.id.not_in(voted)
+        ).order_by(Decision.due_at, Decision.id)
+    else:
+        query = query.where((Decision.outcome != "open") | Decision.id.in_(voted)).order_by(
+            Decision.opened_at.desc(), Decision.id
+        )
+    lines = []
+    for decision, partnership_name in (await session.execute(query.limit(limit))).all():
+        votes = await _ballots(session, decision.id)
+        mine = next((v for v in votes if v.member_id == member_id), None)
+        lines.append(
+            MemberDecisionOut(
+                decision=decision_view(decision, votes, now=now),
+                partnership_name=partnership_name,
+                my_vote=VoteOut.model_validate(mine) if mine else None,
+            )
+        )
+    return lines

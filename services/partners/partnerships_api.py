@@ -16,6 +16,7 @@ from services.partners.api import PROBLEMS
 from services.partners.schemas import (
     DecisionIn,
     DecisionOut,
+    MemberDecisionOut,
     OversightMemberIn,
     OversightMemberOut,
     PartnershipOut,
@@ -179,4 +180,23 @@ async def send_reminders(
     )
     return outcome_response(
         await partnerships.send_reminders(session, decision_id=decision_id, request=body, idempotency=idem)
+    )
+
+
+@router.get(
+    "/members/{member_id}/decisions",
+    response_model=list[MemberDecisionOut],
+    tags=["approvals"],
+    responses=PROBLEMS,
+    summary="An oversight member's dashboard: pending decisions (what, where, due when, who voted, tally) "
+    "or the history of their decisions",
+)
+async def member_decisions(
+    member_id: uuid.UUID,
+    session: SessionDep,
+    state: Literal["pending", "history"] = "pending",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[MemberDecisionOut]:
+    return await partnerships.member_decisions(
+        session, member_id=member_id, pending=state == "pending", limit=limit
     )

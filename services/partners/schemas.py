@@ -274,3 +274,11 @@ class ReminderRequest(BaseModel):
     kind: Literal["reminder", "escalation"] = Field(
         description="`reminder`: members who have not voted; `escalation`: the whole body"
     )
+
+
+class MemberDecisionOut(BaseModel):
+    """One line of an approver's dashboard."""
+
+    decision: DecisionOut
+    partnership_name: str
+    my_vote: VoteOut | None

@@ -265,3 +265,42 @@ async def test_a_decision_past_its_due_time_reads_as_expired(api: httpx.AsyncCli
         f"/decisions/{decision['id']}/votes", json={"member_id": body["SN"], "choice": "approve"}
     )
     assert late.status_code == 409 and late.json()["code"] == "decision_closed"
+
+
+async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_history(
+    api: httpx.AsyncClient,
+) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 3})
+    body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
+    later = (
+        await api.post(
+            f"/partnerships/{p['id']}/decisions",
+            json={"kind": "budget", "title": "2028 budget", "due_at": due(72)},
+        )
+    ).json()
+    sooner = (
+        await api.post(
+            f"/partnerships/{p['id']}/decisions",
+            json={"kind": "curriculum_approval", "title": "Ethics module", "due_at": due(24)},
+        )
+    ).json()
+    await api.post(f"/decisions/{sooner['id']}/votes", json={"member_id": body["FR"], "choice": "approve"})
+
+    pending = (await api.get(f"/members/{body['SN']}/decisions")).json()
+    assert [line["decision"]["id"] for line in pending] == [sooner["id"], later["id"]]
+    assert pending[0]["partnership_name"] == p["name"] and pending[0]["my_vote"] is None
+    assert pending[0]["decision"]["tally"]["approvals"] == 1, "who else voted, and the current tally"
+    assert [v["member_id"] for v in pending[0]["decision"]["votes"]] == [body["FR"]]
+
+    await api.post(
+        f"/decisions/{sooner['id']}/votes",
+        json={"member_id": body["SN"], "choice": "reject", "reason": "not translated yet"},
+    )
+    still = (await api.get(f"/members/{body['SN']}/decisions")).json()
+    assert [line["decision"]["id"] for line in still] == [later["id"]]
+    history = (await api.get(f"/members/{body['SN']}/decisions", params={"state": "history"})).json()
+    assert [line["decision"]["id"] for line in history] == [sooner["id"]]
+    assert history[0]["my_vote"]["choice"] == "reject" and history[0]["decision"]["outcome"] == "rejected"
+    assert (await api.get(f"/members/{uuid.uuid4()}/decisions")).json() == []
+    bad = await api.get(f"/members/{body['SN']}/decisions", params={"state": "someday"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "state"
