@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import text
 
-from tests.integration.test_partners_api import PROBLEM, partners_app
-from tests.support import Deployment
+from tests.integration.test_partners_api import PROBLEM
 
 AGREEMENT = {
     "kind": "mou",
@@ -23,17 +20,6 @@ AGREEMENT = {
     "ends_on": "2029-12-31",
     "confidentiality": "Restricted to member agencies",
 }
-
-
-@pytest.fixture
-async def api(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
-    await deployment.create("partners")
-    app = partners_app(deployment)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://partners") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
 
 
 async def agency(api: httpx.AsyncClient, code: str, name: str) -> str:

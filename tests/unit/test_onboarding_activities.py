@@ -44,7 +44,7 @@ async def test_server_side_trouble_is_retryable(status: int) -> None:
             activities(transport).lapse_agency_onboarding,
             LapseAgencyOnboarding(agency_id=AGENCY, idempotency_key="wf-1:lapse"),
         )
-    assert raised.value.type == "PartnersUnavailable" and not raised.value.non_retryable
+    assert raised.value.type == "ServiceUnavailable" and not raised.value.non_retryable
 
 
 async def test_an_unreachable_service_is_retryable() -> None:
@@ -56,7 +56,7 @@ async def test_an_unreachable_service_is_retryable() -> None:
             activities(httpx.MockTransport(refuse)).lapse_agency_onboarding,
             LapseAgencyOnboarding(agency_id=AGENCY, idempotency_key="wf-1:lapse"),
         )
-    assert raised.value.type == "PartnersUnavailable" and not raised.value.non_retryable
+    assert raised.value.type == "ServiceUnavailable" and not raised.value.non_retryable
 
 
 @pytest.mark.parametrize("status", [400, 404, 409, 422])

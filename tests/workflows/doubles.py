@@ -25,7 +25,7 @@ class PartnersDouble:
             raise ApplicationError("agency is lapsed", type="RejectedByService", non_retryable=True)
         if self.failures_before_success > 0:
             self.failures_before_success -= 1
-            raise ApplicationError("partners answered 503", type="PartnersUnavailable")
+            raise ApplicationError("partners answered 503", type="ServiceUnavailable")
         self.activated.append(request)
         return AgencyStatusChanged(agency_id=request.agency_id, status="active")
 

@@ -1,8 +1,4 @@
-"""Activities of partnership onboarding: the partners API, called with Idempotency-Keys.
-
-A 4xx answer other than 408/425/429 is the service refusing the command (non-retryable `RejectedByService`);
-anything else is retried by Temporal with the same key, so the service applies each change once.
-"""
+"""Activities of partnership onboarding: the partners API, called with Idempotency-Keys (`service_calls`)."""
 
 from __future__ import annotations
 
@@ -10,9 +6,7 @@ from typing import Any
 
 import httpx
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from backbone.telemetry import current_traceparent
 from workflows.partnership_onboarding.shared import (
     AdvancePhase,
     CloseAtDeadline,
@@ -22,8 +16,7 @@ from workflows.partnership_onboarding.shared import (
     Remind,
     VoteResult,
 )
-
-_RETRYABLE_4XX = {408, 425, 429}
+from workflows.service_calls import post
 
 
 class PartnersGovernanceActivities:
@@ -31,29 +24,7 @@ class PartnersGovernanceActivities:
         self.http = http
 
     async def _post(self, path: str, body: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
-        headers = {"Idempotency-Key": key} if key else {}
-        if traceparent := current_traceparent():
-            headers["traceparent"] = traceparent
-        try:
-            response = await self.http.post(path, json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise ApplicationError(
-                f"partners service unreachable: {exc!r}", type="PartnersUnavailable"
-            ) from exc
-        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
-            raise ApplicationError(
-                f"partners service answered {response.status_code}", type="PartnersUnavailable"
-            )
-        if response.status_code >= 400:
-            problem = response.json() if response.content else {}
-            raise ApplicationError(
-                f"partners service refused {path}: {response.status_code} {problem.get('detail', '')}",
-                problem.get("code"),
-                type="RejectedByService",
-                non_retryable=True,
-            )
-        payload: dict[str, Any] = response.json()
-        return payload
+        return await post(self.http, path, body, key=key)
 
     @activity.defn(name="open_gate_decision")
     async def open_gate_decision(self, request: OpenGate) -> GateDecision:
