@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.service import RPCError, RPCStatusCode
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from backbone.db import inbox_table
@@ -61,6 +62,11 @@ class PermanentError(Exception):
 
 
 def _is_transient_infrastructure(exc: BaseException) -> bool:
+    if isinstance(exc, RPCError) and exc.status in (
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+    ):
+        return True  # Temporal is down or overloaded: wait for it, as for the database
     if isinstance(
         exc,
         (

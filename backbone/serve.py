@@ -82,7 +82,7 @@ def serve_consumer(settings: ServiceSettings) -> None:
 
     async def main(stop: asyncio.Event) -> None:
         engine = create_engine(settings, pool_size=2)
-        consumer = EventConsumer(settings, create_sessionmaker(engine), handlers.subscription())
+        consumer = EventConsumer(settings, create_sessionmaker(engine), handlers.subscription(settings))
         task = asyncio.create_task(consumer.run())
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)

@@ -13,6 +13,7 @@ from contracts.events.partners import (
     AgencyActivatedV1,
     AgencyOnboardingLapsedV1,
     AgencyRegisteredV1,
+    CapacityProfileRecordedV1,
     DecisionClosedV1,
     DecisionOpenedV1,
     DecisionReminderSentV1,
@@ -57,6 +58,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             DecisionClosedV1,
             DecisionReminderSentV1,
             PartnershipPhaseAdvancedV1,
+            CapacityProfileRecordedV1,
         ),
     ),
     TopicSpec(

@@ -179,3 +179,19 @@ class DecisionReminderSentV1(Event):
     member_ids: list[str]
     due_at: datetime
     sent_at: datetime
+
+
+class CapacityProfileRecordedV1(Event):
+    """An agency's capacity in a competency was mapped (or re-assessed) against its target."""
+
+    event_type: ClassVar[str] = "partners.capacity_profile_recorded.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "agency"
+
+    agency_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    competency: str
+    current_level: int = Field(ge=0, le=5)
+    target_level: int = Field(ge=0, le=5)
+    gap: int
+    recorded_at: datetime

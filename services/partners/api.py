@@ -17,12 +17,14 @@ from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import AgencyType
-from services.partners import service
+from services.partners import capacity, service
 from services.partners.schemas import (
     ActivationIn,
     AgencyOut,
     AgencyRegistration,
     AgencyStatus,
+    CapacityProfileIn,
+    CapacityProfileOut,
     CountryOut,
     OnboardingConfirmation,
     OnboardingOut,
@@ -239,3 +241,36 @@ async def list_countries(session: SessionDep) -> list[CountryOut]:
 @router.get("/countries/{code}", response_model=CountryOut, tags=["countries"], responses=PROBLEMS)
 async def get_country(code: Annotated[str, Path(pattern="^[A-Za-z]{2}$")], session: SessionDep) -> CountryOut:
     return CountryOut.model_validate(await service.get_country(session, code=code))
+
+
+@router.post(
+    "/agencies/{agency_id}/capacity-profiles",
+    status_code=201,
+    response_model=CapacityProfileOut,
+    tags=["capacity"],
+    responses=PROBLEMS,
+    summary="Record an agency's level in a competency and its target",
+)
+async def record_capacity_profile(
+    agency_id: uuid.UUID,
+    body: CapacityProfileIn,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(f"partners.capacity:{agency_id}", idempotency_key, body.model_dump(mode="json"))
+    return outcome_response(
+        await capacity.record_capacity_profile(session, agency_id=agency_id, profile=body, idempotency=idem)
+    )
+
+
+@router.get(
+    "/agencies/{agency_id}/capacity-profiles",
+    response_model=list[CapacityProfileOut],
+    tags=["capacity"],
+    responses=PROBLEMS,
+    summary="Current level and gap per competency, or the whole history",
+)
+async def capacity_profiles(
+    agency_id: uuid.UUID, session: SessionDep, history: bool = False
+) -> list[CapacityProfileOut]:
+    return await capacity.capacity_profiles(session, agency_id=agency_id, history=history)

@@ -123,3 +123,17 @@ class Vote(PartnersBase):
     choice: Mapped[Choice] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(Text)
     cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CapacityProfile(PartnersBase):
+    """An agency's level in a competency against the agreed target; append-only, so the history stays."""
+
+    __tablename__ = "capacity_profiles"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    competency: Mapped[str] = mapped_column(String(100))
+    current_level: Mapped[int] = mapped_column(Integer)
+    target_level: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from contracts.events.partners import AgencyType, DecisionKind, OversightRole, PartnershipRole
 
@@ -282,3 +282,30 @@ class MemberDecisionOut(BaseModel):
     decision: DecisionOut
     partnership_name: str
     my_vote: VoteOut | None
+
+
+class CapacityProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    competency: str = Field(
+        pattern="^[a-z][a-z0-9_]{2,99}$", examples=["cyber_forensics", "chain_of_custody"]
+    )
+    current_level: int = Field(ge=0, le=5)
+    target_level: int = Field(ge=0, le=5)
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class CapacityProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    agency_id: uuid.UUID
+    competency: str
+    current_level: int
+    target_level: int
+    note: str | None
+    recorded_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def gap(self) -> int:
+        return max(self.target_level - self.current_level, 0)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.consumer import Subscription
+from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
 from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
 from services.training.models import KnownAgency
@@ -62,7 +63,7 @@ async def on_agency_onboarding_lapsed(session: AsyncSession, envelope: EventEnve
     await _set_status(session, envelope, event.agency_id, "lapsed")
 
 
-def subscription() -> Subscription:
+def subscription(settings: ServiceSettings | None = None) -> Subscription:
     return Subscription(
         topics=(AgencyRegisteredV1.topic,),
         handlers={

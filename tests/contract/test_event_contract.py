@@ -100,6 +100,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "due_at": NOW,
         "sent_at": NOW,
     },
+    "partners.capacity_profile_recorded.v1": {
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "competency": "cyber_forensics",
+        "current_level": 1,
+        "target_level": 3,
+        "gap": 2,
+        "recorded_at": NOW,
+    },
 }
 
 

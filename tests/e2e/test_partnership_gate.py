@@ -1,8 +1,9 @@
-"""End to end: three countries form a partnership, meet the first gate's criteria, vote it, and move on.
+"""End to end: three countries form a partnership, map their capacities, vote the first gate, and move on.
 
 Real processes (partners API and relay, the Temporal worker) on the real PostgreSQL, Kafka and Temporal. Votes
 go over HTTP to the onboarding workflow as Updates; the workflow records them and advances the phase through
-the partners API; the phase change reaches Kafka as a CloudEvent.
+the partners API; the phase change reaches Kafka as a CloudEvent. The gate opens because the partners service's
+consumer saw every member agency's capacity profile recorded (events), not because anyone told it to.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
     processes = [
         serve_process(deployment, "partners", "api", process_logs, http_port=port),
         serve_process(deployment, "partners", "relay", process_logs),
+        serve_process(deployment, "partners", "consumer", process_logs),
         ServiceProcess(
             "worker",
             [sys.executable, "-m", "workflows.worker"],
@@ -101,9 +103,15 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             assert started.json()["status"]["phase"] == "familiarization"
             bad = await http.post(f"/partnerships/{pid}/onboarding/criteria", json={"criterion": "vibes"})
             assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "criterion"
-            await http.post(
-                f"/partnerships/{pid}/onboarding/criteria", json={"criterion": "capacity_profiles_mapped"}
-            )
+            # Mapping every member agency's capacities is the first gate's criterion: learnt from the events.
+            for agency_id in agencies:
+                status = (await http.get(f"/partnerships/{pid}/onboarding")).json()["status"]
+                assert status["open_decision"] is None and not status["criteria"]["capacity_profiles_mapped"]
+                mapped = await http.post(
+                    f"/agencies/{agency_id}/capacity-profiles",
+                    json={"competency": "chain_of_custody", "current_level": 2, "target_level": 4},
+                )
+                assert mapped.status_code == 201 and mapped.json()["gap"] == 2, mapped.text
 
             async def open_decision() -> dict[str, Any] | None:
                 status = (await http.get(f"/partnerships/{pid}/onboarding")).json()["status"]

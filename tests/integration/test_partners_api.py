@@ -169,3 +169,27 @@ async def test_a_service_role_cannot_reach_another_service_database(deployment: 
     )
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
         await asyncpg.connect(as_training)
+
+
+async def test_capacity_profiles_keep_their_history_and_show_the_current_gap(api: httpx.AsyncClient) -> None:
+    created = (await api.post("/agencies", json=agency("DE", "Bundespolizei"))).json()
+    url = f"/agencies/{created['id']}/capacity-profiles"
+    for level in (1, 3):
+        recorded = await api.post(
+            url, json={"competency": "cyber_forensics", "current_level": level, "target_level": 4}
+        )
+        assert recorded.status_code == 201, recorded.text
+    await api.post(url, json={"competency": "human_rights", "current_level": 4, "target_level": 4})
+    current = {p["competency"]: p for p in (await api.get(url)).json()}
+    assert current["cyber_forensics"]["current_level"] == 3 and current["cyber_forensics"]["gap"] == 1
+    assert current["human_rights"]["gap"] == 0
+    history = (await api.get(url, params={"history": "true"})).json()
+    assert [p["current_level"] for p in history if p["competency"] == "cyber_forensics"] == [3, 1]
+    bad = await api.post(url, json={"competency": "Cyber Forensics!", "current_level": 7, "target_level": 4})
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
+        "competency",
+        "current_level",
+    }
+    missing = await api.get(f"/agencies/{uuid.uuid4()}/capacity-profiles")
+    assert missing.status_code == 404 and missing.json()["code"] == "agency_not_found"
+    assert await outbox_count(api) == 4, "registration and three recorded profiles"

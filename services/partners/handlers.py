@@ -1,0 +1,65 @@
+"""Events the partners service acts on.
+
+Gate criteria are learnt from events, never by polling: when a capacity profile is recorded, every partnership
+of that agency whose voting member agencies are now all mapped tells its onboarding workflow that the
+familiarization gate's criterion is met (a signal; repeating it changes nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from backbone.consumer import Subscription
+from backbone.settings import ServiceSettings
+from backbone.temporal import connect_client
+from contracts.envelope import EventEnvelope
+from contracts.events.partners import CapacityProfileRecordedV1
+from services.partners.capacity import partnerships_with_every_agency_mapped
+from workflows.partnership_onboarding.shared import partnership_onboarding_workflow_id
+from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
+
+CAPACITY_MAPPED = "capacity_profiles_mapped"
+
+
+class GateCriteria:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    async def client(self) -> Client:
+        async with self._lock:
+            if self._client is None:
+                self._client = await connect_client(self.settings)
+            return self._client
+
+    async def on_capacity_profile_recorded(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = CapacityProfileRecordedV1.model_validate(envelope.data)
+        for partnership_id in await partnerships_with_every_agency_mapped(
+            session, agency_id=uuid.UUID(event.agency_id)
+        ):
+            await self.signal(partnership_id, CAPACITY_MAPPED)
+
+    async def signal(self, partnership_id: uuid.UUID, criterion: str) -> None:
+        handle = (await self.client()).get_workflow_handle_for(
+            PartnershipOnboardingWorkflow.run, partnership_onboarding_workflow_id(str(partnership_id))
+        )
+        try:
+            await handle.signal(PartnershipOnboardingWorkflow.criterion_met, criterion)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            # No onboarding running (not started yet, or finished): nothing waits for this criterion.
+
+
+def subscription(settings: ServiceSettings) -> Subscription:
+    criteria = GateCriteria(settings)
+    return Subscription(
+        topics=(CapacityProfileRecordedV1.topic,),
+        handlers={CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded},
+    )
