@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from backbone.stack import containers
 from backbone.stack.config import StackConfig
-from backbone.stack.infra import Endpoints, components, ensure_infra
+from backbone.stack.infra import Endpoints, ensure_infra, stop_started
 from tests.support import Deployment
 
 # Real spans (no exporter), so trace ids flow into outbox rows and Kafka headers as in production.
@@ -35,10 +35,7 @@ def stack(stack_config: StackConfig) -> Iterator[Endpoints]:
     yield endpoints
     if os.environ.get("BACKBONE_KEEP_STACK"):
         return
-    postgres, kafka, temporal = components(stack_config)
-    for name, component in (("temporal", temporal), ("kafka", kafka), ("postgres", postgres)):
-        if name in started and component is not None:
-            component.stop()
+    stop_started(stack_config, started)
 
 
 @pytest.fixture

@@ -97,6 +97,14 @@ async def _wait_for_kafka_and_temporal(endpoints: Endpoints, timeout: float = 90
             await asyncio.sleep(1)
 
 
+def stop_started(config: StackConfig, started: list[str]) -> None:
+    """Stop only the components this process started (tests and benchmarks leave `make run`'s alone)."""
+    postgres, kafka, temporal = components(config)
+    for name, component in (("temporal", temporal), ("kafka", kafka), ("postgres", postgres)):
+        if name in started and component is not None:
+            component.stop()
+
+
 def stop_infra(config: StackConfig) -> None:
     postgres, kafka, temporal = components(config)
     for component in (temporal, kafka, postgres):

@@ -1,7 +1,12 @@
-"""Writes the Kubernetes manifests (Kustomize) from one description: `python deploy/k8s/generate.py`.
+"""Writes the Kubernetes base (Kustomize) from one description: `uv run python deploy/k8s/generate.py`.
 
 Five services have the same shape (API, relay, optional consumer); writing their manifests by hand would be
-fifteen near-copies. `tests/unit/test_k8s_manifests.py` fails when the committed files are stale.
+fifteen near-copies that drift apart. This script writes `base/` and `examples/`; the overlays under
+`overlays/` are written by hand (environment settings, image tags, replicas) and `kustomize edit` may change
+them. `tests/unit/test_k8s_manifests.py` fails when a generated file is stale.
+
+A service gets a consumer Deployment as soon as it has `services/<name>/handlers.py` (the same rule
+`python -m backbone.serve <name> consumer` applies), so adding a consumer needs no manifest edit.
 """
 
 from __future__ import annotations
@@ -18,285 +23,490 @@ sys.path.insert(0, str(HERE.parents[1]))
 from backbone.serve import consumes  # noqa: E402
 from backbone.stack.config import DEFAULT_SERVICE_PORTS, SERVICES  # noqa: E402
 
+Doc = dict[str, Any]
+
 NAMESPACE = "training-backbone"
+PART_OF = "training-backbone"
 IMAGE = "training-backbone"
-PART_OF = {"app.kubernetes.io/part-of": "training-backbone"}
-RESTRICTED = {
+UID = 10001
+RELAY_METRICS_PORT = 9100
+# Namespaces allowed in by the NetworkPolicies: the ingress controller (to the APIs) and Prometheus (metrics).
+INGRESS_NAMESPACE = "ingress-nginx"
+MONITORING_NAMESPACE = "monitoring"
+# TCP ports the processes may open outside the namespace: managed PostgreSQL, Kafka (plain, TLS, SASL), the
+# Temporal frontend, the OpenTelemetry collector. Change them here if your managed services listen elsewhere.
+EGRESS_PORTS = {
+    "postgresql": [5432],
+    "kafka": [9092, 9093, 9094, 9096],
+    "temporal": [7233],
+    "otlp": [4317, 4318],
+}
+
+# The shared settings every process reads (BACKBONE_* after its own <SERVICE>_* variables; every container gets
+# the whole ConfigMap, so an overlay may add a <SERVICE>_* key for one service). The endpoints are placeholders:
+# each overlay points them at its environment's managed PostgreSQL, Kafka and Temporal.
+SHARED_SETTINGS = {
+    "BACKBONE_ENVIRONMENT": "production",
+    "BACKBONE_POSTGRES_HOST": "postgres.example.internal",
+    "BACKBONE_POSTGRES_PORT": "5432",
+    # Read by asyncpg: TLS to the managed PostgreSQL (verify-full also needs PGSSLROOTCERT and a mounted CA).
+    "PGSSLMODE": "require",
+    "BACKBONE_KAFKA_BOOTSTRAP": "kafka.example.internal:9093",
+    "BACKBONE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+    "BACKBONE_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+    "BACKBONE_TEMPORAL_ADDRESS": "temporal.example.internal:7233",
+    "BACKBONE_TEMPORAL_NAMESPACE": "training-backbone",
+    "BACKBONE_TEMPORAL_TASK_QUEUE": "backbone",
+    "BACKBONE_OTEL_EXPORTER": "otlp",
+    "BACKBONE_OTEL_ENDPOINT": "http://otel-collector.observability.svc:4318/v1/traces",
+    "BACKBONE_LOG_JSON": "true",
+}
+SETTINGS_CONFIGMAP = "backbone-settings"
+
+CONTAINER_SECURITY = {
     "runAsNonRoot": True,
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
     "seccompProfile": {"type": "RuntimeDefault"},
 }
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": UID,
+    "runAsGroup": UID,
+    "fsGroup": UID,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def labels(name: str, component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": component, **PART_OF}
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+    }
 
 
-def env_for(service: str) -> list[dict[str, Any]]:
-    prefix = service.upper()
+def selector(name: str, component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": component}
+
+
+def secret_env(variable: str, secret: str, key: str, *, optional: bool = False) -> Doc:
+    ref: Doc = {"name": secret, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": variable, "valueFrom": {"secretKeyRef": ref}}
+
+
+def kafka_credentials(prefix: str, secret: str) -> list[Doc]:
+    # Optional: a cluster without SASL (the local overlay) needs no Kafka Secret.
     return [
-        {
-            "name": f"{prefix}_DATABASE_URL",
-            "valueFrom": {"secretKeyRef": {"name": f"{service}-db", "key": "url"}},
-        },
-        {
-            "name": f"{prefix}_KAFKA_SASL_USERNAME",
-            "valueFrom": {"secretKeyRef": {"name": f"{service}-kafka", "key": "username", "optional": True}},
-        },
-        {
-            "name": f"{prefix}_KAFKA_SASL_PASSWORD",
-            "valueFrom": {"secretKeyRef": {"name": f"{service}-kafka", "key": "password", "optional": True}},
-        },
+        secret_env(f"{prefix}_KAFKA_SASL_USERNAME", secret, "username", optional=True),
+        secret_env(f"{prefix}_KAFKA_SASL_PASSWORD", secret, "password", optional=True),
     ]
 
 
-def container(
-    name: str,
-    command: list[str],
-    service: str | None,
-    *,
-    port: int | None = None,
-    probes: bool = False,
-    cpu: str = "100m",
-    memory: str = "256Mi",
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {
+def database(service: str) -> list[Doc]:
+    # The password is required (outside development the services refuse to start on the development one);
+    # host and port come from the ConfigMap (BACKBONE_POSTGRES_HOST/PORT, or <SERVICE>_POSTGRES_HOST to move one
+    # service), database and role are named after the service. An optional `url` key, when present, replaces
+    # all of these (e.g. for connection parameters).
+    prefix, secret = service.upper(), f"{service}-db"
+    return [
+        secret_env(f"{prefix}_DATABASE_PASSWORD", secret, "password"),
+        secret_env(f"{prefix}_DATABASE_URL", secret, "url", optional=True),
+    ]
+
+
+def service_env(service: str) -> list[Doc]:
+    return [*database(service), *kafka_credentials(service.upper(), f"{service}-kafka")]
+
+
+def resources(cpu: str, memory: str, *, cpu_limit: str = "1", memory_limit: str = "512Mi") -> Doc:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+def container(name: str, command: list[str], env: list[Doc], **extra: Any) -> Doc:
+    spec: Doc = {
         "name": name,
         "image": IMAGE,
         "command": command,
-        "envFrom": [{"configMapRef": {"name": "backbone-settings"}}],
-        "env": env_for(service) if service else [],
-        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": "512Mi"}},
-        "securityContext": RESTRICTED,
+        "envFrom": [{"configMapRef": {"name": SETTINGS_CONFIGMAP}}],
+        "env": env,
+        "resources": resources("100m", "192Mi"),
+        "securityContext": CONTAINER_SECURITY,
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
-    if port is not None:
-        spec["ports"] = [{"name": "http", "containerPort": port}]
-        spec["env"] = [*spec["env"], {"name": f"{(service or '').upper()}_HTTP_HOST", "value": "0.0.0.0"}]
-    if probes and port is not None:
-        spec["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": port}, "periodSeconds": 10}
-        spec["readinessProbe"] = {
-            "httpGet": {"path": "/readyz", "port": port},
-            "periodSeconds": 5,
-            "failureThreshold": 3,
-        }
-        spec["startupProbe"] = {
-            "httpGet": {"path": "/healthz", "port": port},
-            "failureThreshold": 30,
-            "periodSeconds": 2,
-        }
+    spec.update(extra)
     return spec
 
 
 def pod_spec(
-    containers: list[dict[str, Any]], init: list[dict[str, Any]] | None = None, restart: str = "Always"
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001},
+    containers: list[Doc], *, init: list[Doc] | None = None, restart: str = "Always", **extra: Any
+) -> Doc:
+    spec: Doc = {
         "automountServiceAccountToken": False,
+        "securityContext": POD_SECURITY,
         "restartPolicy": restart,
-        "containers": containers,
-        "volumes": [{"name": "tmp", "emptyDir": {}}],
     }
     if init:
         spec["initContainers"] = init
+    spec["containers"] = containers
+    spec["volumes"] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+    spec.update(extra)
     return spec
 
 
+def spread(name: str, component: str) -> list[Doc]:
+    # Replicas on different nodes where possible, so one node going away leaves the others running.
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector(name, component)},
+        }
+    ]
+
+
+def scrape(port: int, path: str = "/metrics") -> dict[str, str]:
+    return {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": path}
+
+
 def deployment(
-    name: str, component: str, replicas: int, pod: dict[str, Any], annotations: dict[str, str] | None = None
-) -> dict[str, Any]:
-    meta = labels(name, component)
+    resource_name: str,
+    name: str,
+    component: str,
+    *,
+    replicas: int,
+    pod: Doc,
+    annotations: dict[str, str] | None = None,
+    strategy: Doc | None = None,
+) -> Doc:
+    pod = {**pod, "topologySpreadConstraints": spread(name, component)}
+    template_meta: Doc = {"labels": labels(name, component)}
+    if annotations:
+        template_meta["annotations"] = annotations
+    spec: Doc = {"replicas": replicas, "selector": {"matchLabels": selector(name, component)}}
+    if strategy:
+        spec["strategy"] = strategy
+    spec["template"] = {"metadata": template_meta, "spec": pod}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "labels": meta},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-            "template": {"metadata": {"labels": meta, "annotations": annotations or {}}, "spec": pod},
-        },
+        "metadata": {"name": resource_name, "labels": labels(name, component)},
+        "spec": spec,
     }
 
 
-def service_manifests(service: str) -> list[dict[str, Any]]:
+def service_manifests(service: str) -> list[Doc]:
+    prefix = service.upper()
     port = DEFAULT_SERVICE_PORTS[service]
     serve = ["python", "-m", "backbone.serve", service]
-    api = f"{service}-api"
-    docs = [
+    api_env = [
+        *service_env(service),
+        {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},
+        {"name": f"{prefix}_HTTP_PORT", "value": str(port)},
+    ]
+    api = container(
+        "api",
+        [*serve, "api"],
+        api_env,
+        ports=[{"name": "http", "containerPort": port, "protocol": "TCP"}],
+        resources=resources("200m", "256Mi"),
+        startupProbe={
+            "httpGet": {"path": "/healthz", "port": port},
+            "periodSeconds": 2,
+            "failureThreshold": 30,
+        },
+        livenessProbe={
+            "httpGet": {"path": "/healthz", "port": port},
+            "periodSeconds": 10,
+            "timeoutSeconds": 3,
+            "failureThreshold": 3,
+        },
+        readinessProbe={
+            "httpGet": {"path": "/readyz", "port": port},
+            "periodSeconds": 5,
+            "timeoutSeconds": 3,
+            "failureThreshold": 3,
+        },
+    )
+    # Migrations before the API starts; Alembic is idempotent, so a restarted pod just finds them applied.
+    migrate = container("migrate", [*serve, "migrate"], database(service))
+    docs: list[Doc] = [
         deployment(
-            api,
+            f"{service}-api",
+            service,
             "api",
-            2,
-            pod_spec(
-                [container("api", [*serve, "api"], service, port=port, probes=True, cpu="200m")],
-                init=[container("migrate", [*serve, "migrate"], service)],
-            ),
-            annotations={
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": str(port),
-                "prometheus.io/path": "/metrics",
-            },
+            replicas=2,
+            pod=pod_spec([api], init=[migrate], terminationGracePeriodSeconds=30),
+            annotations=scrape(port),
+            strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
         ),
         {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": {"name": service, "labels": labels(api, "api")},
+            "metadata": {"name": service, "labels": labels(service, "api")},
             "spec": {
-                "selector": {"app.kubernetes.io/name": api},
-                "ports": [{"name": "http", "port": 80, "targetPort": port}],
+                "type": "ClusterIP",
+                "selector": selector(service, "api"),
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
             },
         },
         {
             "apiVersion": "policy/v1",
             "kind": "PodDisruptionBudget",
-            "metadata": {"name": api, "labels": labels(api, "api")},
-            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": api}}},
+            "metadata": {"name": f"{service}-api", "labels": labels(service, "api")},
+            # maxUnavailable rather than minAvailable: it never blocks a node drain when an overlay runs one replica.
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(service, "api")}},
         },
-        # Two relay replicas: buckets are claimed under advisory locks, so they share the work safely.
+    ]
+    # Two relay replicas: they claim outbox buckets under advisory locks, so they share the work safely and
+    # keep each aggregate's events in commit order.
+    relay = container(
+        "relay",
+        [*serve, "relay"],
+        [
+            *service_env(service),
+            {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},  # the metrics server binds here
+            {"name": f"{prefix}_RELAY_METRICS_PORT", "value": str(RELAY_METRICS_PORT)},
+        ],
+        ports=[{"name": "metrics", "containerPort": RELAY_METRICS_PORT, "protocol": "TCP"}],
+    )
+    docs.append(
         deployment(
             f"{service}-relay",
+            service,
             "relay",
-            2,
-            pod_spec(
-                [
-                    {
-                        **container("relay", [*serve, "relay"], service),
-                        "env": [
-                            *env_for(service),
-                            {"name": f"{service.upper()}_RELAY_METRICS_PORT", "value": "9100"},
-                        ],
-                        "ports": [{"name": "metrics", "containerPort": 9100}],
-                    }
-                ]
-            ),
-            annotations={"prometheus.io/scrape": "true", "prometheus.io/port": "9100"},
-        ),
-    ]
+            replicas=2,
+            pod=pod_spec([relay]),
+            annotations=scrape(RELAY_METRICS_PORT),
+        )
+    )
     if consumes(service):
         docs.append(
             deployment(
                 f"{service}-consumer",
+                service,
                 "consumer",
-                2,
-                pod_spec([container("consumer", [*serve, "consumer"], service)]),
+                replicas=2,
+                pod=pod_spec(
+                    [container("consumer", [*serve, "consumer"], service_env(service))],
+                    terminationGracePeriodSeconds=30,
+                ),
             )
         )
     return docs
 
 
-def shared_manifests() -> dict[str, list[dict[str, Any]]]:
-    settings = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "backbone-settings", "labels": PART_OF},
-        "data": {
-            "BACKBONE_ENVIRONMENT": "production",
-            "BACKBONE_KAFKA_BOOTSTRAP": "kafka-bootstrap.kafka.svc:9093",
-            "BACKBONE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-            "BACKBONE_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-            "BACKBONE_TEMPORAL_ADDRESS": "temporal-frontend.temporal.svc:7233",
-            "BACKBONE_TEMPORAL_NAMESPACE": "training-backbone",
-            "BACKBONE_TEMPORAL_TASK_QUEUE": "backbone",
-            "BACKBONE_OTEL_EXPORTER": "otlp",
-            "BACKBONE_OTEL_ENDPOINT": "http://otel-collector.observability.svc:4318/v1/traces",
-            "BACKBONE_TOPIC_PREFIX": "",
-            "WORKER_PARTNERS_URL": "http://partners",
-        },
-    }
-    worker = deployment(
-        "temporal-worker",
+def worker_manifests() -> list[Doc]:
+    worker = container(
         "worker",
-        2,
-        pod_spec([container("worker", ["python", "-m", "workflows.worker"], None, cpu="200m")]),
+        ["python", "-m", "workflows.worker"],
+        # Activities call the partners API through its Service.
+        [{"name": "WORKER_PARTNERS_URL", "value": "http://partners"}],
+        resources=resources("200m", "256Mi"),
     )
-    topics = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": "create-topics", "labels": labels("create-topics", "setup")},
-        "spec": {
-            "backoffLimit": 10,
-            "template": {
-                "metadata": {"labels": labels("create-topics", "setup")},
-                "spec": pod_spec(
-                    [container("topics", ["python", "-m", "backbone.serve", "topics"], None)],
-                    restart="OnFailure",
-                ),
+    return [
+        deployment(
+            "temporal-worker",
+            "temporal-worker",
+            "worker",
+            replicas=2,
+            # Time for running activities to finish after SIGTERM.
+            pod=pod_spec([worker], terminationGracePeriodSeconds=60),
+        )
+    ]
+
+
+def topics_manifests() -> list[Doc]:
+    topics = container(
+        "topics",
+        ["python", "-m", "backbone.serve", "topics"],
+        # Creating topics needs more rights than producing: its own (optional) Kafka credentials.
+        kafka_credentials("TOPICS", "topics-kafka"),
+    )
+    return [
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "create-topics", "labels": labels("create-topics", "setup")},
+            "spec": {
+                "backoffLimit": 6,
+                "activeDeadlineSeconds": 600,
+                # Jobs are immutable: removing the finished one lets the next apply (new image) create it again.
+                # Creating topics is idempotent, so a re-run changes nothing.
+                "ttlSecondsAfterFinished": 3600,
+                "template": {
+                    "metadata": {"labels": labels("create-topics", "setup")},
+                    "spec": pod_spec([topics], restart="OnFailure"),
+                },
             },
-        },
-    }
-    network = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "apis-from-namespace-and-ingress", "labels": PART_OF},
-        "spec": {
-            "podSelector": {"matchLabels": {"app.kubernetes.io/component": "api"}},
-            "policyTypes": ["Ingress"],
-            "ingress": [
-                {
-                    "from": [
-                        {"podSelector": {}},
-                        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}},
-                    ]
-                }
-            ],
-        },
-    }
-    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": PART_OF}}
-    return {
-        "namespace.yaml": [namespace],
-        "settings.yaml": [settings],
-        "worker.yaml": [worker],
-        "topics-job.yaml": [topics],
-        "network-policy.yaml": [network],
-    }
+        }
+    ]
 
 
-def kustomization(resources: list[str], **extra: Any) -> list[dict[str, Any]]:
+def network_policies() -> list[Doc]:
+    ours = {"app.kubernetes.io/part-of": PART_OF}
+
+    def in_namespace(name: str) -> Doc:
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+    def policy(name: str, spec: Doc) -> Doc:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": PART_OF}},
+            "spec": spec,
+        }
+
+    return [
+        policy("default-deny-ingress", {"podSelector": {}, "policyTypes": ["Ingress"]}),
+        policy(
+            "apis-accept-http",
+            {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/component": "api", **ours}},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        # The worker's activities (and any of our pods), and the ingress controller.
+                        "from": [{"podSelector": {"matchLabels": ours}}, in_namespace(INGRESS_NAMESPACE)],
+                        "ports": [{"protocol": "TCP", "port": "http"}],
+                    }
+                ],
+            },
+        ),
+        policy(
+            "metrics-from-monitoring",
+            {
+                "podSelector": {
+                    "matchLabels": ours,
+                    "matchExpressions": [
+                        {"key": "app.kubernetes.io/component", "operator": "In", "values": ["api", "relay"]}
+                    ],
+                },
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [in_namespace(MONITORING_NAMESPACE)],
+                        "ports": [
+                            {"protocol": "TCP", "port": "http"},
+                            {"protocol": "TCP", "port": "metrics"},
+                        ],
+                    }
+                ],
+            },
+        ),
+        policy(
+            "egress-to-dependencies",
+            {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                    {
+                        "to": [
+                            {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "api", **ours}}}
+                        ],
+                        "ports": [{"protocol": "TCP", "port": "http"}],
+                    },
+                    {
+                        "ports": [
+                            {"protocol": "TCP", "port": port}
+                            for ports in EGRESS_PORTS.values()
+                            for port in ports
+                        ]
+                    },
+                ],
+            },
+        ),
+    ]
+
+
+def namespace() -> list[Doc]:
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": NAMESPACE,
+                "labels": {
+                    "app.kubernetes.io/part-of": PART_OF,
+                    # Every pod here meets the "restricted" Pod Security Standard; the API server enforces it.
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                },
+            },
+        }
+    ]
+
+
+def base_kustomization(resource_files: list[str]) -> list[Doc]:
     return [
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            **extra,
-            "resources": resources,
+            "namespace": NAMESPACE,
+            "resources": resource_files,
+            # Generated, so its name carries a hash of its content: changing a setting rolls every pod.
+            "configMapGenerator": [
+                {
+                    "name": SETTINGS_CONFIGMAP,
+                    "options": {"labels": {"app.kubernetes.io/part-of": PART_OF}},
+                    "literals": [f"{key}={value}" for key, value in SHARED_SETTINGS.items()],
+                }
+            ],
         }
     ]
 
 
-def overlay(environment: str, tag: str, replicas: int) -> list[dict[str, Any]]:
-    patches = [
-        {
-            "target": {"kind": "Deployment"},
-            "patch": yaml.safe_dump([{"op": "replace", "path": "/spec/replicas", "value": replicas}]),
+PLACEHOLDER = "REPLACE_ME"
+
+
+def example_secrets() -> list[Doc]:
+    def secret(name: str, data: dict[str, str]) -> Doc:
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": name,
+                "namespace": NAMESPACE,
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+            },
+            "type": "Opaque",
+            "stringData": data,
         }
-    ]
-    return kustomization(
-        ["../../base"],
-        namespace=NAMESPACE,
-        images=[{"name": IMAGE, "newName": f"registry.example/{IMAGE}", "newTag": tag}],
-        configMapGenerator=[
-            {
-                "name": "backbone-settings",
-                "behavior": "merge",
-                "literals": [f"BACKBONE_ENVIRONMENT={environment}"],
-            }
-        ],
-        patches=patches,
-    )
 
-
-def manifests() -> dict[str, list[dict[str, Any]]]:
-    files: dict[str, list[dict[str, Any]]] = {f"base/{k}": v for k, v in shared_manifests().items()}
+    docs = []
     for service in SERVICES:
-        files[f"base/{service}.yaml"] = service_manifests(service)
-    files["base/kustomization.yaml"] = kustomization(
-        sorted(name.removeprefix("base/") for name in files), namespace=NAMESPACE
-    )
-    files["overlays/staging/kustomization.yaml"] = overlay("staging", "main", 1)
-    files["overlays/production/kustomization.yaml"] = overlay("production", "0.1.0", 2)
+        docs.append(secret(f"{service}-db", {"password": PLACEHOLDER}))
+        docs.append(secret(f"{service}-kafka", {"username": service, "password": PLACEHOLDER}))
+    docs.append(secret("topics-kafka", {"username": "topics-admin", "password": PLACEHOLDER}))
+    return docs
+
+
+def manifests() -> dict[str, list[Doc]]:
+    """Generated file (relative to deploy/k8s) -> its documents."""
+    files: dict[str, list[Doc]] = {
+        "base/namespace.yaml": namespace(),
+        **{f"base/{service}.yaml": service_manifests(service) for service in SERVICES},
+        "base/worker.yaml": worker_manifests(),
+        "base/topics-job.yaml": topics_manifests(),
+        "base/network-policies.yaml": network_policies(),
+    }
+    files["base/kustomization.yaml"] = base_kustomization([name.removeprefix("base/") for name in files])
+    files["examples/secrets.example.yaml"] = example_secrets()
     return files
+
+
+HEADERS = {
+    "examples/secrets.example.yaml": (
+        "# EXAMPLE ONLY - placeholders, not real credentials, and in no kustomization's resources.\n"
+        "# Copy it outside the repository, replace every REPLACE_ME, and apply it yourself\n"
+        "# (`kubectl apply -f my-secrets.yaml`), or better create the Secrets from your secret manager\n"
+        "# (External Secrets, Sealed Secrets, Vault). Never commit real values.\n"
+    ),
+}
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -304,15 +514,15 @@ class _NoAliases(yaml.SafeDumper):
         return True
 
 
-def render(documents: list[dict[str, Any]]) -> str:
-    head = "# Generated by deploy/k8s/generate.py; edit that, not this.\n"
+def render(name: str, documents: list[Doc]) -> str:
+    head = "# Generated by deploy/k8s/generate.py; edit that, not this.\n" + HEADERS.get(name, "")
     return head + "---\n".join(
         yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, width=110) for doc in documents
     )
 
 
 def expected_files() -> dict[Path, str]:
-    return {HERE / name: render(documents) for name, documents in manifests().items()}
+    return {HERE / name: render(name, documents) for name, documents in manifests().items()}
 
 
 def main() -> None:
