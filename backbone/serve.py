@@ -97,7 +97,7 @@ def create_topics(prefix: str | None = None) -> list[str]:
     from backbone.kafka import client_options, ensure_topics
     from contracts.topics import TOPICS
 
-    settings = load_settings("topics")
+    settings = load_settings("topics", uses_database=False)
     security = {k: v for k, v in client_options(settings).items() if k != "bootstrap_servers"}
     return asyncio.run(
         ensure_topics(

@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     database_user: str | None = None
     database_password: SecretStr | None = None
     database_pool_size: int = 10
+    uses_database: bool = True
+    """False for processes without a database (the worker, topic creation): no database secret is required."""
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_security_protocol: str = "PLAINTEXT"
@@ -78,15 +80,16 @@ class ServiceSettings(BaseSettings):
             self.database_password = SecretStr(f"{name}{DEV_PASSWORD_SUFFIX}")
         if self.consumer_group is None:
             self.consumer_group = f"{self.topic_prefix}{name}"
-        if self.environment not in ("development", "test"):
+        if self.environment not in ("development", "test") and self.uses_database:
             self._refuse_default_secrets()
         return self
 
     def _refuse_default_secrets(self) -> None:
-        password = self.database_password.get_secret_value() if self.database_password else ""
-        uses_default = password.endswith(DEV_PASSWORD_SUFFIX) or (
-            self.database_url is not None and DEV_PASSWORD_SUFFIX in self.database_url
-        )
+        if self.database_url is not None:  # the URL carries the password; the default one is not used
+            uses_default = DEV_PASSWORD_SUFFIX in self.database_url
+        else:
+            password = self.database_password.get_secret_value() if self.database_password else ""
+            uses_default = password.endswith(DEV_PASSWORD_SUFFIX)
         if uses_default:
             raise ValueError(
                 f"{self.service_name}: the development database password may not be used in "

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -47,6 +48,44 @@ def schema_files() -> dict[Path, str]:
     }
 
 
+def _rewrite_refs(node: Any, target: dict[str, str]) -> Any:
+    """A copy of `node` with every `#/$defs/<name>` reference pointed at `#/components/schemas/<target>`."""
+    if isinstance(node, dict):
+        return {
+            key: (
+                f"#/components/schemas/{target[value.removeprefix('#/$defs/')]}"
+                if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
+                else _rewrite_refs(value, target)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rewrite_refs(item, target) for item in node]
+    return node
+
+
+def _payload_schema(model: type[Event], components: dict[str, Any]) -> dict[str, Any]:
+    """The event's JSON Schema as an AsyncAPI payload: nested models move to `components/schemas`.
+
+    Inside an AsyncAPI document a local `$ref` resolves against the document, so `#/$defs/...` of the
+    standalone snapshot would point nowhere. The snapshot's `$id` is kept as `x-schema-id` (a nested `$id`
+    would change the base of the rewritten references for strict resolvers).
+    """
+    schema = event_schema(model)
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    schema_id = schema.pop("$id")
+    schema.pop("$schema", None)
+    target = {name: name for name in definitions}
+    if any(
+        components.get(name, _rewrite_refs(definition, target)) != _rewrite_refs(definition, target)
+        for name, definition in definitions.items()
+    ):  # another event has a nested model of the same name but another shape: keep this event's apart
+        target = {name: f"{_message_id(model.event_type)}.{name}" for name in definitions}
+    for name, definition in definitions.items():
+        components[target[name]] = _rewrite_refs(definition, target)
+    return {**_rewrite_refs(schema, target), "x-schema-id": schema_id}
+
+
 def _header_schema(event_type: str | None) -> dict[str, Any]:
     def text(description: str, **extra: Any) -> dict[str, Any]:
         return {"type": "string", "description": description, **extra}
@@ -60,7 +99,10 @@ def _header_schema(event_type: str | None) -> dict[str, Any]:
         "ce_specversion": text("CloudEvents spec version", const="1.0"),
         "ce_time": text("When the event happened (RFC 3339)", format="date-time"),
         "ce_subject": text("The aggregate the event is about"),
-        "ce_dataschema": text("URN of the JSON Schema of the data"),
+        "ce_dataschema": text(
+            "URN of the JSON Schema of the data (the `$id` of contracts/schemas/<type>.json)",
+            **({"const": f"urn:training-backbone:schema:{event_type}"} if event_type else {}),
+        ),
         "ce_partitionkey": text("Partitioning key extension: the aggregate id, equal to the Kafka key"),
         "ce_traceparent": text("Distributed tracing extension: W3C traceparent of the causing request"),
         "content-type": text("Content type of the value", const="application/json"),
@@ -110,7 +152,7 @@ def asyncapi_document() -> dict[str, Any]:
         channel_messages = {}
         for model in spec.events:
             message_id = _message_id(model.event_type)
-            schemas[message_id] = event_schema(model)
+            schemas[message_id] = _payload_schema(model, schemas)
             messages[message_id] = {
                 "name": model.event_type,
                 "title": model.event_type,
@@ -128,6 +170,8 @@ def asyncapi_document() -> dict[str, Any]:
         channels[_channel_id(spec)] = {
             "address": spec.name,
             "description": spec.description,
+            "x-partitions": spec.partitions,
+            "x-retention-ms": spec.retention_ms,
             "messages": channel_messages,
             "bindings": {
                 "kafka": {
@@ -157,6 +201,8 @@ def asyncapi_document() -> dict[str, Any]:
         channels[_channel_id(spec)] = {
             "address": spec.name,
             "description": spec.description,
+            "x-partitions": spec.partitions,
+            "x-retention-ms": spec.retention_ms,
             "messages": {"dead_letter": {"$ref": "#/components/messages/dead_letter"}},
             "bindings": {
                 "kafka": {
@@ -205,15 +251,34 @@ def expected_files() -> dict[Path, str]:
     return {**schema_files(), ASYNCAPI_FILE: asyncapi_text()}
 
 
-def differences() -> list[str]:
+def _diff(path: Path, committed: str, generated: str, *, max_lines: int = 40) -> str:
+    name = str(path.relative_to(ROOT.parent))
+    lines = list(
+        difflib.unified_diff(
+            committed.splitlines(),
+            generated.splitlines(),
+            f"{name} (committed)",
+            f"{name} (generated)",
+            lineterm="",
+        )
+    )
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines], f"... {len(lines) - max_lines} more diff lines"]
+    return "\n".join(lines)
+
+
+def differences(*, diff: bool = False) -> list[str]:
+    """What differs between the committed files and the generated ones, one entry per file."""
     found = []
     expected = expected_files()
     for path, content in expected.items():
         if not path.exists():
             found.append(f"missing: {path.relative_to(ROOT.parent)}")
-        elif path.read_text() != content:
+        elif (committed := path.read_text()) != content:
             found.append(f"out of date: {path.relative_to(ROOT.parent)}")
-    for path in SCHEMA_DIR.glob("*.json"):
+            if diff:
+                found.append(_diff(path, committed, content))
+    for path in sorted(SCHEMA_DIR.glob("*.json")):
         if path not in expected:
             found.append(f"no longer generated (an event type was removed?): {path.relative_to(ROOT.parent)}")
     return found
@@ -224,16 +289,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if files are out of date")
     args = parser.parse_args(argv)
     if args.check:
-        found = differences()
+        found = differences(diff=True)
+        if not found:
+            print("contracts are up to date")
+            return 0
+        print("the committed contract files differ from what the event models generate:", file=sys.stderr)
         for line in found:
-            print(line)
-        if found:
-            print("run `make contracts` and commit the result")
-        return 1 if found else 0
+            print(line, file=sys.stderr)
+        print("run `make contracts` and commit the result", file=sys.stderr)
+        return 1
     SCHEMA_DIR.mkdir(exist_ok=True)
-    for path, content in expected_files().items():
-        path.write_text(content)
+    expected = expected_files()
+    for path, content in expected.items():
+        if not path.exists() or path.read_text() != content:
+            path.write_text(content)
+    stale = sorted(path for path in SCHEMA_DIR.glob("*.json") if path not in expected)
     print(f"wrote {len(EVENT_TYPES)} schemas and {ASYNCAPI_FILE.relative_to(ROOT.parent)}")
+    for path in stale:
+        print(
+            f"left {path.relative_to(ROOT.parent)}: its event type is no longer registered; removing a type "
+            "breaks its consumers, delete the file only once nobody consumes it",
+            file=sys.stderr,
+        )
     return 0
 
 

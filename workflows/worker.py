@@ -25,6 +25,7 @@ WORKFLOWS: tuple[type, ...] = (AgencyOnboardingWorkflow, PartnershipOnboardingWo
 
 
 class WorkerSettings(ServiceSettings):
+    uses_database: bool = False
     partners_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['partners']}")
 
 

@@ -476,7 +476,6 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
     index = by_kind_and_name(docs)
     settings = index[("ConfigMap", "backbone-settings")]["data"]
     prefixes = tuple(f"{p.upper()}_" for p in (*SERVICES, "backbone", "worker", "topics"))
-    known_bug: list[str] = []
     for doc, container in containers(docs):
         for key in [k for k in os.environ if k.upper().startswith(prefixes)]:
             monkeypatch.delenv(key)
@@ -491,7 +490,7 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
                 host = loaded.partners_url.removeprefix("http://").split(":")[0].split("/")[0]
                 assert ("Service", host) in index, f"{where}: the worker calls {loaded.partners_url}"
             elif entry == ("backbone.serve", "topics"):
-                loaded = load_settings("topics")
+                loaded = load_settings("topics", uses_database=False)
             else:
                 service, role = entry[1], entry[2]
                 loaded = load_settings(service, uses_temporal=service == "partners")
@@ -502,18 +501,9 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
                     assert loaded.http_host == "0.0.0.0"
                     assert loaded.relay_metrics_port == RELAY_METRICS_PORT
         except ValidationError as error:
-            without_database = not any(k.endswith(("_DATABASE_URL", "_DATABASE_PASSWORD")) for k in env)
-            if without_database and "development database password" in str(error):
-                known_bug.append(where)
-                continue
             raise AssertionError(f"{overlay}: {where} cannot load its settings: {error}") from error
         assert loaded.environment == settings["BACKBONE_ENVIRONMENT"], where
         assert loaded.kafka_bootstrap == settings["BACKBONE_KAFKA_BOOTSTRAP"], where
         assert loaded.temporal_address == settings["BACKBONE_TEMPORAL_ADDRESS"], where
         if loaded.kafka_security_protocol == "PLAINTEXT":
             assert not loaded.kafka_sasl_mechanism, where
-    if known_bug:
-        pytest.xfail(
-            f"{overlay}: {known_bug} refused: backbone/settings.py checks the development database password "
-            "even for processes that have no database (worker, topics)"
-        )

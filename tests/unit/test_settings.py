@@ -45,3 +45,20 @@ def test_invalid_values_are_rejected_with_the_field_name(monkeypatch: pytest.Mon
     monkeypatch.setenv("TRAINING_RELAY_BATCH_SIZE", "0")
     with pytest.raises(ValidationError, match="relay_batch_size"):
         load_settings("training")
+
+
+def test_a_database_url_alone_is_enough_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKBONE_ENVIRONMENT", "production")
+    monkeypatch.setenv("FINANCE_DATABASE_URL", "postgresql://finance:s3cret@db.internal:5432/finance")
+    assert load_settings("finance").sqlalchemy_url.startswith("postgresql+asyncpg://finance:s3cret@")
+    monkeypatch.setenv("FINANCE_DATABASE_URL", "postgresql://finance:finance-dev-password@db:5432/finance")
+    with pytest.raises(ValidationError, match="development database password"):
+        load_settings("finance")
+
+
+def test_processes_without_a_database_need_no_database_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflows.worker import worker_settings
+
+    monkeypatch.setenv("BACKBONE_ENVIRONMENT", "production")
+    assert worker_settings().environment == "production"
+    assert load_settings("topics", uses_database=False).environment == "production"
