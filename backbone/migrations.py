@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -16,6 +16,7 @@ from backbone.settings import ServiceSettings
 
 SERVICES_DIR = Path(__file__).resolve().parents[1] / "services"
 NOTIFY_CHANNEL = "outbox_committed"
+_MIGRATION_LOCK = 0x0B0E_0001
 
 
 def alembic_config(settings: ServiceSettings) -> Config:
@@ -42,6 +43,9 @@ def run_env(target_metadata: MetaData) -> None:
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
+            # Several replicas may start at once (Kubernetes initContainers): one migrates, the others wait
+            # for it and then find nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             context.run_migrations()
 
     async def run() -> None:

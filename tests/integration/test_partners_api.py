@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.integration.conftest import partners_app
-from tests.support import Deployment, free_port
+from tests.support import Deployment, free_port, serve_process
 
 PROBLEM = "application/problem+json"
 
@@ -193,3 +194,26 @@ async def test_capacity_profiles_keep_their_history_and_show_the_current_gap(api
     missing = await api.get(f"/agencies/{uuid.uuid4()}/capacity-profiles")
     assert missing.status_code == 404 and missing.json()["code"] == "agency_not_found"
     assert await outbox_count(api) == 4, "registration and three recorded profiles"
+
+
+async def test_replicas_migrating_at_once_do_not_collide(deployment: Deployment, process_logs: Path) -> None:
+    """Kubernetes starts every API replica's migrate initContainer together: all must succeed, once."""
+    import asyncpg
+
+    from backbone.stack.postgres import provision_database
+
+    await provision_database(
+        deployment.endpoints.postgres_admin_url,
+        database=deployment.database("finance"),
+        role="finance",
+        password="finance-dev-password",
+    )
+    deployment.databases.append(deployment.database("finance"))
+    replicas = [serve_process(deployment, "finance", "migrate", process_logs).start() for _ in range(4)]
+    for replica in replicas:
+        assert await replica.wait_exit(120) == 0, replica.log_tail()
+    conn = await asyncpg.connect(deployment.settings("finance").asyncpg_dsn)
+    try:
+        assert await conn.fetchval("SELECT version_num FROM alembic_version") == "0001"
+    finally:
+        await conn.close()
