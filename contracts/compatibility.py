@@ -7,11 +7,12 @@ option.
 
 Breaking: a property removed; a type changed (narrowed or widened, including becoming nullable); a new required
 property; an optional property became required; an enum or Literal lost a value, a const changed, a value
-restriction appeared; a pattern or format added or changed; additionalProperties tightened; a minimum/maximum
+restriction appeared; a pattern added or changed; a format added, changed or dropped (it says what
+consumers parse the text as: date-time, date, ...); additionalProperties tightened; a minimum/maximum
 (length, items, properties, value) added or tightened; multipleOf added or changed to a non-divisor.
 
 Compatible: a new optional property; description, title, examples or default changes; an enum gained values;
-a bound, pattern, format or additionalProperties restriction relaxed or dropped; a required property became
+a bound, pattern or additionalProperties restriction relaxed or dropped; a required property became
 optional. Consumers read tolerantly, so these need no new version; anything breaking needs a new event type
 (`....v2`) published side by side.
 """
@@ -197,10 +198,11 @@ class _Comparison:
         elif old_values is None and new_values is not None:
             problems.append(f"{at}: restricted to the values {', '.join(map(repr, new_values))}")
 
-        for keyword in ("pattern", "format"):
-            if keyword in new and old.get(keyword) != new[keyword]:
-                change = f"changed from {old[keyword]!r} to {new[keyword]!r}" if keyword in old else "added"
-                problems.append(f"{at}: {keyword} {change}")
+        if "pattern" in new and old.get("pattern") != new["pattern"]:
+            change = f"changed from {old['pattern']!r} to {new['pattern']!r}" if "pattern" in old else "added"
+            problems.append(f"{at}: pattern {change}")
+        if old.get("format") != new.get("format"):  # date-time, date, uuid: what consumers parse the text as
+            problems.append(f"{at}: format changed from {old.get('format')!r} to {new.get('format')!r}")
 
         for bound, direction in _TIGHTENING_BOUNDS.items():
             if bound not in new:

@@ -1,0 +1,209 @@
+"""Every event type: an example that survives the Kafka envelope, tolerant reading, a consistent registry."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+import contracts.events
+from contracts import generate
+from contracts.envelope import SPEC_VERSION, Event, decode, encode
+from contracts.topics import EVENT_TOPICS, EVENT_TYPES, TOPICS, topic_for
+
+AGENCY, PARTNERSHIP, MEMBER, DECISION = (str(uuid.uuid4()) for _ in range(4))
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "partners.agency_registered.v1": {
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "country_name": "Senegal",
+        "name": "Police nationale",
+        "agency_type": "police",
+        "mandate": "Public security",
+        "is_national_coordination_unit": True,
+        "registered_at": NOW,
+    },
+    "partners.agency_activated.v1": {
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "confirmed_by": "NCU Senegal",
+        "activated_at": NOW,
+    },
+    "partners.agency_onboarding_lapsed.v1": {"agency_id": AGENCY, "country_code": "SN", "lapsed_at": NOW},
+    "partners.partnership_registered.v1": {
+        "partnership_id": PARTNERSHIP,
+        "name": "West Africa cyber forensics",
+        "phase": "familiarization",
+        "agreement_kind": "mou",
+        "agreement_reference": "MOU-2026-014",
+        "agreement_starts_on": date(2027, 1, 1),
+        "agreement_ends_on": date(2029, 12, 31),
+        "registered_at": NOW,
+        "members": [{"agency_id": AGENCY, "country_code": "SN", "role": "lead"}],
+    },
+    "partners.oversight_member_added.v1": {
+        "partnership_id": PARTNERSHIP,
+        "member_id": MEMBER,
+        "country_code": "SN",
+        "role": "diplomat",
+        "holds_veto": True,
+        "added_at": NOW,
+    },
+    "partners.decision_opened.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "kind": "phase_gate",
+        "title": "Advance to co-design",
+        "due_at": NOW,
+        "opened_at": NOW,
+    },
+    "partners.vote_cast.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "member_id": MEMBER,
+        "country_code": "SN",
+        "choice": "reject",
+        "reason": "Capacity mapping incomplete",
+        "cast_at": NOW,
+    },
+    "partners.decision_closed.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "kind": "phase_gate",
+        "outcome": "vetoed",
+        "approvals": 2,
+        "rejections": 1,
+        "abstentions": 0,
+        "vetoed_by": MEMBER,
+        "closed_at": NOW,
+    },
+    "partners.partnership_phase_advanced.v1": {
+        "partnership_id": PARTNERSHIP,
+        "from_phase": "familiarization",
+        "to_phase": "co_design",
+        "decision_id": DECISION,
+        "advanced_at": NOW,
+    },
+    "partners.decision_reminder_sent.v1": {
+        "partnership_id": PARTNERSHIP,
+        "decision_id": DECISION,
+        "kind": "reminder",
+        "member_ids": [MEMBER],
+        "due_at": NOW,
+        "sent_at": NOW,
+    },
+    "partners.capacity_profile_recorded.v1": {
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "competency": "cyber_forensics",
+        "current_level": 1,
+        "target_level": 3,
+        "gap": 2,
+        "recorded_at": NOW,
+    },
+}
+
+
+def test_every_registered_event_has_an_example_here() -> None:
+    assert set(EXAMPLES) == set(EVENT_TYPES), "add an example for each new event type (and only for those)"
+
+
+def _example(event_type: str) -> Event:
+    return EVENT_TYPES[event_type](**EXAMPLES[event_type])
+
+
+def _key(event: Event) -> str:
+    """The Kafka key: the id of the event's aggregate."""
+    key = getattr(event, f"{event.aggregate}_id", None)
+    assert isinstance(key, str), f"{event.event_type} has no `{event.aggregate}_id` field to key it by"
+    return key
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_examples_round_trip_through_the_kafka_envelope(event_type: str) -> None:
+    model = EVENT_TYPES[event_type]
+    event = _example(event_type)
+    record = encode(event, source="/services/partners", key=_key(event), traceparent=TRACEPARENT)
+    headers = dict(record.headers)
+    assert headers["ce_type"] == event_type.encode()
+    assert headers["ce_specversion"] == SPEC_VERSION.encode()
+    assert headers["content-type"] == b"application/json"
+    assert headers["traceparent"] == TRACEPARENT.encode()
+    snapshot = json.loads((generate.SCHEMA_DIR / f"{event_type}.json").read_text())
+    assert headers["ce_dataschema"].decode() == snapshot["$id"], "ce_dataschema names the published schema"
+
+    envelope = decode(record.headers, record.key, record.value)
+    assert (envelope.type, envelope.key, envelope.subject) == (event_type, _key(event), _key(event))
+    assert envelope.traceparent == TRACEPARENT
+    assert model.model_validate(envelope.data) == event
+    assert set(envelope.data) == set(snapshot["properties"]), "the value carries every field of the schema"
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_consumers_read_tolerantly(event_type: str) -> None:
+    """A consumer on this version still reads events from a producer that added optional fields."""
+    model = EVENT_TYPES[event_type]
+    data = _example(event_type).model_dump(mode="json")
+    data["field_from_the_future"] = {"nested": [1, 2]}
+    for value in data.values():  # nested models read tolerantly too
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                item["another_new_field"] = "x"
+    assert model.model_validate(data) == _example(event_type)
+    assert model.model_validate_json(json.dumps(data)) == _example(event_type)
+
+
+def test_type_names_follow_the_convention_and_are_unique() -> None:
+    seen: dict[str, str] = {}
+    for spec in EVENT_TOPICS:
+        for model in spec.events:
+            assert re.fullmatch(r"[a-z]+\.[a-z_]+\.v[0-9]+", model.event_type), model.event_type
+            assert model.__name__.endswith(f"V{model.event_type.rsplit('.v', 1)[1]}"), (
+                f"{model.__name__}: the class name ends with the version of {model.event_type}"
+            )
+            assert model.event_type not in seen, (
+                f"{model.__name__} and {seen[model.event_type]} share the type {model.event_type}"
+            )
+            seen[model.event_type] = model.__name__
+    assert len(seen) == len(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_each_event_is_published_on_the_topic_it_names(event_type: str) -> None:
+    model = EVENT_TYPES[event_type]
+    spec = topic_for(model)
+    assert model.topic == spec.name, f"{event_type}.topic is {model.topic} but {spec.name} lists it"
+    assert model in spec.events and not spec.dead_letter
+    assert spec.name in {s.name for s in EVENT_TOPICS}
+    assert event_type.split(".")[0] == spec.owner, "a service publishes only on its own topic"
+    assert model.aggregate and f"{model.aggregate}_id" in model.model_fields
+
+
+def test_topic_names_are_unique() -> None:
+    assert len({spec.name for spec in TOPICS}) == len(TOPICS)
+
+
+def test_every_event_model_is_registered() -> None:
+    """An event class in contracts/events that no topic lists would be published nowhere (or unchecked)."""
+    defined: set[type[Event]] = set()
+    for module_info in pkgutil.iter_modules(contracts.events.__path__, "contracts.events."):
+        module = importlib.import_module(module_info.name)
+        defined |= {
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, Event)
+            and value is not Event
+            and value.__module__ == module.__name__
+        }
+    assert defined, "no event models found"
+    unregistered = sorted(m.__name__ for m in defined if EVENT_TYPES.get(m.event_type) is not m)
+    assert not unregistered, f"event models on no topic in contracts/topics.py: {unregistered}"
