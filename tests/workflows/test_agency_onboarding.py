@@ -1,19 +1,31 @@
-"""AgencyOnboardingWorkflow on the time-skipping test server: days of waiting pass in milliseconds."""
+"""AgencyOnboardingWorkflow on the time-skipping test server: days of waiting pass in milliseconds.
+
+The partners API is replaced by activity doubles registered under the real activities' names; they record what
+the workflow asked for and with which attempt number, and can be told to fail, refuse or hold an activity open.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.workflows.doubles import PartnersDouble
 from workflows.agency_onboarding.shared import (
+    ActivateAgency,
+    AgencyStatusChanged,
     Confirmation,
+    LapseAgencyOnboarding,
     OnboardingInput,
     OnboardingStatus,
     onboarding_workflow_id,
@@ -21,6 +33,44 @@ from workflows.agency_onboarding.shared import (
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 
 FOURTEEN_DAYS = 14 * 24 * 3600.0
+Handle = WorkflowHandle[AgencyOnboardingWorkflow, OnboardingStatus]
+
+
+@dataclass
+class PartnersDouble:
+    """Stands in for the partners API. `activations` and `lapses` hold the successful calls only;
+    `activation_attempts` holds the attempt number of every call to `activate_agency`."""
+
+    retryable_failures: int = 0
+    refuse: bool = False
+    hold_activation: bool = False
+    activations: list[ActivateAgency] = field(default_factory=list)
+    lapses: list[LapseAgencyOnboarding] = field(default_factory=list)
+    activation_attempts: list[int] = field(default_factory=list)
+    activation_started: asyncio.Event = field(default_factory=asyncio.Event)
+    release_activation: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @activity.defn(name="activate_agency")
+    async def activate_agency(self, request: ActivateAgency) -> AgencyStatusChanged:
+        self.activation_attempts.append(activity.info().attempt)
+        self.activation_started.set()
+        if self.hold_activation:
+            await self.release_activation.wait()
+        if self.refuse:
+            raise ApplicationError("agency is not pending", type="RejectedByService", non_retryable=True)
+        if self.retryable_failures > 0:
+            self.retryable_failures -= 1
+            raise ApplicationError("partners answered 503", type="ServiceUnavailable")
+        self.activations.append(request)
+        return AgencyStatusChanged(agency_id=request.agency_id, status="active")
+
+    @activity.defn(name="lapse_agency_onboarding")
+    async def lapse_agency_onboarding(self, request: LapseAgencyOnboarding) -> AgencyStatusChanged:
+        self.lapses.append(request)
+        return AgencyStatusChanged(agency_id=request.agency_id, status="lapsed")
+
+    def activities(self) -> list[Callable[..., Any]]:
+        return [self.activate_agency, self.lapse_agency_onboarding]
 
 
 def worker(env: WorkflowEnvironment, task_queue: str, partners: PartnersDouble) -> Worker:
@@ -32,9 +82,7 @@ def worker(env: WorkflowEnvironment, task_queue: str, partners: PartnersDouble) 
     )
 
 
-async def start(
-    env: WorkflowEnvironment, task_queue: str, deadline: float = FOURTEEN_DAYS
-) -> WorkflowHandle[AgencyOnboardingWorkflow, OnboardingStatus]:
+async def start(env: WorkflowEnvironment, task_queue: str, deadline: float = FOURTEEN_DAYS) -> Handle:
     agency_id = str(uuid.uuid4())
     return await env.client.start_workflow(
         AgencyOnboardingWorkflow.run,
@@ -45,77 +93,115 @@ async def start(
 
 
 async def test_confirmation_activates_the_agency_once_with_a_stable_idempotency_key(
-    time_skipping_env: WorkflowEnvironment,
-    task_queue: str,
+    time_skipping_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     partners = PartnersDouble()
     async with worker(time_skipping_env, task_queue, partners):
         handle = await start(time_skipping_env, task_queue)
-        before = await handle.query(AgencyOnboardingWorkflow.status)
-        assert before.state == "awaiting_confirmation" and before.confirmed_by is None
         await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="GH NCU"))
-        await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="someone later"))
         result = await handle.result()
+        status = await handle.query(AgencyOnboardingWorkflow.status)
     assert result.state == "active" and result.confirmed_by == "GH NCU"
-    assert len(partners.activated) == 1 and partners.lapsed == []
-    activation = partners.activated[0]
-    assert activation.agency_id == result.agency_id and activation.confirmed_by == "GH NCU"
-    assert activation.idempotency_key == f"{handle.id}:activate"
+    assert status.state == "active" and status.confirmed_by == "GH NCU"
+    assert partners.lapses == []
+    assert partners.activations == [
+        ActivateAgency(
+            agency_id=result.agency_id, confirmed_by="GH NCU", idempotency_key=f"{handle.id}:activate"
+        )
+    ]
+    assert handle.id == onboarding_workflow_id(result.agency_id)
 
 
-async def test_deadline_is_reported_and_unconfirmed_onboarding_lapses_after_it(
-    time_skipping_env: WorkflowEnvironment,
-    task_queue: str,
+async def test_without_confirmation_the_onboarding_lapses_after_the_deadline(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     partners = PartnersDouble()
     async with worker(time_skipping_env, task_queue, partners):
         started_at = await time_skipping_env.get_current_time()
         handle = await start(time_skipping_env, task_queue)
-        status = await handle.query(AgencyOnboardingWorkflow.status)
-        assert status.deadline is not None
-        assert abs(status.deadline - (started_at + timedelta(seconds=FOURTEEN_DAYS))) < timedelta(minutes=1)
         result = await handle.result()  # fourteen days, skipped
-    assert result.state == "lapsed"
-    assert partners.activated == []
-    assert [r.idempotency_key for r in partners.lapsed] == [f"{handle.id}:lapse"]
+    assert result.state == "lapsed" and result.confirmed_by is None
+    assert partners.activations == [] and partners.activation_attempts == []
+    assert partners.lapses == [
+        LapseAgencyOnboarding(agency_id=result.agency_id, idempotency_key=f"{handle.id}:lapse")
+    ]
     assert await time_skipping_env.get_current_time() - started_at >= timedelta(seconds=FOURTEEN_DAYS)
 
 
-async def test_a_confirmation_after_the_deadline_changes_nothing(
-    time_skipping_env: WorkflowEnvironment,
-    task_queue: str,
+async def test_a_second_confirmation_changes_nothing(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    partners = PartnersDouble(hold_activation=True)
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue)
+        await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="GH NCU"))
+        await asyncio.wait_for(partners.activation_started.wait(), timeout=30)
+        # The workflow has taken the first confirmation and is activating; a second one arrives now.
+        await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="someone later"))
+        during = await handle.query(AgencyOnboardingWorkflow.status)
+        partners.release_activation.set()
+        result = await handle.result()
+    assert during.state == "activating" and during.confirmed_by == "GH NCU"
+    assert result.state == "active" and result.confirmed_by == "GH NCU"
+    assert [a.confirmed_by for a in partners.activations] == ["GH NCU"]
+    assert partners.activation_attempts == [1] and partners.lapses == []
+
+
+async def test_a_confirmation_after_the_deadline_is_refused(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     partners = PartnersDouble()
     async with worker(time_skipping_env, task_queue, partners):
         handle = await start(time_skipping_env, task_queue, deadline=3600)
-        await time_skipping_env.sleep(timedelta(hours=2))
         result = await handle.result()
         # The workflow is closed: nobody can confirm any more.
         with pytest.raises(RPCError, match=r"(?i)completed"):
             await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="too late"))
-    assert result.state == "lapsed" and partners.activated == []
+    assert result.state == "lapsed" and partners.activations == []
+
+
+async def test_before_confirmation_the_status_shows_the_deadline(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    partners = PartnersDouble()
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue)
+        status = await handle.query(AgencyOnboardingWorkflow.status)
+        started_at = (await handle.describe()).start_time
+        await handle.terminate("test done")
+    assert status.state == "awaiting_confirmation" and status.confirmed_by is None
+    assert status.deadline is not None
+    # The deadline is taken from the workflow clock of its first task, a moment after the start.
+    late_by = status.deadline - (started_at + timedelta(seconds=FOURTEEN_DAYS))
+    assert timedelta(0) <= late_by < timedelta(seconds=5)
+    assert partners.activation_attempts == [] and partners.lapses == []
 
 
 async def test_transient_failures_of_the_partners_service_are_retried(
-    time_skipping_env: WorkflowEnvironment,
-    task_queue: str,
+    time_skipping_env: WorkflowEnvironment, task_queue: str
 ) -> None:
-    partners = PartnersDouble(failures_before_success=2)
+    partners = PartnersDouble(retryable_failures=2)
     async with worker(time_skipping_env, task_queue, partners):
         handle = await start(time_skipping_env, task_queue)
         await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="GH NCU"))
         result = await handle.result()
-    assert result.state == "active" and len(partners.activated) == 1
+    assert result.state == "active"
+    assert partners.activation_attempts == [1, 2, 3]
+    assert [a.idempotency_key for a in partners.activations] == [f"{handle.id}:activate"]
 
 
 async def test_a_refusal_by_the_partners_service_fails_the_workflow_without_retrying(
-    time_skipping_env: WorkflowEnvironment,
-    task_queue: str,
+    time_skipping_env: WorkflowEnvironment, task_queue: str
 ) -> None:
-    partners = PartnersDouble(reject=True)
+    partners = PartnersDouble(refuse=True)
     async with worker(time_skipping_env, task_queue, partners):
         handle = await start(time_skipping_env, task_queue)
         await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by="GH NCU"))
-        with pytest.raises(WorkflowFailureError):
+        with pytest.raises(WorkflowFailureError) as failed:
             await handle.result()
-    assert partners.activated == []
+    assert partners.activation_attempts == [1] and partners.activations == []
+    activity_error = failed.value.cause
+    assert isinstance(activity_error, ActivityError)
+    refusal = activity_error.cause
+    assert isinstance(refusal, ApplicationError)
+    assert refusal.type == "RejectedByService" and refusal.non_retryable
