@@ -54,8 +54,8 @@ class ServiceSettings(BaseSettings):
     temporal_ui_url: str = "http://127.0.0.1:8233"
     uses_temporal: bool = False
 
-    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_concurrency: int = Field(default=4, ge=1, le=64)
+    relay_batch_size: int = Field(default=2000, ge=1, le=10_000)
+    relay_concurrency: int = Field(default=2, ge=1, le=64)
     relay_fallback_poll_seconds: float = Field(default=2.0, gt=0)
     relay_metrics_port: int | None = None
     consumer_max_attempts: int = Field(default=4, ge=1)
