@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from temporalio import activity
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from tests.workflows.doubles import PartnersDouble
 from workflows.agency_onboarding.shared import (
     ActivateAgency,
-    AgencyStatusChanged,
     Confirmation,
     LapseAgencyOnboarding,
     OnboardingInput,
@@ -34,43 +30,6 @@ from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 
 FOURTEEN_DAYS = 14 * 24 * 3600.0
 Handle = WorkflowHandle[AgencyOnboardingWorkflow, OnboardingStatus]
-
-
-@dataclass
-class PartnersDouble:
-    """Stands in for the partners API. `activations` and `lapses` hold the successful calls only;
-    `activation_attempts` holds the attempt number of every call to `activate_agency`."""
-
-    retryable_failures: int = 0
-    refuse: bool = False
-    hold_activation: bool = False
-    activations: list[ActivateAgency] = field(default_factory=list)
-    lapses: list[LapseAgencyOnboarding] = field(default_factory=list)
-    activation_attempts: list[int] = field(default_factory=list)
-    activation_started: asyncio.Event = field(default_factory=asyncio.Event)
-    release_activation: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @activity.defn(name="activate_agency")
-    async def activate_agency(self, request: ActivateAgency) -> AgencyStatusChanged:
-        self.activation_attempts.append(activity.info().attempt)
-        self.activation_started.set()
-        if self.hold_activation:
-            await self.release_activation.wait()
-        if self.refuse:
-            raise ApplicationError("agency is not pending", type="RejectedByService", non_retryable=True)
-        if self.retryable_failures > 0:
-            self.retryable_failures -= 1
-            raise ApplicationError("partners answered 503", type="ServiceUnavailable")
-        self.activations.append(request)
-        return AgencyStatusChanged(agency_id=request.agency_id, status="active")
-
-    @activity.defn(name="lapse_agency_onboarding")
-    async def lapse_agency_onboarding(self, request: LapseAgencyOnboarding) -> AgencyStatusChanged:
-        self.lapses.append(request)
-        return AgencyStatusChanged(agency_id=request.agency_id, status="lapsed")
-
-    def activities(self) -> list[Callable[..., Any]]:
-        return [self.activate_agency, self.lapse_agency_onboarding]
 
 
 def worker(env: WorkflowEnvironment, task_queue: str, partners: PartnersDouble) -> Worker:
