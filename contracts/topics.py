@@ -9,19 +9,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.envelope import Event
+from contracts.events.commitments import (
+    CommitmentRegisteredV1,
+    CommitmentRenewalConcludedV1,
+    CommitmentRenewalReminderSentV1,
+    CommitmentRenewalRequestedV1,
+)
 from contracts.events.partners import (
     AgencyActivatedV1,
+    AgencyContactAddedV1,
+    AgencyContactRemovedV1,
+    AgencyContactUpdatedV1,
     AgencyOnboardingLapsedV1,
     AgencyRegisteredV1,
     CapacityProfileRecordedV1,
     DecisionClosedV1,
     DecisionOpenedV1,
     DecisionReminderSentV1,
+    DisputeCommentedV1,
+    DisputeRaisedV1,
+    DisputeReopenedV1,
+    DisputeResolutionOpenedV1,
+    DisputeResolvedV1,
+    EndorsementGrantedV1,
+    EndorsementWithdrawnV1,
     OversightMemberAddedV1,
     PartnershipPhaseAdvancedV1,
     PartnershipRegisteredV1,
     VoteCastV1,
 )
+from contracts.events.training import ExchangeCompletedV1
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -59,12 +76,27 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             DecisionReminderSentV1,
             PartnershipPhaseAdvancedV1,
             CapacityProfileRecordedV1,
+            CommitmentRegisteredV1,
+            CommitmentRenewalRequestedV1,
+            CommitmentRenewalReminderSentV1,
+            CommitmentRenewalConcludedV1,
+            AgencyContactAddedV1,
+            AgencyContactUpdatedV1,
+            AgencyContactRemovedV1,
+            EndorsementGrantedV1,
+            EndorsementWithdrawnV1,
+            DisputeRaisedV1,
+            DisputeCommentedV1,
+            DisputeResolutionOpenedV1,
+            DisputeResolvedV1,
+            DisputeReopenedV1,
         ),
     ),
     TopicSpec(
         name="training.events.v1",
         owner="training",
-        description="Curricula, cohorts, enrollments, certifications of the training service.",
+        description="Curricula, cohorts, enrollments, certifications and exchange visits of the training service.",
+        events=(ExchangeCompletedV1,),
     ),
     TopicSpec(
         name="finance.events.v1",

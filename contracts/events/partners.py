@@ -195,3 +195,173 @@ class CapacityProfileRecordedV1(Event):
     target_level: int = Field(ge=0, le=5)
     gap: int
     recorded_at: datetime
+
+
+class AgencyContactAddedV1(Event):
+    """Someone at an agency became one of its contacts for partnership work.
+
+    Carries the contact's name and function only: e-mail, phone and languages stay in the partners service
+    (personal data does not travel on the event stream).
+    """
+
+    event_type: ClassVar[str] = "partners.agency_contact_added.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "agency"
+
+    agency_id: str
+    contact_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    name: str
+    function: str = Field(description="Function or title at the agency, e.g. 'Head of cyber forensics'")
+    is_primary: bool
+    is_national_coordination_contact: bool
+    added_at: datetime
+
+
+class AgencyContactUpdatedV1(Event):
+    """A contact's name, function or roles changed (contact details are not part of the event)."""
+
+    event_type: ClassVar[str] = "partners.agency_contact_updated.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "agency"
+
+    agency_id: str
+    contact_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    name: str
+    function: str
+    is_primary: bool
+    is_national_coordination_contact: bool
+    changed: list[str] = Field(description="Names of the fields that changed, contact details included")
+    updated_at: datetime
+
+
+class AgencyContactRemovedV1(Event):
+    """A contact no longer represents the agency; their contact details were erased."""
+
+    event_type: ClassVar[str] = "partners.agency_contact_removed.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "agency"
+
+    agency_id: str
+    contact_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    removed_at: datetime
+
+
+EndorserKind = Literal["regional_body", "international_organisation"]
+EndorsementSubjectKind = Literal["partnership", "standard", "curriculum"]
+
+
+class EndorsementGrantedV1(Event):
+    """A regional body or an international organisation endorsed a partnership, a standard or a curriculum.
+
+    For a partnership `subject_id` is the partnership's id; for a standard or a curriculum it is the training
+    service's reference, e.g. `competency-framework:2026.1`.
+    """
+
+    event_type: ClassVar[str] = "partners.endorsement_granted.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "endorsement"
+
+    endorsement_id: str
+    endorser_name: str
+    endorser_kind: EndorserKind
+    subject_kind: EndorsementSubjectKind
+    subject_id: str
+    scope: str
+    endorsed_on: date
+    granted_at: datetime
+
+
+class EndorsementWithdrawnV1(Event):
+    """The endorser withdrew its endorsement, with a reason."""
+
+    event_type: ClassVar[str] = "partners.endorsement_withdrawn.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "endorsement"
+
+    endorsement_id: str
+    endorser_name: str
+    subject_kind: EndorsementSubjectKind
+    subject_id: str
+    reason: str
+    withdrawn_at: datetime
+
+
+DisputeSubjectKind = Literal["allocation", "decision"]
+
+
+class DisputeRaisedV1(Event):
+    """A member agency disputes an allocation or a decision of the partnership."""
+
+    event_type: ClassVar[str] = "partners.dispute_raised.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    dispute_id: str
+    raised_by_agency_id: str
+    raised_by_country_code: str = Field(pattern="^[A-Z]{2}$")
+    subject_kind: DisputeSubjectKind
+    subject_ref: str = Field(description="For a decision its id; for an allocation a free reference")
+    statement: str
+    raised_at: datetime
+
+
+class DisputeCommentedV1(Event):
+    """A member agency added to the discussion of a dispute."""
+
+    event_type: ClassVar[str] = "partners.dispute_commented.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    dispute_id: str
+    comment_id: str
+    agency_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    author: str
+    body: str
+    commented_at: datetime
+
+
+class DisputeResolutionOpenedV1(Event):
+    """The dispute was put to the oversight body as a `dispute_resolution` decision."""
+
+    event_type: ClassVar[str] = "partners.dispute_resolution_opened.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    dispute_id: str
+    decision_id: str
+    due_at: datetime
+    opened_at: datetime
+
+
+class DisputeResolvedV1(Event):
+    """The oversight body approved the resolution: the dispute is settled."""
+
+    event_type: ClassVar[str] = "partners.dispute_resolved.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    dispute_id: str
+    decision_id: str
+    resolved_at: datetime
+
+
+class DisputeReopenedV1(Event):
+    """The resolution decision was rejected, vetoed or expired: the dispute is open again."""
+
+    event_type: ClassVar[str] = "partners.dispute_reopened.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    dispute_id: str
+    decision_id: str
+    outcome: Literal["rejected", "vetoed", "expired"]
+    reopened_at: datetime

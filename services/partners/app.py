@@ -5,8 +5,11 @@ from fastapi import FastAPI
 from backbone.app import create_service_app
 from backbone.settings import ServiceSettings, load_settings
 from services.partners.api import router
+from services.partners.commitments_api import router as commitments_router
 from services.partners.onboarding_api import router as onboarding_router
+from services.partners.operations_api import router as operations_router
 from services.partners.partnerships_api import router as partnerships_router
+from services.partners.relations_api import router as relations_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -14,7 +17,14 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Partners service",
         description="Countries and their agencies, partnerships, agreements, commitments and their governance.",
-        routers=[router, partnerships_router, onboarding_router],
+        routers=[
+            router,
+            partnerships_router,
+            onboarding_router,
+            commitments_router,
+            relations_router,
+            operations_router,
+        ],
     )
 
 

@@ -18,8 +18,11 @@ from backbone.consumer import Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import connect_client
 from contracts.envelope import EventEnvelope
+from contracts.events.commitments import CommitmentRegisteredV1
 from contracts.events.partners import CapacityProfileRecordedV1
+from services.partners import relation_handlers
 from services.partners.capacity import partnerships_with_every_agency_mapped
+from services.partners.renewals import RenewalStarter
 from workflows.partnership_onboarding.shared import partnership_onboarding_workflow_id
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
@@ -59,7 +62,12 @@ class GateCriteria:
 
 def subscription(settings: ServiceSettings) -> Subscription:
     criteria = GateCriteria(settings)
+    renewals = RenewalStarter(criteria.client, settings.temporal_task_queue)
     return Subscription(
-        topics=(CapacityProfileRecordedV1.topic,),
-        handlers={CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded},
+        topics=tuple(dict.fromkeys((CapacityProfileRecordedV1.topic, *relation_handlers.TOPICS))),
+        handlers={
+            CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
+            CommitmentRegisteredV1.event_type: renewals.on_commitment_registered,
+            **relation_handlers.HANDLERS,
+        },
     )

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -136,4 +150,128 @@ class CapacityProfile(PartnersBase):
     current_level: Mapped[int] = mapped_column(Integer)
     target_level: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Commitment(PartnersBase):
+    """What one partner agency pledged to a partnership for a period; renewal links a successor to it."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partnerships.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    priorities: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    signed_by: Mapped[str] = mapped_column(String(200))
+    renews_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("commitments.id"))
+    renewal_timers: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    renewal_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    concluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    conclusion_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AgencyContact(PartnersBase):
+    """A person at an agency whom partners reach; removal keeps name and function but erases the details."""
+
+    __tablename__ = "agency_contacts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    languages: Mapped[list[str]] = mapped_column(JSONB)
+    is_primary: Mapped[bool] = mapped_column(Boolean)
+    is_national_coordination_contact: Mapped[bool] = mapped_column(Boolean)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Endorsement(PartnersBase):
+    """A regional body or international organisation validates a partnership, a standard or a curriculum."""
+
+    __tablename__ = "endorsements"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    endorser_name: Mapped[str] = mapped_column(String(200))
+    endorser_kind: Mapped[Literal["regional_body", "international_organisation"]] = mapped_column(String(30))
+    subject_kind: Mapped[Literal["partnership", "standard", "curriculum"]] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    partnership_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partnerships.id"))
+    scope: Mapped[str] = mapped_column(Text)
+    endorsed_on: Mapped[date] = mapped_column(Date)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[Literal["active", "withdrawn"]] = mapped_column(String(20))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Dispute(PartnersBase):
+    """A member agency's objection to an allocation or a decision, discussed and settled by a decision."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partnerships.id"))
+    raised_by_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    raised_by_country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    subject_kind: Mapped[Literal["allocation", "decision"]] = mapped_column(String(20))
+    subject_ref: Mapped[str] = mapped_column(String(200))
+    subject_decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[Literal["open", "under_vote", "resolved"]] = mapped_column(String(20))
+    resolution_decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DisputeComment(PartnersBase):
+    __tablename__ = "dispute_comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    dispute_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disputes.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    commented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DisputeResolution(PartnersBase):
+    """One attempt to settle a dispute by a `dispute_resolution` decision, and how that decision ended."""
+
+    __tablename__ = "dispute_resolutions"
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
+    dispute_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disputes.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReciprocityExchange(PartnersBase):
+    """The reciprocity ledger: one completed exchange (from the training service's events), once."""
+
+    __tablename__ = "reciprocity_exchanges"
+
+    exchange_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partnerships.id"))
+    officer_country_code: Mapped[str] = mapped_column(String(2))
+    host_country_code: Mapped[str] = mapped_column(String(2))
+    host_agency_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(20))
+    days: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event_id: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ import pkgutil
 import re
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,9 +18,10 @@ from contracts import generate
 from contracts.envelope import SPEC_VERSION, Event, decode, encode
 from contracts.topics import EVENT_TOPICS, EVENT_TYPES, TOPICS, topic_for
 
-AGENCY, PARTNERSHIP, MEMBER, DECISION = (str(uuid.uuid4()) for _ in range(4))
+AGENCY, PARTNERSHIP, MEMBER, DECISION, COMMITMENT = (str(uuid.uuid4()) for _ in range(5))
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+CONTACT, ENDORSEMENT, DISPUTE = (str(uuid.uuid4()) for _ in range(3))
 EXAMPLES: dict[str, dict[str, Any]] = {
     "partners.agency_registered.v1": {
         "agency_id": AGENCY,
@@ -108,6 +110,148 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "target_level": 3,
         "gap": 2,
         "recorded_at": NOW,
+    },
+    "partners.commitment_registered.v1": {
+        "commitment_id": COMMITMENT,
+        "partnership_id": PARTNERSHIP,
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "kind": "money",
+        "amount": Decimal("250000.00"),
+        "currency": "EUR",
+        "priorities": "Cyber forensics lab time first",
+        "starts_on": date(2027, 1, 1),
+        "ends_on": date(2027, 12, 31),
+        "registered_at": NOW,
+    },
+    "partners.commitment_renewal_requested.v1": {
+        "commitment_id": COMMITMENT,
+        "partnership_id": PARTNERSHIP,
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "expires_at": NOW,
+        "requested_at": NOW,
+    },
+    "partners.commitment_renewal_reminder_sent.v1": {
+        "commitment_id": COMMITMENT,
+        "partnership_id": PARTNERSHIP,
+        "agency_id": AGENCY,
+        "kind": "escalation",
+        "oversight_member_ids": [MEMBER],
+        "expires_at": NOW,
+        "sent_at": NOW,
+    },
+    "partners.commitment_renewal_concluded.v1": {
+        "commitment_id": COMMITMENT,
+        "partnership_id": PARTNERSHIP,
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "kind": "seats",
+        "outcome": "renegotiated",
+        "previous_amount": Decimal("12"),
+        "ends_on": date(2027, 12, 31),
+        "new_commitment_id": str(uuid.uuid4()),
+        "new_amount": Decimal("8"),
+        "new_starts_on": date(2028, 1, 1),
+        "new_ends_on": date(2028, 12, 31),
+        "responded_by": "NCU Senegal",
+        "reason": "Fewer officers available",
+        "concluded_at": NOW,
+    },
+    "partners.agency_contact_added.v1": {
+        "agency_id": AGENCY,
+        "contact_id": CONTACT,
+        "country_code": "SN",
+        "name": "Aminata Diallo",
+        "function": "Head of cyber forensics",
+        "is_primary": True,
+        "is_national_coordination_contact": False,
+        "added_at": NOW,
+    },
+    "partners.agency_contact_updated.v1": {
+        "agency_id": AGENCY,
+        "contact_id": CONTACT,
+        "country_code": "SN",
+        "name": "Aminata Diallo",
+        "function": "Deputy director",
+        "is_primary": True,
+        "is_national_coordination_contact": True,
+        "changed": ["function", "is_national_coordination_contact", "email"],
+        "updated_at": NOW,
+    },
+    "partners.agency_contact_removed.v1": {
+        "agency_id": AGENCY,
+        "contact_id": CONTACT,
+        "country_code": "SN",
+        "removed_at": NOW,
+    },
+    "partners.endorsement_granted.v1": {
+        "endorsement_id": ENDORSEMENT,
+        "endorser_name": "ECOWAS Commission",
+        "endorser_kind": "regional_body",
+        "subject_kind": "standard",
+        "subject_id": "competency-framework:2026.1",
+        "scope": "Chain of custody and evidence admissibility competencies",
+        "endorsed_on": date(2026, 11, 20),
+        "granted_at": NOW,
+    },
+    "partners.endorsement_withdrawn.v1": {
+        "endorsement_id": ENDORSEMENT,
+        "endorser_name": "ECOWAS Commission",
+        "subject_kind": "partnership",
+        "subject_id": PARTNERSHIP,
+        "reason": "Superseded by the 2027 framework",
+        "withdrawn_at": NOW,
+    },
+    "partners.dispute_raised.v1": {
+        "partnership_id": PARTNERSHIP,
+        "dispute_id": DISPUTE,
+        "raised_by_agency_id": AGENCY,
+        "raised_by_country_code": "SN",
+        "subject_kind": "decision",
+        "subject_ref": DECISION,
+        "statement": "The budget decision ignored our seat allocation",
+        "raised_at": NOW,
+    },
+    "partners.dispute_commented.v1": {
+        "partnership_id": PARTNERSHIP,
+        "dispute_id": DISPUTE,
+        "comment_id": str(uuid.uuid4()),
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "author": "Aminata Diallo",
+        "body": "We propose splitting the seats 60/40",
+        "commented_at": NOW,
+    },
+    "partners.dispute_resolution_opened.v1": {
+        "partnership_id": PARTNERSHIP,
+        "dispute_id": DISPUTE,
+        "decision_id": DECISION,
+        "due_at": NOW,
+        "opened_at": NOW,
+    },
+    "partners.dispute_resolved.v1": {
+        "partnership_id": PARTNERSHIP,
+        "dispute_id": DISPUTE,
+        "decision_id": DECISION,
+        "resolved_at": NOW,
+    },
+    "partners.dispute_reopened.v1": {
+        "partnership_id": PARTNERSHIP,
+        "dispute_id": DISPUTE,
+        "decision_id": DECISION,
+        "outcome": "vetoed",
+        "reopened_at": NOW,
+    },
+    "training.exchange_completed.v1": {
+        "exchange_id": str(uuid.uuid4()),
+        "partnership_id": PARTNERSHIP,
+        "officer_country_code": "SN",
+        "host_country_code": "FR",
+        "host_agency_id": AGENCY,
+        "kind": "exchange_visit",
+        "days": 21,
+        "completed_at": NOW,
     },
 }
 

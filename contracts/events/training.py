@@ -1,0 +1,38 @@
+"""Events published by the training service on `training.events.v1`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from contracts.envelope import Event
+
+ExchangeKind = Literal["exchange_visit", "hub_rotation"]
+
+
+class ExchangeCompletedV1(Event):
+    """An officer came back from an exchange visit or a rotation at a regional hub in another country.
+
+    The partners service keeps each country's reciprocity from these: what it hosted against what its
+    officers received abroad. One exchange completes once; `exchange_id` identifies it across redeliveries.
+    """
+
+    event_type: ClassVar[str] = "training.exchange_completed.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "exchange"
+
+    exchange_id: str = Field(description="Stable id of the exchange (UUID)")
+    partnership_id: str = Field(description="The partnership the exchange took place under (UUID)")
+    officer_country_code: str = Field(
+        description="ISO 3166-1 alpha-2 code of the country that sent the officer", pattern="^[A-Z]{2}$"
+    )
+    host_country_code: str = Field(
+        description="ISO 3166-1 alpha-2 code of the country (or regional hub's country) that hosted",
+        pattern="^[A-Z]{2}$",
+    )
+    host_agency_id: str | None = Field(default=None, description="The hosting agency (UUID), when one did")
+    kind: ExchangeKind
+    days: int = Field(ge=1, le=3660, description="Days the officer spent at the host")
+    completed_at: datetime
