@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from temporalio.client import Client
@@ -10,6 +10,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 
 
@@ -33,4 +34,20 @@ def build_worker(
 ) -> Worker:
     return Worker(
         client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options
+    )
+
+
+def update_refusal(
+    message: str, known: Mapping[str, tuple[int, str | None]], *, title: str, default: str
+) -> DomainError:
+    """An Update validator's refusal (`<code>: <detail>`) as the problem a caller would get from the service.
+
+    `known` maps a code to its HTTP status and, when a body field is to blame, that field's name.
+    """
+    code = next((c for c in known if f"{c}: " in message), default)
+    detail = message.split(f"{code}: ", 1)[-1]
+    status, field = known.get(code, (409, None))
+    errors = [{"field": field, "in": "body", "code": code, "message": detail}] if field else None
+    return DomainError(
+        detail, code=code, status=status, title=title, **({"errors": errors} if errors else {})
     )

@@ -16,12 +16,18 @@ from backbone.stack.config import DEFAULT_SERVICE_PORTS
 from backbone.temporal import build_worker, connect_client
 from workflows.agency_onboarding.activities import PartnersActivities
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+from workflows.commitment_renewal.activities import CommitmentRenewalActivities
+from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.partnership_onboarding.activities import PartnersGovernanceActivities
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: tuple[type, ...] = (AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow)
+WORKFLOWS: tuple[type, ...] = (
+    AgencyOnboardingWorkflow,
+    PartnershipOnboardingWorkflow,
+    CommitmentRenewalWorkflow,
+)
 
 
 class WorkerSettings(ServiceSettings):
@@ -36,11 +42,17 @@ def worker_settings(**overrides: object) -> WorkerSettings:
 def create_worker(client: object, settings: WorkerSettings, http: httpx.AsyncClient) -> Worker:
     partners = PartnersActivities(http)
     governance = PartnersGovernanceActivities(http)
+    renewals = CommitmentRenewalActivities(http)
     return build_worker(
         client,  # type: ignore[arg-type]
         task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=[partners.activate_agency, partners.lapse_agency_onboarding, *governance.all()],
+        activities=[
+            partners.activate_agency,
+            partners.lapse_agency_onboarding,
+            *governance.all(),
+            *renewals.all(),
+        ],
     )
 
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from backbone.app import RuntimeDep, SessionDep
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.temporal import update_refusal
 from services.partners import partnerships
 from services.partners.api import PROBLEMS
 from services.partners.partnerships import BALLOT_STATUS
@@ -204,30 +205,6 @@ async def withdraw(partnership_id: uuid.UUID, body: Withdrawal, rt: RuntimeDep) 
     return await _signal(rt, partnership_id, "withdraw", body)
 
 
-@router.get(
-    "/onboarding-workflows", tags=["operations"], summary="Running onboarding workflows, for operators"
-)
-async def running_workflows(
-    rt: RuntimeDep, limit: int = Query(default=50, ge=1, le=200)
-) -> list[dict[str, Any]]:
-    client = await rt.temporal()
-    found = []
-    query = (
-        "WorkflowType IN ('PartnershipOnboardingWorkflow', 'AgencyOnboardingWorkflow') "
-        "AND ExecutionStatus = 'Running'"
-    )
-    async for execution in client.list_workflows(query, limit=limit):
-        found.append(
-            {
-                "workflow_id": execution.id,
-                "type": execution.workflow_type,
-                "started_at": execution.start_time.isoformat(),
-                "task_queue": execution.task_queue,
-            }
-        )
-    return found
-
-
 @router.post(
     "/decisions/{decision_id}/votes",
     status_code=201,
@@ -273,18 +250,8 @@ async def cast_vote(
 
 def _vote_problem(message: str) -> DomainError:
     """The validator refuses with `<code>: <detail>`; answer with the status and field a direct vote gets."""
-    known = [*BALLOT_STATUS, "no_open_decision", "withdrawn"]
-    code = next((c for c in known if f"{c}: " in message), "vote_refused")
-    detail = message.split(f"{code}: ", 1)[-1]
-    status, field = BALLOT_STATUS.get(code, (409, None))
-    errors = [{"field": field, "in": "body", "code": code, "message": detail}] if field else None
-    return DomainError(
-        detail,
-        code=code,
-        status=status,
-        title="The vote cannot be counted",
-        **({"errors": errors} if errors else {}),
-    )
+    known = {**BALLOT_STATUS, "no_open_decision": (409, None), "withdrawn": (409, None)}
+    return update_refusal(message, known, title="The vote cannot be counted", default="vote_refused")
 
 
 @router.post(

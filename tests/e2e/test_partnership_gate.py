@@ -136,7 +136,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 return got if got["phase"] == "co_design" else None
 
             await eventually(advanced, timeout=60, what="phase advanced by the workflow")
-            running = (await http.get("/onboarding-workflows")).json()
+            running = (await http.get("/workflows", params={"type": "PartnershipOnboardingWorkflow"})).json()
             assert any(w["workflow_id"].endswith(pid) for w in running)
             await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})
 
