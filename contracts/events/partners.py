@@ -166,6 +166,23 @@ class PartnershipPhaseAdvancedV1(Event):
     advanced_at: datetime
 
 
+class PartnershipMemberAddedV1(Event):
+    """The partnership was amended: an agency (possibly of a new member country) joined it mid-phase."""
+
+    event_type: ClassVar[str] = "partners.partnership_member_added.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    agency_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    role: PartnershipRole
+    new_country: bool = Field(description="The agency's country was not a member before")
+    phase: Phase = Field(description="The phase the partnership was in when it was amended")
+    reason: str | None = None
+    joined_at: datetime
+
+
 class DecisionReminderSentV1(Event):
     """Members who have not voted are reminded (or, on escalation, the whole body is alerted)."""
 

@@ -2,7 +2,10 @@
 
 Gate criteria are learnt from events, never by polling: when a capacity profile is recorded, every partnership
 of that agency whose voting member agencies are now all mapped tells its onboarding workflow that the
-familiarization gate's criterion is met (a signal; repeating it changes nothing).
+familiarization gate's criterion is met (a signal; repeating it changes nothing). An agency joining mid-phase
+without a capacity profile takes that criterion back; an approved curriculum decision meets the co-design one.
+Each handler signals what the database says when the event is handled, so events read out of order across
+partitions still leave the workflow with the current truth once the last of them is handled.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from backbone.consumer import Subscription
+from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import connect_client
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1
-from contracts.events.partners import CapacityProfileRecordedV1
+from contracts.events.partners import CapacityProfileRecordedV1, DecisionClosedV1, PartnershipMemberAddedV1
 from services.partners import relation_handlers
 from services.partners.capacity import partnerships_with_every_agency_mapped
 from services.partners.renewals import RenewalStarter
@@ -27,6 +30,7 @@ from workflows.partnership_onboarding.shared import partnership_onboarding_workf
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 CAPACITY_MAPPED = "capacity_profiles_mapped"
+CURRICULUM_APPROVED = "curriculum_approved"
 
 
 class GateCriteria:
@@ -48,16 +52,42 @@ class GateCriteria:
         ):
             await self.signal(partnership_id, CAPACITY_MAPPED)
 
-    async def signal(self, partnership_id: uuid.UUID, criterion: str) -> None:
+    async def on_member_added(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = PartnershipMemberAddedV1.model_validate(envelope.data)
+        if event.role == "observer" or event.phase != "familiarization":
+            return
+        partnership_id = uuid.UUID(event.partnership_id)
+        mapped = await partnerships_with_every_agency_mapped(session, agency_id=uuid.UUID(event.agency_id))
+        await self.signal(partnership_id, CAPACITY_MAPPED, met=partnership_id in mapped)
+
+    async def on_decision_closed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = DecisionClosedV1.model_validate(envelope.data)
+        if event.kind == "curriculum_approval" and event.outcome == "approved":
+            await self.signal(uuid.UUID(event.partnership_id), CURRICULUM_APPROVED)
+
+    async def signal(self, partnership_id: uuid.UUID, criterion: str, *, met: bool = True) -> None:
         handle = (await self.client()).get_workflow_handle_for(
             PartnershipOnboardingWorkflow.run, partnership_onboarding_workflow_id(str(partnership_id))
         )
         try:
-            await handle.signal(PartnershipOnboardingWorkflow.criterion_met, criterion)
+            if met:
+                await handle.signal(PartnershipOnboardingWorkflow.criterion_met, criterion)
+            else:
+                await handle.signal(PartnershipOnboardingWorkflow.criterion_unmet, criterion)
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
             # No onboarding running (not started yet, or finished): nothing waits for this criterion.
+
+
+def both(first: Handler, second: Handler) -> Handler:
+    """Two reactions to one event type, in one transaction (the signal is idempotent if it is retried)."""
+
+    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await first(session, envelope)
+        await second(session, envelope)
+
+    return handle
 
 
 def subscription(settings: ServiceSettings) -> Subscription:
@@ -68,6 +98,10 @@ def subscription(settings: ServiceSettings) -> Subscription:
         handlers={
             CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
             CommitmentRegisteredV1.event_type: renewals.on_commitment_registered,
+            PartnershipMemberAddedV1.event_type: criteria.on_member_added,
             **relation_handlers.HANDLERS,
+            DecisionClosedV1.event_type: both(
+                relation_handlers.on_decision_closed, criteria.on_decision_closed
+            ),
         },
     )

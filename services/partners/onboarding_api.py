@@ -28,6 +28,7 @@ from services.partners.partnerships import BALLOT_STATUS
 from services.partners.schemas import DecisionOut, VoteIn
 from workflows.partnership_onboarding.shared import (
     GATE_CRITERIA,
+    Amendment,
     CastBallot,
     PartnershipOnboardingInput,
     PartnershipOnboardingStatus,
@@ -203,6 +204,41 @@ async def request_gate_vote(partnership_id: uuid.UUID, rt: RuntimeDep) -> Onboar
 )
 async def withdraw(partnership_id: uuid.UUID, body: Withdrawal, rt: RuntimeDep) -> OnboardingOut:
     return await _signal(rt, partnership_id, "withdraw", body)
+
+
+AMENDMENT_REFUSALS: dict[str, tuple[int, str | None]] = {
+    "withdrawn": (409, None),
+    "already_a_member": (409, None),
+    "unknown_agency": (422, "agency_id"),
+    "agency_lapsed": (422, "agency_id"),
+}
+
+
+@router.post(
+    "/partnerships/{partnership_id}/onboarding/amendments",
+    response_model=OnboardingOut,
+    tags=["onboarding"],
+    responses=PROBLEMS,
+    summary="Amend the running partnership: an agency (of a new or a member country) joins mid-phase",
+)
+async def amend(partnership_id: uuid.UUID, body: Amendment, rt: RuntimeDep) -> OnboardingOut:
+    handle = await _handle(rt, partnership_id)
+    try:
+        await handle.execute_update(PartnershipOnboardingWorkflow.amend, body)
+    except WorkflowUpdateFailedError as exc:
+        raise update_refusal(
+            str(exc.cause),
+            AMENDMENT_REFUSALS,
+            title="The amendment cannot be made",
+            default="amendment_refused",
+        ) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(
+                f"Partnership {partnership_id} has no running onboarding.", code="onboarding_not_found"
+            ) from exc
+        raise
+    return await _status(handle, partnership_id)
 
 
 @router.post(

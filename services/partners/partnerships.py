@@ -21,6 +21,7 @@ from contracts.events.partners import (
     DecisionOpenedV1,
     DecisionReminderSentV1,
     OversightMemberAddedV1,
+    PartnershipMemberAddedV1,
     PartnershipMemberV1,
     PartnershipPhaseAdvancedV1,
     PartnershipRegisteredV1,
@@ -30,9 +31,11 @@ from services.partners import governance
 from services.partners.models import Agency, Decision, OversightMember, Partnership, PartnershipMember, Vote
 from services.partners.schemas import (
     AgreementIn,
+    AmendmentIn,
     DecisionIn,
     DecisionOut,
     ElectorOut,
+    MemberAddedOut,
     MemberDecisionOut,
     MemberOut,
     OversightMemberIn,
@@ -192,6 +195,67 @@ async def _register_partnership(session: AsyncSession, registration: Partnership
     )
     view = await partnership_view(session, partnership)
     return Outcome(201, view.model_dump(mode="json"), {"Location": f"/partnerships/{partnership.id}"})
+
+
+async def add_member(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID,
+    amendment: AmendmentIn,
+    idempotency: IdempotentRequest | None,
+) -> Outcome:
+    async with session.begin():
+        return await answer_once(
+            session, idempotency, lambda: _add_member(session, partnership_id, amendment)
+        )
+
+
+async def _add_member(session: AsyncSession, partnership_id: uuid.UUID, amendment: AmendmentIn) -> Outcome:
+    """Amend the partnership mid-phase. Open decisions keep the electorate they opened with; the new country's
+    representatives vote from the next one, once appointed to the oversight body."""
+    partnership = await _partnership(session, partnership_id, lock=True)
+    agency = await session.get(Agency, amendment.agency_id)
+    if agency is None:
+        raise _field_error("unknown_agency", f"No agency with id {amendment.agency_id}.", "agency_id")
+    if agency.status == "lapsed":
+        raise _field_error("agency_lapsed", f"Agency {agency.id}'s onboarding lapsed.", "agency_id")
+    if await session.get(PartnershipMember, (partnership.id, agency.id)) is not None:
+        raise Conflict(f"Agency {agency.id} is already a member.", code="already_a_member")
+    countries = set(
+        await session.scalars(
+            select(PartnershipMember.country_code).where(PartnershipMember.partnership_id == partnership.id)
+        )
+    )
+    member = PartnershipMember(
+        partnership_id=partnership.id,
+        agency_id=agency.id,
+        country_code=agency.country_code,
+        role=amendment.role,
+        joined_at=datetime.now(UTC),
+    )
+    session.add(member)
+    await session.flush()
+    await add_event(
+        session,
+        PartnershipMemberAddedV1(
+            partnership_id=str(partnership.id),
+            agency_id=str(agency.id),
+            country_code=agency.country_code,
+            role=amendment.role,
+            new_country=agency.country_code not in countries,
+            phase=partnership.phase,
+            reason=amendment.reason,
+            joined_at=member.joined_at,
+        ),
+        aggregate_id=str(partnership.id),
+        source=SOURCE,
+    )
+    added = MemberAddedOut(
+        **MemberOut.model_validate(member).model_dump(),
+        phase=partnership.phase,
+        new_country=agency.country_code not in countries,
+    )
+    return Outcome(201, added.model_dump(mode="json"))
 
 
 async def add_oversight_member(

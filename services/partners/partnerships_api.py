@@ -14,8 +14,10 @@ from backbone.pagination import Cursor, Limit, Page
 from services.partners import partnerships
 from services.partners.api import PROBLEMS
 from services.partners.schemas import (
+    AmendmentIn,
     DecisionIn,
     DecisionOut,
+    MemberAddedOut,
     MemberDecisionOut,
     OversightMemberIn,
     OversightMemberOut,
@@ -68,6 +70,30 @@ async def list_partnerships(
 )
 async def get_partnership(partnership_id: uuid.UUID, session: SessionDep) -> PartnershipOut:
     return await partnerships.get_partnership(session, partnership_id=partnership_id)
+
+
+@router.post(
+    "/partnerships/{partnership_id}/members",
+    status_code=201,
+    response_model=MemberAddedOut,
+    tags=["partnerships"],
+    responses=PROBLEMS,
+    summary="Amend the partnership: add an agency (of a new or a member country) mid-phase",
+)
+async def add_member(
+    partnership_id: uuid.UUID,
+    body: AmendmentIn,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.add_member:{partnership_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    return outcome_response(
+        await partnerships.add_member(
+            session, partnership_id=partnership_id, amendment=body, idempotency=idem
+        )
+    )
 
 
 @router.post(

@@ -150,6 +150,16 @@ class PartnershipRegistration(BaseModel):
         return self
 
 
+class AmendmentIn(BaseModel):
+    """Add an agency to a running partnership (a new member country, or another agency of a member)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    agency_id: uuid.UUID
+    role: Literal["member", "host", "observer"] = Field(description="A partnership keeps its one lead")
+    reason: str | None = Field(default=None, max_length=4000)
+
+
 class MemberOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -157,6 +167,11 @@ class MemberOut(BaseModel):
     country_code: str
     role: str
     joined_at: datetime
+
+
+class MemberAddedOut(MemberOut):
+    phase: str = Field(description="The phase the partnership was in when the agency joined")
+    new_country: bool
 
 
 class OversightMemberIn(BaseModel):

@@ -102,6 +102,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "due_at": NOW,
         "sent_at": NOW,
     },
+    "partners.partnership_member_added.v1": {
+        "partnership_id": PARTNERSHIP,
+        "agency_id": AGENCY,
+        "country_code": "GH",
+        "role": "member",
+        "new_country": True,
+        "phase": "co_design",
+        "reason": "Ghana joins for the maritime module",
+        "joined_at": NOW,
+    },
     "partners.capacity_profile_recorded.v1": {
         "agency_id": AGENCY,
         "country_code": "SN",

@@ -8,9 +8,11 @@ consumer saw every member agency's capacity profile recorded (events), not becau
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +105,34 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             assert started.json()["status"]["phase"] == "familiarization"
             bad = await http.post(f"/partnerships/{pid}/onboarding/criteria", json={"criterion": "vibes"})
             assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "criterion"
+            # Amended mid-phase: Ghana joins, so its agency must be mapped too before the gate opens.
+            ghana = (
+                await http.post(
+                    "/agencies",
+                    json={"country": {"code": "GH", "name": "Ghana"}, "name": "GPS", "agency_type": "police"},
+                )
+            ).json()["id"]
+            amended = await http.post(
+                f"/partnerships/{pid}/onboarding/amendments",
+                json={"agency_id": ghana, "role": "member", "reason": "joins the maritime module"},
+            )
+            assert amended.status_code == 200, amended.text
+            assert [a["country_code"] for a in amended.json()["status"]["amendments"]] == ["GH"]
+            twice = await http.post(
+                f"/partnerships/{pid}/onboarding/amendments", json={"agency_id": ghana, "role": "host"}
+            )
+            assert twice.status_code == 409 and twice.json()["code"] == "already_a_member", twice.text
+            unknown = await http.post(
+                f"/partnerships/{pid}/onboarding/amendments",
+                json={"agency_id": str(uuid.uuid4()), "role": "host"},
+            )
+            assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "agency_id", (
+                unknown.text
+            )
             # Mapping every member agency's capacities is the first gate's criterion: learnt from the events.
-            for agency_id in agencies:
+            for agency_id in [*agencies, ghana]:
+                if agency_id == ghana:  # the others are mapped and handled by now, Ghana is not: still closed
+                    await asyncio.sleep(3)
                 status = (await http.get(f"/partnerships/{pid}/onboarding")).json()["status"]
                 assert status["open_decision"] is None and not status["criteria"]["capacity_profiles_mapped"]
                 mapped = await http.post(
@@ -136,6 +164,31 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 return got if got["phase"] == "co_design" else None
 
             await eventually(advanced, timeout=60, what="phase advanced by the workflow")
+            # The co-design gate's criterion is an approved curriculum decision, learnt from its event.
+            curriculum = (
+                await http.post(
+                    f"/partnerships/{pid}/decisions",
+                    json={
+                        "kind": "curriculum_approval",
+                        "title": "Approve the evidence-handling curriculum v1",
+                        "due_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+                    },
+                )
+            ).json()
+            for code in ("FR", "SN", "BR"):
+                await http.post(
+                    f"/decisions/{curriculum['id']}/votes",
+                    json={"member_id": body[code], "choice": "approve"},
+                )
+
+            async def co_design_gate() -> dict[str, Any] | None:
+                status = (await http.get(f"/partnerships/{pid}/onboarding")).json()["status"]
+                return status["open_decision"] if status["phase"] == "co_design" else None
+
+            gate = await eventually(
+                co_design_gate, timeout=60, what="co-design gate opened by the curriculum"
+            )
+            assert gate["decision_id"] != decision["decision_id"]
             running = (await http.get("/workflows", params={"type": "PartnershipOnboardingWorkflow"})).json()
             assert any(w["workflow_id"].endswith(pid) for w in running)
             await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})
@@ -148,10 +201,20 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
         )
         mine = [r for r in records if r.key == pid.encode()]
         types = [header(r, "ce_type") for r in mine]
-        assert types[-1] == "partners.partnership_phase_advanced.v1"
-        assert types.count("partners.vote_cast.v1") == 3, "refused votes were never recorded"
-        change = json.loads(mine[-1].value)
+        advanced_at = types.index("partners.partnership_phase_advanced.v1")
+        assert types[:advanced_at].count("partners.vote_cast.v1") == 3, "refused votes were never recorded"
+        assert types.count("partners.partnership_member_added.v1") == 1
+        change = json.loads(mine[advanced_at].value)
         assert change["from_phase"] == "familiarization" and change["to_phase"] == "co_design"
+        # Then the curriculum decision (approved by France, the veto holder, and Senegal: closed at quorum, so
+        # Brazil's late vote was refused) and the co-design gate it unlocked.
+        assert types[advanced_at + 1 :] == [
+            "partners.decision_opened.v1",
+            "partners.vote_cast.v1",
+            "partners.vote_cast.v1",
+            "partners.decision_closed.v1",
+            "partners.decision_opened.v1",
+        ]
     finally:
         for process in processes:
             process.stop()

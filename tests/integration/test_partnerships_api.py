@@ -290,3 +290,52 @@ async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_h
     assert (await api.get(f"/members/{uuid.uuid4()}/decisions")).json() == []
     bad = await api.get(f"/members/{body['SN']}/decisions", params={"state": "someday"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "state"
+
+
+async def test_an_amendment_adds_a_member_country_and_open_decisions_keep_their_electorate(
+    api: httpx.AsyncClient,
+) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    opened = (
+        await api.post(
+            f"/partnerships/{p['id']}/decisions",
+            json={"kind": "budget", "title": "Budget 2027", "due_at": due()},
+        )
+    ).json()
+    names = {"GH": "Ghana"}
+    ghana = (
+        await api.post(
+            "/agencies",
+            json={"country": {"code": "GH", "name": names["GH"]}, "name": "GPS", "agency_type": "police"},
+        )
+    ).json()["id"]
+    url = f"/partnerships/{p['id']}/members"
+    added = await api.post(url, json={"agency_id": ghana, "role": "member", "reason": "maritime module"})
+    assert added.status_code == 201, added.text
+    assert added.json()["new_country"] and added.json()["phase"] == "familiarization"
+    same_country = await agency(api, "FR", f"Gendarmerie {uuid.uuid4().hex[:6]}")
+    second = await api.post(url, json={"agency_id": same_country, "role": "observer"})
+    assert second.status_code == 201 and not second.json()["new_country"]
+
+    again = await api.post(url, json={"agency_id": ghana, "role": "host"})
+    assert again.status_code == 409 and again.json()["code"] == "already_a_member"
+    lead = await api.post(url, json={"agency_id": ghana, "role": "lead"})
+    assert lead.status_code == 422 and lead.json()["errors"][0]["field"] == "role"
+    unknown = await api.post(url, json={"agency_id": str(uuid.uuid4()), "role": "member"})
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_agency"
+    assert unknown.headers["content-type"] == PROBLEM
+    missing = await api.post(
+        f"/partnerships/{uuid.uuid4()}/members", json={"agency_id": ghana, "role": "member"}
+    )
+    assert missing.status_code == 404
+
+    now = (await api.get(f"/partnerships/{p['id']}")).json()
+    assert {m["country_code"] for m in now["members"]} == {"FR", "SN", "BR", "GH"}
+    appointed = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={"name": "GH delegate", "country_code": "GH", "role": "diplomat"},
+    )
+    assert appointed.status_code == 201, "the new member country can now sit on the oversight body"
+    still = (await api.get(f"/decisions/{opened['id']}")).json()
+    assert len(still["electorate"]) == 3, "an open decision keeps the electorate it opened with"
+    assert (await events(api)).count("partners.partnership_member_added.v1") == 2

@@ -15,11 +15,13 @@ from temporalio.exceptions import ApplicationError
 
 from services.partners import governance
 from workflows.partnership_onboarding.shared import (
+    AddMember,
     AdvancePhase,
     CastBallot,
     CloseAtDeadline,
     Elector,
     GateDecision,
+    MemberJoined,
     OpenGate,
     RecordVote,
     Remind,
@@ -42,6 +44,8 @@ class GovernanceDouble:
     reminders: list[tuple[str, str]] = field(default_factory=list)
     advanced: list[AdvancePhase] = field(default_factory=list)
     votes_recorded: int = 0
+    amendments: list[AddMember] = field(default_factory=list)
+    lapsed_agencies: set[str] = field(default_factory=set)
 
     def _tally(self, decision: GateDecision, *, deadline_passed: bool = False) -> governance.Tally:
         return governance.tally(
@@ -110,8 +114,28 @@ class GovernanceDouble:
         self.advanced.append(request)
         return request.to_phase
 
+    @activity.defn(name="add_partnership_member")
+    async def add_partnership_member(self, request: AddMember) -> MemberJoined:
+        agency_id = request.amendment.agency_id
+        if agency_id in self.lapsed_agencies:
+            raise ApplicationError(
+                "service refused: 422 the agency's onboarding lapsed",
+                "agency_lapsed",
+                type="RejectedByService",
+                non_retryable=True,
+            )
+        self.amendments.append(request)
+        return MemberJoined(
+            agency_id=agency_id,
+            country_code="GH",
+            role=request.amendment.role,
+            phase="familiarization",
+            joined_at=activity.info().scheduled_time,
+        )
+
     def activities(self) -> list[Any]:
         return [
+            self.add_partnership_member,
             self.open_gate_decision,
             self.record_vote,
             self.send_decision_reminders,

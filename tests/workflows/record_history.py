@@ -13,9 +13,11 @@ import argparse
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -23,9 +25,18 @@ from temporalio.worker import Worker
 from backbone.stack.temporal import temporal_cli
 from tests.workflows.doubles import PartnersDouble
 from tests.workflows.governance_double import GovernanceDouble
+from tests.workflows.renewal_double import RenewalDouble
 from workflows.agency_onboarding.shared import Confirmation, OnboardingInput, onboarding_workflow_id
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+from workflows.commitment_renewal.shared import (
+    CommitmentRenewalInput,
+    RenewalResponse,
+    RenewalTimers,
+    commitment_renewal_workflow_id,
+)
+from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.partnership_onboarding.shared import (
+    Amendment,
     CastBallot,
     PartnershipOnboardingInput,
     Timers,
@@ -83,6 +94,73 @@ async def record_partnership(client: Client, task_queue: str) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_amended_partnership(client: Client, task_queue: str) -> str:
+    """An agency joins mid-phase, the gate is approved and the run continues as new (its history ends there)."""
+    partnership_id = str(uuid.uuid4())
+    handle = await client.start_workflow(
+        PartnershipOnboardingWorkflow.run,
+        PartnershipOnboardingInput(partnership_id=partnership_id, gates_per_run=1),
+        id=partnership_onboarding_workflow_id(partnership_id),
+        task_queue=task_queue,
+    )
+    await handle.execute_update(
+        PartnershipOnboardingWorkflow.amend, Amendment(agency_id=str(uuid.uuid4()), role="member")
+    )
+    await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+    await handle.signal(PartnershipOnboardingWorkflow.criterion_unmet, "capacity_profiles_mapped")
+    await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+    for _ in range(100):
+        if (await handle.query(PartnershipOnboardingWorkflow.status)).open_decision is not None:
+            break
+        await asyncio.sleep(0.1)
+    for member in ("sn-jus", "br-pol", "fr-dip"):
+        await handle.execute_update(
+            PartnershipOnboardingWorkflow.vote, CastBallot(member_id=member, choice="approve")
+        )
+    first_run = client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
+    for _ in range(100):
+        if (await first_run.describe()).status == WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            break
+        await asyncio.sleep(0.1)
+    history = (await first_run.fetch_history()).to_json()
+    await client.get_workflow_handle(handle.id).signal("withdraw", Withdrawal(reason="recorded"))
+    return history
+
+
+async def record_renewal(client: Client, task_queue: str, *, answer: bool) -> str:
+    """Asked at once, reminded after 1 s, escalated 3 s before expiry; revised, or left to lapse."""
+    commitment_id = str(uuid.uuid4())
+    agency_id = str(uuid.uuid4())
+    handle = await client.start_workflow(
+        CommitmentRenewalWorkflow.run,
+        CommitmentRenewalInput(
+            commitment_id=commitment_id,
+            partnership_id=str(uuid.uuid4()),
+            agency_id=agency_id,
+            expires_at=datetime.now(UTC) + timedelta(seconds=6),
+            timers=RenewalTimers(
+                ask_before_expiry_seconds=3600, remind_after_seconds=1, escalate_before_expiry_seconds=3
+            ),
+        ),
+        id=commitment_renewal_workflow_id(commitment_id),
+        task_queue=task_queue,
+    )
+    if answer:
+        await asyncio.sleep(3.5)  # past the reminder and the escalation
+        await handle.execute_update(
+            CommitmentRenewalWorkflow.respond,
+            RenewalResponse(
+                agency_id=agency_id,
+                responded_by="NCU",
+                answer="revise",
+                amount=Decimal("8"),
+                priorities="Labs",
+            ),
+        )
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 async def main(*, force: bool, into: Path | None) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
@@ -93,8 +171,12 @@ async def main(*, force: bool, into: Path | None) -> None:
         async with Worker(
             env.client,
             task_queue=task_queue,
-            workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow],
-            activities=[*partners.activities(), *GovernanceDouble().activities()],
+            workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow, CommitmentRenewalWorkflow],
+            activities=[
+                *partners.activities(),
+                *GovernanceDouble().activities(),
+                *RenewalDouble().activities(),
+            ],
         ):
             folder = into or HISTORIES
             folder.mkdir(parents=True, exist_ok=True)
@@ -105,6 +187,13 @@ async def main(*, force: bool, into: Path | None) -> None:
                 ),
                 "agency_onboarding_lapsed": lambda: record(env.client, task_queue, confirm=False),
                 "partnership_onboarding_gate_approved": lambda: record_partnership(env.client, task_queue),
+                "partnership_onboarding_amended_continued_as_new": lambda: record_amended_partnership(
+                    env.client, task_queue
+                ),
+                "commitment_renewal_renegotiated": lambda: record_renewal(
+                    env.client, task_queue, answer=True
+                ),
+                "commitment_renewal_lapsed": lambda: record_renewal(env.client, task_queue, answer=False),
             }
             for name, recording in recordings.items():
                 path = folder / f"{name}.json"

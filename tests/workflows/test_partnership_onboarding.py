@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from tests.workflows.governance_double import GovernanceDouble
 from workflows.partnership_onboarding.shared import (
+    Amendment,
     CastBallot,
     PartnershipOnboardingInput,
     PartnershipOnboardingStatus,
@@ -188,3 +189,83 @@ async def test_a_paused_partnership_waits_and_resumes(
         await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="funding ended"))
         final = await handle.result()
     assert final.withdrawn and final.withdrawal_reason == "funding ended" and final.paused
+
+
+async def test_an_amendment_adds_an_agency_and_a_criterion_taken_back_holds_the_gate(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    partners = GovernanceDouble()
+    ghana, lapsed = str(uuid.uuid4()), str(uuid.uuid4())
+    partners.lapsed_agencies.add(lapsed)
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue)
+        amended = await handle.execute_update(
+            PartnershipOnboardingWorkflow.amend, Amendment(agency_id=ghana, role="member", reason="joins")
+        )
+        assert [(a.agency_id, a.phase) for a in amended.amendments] == [(ghana, "familiarization")]
+        with pytest.raises(WorkflowUpdateFailedError) as twice:
+            await handle.execute_update(
+                PartnershipOnboardingWorkflow.amend, Amendment(agency_id=ghana, role="host")
+            )
+        assert "already_a_member: " in str(twice.value.cause)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                PartnershipOnboardingWorkflow.amend, Amendment(agency_id=lapsed, role="member")
+            )
+        assert "agency_lapsed: " in str(refused.value.cause)  # the service's refusal, with its code
+        # The consumer saw the others mapped, then Ghana join unmapped: the criterion is taken back.
+        await handle.signal(PartnershipOnboardingWorkflow.pause)
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_unmet, "capacity_profiles_mapped")
+        await handle.signal(PartnershipOnboardingWorkflow.resume)
+        await time_skipping_env.sleep(timedelta(days=10))
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.open_decision is None and status.criteria == {"capacity_profiles_mapped": False}
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+        await open_decision(handle)
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="test over"))
+        with pytest.raises(WorkflowUpdateFailedError) as withdrawn:
+            await handle.execute_update(
+                PartnershipOnboardingWorkflow.amend, Amendment(agency_id=str(uuid.uuid4()), role="observer")
+            )
+        assert "withdrawn: " in str(withdrawn.value.cause)
+        await handle.result()
+    assert [a.idempotency_key for a in partners.amendments] == [f"{handle.id}:amend:{ghana}"]
+
+
+async def test_after_a_gate_the_workflow_continues_as_new_with_its_state_and_the_next_run_goes_on(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    partners = GovernanceDouble()
+    ghana = str(uuid.uuid4())
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(
+            time_skipping_env, task_queue, gates_per_run=1, timers=Timers(decision_seconds=5 * DAY)
+        )
+        first_run = (await handle.describe()).run_id
+        await handle.execute_update(
+            PartnershipOnboardingWorkflow.amend, Amendment(agency_id=ghana, role="member")
+        )
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "capacity_profiles_mapped")
+        await handle.signal(PartnershipOnboardingWorkflow.criterion_met, "curriculum_approved")  # early: kept
+        await open_decision(handle)
+        for member, choice in (("sn-jus", "approve"), ("br-pol", "approve"), ("fr-dip", "approve")):
+            await vote(handle, member, choice)
+        for _ in range(100):
+            latest = await handle.describe()  # the handle without a run id follows the chain
+            if latest.run_id != first_run:
+                break
+            await asyncio.sleep(0.05)
+        assert latest.run_id != first_run, "no continue-as-new after the gate"
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.phase == "co_design" and status.criteria == {"curriculum_approved": True}
+        assert [a.agency_id for a in status.amendments] == [ghana]
+        second_gate = await open_decision(handle)  # the new run opens the co-design gate on its own
+        assert second_gate != next(iter(partners.decisions))
+        await handle.signal(PartnershipOnboardingWorkflow.withdraw, Withdrawal(reason="test over"))
+        final = await handle.result()
+    assert final.phase == "co_design" and final.withdrawn
+    assert partners.opened_with_keys == [
+        f"{handle.id}:gate:familiarization:1",
+        f"{handle.id}:gate:co_design:1",
+    ]

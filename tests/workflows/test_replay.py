@@ -20,6 +20,7 @@ from workflows.agency_onboarding.shared import (
     OnboardingStatus,
 )
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 HISTORY_DIR = Path(__file__).parent / "histories"
@@ -33,7 +34,7 @@ def history(path: Path) -> WorkflowHistory:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_history_replays_with_the_current_code(path: Path) -> None:
     replayer = Replayer(
-        workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow],
+        workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow, CommitmentRenewalWorkflow],
         data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(history(path), raise_on_replay_failure=False)
@@ -46,6 +47,9 @@ def test_both_paths_are_recorded() -> None:
         "agency_onboarding_confirmed_while_waiting",
         "agency_onboarding_lapsed",
         "partnership_onboarding_gate_approved",
+        "partnership_onboarding_amended_continued_as_new",
+        "commitment_renewal_renegotiated",
+        "commitment_renewal_lapsed",
     }
 
 

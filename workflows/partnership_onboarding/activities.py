@@ -8,9 +8,11 @@ import httpx
 from temporalio import activity
 
 from workflows.partnership_onboarding.shared import (
+    AddMember,
     AdvancePhase,
     CloseAtDeadline,
     GateDecision,
+    MemberJoined,
     OpenGate,
     RecordVote,
     Remind,
@@ -78,8 +80,24 @@ class PartnersGovernanceActivities:
         )
         return str(partnership["phase"])
 
+    @activity.defn(name="add_partnership_member")
+    async def add_partnership_member(self, request: AddMember) -> MemberJoined:
+        member = await self._post(
+            f"/partnerships/{request.partnership_id}/members",
+            request.amendment.model_dump(mode="json"),
+            key=request.idempotency_key,
+        )
+        return MemberJoined(
+            agency_id=str(member["agency_id"]),
+            country_code=member["country_code"],
+            role=member["role"],
+            phase=member["phase"],
+            joined_at=member["joined_at"],
+        )
+
     def all(self) -> list[Any]:
         return [
+            self.add_partnership_member,
             self.open_gate_decision,
             self.record_vote,
             self.send_decision_reminders,

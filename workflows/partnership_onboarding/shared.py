@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
 PHASES: tuple[Phase, ...] = ("familiarization", "co_design", "exercises", "sustainment")
@@ -43,6 +43,10 @@ class PartnershipOnboardingInput(BaseModel):
     paused: bool = False
     gate_attempt: int = 0
     """Carried over continue-as-new."""
+    amendments: list[MemberJoined] = Field(default_factory=list)
+    """Carried over continue-as-new."""
+    gates_per_run: int | None = Field(default=None, ge=1)
+    """Continue as new after this many gates even if Temporal does not suggest it yet (None: when suggested)."""
 
 
 class Elector(BaseModel):
@@ -117,6 +121,30 @@ class Withdrawal(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class Amendment(BaseModel):
+    """Add an agency (of a new or a member country) to the partnership while it runs."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    agency_id: str = Field(pattern="^[0-9a-fA-F-]{36}$")
+    role: Literal["member", "host", "observer"]
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class AddMember(BaseModel):
+    partnership_id: str
+    amendment: Amendment
+    idempotency_key: str
+
+
+class MemberJoined(BaseModel):
+    agency_id: str
+    country_code: str
+    role: str
+    phase: Phase
+    joined_at: datetime
+
+
 class PartnershipOnboardingStatus(BaseModel):
     partnership_id: str
     phase: Phase
@@ -128,3 +156,7 @@ class PartnershipOnboardingStatus(BaseModel):
     last_gate_outcome: str | None = None
     reminders_sent: int = 0
     escalations_sent: int = 0
+    amendments: list[MemberJoined] = Field(default_factory=list)
+
+
+PartnershipOnboardingInput.model_rebuild()

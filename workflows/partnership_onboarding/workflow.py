@@ -18,16 +18,20 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from services.partners import governance
     from workflows.partnership_onboarding.shared import (
         GATE_CRITERIA,
         NEXT_PHASE,
+        AddMember,
         AdvancePhase,
+        Amendment,
         CastBallot,
         CloseAtDeadline,
         GateDecision,
+        MemberJoined,
         OpenGate,
         PartnershipOnboardingInput,
         PartnershipOnboardingStatus,
@@ -64,6 +68,9 @@ class PartnershipOnboardingWorkflow:
         self._escalations = 0
         self._votes = asyncio.Lock()
         self._last_decision_id = ""
+        self._amendments: list[MemberJoined] = list(request.amendments)
+        self._gates_this_run = 0
+        self._gates_per_run = request.gates_per_run
 
     @workflow.run
     async def run(self, request: PartnershipOnboardingInput) -> PartnershipOnboardingStatus:
@@ -79,11 +86,17 @@ class PartnershipOnboardingWorkflow:
                 # Rejected, vetoed or expired: the partners rework and an operator asks for a new vote.
                 self._retry_gate = False
                 await workflow.wait_condition(lambda: self._retry_gate or self._withdrawn is not None)
-            if workflow.info().is_continue_as_new_suggested() and self._withdrawn is None:
+            self._gates_this_run += 1
+            if self._should_continue_as_new(request) and self._withdrawn is None:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry_over())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
+
+    def _should_continue_as_new(self, request: PartnershipOnboardingInput) -> bool:
+        if workflow.info().is_continue_as_new_suggested():
+            return True
+        return request.gates_per_run is not None and self._gates_this_run >= request.gates_per_run
 
     def _gate_ready(self) -> bool:
         return not self._paused and all(c in self._criteria for c in GATE_CRITERIA.get(self._phase, ()))
@@ -96,6 +109,8 @@ class PartnershipOnboardingWorkflow:
             criteria_met=sorted(self._criteria),
             paused=self._paused,
             gate_attempt=self._gate_attempt,
+            amendments=list(self._amendments),
+            gates_per_run=self._gates_per_run,
         )
 
     async def _run_gate(self) -> str:
@@ -220,6 +235,43 @@ class PartnershipOnboardingWorkflow:
         except governance.BallotRejected as exc:
             raise ValueError(f"{exc.code}: {exc.detail}") from None
 
+    @workflow.update
+    async def amend(self, amendment: Amendment) -> PartnershipOnboardingStatus:
+        """Add an agency mid-phase through the partners service. An open gate keeps its electorate; whether the
+        new agency's capacities are mapped is learnt, like every criterion, from the events that follow."""
+        try:
+            joined: MemberJoined = await workflow.execute_activity(
+                "add_partnership_member",
+                AddMember(
+                    partnership_id=self._partnership_id,
+                    amendment=amendment,
+                    idempotency_key=f"{workflow.info().workflow_id}:amend:{amendment.agency_id}",
+                ),
+                result_type=MemberJoined,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+        except ActivityError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type == "RejectedByService":
+                code = cause.details[0] if cause.details else "amendment_refused"
+                raise ApplicationError(f"{code}: {cause.message}", type="AmendmentRefused") from None
+            raise
+        self._amendments.append(joined)
+        return self.status()
+
+    @amend.validator
+    def validate_amendment(self, amendment: Amendment) -> None:
+        if self._withdrawn is not None:
+            raise ValueError("withdrawn: the partnership's onboarding was withdrawn")
+        if any(a.agency_id == amendment.agency_id for a in self._amendments):
+            raise ValueError("already_a_member: the agency joined in an earlier amendment")
+
+    @workflow.signal
+    def criterion_unmet(self, name: str) -> None:
+        """A criterion no longer holds (an agency joined whose capacities are not mapped yet)."""
+        self._criteria.discard(name)
+
     @workflow.signal
     def criterion_met(self, name: str) -> None:
         if name not in {c for criteria in GATE_CRITERIA.values() for c in criteria}:
@@ -257,4 +309,5 @@ class PartnershipOnboardingWorkflow:
             last_gate_outcome=self._last_outcome,
             reminders_sent=self._reminders,
             escalations_sent=self._escalations,
+            amendments=list(self._amendments),
         )
