@@ -18,6 +18,7 @@ from workflows.agency_onboarding.activities import PartnersActivities
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 from workflows.commitment_renewal.activities import CommitmentRenewalActivities
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
+from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.partnership_onboarding.activities import PartnersGovernanceActivities
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
@@ -27,6 +28,7 @@ WORKFLOWS: tuple[type, ...] = (
     AgencyOnboardingWorkflow,
     PartnershipOnboardingWorkflow,
     CommitmentRenewalWorkflow,
+    DecisionDeadlineWorkflow,
 )
 
 

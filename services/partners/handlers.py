@@ -22,9 +22,15 @@ from backbone.settings import ServiceSettings
 from backbone.temporal import connect_client
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1
-from contracts.events.partners import CapacityProfileRecordedV1, DecisionClosedV1, PartnershipMemberAddedV1
+from contracts.events.partners import (
+    CapacityProfileRecordedV1,
+    DecisionClosedV1,
+    DecisionOpenedV1,
+    PartnershipMemberAddedV1,
+)
 from services.partners import relation_handlers
 from services.partners.capacity import partnerships_with_every_agency_mapped
+from services.partners.decision_timers import DecisionTimers
 from services.partners.renewals import RenewalStarter
 from workflows.partnership_onboarding.shared import partnership_onboarding_workflow_id
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
@@ -80,12 +86,12 @@ class GateCriteria:
             # No onboarding running (not started yet, or finished): nothing waits for this criterion.
 
 
-def both(first: Handler, second: Handler) -> Handler:
-    """Two reactions to one event type, in one transaction (the signal is idempotent if it is retried)."""
+def in_turn(*handlers: Handler) -> Handler:
+    """Several reactions to one event type, in one transaction (each is idempotent if the whole is retried)."""
 
     async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await first(session, envelope)
-        await second(session, envelope)
+        for handler in handlers:
+            await handler(session, envelope)
 
     return handle
 
@@ -93,6 +99,7 @@ def both(first: Handler, second: Handler) -> Handler:
 def subscription(settings: ServiceSettings) -> Subscription:
     criteria = GateCriteria(settings)
     renewals = RenewalStarter(criteria.client, settings.temporal_task_queue)
+    timers = DecisionTimers(criteria.client, settings.temporal_task_queue)
     return Subscription(
         topics=tuple(dict.fromkeys((CapacityProfileRecordedV1.topic, *relation_handlers.TOPICS))),
         handlers={
@@ -100,8 +107,9 @@ def subscription(settings: ServiceSettings) -> Subscription:
             CommitmentRegisteredV1.event_type: renewals.on_commitment_registered,
             PartnershipMemberAddedV1.event_type: criteria.on_member_added,
             **relation_handlers.HANDLERS,
-            DecisionClosedV1.event_type: both(
-                relation_handlers.on_decision_closed, criteria.on_decision_closed
+            DecisionOpenedV1.event_type: timers.on_decision_opened,
+            DecisionClosedV1.event_type: in_turn(
+                relation_handlers.on_decision_closed, criteria.on_decision_closed, timers.on_decision_closed
             ),
         },
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -20,13 +20,12 @@ from services.partners.api import PROBLEMS
 router = APIRouter()
 
 WorkflowType = Literal[
-    "PartnershipOnboardingWorkflow", "AgencyOnboardingWorkflow", "CommitmentRenewalWorkflow"
-]
-TYPES: tuple[WorkflowType, ...] = (
     "PartnershipOnboardingWorkflow",
     "AgencyOnboardingWorkflow",
     "CommitmentRenewalWorkflow",
-)
+    "DecisionDeadlineWorkflow",
+]
+TYPES: tuple[WorkflowType, ...] = get_args(WorkflowType)
 QUERY_TIMEOUT_SECONDS = 5.0
 
 

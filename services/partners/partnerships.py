@@ -616,8 +616,12 @@ async def close_decision_at_deadline(session: AsyncSession, *, decision_id: uuid
         now = datetime.now(UTC)
         if decision.outcome == "open":
             if now < decision.due_at:
-                raise Conflict(
-                    f"The decision is due at {decision.due_at.isoformat()}.", code="decision_not_due"
+                # 425: the caller's clock ran ahead of ours; a timer that fires a moment early simply retries.
+                raise DomainError(
+                    f"The decision is due at {decision.due_at.isoformat()}.",
+                    code="decision_not_due",
+                    status=425,
+                    title="Too early",
                 )
             await _close(session, decision, _tally(decision, votes, now=now), now=now)
         return Outcome(200, decision_view(decision, votes, now=now).model_dump(mode="json"))

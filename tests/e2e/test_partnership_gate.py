@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from tests.support import (
     Deployment,
@@ -28,6 +30,8 @@ from tests.support import (
     serve_process,
     wait_http_ok,
 )
+from workflows.decision_deadline.shared import decision_deadline_workflow_id
+from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 
 AGREEMENT = {
     "kind": "treaty",
@@ -189,6 +193,15 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 co_design_gate, timeout=60, what="co-design gate opened by the curriculum"
             )
             assert gate["decision_id"] != decision["decision_id"]
+            # The curriculum decision had its own timekeeper (started from its event), stopped by its closing.
+            temporal = await Client.connect(
+                deployment.endpoints.temporal_address, data_converter=pydantic_data_converter
+            )
+            timekeeper = temporal.get_workflow_handle_for(
+                DecisionDeadlineWorkflow.run, decision_deadline_workflow_id(curriculum["id"])
+            )
+            stopped = await timekeeper.result()
+            assert stopped.closed_by == "votes" and stopped.outcome == "approved"
             running = (await http.get("/workflows", params={"type": "PartnershipOnboardingWorkflow"})).json()
             assert any(w["workflow_id"].endswith(pid) for w in running)
             await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})

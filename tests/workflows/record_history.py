@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from backbone.stack.temporal import temporal_cli
+from tests.workflows.decisions_double import DecisionsDouble
 from tests.workflows.doubles import PartnersDouble
 from tests.workflows.governance_double import GovernanceDouble
 from tests.workflows.renewal_double import RenewalDouble
@@ -35,6 +36,8 @@ from workflows.commitment_renewal.shared import (
     commitment_renewal_workflow_id,
 )
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
+from workflows.decision_deadline.shared import DecisionDeadlineInput, decision_deadline_workflow_id
+from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.partnership_onboarding.shared import (
     Amendment,
     CastBallot,
@@ -161,22 +164,54 @@ async def record_renewal(client: Client, task_queue: str, *, answer: bool) -> st
     return (await handle.fetch_history()).to_json()
 
 
+async def record_decision_deadline(client: Client, task_queue: str) -> str:
+    """A budget decision nobody votes on: reminded at 2 s, escalated at 3.2 s, closed at its due time (4 s)."""
+    decision_id = str(uuid.uuid4())
+    opened = datetime.now(UTC)
+    handle = await client.start_workflow(
+        DecisionDeadlineWorkflow.run,
+        DecisionDeadlineInput(
+            decision_id=decision_id,
+            partnership_id=str(uuid.uuid4()),
+            opened_at=opened,
+            due_at=opened + timedelta(seconds=4),
+        ),
+        id=decision_deadline_workflow_id(decision_id),
+        task_queue=task_queue,
+    )
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 async def main(*, force: bool, into: Path | None) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
     )
     try:
         task_queue = f"tq-{uuid.uuid4()}"
+        deadlines_queue = f"tq-{uuid.uuid4()}"  # its activity doubles share names with GovernanceDouble's
         partners = PartnersDouble()
-        async with Worker(
-            env.client,
-            task_queue=task_queue,
-            workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow, CommitmentRenewalWorkflow],
-            activities=[
-                *partners.activities(),
-                *GovernanceDouble().activities(),
-                *RenewalDouble().activities(),
-            ],
+        async with (
+            Worker(
+                env.client,
+                task_queue=deadlines_queue,
+                workflows=[DecisionDeadlineWorkflow],
+                activities=DecisionsDouble().activities(),
+            ),
+            Worker(
+                env.client,
+                task_queue=task_queue,
+                workflows=[
+                    AgencyOnboardingWorkflow,
+                    PartnershipOnboardingWorkflow,
+                    CommitmentRenewalWorkflow,
+                ],
+                activities=[
+                    *partners.activities(),
+                    *GovernanceDouble().activities(),
+                    *RenewalDouble().activities(),
+                ],
+            ),
         ):
             folder = into or HISTORIES
             folder.mkdir(parents=True, exist_ok=True)
@@ -194,6 +229,7 @@ async def main(*, force: bool, into: Path | None) -> None:
                     env.client, task_queue, answer=True
                 ),
                 "commitment_renewal_lapsed": lambda: record_renewal(env.client, task_queue, answer=False),
+                "decision_deadline_expired": lambda: record_decision_deadline(env.client, deadlines_queue),
             }
             for name, recording in recordings.items():
                 path = folder / f"{name}.json"

@@ -21,6 +21,7 @@ from workflows.agency_onboarding.shared import (
 )
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
+from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 HISTORY_DIR = Path(__file__).parent / "histories"
@@ -34,7 +35,12 @@ def history(path: Path) -> WorkflowHistory:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_history_replays_with_the_current_code(path: Path) -> None:
     replayer = Replayer(
-        workflows=[AgencyOnboardingWorkflow, PartnershipOnboardingWorkflow, CommitmentRenewalWorkflow],
+        workflows=[
+            AgencyOnboardingWorkflow,
+            PartnershipOnboardingWorkflow,
+            CommitmentRenewalWorkflow,
+            DecisionDeadlineWorkflow,
+        ],
         data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(history(path), raise_on_replay_failure=False)
@@ -50,6 +56,7 @@ def test_both_paths_are_recorded() -> None:
         "partnership_onboarding_amended_continued_as_new",
         "commitment_renewal_renegotiated",
         "commitment_renewal_lapsed",
+        "decision_deadline_expired",
     }
 
 

@@ -1,0 +1,32 @@
+"""Inputs and outputs of DecisionDeadlineWorkflow (shared by the workflow, the consumer that starts it and tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+def decision_deadline_workflow_id(decision_id: str) -> str:
+    return f"decision-deadline-{decision_id}"
+
+
+class DecisionDeadlineInput(BaseModel):
+    decision_id: str
+    partnership_id: str
+    opened_at: datetime
+    due_at: datetime
+    remind_at_share: float = Field(
+        default=0.5, gt=0, lt=1, description="Share of the window before the reminder"
+    )
+    escalate_at_share: float = Field(
+        default=0.8, gt=0, lt=1, description="Share of the window before escalation"
+    )
+
+
+class DecisionDeadlineResult(BaseModel):
+    decision_id: str
+    outcome: str
+    reminders_sent: int
+    escalated: bool
+    closed_by: str = Field(description="`votes` (closed before its due time) or `deadline`")
