@@ -61,7 +61,8 @@ async def test_every_body_of_the_wrong_shape_is_refused_with_the_fields_named(ap
     assert len(with_body) >= 20, "the partners API has lost its endpoints?"
     for method, path, _ in with_body:
         url = with_ids(path, str(uuid.uuid4()))
-        for body in ([], {"surely_not_a_field": 1}):
+        bodies: tuple[Any, ...] = ([], {"surely_not_a_field": 1})
+        for body in bodies:
             response = await api.request(method, url, json=body)
             assert_names_fields(response, f"{method} {path} {body}")
     assert await stored_rows(api) == before, "a refused request stored something"
