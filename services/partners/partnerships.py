@@ -559,6 +559,28 @@ async def get_decision(session: AsyncSession, *, decision_id: uuid.UUID) -> Deci
     return decision_view(decision, await _ballots(session, decision.id), now=datetime.now(UTC))
 
 
+async def list_decisions(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    kind: str | None,
+    outcome: str | None,
+) -> tuple[list[DecisionOut], str | None]:
+    await _partnership(session, partnership_id)
+    query = select(Decision).where(Decision.partnership_id == partnership_id)
+    if kind:
+        query = query.where(Decision.kind == kind)
+    if outcome:
+        query = query.where(Decision.outcome == outcome)
+    rows, next_cursor = await keyset_page(
+        session, query, created=Decision.opened_at, key=Decision.id, limit=limit, cursor=cursor
+    )
+    now = datetime.now(UTC)
+    return [decision_view(row, await _ballots(session, row.id), now=now) for row in rows], next_cursor
+
+
 NEXT_PHASE = {"familiarization": "co_design", "co_design": "exercises", "exercises": "sustainment"}
 
 

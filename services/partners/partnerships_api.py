@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from backbone.app import SessionDep
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
+from contracts.events.partners import DecisionKind
 from services.partners import partnerships
 from services.partners.api import PROBLEMS
 from services.partners.schemas import (
@@ -207,6 +208,27 @@ async def send_reminders(
     return outcome_response(
         await partnerships.send_reminders(session, decision_id=decision_id, request=body, idempotency=idem)
     )
+
+
+@router.get(
+    "/partnerships/{partnership_id}/decisions",
+    response_model=Page[DecisionOut],
+    tags=["governance"],
+    responses=PROBLEMS,
+    summary="The partnership's decisions, oldest first; filter by kind and outcome (`open` for pending ones)",
+)
+async def list_decisions(
+    partnership_id: uuid.UUID,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    kind: DecisionKind | None = None,
+    outcome: Literal["open", "approved", "rejected", "vetoed", "expired"] | None = None,
+) -> Page[DecisionOut]:
+    items, next_cursor = await partnerships.list_decisions(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor, kind=kind, outcome=outcome
+    )
+    return Page[DecisionOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get(

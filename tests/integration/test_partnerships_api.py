@@ -339,3 +339,34 @@ async def test_an_amendment_adds_a_member_country_and_open_decisions_keep_their_
     still = (await api.get(f"/decisions/{opened['id']}")).json()
     assert len(still["electorate"]) == 3, "an open decision keeps the electorate it opened with"
     assert (await events(api)).count("partners.partnership_member_added.v1") == 2
+
+
+async def test_a_partnerships_decisions_are_listed_filtered_and_paginated(api: httpx.AsyncClient) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
+    ids = []
+    for kind, title in (
+        ("budget", "Budget 2027"),
+        ("curriculum_approval", "Curriculum v1"),
+        ("budget", "Top-up"),
+    ):
+        opened = await api.post(
+            f"/partnerships/{p['id']}/decisions", json={"kind": kind, "title": title, "due_at": due()}
+        )
+        ids.append(opened.json()["id"])
+    for member in ("FR", "SN"):
+        await api.post(f"/decisions/{ids[0]}/votes", json={"member_id": body[member], "choice": "approve"})
+    url = f"/partnerships/{p['id']}/decisions"
+    first = (await api.get(url, params={"limit": 2})).json()
+    rest = (await api.get(url, params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    assert [d["id"] for d in first["items"] + rest["items"]] == ids and rest["next_cursor"] is None
+    assert [d["id"] for d in (await api.get(url, params={"kind": "budget"})).json()["items"]] == [
+        ids[0],
+        ids[2],
+    ]
+    assert [d["id"] for d in (await api.get(url, params={"outcome": "open"})).json()["items"]] == ids[1:]
+    approved = (await api.get(url, params={"outcome": "approved"})).json()["items"]
+    assert [(d["id"], d["tally"]["approvals"]) for d in approved] == [(ids[0], 2)]
+    bad = await api.get(url, params={"outcome": "maybe"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "outcome"
+    assert (await api.get(f"/partnerships/{uuid.uuid4()}/decisions")).status_code == 404
