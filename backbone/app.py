@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client as TemporalClient
 
 from backbone import telemetry
+from backbone.auth.http import authenticate, verifier_for
+from backbone.auth.tokens import TokenVerifier
 from backbone.db import create_engine, create_sessionmaker
 from backbone.errors import DependencyUnavailable, install_problem_handlers, problem
 from backbone.kafka import client_options
@@ -35,6 +37,7 @@ class ServiceRuntime:
     settings: ServiceSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    verifier: TokenVerifier
     _temporal: TemporalClient | None = None
     _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -126,7 +129,10 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         app.state.runtime = ServiceRuntime(
-            settings=settings, engine=engine, sessions=create_sessionmaker(engine)
+            settings=settings,
+            engine=engine,
+            sessions=create_sessionmaker(engine),
+            verifier=verifier_for(settings),
         )
         log.info("service started", extra={"port": settings.http_port})
         try:
@@ -176,6 +182,6 @@ def create_service_app(
         return response
 
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(authenticate)])
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

@@ -39,9 +39,14 @@ class DomainError(Exception):
         code: str | None = None,
         status: int | None = None,
         title: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail)
+        self.headers = headers
+        if errors:
+            extensions["errors"] = errors
         self.detail = detail
         self.code = code or self.code
         self.status = status or self.status
@@ -122,7 +127,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(
-            exc.status, exc.code, exc.title, exc.detail, instance=request.url.path, **exc.extensions
+            exc.status,
+            exc.code,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)

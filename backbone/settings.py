@@ -64,6 +64,14 @@ class ServiceSettings(BaseSettings):
     consumer_retry_initial_seconds: float = 0.2
     consumer_retry_max_seconds: float = 5.0
 
+    # Bearer tokens: a real identity provider in production, `python -m backbone.issuer serve` locally.
+    auth_mode: Literal["enforce", "off"] = "enforce"
+    auth_issuer: str = "http://127.0.0.1:8009"
+    auth_audience: str = "training-backbone"
+    auth_jwks_url: str | None = None
+    auth_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    auth_leeway_seconds: float = Field(default=30, ge=0, le=300)
+
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
     log_level: str = "INFO"
@@ -82,6 +90,10 @@ class ServiceSettings(BaseSettings):
             self.consumer_group = f"{self.topic_prefix}{name}"
         if self.environment not in ("development", "test") and self.uses_database:
             self._refuse_default_secrets()
+        if self.environment not in ("development", "test") and self.auth_mode != "enforce":
+            raise ValueError(f"{name}: authentication may only be turned off in development or test")
+        if self.auth_jwks_url is None:
+            self.auth_jwks_url = f"{self.auth_issuer.rstrip('/')}/jwks.json"
         return self
 
     def _refuse_default_secrets(self) -> None:

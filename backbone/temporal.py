@@ -48,6 +48,4 @@ def update_refusal(
     detail = message.split(f"{code}: ", 1)[-1]
     status, field = known.get(code, (409, None))
     errors = [{"field": field, "in": "body", "code": code, "message": detail}] if field else None
-    return DomainError(
-        detail, code=code, status=status, title=title, **({"errors": errors} if errors else {})
-    )
+    return DomainError(detail, code=code, status=status, title=title, errors=errors)

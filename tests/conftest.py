@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from backbone.stack import containers
 from backbone.stack.config import StackConfig
 from backbone.stack.infra import Endpoints, ensure_infra, stop_started
-from tests.support import Deployment
+from tests.support import Deployment, TestIssuer
 
 # Real spans (no exporter), so trace ids flow into outbox rows and Kafka headers as in production.
 trace.set_tracer_provider(TracerProvider())
@@ -38,10 +38,19 @@ def stack(stack_config: StackConfig) -> Iterator[Endpoints]:
     stop_started(stack_config, started)
 
 
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestIssuer]:
+    """The development token issuer (its own keys), serving JWKS and client credentials for the session."""
+    served = TestIssuer(tmp_path_factory.mktemp("issuer"))
+    served.start()
+    yield served
+    served.stop()
+
+
 @pytest.fixture
-async def deployment(stack: Endpoints) -> AsyncIterator[Deployment]:
+async def deployment(stack: Endpoints, issuer: TestIssuer) -> AsyncIterator[Deployment]:
     """A fresh, private deployment (databases, topics, groups, task queue) for one test."""
-    created = Deployment(stack)
+    created = Deployment(stack, issuer)
     yield created
     await created.destroy()
 

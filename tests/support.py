@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from backbone.auth.http import WORKFLOWS_SCOPE
+from backbone.issuer.keys import KeyStore, client_claims, user_claims
+from backbone.issuer.server import build_issuer_app
 from backbone.kafka import ensure_topics
 from backbone.migrations import upgrade_async
 from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
@@ -35,11 +40,88 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+WORKER_CLIENT = "backbone-worker"
+WORKER_SECRET = "worker-test-secret"
+
+
+class TestIssuer:
+    """The development issuer, served from a thread for the test session: real keys, JWKS and token endpoint."""
+
+    __test__ = False  # not a test class, despite its name
+
+    def __init__(self, folder: Path) -> None:
+        self.store = KeyStore(folder)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.audience = "training-backbone"
+        self.store.register_client(WORKER_CLIENT, [WORKFLOWS_SCOPE], secret=WORKER_SECRET)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        app = build_issuer_app(self.store, issuer=self.url, audience=self.audience)
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the test issuer did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def token(
+        self,
+        *roles: str,
+        country: str = "FR",
+        agency: str | None = None,
+        subject: str | None = None,
+        **claims: Any,
+    ) -> str:
+        body = user_claims(
+            issuer=self.url,
+            audience=self.audience,
+            subject=subject or f"{'+'.join(roles)}@{country}",
+            roles=list(roles),
+            country=country,
+            agency=agency,
+        )
+        return self.store.sign({**body, **claims})
+
+    def headers(self, *roles: str, country: str = "FR", agency: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, country=country, agency=agency)}"}
+
+    def workflow_headers(self) -> dict[str, str]:
+        """What the Temporal worker sends: a client-credentials token with the workflows scope."""
+        claims = client_claims(
+            issuer=self.url, audience=self.audience, client_id=WORKER_CLIENT, scopes=[WORKFLOWS_SCOPE]
+        )
+        return {"Authorization": f"Bearer {self.store.sign(claims)}"}
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "auth_issuer": self.url,
+            "auth_audience": self.audience,
+            "auth_jwks_url": f"{self.url}/jwks.json",
+            "auth_client_id": WORKER_CLIENT,
+            "auth_client_secret": WORKER_SECRET,
+        }
+
+
 @dataclass
 class Deployment:
     """One test's private world: its own databases, topic prefix, consumer groups and task queue."""
 
     endpoints: Endpoints
+    issuer: TestIssuer | None = None
+    """Where tokens come from; without one (the relay benchmark), services keep their default auth settings."""
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
     databases: list[str] = field(default_factory=list)
 
@@ -70,7 +152,13 @@ class Deployment:
             "relay_fallback_poll_seconds": 1.0,
             "consumer_retry_initial_seconds": 0.05,
             "consumer_retry_max_seconds": 0.2,
+            **(self.issuer.settings() if self.issuer else {}),
         }
+
+    def user_headers(self) -> dict[str, str]:
+        """A signed-in partner's token (authorisation by role and tenant is not enforced yet)."""
+        assert self.issuer is not None, "this deployment has no issuer"
+        return self.issuer.headers("national_coordinator", "oversight_member", country="FR")
 
     def settings(self, service: str, **extra: Any) -> ServiceSettings:
         return load_settings(service, **{**self.overrides(service), **extra})

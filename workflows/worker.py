@@ -7,10 +7,11 @@ import logging
 import signal
 
 import httpx
-from pydantic import Field
+from pydantic import Field, SecretStr
 from temporalio.worker import Worker
 
 from backbone import telemetry
+from backbone.auth.client import ClientCredentials
 from backbone.settings import ServiceSettings, load_settings_as
 from backbone.stack.config import DEFAULT_SERVICE_PORTS
 from backbone.temporal import build_worker, connect_client
@@ -35,6 +36,19 @@ WORKFLOWS: tuple[type, ...] = (
 class WorkerSettings(ServiceSettings):
     uses_database: bool = False
     partners_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['partners']}")
+    # The worker calls the services as a machine client (OAuth2 client credentials).
+    auth_client_id: str | None = None
+    auth_client_secret: SecretStr | None = None
+    auth_token_url: str | None = None
+
+    def service_auth(self) -> httpx.Auth | None:
+        if self.auth_client_id is None or self.auth_client_secret is None:
+            return None
+        return ClientCredentials(
+            self.auth_token_url or f"{self.auth_issuer.rstrip('/')}/token",
+            self.auth_client_id,
+            self.auth_client_secret.get_secret_value(),
+        )
 
 
 def worker_settings(**overrides: object) -> WorkerSettings:
@@ -62,7 +76,9 @@ async def main() -> None:
     settings = worker_settings()
     telemetry.configure(settings, role="worker")
     client = await connect_client(settings)
-    async with httpx.AsyncClient(base_url=settings.partners_url, timeout=20) as http:
+    async with httpx.AsyncClient(
+        base_url=settings.partners_url, timeout=20, auth=settings.service_auth()
+    ) as http:
         worker = create_worker(client, settings, http)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -29,6 +29,8 @@ def urls(config: StackConfig, endpoints: Endpoints) -> str:
         lines.append(f"  {service:<11} {base}   (API docs {base}/docs, /healthz, /readyz, /metrics)")
     lines += [
         "",
+        f"  Tokens      {config.issuer_url} (JWKS, client credentials); a user token for curl:",
+        "              make -s token ROLE=national_coordinator COUNTRY=FR",
         f"  Temporal UI {endpoints.temporal_ui_url or '(external Temporal)'}",
         f"  Temporal    {endpoints.temporal_address}",
         f"  Kafka       {endpoints.kafka_bootstrap}",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from backbone.auth.http import WORKFLOWS_SCOPE
+from backbone.issuer.keys import KeyStore
 from backbone.serve import consumes
 from backbone.stack.config import REPO_ROOT, SERVICES, StackConfig
 from backbone.stack.infra import Endpoints
@@ -25,10 +27,36 @@ class AppProcess:
     ready_url: str | None = None
 
 
+WORKER_CLIENT = "backbone-worker"
+
+
+def worker_secret(config: StackConfig) -> str:
+    """The worker's client secret at the local issuer: made once, kept in the state folder."""
+    path = config.state_dir / "issuer" / "worker.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = KeyStore(path.parent).register_client(WORKER_CLIENT, [WORKFLOWS_SCOPE])
+        path.write_text(secret)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]:
     python = sys.executable
-    base_env = {**os.environ, **endpoints.service_env(), "PYTHONUNBUFFERED": "1"}
-    processes: list[AppProcess] = []
+    base_env = {
+        **os.environ,
+        **endpoints.service_env(),
+        "PYTHONUNBUFFERED": "1",
+        "BACKBONE_AUTH_ISSUER": os.environ.get("BACKBONE_AUTH_ISSUER", config.issuer_url),
+    }
+    processes: list[AppProcess] = [
+        AppProcess(
+            "token-issuer",
+            (python, "-m", "backbone.issuer", "serve"),
+            base_env,
+            ready_url=f"{config.issuer_url}/jwks.json",
+        )
+    ]
     for index, service in enumerate(SERVICES):
         port = config.service_ports[service]
         env = {
@@ -55,6 +83,8 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
     worker_env = {
         **base_env,
         "WORKER_PARTNERS_URL": f"http://{config.host}:{config.service_ports['partners']}",
+        "WORKER_AUTH_CLIENT_ID": WORKER_CLIENT,
+        "WORKER_AUTH_CLIENT_SECRET": worker_secret(config),
     }
     processes.append(AppProcess("temporal-worker", (python, "-m", "workflows.worker"), worker_env))
     return processes

@@ -32,6 +32,7 @@ class StackConfig:
     kafka_controller_port: int
     temporal_port: int
     temporal_ui_port: int
+    issuer_port: int = 8009
     service_ports: dict[str, int] = field(default_factory=dict)
     # Set when the component is provided from outside; the runner then leaves it alone.
     external_postgres_admin_url: str | None = None
@@ -49,6 +50,7 @@ class StackConfig:
             kafka_controller_port=_env_int("BACKBONE_KAFKA_CONTROLLER_PORT", 9093),
             temporal_port=_env_int("BACKBONE_TEMPORAL_PORT", 7233),
             temporal_ui_port=_env_int("BACKBONE_TEMPORAL_UI_PORT", 8233),
+            issuer_port=_env_int("BACKBONE_ISSUER_PORT", 8009),
             service_ports={
                 name: _env_int(f"{name.upper()}_HTTP_PORT", port)
                 for name, port in DEFAULT_SERVICE_PORTS.items()
@@ -69,6 +71,10 @@ class StackConfig:
     @property
     def run_dir(self) -> Path:
         return self.state_dir / "run"
+
+    @property
+    def issuer_url(self) -> str:
+        return f"http://{self.host}:{self.issuer_port}"
 
     @property
     def kafka_bootstrap(self) -> str:

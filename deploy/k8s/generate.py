@@ -40,6 +40,7 @@ EGRESS_PORTS = {
     "kafka": [9092, 9093, 9094, 9096],
     "temporal": [7233],
     "otlp": [4317, 4318],
+    "identity-provider": [443],
 }
 
 # The shared settings every process reads (BACKBONE_* after its own <SERVICE>_* variables; every container gets
@@ -57,6 +58,11 @@ SHARED_SETTINGS = {
     "BACKBONE_TEMPORAL_ADDRESS": "temporal.example.internal:7233",
     "BACKBONE_TEMPORAL_NAMESPACE": "training-backbone",
     "BACKBONE_TEMPORAL_TASK_QUEUE": "backbone",
+    # Bearer tokens from the partners' identity provider (OIDC): its issuer, our audience, its JWKS.
+    "BACKBONE_AUTH_ISSUER": "https://login.example.internal/realms/training-backbone",
+    "BACKBONE_AUTH_AUDIENCE": "training-backbone",
+    "BACKBONE_AUTH_JWKS_URL": "https://login.example.internal/realms/training-backbone/protocol/openid-connect/certs",
+    "WORKER_AUTH_TOKEN_URL": "https://login.example.internal/realms/training-backbone/protocol/openid-connect/token",
     "BACKBONE_OTEL_EXPORTER": "otlp",
     "BACKBONE_OTEL_ENDPOINT": "http://otel-collector.observability.svc:4318/v1/traces",
     "BACKBONE_LOG_JSON": "true",
@@ -304,8 +310,12 @@ def worker_manifests() -> list[Doc]:
     worker = container(
         "worker",
         ["python", "-m", "workflows.worker"],
-        # Activities call the partners API through its Service.
-        [{"name": "WORKER_PARTNERS_URL", "value": "http://partners"}],
+        # Activities call the partners API through its Service, as an OAuth2 client of the identity provider.
+        [
+            {"name": "WORKER_PARTNERS_URL", "value": "http://partners"},
+            {"name": "WORKER_AUTH_CLIENT_ID", "value": "backbone-worker"},
+            secret_env("WORKER_AUTH_CLIENT_SECRET", "worker-oauth", "client-secret"),
+        ],
         resources=resources("200m", "256Mi"),
     )
     return [
@@ -482,6 +492,7 @@ def example_secrets() -> list[Doc]:
         docs.append(secret(f"{service}-db", {"password": PLACEHOLDER}))
         docs.append(secret(f"{service}-kafka", {"username": service, "password": PLACEHOLDER}))
     docs.append(secret("topics-kafka", {"username": "topics-admin", "password": PLACEHOLDER}))
+    docs.append(secret("worker-oauth", {"client-secret": PLACEHOLDER}))
     return docs
 
 

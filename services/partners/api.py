@@ -13,6 +13,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
+from backbone.auth.http import WorkflowsOnly
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
@@ -95,6 +96,7 @@ async def get_agency(agency_id: uuid.UUID, session: SessionDep) -> AgencyOut:
 
 @router.post(
     "/agencies/{agency_id}/activation",
+    dependencies=[WorkflowsOnly],
     response_model=AgencyOut,
     tags=["agencies"],
     responses=PROBLEMS,
@@ -116,6 +118,7 @@ async def activate_agency(
 
 @router.post(
     "/agencies/{agency_id}/onboarding-lapse",
+    dependencies=[WorkflowsOnly],
     response_model=AgencyOut,
     tags=["agencies"],
     responses=PROBLEMS,

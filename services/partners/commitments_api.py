@@ -17,6 +17,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
+from backbone.auth.http import WorkflowsOnly
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
@@ -205,6 +206,7 @@ async def respond(commitment_id: uuid.UUID, body: RenewalResponse, rt: RuntimeDe
 
 @router.post(
     "/internal/commitments/{commitment_id}/renewal-request",
+    dependencies=[WorkflowsOnly],
     response_model=CommitmentOut,
     tags=["internal"],
     responses=PROBLEMS,
@@ -228,6 +230,7 @@ async def record_renewal_request(
 
 @router.post(
     "/internal/commitments/{commitment_id}/renewal-notices",
+    dependencies=[WorkflowsOnly],
     response_model=RenewalNoticeOut,
     tags=["internal"],
     responses=PROBLEMS,
@@ -251,6 +254,7 @@ async def record_renewal_notice(
 
 @router.post(
     "/internal/commitments/{commitment_id}/renewal-conclusion",
+    dependencies=[WorkflowsOnly],
     response_model=CommitmentOut,
     tags=["internal"],
     responses=PROBLEMS,

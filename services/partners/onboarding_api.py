@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
+from backbone.auth.http import WorkflowsOnly
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.temporal import update_refusal
@@ -292,6 +293,7 @@ def _vote_problem(message: str) -> DomainError:
 
 @router.post(
     "/internal/decisions/{decision_id}/votes",
+    dependencies=[WorkflowsOnly],
     status_code=201,
     response_model=DecisionOut,
     tags=["internal"],

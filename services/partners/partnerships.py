@@ -500,7 +500,7 @@ async def _cast_vote(session: AsyncSession, decision_id: uuid.UUID, vote: VoteIn
             code=exc.code,
             status=status,
             title="The vote cannot be counted",
-            **({"errors": errors} if errors else {}),
+            errors=errors,
         ) from exc
     row = Vote(
         decision_id=decision.id, member_id=vote.member_id, choice=vote.choice, reason=vote.reason, cast_at=now

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
+from backbone.auth.http import WorkflowsOnly
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import DecisionKind
@@ -158,6 +159,7 @@ async def get_decision(decision_id: uuid.UUID, session: SessionDep) -> DecisionO
 
 @router.post(
     "/partnerships/{partnership_id}/phase",
+    dependencies=[WorkflowsOnly],
     response_model=PartnershipOut,
     tags=["onboarding"],
     responses=PROBLEMS,
@@ -181,6 +183,7 @@ async def advance_phase(
 
 @router.post(
     "/decisions/{decision_id}/deadline",
+    dependencies=[WorkflowsOnly],
     response_model=DecisionOut,
     tags=["governance"],
     responses=PROBLEMS,
@@ -192,6 +195,7 @@ async def close_at_deadline(decision_id: uuid.UUID, session: SessionDep) -> JSON
 
 @router.post(
     "/decisions/{decision_id}/reminders",
+    dependencies=[WorkflowsOnly],
     tags=["governance"],
     responses=PROBLEMS,
     summary="Remind the members who have not voted, or escalate to the whole body",

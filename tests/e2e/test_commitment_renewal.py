@@ -56,7 +56,7 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
     today = datetime.now(UTC).date()
     try:
         await wait_http_ok(f"{url}/readyz", process=processes[0])
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=deployment.user_headers()) as http:
             gh, ci = [
                 (
                     await http.post(

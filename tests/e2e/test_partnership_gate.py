@@ -64,7 +64,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
         process.start()
     try:
         await wait_http_ok(f"{url}/readyz", process=processes[0])
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=deployment.user_headers()) as http:
             agencies = []
             for code, country, name in (
                 ("FR", "France", "Police nationale"),

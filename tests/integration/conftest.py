@@ -23,6 +23,9 @@ async def api(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
     app = partners_app(deployment)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://partners") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://partners", headers=deployment.user_headers()
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
+            client.deployment = deployment  # type: ignore[attr-defined]
             yield client

@@ -26,6 +26,11 @@ def operations(api: httpx.AsyncClient) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+def workflow_token(api: httpx.AsyncClient) -> dict[str, str]:
+    """Allowed everywhere the workflows call, and authenticated elsewhere: bad input is what gets refused."""
+    return api.deployment.issuer.workflow_headers()  # type: ignore[attr-defined,no-any-return]
+
+
 def with_ids(path: str, value: str) -> str:
     return re.sub(r"\{[^}]+\}", value, path)
 
@@ -63,7 +68,7 @@ async def test_every_body_of_the_wrong_shape_is_refused_with_the_fields_named(ap
         url = with_ids(path, str(uuid.uuid4()))
         bodies: tuple[Any, ...] = ([], {"surely_not_a_field": 1})
         for body in bodies:
-            response = await api.request(method, url, json=body)
+            response = await api.request(method, url, json=body, headers=workflow_token(api))
             assert_names_fields(response, f"{method} {path} {body}")
     assert await stored_rows(api) == before, "a refused request stored something"
 
@@ -72,7 +77,9 @@ async def test_every_id_in_a_path_is_checked_before_anything_runs(api: httpx.Asy
     with_ids_in_path = [(m, p, o) for m, p, o in operations(api) if re.search(r"\{[a-z_]+_id\}", p)]
     assert len(with_ids_in_path) >= 20
     for method, path, _ in with_ids_in_path:
-        response = await api.request(method, with_ids(path, "not-an-id"), json={})
+        response = await api.request(
+            method, with_ids(path, "not-an-id"), json={}, headers=workflow_token(api)
+        )
         assert_names_fields(response, f"{method} {path}")
         assert any(e["in"] == "path" for e in response.json()["errors"]), (path, response.json())
 

@@ -15,6 +15,12 @@ import httpx
 from tests.integration.test_partners_api import PROBLEM
 from tests.integration.test_partnerships_api import agency, events, partnership
 
+
+def workflows(api: httpx.AsyncClient) -> dict[str, str]:
+    """The renewal workflow's token: these routes are the worker's only."""
+    return api.deployment.issuer.workflow_headers()  # type: ignore[attr-defined,no-any-return]
+
+
 SEATS = {
     "kind": "seats",
     "amount": "12",
@@ -93,17 +99,23 @@ async def test_the_renewal_steps_are_recorded_once_and_a_renewal_links_a_success
     cid = commitment["id"]
     internal = f"/internal/commitments/{cid}"
 
-    early_notice = await api.post(f"{internal}/renewal-notices", json={"kind": "reminder"})
+    early_notice = await api.post(
+        f"{internal}/renewal-notices", json={"kind": "reminder"}, headers=workflows(api)
+    )
     assert early_notice.status_code == 409 and early_notice.json()["code"] == "renewal_not_pending"
     for _ in range(2):  # a retried activity with its key, then without: one request, one event
         asked = await api.post(
             f"{internal}/renewal-request",
             json={"expires_at": commitment["expires_at"]},
-            headers={"Idempotency-Key": f"renewal-{cid}:ask"},
+            headers={"Idempotency-Key": f"renewal-{cid}:ask", **workflows(api)},
         )
         assert asked.status_code == 200 and asked.json()["status"] == "renewal_pending", asked.text
-    await api.post(f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]})
-    escalated = await api.post(f"{internal}/renewal-notices", json={"kind": "escalation"})
+    await api.post(
+        f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]}, headers=workflows(api)
+    )
+    escalated = await api.post(
+        f"{internal}/renewal-notices", json={"kind": "escalation"}, headers=workflows(api)
+    )
     assert escalated.status_code == 200
     assert sorted(escalated.json()["oversight_member_ids"]) == sorted(m["id"] for m in p["oversight_body"])
 
@@ -111,14 +123,21 @@ async def test_the_renewal_steps_are_recorded_once_and_a_renewal_links_a_success
     foreign = await api.post(
         f"{internal}/renewal-conclusion",
         json={"outcome": "renewed", "response": {**answer, "agency_id": by_country["FR"]}},
+        headers=workflows(api),
     )
     assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "response.agency_id"
-    unanswered = await api.post(f"{internal}/renewal-conclusion", json={"outcome": "renewed"})
+    unanswered = await api.post(
+        f"{internal}/renewal-conclusion", json={"outcome": "renewed"}, headers=workflows(api)
+    )
     assert unanswered.status_code == 422
     conclusion = {"outcome": "renewed", "response": answer}
     key = {"Idempotency-Key": f"renewal-{cid}:conclusion"}
-    renewed = await api.post(f"{internal}/renewal-conclusion", json=conclusion, headers=key)
-    replayed = await api.post(f"{internal}/renewal-conclusion", json=conclusion, headers=key)
+    renewed = await api.post(
+        f"{internal}/renewal-conclusion", json=conclusion, headers={**key, **workflows(api)}
+    )
+    replayed = await api.post(
+        f"{internal}/renewal-conclusion", json=conclusion, headers={**key, **workflows(api)}
+    )
     assert renewed.status_code == replayed.status_code == 200 and renewed.json() == replayed.json()
     old = renewed.json()
     assert old["status"] == "renewed" and old["concluded_at"] and old["renewed_by_id"]
@@ -126,7 +145,9 @@ async def test_the_renewal_steps_are_recorded_once_and_a_renewal_links_a_success
     assert successor["renews_id"] == cid and successor["status"] == "active"
     assert (successor["starts_on"], successor["ends_on"]) == (str(date(2028, 1, 1)), str(date(2028, 12, 31)))
     assert successor["amount"] == "12.00" and successor["signed_by"] == "NCU Senegal"
-    lapse = await api.post(f"{internal}/renewal-conclusion", json={"outcome": "lapsed"})
+    lapse = await api.post(
+        f"{internal}/renewal-conclusion", json={"outcome": "lapsed"}, headers=workflows(api)
+    )
     assert lapse.status_code == 409 and lapse.json()["code"] == "renewal_not_pending"
 
     announced = await events(api)
@@ -140,10 +161,16 @@ async def test_a_lapse_without_an_answer_records_why_and_has_no_successor(api: h
     p = await partnership(api, {"kind": "members", "approvals_needed": 2})
     commitment = await pledge(api, p["id"], p["members"][2]["agency_id"])
     internal = f"/internal/commitments/{commitment['id']}"
-    await api.post(f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]})
-    lapsed = await api.post(f"{internal}/renewal-conclusion", json={"outcome": "lapsed"})
+    await api.post(
+        f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]}, headers=workflows(api)
+    )
+    lapsed = await api.post(
+        f"{internal}/renewal-conclusion", json={"outcome": "lapsed"}, headers=workflows(api)
+    )
     assert lapsed.status_code == 200, lapsed.text
     assert lapsed.json()["status"] == "lapsed" and lapsed.json()["renewed_by_id"] is None
     assert "did not answer" in lapsed.json()["conclusion_reason"]
-    asked_again = await api.post(f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]})
+    asked_again = await api.post(
+        f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]}, headers=workflows(api)
+    )
     assert asked_again.status_code == 409 and asked_again.json()["code"] == "renewal_concluded"

@@ -147,7 +147,9 @@ async def test_database_down_is_a_503_problem_not_a_500(deployment: Deployment) 
     app = partners_app(deployment, postgres_port=free_port())  # nothing listens there
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://partners") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://partners", headers=deployment.user_headers()
+        ) as client:
             response = await client.post("/agencies", json=agency("FR"))
             assert response.status_code == 503, response.text
             assert response.headers["content-type"] == PROBLEM

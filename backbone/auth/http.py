@@ -1,0 +1,86 @@
+"""Authentication of every API route: `Authorization: Bearer <JWT>`, or 401 problem+json.
+
+`create_service_app` puts `authenticate` in front of every router it includes (health, readiness, metrics and
+docs stay open). The principal is kept on `request.state.principal` for authorisation and the audit log.
+A refused token is logged with the reason; the caller only hears that it is not acceptable.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request, params
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from backbone.auth.principal import Principal
+from backbone.auth.tokens import InvalidToken, TokenVerifier, VerifierConfig
+from backbone.errors import DomainError
+from backbone.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from the partners' identity provider")
+
+
+class Unauthenticated(DomainError):
+    status, code, title = 401, "unauthenticated", "Authentication required"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+def verifier_for(settings: ServiceSettings) -> TokenVerifier:
+    assert settings.auth_jwks_url is not None
+    return TokenVerifier(
+        VerifierConfig(
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            jwks_url=settings.auth_jwks_url,
+            algorithms=tuple(settings.auth_algorithms),
+            leeway_seconds=settings.auth_leeway_seconds,
+        )
+    )
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    runtime = request.app.state.runtime
+    if runtime.settings.auth_mode == "off":
+        request.state.principal = None
+        return None
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("Send a bearer token: Authorization: Bearer <JWT>.")
+    try:
+        verifier: TokenVerifier = runtime.verifier
+        principal = await verifier.verify(credentials.credentials)
+    except InvalidToken as exc:
+        log.warning("token refused", extra={"reason": str(exc), "path": request.url.path})
+        raise Unauthenticated("The bearer token is not acceptable.") from exc
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal | None, Depends(authenticate)]
+
+
+def require_scope(scope: str) -> params.Depends:
+    """A route dependency: machine clients holding `scope` only (the workflows' calls into a service)."""
+
+    async def check(principal: CurrentPrincipal) -> None:
+        if principal is None:  # authentication is off (development or test only)
+            return
+        if principal.kind != "client" or not principal.has_scope(scope):
+            raise Forbidden(f"This operation is reserved to clients with the {scope!r} scope.")
+
+    dependency: params.Depends = Depends(check)
+    return dependency
+
+
+WORKFLOWS_SCOPE = "backbone:workflows"
+WorkflowsOnly = require_scope(WORKFLOWS_SCOPE)

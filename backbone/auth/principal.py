@@ -1,0 +1,38 @@
+"""The authenticated caller: a person (roles in a country and agency) or a machine client (scopes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+Role = Literal[
+    "agency_integrator",
+    "national_coordinator",
+    "oversight_member",
+    "programme_coordinator",
+    "instructor",
+    "evaluator",
+    "trainee",
+    "operations_staff",
+    "auditor",
+    "national_system",
+]
+ROLES: frozenset[str] = frozenset(get_args(Role))
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    kind: Literal["user", "client"]
+    roles: frozenset[str] = field(default_factory=frozenset)
+    country: str | None = None
+    """ISO 3166-1 alpha-2 code of the tenant's country; None only for clients acting for the platform."""
+    agency: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    token_id: str | None = None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -1,0 +1,154 @@
+"""Bearer token verification: PyJWT against the issuer's JWKS, pinned algorithms, issuer, audience and time.
+
+Only asymmetric algorithms are accepted (RS256, ES256 by default): `none` and every HMAC algorithm are refused
+before any key is looked at, so a token signed with the public key as an HMAC secret (the RS/HS confusion) is
+worthless. The key is chosen by the token's `kid`; an unknown `kid` refreshes the JWKS once (key rotation at
+the issuer), at most every `refresh_floor` seconds so that random kids cannot turn us into a load generator
+against the issuer. A key whose JWK names an algorithm is used with that algorithm only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+import jwt
+from jwt import PyJWK
+
+from backbone.auth.principal import ROLES, Principal
+
+ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+class InvalidToken(Exception):
+    """The reason is for logs; callers only learn that the token is not acceptable."""
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    issuer: str
+    audience: str
+    jwks_url: str
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    leeway_seconds: float = 30
+    cache_seconds: float = 300
+    refresh_floor_seconds: float = 1
+
+    def __post_init__(self) -> None:
+        unsafe = set(self.algorithms) - ASYMMETRIC
+        if unsafe or not self.algorithms:
+            raise ValueError(f"only asymmetric JWT algorithms may be accepted, not {sorted(unsafe)}")
+
+
+class JwksCache:
+    def __init__(self, config: VerifierConfig, http: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self._http = http
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at = -1e9
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> PyJWK:
+        if kid not in self._keys or self._stale():
+            await self._refresh(force=kid not in self._keys)
+        found = self._keys.get(kid)
+        if found is None:
+            raise InvalidToken(f"unknown key id {kid!r}")
+        return found
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._fetched_at > self.config.cache_seconds
+
+    async def _refresh(self, *, force: bool) -> None:
+        async with self._lock:
+            since = time.monotonic() - self._fetched_at
+            if since < self.config.refresh_floor_seconds or (not force and not self._stale()):
+                return
+            try:
+                if self._http is not None:
+                    response = await self._http.get(self.config.jwks_url)
+                else:
+                    async with httpx.AsyncClient(timeout=5) as http:
+                        response = await http.get(self.config.jwks_url)
+                response.raise_for_status()
+                document = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                if self._keys:  # keep serving with the keys we have; the issuer is briefly away
+                    return
+                raise InvalidToken(f"JWKS unavailable: {exc!r}") from exc
+            keys: dict[str, PyJWK] = {}
+            for jwk in document.get("keys", []):
+                if jwk.get("use", "sig") == "sig" and "kid" in jwk:
+                    try:
+                        keys[jwk["kid"]] = PyJWK(jwk)
+                    except jwt.PyJWTError:
+                        continue  # a key type we cannot use: ignore it, do not fail the others
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+
+class TokenVerifier:
+    def __init__(self, config: VerifierConfig, http: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self.jwks = JwksCache(config, http)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"malformed token: {exc}") from exc
+        algorithm = header.get("alg")
+        if algorithm not in self.config.algorithms:
+            raise InvalidToken(f"algorithm {algorithm!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("the token names no key (kid)")
+        key = await self.jwks.key(kid)
+        if key.algorithm_name and key.algorithm_name != algorithm:
+            raise InvalidToken(f"key {kid} is for {key.algorithm_name}, not {algorithm}")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=[algorithm],
+                audience=self.config.audience,
+                issuer=self.config.issuer,
+                leeway=self.config.leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return principal_from(claims)
+
+
+def principal_from(claims: dict[str, Any]) -> Principal:
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise InvalidToken("roles must be a list of strings")
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise InvalidToken(f"unknown roles {sorted(unknown)}")
+    country = claims.get("country")
+    if country is not None and (not isinstance(country, str) or len(country) != 2 or not country.isupper()):
+        raise InvalidToken("country must be an ISO 3166-1 alpha-2 code")
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        raise InvalidToken("scope must be a space-separated string")
+    kind: Literal["user", "client"] = "client" if claims.get("client_id") else "user"
+    if kind == "user" and (not roles or country is None):
+        raise InvalidToken("a user token needs roles and a country")
+    agency = claims.get("agency")
+    return Principal(
+        subject=str(claims["sub"]),
+        kind=kind,
+        roles=frozenset(roles),
+        country=country,
+        agency=str(agency) if agency else None,
+        scopes=frozenset(scope.split()),
+        token_id=str(claims["jti"]) if claims.get("jti") else None,
+    )
