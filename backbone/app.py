@@ -26,6 +26,7 @@ from backbone.auth.tokens import TokenVerifier
 from backbone.db import create_engine, create_sessionmaker
 from backbone.errors import DependencyUnavailable, install_problem_handlers, problem
 from backbone.kafka import client_options
+from backbone.limits import BodySizeLimit, RateLimiter, rate_limit
 from backbone.outbox.relay import BACKLOG_AGE, BACKLOG_ROWS
 from backbone.settings import ServiceSettings
 
@@ -181,7 +182,9 @@ def create_service_app(
             response.headers["X-Trace-Id"] = trace_id
         return response
 
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     for router in routers:
-        app.include_router(router, dependencies=[Depends(authenticate)])
+        app.include_router(router, dependencies=[Depends(authenticate), Depends(rate_limit)])
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

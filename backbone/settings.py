@@ -72,6 +72,11 @@ class ServiceSettings(BaseSettings):
     auth_algorithms: tuple[str, ...] = ("RS256", "ES256")
     auth_leeway_seconds: float = Field(default=30, ge=0, le=300)
 
+    # Abuse limits (backbone/limits.py).
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    rate_limit_burst: int = Field(default=120, ge=1)
+
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
     log_level: str = "INFO"

@@ -1,0 +1,118 @@
+"""Abuse limits every service applies: request size, and request rate per client.
+
+Size: a body larger than `max_request_bytes` is refused with 413 before it is read whole, whether the client
+announced its length or streams it in chunks. Rate: a token bucket per authenticated client (the token's
+subject) refills at `rate_limit_per_minute` with room for `rate_limit_burst`; an empty bucket answers 429 with
+`Retry-After`. The buckets live in the process: with N replicas a client gets up to N times the rate, which
+bounds abuse without a shared store; a gateway in front enforces the exact global figure where that matters.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import Request
+
+from backbone.auth.http import CurrentPrincipal
+from backbone.errors import DomainError, problem
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class TooManyRequests(DomainError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+
+class BodySizeLimit:
+    """ASGI middleware: 413 problem+json for bodies over the limit (announced or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen, refused = 0, False
+
+        async def counted() -> Message:
+            # Past the limit the 413 goes out at once and the application sees the client leave.
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    refused = True
+                    await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, unless_refused)
+        except Exception:
+            if not refused:
+                raise
+            # The application's complaint about the vanished client: the caller already has its 413.
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            "request_too_large",
+            "Request too large",
+            f"Request bodies are limited to {self.max_bytes} bytes.",
+            instance=scope.get("path"),
+        )
+        await response(scope, receive, send)
+
+
+class RateLimiter:
+    def __init__(self, per_minute: int, burst: int, *, max_clients: int = 100_000) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.max_clients = max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, client: str, *, now: float | None = None) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        now = time.monotonic() if now is None else now
+        tokens, updated = self._buckets.pop(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - updated) * self.rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / self.rate
+        self._buckets[client] = (tokens, now)
+        while len(self._buckets) > self.max_clients:  # forget the least recently seen client
+            self._buckets.popitem(last=False)
+        return wait
+
+
+async def rate_limit(request: Request, principal: CurrentPrincipal) -> None:
+    """A route dependency, after authentication: one bucket per token subject (or per address without auth)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    client = principal.subject if principal else f"ip:{request.client.host if request.client else '?'}"
+    wait = limiter.take(client)
+    if wait > 0:
+        raise TooManyRequests(
+            "Slow down: this client has used its request budget.",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )

@@ -1,0 +1,62 @@
+"""Abuse limits at the partners API: request size (announced or streamed) and request rate per client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+
+from services.partners.app import build_app
+from tests.integration.test_partners_api import PROBLEM
+from tests.support import Deployment
+
+
+async def client_of(deployment: Deployment, **limits: int) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(deployment.settings("partners", uses_temporal=True, **limits))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://partners", headers=deployment.user_headers()
+        ) as client:
+            yield client
+
+
+async def test_a_client_over_its_rate_gets_429_with_retry_after_and_others_go_on(
+    deployment: Deployment,
+) -> None:
+    await deployment.create("partners")
+    assert deployment.issuer is not None
+    async for api in client_of(deployment, rate_limit_per_minute=60, rate_limit_burst=3):
+        answers = [(await api.get("/agencies")).status_code for _ in range(4)]
+        assert answers == [200, 200, 200, 429]
+        limited = await api.get("/agencies")
+        assert limited.headers["content-type"] == PROBLEM and limited.json()["code"] == "rate_limited"
+        assert 1 <= int(limited.headers["retry-after"]) <= 2
+        other = deployment.issuer.headers("auditor", country="SN")
+        assert (await api.get("/agencies", headers=other)).status_code == 200, "buckets are per client"
+        assert (await api.get("/healthz")).status_code == 200, "probes are never limited"
+
+
+async def test_bodies_over_the_limit_are_refused_whether_announced_or_streamed(
+    deployment: Deployment,
+) -> None:
+    await deployment.create("partners")
+    async for api in client_of(deployment, max_request_bytes=2048):
+        big = {"country": {"code": "FR", "name": "France"}, "name": "x" * 5000, "agency_type": "police"}
+        announced = await api.post("/agencies", json=big)
+        assert announced.status_code == 413, announced.text
+        assert (
+            announced.headers["content-type"] == PROBLEM and announced.json()["code"] == "request_too_large"
+        )
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(10):
+                yield b" " * 1000
+
+        streamed = await api.post("/agencies", content=chunks(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413, streamed.text
+        small = await api.post(
+            "/agencies",
+            json={"country": {"code": "FR", "name": "France"}, "name": "PN", "agency_type": "police"},
+        )
+        assert small.status_code == 201
