@@ -158,7 +158,7 @@ class Deployment:
     def user_headers(self) -> dict[str, str]:
         """A signed-in partner's token (authorisation by role and tenant is not enforced yet)."""
         assert self.issuer is not None, "this deployment has no issuer"
-        return self.issuer.headers("national_coordinator", "oversight_member", country="FR")
+        return self.issuer.headers("national_coordinator", country="FR")
 
     def settings(self, service: str, **extra: Any) -> ServiceSettings:
         return load_settings(service, **{**self.overrides(service), **extra})

@@ -109,6 +109,8 @@ class OversightMember(PartnersBase):
     role: Mapped[MemberRole] = mapped_column(String(40))
     holds_veto: Mapped[bool] = mapped_column(Boolean)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    """The member's account at the identity provider (`sub` of their tokens): only they vote in this seat."""
 
 
 class Decision(PartnersBase):

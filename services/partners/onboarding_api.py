@@ -19,11 +19,11 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
-from backbone.auth.http import WorkflowsOnly
+from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.temporal import update_refusal
-from services.partners import partnerships
+from services.partners import access, partnerships
 from services.partners.api import PROBLEMS
 from services.partners.partnerships import BALLOT_STATUS
 from services.partners.schemas import DecisionOut, VoteIn
@@ -255,8 +255,10 @@ async def cast_vote(
     body: VoteIn,
     session: SessionDep,
     rt: RuntimeDep,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    await access.require_own_seat(session, principal, body.member_id)
     decision = await partnerships.get_decision(session, decision_id=decision_id)
     await session.close()  # ends the read; the use case or the workflow opens its own transaction
     if decision.kind != "phase_gate":

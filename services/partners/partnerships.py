@@ -288,6 +288,14 @@ async def _add_oversight_member(
             f"{member.country_code} has no voting agency in this partnership.",
             "country_code",
         )
+    if await session.scalar(
+        select(OversightMember.id).where(
+            OversightMember.partnership_id == partnership.id, OversightMember.subject == member.subject
+        )
+    ):
+        raise Conflict(
+            "This person already holds a seat on the oversight body.", code="subject_already_seated"
+        )
     row = OversightMember(
         id=uuid.uuid4(),
         partnership_id=partnership.id,
@@ -296,6 +304,7 @@ async def _add_oversight_member(
         role=member.role,
         holds_veto=member.holds_veto,
         added_at=datetime.now(UTC),
+        subject=member.subject,
     )
     session.add(row)
     await session.flush()
@@ -694,9 +703,23 @@ async def _decision_for_update(session: AsyncSession, decision_id: uuid.UUID) ->
 
 
 async def member_decisions(
+    session: AsyncSession, *, member_ids: list[uuid.UUID], pending: bool, limit: int
+) -> list[MemberDecisionOut]:
+    """The pending decisions of a person's oversight seats (open, not yet voted, soonest due first) or their
+    history (closed, or voted)."""
+    lines: list[MemberDecisionOut] = []
+    for member_id in member_ids:
+        lines += await _seat_decisions(session, member_id=member_id, pending=pending, limit=limit)
+    if pending:
+        lines.sort(key=lambda line: (line.decision.due_at, str(line.decision.id)))
+    else:
+        lines.sort(key=lambda line: (line.decision.opened_at, str(line.decision.id)), reverse=True)
+    return lines[:limit]
+
+
+async def _seat_decisions(
     session: AsyncSession, *, member_id: uuid.UUID, pending: bool, limit: int
 ) -> list[MemberDecisionOut]:
-    """An oversight member's pending decisions (open, not yet voted, soonest due first) or their history."""
     now = datetime.now(UTC)
     voted = select(Vote.decision_id).where(Vote.member_id == member_id)
     query = (
@@ -720,6 +743,7 @@ async def member_decisions(
             MemberDecisionOut(
                 decision=decision_view(decision, votes, now=now),
                 partnership_name=partnership_name,
+                seat_id=member_id,
                 my_vote=VoteOut.model_validate(mine) if mine else None,
             )
         )

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
-from backbone.auth.http import WorkflowsOnly
+from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
+from backbone.errors import DomainError
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import DecisionKind
-from services.partners import partnerships
+from services.partners import access, partnerships
 from services.partners.api import PROBLEMS
 from services.partners.schemas import (
     AmendmentIn,
@@ -246,9 +247,34 @@ async def list_decisions(
 async def member_decisions(
     member_id: uuid.UUID,
     session: SessionDep,
+    principal: CurrentPrincipal,
     state: Literal["pending", "history"] = "pending",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[MemberDecisionOut]:
+    await access.require_seat_visible(session, principal, member_id)
     return await partnerships.member_decisions(
-        session, member_id=member_id, pending=state == "pending", limit=limit
+        session, member_ids=[member_id], pending=state == "pending", limit=limit
+    )
+
+
+@router.get(
+    "/me/decisions",
+    response_model=list[MemberDecisionOut],
+    tags=["approvals"],
+    responses=PROBLEMS,
+    summary="The signed-in oversight member's dashboard across all their seats: pending decisions (soonest due "
+    "first) or their history",
+)
+async def my_decisions(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    state: Literal["pending", "history"] = "pending",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[MemberDecisionOut]:
+    access.require_member_in_person(principal)
+    if principal is None:
+        raise DomainError("Sign in to see your decisions.", code="unauthenticated", status=401)
+    seats = await access.seats_of(session, principal)
+    return await partnerships.member_decisions(
+        session, member_ids=seats, pending=state == "pending", limit=limit
     )

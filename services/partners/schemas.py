@@ -181,6 +181,12 @@ class OversightMemberIn(BaseModel):
     country_code: str = Field(pattern="^[A-Za-z]{2}$")
     role: OversightRole
     holds_veto: bool = False
+    subject: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The member's account at the identity provider (the `sub` of their tokens)",
+        examples=["amina.diallo@justice.sn"],
+    )
 
     @field_validator("country_code")
     @classmethod
@@ -197,6 +203,7 @@ class OversightMemberOut(BaseModel):
     role: str
     holds_veto: bool
     added_at: datetime
+    subject: str | None
 
 
 class PartnershipOut(BaseModel):
@@ -296,6 +303,7 @@ class MemberDecisionOut(BaseModel):
 
     decision: DecisionOut
     partnership_name: str
+    seat_id: uuid.UUID = Field(description="The oversight seat this line is for (vote with it as member_id)")
     my_vote: VoteOut | None
 
 

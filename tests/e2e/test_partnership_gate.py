@@ -93,6 +93,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             ).json()
             pid = partnership["id"]
             body: dict[str, str] = {}
+            seat: dict[str, dict[str, str]] = {}  # each delegate's own token: only they vote in their seat
             for code, role, veto in (
                 ("FR", "diplomat", True),
                 ("SN", "justice_ministry_representative", False),
@@ -100,9 +101,20 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             ):
                 added = await http.post(
                     f"/partnerships/{pid}/oversight-members",
-                    json={"name": f"{code} delegate", "country_code": code, "role": role, "holds_veto": veto},
+                    json={
+                        "name": f"{code} delegate",
+                        "country_code": code,
+                        "role": role,
+                        "holds_veto": veto,
+                        "subject": f"{code.lower()}-delegate-{pid}",
+                    },
                 )
                 body[code] = added.json()["id"]
+                assert deployment.issuer is not None
+                token = deployment.issuer.token(
+                    "oversight_member", country=code, subject=f"{code.lower()}-delegate-{pid}"
+                )
+                seat[code] = {"Authorization": f"Bearer {token}"}
 
             started = await http.post(f"/partnerships/{pid}/onboarding", json={})
             assert started.status_code == 202, started.text
@@ -152,15 +164,23 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             decision = await eventually(open_decision, timeout=60, what="gate decision opened")
             votes = f"/decisions/{decision['decision_id']}/votes"
 
-            first = await http.post(votes, json={"member_id": body["SN"], "choice": "approve"})
+            first = await http.post(
+                votes, json={"member_id": body["SN"], "choice": "approve"}, headers=seat["SN"]
+            )
             assert first.status_code == 201, first.text
-            stranger = await http.post(votes, json={"member_id": str(uuid.uuid4()), "choice": "approve"})
-            assert stranger.status_code == 422 and stranger.json()["code"] == "not_a_member", stranger.text
+            stranger = await http.post(
+                votes, json={"member_id": body["FR"], "choice": "approve"}, headers=seat["SN"]
+            )
+            assert stranger.status_code == 403 and stranger.json()["code"] == "not_your_seat", stranger.text
             assert stranger.headers["content-type"] == "application/problem+json"
-            again = await http.post(votes, json={"member_id": body["SN"], "choice": "approve"})
+            again = await http.post(
+                votes, json={"member_id": body["SN"], "choice": "approve"}, headers=seat["SN"]
+            )
             assert again.status_code == 409 and again.json()["code"] == "already_voted"
-            await http.post(votes, json={"member_id": body["BR"], "choice": "approve"})
-            last = await http.post(votes, json={"member_id": body["FR"], "choice": "abstain"})
+            await http.post(votes, json={"member_id": body["BR"], "choice": "approve"}, headers=seat["BR"])
+            last = await http.post(
+                votes, json={"member_id": body["FR"], "choice": "abstain"}, headers=seat["FR"]
+            )
             assert last.json()["outcome"] == "approved"
 
             async def advanced() -> dict[str, Any] | None:
@@ -183,6 +203,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 await http.post(
                     f"/decisions/{curriculum['id']}/votes",
                     json={"member_id": body[code], "choice": "approve"},
+                    headers=seat[code],
                 )
 
             async def co_design_gate() -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from contracts.events.training import ExchangeCompletedV1
 from services.partners import relation_handlers
 from services.partners.handlers import subscription
 from tests.integration.test_partners_api import PROBLEM
-from tests.integration.test_partnerships_api import AGREEMENT, agency, due, events, partnership
+from tests.integration.test_partnerships_api import AGREEMENT, agency, as_seat, due, events, partnership
 from tests.support import Deployment, eventually, header, read_topic
 
 
@@ -79,7 +79,13 @@ async def decision_elsewhere(api: httpx.AsyncClient) -> dict[str, Any]:
     assert other.status_code == 201, other.text
     url = f"/partnerships/{other.json()['id']}"
     await api.post(
-        f"{url}/oversight-members", json={"name": "FR diplomat", "country_code": "FR", "role": "diplomat"}
+        f"{url}/oversight-members",
+        json={
+            "name": "FR diplomat",
+            "country_code": "FR",
+            "role": "diplomat",
+            "subject": f"seat-{uuid.uuid4()}",
+        },
     )
     opened = await api.post(f"{url}/decisions", json={"kind": "budget", "title": "Other", "due_at": due()})
     assert opened.status_code == 201, opened.text
@@ -471,6 +477,7 @@ async def _vote_all(
         response = await api.post(
             f"/decisions/{decision_id}/votes",
             json={"member_id": body[code], "choice": choice, "reason": "as agreed"},
+            headers=as_seat(api, p, code),
         )
         last = response.json()
         if last.get("outcome") not in (None, "open"):

@@ -61,10 +61,23 @@ async def partnership(api: httpx.AsyncClient, rule: dict[str, Any]) -> dict[str,
     ):
         added = await api.post(
             f"/partnerships/{created['id']}/oversight-members",
-            json={"name": f"{code} {role}", "country_code": code, "role": role, "holds_veto": veto},
+            json={
+                "name": f"{code} {role}",
+                "country_code": code,
+                "role": role,
+                "holds_veto": veto,
+                "subject": f"{code.lower()}-delegate-{created['id']}",
+            },
         )
         assert added.status_code == 201, added.text
     return (await api.get(f"/partnerships/{created['id']}")).json()  # type: ignore[no-any-return]
+
+
+def as_seat(api: httpx.AsyncClient, partnership: dict[str, Any], code: str) -> dict[str, str]:
+    """The token of the person holding country `code`'s oversight seat: only they vote in it."""
+    seat = next(m for m in partnership["oversight_body"] if m["country_code"] == code)
+    token = api.deployment.issuer.token("oversight_member", country=code, subject=seat["subject"])  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token}"}
 
 
 def due(hours: float = 48) -> str:
@@ -96,20 +109,27 @@ async def test_a_decision_is_approved_by_quorum_once_the_veto_holder_has_voted(
     assert decision["outcome"] == "open" and decision["tally"]["needed"] == 2
 
     first = await api.post(
-        f"/decisions/{decision['id']}/votes", json={"member_id": body["SN"], "choice": "approve"}
+        f"/decisions/{decision['id']}/votes",
+        json={"member_id": body["SN"], "choice": "approve"},
+        headers=as_seat(api, p, "SN"),
     )
     second = await api.post(
-        f"/decisions/{decision['id']}/votes", json={"member_id": body["BR"], "choice": "approve"}
+        f"/decisions/{decision['id']}/votes",
+        json={"member_id": body["BR"], "choice": "approve"},
+        headers=as_seat(api, p, "BR"),
     )
     assert first.status_code == second.status_code == 201
     assert second.json()["outcome"] == "open", "quorum reached, but France's veto is still pending"
     third = await api.post(
         f"/decisions/{decision['id']}/votes",
         json={"member_id": body["FR"], "choice": "abstain", "reason": "content with it"},
+        headers=as_seat(api, p, "FR"),
     )
     assert third.json()["outcome"] == "approved" and third.json()["closed_at"]
     late = await api.post(
-        f"/decisions/{decision['id']}/votes", json={"member_id": body["FR"], "choice": "approve"}
+        f"/decisions/{decision['id']}/votes",
+        json={"member_id": body["FR"], "choice": "approve"},
+        headers=as_seat(api, p, "FR"),
     )
     assert late.status_code == 409 and late.json()["code"] in {"decision_closed", "already_voted"}
     read = (await api.get(f"/decisions/{decision['id']}")).json()
@@ -138,20 +158,64 @@ async def test_a_veto_closes_the_decision_and_every_vote_problem_has_a_stable_co
     url = f"/decisions/{decision['id']}/votes"
 
     stranger = await api.post(url, json={"member_id": str(uuid.uuid4()), "choice": "approve"})
+    assert stranger.status_code == 403 and stranger.json()["code"] == "not_an_oversight_member"
+    # Senegal's delegate cannot vote in France's seat (the refusal is the same as for a seat that does not exist).
+    usurper = await api.post(
+        url, json={"member_id": body["FR"], "choice": "approve"}, headers=as_seat(api, p, "SN")
+    )
+    assert usurper.status_code == 403 and usurper.json()["code"] == "not_your_seat"
+    # A seat appointed after the decision opened is not in its electorate.
+    late_seat = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={
+            "name": "BR second",
+            "country_code": "BR",
+            "role": "diplomat",
+            "subject": f"br-second-{p['id']}",
+        },
+    )
+    latecomer = api.deployment.issuer.token("oversight_member", country="BR", subject=f"br-second-{p['id']}")  # type: ignore[attr-defined]
+    stranger = await api.post(
+        url,
+        json={"member_id": late_seat.json()["id"], "choice": "approve"},
+        headers={"Authorization": f"Bearer {latecomer}"},
+    )
     assert stranger.status_code == 422 and stranger.json()["code"] == "not_a_member"
     assert stranger.json()["errors"][0]["field"] == "member_id"
-    no_reason = await api.post(url, json={"member_id": body["SN"], "choice": "reject"})
+    same_person = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={
+            "name": "BR again",
+            "country_code": "BR",
+            "role": "diplomat",
+            "subject": f"br-second-{p['id']}",
+        },
+    )
+    assert same_person.status_code == 409 and same_person.json()["code"] == "subject_already_seated"
+    no_reason = await api.post(
+        url, json={"member_id": body["SN"], "choice": "reject"}, headers=as_seat(api, p, "SN")
+    )
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    assert (await api.post(url, json={"member_id": body["SN"], "choice": "approve"})).status_code == 201
-    twice = await api.post(url, json={"member_id": body["SN"], "choice": "approve"})
+    assert (
+        await api.post(
+            url, json={"member_id": body["SN"], "choice": "approve"}, headers=as_seat(api, p, "SN")
+        )
+    ).status_code == 201
+    twice = await api.post(
+        url, json={"member_id": body["SN"], "choice": "approve"}, headers=as_seat(api, p, "SN")
+    )
     assert twice.status_code == 409 and twice.json()["code"] == "already_voted"
     assert twice.headers["content-type"] == PROBLEM
 
     vetoed = await api.post(
-        url, json={"member_id": body["FR"], "choice": "reject", "reason": "over the ceiling"}
+        url,
+        json={"member_id": body["FR"], "choice": "reject", "reason": "over the ceiling"},
+        headers=as_seat(api, p, "FR"),
     )
     assert vetoed.json()["outcome"] == "vetoed" and vetoed.json()["tally"]["vetoed_by"] == body["FR"]
-    closed = await api.post(url, json={"member_id": body["BR"], "choice": "approve"})
+    closed = await api.post(
+        url, json={"member_id": body["BR"], "choice": "approve"}, headers=as_seat(api, p, "BR")
+    )
     assert closed.status_code == 409 and closed.json()["code"] == "decision_closed"
 
 
@@ -221,7 +285,7 @@ async def test_decisions_need_a_body_that_can_reach_its_quorum_and_a_future_due_
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "due_at"
     observer_country = await api.post(
         f"/partnerships/{p['id']}/oversight-members",
-        json={"name": "Someone", "country_code": "KE", "role": "diplomat"},
+        json={"name": "Someone", "country_code": "KE", "role": "diplomat", "subject": f"seat-{uuid.uuid4()}"},
     )
     assert (
         observer_country.status_code == 422
@@ -248,7 +312,9 @@ async def test_a_decision_past_its_due_time_reads_as_expired(api: httpx.AsyncCli
     assert (await api.get(f"/decisions/{decision['id']}")).json()["outcome"] == "expired"
     body = {m["country_code"]: m["id"] for m in p["oversight_body"]}
     late = await api.post(
-        f"/decisions/{decision['id']}/votes", json={"member_id": body["SN"], "choice": "approve"}
+        f"/decisions/{decision['id']}/votes",
+        json={"member_id": body["SN"], "choice": "approve"},
+        headers=as_seat(api, p, "SN"),
     )
     assert late.status_code == 409 and late.json()["code"] == "decision_closed"
 
@@ -270,9 +336,13 @@ async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_h
             json={"kind": "curriculum_approval", "title": "Ethics module", "due_at": due(24)},
         )
     ).json()
-    await api.post(f"/decisions/{sooner['id']}/votes", json={"member_id": body["FR"], "choice": "approve"})
+    await api.post(
+        f"/decisions/{sooner['id']}/votes",
+        json={"member_id": body["FR"], "choice": "approve"},
+        headers=as_seat(api, p, "FR"),
+    )
 
-    pending = (await api.get(f"/members/{body['SN']}/decisions")).json()
+    pending = (await api.get(f"/members/{body['SN']}/decisions", headers=as_seat(api, p, "SN"))).json()
     assert [line["decision"]["id"] for line in pending] == [sooner["id"], later["id"]]
     assert pending[0]["partnership_name"] == p["name"] and pending[0]["my_vote"] is None
     assert pending[0]["decision"]["tally"]["approvals"] == 1, "who else voted, and the current tally"
@@ -281,14 +351,28 @@ async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_h
     await api.post(
         f"/decisions/{sooner['id']}/votes",
         json={"member_id": body["SN"], "choice": "reject", "reason": "not translated yet"},
+        headers=as_seat(api, p, "SN"),
     )
-    still = (await api.get(f"/members/{body['SN']}/decisions")).json()
+    still = (await api.get(f"/members/{body['SN']}/decisions", headers=as_seat(api, p, "SN"))).json()
     assert [line["decision"]["id"] for line in still] == [later["id"]]
-    history = (await api.get(f"/members/{body['SN']}/decisions", params={"state": "history"})).json()
+    history = (
+        await api.get(
+            f"/members/{body['SN']}/decisions", params={"state": "history"}, headers=as_seat(api, p, "SN")
+        )
+    ).json()
     assert [line["decision"]["id"] for line in history] == [sooner["id"]]
     assert history[0]["my_vote"]["choice"] == "reject" and history[0]["decision"]["outcome"] == "rejected"
-    assert (await api.get(f"/members/{uuid.uuid4()}/decisions")).json() == []
-    bad = await api.get(f"/members/{body['SN']}/decisions", params={"state": "someday"})
+    mine = (await api.get("/me/decisions", params={"state": "history"}, headers=as_seat(api, p, "SN"))).json()
+    assert mine == history and mine[0]["seat_id"] == body["SN"]
+    nobody = await api.get(f"/members/{uuid.uuid4()}/decisions", headers=as_seat(api, p, "SN"))
+    assert nobody.status_code == 404
+    not_mine = await api.get(f"/members/{body['FR']}/decisions", headers=as_seat(api, p, "SN"))
+    assert not_mine.status_code == 404, "another member's dashboard does not exist for you"
+    coordinator = await api.get("/me/decisions")
+    assert coordinator.status_code == 403 and coordinator.json()["code"] == "not_an_oversight_member"
+    bad = await api.get(
+        f"/members/{body['SN']}/decisions", params={"state": "someday"}, headers=as_seat(api, p, "SN")
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "state"
 
 
@@ -333,7 +417,12 @@ async def test_an_amendment_adds_a_member_country_and_open_decisions_keep_their_
     assert {m["country_code"] for m in now["members"]} == {"FR", "SN", "BR", "GH"}
     appointed = await api.post(
         f"/partnerships/{p['id']}/oversight-members",
-        json={"name": "GH delegate", "country_code": "GH", "role": "diplomat"},
+        json={
+            "name": "GH delegate",
+            "country_code": "GH",
+            "role": "diplomat",
+            "subject": f"seat-{uuid.uuid4()}",
+        },
     )
     assert appointed.status_code == 201, "the new member country can now sit on the oversight body"
     still = (await api.get(f"/decisions/{opened['id']}")).json()
@@ -355,7 +444,11 @@ async def test_a_partnerships_decisions_are_listed_filtered_and_paginated(api: h
         )
         ids.append(opened.json()["id"])
     for member in ("FR", "SN"):
-        await api.post(f"/decisions/{ids[0]}/votes", json={"member_id": body[member], "choice": "approve"})
+        await api.post(
+            f"/decisions/{ids[0]}/votes",
+            json={"member_id": body[member], "choice": "approve"},
+            headers=as_seat(api, p, member),
+        )
     url = f"/partnerships/{p['id']}/decisions"
     first = (await api.get(url, params={"limit": 2})).json()
     rest = (await api.get(url, params={"limit": 2, "cursor": first["next_cursor"]})).json()
