@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, params
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -123,7 +123,9 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter] = (),
     version: str = "0.1.0",
+    authorize: params.Depends | None = None,
 ) -> FastAPI:
+    """`authorize`: the service's route rules (backbone.auth.policy), run after authentication."""
     telemetry.configure(settings, role="api")
 
     @asynccontextmanager
@@ -185,6 +187,7 @@ def create_service_app(
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     for router in routers:
-        app.include_router(router, dependencies=[Depends(authenticate), Depends(rate_limit)])
+        guards = [Depends(authenticate), Depends(rate_limit), *([authorize] if authorize else [])]
+        app.include_router(router, dependencies=guards)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

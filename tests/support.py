@@ -160,6 +160,16 @@ class Deployment:
         assert self.issuer is not None, "this deployment has no issuer"
         return self.issuer.headers("national_coordinator", country="FR")
 
+    def national_headers(self, country: str) -> dict[str, str]:
+        """`country`'s national coordinator: registers its agencies, appoints its delegates, signs its pledges."""
+        assert self.issuer is not None, "this deployment has no issuer"
+        return self.issuer.headers("national_coordinator", country=country)
+
+    def operator_headers(self) -> dict[str, str]:
+        """The platform's operations staff (the operators' views, endorsements)."""
+        assert self.issuer is not None, "this deployment has no issuer"
+        return self.issuer.headers("operations_staff", country="FR")
+
     def settings(self, service: str, **extra: Any) -> ServiceSettings:
         return load_settings(service, **{**self.overrides(service), **extra})
 
@@ -333,3 +343,22 @@ def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
         if key == name:
             return bytes(value).decode()
     return None
+
+
+def acting(
+    client: httpx.AsyncClient,
+    *roles: str,
+    country: str,
+    agency: str | None = None,
+    subject: str | None = None,
+) -> dict[str, str]:
+    """Headers to call as a person of `country` with `roles` (the in-process `api` client's deployment)."""
+    issuer: TestIssuer = client.deployment.issuer  # type: ignore[attr-defined]
+    return {
+        "Authorization": f"Bearer {issuer.token(*roles, country=country, agency=agency, subject=subject)}"
+    }
+
+
+def ncu(client: httpx.AsyncClient, country: str) -> dict[str, str]:
+    """Headers of `country`'s national coordinator: registers its agencies, signs its commitments."""
+    return acting(client, "national_coordinator", country=country.upper())

@@ -12,10 +12,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.app import ServiceRuntime
 from backbone.auth.http import Forbidden
+from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.errors import NotFound
-from services.partners.models import OversightMember
+from services.partners.models import Agency, OversightMember
 
 
 def require_member_in_person(principal: Principal | None) -> None:
@@ -51,3 +53,38 @@ async def require_seat_visible(
         return
     if member_id not in await seats_of(session, principal):
         raise NotFound(f"No oversight member with id {member_id}.", code="member_not_found")
+
+
+async def require_acting_for_agency(
+    rt: ServiceRuntime,
+    principal: Principal | None,
+    agency_id: uuid.UUID,
+    *,
+    roles: frozenset[str],
+    field: str,
+) -> None:
+    """A body names the agency the caller acts for (raising a dispute, commenting, pledging): it must be theirs.
+    An unknown agency is left to the use case, which names the field."""
+    if principal is None:
+        return
+    async with rt.sessions() as session:
+        country = await session.scalar(select(Agency.country_code).where(Agency.id == agency_id))
+    if country is not None:
+        require_country(principal, country, roles=roles, field=field, agency=str(agency_id))
+
+
+async def require_among_members(
+    rt: ServiceRuntime, principal: Principal | None, agency_ids: list[uuid.UUID]
+) -> None:
+    """A partnership is registered by the national coordination unit of one of its member countries."""
+    if principal is None:
+        return
+    async with rt.sessions() as session:
+        countries = set(await session.scalars(select(Agency.country_code).where(Agency.id.in_(agency_ids))))
+    if principal.country not in countries or "national_coordinator" not in principal.roles:
+        raise Forbidden(
+            "A partnership is registered by the national coordinator of one of its member countries.",
+            errors=[
+                {"field": "members", "in": "body", "code": "other_tenant", "message": "not your partnership"}
+            ],
+        )

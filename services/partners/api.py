@@ -13,12 +13,14 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
-from backbone.auth.http import WorkflowsOnly
+from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
+from backbone.auth.policy import require_country
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import AgencyType
 from services.partners import capacity, service
+from services.partners.policy import NATIONAL
 from services.partners.schemas import (
     ActivationIn,
     AgencyOut,
@@ -59,8 +61,12 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     summary="Register an agency of a country (registers the country on first use)",
 )
 async def register_agency(
-    body: AgencyRegistration, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+    body: AgencyRegistration,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    require_country(principal, body.country.code, roles=NATIONAL, field="country.code")
     idem = idempotent_request("partners.register_agency", idempotency_key, body.model_dump(mode="json"))
     outcome = await service.register_agency(session, registration=body, idempotency=idem)
     return outcome_response(outcome)

@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
+from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.partners.api import router
 from services.partners.commitments_api import router as commitments_router
 from services.partners.onboarding_api import router as onboarding_router
 from services.partners.operations_api import router as operations_router
 from services.partners.partnerships_api import router as partnerships_router
+from services.partners.policy import POLICY
 from services.partners.relations_api import router as relations_router
 
 
@@ -25,6 +27,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             relations_router,
             operations_router,
         ],
+        authorize=authorizer(POLICY),
     )
 
 

@@ -17,13 +17,13 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
-from backbone.auth.http import WorkflowsOnly
+from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from backbone.temporal import update_refusal
 from contracts.events.commitments import CommitmentKind
-from services.partners import commitments
+from services.partners import access, commitments
 from services.partners.api import PROBLEMS
 from services.partners.commitment_schemas import (
     CommitmentIn,
@@ -35,6 +35,7 @@ from services.partners.commitment_schemas import (
     RenewalOut,
     RenewalRequestIn,
 )
+from services.partners.policy import NATIONAL
 from services.partners.renewals import RenewalHandle, start_renewal
 from workflows.commitment_renewal.shared import RenewalResponse, commitment_renewal_workflow_id
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
@@ -61,8 +62,12 @@ async def register_commitment(
     partnership_id: uuid.UUID,
     body: CommitmentIn,
     session: SessionDep,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    # A country's national coordination unit signs its own agencies' commitments.
+    await access.require_acting_for_agency(rt, principal, body.agency_id, roles=NATIONAL, field="agency_id")
     idem = idempotent_request(
         f"partners.register_commitment:{partnership_id}", idempotency_key, body.model_dump(mode="json")
     )

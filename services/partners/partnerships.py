@@ -329,9 +329,22 @@ async def get_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) -
 
 
 async def list_partnerships(
-    session: AsyncSession, *, limit: int, cursor: str | None, phase: str | None, country_code: str | None
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    phase: str | None,
+    country_code: str | None,
+    visible_to: str | None = None,
 ) -> tuple[list[Partnership], str | None]:
+    """`visible_to`: the caller's country; only partnerships it is a member of are listed."""
     query = select(Partnership)
+    if visible_to:
+        query = query.where(
+            Partnership.id.in_(
+                select(PartnershipMember.partnership_id).where(PartnershipMember.country_code == visible_to)
+            )
+        )
     if phase:
         query = query.where(Partnership.phase == phase)
     if country_code:

@@ -8,14 +8,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from backbone.app import SessionDep
+from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
+from backbone.auth.policy import require_country
 from backbone.errors import DomainError
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import DecisionKind
 from services.partners import access, partnerships
 from services.partners.api import PROBLEMS
+from services.partners.policy import NATIONAL
 from services.partners.schemas import (
     AmendmentIn,
     DecisionIn,
@@ -43,8 +45,13 @@ Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
     summary="Register a partnership of agencies of several countries under an agreement",
 )
 async def register_partnership(
-    body: PartnershipRegistration, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+    body: PartnershipRegistration,
+    session: SessionDep,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    await access.require_among_members(rt, principal, [m.agency_id for m in body.members])
     idem = idempotent_request("partners.register_partnership", idempotency_key, body.model_dump(mode="json"))
     return outcome_response(
         await partnerships.register_partnership(session, registration=body, idempotency=idem)
@@ -54,6 +61,7 @@ async def register_partnership(
 @router.get("/partnerships", response_model=Page[PartnershipOut], tags=["partnerships"], responses=PROBLEMS)
 async def list_partnerships(
     session: SessionDep,
+    principal: CurrentPrincipal,
     limit: Limit = 50,
     cursor: Cursor = None,
     phase: Phase | None = None,
@@ -62,7 +70,12 @@ async def list_partnerships(
     ] = None,
 ) -> Page[PartnershipOut]:
     rows, next_cursor = await partnerships.list_partnerships(
-        session, limit=limit, cursor=cursor, phase=phase, country_code=country
+        session,
+        limit=limit,
+        cursor=cursor,
+        phase=phase,
+        country_code=country,
+        visible_to=principal.country if principal else None,
     )
     items = [await partnerships.partnership_view(session, row) for row in rows]
     return Page[PartnershipOut](items=items, next_cursor=next_cursor, limit=limit)
@@ -111,8 +124,10 @@ async def add_oversight_member(
     partnership_id: uuid.UUID,
     body: OversightMemberIn,
     session: SessionDep,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    require_country(principal, body.country_code, roles=NATIONAL, field="country_code")
     idem = idempotent_request(
         f"partners.add_oversight_member:{partnership_id}", idempotency_key, body.model_dump(mode="json")
     )

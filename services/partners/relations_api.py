@@ -9,13 +9,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from backbone.app import SessionDep
+from backbone.app import RuntimeDep, SessionDep
+from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import DisputeSubjectKind, EndorsementSubjectKind
 from contracts.events.training import ExchangeKind
-from services.partners import contacts, disputes, endorsements, reciprocity
+from services.partners import access, contacts, disputes, endorsements, reciprocity
 from services.partners.api import PROBLEMS
+from services.partners.policy import COMMENT, DISPUTE
 from services.partners.relations_schemas import (
     CommentIn,
     CommentOut,
@@ -229,8 +231,13 @@ async def raise_dispute(
     partnership_id: uuid.UUID,
     body: DisputeIn,
     session: SessionDep,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    await access.require_acting_for_agency(
+        rt, principal, body.raised_by_agency_id, roles=DISPUTE, field="raised_by_agency_id"
+    )
     idem = idempotent_request(
         f"partners.raise_dispute:{partnership_id}", idempotency_key, body.model_dump(mode="json")
     )
@@ -288,8 +295,11 @@ async def comment_on_dispute(
     dispute_id: uuid.UUID,
     body: CommentIn,
     session: SessionDep,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
+    await access.require_acting_for_agency(rt, principal, body.agency_id, roles=COMMENT, field="agency_id")
     idem = idempotent_request(
         f"partners.comment_on_dispute:{dispute_id}", idempotency_key, body.model_dump(mode="json")
     )

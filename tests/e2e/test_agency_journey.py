@@ -50,7 +50,7 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
     try:
         await wait_http_ok(f"{partners_url}/readyz", process=processes[0])
         await wait_http_ok(f"{training_url}/readyz", process=processes[3])
-        async with httpx.AsyncClient(timeout=30, headers=deployment.user_headers()) as http:
+        async with httpx.AsyncClient(timeout=30, headers=deployment.national_headers("PH")) as http:
             response = await http.post(
                 f"{partners_url}/agencies",
                 json={

@@ -56,7 +56,11 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
     today = datetime.now(UTC).date()
     try:
         await wait_http_ok(f"{url}/readyz", process=processes[0])
-        async with httpx.AsyncClient(base_url=url, timeout=30, headers=deployment.user_headers()) as http:
+        # Ghana's coordinator leads; Côte d'Ivoire's signs and answers for its own pledge.
+        ivorian = deployment.national_headers("CI")
+        async with httpx.AsyncClient(
+            base_url=url, timeout=30, headers=deployment.national_headers("GH")
+        ) as http:
             gh, ci = [
                 (
                     await http.post(
@@ -66,6 +70,7 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
                             "name": agency,
                             "agency_type": "police",
                         },
+                        headers=deployment.national_headers(code),
                     )
                 ).json()["id"]
                 for code, name, agency in (
@@ -94,7 +99,7 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
                     "signed_by": "NCU Côte d'Ivoire",
                     "renewal_timers": TIMERS,
                 },
-                headers={"Idempotency-Key": f"pledge-{pid}"},
+                headers={"Idempotency-Key": f"pledge-{pid}", **ivorian},
             )
             assert pledge.status_code == 201, pledge.text
             cid = pledge.json()["id"]
@@ -111,23 +116,34 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
             )
             assert renewal["workflow_id"] == f"commitment-renewal-{cid}"
             assert (await http.get(f"/commitments/{cid}")).json()["status"] == "renewal_pending"
-            running = (await http.get("/workflows", params={"type": "CommitmentRenewalWorkflow"})).json()
+            running = (
+                await http.get(
+                    "/workflows",
+                    params={"type": "CommitmentRenewalWorkflow"},
+                    headers=deployment.operator_headers(),
+                )
+            ).json()
             mine = next(w for w in running if w["workflow_id"] == renewal["workflow_id"])
             assert mine["state"]["state"] == "awaiting_response"
 
             response = f"/commitments/{cid}/renewal/response"
             foreign = await http.post(
-                response, json={"agency_id": gh, "responded_by": "NCU Ghana", "answer": "reaffirm"}
+                response,
+                headers=ivorian,
+                json={"agency_id": gh, "responded_by": "NCU Ghana", "answer": "reaffirm"},
             )
             assert foreign.status_code == 422 and foreign.json()["code"] == "not_the_partner", foreign.text
             assert foreign.json()["errors"][0]["field"] == "agency_id"
             empty_revision = await http.post(
-                response, json={"agency_id": ci, "responded_by": "NCU CI", "answer": "revise"}
+                response,
+                headers=ivorian,
+                json={"agency_id": ci, "responded_by": "NCU CI", "answer": "revise"},
             )
             assert empty_revision.status_code == 422
             assert empty_revision.headers["content-type"] == "application/problem+json"
             revised = await http.post(
                 response,
+                headers=ivorian,
                 json={
                     "agency_id": ci,
                     "responded_by": "NCU Côte d'Ivoire",
@@ -149,7 +165,9 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
             assert successor["priorities"] == "Maritime boarding drills first"
 
             late = await http.post(
-                response, json={"agency_id": ci, "responded_by": "NCU CI", "answer": "reaffirm"}
+                response,
+                headers=ivorian,
+                json={"agency_id": ci, "responded_by": "NCU CI", "answer": "reaffirm"},
             )
             assert late.status_code == 409 and late.json()["code"] == "renewal_concluded", late.text
             again = await http.post(f"/commitments/{cid}/renewal")

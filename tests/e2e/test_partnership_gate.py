@@ -64,8 +64,11 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
         process.start()
     try:
         await wait_http_ok(f"{url}/readyz", process=processes[0])
-        async with httpx.AsyncClient(base_url=url, timeout=30, headers=deployment.user_headers()) as http:
+        # France's coordinator leads; every country registers its own agency and appoints its own delegate.
+        national = {code: deployment.national_headers(code) for code in ("FR", "SN", "BR", "GH")}
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=national["FR"]) as http:
             agencies = []
+            country_of: dict[str, str] = {}
             for code, country, name in (
                 ("FR", "France", "Police nationale"),
                 ("SN", "Senegal", "Police nationale"),
@@ -74,8 +77,10 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 created = await http.post(
                     "/agencies",
                     json={"country": {"code": code, "name": country}, "name": name, "agency_type": "police"},
+                    headers=national[code],
                 )
                 agencies.append(created.json()["id"])
+                country_of[created.json()["id"]] = code
             partnership = (
                 await http.post(
                     "/partnerships",
@@ -108,6 +113,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                         "holds_veto": veto,
                         "subject": f"{code.lower()}-delegate-{pid}",
                     },
+                    headers=national[code],
                 )
                 body[code] = added.json()["id"]
                 assert deployment.issuer is not None
@@ -126,8 +132,10 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 await http.post(
                     "/agencies",
                     json={"country": {"code": "GH", "name": "Ghana"}, "name": "GPS", "agency_type": "police"},
+                    headers=national["GH"],
                 )
             ).json()["id"]
+            country_of[ghana] = "GH"
             amended = await http.post(
                 f"/partnerships/{pid}/onboarding/amendments",
                 json={"agency_id": ghana, "role": "member", "reason": "joins the maritime module"},
@@ -154,6 +162,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                 mapped = await http.post(
                     f"/agencies/{agency_id}/capacity-profiles",
                     json={"competency": "chain_of_custody", "current_level": 2, "target_level": 4},
+                    headers=national[country_of[agency_id]],
                 )
                 assert mapped.status_code == 201 and mapped.json()["gap"] == 2, mapped.text
 
@@ -223,7 +232,13 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             )
             stopped = await timekeeper.result()
             assert stopped.closed_by == "votes" and stopped.outcome == "approved"
-            running = (await http.get("/workflows", params={"type": "PartnershipOnboardingWorkflow"})).json()
+            running = (
+                await http.get(
+                    "/workflows",
+                    params={"type": "PartnershipOnboardingWorkflow"},
+                    headers=deployment.operator_headers(),
+                )
+            ).json()
             assert any(w["workflow_id"].endswith(pid) for w in running)
             await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})
 

@@ -35,7 +35,9 @@ async def test_a_worker_killed_mid_activity_leaves_one_activation(
     healthy: ServiceProcess | None = None
     try:
         await wait_http_ok(f"{url}/readyz", process=api)
-        async with httpx.AsyncClient(base_url=url, timeout=30, headers=deployment.user_headers()) as http:
+        async with httpx.AsyncClient(
+            base_url=url, timeout=30, headers=deployment.national_headers("GH")
+        ) as http:
             agency = (
                 await http.post(
                     "/agencies",

@@ -14,6 +14,7 @@ import httpx
 
 from tests.integration.test_partners_api import PROBLEM
 from tests.integration.test_partnerships_api import agency, events, partnership
+from tests.support import ncu
 
 
 def workflows(api: httpx.AsyncClient) -> dict[str, str]:
@@ -31,8 +32,11 @@ SEATS = {
 
 
 async def pledge(api: httpx.AsyncClient, pid: str, agency_id: str, **fields: Any) -> dict[str, Any]:
+    country = (await api.get(f"/agencies/{agency_id}")).json()["country_code"]
     created = await api.post(
-        f"/partnerships/{pid}/commitments", json={**SEATS, "agency_id": agency_id, **fields}
+        f"/partnerships/{pid}/commitments",
+        json={**SEATS, "agency_id": agency_id, **fields},
+        headers=ncu(api, country),  # the agency's own national coordination unit signs
     )
     assert created.status_code == 201, created.text
     return created.json()  # type: ignore[no-any-return]
@@ -66,7 +70,7 @@ async def test_pledges_are_recorded_listed_filtered_and_paginated(api: httpx.Asy
 
 async def test_bad_pledges_are_refused_with_the_fields_named(api: httpx.AsyncClient) -> None:
     p = await partnership(api, {"kind": "members", "approvals_needed": 2})
-    fr = p["members"][0]["agency_id"]
+    fr = next(m["agency_id"] for m in p["members"] if m["country_code"] == "FR")
     url = f"/partnerships/{p['id']}/commitments"
     cases: list[tuple[dict[str, Any], int, str]] = [
         ({**SEATS, "agency_id": fr, "kind": "money"}, 422, "validation_failed"),  # money without currency

@@ -23,7 +23,7 @@ from services.partners import relation_handlers
 from services.partners.handlers import subscription
 from tests.integration.test_partners_api import PROBLEM
 from tests.integration.test_partnerships_api import AGREEMENT, agency, as_seat, due, events, partnership
-from tests.support import Deployment, eventually, header, read_topic
+from tests.support import Deployment, acting, eventually, header, ncu, read_topic
 
 
 def engine_of(api: httpx.AsyncClient) -> AsyncEngine:
@@ -96,6 +96,7 @@ async def test_contacts_are_added_listed_changed_and_removed_without_details_in_
     api: httpx.AsyncClient,
 ) -> None:
     sn = await agency(api, "SN", "Police nationale SN")
+    api.headers.update(ncu(api, "SN"))  # Senegal's coordinator keeps its agencies' contacts
     url = f"/agencies/{sn}/contacts"
     headers = key()
     first = await api.post(
@@ -215,6 +216,7 @@ async def test_contacts_are_added_listed_changed_and_removed_without_details_in_
 
 async def test_endorsements_are_granted_filtered_paginated_and_withdrawn_once(api: httpx.AsyncClient) -> None:
     p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    api.headers.update(acting(api, "operations_staff", country="FR"))  # recorded by the platform's operators
     granted = await api.post(
         "/endorsements",
         json={
@@ -332,7 +334,7 @@ async def test_disputes_are_raised_discussed_and_put_to_the_oversight_body(api: 
             "subject_ref": budget["id"].upper(),
             "statement": "The 2027 budget ignores our instructors' contribution.",
         },
-        headers=key(),
+        headers={**key(), **ncu(api, "SN")},
     )
     assert raised.status_code == 201, raised.text
     dispute = raised.json()
@@ -348,6 +350,7 @@ async def test_disputes_are_raised_discussed_and_put_to_the_oversight_body(api: 
             "subject_ref": "2027 lab seats",
             "statement": "Brazil received no lab seats in 2027.",
         },
+        headers=ncu(api, "BR"),
     )
     assert allocation.status_code == 201
 
@@ -376,6 +379,7 @@ async def test_disputes_are_raised_discussed_and_put_to_the_oversight_body(api: 
                 "subject_ref": ref,
                 "statement": "About a decision elsewhere.",
             },
+            headers=ncu(api, "SN"),
         )
         assert wrong.status_code == 422 and wrong.json()["code"] == code
         assert wrong.json()["errors"][0]["field"] == "subject_ref"
@@ -392,13 +396,14 @@ async def test_disputes_are_raised_discussed_and_put_to_the_oversight_body(api: 
             "subject_ref": "x",
             "statement": "Nobody's partnership.",
         },
+        headers=ncu(api, "BR"),
     )
     assert orphan.status_code == 404 and orphan.json()["code"] == "partnership_not_found"
 
     said = await api.post(
         f"/disputes/{dispute['id']}/comments",
         json={"agency_id": members["FR"], "author": "Claire Martin", "body": "The budget follows the MoU."},
-        headers=key(),
+        headers={**key(), **ncu(api, "FR")},
     )
     assert said.status_code == 201 and said.json()["country_code"] == "FR"
     not_member = await api.post(
@@ -406,7 +411,9 @@ async def test_disputes_are_raised_discussed_and_put_to_the_oversight_body(api: 
     )
     assert not_member.status_code == 422 and not_member.json()["errors"][0]["field"] == "agency_id"
     nobody = await api.post(
-        f"/disputes/{uuid.uuid4()}/comments", json={"agency_id": members["FR"], "author": "X Y", "body": "?"}
+        f"/disputes/{uuid.uuid4()}/comments",
+        json={"agency_id": members["FR"], "author": "X Y", "body": "?"},
+        headers=ncu(api, "FR"),
     )
     assert nobody.status_code == 404 and nobody.json()["code"] == "dispute_not_found"
 
@@ -507,6 +514,7 @@ async def test_a_closed_resolution_decision_reopens_or_resolves_its_dispute_once
                 "subject_ref": "2027 lab seats",
                 "statement": "Brazil received no lab seats in 2027.",
             },
+            headers=ncu(api, "BR"),
         )
     ).json()
     url = f"/disputes/{dispute['id']}"
@@ -539,7 +547,9 @@ async def test_a_closed_resolution_decision_reopens_or_resolves_its_dispute_once
     assert resolved["resolution_decision_id"] == second["resolution_decision_id"]
     assert [r["outcome"] for r in resolved["resolutions"]] == [vetoed["outcome"], "approved"]
     done = await api.post(
-        f"{url}/comments", json={"agency_id": members["BR"], "author": "Ana Souza", "body": "Thanks"}
+        f"{url}/comments",
+        json={"agency_id": members["BR"], "author": "Ana Souza", "body": "Thanks"},
+        headers=ncu(api, "BR"),
     )
     assert done.status_code == 409 and done.json()["code"] == "dispute_resolved"
     again = await api.post(f"{url}/resolution-decision", json={"title": "More", "due_at": due()})
@@ -627,6 +637,7 @@ async def test_the_partners_consumer_keeps_reciprocity_and_settles_disputes_once
                 "subject_ref": "exchange quota",
                 "statement": "Senegal hosts more than it sends.",
             },
+            headers=ncu(api, "SN"),
         )
     ).json()
     opened = (

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.integration.conftest import partners_app
-from tests.support import Deployment, free_port, serve_process
+from tests.support import Deployment, free_port, ncu, serve_process
 
 PROBLEM = "application/problem+json"
 
@@ -47,6 +47,7 @@ async def test_register_then_read_and_event_written_in_the_same_transaction(api:
 async def test_idempotency_key_replays_the_first_result_and_changes_nothing(api: httpx.AsyncClient) -> None:
     payload = agency("DE", "Bundeskriminalamt")
     headers = {"Idempotency-Key": f"reg-{uuid.uuid4()}"}
+    headers = {**headers, **ncu(api, "DE")}
     first, second = await asyncio.gather(
         api.post("/agencies", json=payload, headers=headers),
         api.post("/agencies", json=payload, headers=headers),
@@ -58,7 +59,9 @@ async def test_idempotency_key_replays_the_first_result_and_changes_nothing(api:
     reused = await api.post("/agencies", json=agency("DE", "Zoll"), headers=headers)
     assert reused.status_code == 422
     assert reused.headers["content-type"] == PROBLEM and reused.json()["code"] == "idempotency_key_reused"
-    bad_key = await api.post("/agencies", json=agency("DE"), headers={"Idempotency-Key": "x y"})
+    bad_key = await api.post(
+        "/agencies", json=agency("DE"), headers={"Idempotency-Key": "x y", **ncu(api, "DE")}
+    )
     assert bad_key.status_code == 400 and bad_key.json()["code"] == "invalid_idempotency_key"
 
 
@@ -80,18 +83,26 @@ async def test_bad_input_is_problem_json_naming_the_fields_and_stores_nothing(ap
 async def test_conflicts_and_not_found_are_problem_json_with_stable_codes(api: httpx.AsyncClient) -> None:
     assert (
         await api.post(
-            "/agencies", json=agency("GH", "Ghana Police Service", is_national_coordination_unit=True)
+            "/agencies",
+            json=agency("GH", "Ghana Police Service", is_national_coordination_unit=True),
+            headers=ncu(api, "GH"),
         )
     ).status_code == 201
-    duplicate = await api.post("/agencies", json=agency("GH", "ghana police service"))
+    duplicate = await api.post("/agencies", json=agency("GH", "ghana police service"), headers=ncu(api, "GH"))
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "agency_already_registered"
     second_ncu = await api.post(
-        "/agencies", json=agency("GH", "Another unit", is_national_coordination_unit=True)
+        "/agencies",
+        json=agency("GH", "Another unit", is_national_coordination_unit=True),
+        headers=ncu(api, "GH"),
     )
     assert second_ncu.json()["code"] == "national_coordination_unit_exists"
     renamed = await api.post(
-        "/agencies", json={**agency("GH"), "country": {"code": "GH", "name": "Gold Coast"}}
+        "/agencies",
+        json={**agency("GH"), "country": {"code": "GH", "name": "Gold Coast"}},
+        headers=ncu(api, "GH"),
     )
+    other_country = await api.post("/agencies", json=agency("GH"))  # France's coordinator, for Ghana
+    assert other_country.status_code == 403 and other_country.json()["errors"][0]["field"] == "country.code"
     assert renamed.status_code == 409 and renamed.json()["code"] == "country_name_mismatch"
     missing = await api.get(f"/agencies/{uuid.uuid4()}")
     assert missing.status_code == 404 and missing.json()["code"] == "agency_not_found"
@@ -106,7 +117,8 @@ async def test_conflicts_and_not_found_are_problem_json_with_stable_codes(api: h
 async def test_list_paginates_with_cursors_and_filters(api: httpx.AsyncClient) -> None:
     created = []
     for i in range(7):
-        response = await api.post("/agencies", json=agency("FR" if i % 2 else "DE", f"Unit {i}"))
+        code = "FR" if i % 2 else "DE"
+        response = await api.post("/agencies", json=agency(code, f"Unit {i}"), headers=ncu(api, code))
         created.append(response.json()["id"])
     seen: list[str] = []
     cursor = None
@@ -175,7 +187,7 @@ async def test_a_service_role_cannot_reach_another_service_database(deployment: 
 
 
 async def test_capacity_profiles_keep_their_history_and_show_the_current_gap(api: httpx.AsyncClient) -> None:
-    created = (await api.post("/agencies", json=agency("DE", "Bundespolizei"))).json()
+    created = (await api.post("/agencies", json=agency("FR", "Police aux frontières"))).json()
     url = f"/agencies/{created['id']}/capacity-profiles"
     for level in (1, 3):
         recorded = await api.post(

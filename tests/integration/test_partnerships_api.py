@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import text
 
 from tests.integration.test_partners_api import PROBLEM
+from tests.support import ncu
 
 AGREEMENT = {
     "kind": "mou",
@@ -23,10 +24,11 @@ AGREEMENT = {
 
 
 async def agency(api: httpx.AsyncClient, code: str, name: str) -> str:
-    names = {"FR": "France", "SN": "Senegal", "BR": "Brazil"}
+    names = {"FR": "France", "SN": "Senegal", "BR": "Brazil", "GH": "Ghana", "KE": "Kenya"}
     response = await api.post(
         "/agencies",
         json={"country": {"code": code, "name": names[code]}, "name": name, "agency_type": "police"},
+        headers=ncu(api, code),
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -68,6 +70,7 @@ async def partnership(api: httpx.AsyncClient, rule: dict[str, Any]) -> dict[str,
                 "holds_veto": veto,
                 "subject": f"{code.lower()}-delegate-{created['id']}",
             },
+            headers=ncu(api, code),  # each country appoints its own delegate
         )
         assert added.status_code == 201, added.text
     return (await api.get(f"/partnerships/{created['id']}")).json()  # type: ignore[no-any-return]
@@ -158,7 +161,7 @@ async def test_a_veto_closes_the_decision_and_every_vote_problem_has_a_stable_co
     url = f"/decisions/{decision['id']}/votes"
 
     stranger = await api.post(url, json={"member_id": str(uuid.uuid4()), "choice": "approve"})
-    assert stranger.status_code == 403 and stranger.json()["code"] == "not_an_oversight_member"
+    assert stranger.status_code == 403 and stranger.json()["code"] == "forbidden", "a coordinator has no seat"
     # Senegal's delegate cannot vote in France's seat (the refusal is the same as for a seat that does not exist).
     usurper = await api.post(
         url, json={"member_id": body["FR"], "choice": "approve"}, headers=as_seat(api, p, "SN")
@@ -173,6 +176,7 @@ async def test_a_veto_closes_the_decision_and_every_vote_problem_has_a_stable_co
             "role": "diplomat",
             "subject": f"br-second-{p['id']}",
         },
+        headers=ncu(api, "BR"),
     )
     latecomer = api.deployment.issuer.token("oversight_member", country="BR", subject=f"br-second-{p['id']}")  # type: ignore[attr-defined]
     stranger = await api.post(
@@ -190,6 +194,7 @@ async def test_a_veto_closes_the_decision_and_every_vote_problem_has_a_stable_co
             "role": "diplomat",
             "subject": f"br-second-{p['id']}",
         },
+        headers=ncu(api, "BR"),
     )
     assert same_person.status_code == 409 and same_person.json()["code"] == "subject_already_seated"
     no_reason = await api.post(
@@ -286,6 +291,29 @@ async def test_decisions_need_a_body_that_can_reach_its_quorum_and_a_future_due_
     observer_country = await api.post(
         f"/partnerships/{p['id']}/oversight-members",
         json={"name": "Someone", "country_code": "KE", "role": "diplomat", "subject": f"seat-{uuid.uuid4()}"},
+        headers=ncu(
+            api, "KE"
+        ),  # Kenya's coordinator, but Kenya is not a member: the partnership is invisible
+    )
+    assert observer_country.status_code == 404 and observer_country.json()["code"] == "partnership_not_found"
+    observer_country = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={"name": "Someone", "country_code": "KE", "role": "diplomat", "subject": f"seat-{uuid.uuid4()}"},
+    )
+    assert observer_country.status_code == 403, "France's coordinator does not appoint Kenya's delegate"
+    observer_country = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={"name": "Someone", "country_code": "FR", "role": "diplomat", "subject": f"seat-{uuid.uuid4()}"},
+    )
+    assert observer_country.status_code == 201, "France's coordinator appoints a second French delegate"
+    # Kenya joins as an observer: it sees the partnership, but has no vote, so no seat either.
+    kenya = await agency(api, "KE", "Kenya Police Service")
+    joined = await api.post(f"/partnerships/{p['id']}/members", json={"agency_id": kenya, "role": "observer"})
+    assert joined.status_code == 201, joined.text
+    observer_country = await api.post(
+        f"/partnerships/{p['id']}/oversight-members",
+        json={"name": "Someone", "country_code": "KE", "role": "diplomat", "subject": f"seat-{uuid.uuid4()}"},
+        headers=ncu(api, "KE"),
     )
     assert (
         observer_country.status_code == 422
@@ -369,7 +397,7 @@ async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_h
     not_mine = await api.get(f"/members/{body['FR']}/decisions", headers=as_seat(api, p, "SN"))
     assert not_mine.status_code == 404, "another member's dashboard does not exist for you"
     coordinator = await api.get("/me/decisions")
-    assert coordinator.status_code == 403 and coordinator.json()["code"] == "not_an_oversight_member"
+    assert coordinator.status_code == 403 and coordinator.json()["code"] == "forbidden"
     bad = await api.get(
         f"/members/{body['SN']}/decisions", params={"state": "someday"}, headers=as_seat(api, p, "SN")
     )
@@ -390,6 +418,7 @@ async def test_an_amendment_adds_a_member_country_and_open_decisions_keep_their_
     ghana = (
         await api.post(
             "/agencies",
+            headers=ncu(api, "GH"),
             json={"country": {"code": "GH", "name": names["GH"]}, "name": "GPS", "agency_type": "police"},
         )
     ).json()["id"]
@@ -423,6 +452,7 @@ async def test_an_amendment_adds_a_member_country_and_open_decisions_keep_their_
             "role": "diplomat",
             "subject": f"seat-{uuid.uuid4()}",
         },
+        headers=ncu(api, "GH"),
     )
     assert appointed.status_code == 201, "the new member country can now sit on the oversight body"
     still = (await api.get(f"/decisions/{opened['id']}")).json()

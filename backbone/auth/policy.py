@@ -1,0 +1,119 @@
+"""Route-level authorisation: one rule per route (method + path template), checked before the route runs.
+
+A rule names the roles allowed (function level) and how the route's object is tied to a tenant (object level):
+`public` (any signed-in caller of those roles), `tenant` (a resolver maps the path's ids to the countries the
+object belongs to or is shared with; the caller's country must be one of them), `platform` (no tenant: the
+platform's operators), or `workflows` (the workflows' machine client only). A caller outside the tenant gets the
+same 404 as for an id that does not exist, so ids of other tenants' objects cannot be probed; a caller inside
+the tenant without the role gets 403. Every denial is logged. A route without a rule is refused (deny by
+default), and the rule table is tested to cover every route.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import Depends, Request, params
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.auth.http import WORKFLOWS_SCOPE, CurrentPrincipal, Forbidden
+from backbone.auth.principal import ROLES, Principal
+from backbone.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+ANY_ROLE = frozenset(ROLES)
+AGENCY_BOUND = frozenset({"agency_integrator"})
+"""Roles that act for their own agency only (the token's `agency`), wherever a route names an agency."""
+Scope = Literal["public", "tenant", "platform", "workflows"]
+Resolver = Callable[[AsyncSession, str], Awaitable[frozenset[str] | None]]
+"""Countries an object belongs to or is shared with, from its id; None when there is no such object."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: Scope
+    roles: frozenset[str] = ANY_ROLE
+    resolve: tuple[str, str] | None = None
+    """For `tenant`: (path parameter, resolver name) — e.g. ("partnership_id", "partnership")."""
+    workflows_too: bool = False
+    """The workflows' machine client may also call it (the routes their activities use)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: Mapping[tuple[str, str], Rule]
+    resolvers: Mapping[str, Resolver]
+    not_found_codes: Mapping[str, str]
+    """Per resolver, the code of the 404 a missing object gets, so an outsider's 404 looks the same."""
+
+
+def is_workflows_client(principal: Principal) -> bool:
+    return principal.kind == "client" and principal.has_scope(WORKFLOWS_SCOPE)
+
+
+def deny(request: Request, principal: Principal, why: str) -> None:
+    log.warning(
+        "access denied",
+        extra={"subject": principal.subject, "path": request.url.path, "method": request.method, "why": why},
+    )
+
+
+def authorizer(policy: Policy) -> params.Depends:
+    async def authorize(request: Request, principal: CurrentPrincipal) -> None:
+        if principal is None:  # authentication off: development and test only
+            return
+        route = request.scope.get("route")
+        template = getattr(route, "path", request.url.path)
+        rule = policy.rules.get((request.method, template))
+        if rule is None:
+            deny(request, principal, "no rule for this route")
+            raise Forbidden("This operation is not available to you.")
+        if is_workflows_client(principal):
+            if rule.scope == "workflows" or rule.workflows_too:
+                return
+            deny(request, principal, "workflows client outside its routes")
+            raise Forbidden("This operation is not available to this client.")
+        if rule.scope == "workflows" or principal.kind != "user":
+            deny(request, principal, f"{principal.kind} on a {rule.scope} route")
+            raise Forbidden("This operation is not available to you.")
+        if rule.scope == "tenant":
+            assert rule.resolve is not None
+            parameter, resolver = rule.resolve
+            value = request.path_params[parameter]
+            async with request.app.state.runtime.sessions() as session:
+                countries = await policy.resolvers[resolver](session, str(value))
+            if countries is not None and principal.country not in countries:
+                deny(request, principal, f"outside the tenant of {resolver} {value}")
+                raise NotFound(f"No {resolver} with id {value}.", code=policy.not_found_codes[resolver])
+        allowed = principal.roles & rule.roles
+        if not allowed:
+            deny(request, principal, f"roles {sorted(principal.roles)} not in {sorted(rule.roles)}")
+            raise Forbidden("Your role does not allow this operation.")
+        agency = request.path_params.get("agency_id")
+        if agency is not None and allowed <= AGENCY_BOUND and principal.agency != str(agency):
+            deny(request, principal, "agency-bound role on another agency")
+            raise Forbidden("You act for your own agency only.")
+
+    dependency: params.Depends = Depends(authorize)
+    return dependency
+
+
+def require_country(
+    principal: Principal | None, country: str, *, roles: frozenset[str], field: str, agency: str | None = None
+) -> None:
+    """For rules that depend on the body: the caller acts for `country` (and, if agency-bound, `agency`)."""
+    if principal is None or is_workflows_client(principal):
+        return
+    allowed = principal.roles & roles
+    bound_elsewhere = (
+        bool(allowed) and allowed <= AGENCY_BOUND and agency is not None and principal.agency != agency
+    )
+    if principal.country != country.upper() or not allowed or bound_elsewhere:
+        raise Forbidden(
+            f"Only {' or '.join(sorted(roles))} of {country.upper()} may do this.",
+            errors=[{"field": field, "in": "body", "code": "other_tenant", "message": "not your country"}],
+        )
