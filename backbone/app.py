@@ -23,7 +23,7 @@ from temporalio.client import Client as TemporalClient
 from backbone import telemetry
 from backbone.auth.http import authenticate, verifier_for
 from backbone.auth.tokens import TokenVerifier
-from backbone.db import create_engine, create_sessionmaker
+from backbone.db import NO_TENANT, create_engine, create_sessionmaker
 from backbone.errors import DependencyUnavailable, install_problem_handlers, problem
 from backbone.kafka import client_options
 from backbone.limits import BodySizeLimit, RateLimiter, rate_limit
@@ -130,7 +130,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
+        engine = create_engine(settings, tenant=NO_TENANT)  # each request names its tenant (auth, policy)
         app.state.runtime = ServiceRuntime(
             settings=settings,
             engine=engine,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 
 from sqlalchemy import (
     BigInteger,
@@ -15,9 +17,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -87,15 +91,41 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) -> AsyncEngine:
-    return create_async_engine(
+SYSTEM_TENANT = "*"
+NO_TENANT = "-"
+TENANT: ContextVar[str | None] = ContextVar("backbone_tenant", default=None)
+"""The country whose rows this request may touch (row-level security), or `*` for the platform's own work."""
+_TENANT_VALUE = re.compile(r"^([A-Z]{2}|\*|-)$")
+
+
+def create_engine(
+    settings: ServiceSettings, *, pool_size: int | None = None, tenant: str = SYSTEM_TENANT
+) -> AsyncEngine:
+    """`tenant`: what a connection may see when no request set one. Relays, consumers, migrations and tests
+    work for the platform (`*`); an API passes `-` (nothing), so a request that forgot to name its tenant sees
+    no tenant row at all. Row-level security policies read it as `current_setting('backbone.tenant')`."""
+    engine = create_async_engine(
         settings.sqlalchemy_url,
         pool_size=pool_size or settings.database_pool_size,
         max_overflow=5,
         pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"timeout": 5, "server_settings": {"application_name": settings.service_name}},
+        connect_args={
+            "timeout": 5,
+            "server_settings": {"application_name": settings.service_name, "backbone.tenant": tenant},
+        },
     )
+    event.listen(engine.sync_engine, "begin", _set_tenant)
+    return engine
+
+
+def _set_tenant(connection: Connection) -> None:
+    """Per transaction (`set_config(..., true)` is `SET LOCAL`): the request's tenant, if it named one."""
+    tenant = TENANT.get()
+    if tenant is not None:
+        if not _TENANT_VALUE.match(tenant):
+            raise ValueError(f"not a tenant: {tenant!r}")
+        connection.exec_driver_sql(f"SELECT set_config('backbone.tenant', '{tenant}', true)")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

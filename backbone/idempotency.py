@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.auth.principal import CALLER
 from backbone.db import idempotency_table
 from backbone.errors import DomainError
 
@@ -130,7 +131,13 @@ def idempotent_request(scope: str, key: str | None, payload: Any) -> IdempotentR
                 }
             ],
         )
-    return IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint(payload))
+    # Keys are the caller's: another caller reusing one (by chance or by guessing) never gets the stored answer.
+    caller = CALLER.get()
+    return IdempotentRequest(
+        scope=f"{scope}|{hashlib.sha256(caller.encode()).hexdigest()[:16]}" if caller else scope,
+        key=key,
+        fingerprint=fingerprint(payload),
+    )
 
 
 IdempotencyKeyHeader = Annotated[

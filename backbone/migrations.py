@@ -100,3 +100,36 @@ def drop_plumbing_tables() -> None:
     op.execute("DROP FUNCTION IF EXISTS notify_outbox_committed()")
     for name in ("idempotency_keys", "inbox", "outbox"):
         op.drop_table(name)
+
+
+TENANT_SQL = "current_setting('backbone.tenant', true)"
+"""The tenant a transaction works for (backbone.db sets it): a country code, `*` for the platform, `-` none."""
+SYSTEM_SQL = f"{TENANT_SQL} = '*'"
+
+
+def row_level_security(table: str, *, read: str, write: str | None = None, insert: str | None = None) -> None:
+    """Row-level security on `table`, forced on its owner too, with policies from SQL conditions.
+
+    `read` decides which rows are visible (and updatable, deletable); `write` which rows may be written
+    (defaults to `read`); `insert`, when given, which rows may be inserted (for a row whose tenant is only
+    established by rows inserted after it in the same transaction). The platform's own work (`*`) sees all.
+    """
+    write = write or read
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({SYSTEM_SQL} OR ({read}))")
+    op.execute(
+        f"CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({SYSTEM_SQL} OR ({insert or write}))"
+    )
+    op.execute(
+        f"CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({SYSTEM_SQL} OR ({read})) "
+        f"WITH CHECK ({SYSTEM_SQL} OR ({write}))"
+    )
+    op.execute(f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({SYSTEM_SQL} OR ({write}))")
+
+
+def drop_row_level_security(table: str) -> None:
+    for policy in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete"):
+        op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

@@ -13,8 +13,9 @@ from typing import Annotated
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from backbone.auth.principal import Principal
+from backbone.auth.principal import CALLER, Principal
 from backbone.auth.tokens import InvalidToken, TokenVerifier, VerifierConfig
+from backbone.db import NO_TENANT, SYSTEM_TENANT, TENANT
 from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 
@@ -53,6 +54,7 @@ async def authenticate(
     runtime = request.app.state.runtime
     if runtime.settings.auth_mode == "off":
         request.state.principal = None
+        TENANT.set(SYSTEM_TENANT)  # development and test only: no tenant to confine the request to
         return None
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Send a bearer token: Authorization: Bearer <JWT>.")
@@ -63,6 +65,12 @@ async def authenticate(
         log.warning("token refused", extra={"reason": str(exc), "path": request.url.path})
         raise Unauthenticated("The bearer token is not acceptable.") from exc
     request.state.principal = principal
+    CALLER.set(principal.subject)
+    # Row-level security: a person sees their country's rows; the platform's machine clients see all.
+    if principal.kind == "user" and principal.country:
+        TENANT.set(principal.country)
+    else:
+        TENANT.set(SYSTEM_TENANT if principal.has_scope(WORKFLOWS_SCOPE) else NO_TENANT)
     return principal
 
 

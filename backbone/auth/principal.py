@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -36,3 +37,7 @@ class Principal:
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+CALLER: ContextVar[str | None] = ContextVar("backbone_caller", default=None)
+"""The authenticated subject of the current request (set by authentication), for what is kept per caller."""

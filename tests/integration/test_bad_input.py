@@ -43,6 +43,7 @@ def with_ids(path: str, value: str) -> str:
 
 async def stored_rows(api: httpx.AsyncClient) -> int:
     async with api.app.state.runtime.engine.connect() as conn:  # type: ignore[attr-defined]
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', true)"))  # as the platform
         tables = (
             await conn.execute(
                 text(

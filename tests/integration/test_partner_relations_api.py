@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backbone.consumer import EventConsumer
-from backbone.db import create_sessionmaker
+from backbone.db import SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
 from contracts.envelope import EventEnvelope, KafkaRecord, decode, encode
 from contracts.events.training import ExchangeCompletedV1
 from services.partners import relation_handlers
@@ -179,6 +180,7 @@ async def test_contacts_are_added_listed_changed_and_removed_without_details_in_
     assert gone.status_code == 404 and gone.json()["code"] == "contact_not_found"
     assert len((await api.get(url)).json()["items"]) == 2
     async with engine_of(api).connect() as conn:
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', true)"))  # as the platform
         erased = (
             await conn.execute(
                 text("SELECT name, email, phone, languages FROM agency_contacts WHERE id = :id"),
@@ -206,6 +208,7 @@ async def test_contacts_are_added_listed_changed_and_removed_without_details_in_
         "partners.agency_contact_removed.v1",
     ]
     async with engine_of(api).connect() as conn:
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', true)"))  # as the platform
         values = (await conn.execute(text("SELECT message_value FROM outbox"))).scalars().all()
     assert not any(b"@police" in bytes(v) or b"+221" in bytes(v) for v in values), (
         "no contact details in events"
@@ -496,8 +499,12 @@ async def apply(api: httpx.AsyncClient, record: KafkaRecord) -> None:
     """Run the partners consumer's handler for one record in its own transaction, as the consumer does."""
     envelope = envelope_of(record)
     handler = subscription(api.app.state.runtime.settings).handlers[envelope.type]  # type: ignore[attr-defined]
-    async with create_sessionmaker(engine_of(api))() as session, session.begin():
-        await handler(session, envelope)
+    token = TENANT.set(SYSTEM_TENANT)  # the consumer works for the platform, not for a request's country
+    try:
+        async with create_sessionmaker(engine_of(api))() as session, session.begin():
+            await handler(session, envelope)
+    finally:
+        TENANT.reset(token)
 
 
 async def test_a_closed_resolution_decision_reopens_or_resolves_its_dispute_once(
@@ -577,18 +584,21 @@ async def test_a_closed_resolution_decision_reopens_or_resolves_its_dispute_once
 @contextlib.asynccontextmanager
 async def partners_consumer(deployment: Deployment, api: httpx.AsyncClient) -> AsyncIterator[EventConsumer]:
     settings = deployment.settings("partners", uses_temporal=True)
+    engine = create_engine(settings)  # a consumer's own engine: it works for the platform (tenant `*`)
     consumer = EventConsumer(
         settings,
-        create_sessionmaker(engine_of(api)),
+        create_sessionmaker(engine),
         subscription(settings),
         group_id=f"{deployment.prefix}-partners",
     )
-    task = asyncio.create_task(consumer.run())
+    # A fresh context, as in the consumer process: nothing of the in-process requests' tenant carries over.
+    task = asyncio.create_task(consumer.run(), context=contextvars.Context())
     try:
         yield consumer
     finally:
         consumer.stop()
         await asyncio.wait_for(task, timeout=30)
+        await engine.dispose()
 
 
 def exchange(partnership_id: str, sending: str, host: str, days: int, **extra: Any) -> ExchangeCompletedV1:
@@ -676,6 +686,9 @@ async def test_the_partners_consumer_keeps_reciprocity_and_settles_disputes_once
 
             async def ledger_complete() -> bool:
                 async with engine_of(api).connect() as conn:
+                    await conn.execute(
+                        text("SELECT set_config('backbone.tenant', '*', true)")
+                    )  # as the platform
                     return (
                         int(await conn.scalar(text("SELECT count(*) FROM reciprocity_exchanges")) or 0) >= 3
                     )

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.integration.conftest import partners_app
-from tests.support import Deployment, free_port, ncu, serve_process
+from tests.support import Deployment, acting, free_port, ncu, serve_process
 
 PROBLEM = "application/problem+json"
 
@@ -63,6 +63,14 @@ async def test_idempotency_key_replays_the_first_result_and_changes_nothing(api:
         "/agencies", json=agency("DE"), headers={"Idempotency-Key": "x y", **ncu(api, "DE")}
     )
     assert bad_key.status_code == 400 and bad_key.json()["code"] == "invalid_idempotency_key"
+    # Another person of the same country, reusing the key: not a replay of someone else's answer.
+    colleague = {
+        **headers,
+        **acting(api, "national_coordinator", country="DE", subject="another-de-coordinator"),
+    }
+    theirs = await api.post("/agencies", json=payload, headers=colleague)
+    assert theirs.status_code == 409 and theirs.json()["code"] == "agency_already_registered"
+    assert "idempotent-replayed" not in theirs.headers
 
 
 async def test_bad_input_is_problem_json_naming_the_fields_and_stores_nothing(api: httpx.AsyncClient) -> None:

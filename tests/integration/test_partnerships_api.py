@@ -333,6 +333,7 @@ async def test_a_decision_past_its_due_time_reads_as_expired(api: httpx.AsyncCli
         )
     ).json()
     async with api.app.state.runtime.engine.begin() as conn:  # type: ignore[attr-defined]
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', true)"))  # as the platform
         await conn.execute(
             text("UPDATE decisions SET due_at = now() - interval '1 minute' WHERE id = :id"),
             {"id": decision["id"]},
