@@ -22,7 +22,7 @@ _MIGRATION_LOCK = 0x0B0E_0001
 def alembic_config(settings: ServiceSettings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SERVICES_DIR / settings.service_name / "migrations"))
-    config.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", settings.migration_sqlalchemy_url.replace("%", "%%"))
     config.attributes["service_name"] = settings.service_name
     return config
 

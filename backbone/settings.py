@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
     database_name: str | None = None
     database_user: str | None = None
     database_password: SecretStr | None = None
+    """The runtime role (`<service>_app`): reads and writes rows, owns nothing, cannot alter a table."""
+    migration_user: str | None = None
+    migration_password: SecretStr | None = None
+    migration_url: str | None = None
+    """The owner role (`<service>`), for migrations only; without a password or URL the runtime's are used."""
     database_pool_size: int = 10
     uses_database: bool = True
     """False for processes without a database (the worker, topic creation): no database secret is required."""
@@ -88,9 +93,13 @@ class ServiceSettings(BaseSettings):
         if self.database_name is None:
             self.database_name = name
         if self.database_user is None:
-            self.database_user = name
+            self.database_user = f"{name}_app"
         if self.database_password is None:
-            self.database_password = SecretStr(f"{name}{DEV_PASSWORD_SUFFIX}")
+            self.database_password = SecretStr(f"{name}_app{DEV_PASSWORD_SUFFIX}")
+        if self.migration_user is None:
+            self.migration_user = name
+        if self.migration_password is None and self.environment in ("development", "test"):
+            self.migration_password = SecretStr(f"{name}{DEV_PASSWORD_SUFFIX}")
         if self.consumer_group is None:
             self.consumer_group = f"{self.topic_prefix}{name}"
         if self.environment not in ("development", "test") and self.uses_database:
@@ -124,6 +133,27 @@ class ServiceSettings(BaseSettings):
         return (
             f"postgresql+asyncpg://{quote(self.database_user or '')}:"
             f"{quote(self.database_password.get_secret_value())}@{self.postgres_host}:{self.postgres_port}/"
+            f"{self.database_name}"
+        )
+
+    @property
+    def migration_sqlalchemy_url(self) -> str:
+        """Where migrations connect: as the tables' owner (a deployment that gives only the runtime's
+        credentials migrates with those, which then must be allowed to create tables)."""
+        if self.migration_url:
+            return self.migration_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        if self.migration_password is None:
+            return self.sqlalchemy_url
+        from urllib.parse import quote
+
+        if self.environment not in (
+            "development",
+            "test",
+        ) and self.migration_password.get_secret_value().endswith(DEV_PASSWORD_SUFFIX):
+            raise ValueError(f"{self.service_name}: the development migration password may not be used here")
+        return (
+            f"postgresql+asyncpg://{quote(self.migration_user or '')}:"
+            f"{quote(self.migration_password.get_secret_value())}@{self.postgres_host}:{self.postgres_port}/"
             f"{self.database_name}"
         )
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from backbone.db import create_engine, create_sessionmaker
 from backbone.kafka import ensure_topics, idempotent_producer
@@ -71,13 +72,16 @@ async def fill_outbox(deployment: Deployment, events: list[tuple[str, AgencyRegi
         async with sessions() as session, session.begin():
             for aggregate_id, ev in events[start : start + 500]:
                 await add_event(session, ev, aggregate_id=aggregate_id, source="/bench")
-    async with engine.connect() as conn:
-        # Rounds run back to back: clear the previous round's dead rows outside the timed window, as
-        # autovacuum does between bursts in a steady flow (the migration tunes it for the outbox).
+    await engine.dispose()
+    # Rounds run back to back: clear the previous round's dead rows outside the timed window, as autovacuum
+    # does between bursts in a steady flow (the migration tunes it for the outbox). As the table's owner:
+    # the service's own role may not vacuum.
+    owner = create_async_engine(deployment.settings("partners").migration_sqlalchemy_url)
+    async with owner.connect() as conn:
         await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(
             text("VACUUM (ANALYZE) outbox")
         )
-    await engine.dispose()
+    await owner.dispose()
 
 
 async def relay_throughput(

@@ -188,6 +188,8 @@ class Deployment:
                 database=self.database(service),
                 role=service,
                 password=f"{service}{DEV_PASSWORD_SUFFIX}",
+                app_role=f"{service}_app",
+                app_password=f"{service}_app{DEV_PASSWORD_SUFFIX}",
             )
             self.databases.append(self.database(service))
             await upgrade_async(self.settings(service))

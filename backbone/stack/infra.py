@@ -126,12 +126,14 @@ async def provision(endpoints: Endpoints, *, topic_prefix: str = "") -> None:
             postgres_host=env["BACKBONE_POSTGRES_HOST"],
             postgres_port=int(env["BACKBONE_POSTGRES_PORT"]),
         )
-        assert settings.database_password is not None
+        assert settings.database_password is not None and settings.migration_password is not None
         await provision_database(
             endpoints.postgres_admin_url,
             database=settings.database_name or service,
-            role=settings.database_user or service,
-            password=settings.database_password.get_secret_value(),
+            role=settings.migration_user or service,
+            password=settings.migration_password.get_secret_value(),
+            app_role=settings.database_user or f"{service}_app",
+            app_password=settings.database_password.get_secret_value(),
         )
         await upgrade_async(settings)
     log("databases provisioned and migrated: " + ", ".join(SERVICES))

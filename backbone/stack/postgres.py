@@ -8,6 +8,7 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -172,23 +173,45 @@ class LocalPostgres:
         log("stopped PostgreSQL")
 
 
-async def provision_database(admin_url: str, *, database: str, role: str, password: str) -> None:
-    """One login role and one database per service; nobody else may connect to it."""
+async def provision_database(
+    admin_url: str, *, database: str, role: str, password: str, app_role: str, app_password: str
+) -> None:
+    """One database per service, owned by `role` (migrations), used at runtime by `app_role`, which may read
+    and write every row its row-level security allows but owns nothing (no ALTER, no DISABLE ROW LEVEL
+    SECURITY). Nobody else may connect."""
     conn = await asyncpg.connect(admin_url)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-        quoted_role = _ident(role)
-        literal_pw = password.replace("'", "''")
-        if not exists:
-            await conn.execute(f"CREATE ROLE {quoted_role} LOGIN PASSWORD '{literal_pw}'")
-        else:
-            await conn.execute(f"ALTER ROLE {quoted_role} LOGIN PASSWORD '{literal_pw}'")
+        for login, secret in ((role, password), (app_role, app_password)):
+            literal_pw = secret.replace("'", "''")
+            verb = (
+                "ALTER"
+                if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", login)
+                else "CREATE"
+            )
+            await conn.execute(f"{verb} ROLE {_ident(login)} LOGIN INHERIT PASSWORD '{literal_pw}'")
+        owner, app = _ident(role), _ident(app_role)
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
-            await conn.execute(f"CREATE DATABASE {_ident(database)} OWNER {quoted_role}")
+            await conn.execute(f"CREATE DATABASE {_ident(database)} OWNER {owner}")
         await conn.execute(f"REVOKE ALL ON DATABASE {_ident(database)} FROM PUBLIC")
-        await conn.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {_ident(database)} TO {quoted_role}")
+        await conn.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {_ident(database)} TO {owner}, {app}")
     finally:
         await conn.close()
+    # Rows, not tables: the runtime role's rights on everything the owner creates, now and later.
+    conn = await asyncpg.connect(_with_database(admin_url, database))
+    try:
+        await conn.execute(f"GRANT USAGE ON SCHEMA public TO {app}")
+        for kind, rights in (("TABLES", "SELECT, INSERT, UPDATE, DELETE"), ("SEQUENCES", "USAGE, SELECT")):
+            await conn.execute(
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT {rights} ON {kind} TO {app}"
+            )
+            await conn.execute(f"GRANT {rights} ON ALL {kind} IN SCHEMA public TO {app}")
+    finally:
+        await conn.close()
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 async def drop_database(admin_url: str, *, database: str) -> None:

@@ -239,7 +239,9 @@ def service_manifests(service: str) -> list[Doc]:
         },
     )
     # Migrations before the API starts; Alembic is idempotent, so a restarted pod just finds them applied.
-    migrate = container("migrate", [*serve, "migrate"], database(service))
+    # As the tables' owner (the runtime role owns nothing, so it cannot alter or unprotect a table).
+    owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
+    migrate = container("migrate", [*serve, "migrate"], [*database(service), owner])
     docs: list[Doc] = [
         deployment(
             f"{service}-api",
@@ -489,7 +491,7 @@ def example_secrets() -> list[Doc]:
 
     docs = []
     for service in SERVICES:
-        docs.append(secret(f"{service}-db", {"password": PLACEHOLDER}))
+        docs.append(secret(f"{service}-db", {"password": PLACEHOLDER, "owner-password": PLACEHOLDER}))
         docs.append(secret(f"{service}-kafka", {"username": service, "password": PLACEHOLDER}))
     docs.append(secret("topics-kafka", {"username": "topics-admin", "password": PLACEHOLDER}))
     docs.append(secret("worker-oauth", {"client-secret": PLACEHOLDER}))

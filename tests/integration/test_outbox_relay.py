@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from backbone.db import create_engine, create_sessionmaker
 from backbone.outbox import add_event
@@ -107,8 +107,10 @@ async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_
     settings = deployment.settings("partners", relay_batch_size=25)
     engine = create_engine(settings, pool_size=12)
     sessions = create_sessionmaker(engine)
-    async with engine.begin() as conn:
+    owner = create_async_engine(settings.migration_sqlalchemy_url)  # the runtime role may not create tables
+    async with owner.begin() as conn:
         await conn.execute(text("CREATE TABLE test_aggregates (id text PRIMARY KEY, version int NOT NULL)"))
+    await owner.dispose()
     aggregates = [str(uuid.uuid4()) for _ in range(12)]
     writers, per_writer = 10, 40
     total = writers * per_writer

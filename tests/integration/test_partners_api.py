@@ -188,7 +188,8 @@ async def test_a_service_role_cannot_reach_another_service_database(deployment: 
     training = deployment.settings("training")
     assert training.database_password is not None
     as_training = partners_dsn.replace(
-        "partners:partners-dev-password", f"training:{training.database_password.get_secret_value()}"
+        "partners_app:partners_app-dev-password",
+        f"training_app:{training.database_password.get_secret_value()}",
     )
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
         await asyncpg.connect(as_training)
@@ -229,6 +230,8 @@ async def test_replicas_migrating_at_once_do_not_collide(deployment: Deployment,
         database=deployment.database("finance"),
         role="finance",
         password="finance-dev-password",
+        app_role="finance_app",
+        app_password="finance_app-dev-password",
     )
     deployment.databases.append(deployment.database("finance"))
     replicas = [serve_process(deployment, "finance", "migrate", process_logs).start() for _ in range(4)]

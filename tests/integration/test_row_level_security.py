@@ -33,7 +33,7 @@ async def counts(deployment: Deployment, tenant: str | None) -> dict[str, int]:
         settings.asyncpg_dsn, server_settings={"backbone.tenant": tenant} if tenant is not None else {}
     )
     try:
-        assert await conn.fetchval("SELECT current_user") == "partners", "the owner of every table"
+        assert await conn.fetchval("SELECT current_user") == "partners_app", "the service's non-owner role"
         return {t: int(await conn.fetchval(f"SELECT count(*) FROM {t}")) for t in TABLES}  # no WHERE at all
     finally:
         await conn.close()
@@ -53,6 +53,30 @@ async def test_queries_without_a_tenant_filter_see_only_the_tenants_rows(
     assert brazil["agency_contacts"] == 0, "France's agency's contacts are France's"
     assert brazil["capacity_profiles"] == 1, "capacity profiles are shared with partners"
     assert (await counts(deployment, "*")) == france, "the platform's own work sees everything"
+
+
+async def test_the_runtime_role_owns_nothing_and_the_owner_is_confined_too(
+    roomy_api: httpx.AsyncClient, deployment: Deployment
+) -> None:
+    await tenant_a(roomy_api)
+    settings = deployment.settings("partners")
+    runtime = await asyncpg.connect(settings.asyncpg_dsn)
+    try:
+        for statement in (
+            "ALTER TABLE decisions DISABLE ROW LEVEL SECURITY",
+            "ALTER TABLE decisions NO FORCE ROW LEVEL SECURITY",
+            "DROP POLICY tenant_read ON decisions",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="must be owner"):
+                await runtime.execute(statement)
+    finally:
+        await runtime.close()
+    owner = await asyncpg.connect(settings.migration_sqlalchemy_url.replace("+asyncpg", ""))
+    try:
+        assert await owner.fetchval("SELECT current_user") == "partners"
+        assert await owner.fetchval("SELECT count(*) FROM decisions") == 0, "FORCE: the owner is confined too"
+    finally:
+        await owner.close()
 
 
 async def test_another_tenant_can_neither_change_nor_add_rows(

@@ -19,10 +19,12 @@ def test_defaults_follow_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARTNERS_HTTP_PORT", raising=False)
     settings = load_settings("partners", topic_prefix="t1.")
     assert settings.http_port == 8001
-    assert settings.database_name == "partners" and settings.database_user == "partners"
+    assert settings.database_name == "partners" and settings.database_user == "partners_app"
+    assert settings.migration_user == "partners", "migrations run as the owner, the service as a non-owner"
+    assert settings.migration_sqlalchemy_url.startswith("postgresql+asyncpg://partners:")
     assert settings.consumer_group == "t1.partners"
     assert settings.topic("partners.events.v1") == "t1.partners.events.v1"
-    assert settings.sqlalchemy_url.startswith("postgresql+asyncpg://partners:")
+    assert settings.sqlalchemy_url.startswith("postgresql+asyncpg://partners_app:")
 
 
 def test_environment_port_overrides_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
