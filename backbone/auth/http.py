@@ -67,7 +67,7 @@ async def authenticate(
     request.state.principal = principal
     CALLER.set(principal.subject)
     # Row-level security: a person sees their country's rows; the platform's machine clients see all.
-    if principal.kind == "user" and principal.country:
+    if principal.country:
         TENANT.set(principal.country)
     else:
         TENANT.set(SYSTEM_TENANT if principal.has_scope(WORKFLOWS_SCOPE) else NO_TENANT)

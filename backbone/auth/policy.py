@@ -78,7 +78,7 @@ def authorizer(policy: Policy) -> params.Depends:
                 return
             deny(request, principal, "workflows client outside its routes")
             raise Forbidden("This operation is not available to this client.")
-        if rule.scope == "workflows" or principal.kind != "user":
+        if rule.scope == "workflows" or not principal.roles or principal.country is None:
             deny(request, principal, f"{principal.kind} on a {rule.scope} route")
             raise Forbidden("This operation is not available to you.")
         if rule.scope == "tenant":

@@ -20,6 +20,7 @@ from jwt import PyJWK
 
 from backbone.auth.principal import ROLES, Principal
 
+ROLE_SCOPE = "role:"
 ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
@@ -142,6 +143,16 @@ def principal_from(claims: dict[str, Any]) -> Principal:
     kind: Literal["user", "client"] = "client" if claims.get("client_id") else "user"
     if kind == "user" and (not roles or country is None):
         raise InvalidToken("a user token needs roles and a country")
+    scopes = frozenset(scope.split())
+    if kind == "client":
+        # A partner's integration or a national system acts in a role, granted as a `role:<name>` scope, for
+        # the country (and agency) the identity provider registered it with.
+        roles = sorted({s.removeprefix(ROLE_SCOPE) for s in scopes if s.startswith(ROLE_SCOPE)})
+        unknown_scoped = set(roles) - ROLES
+        if unknown_scoped:
+            raise InvalidToken(f"unknown role scopes {sorted(unknown_scoped)}")
+        if roles and country is None:
+            raise InvalidToken("a client acting in a role needs a country")
     agency = claims.get("agency")
     return Principal(
         subject=str(claims["sub"]),
@@ -149,6 +160,6 @@ def principal_from(claims: dict[str, Any]) -> Principal:
         roles=frozenset(roles),
         country=country,
         agency=str(agency) if agency else None,
-        scopes=frozenset(scope.split()),
+        scopes=scopes,
         token_id=str(claims["jti"]) if claims.get("jti") else None,
     )

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     client.add_argument("--id", required=True)
     client.add_argument("--scope", action="append", required=True)
     client.add_argument("--secret", help="use this secret instead of a random one")
+    client.add_argument("--country", help="the country a partner's integration acts for")
+    client.add_argument("--agency", help="the agency it acts for")
     serve = commands.add_parser("serve", help="serve the JWKS and the token endpoint")
     serve.add_argument("--host", default=config.host)
     serve.add_argument("--port", type=int, default=config.issuer_port)
@@ -57,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "retire":
         store.retire(args.kid)
     elif args.command == "client":
-        print(store.register_client(args.id, args.scope, secret=args.secret))
+        country = args.country.upper() if args.country else None
+        print(
+            store.register_client(
+                args.id, args.scope, secret=args.secret, country=country, agency=args.agency
+            )
+        )
     elif args.command == "jwks":
         print(json.dumps(store.jwks(), indent=2))
     elif args.command == "serve":

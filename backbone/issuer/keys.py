@@ -86,23 +86,42 @@ class KeyStore:
         loaded: dict[str, dict[str, Any]] = json.loads(self._clients_file.read_text())
         return loaded
 
-    def register_client(self, client_id: str, scopes: list[str], *, secret: str | None = None) -> str:
+    def register_client(
+        self,
+        client_id: str,
+        scopes: list[str],
+        *,
+        secret: str | None = None,
+        country: str | None = None,
+        agency: str | None = None,
+    ) -> str:
+        """`country`/`agency`: whom a partner's integration acts for (put in its tokens)."""
         secret = secret or secrets.token_urlsafe(32)
         clients = self._clients()
-        clients[client_id] = {"secret_sha256": hashlib.sha256(secret.encode()).hexdigest(), "scopes": scopes}
+        clients[client_id] = {
+            "secret_sha256": hashlib.sha256(secret.encode()).hexdigest(),
+            "scopes": scopes,
+            "country": country,
+            "agency": agency,
+        }
         self.folder.mkdir(parents=True, exist_ok=True)
         self._clients_file.write_text(json.dumps(clients, indent=2))
         self._clients_file.chmod(0o600)
         return secret
 
     def client_scopes(self, client_id: str, secret: str) -> list[str] | None:
+        client = self.client(client_id, secret)
+        return list(client["scopes"]) if client else None
+
+    def client(self, client_id: str, secret: str) -> dict[str, Any] | None:
+        """The registered client, if the secret is its own."""
         client = self._clients().get(client_id)
         if client is None:
             return None
         digest = hashlib.sha256(secret.encode()).hexdigest()
         if not hmac.compare_digest(digest, client["secret_sha256"]):
             return None
-        return list(client["scopes"])
+        return client
 
 
 def user_claims(
@@ -134,10 +153,19 @@ def user_claims(
 
 
 def client_claims(
-    *, issuer: str, audience: str, client_id: str, scopes: list[str], ttl_seconds: int = 900
+    *,
+    issuer: str,
+    audience: str,
+    client_id: str,
+    scopes: list[str],
+    ttl_seconds: int = 900,
+    country: str | None = None,
+    agency: str | None = None,
 ) -> dict[str, Any]:
     now = int(time.time())
+    acting_for = {k: v for k, v in (("country", country), ("agency", agency)) if v}
     return {
+        **acting_for,
         "iss": issuer,
         "aud": audience,
         "sub": client_id,

@@ -38,9 +38,10 @@ def build_issuer_app(store: KeyStore, *, issuer: str, audience: str) -> FastAPI:
     ) -> JSONResponse:
         if grant_type != "client_credentials":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        allowed = store.client_scopes(client_id, client_secret)
-        if allowed is None:
+        client = store.client(client_id, client_secret)
+        if client is None:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
+        allowed = list(client["scopes"])
         wanted = scope.split() if scope else allowed
         if not set(wanted) <= set(allowed):
             return JSONResponse({"error": "invalid_scope"}, status_code=400)
@@ -50,6 +51,8 @@ def build_issuer_app(store: KeyStore, *, issuer: str, audience: str) -> FastAPI:
             client_id=client_id,
             scopes=wanted,
             ttl_seconds=TOKEN_TTL_SECONDS,
+            country=client.get("country"),
+            agency=client.get("agency"),
         )
         return JSONResponse(
             {"access_token": store.sign(claims), "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS},

@@ -19,6 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from backbone.issuer.keys import client_claims
 from tests.integration.test_partners_api import PROBLEM
 from tests.support import WORKER_CLIENT, WORKER_SECRET, TestIssuer
 
@@ -157,3 +158,49 @@ async def test_workflow_routes_take_the_workers_client_credentials_only(api: htt
     token = granted.json()["access_token"]
     as_worker = await api.post(route, json={"kind": "reminder"}, headers={"Authorization": f"Bearer {token}"})
     assert as_worker.status_code == 404 and as_worker.json()["code"] == "decision_not_found"
+
+
+async def test_a_partners_integration_is_a_client_acting_in_a_role_for_its_agency(
+    api: httpx.AsyncClient,
+) -> None:
+    issuer = issuer_of(api)
+    coordinator = {"Authorization": f"Bearer {issuer.token('national_coordinator', country='SN')}"}
+
+    async def sn_agency(name: str) -> str:
+        created = await api.post(
+            "/agencies",
+            json={"country": {"code": "SN", "name": "Senegal"}, "name": name, "agency_type": "police"},
+            headers=coordinator,
+        )
+        return str(created.json()["id"])
+
+    ours, theirs = await sn_agency("Police nationale"), await sn_agency("Gendarmerie nationale")
+    client_id = f"sn-police-integration-{ours[:8]}"
+    issuer.store.register_client(
+        client_id, ["role:agency_integrator"], secret="integration-secret", country="SN", agency=ours
+    )
+    async with httpx.AsyncClient() as http:
+        granted = await http.post(
+            f"{issuer.url}/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": "integration-secret",
+            },
+        )
+    token = {"Authorization": f"Bearer {granted.json()['access_token']}"}
+    profile = {"competency": "cyber_forensics", "current_level": 1, "target_level": 3}
+    mine = await api.post(f"/agencies/{ours}/capacity-profiles", json=profile, headers=token)
+    assert mine.status_code == 201, mine.text
+    other = await api.post(f"/agencies/{theirs}/capacity-profiles", json=profile, headers=token)
+    assert other.status_code == 403, "an integration acts for its own agency only"
+    elsewhere = await api.get("/partnerships", headers=token)
+    assert elsewhere.status_code == 200 and elsewhere.json()["items"] == []
+    workflows_only = await api.post(
+        f"/agencies/{ours}/activation", json={"confirmed_by": "me"}, headers=token
+    )
+    assert workflows_only.status_code == 403
+    crowned = issuer.store.sign(
+        {**client_claims(issuer=issuer.url, audience=issuer.audience, client_id="x", scopes=["role:emperor"])}
+    )
+    assert (await status_with(api, crowned)).status_code == 401
