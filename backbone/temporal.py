@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from backbone.errors import DomainError
@@ -49,3 +51,14 @@ def update_refusal(
     status, field = known.get(code, (409, None))
     errors = [{"field": field, "in": "body", "code": code, "message": detail}] if field else None
     return DomainError(detail, code=code, status=status, title=title, errors=errors)
+
+
+@contextmanager
+def missing_workflow_as(problem: DomainError) -> Iterator[None]:
+    """Temporal's "not found" for a workflow (never started, or finished) as the caller's problem."""
+    try:
+        yield
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise problem from exc
+        raise

@@ -21,7 +21,7 @@ from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
-from backbone.temporal import update_refusal
+from backbone.temporal import missing_workflow_as, update_refusal
 from contracts.events.commitments import CommitmentKind
 from services.partners import access, commitments
 from services.partners.api import PROBLEMS
@@ -122,14 +122,10 @@ async def _renewal(rt: RuntimeDep, commitment_id: uuid.UUID) -> RenewalHandle:
 
 
 async def _status(handle: RenewalHandle, commitment_id: uuid.UUID) -> RenewalOut:
-    try:
+    with missing_workflow_as(
+        NotFound(f"Commitment {commitment_id} has no renewal workflow.", code="renewal_not_found")
+    ):
         return RenewalOut(workflow_id=handle.id, status=await handle.query(CommitmentRenewalWorkflow.status))
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(
-                f"Commitment {commitment_id} has no renewal workflow.", code="renewal_not_found"
-            ) from exc
-        raise
 
 
 @router.post(
@@ -169,14 +165,10 @@ async def renewal_status(commitment_id: uuid.UUID, rt: RuntimeDep) -> RenewalOut
 )
 async def ask_now(commitment_id: uuid.UUID, rt: RuntimeDep) -> RenewalOut:
     handle = await _renewal(rt, commitment_id)
-    try:
+    with missing_workflow_as(
+        NotFound(f"Commitment {commitment_id} has no running renewal.", code="renewal_not_found")
+    ):
         await handle.signal(CommitmentRenewalWorkflow.ask_now)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(
-                f"Commitment {commitment_id} has no running renewal.", code="renewal_not_found"
-            ) from exc
-        raise
     return await _status(handle, commitment_id)
 
 

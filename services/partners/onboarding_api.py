@@ -22,7 +22,7 @@ from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
-from backbone.temporal import update_refusal
+from backbone.temporal import missing_workflow_as, update_refusal
 from services.partners import access, partnerships
 from services.partners.api import PROBLEMS
 from services.partners.partnerships import BALLOT_STATUS
@@ -71,16 +71,12 @@ async def _handle(rt: RuntimeDep, partnership_id: uuid.UUID) -> Handle:
 
 
 async def _status(handle: Handle, partnership_id: uuid.UUID) -> OnboardingOut:
-    try:
+    with missing_workflow_as(
+        NotFound(f"Partnership {partnership_id} has no onboarding.", code="onboarding_not_found")
+    ):
         return OnboardingOut(
             workflow_id=handle.id, status=await handle.query(PartnershipOnboardingWorkflow.status)
         )
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(
-                f"Partnership {partnership_id} has no onboarding.", code="onboarding_not_found"
-            ) from exc
-        raise
 
 
 @router.post(
@@ -125,14 +121,10 @@ async def get_onboarding(partnership_id: uuid.UUID, rt: RuntimeDep) -> Onboardin
 
 async def _signal(rt: RuntimeDep, partnership_id: uuid.UUID, name: str, *args: Any) -> OnboardingOut:
     handle = await _handle(rt, partnership_id)
-    try:
+    with missing_workflow_as(
+        NotFound(f"Partnership {partnership_id} has no running onboarding.", code="onboarding_not_found")
+    ):
         await handle.signal(name, *args)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(
-                f"Partnership {partnership_id} has no running onboarding.", code="onboarding_not_found"
-            ) from exc
-        raise
     return await _status(handle, partnership_id)
 
 
