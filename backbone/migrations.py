@@ -27,11 +27,13 @@ def alembic_config(settings: ServiceSettings) -> Config:
     return config
 
 
-def upgrade(settings: ServiceSettings, revision: str = "head") -> None:
+def upgrade(settings: ServiceSettings, revision: str = "heads") -> None:
+    # "heads": features developed side by side may each add a migration after the same parent; Alembic
+    # applies every branch (their tables are independent) without a merge revision.
     command.upgrade(alembic_config(settings), revision)
 
 
-async def upgrade_async(settings: ServiceSettings, revision: str = "head") -> None:
+async def upgrade_async(settings: ServiceSettings, revision: str = "heads") -> None:
     await asyncio.to_thread(upgrade, settings, revision)
 
 
