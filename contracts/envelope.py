@@ -69,8 +69,10 @@ def encode(
     time: datetime | None = None,
     subject: str | None = None,
     traceparent: str | None = None,
+    extensions: dict[str, str] | None = None,
 ) -> KafkaRecord:
     attributes: dict[str, Any] = {
+        **(extensions or {}),
         "id": event_id or str(uuid.uuid4()),
         "source": source,
         "type": event.event_type,

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.db import outbox_table
+from backbone.releasability import Release
 from backbone.telemetry import current_traceparent
 from contracts.envelope import Event, encode
 from contracts.topics import topic_for
@@ -49,6 +50,7 @@ async def add_event(
     subject: str | None = None,
     event_id: str | None = None,
     occurred_at: datetime | None = None,
+    release: Release | None = None,
 ) -> str:
     """Add `event` to the outbox of the session's open transaction; returns the CloudEvent id.
 
@@ -58,6 +60,7 @@ async def add_event(
     """
     await lock_aggregate(session, aggregate_id)
     event_id = event_id or str(uuid.uuid4())
+    # Without a release the event stays inside the backbone: the national feed forwards it to no one.
     record = encode(
         event,
         source=source,
@@ -66,6 +69,7 @@ async def add_event(
         time=occurred_at or datetime.now(UTC),
         subject=subject,
         traceparent=current_traceparent(),
+        extensions=release.extensions() if release else None,
     )
     topic = topic_for(event)
     await session.execute(
