@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 ROLE ?=
 
-.PHONY: help install run up stop status test test-fast bench lint format contracts clean token
+.PHONY: help install run up stop status test test-fast bench lint format contracts clean token subscribe
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ format: install  ## apply ruff's fixes and formatting
 token: install  ## print a signed development token: make -s token ROLE=national_coordinator COUNTRY=FR [AGENCY=<id>]
 	@$(PY) -m backbone.issuer token --role $(or $(ROLE),national_coordinator) --country $(or $(COUNTRY),FR) \
 		$(if $(AGENCY),--agency $(AGENCY)) $(if $(SUB),--sub $(SUB))
+
+subscribe: install  ## register a national system for its country's feed: make subscribe ID=fr-ncu COUNTRY=FR
+	@$(PY) -m backbone.feed subscribe --id $(ID) --country $(COUNTRY)
 
 contracts: install  ## regenerate JSON Schema snapshots and the AsyncAPI document from the event models
 	@$(PY) -m contracts.generate

@@ -19,12 +19,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from contracts.envelope import HANDLING_PATTERN
+
 Kind = Literal["public", "partnership", "countries", "originator"]
 
 DEFAULT = "originator"
-PATTERN = r"^(public|partnership|originator|countries:[A-Z]{2}(,[A-Z]{2})*)$"
+PATTERN = HANDLING_PATTERN
 _COMPILED = re.compile(PATTERN)
 EVERYONE = "*"
+PLATFORM = "platform"
+"""The originator of what no single country originates (e.g. endorsements recorded by the platform's operators)."""
 
 
 class InvalidHandlingCode(ValueError):
@@ -70,6 +74,11 @@ class Audience:
 
     def includes(self, country: str | None) -> bool:
         return self.everyone or (country is not None and country in self.countries)
+
+    def union(self, other: Audience) -> Audience:
+        if self.everyone or other.everyone:
+            return Audience(everyone=True)
+        return Audience(self.countries | other.countries)
 
     def header(self) -> str:
         return EVERYONE if self.everyone else ",".join(sorted(self.countries))

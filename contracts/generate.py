@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from contracts.envelope import Event
+from contracts.envelope import HANDLING_PATTERN, Event
 from contracts.topics import DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, TopicSpec
 
 ROOT = Path(__file__).resolve().parent
@@ -107,6 +107,15 @@ def _header_schema(event_type: str | None) -> dict[str, Any]:
         "ce_traceparent": text("Distributed tracing extension: W3C traceparent of the causing request"),
         "content-type": text("Content type of the value", const="application/json"),
         "traceparent": text("W3C traceparent, for generic OpenTelemetry Kafka instrumentation"),
+        "ce_handling": text(
+            "Handling code its originator chose: public, partnership, originator or countries:XX,YY",
+            pattern=HANDLING_PATTERN,
+        ),
+        "ce_originator": text("The originating country (ISO 3166-1 alpha-2), or `platform`"),
+        "ce_audience": text(
+            "The countries the handling code releases the event to, comma-separated, or `*` for everyone; "
+            "the national feed forwards the event to exactly these countries' subscribers"
+        ),
     }
     return {
         "type": "object",
@@ -212,6 +221,29 @@ def asyncapi_document() -> dict[str, Any]:
             },
             "x-owner": spec.owner,
         }
+    national = "national_subscriber"
+    channels[national] = {
+        "address": "national.{subscriberId}.v1",
+        "title": "A national system's own stream",
+        "description": (
+            "What the handling codes release to one subscriber's country, copied by the national feed from the "
+            "event topics above: the same CloudEvents (headers, key and value unchanged), every event type "
+            "listed here, written in Kafka transactions. Read it with `isolation.level=read_committed` and "
+            "your own consumer group (prefixed `national.<subscriberId>`); your Kafka user may read this topic "
+            "only. Subscribe with `python -m backbone.feed subscribe --id <subscriberId> --country XX`."
+        ),
+        "parameters": {
+            "subscriberId": {"description": "The id the platform registered the national system with"}
+        },
+        "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in sorted(schemas)},
+        "x-owner": "feed",
+    }
+    operations[f"receive_{national}"] = {
+        "action": "receive",
+        "channel": {"$ref": f"#/channels/{national}"},
+        "summary": "A national system consumes what its country may see",
+        "messages": [{"$ref": f"#/channels/{national}/messages/{m}"} for m in sorted(schemas)],
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {

@@ -33,6 +33,7 @@ from contracts.events.partners import (
     DisputeResolvedV1,
     EndorsementGrantedV1,
     EndorsementWithdrawnV1,
+    HandlingChangedV1,
     OversightMemberAddedV1,
     PartnershipMemberAddedV1,
     PartnershipPhaseAdvancedV1,
@@ -92,6 +93,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             DisputeResolutionOpenedV1,
             DisputeResolvedV1,
             DisputeReopenedV1,
+            HandlingChangedV1,
         ),
     ),
     TopicSpec(

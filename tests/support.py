@@ -310,9 +310,12 @@ async def read_topic(
     *,
     until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
     timeout: float = 30,
+    isolation_level: str = "read_uncommitted",
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of `topic` from the beginning, until `until(records)` holds."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, isolation_level=isolation_level
+    )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.http import WORKFLOWS_SCOPE, CurrentPrincipal, Forbidden
 from backbone.auth.principal import ROLES, Principal
 from backbone.errors import NotFound
+from backbone.releasability import EVERYONE
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def authorizer(policy: Policy) -> params.Depends:
                 # outsider, whose request would then reach the route and fail differently from a 404.
                 await session.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
                 countries = await policy.resolvers[resolver](session, str(value))
-            if countries is not None and principal.country not in countries:
+            if countries is not None and principal.country not in countries and EVERYONE not in countries:
                 deny(request, principal, f"outside the tenant of {resolver} {value}")
                 raise NotFound(f"No {resolver} with id {value}.", code=policy.not_found_codes[resolver])
         allowed = principal.roles & rule.roles

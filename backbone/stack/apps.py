@@ -87,6 +87,8 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
         "WORKER_AUTH_CLIENT_SECRET": worker_secret(config),
     }
     processes.append(AppProcess("temporal-worker", (python, "-m", "workflows.worker"), worker_env))
+    # National systems' streams: registered with `python -m backbone.feed subscribe` (kept in the state folder).
+    processes.append(AppProcess("national-feed", (python, "-m", "backbone.feed", "run"), base_env))
     return processes
 
 

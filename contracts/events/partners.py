@@ -382,3 +382,22 @@ class DisputeReopenedV1(Event):
     decision_id: str
     outcome: Literal["rejected", "vetoed", "expired"]
     reopened_at: datetime
+
+
+class HandlingChangedV1(Event):
+    """An originator changed who may see one of its records; announced to everyone who could see it before or
+    can see it now."""
+
+    event_type: ClassVar[str] = "partners.handling_changed.v1"
+    topic: ClassVar[str] = "partners.events.v1"
+    aggregate: ClassVar[str] = "object"  # keyed by the re-coded record, whatever its kind
+
+    object_type: Literal["dispute", "capacity_profile"]
+    object_id: str
+    partnership_id: str | None = None
+    agency_id: str | None = None
+    originator_country_code: str
+    previous_code: str
+    new_code: str
+    reason: str
+    changed_at: datetime

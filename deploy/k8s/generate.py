@@ -332,6 +332,39 @@ def worker_manifests() -> list[Doc]:
     ]
 
 
+def feed_manifests() -> list[Doc]:
+    # One filter: its Kafka transactional id must be unique among running filters, and Recreate guarantees that
+    # the old pod is gone before the new one starts (a straggler would be fenced by the broker anyway). The
+    # subscribers live in a ConfigMap the platform's operators edit; the filter re-reads it when it changes.
+    feed = container(
+        "feed",
+        ["python", "-m", "backbone.feed", "run"],
+        [
+            {"name": "FEED_SUBSCRIBERS_FILE", "value": "/etc/backbone/feed/subscribers.json"},
+            {"name": "FEED_TRANSACTIONAL_ID", "value": "national-feed-0"},
+            *kafka_credentials("FEED", "feed-kafka"),
+        ],
+        volumeMounts=[
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "subscribers", "mountPath": "/etc/backbone/feed", "readOnly": True},
+        ],
+    )
+    pod = pod_spec([feed], terminationGracePeriodSeconds=30)
+    pod["volumes"].append({"name": "subscribers", "configMap": {"name": "national-subscribers"}})
+    subscribers: Doc = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "national-subscribers", "labels": labels("national-feed", "feed")},
+        "data": {"subscribers.json": "[]\n"},
+    }
+    return [
+        subscribers,
+        deployment(
+            "national-feed", "national-feed", "feed", replicas=1, pod=pod, strategy={"type": "Recreate"}
+        ),
+    ]
+
+
 def topics_manifests() -> list[Doc]:
     topics = container(
         "topics",
@@ -504,6 +537,7 @@ def manifests() -> dict[str, list[Doc]]:
         "base/namespace.yaml": namespace(),
         **{f"base/{service}.yaml": service_manifests(service) for service in SERVICES},
         "base/worker.yaml": worker_manifests(),
+        "base/national-feed.yaml": feed_manifests(),
         "base/topics-job.yaml": topics_manifests(),
         "base/network-policies.yaml": network_policies(),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.app import ServiceRuntime
@@ -18,6 +18,7 @@ from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.errors import NotFound
 from services.partners.models import Agency, OversightMember
+from services.partners.releases import RecordKind, originator_of
 
 
 def require_member_in_person(principal: Principal | None) -> None:
@@ -88,3 +89,23 @@ async def require_among_members(
                 {"field": "members", "in": "body", "code": "other_tenant", "message": "not your partnership"}
             ],
         )
+
+
+async def require_originator(
+    rt: ServiceRuntime,
+    principal: Principal | None,
+    kind: RecordKind,
+    object_id: uuid.UUID,
+    *,
+    roles: frozenset[str],
+    agency_id: uuid.UUID | None = None,
+) -> None:
+    """Only the originating country (its agency, for agency-bound roles) re-codes a record. A record that is not
+    there (or not under `agency_id`) is the same 404 whoever asks."""
+    async with rt.sessions() as session, session.begin():
+        await session.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
+        found = await originator_of(session, kind, object_id)
+    if found is None or (agency_id is not None and found[1] != str(agency_id)):
+        raise NotFound(f"No {kind.replace('_', ' ')} with id {object_id}.", code=f"{kind}_not_found")
+    if principal is not None:
+        require_country(principal, found[0], roles=roles, field="handling_code", agency=found[1])

@@ -7,6 +7,7 @@ from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.partners.api import router
 from services.partners.commitments_api import router as commitments_router
+from services.partners.handling_api import router as handling_router
 from services.partners.onboarding_api import router as onboarding_router
 from services.partners.operations_api import router as operations_router
 from services.partners.partnerships_api import router as partnerships_router
@@ -25,6 +26,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             onboarding_router,
             commitments_router,
             relations_router,
+            handling_router,
             operations_router,
         ],
         authorize=authorizer(POLICY),

@@ -12,6 +12,7 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.partners import CapacityProfileRecordedV1
 from services.partners.models import CapacityProfile, PartnershipMember
+from services.partners.releases import handling_countries, of_capacity_profile
 from services.partners.schemas import CapacityProfileIn, CapacityProfileOut
 from services.partners.service import SOURCE, get_agency
 
@@ -37,6 +38,8 @@ async def _record(session: AsyncSession, agency_id: uuid.UUID, profile: Capacity
         target_level=profile.target_level,
         note=profile.note,
         recorded_at=datetime.now(UTC),
+        handling_code=profile.handling_code,
+        handling_countries=handling_countries(profile.handling_code),
     )
     session.add(row)
     await session.flush()
@@ -54,6 +57,7 @@ async def _record(session: AsyncSession, agency_id: uuid.UUID, profile: Capacity
         ),
         aggregate_id=str(agency.id),
         source=SOURCE,
+        release=await of_capacity_profile(session, row, agency.country_code),
     )
     return Outcome(201, view.model_dump(mode="json"))
 

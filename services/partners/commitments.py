@@ -35,6 +35,7 @@ from services.partners.commitment_schemas import (
 )
 from services.partners.models import Agency, Commitment, OversightMember, PartnershipMember
 from services.partners.partnerships import SOURCE, _field_error, _partnership
+from services.partners.releases import of_partnership
 from workflows.commitment_renewal.shared import expiry_of
 
 CONCLUDED = ("renewed", "renegotiated", "lapsed")
@@ -147,6 +148,7 @@ async def _announce_registered(session: AsyncSession, commitment: Commitment) ->
         ),
         aggregate_id=str(commitment.id),
         source=SOURCE,
+        release=await of_partnership(session, commitment.partnership_id),
     )
 
 
@@ -217,6 +219,7 @@ async def _request_renewal(
             ),
             aggregate_id=str(commitment.id),
             source=SOURCE,
+            release=await of_partnership(session, commitment.partnership_id),
         )
     return Outcome(200, (await commitment_view(session, commitment)).model_dump(mode="json"))
 
@@ -260,6 +263,7 @@ async def _send_notice(session: AsyncSession, commitment_id: uuid.UUID, notice: 
         ),
         aggregate_id=str(commitment.id),
         source=SOURCE,
+        release=await of_partnership(session, commitment.partnership_id),
     )
     sent = RenewalNoticeOut(
         commitment_id=commitment.id,
@@ -350,6 +354,7 @@ async def _conclude(
         ),
         aggregate_id=str(commitment.id),
         source=SOURCE,
+        release=await of_partnership(session, commitment.partnership_id),
     )
     if successor is not None:
         await _announce_registered(session, successor)

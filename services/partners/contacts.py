@@ -23,6 +23,7 @@ from backbone.pagination import keyset_page
 from contracts.events.partners import AgencyContactAddedV1, AgencyContactRemovedV1, AgencyContactUpdatedV1
 from services.partners.models import Agency, AgencyContact
 from services.partners.relations_schemas import ContactIn, ContactOut, ContactPatch, normalise_languages
+from services.partners.releases import of_agency
 from services.partners.service import SOURCE, get_agency
 
 
@@ -105,6 +106,7 @@ async def _demote_primary(
         _updated_event(agency, current, ["is_primary"]),
         aggregate_id=str(agency.id),
         source=SOURCE,
+        release=of_agency(agency.country_code),
     )
 
 
@@ -156,6 +158,7 @@ async def _add_contact(session: AsyncSession, agency_id: uuid.UUID, contact: Con
         ),
         aggregate_id=str(agency.id),
         source=SOURCE,
+        release=of_agency(agency.country_code),
     )
     return Outcome(
         201,
@@ -198,7 +201,11 @@ async def _update_contact(
     contact.updated_at = now
     await _flush(session)
     await add_event(
-        session, _updated_event(agency, contact, sorted(changes)), aggregate_id=str(agency.id), source=SOURCE
+        session,
+        _updated_event(agency, contact, sorted(changes)),
+        aggregate_id=str(agency.id),
+        source=SOURCE,
+        release=of_agency(agency.country_code),
     )
     return Outcome(200, ContactOut.model_validate(contact).model_dump(mode="json"))
 
@@ -231,6 +238,7 @@ async def remove_contact(session: AsyncSession, *, agency_id: uuid.UUID, contact
                 ),
                 aggregate_id=str(agency.id),
                 source=SOURCE,
+                release=of_agency(agency.country_code),
             )
         return Outcome(204, None)
 

@@ -37,6 +37,7 @@ from services.partners.relations_schemas import (
     ResolutionDecisionIn,
     ResolutionOut,
 )
+from services.partners.releases import handling_countries, of_dispute
 from services.partners.schemas import DecisionIn
 from services.partners.service import SOURCE
 
@@ -119,6 +120,8 @@ async def _raise(session: AsyncSession, partnership_id: uuid.UUID, dispute: Disp
         statement=dispute.statement,
         status="open",
         raised_at=now,
+        handling_code=dispute.handling_code,
+        handling_countries=handling_countries(dispute.handling_code),
     )
     session.add(row)
     await session.flush()
@@ -136,6 +139,7 @@ async def _raise(session: AsyncSession, partnership_id: uuid.UUID, dispute: Disp
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
+        release=await of_dispute(session, row),
     )
     view = await dispute_view(session, row)
     return Outcome(201, view.model_dump(mode="json"), {"Location": f"/disputes/{row.id}"})
@@ -179,6 +183,7 @@ async def _comment(session: AsyncSession, dispute_id: uuid.UUID, comment: Commen
         ),
         aggregate_id=str(dispute.partnership_id),
         source=SOURCE,
+        release=await of_dispute(session, dispute),
     )
     return Outcome(
         201, CommentOut.model_validate(row).model_dump(mode="json"), {"Location": f"/disputes/{dispute.id}"}
@@ -240,6 +245,7 @@ async def _open_resolution(
         ),
         aggregate_id=str(dispute.partnership_id),
         source=SOURCE,
+        release=await of_dispute(session, dispute),
     )
     view = await dispute_view(session, dispute)
     return Outcome(201, view.model_dump(mode="json"), {"Location": f"/decisions/{decision_id}"})
@@ -281,6 +287,7 @@ async def settle_by_decision(
             ),
             aggregate_id=partnership_id,
             source=SOURCE,
+            release=await of_dispute(session, dispute),
         )
     else:
         dispute.status, dispute.resolution_decision_id = "open", None
@@ -296,6 +303,7 @@ async def settle_by_decision(
             ),
             aggregate_id=partnership_id,
             source=SOURCE,
+            release=await of_dispute(session, dispute),
         )
     return True
 

@@ -19,11 +19,15 @@ from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
+from backbone.releasability import PLATFORM, Release
 from contracts.events.partners import EndorsementGrantedV1, EndorsementWithdrawnV1
 from services.partners.models import Endorsement, Partnership
 from services.partners.partnerships import _field_error
 from services.partners.relations_schemas import EndorsementIn, EndorsementOut, EndorsementWithdrawal
 from services.partners.service import SOURCE
+
+PUBLIC_STATEMENT = Release.of("public", originator=PLATFORM)
+"""Endorsements are public statements, whoever endorses."""
 
 
 async def grant_endorsement(
@@ -100,6 +104,7 @@ async def _grant(session: AsyncSession, endorsement: EndorsementIn) -> Outcome:
         ),
         aggregate_id=str(row.id),
         source=SOURCE,
+        release=PUBLIC_STATEMENT,
     )
     return Outcome(
         201,
@@ -146,6 +151,7 @@ async def _withdraw(
         ),
         aggregate_id=str(row.id),
         source=SOURCE,
+        release=PUBLIC_STATEMENT,
     )
     return Outcome(200, EndorsementOut.model_validate(row).model_dump(mode="json"))
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
@@ -153,6 +153,8 @@ class CapacityProfile(PartnersBase):
     target_level: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handling_code: Mapped[str] = mapped_column(Text, default="partnership")
+    handling_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
 
 
 class Commitment(PartnersBase):
@@ -236,6 +238,8 @@ class Dispute(PartnersBase):
     last_outcome: Mapped[str | None] = mapped_column(String(20))
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handling_code: Mapped[str] = mapped_column(Text, default="partnership")
+    handling_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
 
 
 class DisputeComment(PartnersBase):
@@ -277,3 +281,19 @@ class ReciprocityExchange(PartnersBase):
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     event_id: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HandlingChange(PartnersBase):
+    """An originator widened or narrowed who may see one of its records (kept for the audit trail)."""
+
+    __tablename__ = "handling_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    originator_country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    previous_code: Mapped[str] = mapped_column(Text)
+    new_code: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

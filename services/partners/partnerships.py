@@ -29,6 +29,7 @@ from contracts.events.partners import (
 )
 from services.partners import governance
 from services.partners.models import Agency, Decision, OversightMember, Partnership, PartnershipMember, Vote
+from services.partners.releases import of_partnership
 from services.partners.schemas import (
     AgreementIn,
     AmendmentIn,
@@ -192,6 +193,7 @@ async def _register_partnership(session: AsyncSession, registration: Partnership
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
+        release=await of_partnership(session, partnership.id),
     )
     view = await partnership_view(session, partnership)
     return Outcome(201, view.model_dump(mode="json"), {"Location": f"/partnerships/{partnership.id}"})
@@ -249,6 +251,7 @@ async def _add_member(session: AsyncSession, partnership_id: uuid.UUID, amendmen
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
+        release=await of_partnership(session, partnership.id),
     )
     added = MemberAddedOut(
         **MemberOut.model_validate(member).model_dump(),
@@ -320,6 +323,7 @@ async def _add_oversight_member(
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
+        release=await of_partnership(session, partnership.id),
     )
     return Outcome(201, OversightMemberOut.model_validate(row).model_dump(mode="json"))
 
@@ -481,6 +485,7 @@ async def _open_decision(session: AsyncSession, partnership_id: uuid.UUID, propo
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
+        release=await of_partnership(session, partnership.id),
     )
     view = decision_view(decision, [], now=now)
     return Outcome(201, view.model_dump(mode="json"), {"Location": f"/decisions/{decision.id}"})
@@ -544,6 +549,7 @@ async def _cast_vote(session: AsyncSession, decision_id: uuid.UUID, vote: VoteIn
         ),
         aggregate_id=str(decision.partnership_id),
         source=SOURCE,
+        release=await of_partnership(session, decision.partnership_id),
     )
     tally = _tally(decision, votes, now=now)
     if tally.outcome in governance.FINAL:
@@ -571,6 +577,7 @@ async def _close(
         ),
         aggregate_id=str(decision.partnership_id),
         source=SOURCE,
+        release=await of_partnership(session, decision.partnership_id),
     )
 
 
@@ -648,6 +655,7 @@ async def _advance_phase(session: AsyncSession, partnership_id: uuid.UUID, advan
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
+        release=await of_partnership(session, partnership.id),
     )
     return Outcome(200, (await partnership_view(session, partnership)).model_dump(mode="json"))
 
@@ -702,6 +710,7 @@ async def _send_reminders(session: AsyncSession, decision_id: uuid.UUID, request
         ),
         aggregate_id=str(decision.partnership_id),
         source=SOURCE,
+        release=await of_partnership(session, decision.partnership_id),
     )
     return Outcome(200, {"decision_id": str(decision.id), "kind": request.kind, "member_ids": targets})
 

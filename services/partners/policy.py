@@ -2,9 +2,11 @@
 
 Tenancy is by country. A partnership and everything in it (decisions, commitments, disputes, reciprocity, its
 onboarding) belongs to its member countries; an agency's private data (contacts, onboarding) to its country;
-its capacity profiles are shared with the countries it is in a partnership with. The directory (countries,
-agencies) and endorsements are public to signed-in callers. Rules that depend on the body (register an agency
-of a country, appoint a seat, pledge for an agency) are checked in their routes with `require_country`.
+its capacity profiles are shared with the countries it is in a partnership with. Disputes and capacity profiles
+are further confined by the handling code their originator chose (services/partners/releases.py). The
+directory (countries, agencies) and endorsements are public to signed-in callers. Rules that depend on the body
+(register an agency of a country, appoint a seat, pledge for an agency) are checked in their routes with
+`require_country`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
 from services.partners.models import Agency, Commitment, Decision, Dispute, PartnershipMember
+from services.partners.releases import of_dispute, visible_countries
 
 READ = frozenset(
     {"national_coordinator", "programme_coordinator", "oversight_member", "agency_integrator", "auditor"}
@@ -71,10 +74,10 @@ async def commitment_country(session: AsyncSession, value: str) -> frozenset[str
 
 
 async def dispute(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """Whom the dispute's handling code releases it to (its discussion and resolution follow it)."""
     key = _id(value)
-    return await _members(
-        session, key and await session.scalar(select(Dispute.partnership_id).where(Dispute.id == key))
-    )
+    found = await session.get(Dispute, key) if key else None
+    return visible_countries(await of_dispute(session, found)) if found else None
 
 
 async def agency(session: AsyncSession, value: str) -> frozenset[str] | None:
@@ -142,7 +145,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/agencies/{agency_id}/activation"): WORKFLOWS,
     ("POST", "/agencies/{agency_id}/onboarding-lapse"): WORKFLOWS,
     ("POST", "/agencies/{agency_id}/capacity-profiles"): tenant(A, "agency", AGENCY_WRITE),
-    ("GET", "/agencies/{agency_id}/capacity-profiles"): tenant(A, "agency_shared", READ),
+    ("GET", "/agencies/{agency_id}/capacity-profiles"): tenant(A, "agency_shared", READ),  # + handling codes
+    ("PUT", "/agencies/{agency_id}/capacity-profiles/{profile_id}/handling"): tenant(
+        A, "agency", AGENCY_WRITE
+    ),
     ("POST", "/agencies/{agency_id}/contacts"): tenant(A, "agency", AGENCY_WRITE),
     ("GET", "/agencies/{agency_id}/contacts"): tenant(A, "agency", READ),
     ("GET", "/agencies/{agency_id}/contacts/{contact_id}"): tenant(A, "agency", READ),
@@ -199,6 +205,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/partnerships/{partnership_id}/disputes"): tenant(P, "partnership", DISPUTE),
     ("GET", "/partnerships/{partnership_id}/disputes"): tenant(P, "partnership", READ),
     ("GET", "/disputes/{dispute_id}"): tenant("dispute_id", "dispute", READ),
+    ("PUT", "/disputes/{dispute_id}/handling"): tenant("dispute_id", "dispute", DISPUTE),  # + the originator
     ("POST", "/disputes/{dispute_id}/comments"): tenant("dispute_id", "dispute", COMMENT),
     ("POST", "/disputes/{dispute_id}/resolution-decision"): tenant("dispute_id", "dispute", COORDINATE),
     ("GET", "/countries/{code}/reciprocity"): tenant("code", "country", READ),

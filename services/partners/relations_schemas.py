@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backbone.releasability import HandlingCodeText
 from contracts.events.partners import DisputeSubjectKind, EndorsementSubjectKind, EndorserKind
 
 LanguageTag = Annotated[
@@ -212,6 +213,10 @@ class DisputeIn(BaseModel):
         description="For `decision`: the id of a decision of this partnership; for `allocation`: a reference",
     )
     statement: str = Field(min_length=10, max_length=10_000)
+    handling_code: HandlingCodeText = Field(
+        default="partnership",
+        description="Who may see the dispute and its discussion (the raising country always may)",
+    )
 
 
 class CommentIn(BaseModel):
@@ -295,6 +300,7 @@ class DisputeOut(BaseModel):
     last_outcome: str | None = Field(description="How the latest resolution decision ended")
     raised_at: datetime
     resolved_at: datetime | None
+    handling_code: str
 
 
 class DisputeDetailOut(DisputeOut):

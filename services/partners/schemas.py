@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
+from backbone.releasability import HandlingCodeText
 from contracts.events.partners import AgencyType, DecisionKind, OversightRole, PartnershipRole
 
 AgencyStatus = Literal["pending", "active", "lapsed"]
@@ -316,19 +317,39 @@ class CapacityProfileIn(BaseModel):
     current_level: int = Field(ge=0, le=5)
     target_level: int = Field(ge=0, le=5)
     note: str | None = Field(default=None, max_length=4000)
+    handling_code: HandlingCodeText = Field(
+        default="partnership",
+        description="Who may see it: by default the countries the agency shares a partnership with",
+    )
 
 
 class CapacityProfileOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: uuid.UUID
     agency_id: uuid.UUID
     competency: str
     current_level: int
     target_level: int
     note: str | None
     recorded_at: datetime
+    handling_code: str
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def gap(self) -> int:
         return max(self.target_level - self.current_level, 0)
+
+
+class HandlingChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    handling_code: HandlingCodeText
+    reason: str = Field(min_length=3, max_length=2000, description="Why the originator widens or narrows it")
+
+
+class HandlingChangeOut(BaseModel):
+    object_type: str
+    object_id: uuid.UUID
+    previous_code: str
+    handling_code: str

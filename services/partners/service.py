@@ -15,6 +15,7 @@ from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
 from services.partners.models import Agency, Country
+from services.partners.releases import of_agency
 from services.partners.schemas import AgencyOut, AgencyRegistration
 
 SOURCE = "/services/partners"
@@ -93,6 +94,7 @@ async def _register_agency(session: AsyncSession, registration: AgencyRegistrati
         ),
         aggregate_id=str(agency.id),
         source=SOURCE,
+        release=of_agency(agency.country_code),
     )
     body = AgencyOut.model_validate(agency).model_dump(mode="json")
     return Outcome(201, body, {"Location": f"/agencies/{agency.id}"})
@@ -123,6 +125,7 @@ async def _activate_agency(session: AsyncSession, agency_id: uuid.UUID, confirme
             ),
             aggregate_id=str(agency.id),
             source=SOURCE,
+            release=of_agency(agency.country_code),
         )
     elif agency.status != "active":
         raise Conflict(
@@ -150,6 +153,7 @@ async def _lapse_agency_onboarding(session: AsyncSession, agency_id: uuid.UUID) 
             ),
             aggregate_id=str(agency.id),
             source=SOURCE,
+            release=of_agency(agency.country_code),
         )
     elif agency.status != "lapsed":
         raise Conflict(

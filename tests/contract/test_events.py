@@ -253,6 +253,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "outcome": "vetoed",
         "reopened_at": NOW,
     },
+    "partners.handling_changed.v1": {
+        "object_type": "dispute",
+        "object_id": DISPUTE,
+        "partnership_id": PARTNERSHIP,
+        "originator_country_code": "SN",
+        "previous_code": "partnership",
+        "new_code": "countries:FR",
+        "reason": "Only France is concerned",
+        "changed_at": NOW,
+    },
     "training.exchange_completed.v1": {
         "exchange_id": str(uuid.uuid4()),
         "partnership_id": PARTNERSHIP,

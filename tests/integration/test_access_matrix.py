@@ -130,7 +130,7 @@ async def tenant_a(api: httpx.AsyncClient) -> dict[str, str]:
             },
         )
     )
-    await created(
+    profile = await created(
         await api.post(
             f"/agencies/{fr['id']}/capacity-profiles",
             json={"competency": "cyber_forensics", "current_level": 2, "target_level": 4},
@@ -162,6 +162,7 @@ async def tenant_a(api: httpx.AsyncClient) -> dict[str, str]:
         "dispute_id": dispute["id"],
         "member_id": seat["id"],
         "endorsement_id": endorsement["id"],
+        "profile_id": profile["id"],
         "code": "FR",
     }
 

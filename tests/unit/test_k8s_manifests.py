@@ -261,6 +261,7 @@ def test_each_rendering_has_every_process(overlay: str) -> None:
         assert (("Deployment", f"{service}-consumer") in index) == consumes(service), service
     assert ("Deployment", "training-consumer") in index
     assert ("Deployment", "temporal-worker") in index and ("Job", "create-topics") in index
+    assert ("Deployment", "national-feed") in index and ("ConfigMap", "national-subscribers") in index
     for doc in index.values():
         if doc["kind"] not in CLUSTER_SCOPED:
             assert doc["metadata"]["namespace"] == "training-backbone", doc["metadata"]["name"]
@@ -374,6 +375,9 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
     if module == "workflows.worker":
         assert args == [], command
         return (module,)
+    if module == "backbone.feed":
+        assert args == ["run"], command
+        return (module, "run")
     assert module == "backbone.serve", command
     if args == ["topics"]:
         return (module, "topics")
@@ -387,6 +391,7 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
 def test_every_command_is_one_of_the_entry_points(overlay: str) -> None:
     seen = {_entry_point(container["command"]) for _, container in containers(rendered()[overlay])}
     assert ("workflows.worker",) in seen and ("backbone.serve", "topics") in seen
+    assert ("backbone.feed", "run") in seen
     for service in SERVICES:
         for role in ("api", "relay", "migrate"):
             assert ("backbone.serve", service, role) in seen
@@ -472,12 +477,13 @@ def _environment_of(container: Doc, settings: dict[str, str]) -> dict[str, str]:
 def test_each_process_loads_its_settings_from_what_its_manifest_gives(
     overlay: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from backbone.feed.filter import feed_settings
     from workflows.worker import worker_settings
 
     docs = rendered()[overlay]
     index = by_kind_and_name(docs)
     settings = index[("ConfigMap", "backbone-settings")]["data"]
-    prefixes = tuple(f"{p.upper()}_" for p in (*SERVICES, "backbone", "worker", "topics"))
+    prefixes = tuple(f"{p.upper()}_" for p in (*SERVICES, "backbone", "worker", "topics", "feed"))
     for doc, container in containers(docs):
         for key in [k for k in os.environ if k.upper().startswith(prefixes)]:
             monkeypatch.delenv(key)
@@ -493,6 +499,9 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
                 assert ("Service", host) in index, f"{where}: the worker calls {loaded.partners_url}"
             elif entry == ("backbone.serve", "topics"):
                 loaded = load_settings("topics", uses_database=False)
+            elif entry == ("backbone.feed", "run"):
+                loaded = feed_settings()
+                assert str(loaded.subscribers_file).startswith("/etc/backbone/feed/"), where
             else:
                 service, role = entry[1], entry[2]
                 loaded = load_settings(service, uses_temporal=service == "partners")

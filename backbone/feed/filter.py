@@ -1,0 +1,118 @@
+"""The filtering process: internal event topics in, one topic per national subscriber out, in transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer, TopicPartition
+from pydantic import Field
+
+from backbone.feed.routing import recipients
+from backbone.feed.subscribers import Registry, Subscriber
+from backbone.kafka import client_options, ensure_topics, manual_commit_consumer
+from backbone.settings import ServiceSettings, load_settings_as
+from backbone.stack.config import StackConfig
+from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+class FeedSettings(ServiceSettings):
+    service_name: str = "feed"
+    uses_database: bool = False
+    subscribers_file: Path = Field(default_factory=lambda: StackConfig.from_env().state_dir / "feed.json")
+    transactional_id: str = "national-feed-0"
+    """Unique per running filter (e.g. the pod's ordinal): the broker fences a zombie with the same id."""
+    subscriber_partitions: int = Field(default=3, ge=1)
+    subscriber_retention_days: int = Field(default=30, ge=1)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+
+
+def feed_settings(**overrides: object) -> FeedSettings:
+    return load_settings_as(FeedSettings, "feed", **overrides)
+
+
+def subscriber_topic(settings: FeedSettings, subscriber: Subscriber) -> TopicSpec:
+    return TopicSpec(
+        name=subscriber.topic,
+        owner="feed",
+        description=f"What the handling codes release to {subscriber.country}, for {subscriber.id}.",
+        partitions=settings.subscriber_partitions,
+        retention_ms=settings.subscriber_retention_days * DAY_MS,
+    )
+
+
+class NationalFeed:
+    def __init__(self, settings: FeedSettings) -> None:
+        self.settings = settings
+        self.registry = Registry(settings.subscribers_file)
+        self.group_id = settings.consumer_group or "national-feed"
+        self.forwarded = 0
+        self.read = 0
+        self._topics_ready: set[str] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        settings = self.settings
+        consumer = manual_commit_consumer(
+            settings, group_id=self.group_id, max_poll_records=settings.batch_size
+        )
+        consumer.subscribe([settings.topic(spec.name) for spec in EVENT_TOPICS])
+        producer = AIOKafkaProducer(
+            **client_options(settings),
+            transactional_id=settings.transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            client_id="national-feed",
+        )
+        await producer.start()
+        await consumer.start()
+        log.info(
+            "national feed started", extra={"group": self.group_id, "file": str(settings.subscribers_file)}
+        )
+        try:
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
+                if batch:
+                    await self._forward(producer, batch)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+            log.info("national feed stopped", extra={"read": self.read, "forwarded": self.forwarded})
+
+    async def _forward(self, producer: AIOKafkaProducer, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+        """One transaction: the copies and the consumed offsets commit together or not at all.
+
+        A failure aborts the transaction and ends the process (its supervisor restarts it): the consumer's
+        position has moved past the batch, and only a restart from the committed offsets re-reads it.
+        """
+        subscribers = self.registry.current()
+        await self._ensure_topics(subscribers)
+        async with producer.transaction():
+            offsets: dict[TopicPartition, int] = {}
+            for partition, records in batch.items():
+                for record in records:
+                    headers = list(record.headers or ())
+                    for subscriber in recipients(headers, subscribers):
+                        await producer.send(
+                            self.settings.topic(subscriber.topic),
+                            value=record.value,
+                            key=record.key,
+                            headers=headers,
+                        )
+                        self.forwarded += 1
+                    self.read += 1
+                offsets[partition] = records[-1].offset + 1
+            await producer.send_offsets_to_transaction(offsets, self.group_id)
+
+    async def _ensure_topics(self, subscribers: tuple[Subscriber, ...]) -> None:
+        missing = [s for s in subscribers if s.id not in self._topics_ready]
+        if not missing:
+            return
+        await ensure_topics(
+            self.settings.kafka_bootstrap,
+            [subscriber_topic(self.settings, s) for s in missing],
+            prefix=self.settings.topic_prefix,
+        )
+        self._topics_ready.update(s.id for s in missing)

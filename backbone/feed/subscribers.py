@@ -1,0 +1,78 @@
+"""The national systems subscribed to the feed: who they are, which country they speak for, their topic."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SUBSCRIBER_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class InvalidSubscriber(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: str
+    country: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not SUBSCRIBER_ID.match(self.id):
+            raise InvalidSubscriber(f"subscriber id {self.id!r}: lower-case letters, digits and dashes, 1-40")
+        if not COUNTRY.match(self.country):
+            raise InvalidSubscriber(f"country {self.country!r}: an ISO 3166-1 alpha-2 code in capitals")
+
+    @property
+    def topic(self) -> str:
+        """Logical topic name (a deployment may prefix it)."""
+        return topic_of(self.id)
+
+
+def topic_of(subscriber_id: str) -> str:
+    return f"national.{subscriber_id}.v1"
+
+
+class Registry:
+    """Subscribers kept in a JSON file (a ConfigMap in Kubernetes); re-read when the file changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[float, int] | None = None
+        self._subscribers: tuple[Subscriber, ...] = ()
+
+    def current(self) -> tuple[Subscriber, ...]:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            self._seen, self._subscribers = None, ()
+            return self._subscribers
+        if self._seen != (stat.st_mtime, stat.st_size):
+            self._subscribers = self._read()
+            self._seen = (stat.st_mtime, stat.st_size)
+        return self._subscribers
+
+    def _read(self) -> tuple[Subscriber, ...]:
+        entries = json.loads(self.path.read_text() or "[]")
+        subscribers = tuple(Subscriber(**entry) for entry in entries)
+        ids = [s.id for s in subscribers]
+        if len(ids) != len(set(ids)):
+            raise InvalidSubscriber(f"{self.path}: a subscriber id appears twice")
+        return subscribers
+
+    def add(self, subscriber: Subscriber) -> bool:
+        """Register (or update) a subscriber; False when it was already registered exactly so."""
+        existing = {s.id: s for s in (self._read() if self.path.exists() else ())}
+        if existing.get(subscriber.id) == subscriber:
+            return False
+        existing[subscriber.id] = subscriber
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps([asdict(s) for s in existing.values()], indent=2) + "\n")
+        os.replace(partial, self.path)  # a reader never sees half a file
+        return True

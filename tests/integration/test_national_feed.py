@@ -1,0 +1,203 @@
+"""The national feed against the real Kafka: three countries' subscribers, events of every handling code; each
+subscriber's topic holds exactly what its country may see, once, even when the filter is killed mid-batch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from backbone.feed.filter import FeedSettings, NationalFeed, feed_settings
+from backbone.feed.subscribers import Registry, Subscriber
+from backbone.releasability import Release
+from backbone.stack.config import REPO_ROOT
+from contracts.envelope import decode, encode
+from contracts.events.partners import DisputeRaisedV1
+from tests.support import Deployment, ServiceProcess, eventually, read_topic
+
+SUBSCRIBERS = (
+    Subscriber("fr-ncu", "FR", "France's national coordination unit"),
+    Subscriber("fr-police", "FR", "Police nationale's own integration"),
+    Subscriber("sn-ncu", "SN"),
+    Subscriber("de-bka", "DE"),
+)
+# (handling code, originator, partnership members) -> the subscribers that may see it
+CASES: list[tuple[str | None, str, tuple[str, ...], set[str]]] = [
+    ("public", "FR", (), {"fr-ncu", "fr-police", "sn-ncu", "de-bka"}),
+    ("partnership", "FR", ("FR", "SN"), {"fr-ncu", "fr-police", "sn-ncu"}),
+    ("countries:DE", "FR", (), {"fr-ncu", "fr-police", "de-bka"}),
+    ("countries:DE,SN", "SN", (), {"sn-ncu", "de-bka"}),
+    ("originator", "SN", (), {"sn-ncu"}),
+    (None, "FR", (), set()),  # no release at all: stays inside the backbone
+]
+
+
+def dispute_event(code: str | None, originator: str, members: tuple[str, ...]) -> tuple[str, Any]:
+    event_id = str(uuid.uuid4())
+    release = Release.of(code, originator=originator, partnership_countries=members) if code else None
+    event = DisputeRaisedV1(
+        partnership_id=str(uuid.uuid4()),
+        dispute_id=str(uuid.uuid4()),
+        raised_by_agency_id=str(uuid.uuid4()),
+        raised_by_country_code=originator,
+        subject_kind="allocation",
+        subject_ref="seats",
+        statement=f"released as {code}",
+        raised_at=datetime.now(UTC),
+    )
+    record = encode(
+        event,
+        source="/services/partners",
+        key=event.partnership_id,
+        event_id=event_id,
+        extensions=release.extensions() if release else None,
+    )
+    return event_id, record
+
+
+async def publish(deployment: Deployment, records: list[Any]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=deployment.endpoints.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for record in records:
+            await producer.send_and_wait(
+                deployment.topic("partners.events.v1"),
+                value=record.value,
+                key=record.key,
+                headers=record.headers,
+            )
+    finally:
+        await producer.stop()
+
+
+def settings_for(deployment: Deployment, subscribers_file: Path) -> FeedSettings:
+    return feed_settings(
+        environment="test",
+        kafka_bootstrap=deployment.endpoints.kafka_bootstrap,
+        topic_prefix=deployment.topic_prefix,
+        subscribers_file=subscribers_file,
+        consumer_group=f"{deployment.prefix}.national-feed",
+        transactional_id=f"{deployment.prefix}.national-feed-0",
+    )
+
+
+async def committed_ids(deployment: Deployment, subscriber: Subscriber, at_least: int) -> list[str]:
+    records = await read_topic(
+        deployment.endpoints.kafka_bootstrap,
+        deployment.topic(subscriber.topic),
+        until=lambda rs: len(rs) >= at_least,
+        isolation_level="read_committed",
+    )
+    return [decode(list(r.headers), r.key, r.value).id for r in records]
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Registry:
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        assert registry.add(subscriber)
+    assert not registry.add(SUBSCRIBERS[0]), "registering again changes nothing"
+    return registry
+
+
+async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
+    deployment: Deployment, registry: Registry
+) -> None:
+    await deployment.create()
+    events = [
+        (dispute_event(code, originator, members), audience) for code, originator, members, audience in CASES
+    ]
+    await publish(deployment, [record for (_, record), _ in events])
+    expected = {
+        s.id: sorted(event_id for (event_id, _), audience in events if s.id in audience) for s in SUBSCRIBERS
+    }
+    feed = NationalFeed(settings_for(deployment, registry.path))
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    try:
+        await eventually(lambda: feed.read == len(CASES), timeout=60, what="the feed read every event")
+        for subscriber in SUBSCRIBERS:
+            got = await committed_ids(deployment, subscriber, len(expected[subscriber.id]))
+            assert sorted(got) == expected[subscriber.id], subscriber.id
+        assert feed.forwarded == sum(len(ids) for ids in expected.values()), "nothing more than that anywhere"
+    finally:
+        stop.set()
+        await running
+
+    # Same CloudEvent, byte for byte: a national system reads it with any CloudEvents SDK.
+    first = await read_topic(
+        deployment.endpoints.kafka_bootstrap,
+        deployment.topic("national.de-bka.v1"),
+        until=lambda rs: bool(rs),
+    )
+    original = next(record for (event_id, record), _ in events if event_id == expected["de-bka"][0])
+    forwarded = next(r for r in first if decode(list(r.headers), r.key, r.value).id == expected["de-bka"][0])
+    assert (forwarded.key, forwarded.value) == (original.key, original.value)
+    assert list(forwarded.headers) == original.headers
+
+    # The example consumer the contract documents reads the same stream.
+    example = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(REPO_ROOT / "contracts" / "examples" / "national_consumer.py"),
+        "--bootstrap",
+        deployment.endpoints.kafka_bootstrap,
+        "--prefix",
+        deployment.topic_prefix,
+        "--subscriber",
+        "de-bka",
+        "--max-events",
+        str(len(expected["de-bka"])),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(example.communicate(), timeout=60)
+    printed = [json.loads(line) for line in out.decode().splitlines()]
+    assert example.returncode == 0 and sorted(e["id"] for e in printed) == expected["de-bka"]
+    assert {e["handling"] for e in printed} == {"public", "countries:DE", "countries:DE,SN"}
+    assert all(e["type"] == "partners.dispute_raised.v1" and e["data"]["statement"] for e in printed)
+
+
+async def test_a_filter_killed_mid_stream_loses_and_repeats_nothing(
+    deployment: Deployment, registry: Registry, process_logs: Path
+) -> None:
+    await deployment.create()
+    settings = settings_for(deployment, registry.path)
+    env = deployment.env(
+        "feed",
+        subscribers_file=str(registry.path),
+        consumer_group=settings.consumer_group,
+        transactional_id=settings.transactional_id,
+        batch_size=20,
+    )
+    feed = ServiceProcess("feed", [sys.executable, "-m", "backbone.feed", "run"], env, process_logs)
+    events = [
+        (dispute_event(code, originator, members), audience)
+        for _ in range(40)
+        for code, originator, members, audience in CASES
+    ]
+    expected = Counter(s for _, audience in events for s in audience)
+    feed.start()
+    try:
+        await publish(deployment, [record for (_, record), _ in events[:120]])
+        await committed_ids(deployment, SUBSCRIBERS[2], 10)  # it is forwarding
+        assert feed.proc is not None
+        os.killpg(feed.proc.pid, signal.SIGKILL)  # no goodbye: a transaction may be half written
+        await feed.wait_exit(10)
+        await publish(deployment, [record for (_, record), _ in events[120:]])
+        feed.start()
+        for subscriber in SUBSCRIBERS:
+            got = Counter(await committed_ids(deployment, subscriber, expected[subscriber.id]))
+            wanted = {event_id for (event_id, _), audience in events if subscriber.id in audience}
+            assert set(got) == wanted, subscriber.id
+            assert max(got.values()) == 1, f"{subscriber.id}: an event arrived twice"
+    finally:
+        feed.stop()
