@@ -215,11 +215,14 @@ async def _open_resolution(
         )
     if dispute.status == "resolved":
         raise Conflict("The dispute is resolved.", code="dispute_resolved")
+    # The decision is seen by every member's oversight delegates: a dispute coded narrower than the partnership
+    # lends it its reference only, never its statement, unless the proposer writes a description.
+    shared = dispute.handling_code in ("public", "partnership")
     description = (
         proposal.description
         or (
-            f"Resolution of dispute {dispute.id} raised by {dispute.raised_by_country_code} about "
-            f"{dispute.subject_kind} {dispute.subject_ref}: {dispute.statement}"
+            f"Resolution of dispute {dispute.id} raised by {dispute.raised_by_country_code}"
+            + (f" about {dispute.subject_kind} {dispute.subject_ref}: {dispute.statement}" if shared else ".")
         )[:10_000]
     )
     opened = await _open_decision(

@@ -189,3 +189,18 @@ async def test_capacity_profiles_follow_their_handling_code(
     assert (await api.put(target, json=change, headers=ncu(api, "FR"))).status_code == 200
     assert await competencies("SN") == {"cyber_forensics", "covert_operations"}
     assert await competencies("BR") == {"cyber_forensics"}
+
+
+async def test_a_resolution_vote_does_not_spread_a_confined_statement(api: httpx.AsyncClient) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    dispute = await raise_dispute(api, p, "FR", handling_code="originator")
+    opened = await api.post(
+        f"/disputes/{dispute['id']}/resolution-decision",
+        json={"title": "Settle the lab seats", "due_at": "2031-01-01T00:00:00Z"},
+        headers=ncu(api, "FR"),
+    )
+    assert opened.status_code == 201, opened.text
+    decision = await api.get(opened.headers["location"], headers=ncu(api, "SN"))
+    assert decision.status_code == 200, "the oversight body votes on it"
+    assert dispute["id"] in decision.json()["description"]
+    assert dispute["statement"] not in decision.json()["description"]
