@@ -527,6 +527,7 @@ def example_secrets() -> list[Doc]:
         docs.append(secret(f"{service}-db", {"password": PLACEHOLDER, "owner-password": PLACEHOLDER}))
         docs.append(secret(f"{service}-kafka", {"username": service, "password": PLACEHOLDER}))
     docs.append(secret("topics-kafka", {"username": "topics-admin", "password": PLACEHOLDER}))
+    docs.append(secret("feed-kafka", {"username": "feed", "password": PLACEHOLDER}))
     docs.append(secret("worker-oauth", {"client-secret": PLACEHOLDER}))
     return docs
 
