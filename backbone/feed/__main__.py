@@ -16,6 +16,10 @@ from backbone.kafka import ensure_topics
 async def _run() -> None:
     settings = feed_settings()
     telemetry.configure(settings, role="feed")
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=settings.http_host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer, TopicPartition
+from prometheus_client import Counter, Gauge
 from pydantic import Field
 
 from backbone.feed.routing import recipients
@@ -18,6 +19,11 @@ from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
 
 log = logging.getLogger(__name__)
 
+READ = Counter("feed_events_read_total", "Events the national feed read from the internal topics")
+FORWARDED = Counter("feed_events_forwarded_total", "Events copied to a subscriber's topic", ["subscriber"])
+WITHHELD = Counter("feed_events_withheld_total", "Events released to no registered subscriber")
+SUBSCRIBERS = Gauge("feed_subscribers", "National subscribers registered")
+
 
 class FeedSettings(ServiceSettings):
     service_name: str = "feed"
@@ -28,6 +34,7 @@ class FeedSettings(ServiceSettings):
     subscriber_partitions: int = Field(default=3, ge=1)
     subscriber_retention_days: int = Field(default=30, ge=1)
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    metrics_port: int | None = None
 
 
 def feed_settings(**overrides: object) -> FeedSettings:
@@ -88,21 +95,27 @@ class NationalFeed:
         position has moved past the batch, and only a restart from the committed offsets re-reads it.
         """
         subscribers = self.registry.current()
+        SUBSCRIBERS.set(len(subscribers))
         await self._ensure_topics(subscribers)
         async with producer.transaction():
             offsets: dict[TopicPartition, int] = {}
             for partition, records in batch.items():
                 for record in records:
                     headers = list(record.headers or ())
-                    for subscriber in recipients(headers, subscribers):
+                    chosen = recipients(headers, subscribers)
+                    for subscriber in chosen:
                         await producer.send(
                             self.settings.topic(subscriber.topic),
                             value=record.value,
                             key=record.key,
                             headers=headers,
                         )
-                        self.forwarded += 1
+                        FORWARDED.labels(subscriber.id).inc()
+                    self.forwarded += len(chosen)
                     self.read += 1
+                    READ.inc()
+                    if not chosen:
+                        WITHHELD.inc()
                 offsets[partition] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)
 

@@ -17,6 +17,7 @@ from backbone.stack.infra import Endpoints
 from backbone.stack.process import read_pid, spawn, stop_from_pid_file, wait_until
 
 RELAY_METRICS_BASE_PORT = 9101
+FEED_METRICS_PORT = 9110
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
     }
     processes.append(AppProcess("temporal-worker", (python, "-m", "workflows.worker"), worker_env))
     # National systems' streams: registered with `python -m backbone.feed subscribe` (kept in the state folder).
-    processes.append(AppProcess("national-feed", (python, "-m", "backbone.feed", "run"), base_env))
+    feed_env = {**base_env, "FEED_METRICS_PORT": str(FEED_METRICS_PORT)}
+    processes.append(AppProcess("national-feed", (python, "-m", "backbone.feed", "run"), feed_env))
     return processes
 
 

@@ -342,12 +342,15 @@ def feed_manifests() -> list[Doc]:
         [
             {"name": "FEED_SUBSCRIBERS_FILE", "value": "/etc/backbone/feed/subscribers.json"},
             {"name": "FEED_TRANSACTIONAL_ID", "value": "national-feed-0"},
+            {"name": "FEED_HTTP_HOST", "value": "0.0.0.0"},
+            {"name": "FEED_METRICS_PORT", "value": str(RELAY_METRICS_PORT)},
             *kafka_credentials("FEED", "feed-kafka"),
         ],
         volumeMounts=[
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "subscribers", "mountPath": "/etc/backbone/feed", "readOnly": True},
         ],
+        ports=[{"name": "metrics", "containerPort": RELAY_METRICS_PORT}],
     )
     pod = pod_spec([feed], terminationGracePeriodSeconds=30)
     pod["volumes"].append({"name": "subscribers", "configMap": {"name": "national-subscribers"}})
@@ -360,7 +363,13 @@ def feed_manifests() -> list[Doc]:
     return [
         subscribers,
         deployment(
-            "national-feed", "national-feed", "feed", replicas=1, pod=pod, strategy={"type": "Recreate"}
+            "national-feed",
+            "national-feed",
+            "feed",
+            replicas=1,
+            pod=pod,
+            strategy={"type": "Recreate"},
+            annotations=scrape(RELAY_METRICS_PORT),
         ),
     ]
 

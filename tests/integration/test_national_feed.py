@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from backbone.feed.filter import FeedSettings, NationalFeed, feed_settings
 from backbone.feed.subscribers import Registry, Subscriber
@@ -130,6 +131,8 @@ async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
             got = await committed_ids(deployment, subscriber, len(expected[subscriber.id]))
             assert sorted(got) == expected[subscriber.id], subscriber.id
         assert feed.forwarded == sum(len(ids) for ids in expected.values()), "nothing more than that anywhere"
+        assert (REGISTRY.get_sample_value("feed_events_forwarded_total", {"subscriber": "de-bka"}) or 0) >= 3
+        assert REGISTRY.get_sample_value("feed_subscribers") == len(SUBSCRIBERS)
     finally:
         stop.set()
         await running
