@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 ROLE ?=
 
-.PHONY: help install run up stop status test test-fast bench lint format contracts clean token subscribe
+.PHONY: help install run up stop status test test-fast bench lint format contracts clean token subscribe audit-verify
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ token: install  ## print a signed development token: make -s token ROLE=national
 
 subscribe: install  ## register a national system for its country's feed: make subscribe ID=fr-ncu COUNTRY=FR
 	@$(PY) -m backbone.feed subscribe --id $(ID) --country $(COUNTRY)
+
+audit-verify: install  ## walk a service's audit hash chain: make audit-verify SERVICE=partners (exit 1 names the break)
+	@$(PY) -m backbone.audit verify $(or $(SERVICE),partners)
 
 contracts: install  ## regenerate JSON Schema snapshots and the AsyncAPI document from the event models
 	@$(PY) -m contracts.generate

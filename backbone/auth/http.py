@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from backbone.auth.principal import CALLER, Principal
+from backbone.auth.principal import CALLER, ORIGIN, PRINCIPAL, Principal
 from backbone.auth.tokens import InvalidToken, TokenVerifier, VerifierConfig
 from backbone.db import NO_TENANT, SYSTEM_TENANT, TENANT
 from backbone.errors import DomainError
@@ -66,6 +66,8 @@ async def authenticate(
         raise Unauthenticated("The bearer token is not acceptable.") from exc
     request.state.principal = principal
     CALLER.set(principal.subject)
+    PRINCIPAL.set(principal)
+    ORIGIN.set(request.client.host if request.client else None)
     # Row-level security: a person sees their country's rows; the platform's machine clients see all.
     if principal.country:
         TENANT.set(principal.country)

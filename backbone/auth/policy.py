@@ -20,6 +20,7 @@ from fastapi import Depends, Request, params
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.audit.log import append
 from backbone.auth.http import WORKFLOWS_SCOPE, CurrentPrincipal, Forbidden
 from backbone.auth.principal import ROLES, Principal
 from backbone.errors import NotFound
@@ -102,9 +103,25 @@ def authorizer(policy: Policy) -> params.Depends:
         if agency is not None and allowed <= AGENCY_BOUND and principal.agency != str(agency):
             deny(request, principal, "agency-bound role on another agency")
             raise Forbidden("You act for your own agency only.")
+        if rule.scope == "tenant" and request.method == "GET":
+            await _audit_read(request, rule, template)
 
     dependency: params.Depends = Depends(authorize)
     return dependency
+
+
+async def _audit_read(request: Request, rule: Rule, template: str) -> None:
+    """Tenant-confined content is above `public`: every read of it by id leaves an audit entry."""
+    assert rule.resolve is not None
+    parameter, resolver = rule.resolve
+    async with request.app.state.runtime.sessions() as session, session.begin():
+        await append(
+            session,
+            action=f"read:{resolver}",
+            object_type=resolver,
+            object_id=str(request.path_params[parameter]),
+            details={"route": template},
+        )
 
 
 def require_country(

@@ -41,3 +41,8 @@ class Principal:
 
 CALLER: ContextVar[str | None] = ContextVar("backbone_caller", default=None)
 """The authenticated subject of the current request (set by authentication), for what is kept per caller."""
+
+PRINCIPAL: ContextVar[Principal | None] = ContextVar("backbone_principal", default=None)
+"""The authenticated caller of the current request (None for the platform's own work), for the audit log."""
+ORIGIN: ContextVar[str | None] = ContextVar("backbone_origin", default=None)
+"""Where the current request came from (the peer address the server saw), for the audit log."""

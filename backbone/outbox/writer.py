@@ -10,6 +10,7 @@ from aiokafka.partitioner import murmur2
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.audit.log import record_change
 from backbone.db import outbox_table
 from backbone.releasability import Release
 from backbone.telemetry import current_traceparent
@@ -87,5 +88,14 @@ async def add_event(
             header_names=[name for name, _ in record.headers],
             header_values=[value for _, value in record.headers],
         )
+    )
+    # Every state change passes here, in its own transaction: the audit entry commits (or not) with it.
+    await record_change(
+        session,
+        event_type=event.event_type,
+        object_type=event.aggregate,
+        object_id=aggregate_id,
+        tenant=release.originator if release else None,
+        handling=str(release.code) if release else None,
     )
     return event_id

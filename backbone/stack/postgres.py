@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from backbone.audit.schema import keep_append_only_sql
 from backbone.stack.config import StackConfig
 from backbone.stack.process import log, port_open, run_checked, wait_until
 
@@ -205,6 +206,7 @@ async def provision_database(
                 f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT {rights} ON {kind} TO {app}"
             )
             await conn.execute(f"GRANT {rights} ON ALL {kind} IN SCHEMA public TO {app}")
+        await conn.execute(keep_append_only_sql(app))
     finally:
         await conn.close()
 

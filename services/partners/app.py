@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
+from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.partners.api import router
@@ -28,6 +29,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             relations_router,
             handling_router,
             operations_router,
+            audit_router,
         ],
         authorize=authorizer(POLICY),
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.audit import record_read
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.partners import CapacityProfileRecordedV1
@@ -65,16 +66,27 @@ async def _record(session: AsyncSession, agency_id: uuid.UUID, profile: Capacity
 async def capacity_profiles(
     session: AsyncSession, *, agency_id: uuid.UUID, history: bool
 ) -> list[CapacityProfileOut]:
-    """The current profile per competency, or every recorded profile (newest first)."""
-    await get_agency(session, agency_id=agency_id)
-    query = select(CapacityProfile).where(CapacityProfile.agency_id == agency_id)
-    if history:
-        query = query.order_by(CapacityProfile.recorded_at.desc())
-    else:
-        query = query.distinct(CapacityProfile.competency).order_by(
-            CapacityProfile.competency, CapacityProfile.recorded_at.desc()
-        )
-    return [CapacityProfileOut.model_validate(r) for r in await session.scalars(query)]
+    """The current profile per competency, or every recorded profile (newest first), as far as the caller's
+    country may see them (row-level security applies the handling codes); the read is audited per code."""
+    async with session.begin():
+        agency = await get_agency(session, agency_id=agency_id)
+        query = select(CapacityProfile).where(CapacityProfile.agency_id == agency_id)
+        if history:
+            query = query.order_by(CapacityProfile.recorded_at.desc())
+        else:
+            query = query.distinct(CapacityProfile.competency).order_by(
+                CapacityProfile.competency, CapacityProfile.recorded_at.desc()
+            )
+        profiles = list(await session.scalars(query))
+        for code in sorted({p.handling_code for p in profiles}):
+            await record_read(
+                session,
+                object_type="capacity_profile",
+                object_ids=[str(p.id) for p in profiles if p.handling_code == code],
+                handling=code,
+                tenant=agency.country_code,
+            )
+        return [CapacityProfileOut.model_validate(r) for r in profiles]
 
 
 async def partnerships_with_every_agency_mapped(

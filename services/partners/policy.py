@@ -16,6 +16,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
 from services.partners.models import Agency, Commitment, Decision, Dispute, PartnershipMember
 from services.partners.releases import of_dispute, visible_countries
@@ -183,6 +184,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/partnerships/{partnership_id}/onboarding/withdrawal"): tenant(P, "partnership", COORDINATE),
     ("POST", "/partnerships/{partnership_id}/onboarding/amendments"): tenant(P, "partnership", COORDINATE),
     ("GET", "/workflows"): Rule("platform", OPERATIONS),
+    ("GET", "/audit"): Rule("public", AUDITORS),  # + only the entries of the auditor's country
     # Commitments: pledged by a country's national coordination unit, visible to the partnership.
     ("POST", "/partnerships/{partnership_id}/commitments"): tenant(
         P, "partnership", NATIONAL

@@ -1,0 +1,17 @@
+"""The audit log: an append-only, hash-chained record of every state change and every read of content marked
+above `public`, kept in each service's own database.
+
+- Who, what, when, from where, trace id: one row per action, appended in the transaction of the change itself
+  (a rolled-back change leaves no entry). Appends are serialised on the chain's head row, so the chain is linear.
+- Hash chain: each entry's hash covers its fields and the previous entry's hash; `python -m backbone.audit verify
+  <service>` recomputes it and names the first entry that was changed, removed or reordered.
+- Append-only: the runtime role may INSERT and SELECT only, and a trigger refuses UPDATE, DELETE and TRUNCATE to
+  everyone, the owner included, except the retention purge.
+- Retention: personal fields (the actor's subject and address) are hashed into `personal_digest` with a random
+  salt kept beside them; `python -m backbone.audit purge` clears them, salt included, once they are older than
+  the retention period: the chain still verifies and the digest can no longer be tied back to a person.
+"""
+
+from backbone.audit.log import append, record_change, record_read
+
+__all__ = ["append", "record_change", "record_read"]

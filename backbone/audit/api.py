@@ -1,0 +1,76 @@
+"""`GET /audit`: the audit trail of the caller's country in this service, for its auditors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from backbone.app import SessionDep
+from backbone.audit.schema import audit_log_table
+from backbone.auth.http import CurrentPrincipal
+from backbone.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+AUDITORS = frozenset({"auditor"})
+"""The roles the route's policy rule names (each service lists the route in its policy table)."""
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    occurred_at: datetime
+    tenant: str | None = Field(description="Whose data: the originating country")
+    actor_kind: str = Field(description="user, client, or system (the platform's own work)")
+    actor_roles: str
+    actor_country: str | None
+    actor_agency: str | None
+    actor_subject: str | None = Field(description="Null once the retention purge has run")
+    source_ip: str | None = Field(description="Null once the retention purge has run")
+    action: str = Field(description="The event type of a change, or read:<object type>")
+    object_type: str | None
+    object_id: str | None
+    handling: str | None
+    trace_id: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+router = APIRouter()
+
+
+@router.get(
+    "/audit",
+    response_model=Page[AuditEntryOut],
+    tags=["audit"],
+    summary="The audit trail of your country's data in this service, oldest first (auditors)",
+)
+async def audit_trail(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    object_type: Annotated[str | None, Query(max_length=60)] = None,
+    object_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[AuditEntryOut]:
+    t = audit_log_table.c
+    query = select(audit_log_table).order_by(t.seq).limit(limit + 1)
+    if principal is not None:  # with authentication off (development) every entry
+        query = query.where(t.tenant == principal.country)
+    if object_type:
+        query = query.where(t.object_type == object_type)
+    if object_id:
+        query = query.where(t.object_id == object_id)
+    if cursor:
+        (after,) = decode_cursor(cursor, arity=1)
+        query = query.where(t.seq > int(after))
+    async with session.begin():
+        rows = list((await session.execute(query)).mappings())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page[AuditEntryOut](
+        items=[AuditEntryOut.model_validate(dict(r)) for r in rows],
+        next_cursor=encode_cursor([rows[-1]["seq"]]) if more else None,
+        limit=limit,
+    )

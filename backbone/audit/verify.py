@@ -1,0 +1,86 @@
+"""Walking the chain: the first entry that was changed, removed or reordered, and the retention purge."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from backbone.audit.log import CHAINED, entry_hash, personal_digest
+from backbone.audit.schema import GENESIS, PERSONAL, PURGE_SETTING
+
+
+@dataclass
+class Report:
+    entries: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    def describe(self, service: str) -> str:
+        if self.intact:
+            return f"audit log of {service}: {self.entries} entries, chain intact, head {self.head_hash}"
+        lines = [
+            f"audit log of {service}: BROKEN ({len(self.problems)} problems, first at seq {self.problems[0][0]})"
+        ]
+        lines += [f"  seq {seq}: {why}" for seq, why in self.problems]
+        return "\n".join(lines)
+
+
+def _entry(row: asyncpg.Record) -> dict[str, Any]:
+    entry = {name: row[name] for name in CHAINED}
+    if isinstance(entry["details"], str):
+        entry["details"] = json.loads(entry["details"])
+    return entry
+
+
+async def verify(conn: asyncpg.Connection) -> Report:
+    report = Report()
+    expected, previous = 1, GENESIS
+    async with conn.transaction(readonly=True, isolation="repeatable_read"):  # one consistent snapshot
+        head = await conn.fetchrow("SELECT seq, hash FROM audit_chain_head WHERE id = 1")
+        async for row in conn.cursor(
+            f"SELECT {', '.join((*CHAINED, *PERSONAL, 'hash'))} FROM audit_log ORDER BY seq"
+        ):
+            seq = int(row["seq"])
+            report.entries += 1
+            if seq != expected:
+                report.problems.append((expected, f"missing: the next entry present is seq {seq}"))
+            if row["prev_hash"] != previous:
+                report.problems.append((seq, "prev_hash is not the hash of the entry before it"))
+            if entry_hash(_entry(row)) != row["hash"]:
+                report.problems.append((seq, "changed: its content does not match its hash"))
+            if row["personal_salt"] is not None and row["personal_digest"] != personal_digest(
+                row["actor_subject"], row["source_ip"], row["personal_salt"]
+            ):
+                report.problems.append((seq, "changed: its actor or address does not match its digest"))
+            expected, previous = seq + 1, row["hash"]
+    report.head_seq, report.head_hash = int(head["seq"]), str(head["hash"])
+    if report.head_seq != expected - 1 or report.head_hash != previous:
+        report.problems.append(
+            (
+                expected,
+                f"missing: the chain's head is at seq {report.head_seq}, the last entry at {expected - 1}",
+            )
+        )
+    return report
+
+
+async def purge_personal_data(conn: asyncpg.Connection, *, older_than: timedelta) -> int:
+    """Clear the personal fields of entries older than `older_than` (as the tables' owner); returns how many."""
+    cutoff = datetime.now(UTC) - older_than
+    async with conn.transaction():
+        await conn.execute(f"SELECT set_config('{PURGE_SETTING}', 'on', true)")
+        cleared = ", ".join(f"{name} = NULL" for name in PERSONAL)
+        status = await conn.execute(
+            f"UPDATE audit_log SET {cleared}, purged_at = now() WHERE occurred_at < $1 AND purged_at IS NULL",
+            cutoff,
+        )
+    return int(status.split()[-1])
