@@ -221,6 +221,9 @@ def asyncapi_document() -> dict[str, Any]:
             },
             "x-owner": spec.owner,
         }
+    event_messages = sorted(
+        _message_id(e) for spec in EVENT_TOPICS for e in (m.event_type for m in spec.events)
+    )
     national = "national_subscriber"
     channels[national] = {
         "address": "national.{subscriberId}.v1",
@@ -235,14 +238,14 @@ def asyncapi_document() -> dict[str, Any]:
         "parameters": {
             "subscriberId": {"description": "The id the platform registered the national system with"}
         },
-        "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in sorted(schemas)},
+        "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in event_messages},
         "x-owner": "feed",
     }
     operations[f"receive_{national}"] = {
         "action": "receive",
         "channel": {"$ref": f"#/channels/{national}"},
         "summary": "A national system consumes what its country may see",
-        "messages": [{"$ref": f"#/channels/{national}/messages/{m}"} for m in sorted(schemas)],
+        "messages": [{"$ref": f"#/channels/{national}/messages/{m}"} for m in event_messages],
     }
     return {
         "asyncapi": "3.0.0",

@@ -25,6 +25,9 @@ CE_HEADERS = {
     "ce_traceparent",
     "content-type",
     "traceparent",
+    "ce_handling",
+    "ce_originator",
+    "ce_audience",
 }
 DLT_HEADERS = {
     "dlt_reason",
@@ -128,6 +131,10 @@ def test_asyncapi_document_is_current() -> None:
     )
 
 
+NATIONAL = "national.{subscriberId}.v1"
+"""Each national system's own stream, filled by the national feed (backbone/feed)."""
+
+
 def test_asyncapi_document_describes_every_topic_and_event() -> None:
     document = _document()
     assert document["asyncapi"] == "3.0.0"
@@ -139,7 +146,11 @@ def test_asyncapi_document_describes_every_topic_and_event() -> None:
         "protocol": "kafka",
     }
     channels = {channel["address"]: channel for channel in document["channels"].values()}
-    assert set(channels) == {spec.name for spec in TOPICS}
+    assert set(channels) == {spec.name for spec in TOPICS} | {NATIONAL}
+    national = channels[NATIONAL]
+    assert set(national["messages"]) == {t.replace(".", "_") for t in EVENT_TYPES}, (
+        "every event may be released"
+    )
     for spec in TOPICS:
         channel = channels[spec.name]
         assert channel["description"] == spec.description
@@ -175,7 +186,7 @@ def test_asyncapi_operations_let_external_consumers_receive_every_event_topic() 
         received[channel["address"]] = operation
         for message in operation["messages"]:
             assert message["$ref"].startswith(operation["channel"]["$ref"] + "/messages/")
-    assert set(received) == {spec.name for spec in EVENT_TOPICS if spec.events}
+    assert set(received) == {spec.name for spec in EVENT_TOPICS if spec.events} | {NATIONAL}
 
 
 def test_every_asyncapi_reference_resolves() -> None:
