@@ -32,6 +32,11 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
     return options
 
 
+def security_options(settings: ServiceSettings) -> dict[str, Any]:
+    """client_options without the bootstrap servers: how this process authenticates."""
+    return {k: v for k, v in client_options(settings).items() if k != "bootstrap_servers"}
+
+
 def idempotent_producer(settings: ServiceSettings, **overrides: Any) -> AIOKafkaProducer:
     """acks=all with idempotence: a retried send is never written twice nor reordered in a partition."""
     options = {

@@ -94,17 +94,16 @@ def serve_consumer(settings: ServiceSettings) -> None:
 
 
 def create_topics(prefix: str | None = None) -> list[str]:
-    from backbone.kafka import client_options, ensure_topics
+    from backbone.kafka import ensure_topics, security_options
     from contracts.topics import TOPICS
 
     settings = load_settings("topics", uses_database=False)
-    security = {k: v for k, v in client_options(settings).items() if k != "bootstrap_servers"}
     return asyncio.run(
         ensure_topics(
             settings.kafka_bootstrap,
             TOPICS,
             prefix=settings.topic_prefix if prefix is None else prefix,
-            extra_options=security,
+            extra_options=security_options(settings),
         )
     )
 

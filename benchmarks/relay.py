@@ -109,7 +109,7 @@ async def relay_throughput(
 
 async def consumer_at_end(deployment: Deployment, topic: str) -> AIOKafkaConsumer:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=deployment.endpoints.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
+        **deployment.endpoints.kafka_options(), enable_auto_commit=False, fetch_max_wait_ms=5
     )
     await consumer.start()
     cluster = await consumer._client.fetch_all_metadata()
@@ -209,7 +209,9 @@ async def main(count: int, samples: int, rounds: int) -> int:
 
         raw_lat = await raw_latency(deployment, deployment.topic("partners.events.v1"), samples)
         lat_prefix = f"{deployment.prefix}.lat."
-        await ensure_topics(endpoints.kafka_bootstrap, TOPICS, prefix=lat_prefix)
+        await ensure_topics(
+            endpoints.kafka_bootstrap, TOPICS, prefix=lat_prefix, extra_options=endpoints.kafka_security()
+        )
         relay_lat = await relay_latency(deployment, lat_prefix, samples, logs)
     finally:
         await deployment.destroy()

@@ -145,7 +145,7 @@ class Deployment:
             "database_name": self.database(service),
             "postgres_host": self.endpoints.postgres_host,
             "postgres_port": self.endpoints.postgres_port,
-            "kafka_bootstrap": self.endpoints.kafka_bootstrap,
+            **self.kafka_settings(),
             "temporal_address": self.endpoints.temporal_address,
             "temporal_task_queue": self.task_queue,
             "topic_prefix": self.topic_prefix,
@@ -154,6 +154,19 @@ class Deployment:
             "consumer_retry_max_seconds": 0.2,
             **(self.issuer.settings() if self.issuer else {}),
         }
+
+    def kafka_settings(self) -> dict[str, Any]:
+        """Where Kafka is and who the test's processes are on it (the admin user; ACL tests make their own)."""
+        settings: dict[str, Any] = {"kafka_bootstrap": self.endpoints.kafka_bootstrap}
+        admin = self.endpoints.kafka_admin
+        if admin is not None:
+            settings.update(
+                kafka_security_protocol=admin.protocol,
+                kafka_sasl_mechanism=admin.mechanism,
+                kafka_sasl_username=admin.username,
+                kafka_sasl_password=admin.password,
+            )
+        return settings
 
     def user_headers(self) -> dict[str, str]:
         """A signed-in partner's token (authorisation by role and tenant is not enforced yet)."""
@@ -193,13 +206,18 @@ class Deployment:
             )
             self.databases.append(self.database(service))
             await upgrade_async(self.settings(service))
-        await ensure_topics(self.endpoints.kafka_bootstrap, TOPICS, prefix=self.topic_prefix)
+        await ensure_topics(
+            self.endpoints.kafka_bootstrap,
+            TOPICS,
+            prefix=self.topic_prefix,
+            extra_options=self.endpoints.kafka_security(),
+        )
 
     async def destroy(self) -> None:
         for database in self.databases:
             with contextlib.suppress(Exception):
                 await drop_database(self.endpoints.postgres_admin_url, database=database)
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.endpoints.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(**self.endpoints.kafka_options())
         await admin.start()
         try:
             mine = [t for t in await admin.list_topics() if t.startswith(self.topic_prefix)]
@@ -305,7 +323,7 @@ async def eventually(
 
 
 async def read_topic(
-    bootstrap: str,
+    endpoints: Endpoints,
     topic: str,
     *,
     until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
@@ -314,7 +332,7 @@ async def read_topic(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of `topic` from the beginning, until `until(records)` holds."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, isolation_level=isolation_level
+        **endpoints.kafka_options(), enable_auto_commit=False, group_id=None, isolation_level=isolation_level
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

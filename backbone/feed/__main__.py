@@ -10,7 +10,9 @@ import sys
 from backbone import telemetry
 from backbone.feed.filter import NationalFeed, feed_settings, subscriber_topic
 from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber
-from backbone.kafka import ensure_topics
+from backbone.kafka import ensure_topics, security_options
+from backbone.stack.config import StackConfig
+from backbone.stack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_user
 
 
 async def _run() -> None:
@@ -28,14 +30,30 @@ async def _run() -> None:
 
 
 async def _subscribe(subscriber: Subscriber) -> None:
+    """Register, create the topic and, on the local stack, the subscriber's Kafka user and its one ACL."""
     settings = feed_settings()
+    config = StackConfig.from_env()
+    local = config.external_kafka_bootstrap is None
+    security = KafkaSecurity(config)
     changed = Registry(settings.subscribers_file).add(subscriber)
     await ensure_topics(
-        settings.kafka_bootstrap, [subscriber_topic(settings, subscriber)], prefix=settings.topic_prefix
+        settings.kafka_bootstrap,
+        [subscriber_topic(settings, subscriber)],
+        prefix=settings.topic_prefix,
+        extra_options=security.admin().client_options() if local else security_options(settings),
     )
     print(f"{'registered' if changed else 'already registered'}: {subscriber.id} ({subscriber.country})")
     print(f"topic: {settings.topic(subscriber.topic)}")
     print(f"bootstrap: {settings.kafka_bootstrap}")
+    if local:
+        await asyncio.to_thread(security.apply, [subscriber_grant(subscriber.id)])
+        user = security.credentials(subscriber_user(subscriber.id))
+        print(f"kafka user: {user.username} ({user.protocol}, {user.mechanism})")
+        print(f"kafka password: {user.password}")
+    else:
+        print(
+            f"kafka user: ask the platform team for {subscriber_user(subscriber.id)} (see kafka_security.py)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ import time
 
 from backbone.stack.apps import app_processes, dead_apps, pid_file, start_apps, stop_apps
 from backbone.stack.config import SERVICES, StackConfig
-from backbone.stack.infra import Endpoints, components, ensure_infra, provision, stop_infra
+from backbone.stack.infra import Endpoints, components, ensure_infra, provision, secure_kafka, stop_infra
 from backbone.stack.process import log, read_pid, stop_from_pid_file
 
 
@@ -45,6 +45,7 @@ def bring_up(config: StackConfig) -> tuple[Endpoints, list[str]]:
     config.run_dir.mkdir(parents=True, exist_ok=True)
     endpoints, started = ensure_infra(config)
     asyncio.run(provision(endpoints))
+    secure_kafka(config)
     started += start_apps(config, endpoints)
     return endpoints, started
 
@@ -123,6 +124,7 @@ def main() -> int:
     if args.command == "infra":
         endpoints, _ = ensure_infra(config)
         asyncio.run(provision(endpoints))
+        secure_kafka(config)
         return 0
     if args.command == "stop":
         supervisor = config.run_dir / "supervisor.pid"

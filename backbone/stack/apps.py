@@ -14,6 +14,7 @@ from backbone.issuer.keys import KeyStore
 from backbone.serve import consumes
 from backbone.stack.config import REPO_ROOT, SERVICES, StackConfig
 from backbone.stack.infra import Endpoints
+from backbone.stack.kafka_security import FEED_USER, KafkaSecurity, service_user
 from backbone.stack.process import read_pid, spawn, stop_from_pid_file, wait_until
 
 RELAY_METRICS_BASE_PORT = 9101
@@ -58,10 +59,18 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
             ready_url=f"{config.issuer_url}/jwks.json",
         )
     ]
+    local_kafka = config.external_kafka_bootstrap is None
+    security = KafkaSecurity(config)
+
+    def kafka_user(user: str, prefix: str) -> dict[str, str]:
+        """Locally each process is its own Kafka user, confined by ACLs (kafka_security.grants_for)."""
+        return security.credentials(user).env(prefix) if local_kafka else {}
+
     for index, service in enumerate(SERVICES):
         port = config.service_ports[service]
         env = {
             **base_env,
+            **kafka_user(service_user(service), service.upper()),
             f"{service.upper()}_HTTP_PORT": str(port),
             f"{service.upper()}_HTTP_HOST": config.host,
         }
@@ -89,7 +98,7 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
     }
     processes.append(AppProcess("temporal-worker", (python, "-m", "workflows.worker"), worker_env))
     # National systems' streams: registered with `python -m backbone.feed subscribe` (kept in the state folder).
-    feed_env = {**base_env, "FEED_METRICS_PORT": str(FEED_METRICS_PORT)}
+    feed_env = {**base_env, **kafka_user(FEED_USER, "FEED"), "FEED_METRICS_PORT": str(FEED_METRICS_PORT)}
     processes.append(AppProcess("national-feed", (python, "-m", "backbone.feed", "run"), feed_env))
     return processes
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from backbone.stack.config import SERVICES, StackConfig
 from backbone.stack.kafka import LocalKafka
+from backbone.stack.kafka_security import (
+    KafkaCredentials,
+    KafkaSecurity,
+    external_kafka_credentials,
+    grants_for,
+)
 from backbone.stack.postgres import LocalPostgres, provision_database
 from backbone.stack.process import log
 from backbone.stack.temporal import LocalTemporal
@@ -19,6 +26,15 @@ class Endpoints:
     kafka_bootstrap: str
     temporal_address: str
     temporal_ui_url: str | None
+    kafka_admin: KafkaCredentials | None = None
+    """Kafka's super user locally (tests and provisioning); None for an external cluster without SASL."""
+
+    def kafka_security(self) -> dict[str, Any]:
+        """aiokafka's security options for the admin identity (nothing for a PLAINTEXT cluster)."""
+        return self.kafka_admin.client_options() if self.kafka_admin else {}
+
+    def kafka_options(self) -> dict[str, Any]:
+        return {"bootstrap_servers": self.kafka_bootstrap, **self.kafka_security()}
 
     @property
     def postgres_host(self) -> str:
@@ -38,6 +54,8 @@ class Endpoints:
         }
         if self.temporal_ui_url:
             env["BACKBONE_TEMPORAL_UI_URL"] = self.temporal_ui_url
+        if self.kafka_admin:
+            env.update(self.kafka_admin.env("BACKBONE"))
         return env
 
 
@@ -69,6 +87,7 @@ def ensure_infra(config: StackConfig) -> tuple[Endpoints, list[str]]:
         temporal_ui_url=None
         if config.external_temporal_address
         else f"http://{config.host}:{config.temporal_ui_port}",
+        kafka_admin=KafkaSecurity(config).admin() if kafka else external_kafka_credentials(),
     )
     asyncio.run(_wait_for_kafka_and_temporal(endpoints))
     return endpoints, started
@@ -82,7 +101,7 @@ async def _wait_for_kafka_and_temporal(endpoints: Endpoints, timeout: float = 90
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:
-            admin = AIOKafkaAdminClient(bootstrap_servers=endpoints.kafka_bootstrap, request_timeout_ms=5000)
+            admin = AIOKafkaAdminClient(**endpoints.kafka_options(), request_timeout_ms=5000)
             await admin.start()
             try:
                 await admin.describe_cluster()
@@ -137,5 +156,19 @@ async def provision(endpoints: Endpoints, *, topic_prefix: str = "") -> None:
         )
         await upgrade_async(settings)
     log("databases provisioned and migrated: " + ", ".join(SERVICES))
-    created = await ensure_topics(endpoints.kafka_bootstrap, TOPICS, prefix=topic_prefix)
+    created = await ensure_topics(
+        endpoints.kafka_bootstrap, TOPICS, prefix=topic_prefix, extra_options=endpoints.kafka_security()
+    )
     log(f"topics: {len(created)} created, {len(TOPICS) - len(created)} already present")
+
+
+def secure_kafka(config: StackConfig) -> None:
+    """Users and ACLs of the services, the national feed and every registered national subscriber (local Kafka
+    only: an external cluster's are its platform team's, see backbone/stack/kafka_security.py)."""
+    if config.external_kafka_bootstrap:
+        return
+    from backbone.feed.filter import feed_settings
+    from backbone.feed.subscribers import Registry
+
+    subscribers = [s.id for s in Registry(feed_settings().subscribers_file).current()]
+    KafkaSecurity(config).apply(grants_for(subscribers=subscribers))

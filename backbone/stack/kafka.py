@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backbone.stack.config import REPO_ROOT, StackConfig
+from backbone.stack.kafka_security import MECHANISM, PROVISIONED_AT_FORMAT, KafkaSecurity
 from backbone.stack.process import (
     log,
     port_open,
@@ -146,17 +147,37 @@ class LocalKafka:
     def _write_config(self) -> None:
         host, port, cport = self.config.host, self.config.kafka_port, self.config.kafka_controller_port
         self.root.mkdir(parents=True, exist_ok=True)
+        security = KafkaSecurity(self.config)
+        admin, controller = security.admin(), security.credentials("controller")
         self.properties_file.write_text(
             "\n".join(
                 [
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@{host}:{cport}",
-                    f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
-                    f"advertised.listeners=PLAINTEXT://{host}:{port}",
+                    # Every client authenticates (SCRAM, users in the cluster metadata); the controller listener
+                    # uses PLAIN with one static user, because SCRAM credentials live in the metadata the
+                    # controller itself serves.
+                    f"listeners=CLIENT://{host}:{port},CONTROLLER://{host}:{cport}",
+                    f"advertised.listeners=CLIENT://{host}:{port}",
                     "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "inter.broker.listener.name=CLIENT",
+                    "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+                    f"sasl.enabled.mechanisms={MECHANISM}",
+                    f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
+                    "listener.name.client.sasl.enabled.mechanisms=" + MECHANISM,
+                    f"listener.name.client.{MECHANISM.lower()}.sasl.jaas.config="
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                    f'username="{admin.username}" password="{admin.password}";',
+                    "sasl.mechanism.controller.protocol=PLAIN",
+                    "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+                    "listener.name.controller.plain.sasl.jaas.config="
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                    f'username="{controller.username}" password="{controller.password}" '
+                    f'user_{controller.username}="{controller.password}";',
+                    "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                    "allow.everyone.if.no.acl.found=false",
+                    f"super.users=User:{admin.username};User:{controller.username}",
                     f"log.dirs={self.data_dir}",
                     # Topics come from the contract's registry, never from a typo in a producer.
                     "auto.create.topics.enable=false",
@@ -176,9 +197,28 @@ class LocalKafka:
         )
         (self.root / "log4j2.properties").write_text(LOG4J2_CONFIG.format(log_file=self.root / "server.log"))
 
+    @property
+    def _secured_marker(self) -> Path:
+        # Beside the data, not in it: the broker refuses anything but topic directories in its log dir.
+        return self.root / "security" / "formatted-with-users"
+
     def _format_storage(self) -> None:
         if (self.data_dir / "meta.properties").exists():
-            return
+            if self._secured_marker.exists() and self._secured_marker.read_text().split()[:1] == [
+                KafkaSecurity(self.config).cluster_id()
+            ]:
+                return
+            # Formatted by an earlier version, without SCRAM users: local development data only.
+            log(
+                f"Kafka storage in {self.data_dir} predates authentication: formatting it again (topics are lost)"
+            )
+            shutil.rmtree(self.data_dir)
+        security = KafkaSecurity(self.config)
+        users = [
+            arg
+            for user in PROVISIONED_AT_FORMAT
+            for arg in ("--add-scram", f"{MECHANISM}=[name={user},password={security.password(user)}]")
+        ]
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         log(f"formatting Kafka storage (cluster id {cluster_id})")
         run_checked(
@@ -193,9 +233,12 @@ class LocalKafka:
                 cluster_id,
                 "-c",
                 str(self.properties_file),
+                *users,
             ],
             what="kafka-storage format",
         )
+        self._secured_marker.parent.mkdir(parents=True, exist_ok=True)
+        self._secured_marker.write_text(f"{cluster_id}\n" + "\n".join(PROVISIONED_AT_FORMAT) + "\n")
 
     def start(self) -> None:
         if self.is_running():

@@ -66,7 +66,7 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
             trace_id = response.headers["x-trace-id"]
 
             records = await read_topic(
-                deployment.endpoints.kafka_bootstrap,
+                deployment.endpoints,
                 deployment.topic("partners.events.v1"),
                 until=lambda r: len(r) >= 1,
             )
@@ -117,7 +117,7 @@ async def test_agency_registration_reaches_training_and_onboarding_activates_it(
             # One trace from the HTTP request that started the workflow, through Temporal and its activity's
             # call back into partners, to the event on Kafka.
             records = await read_topic(
-                deployment.endpoints.kafka_bootstrap,
+                deployment.endpoints,
                 deployment.topic("partners.events.v1"),
                 until=lambda r: len(r) >= 2,
             )

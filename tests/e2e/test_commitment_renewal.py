@@ -183,7 +183,7 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
             assert [c["id"] for c in listed["items"]] == [successor_id]
 
         records = await read_topic(
-            deployment.endpoints.kafka_bootstrap,
+            deployment.endpoints,
             deployment.topic("partners.events.v1"),
             until=lambda r: any(
                 header(x, "ce_type") == "partners.commitment_renewal_concluded.v1" for x in r

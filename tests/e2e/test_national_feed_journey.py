@@ -22,7 +22,7 @@ COUNTRIES = {"FR": "France", "SN": "Senegal", "BR": "Brazil"}
 async def stream(deployment: Deployment, subscriber: str) -> list[tuple[str, str]]:
     """(type, handling) of everything committed to the subscriber's topic so far, read to its end."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=deployment.endpoints.kafka_bootstrap,
+        **deployment.endpoints.kafka_options(),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",

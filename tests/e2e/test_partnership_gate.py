@@ -243,7 +243,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
             await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})
 
         records = await read_topic(
-            deployment.endpoints.kafka_bootstrap,
+            deployment.endpoints,
             deployment.topic("partners.events.v1"),
             until=lambda r: any(header(x, "ce_type") == "partners.partnership_phase_advanced.v1" for x in r),
             timeout=60,

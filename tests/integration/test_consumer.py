@@ -45,7 +45,7 @@ async def training_consumer(deployment: Deployment) -> AsyncIterator[tuple[Event
 
 
 async def producer_for(deployment: Deployment) -> AIOKafkaProducer:
-    producer = AIOKafkaProducer(bootstrap_servers=deployment.endpoints.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
     await producer.start()
     return producer
 
@@ -123,7 +123,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
     async with training_consumer(deployment) as (consumer, engine):
         await eventually(lambda: known_agency(engine, good_id), timeout=60, what="good event applied")
         dead = await read_topic(
-            deployment.endpoints.kafka_bootstrap,
+            deployment.endpoints,
             deployment.topic("training.deadletter.v1"),
             until=lambda r: len(r) >= 4,
             timeout=30,

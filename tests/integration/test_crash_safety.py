@@ -80,7 +80,7 @@ async def test_relay_killed_after_publish_before_mark_republishes_and_the_effect
     consumer = serve_process(deployment, "training", "consumer", process_logs).start()
     try:
         await eventually(lambda: _zero(unpublished(deployment)), timeout=60, what="row marked published")
-        records = await read_topic(deployment.endpoints.kafka_bootstrap, topic, until=lambda r: len(r) >= 2)
+        records = await read_topic(deployment.endpoints, topic, until=lambda r: len(r) >= 2)
         assert len({header(r, "ce_id") for r in records}) == 1, "the same event, delivered twice on the wire"
         row = await eventually(lambda: training_row(deployment, agency_id), timeout=60, what="read model row")
         await eventually(
@@ -104,7 +104,7 @@ async def test_relay_killed_before_publish_loses_nothing(deployment: Deployment,
     relay = serve_process(deployment, "partners", "relay", process_logs).start()
     try:
         records = await read_topic(
-            deployment.endpoints.kafka_bootstrap,
+            deployment.endpoints,
             deployment.topic("partners.events.v1"),
             until=lambda r: len(r) >= 1,
             timeout=60,
@@ -156,8 +156,8 @@ async def _consumed_to_end(deployment: Deployment, topic: str, service: str) -> 
     from aiokafka import AIOKafkaConsumer
 
     group = deployment.settings(service).consumer_group
-    admin = AIOKafkaAdminClient(bootstrap_servers=deployment.endpoints.kafka_bootstrap)
-    probe = AIOKafkaConsumer(bootstrap_servers=deployment.endpoints.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
+    probe = AIOKafkaConsumer(**deployment.endpoints.kafka_options())
     await admin.start()
     await probe.start()
     try:

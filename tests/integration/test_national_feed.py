@@ -67,7 +67,7 @@ def dispute_event(code: str | None, originator: str, members: tuple[str, ...]) -
 
 
 async def publish(deployment: Deployment, records: list[Any]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=deployment.endpoints.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
     await producer.start()
     try:
         for record in records:
@@ -84,7 +84,7 @@ async def publish(deployment: Deployment, records: list[Any]) -> None:
 def settings_for(deployment: Deployment, subscribers_file: Path) -> FeedSettings:
     return feed_settings(
         environment="test",
-        kafka_bootstrap=deployment.endpoints.kafka_bootstrap,
+        **deployment.kafka_settings(),
         topic_prefix=deployment.topic_prefix,
         subscribers_file=subscribers_file,
         consumer_group=f"{deployment.prefix}.national-feed",
@@ -94,7 +94,7 @@ def settings_for(deployment: Deployment, subscribers_file: Path) -> FeedSettings
 
 async def committed_ids(deployment: Deployment, subscriber: Subscriber, at_least: int) -> list[str]:
     records = await read_topic(
-        deployment.endpoints.kafka_bootstrap,
+        deployment.endpoints,
         deployment.topic(subscriber.topic),
         until=lambda rs: len(rs) >= at_least,
         isolation_level="read_committed",
@@ -139,7 +139,7 @@ async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
 
     # Same CloudEvent, byte for byte: a national system reads it with any CloudEvents SDK.
     first = await read_topic(
-        deployment.endpoints.kafka_bootstrap,
+        deployment.endpoints,
         deployment.topic("national.de-bka.v1"),
         until=lambda rs: bool(rs),
     )
@@ -154,6 +154,11 @@ async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
         str(REPO_ROOT / "contracts" / "examples" / "national_consumer.py"),
         "--bootstrap",
         deployment.endpoints.kafka_bootstrap,
+        *(
+            ["--username", admin.username, "--password", admin.password]
+            if (admin := deployment.endpoints.kafka_admin)
+            else []
+        ),
         "--prefix",
         deployment.topic_prefix,
         "--subscriber",

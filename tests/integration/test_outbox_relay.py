@@ -80,7 +80,7 @@ async def test_committed_event_reaches_kafka_as_a_cloudevent_woken_by_notify(dep
                     source="/services/partners",
                 )
         records = await read_topic(
-            settings.kafka_bootstrap,
+            deployment.endpoints,
             deployment.topic("partners.events.v1"),
             until=lambda r: len(r) >= 1,
             timeout=20,
@@ -123,7 +123,7 @@ async def test_two_relays_with_many_writers_publish_every_row_once_in_aggregate_
     async with running(relay_a), running(relay_b):
         await asyncio.gather(*(writer() for _ in range(writers)))
         records = await read_topic(
-            settings.kafka_bootstrap,
+            deployment.endpoints,
             deployment.topic("partners.events.v1"),
             until=lambda r: len(r) >= total,
             timeout=60,
@@ -164,9 +164,14 @@ async def test_rows_wait_while_kafka_topic_is_missing_and_go_out_once_it_exists(
         from backbone.kafka import ensure_topics
         from contracts.topics import TOPICS
 
-        await ensure_topics(settings.kafka_bootstrap, TOPICS, prefix=settings.topic_prefix)
-        records = await read_topic(
+        await ensure_topics(
             settings.kafka_bootstrap,
+            TOPICS,
+            prefix=settings.topic_prefix,
+            extra_options=deployment.endpoints.kafka_security(),
+        )
+        records = await read_topic(
+            deployment.endpoints,
             settings.topic("partners.events.v1"),
             until=lambda r: len(r) >= 1,
             timeout=40,

@@ -658,7 +658,7 @@ async def test_the_partners_consumer_keeps_reciprocity_and_settles_disputes_once
     await _vote_all(api, p, opened["resolution_decision_id"], "approve")
     closed = (await outbox_records(api, "partners.decision_closed.v1"))[-1]
 
-    producer = AIOKafkaProducer(bootstrap_servers=deployment.endpoints.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
     await producer.start()
     try:
         async with partners_consumer(deployment, api):
@@ -678,7 +678,7 @@ async def test_the_partners_consumer_keeps_reciprocity_and_settles_disputes_once
                 lambda: _dispute_status(api, dispute["id"], "resolved"), timeout=60, what="dispute resolved"
             )
             dead = await read_topic(
-                deployment.endpoints.kafka_bootstrap,
+                deployment.endpoints,
                 deployment.topic("partners.deadletter.v1"),
                 until=lambda r: len(r) >= 1,
                 timeout=60,

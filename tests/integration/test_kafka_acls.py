@@ -1,0 +1,131 @@
+"""Kafka enforces who reads and writes what: SCRAM users and ACLs on the local broker (deny by default).
+
+A service writes its own topics only, the national feed writes the national topics only, and a national
+subscriber reads its own topic and nothing else, whatever it asks for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+
+from backbone.kafka import ensure_topics
+from backbone.stack.config import StackConfig
+from backbone.stack.kafka_security import (
+    FEED_USER,
+    KafkaCredentials,
+    KafkaSecurity,
+    grants_for,
+    service_user,
+    subscriber_user,
+)
+from contracts.topics import TopicSpec
+from tests.support import Deployment
+
+pytestmark = pytest.mark.usefixtures("secured")
+
+
+@pytest.fixture
+def secured(stack_config: StackConfig) -> None:
+    if stack_config.external_kafka_bootstrap:
+        pytest.skip("an external cluster's users and ACLs are its platform team's")
+
+
+@pytest.fixture
+async def world(deployment: Deployment, stack_config: StackConfig) -> AsyncIterator[dict[str, Any]]:
+    await deployment.create()
+    a, b = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
+    security = KafkaSecurity(stack_config)
+    await asyncio.to_thread(
+        security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=[a, b])
+    )
+    topics = [
+        TopicSpec(name=f"national.{s}.v1", owner="feed", description="test", partitions=1) for s in (a, b)
+    ]
+    await ensure_topics(
+        deployment.endpoints.kafka_bootstrap,
+        topics,
+        prefix=deployment.topic_prefix,
+        extra_options=deployment.endpoints.kafka_security(),
+    )
+    yield {"security": security, "a": a, "b": b}
+
+
+def options(deployment: Deployment, who: KafkaCredentials | None) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "bootstrap_servers": deployment.endpoints.kafka_bootstrap,
+        "request_timeout_ms": 8000,
+    }
+    return {**base, **(who.client_options() if who else {})}
+
+
+async def produce(deployment: Deployment, who: KafkaCredentials, logical_topic: str) -> None:
+    producer = AIOKafkaProducer(**options(deployment, who), acks="all")
+    await producer.start()
+    try:
+        await asyncio.wait_for(producer.send_and_wait(deployment.topic(logical_topic), b"{}", key=b"k"), 20)
+    finally:
+        await producer.stop()
+
+
+async def read_one(deployment: Deployment, who: KafkaCredentials, logical_topic: str, group: str) -> bytes:
+    consumer = AIOKafkaConsumer(
+        deployment.topic(logical_topic),
+        **options(deployment, who),
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        for _ in range(40):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                return bytes(records[0].value or b"")
+        raise TimeoutError(f"nothing in {logical_topic}")
+    finally:
+        await consumer.stop()
+
+
+async def test_a_client_without_valid_credentials_is_refused(
+    deployment: Deployment, world: dict[str, Any]
+) -> None:
+    for who in (None, KafkaCredentials(service_user("partners"), "not-the-password")):
+        producer = AIOKafkaProducer(**options(deployment, who))
+        with pytest.raises((KafkaError, OSError, asyncio.TimeoutError)):
+            await asyncio.wait_for(producer.start(), 30)
+        await producer.stop()
+
+
+async def test_each_identity_reads_and_writes_only_what_its_acls_allow(
+    deployment: Deployment, world: dict[str, Any]
+) -> None:
+    partners = world["security"].credentials(service_user("partners"))
+    await produce(deployment, partners, "partners.events.v1")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(deployment, partners, "training.events.v1")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(deployment, partners, f"national.{world['a']}.v1")
+
+    # The national feed writes the national streams, and a subscriber reads its own, nothing else.
+    security: KafkaSecurity = world["security"]
+    feed = security.credentials(FEED_USER)
+    await produce(deployment, feed, f"national.{world['a']}.v1")
+    await produce(deployment, feed, f"national.{world['b']}.v1")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(deployment, feed, "partners.events.v1")
+
+    a = security.credentials(subscriber_user(world["a"]))
+    group = f"national.{world['a']}.reader"  # a group its ACL allows
+    assert await read_one(deployment, a, f"national.{world['a']}.v1", group) == b"{}"
+    with pytest.raises(TopicAuthorizationFailedError):
+        await read_one(deployment, a, f"national.{world['b']}.v1", group)  # the other country's stream
+    with pytest.raises(TopicAuthorizationFailedError):
+        await read_one(deployment, a, "partners.events.v1", group)  # the internal topics
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(deployment, a, f"national.{world['a']}.v1")  # read-only
