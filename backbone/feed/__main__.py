@@ -36,15 +36,16 @@ async def _subscribe(subscriber: Subscriber) -> None:
     local = config.external_kafka_bootstrap is None
     security = KafkaSecurity(config)
     changed = Registry(settings.subscribers_file).add(subscriber)
+    bootstrap = config.kafka_bootstrap if local else settings.kafka_bootstrap
     await ensure_topics(
-        settings.kafka_bootstrap,
+        bootstrap,
         [subscriber_topic(settings, subscriber)],
         prefix=settings.topic_prefix,
         extra_options=security.admin().client_options() if local else security_options(settings),
     )
     print(f"{'registered' if changed else 'already registered'}: {subscriber.id} ({subscriber.country})")
     print(f"topic: {settings.topic(subscriber.topic)}")
-    print(f"bootstrap: {settings.kafka_bootstrap}")
+    print(f"bootstrap: {bootstrap}")
     if local:
         await asyncio.to_thread(security.apply, [subscriber_grant(subscriber.id)])
         user = security.credentials(subscriber_user(subscriber.id))

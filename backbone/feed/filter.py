@@ -55,7 +55,8 @@ class NationalFeed:
     def __init__(self, settings: FeedSettings) -> None:
         self.settings = settings
         self.registry = Registry(settings.subscribers_file)
-        self.group_id = settings.consumer_group or "national-feed"
+        assert settings.consumer_group is not None  # the settings default it to `<topic prefix>feed`
+        self.group_id = settings.consumer_group
         self.forwarded = 0
         self.read = 0
         self._topics_ready: set[str] = set()

@@ -134,7 +134,7 @@ def grants_for(*, topic_prefix: str = "", subscribers: Iterable[str] = ()) -> li
             (
                 *read_events,
                 Acl("topic", f"{topic_prefix}national.", ("Write", "Describe", "Create"), prefixed=True),
-                Acl("group", f"{topic_prefix}national-feed", ("Read", "Describe"), prefixed=True),
+                Acl("group", f"{topic_prefix}feed", ("Read", "Describe"), prefixed=True),
                 Acl("transactional-id", f"{topic_prefix}national-feed", ("Write", "Describe"), prefixed=True),
             ),
         )

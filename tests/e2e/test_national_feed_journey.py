@@ -64,7 +64,7 @@ async def test_a_disputes_handling_code_decides_which_national_streams_carry_it(
             deployment.env(
                 "feed",
                 subscribers_file=str(registry.path),
-                consumer_group=f"{deployment.prefix}.feed",
+                consumer_group=f"{deployment.topic_prefix}feed",
                 transactional_id=f"{deployment.prefix}.feed-0",
             ),
             process_logs,

@@ -87,7 +87,7 @@ def settings_for(deployment: Deployment, subscribers_file: Path) -> FeedSettings
         **deployment.kafka_settings(),
         topic_prefix=deployment.topic_prefix,
         subscribers_file=subscribers_file,
-        consumer_group=f"{deployment.prefix}.national-feed",
+        consumer_group=f"{deployment.topic_prefix}feed",
         transactional_id=f"{deployment.prefix}.national-feed-0",
     )
 
