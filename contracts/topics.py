@@ -40,7 +40,12 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
     VoteCastV1,
 )
-from contracts.events.training import ExchangeCompletedV1
+from contracts.events.training import (
+    ExchangeCompletedV1,
+    FacilityBookedV1,
+    FacilityBookingCancelledV1,
+    FacilityUsedV1,
+)
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -100,7 +105,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="training.events.v1",
         owner="training",
         description="Curricula, cohorts, enrollments, certifications and exchange visits of the training service.",
-        events=(ExchangeCompletedV1,),
+        events=(ExchangeCompletedV1, FacilityBookedV1, FacilityBookingCancelledV1, FacilityUsedV1),
     ),
     TopicSpec(
         name="finance.events.v1",

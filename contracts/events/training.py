@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -36,3 +37,54 @@ class ExchangeCompletedV1(Event):
     kind: ExchangeKind
     days: int = Field(ge=1, le=3660, description="Days the officer spent at the host")
     completed_at: datetime
+
+
+FacilityKind = Literal["classroom", "simulator", "field_site", "virtual_lab"]
+
+
+class FacilityBookedV1(Event):
+    """A partner holds a shared facility for a period (no other active booking of it overlaps)."""
+
+    event_type: ClassVar[str] = "training.facility_booked.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "facility"
+
+    facility_id: str
+    booking_id: str
+    owner_country_code: str
+    kind: FacilityKind
+    booked_by_agency_id: str
+    booked_by_country_code: str
+    starts_at: datetime
+    ends_at: datetime
+    cohort_id: str | None = None
+    booked_at: datetime
+
+
+class FacilityBookingCancelledV1(Event):
+    """A booking was released; its period is free again."""
+
+    event_type: ClassVar[str] = "training.facility_booking_cancelled.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "facility"
+
+    facility_id: str
+    booking_id: str
+    cancelled_at: datetime
+
+
+class FacilityUsedV1(Event):
+    """How a booking was actually used, for finance (facility use is spent from the shared budget)."""
+
+    event_type: ClassVar[str] = "training.facility_used.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "facility"
+
+    facility_id: str
+    booking_id: str
+    owner_country_code: str
+    booked_by_country_code: str
+    kind: FacilityKind
+    hours: Decimal
+    attendees: int
+    recorded_at: datetime

@@ -3,14 +3,23 @@
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
-from backbone.settings import load_settings
+from backbone.audit.api import router as audit_router
+from backbone.auth.policy import authorizer
+from backbone.settings import ServiceSettings, load_settings
 from services.training.api import router
+from services.training.facilities_api import router as facilities_router
+from services.training.policy import POLICY
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Training service",
+        description="Standards, curricula, cohorts, facilities, instructors and certifications.",
+        routers=[router, facilities_router, audit_router],
+        authorize=authorizer(POLICY),
+    )
 
 
 def create_app() -> FastAPI:
-    return create_service_app(
-        load_settings("training"),
-        title="Training service",
-        description="Standards, curricula, cohorts, facilities, instructors and certifications.",
-        routers=[router],
-    )
+    return build_app(load_settings("training"))

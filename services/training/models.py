@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Integer, String, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, func
+from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, UUID, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
@@ -33,3 +34,40 @@ class KnownAgency(TrainingBase):
     last_event_id: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     """How many partners events shaped this row: a redelivered event must never bump it."""
+
+
+class Facility(TrainingBase):
+    """A classroom, simulator, field site or virtual lab owned by a partner agency and shared with countries."""
+
+    __tablename__ = "facilities"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    owner_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    owner_country_code: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(300))
+    capacity: Mapped[int] = mapped_column(Integer)
+    time_zone: Mapped[str] = mapped_column(String(60))
+    shared_with: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FacilityBooking(TrainingBase):
+    """A facility held for a period (never two active bookings of one facility overlapping: the database says)."""
+
+    __tablename__ = "facility_bookings"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"))
+    period: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    purpose: Mapped[str] = mapped_column(String(300))
+    cohort_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    booked_by_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    booked_by_country_code: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    usage_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

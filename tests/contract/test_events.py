@@ -22,6 +22,7 @@ AGENCY, PARTNERSHIP, MEMBER, DECISION, COMMITMENT = (str(uuid.uuid4()) for _ in 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 CONTACT, ENDORSEMENT, DISPUTE = (str(uuid.uuid4()) for _ in range(3))
+FACILITY, BOOKING = str(uuid.uuid4()), str(uuid.uuid4())
 EXAMPLES: dict[str, dict[str, Any]] = {
     "partners.agency_registered.v1": {
         "agency_id": AGENCY,
@@ -262,6 +263,33 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "new_code": "countries:FR",
         "reason": "Only France is concerned",
         "changed_at": NOW,
+    },
+    "training.facility_booked.v1": {
+        "facility_id": FACILITY,
+        "booking_id": BOOKING,
+        "owner_country_code": "SN",
+        "kind": "virtual_lab",
+        "booked_by_agency_id": AGENCY,
+        "booked_by_country_code": "FR",
+        "starts_at": NOW,
+        "ends_at": NOW,
+        "cohort_id": None,
+        "booked_at": NOW,
+    },
+    "training.facility_booking_cancelled.v1": {
+        "facility_id": FACILITY,
+        "booking_id": BOOKING,
+        "cancelled_at": NOW,
+    },
+    "training.facility_used.v1": {
+        "facility_id": FACILITY,
+        "booking_id": BOOKING,
+        "owner_country_code": "SN",
+        "booked_by_country_code": "FR",
+        "kind": "simulator",
+        "hours": "5.50",
+        "attendees": 18,
+        "recorded_at": NOW,
     },
     "training.exchange_completed.v1": {
         "exchange_id": str(uuid.uuid4()),

@@ -1,0 +1,79 @@
+"""Who may call which training route: the rule table and the tenant resolvers behind it.
+
+Tenancy is by country. A facility belongs to its owner's country and is visible to the countries it is shared
+with; its bookings follow it; a booking is changed (cancelled, its use recorded) by the country that booked it or
+the facility's owner. The agencies read model is the directory, readable by every signed-in caller. Rules that
+depend on the body (register a facility for an agency, book for an agency) are checked in the routes with
+`require_country` against the agencies training knows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.audit.api import AUDITORS
+from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
+from services.training.models import Facility, FacilityBooking
+
+READ = frozenset(
+    {"national_coordinator", "programme_coordinator", "agency_integrator", "instructor", "auditor"}
+)
+BOOK = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator"})
+
+
+def _id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None  # the route refuses the malformed id itself (422)
+
+
+async def facility(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(Facility, key) if key else None
+    return frozenset({found.owner_country_code, *found.shared_with}) if found else None
+
+
+async def booking(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The country that booked it and the facility's owner."""
+    key = _id(value)
+    row = (
+        key
+        and (
+            await session.execute(
+                select(FacilityBooking.booked_by_country_code, Facility.owner_country_code)
+                .join(Facility, Facility.id == FacilityBooking.facility_id)
+                .where(FacilityBooking.id == key)
+            )
+        ).first()
+    )
+    return frozenset(row) if row else None
+
+
+RESOLVERS: dict[str, Resolver] = {"facility": facility, "booking": booking}
+NOT_FOUND = {"facility": "facility_not_found", "booking": "booking_not_found"}
+
+
+def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
+    return Rule("tenant", roles, (parameter, resolver))
+
+
+F = "facility_id"
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/agencies"): Rule("public"),
+    ("GET", "/agencies/{agency_id}"): Rule("public"),
+    ("POST", "/facilities"): Rule("public", BOOK),  # + the owning agency is the caller's country's
+    ("GET", "/facilities"): Rule("public", READ),  # confined to the caller's own and shared facilities
+    ("GET", "/facilities/{facility_id}"): tenant(F, "facility", READ),
+    ("POST", "/facilities/{facility_id}/bookings"): tenant(F, "facility", BOOK),  # + for the caller's agency
+    ("GET", "/facilities/{facility_id}/bookings"): tenant(F, "facility", READ),
+    ("POST", "/bookings/{booking_id}/cancellation"): tenant("booking_id", "booking", BOOK),
+    ("POST", "/bookings/{booking_id}/usage"): tenant("booking_id", "booking", BOOK),
+    ("GET", "/audit"): Rule("public", AUDITORS),
+}
+assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
+
+POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND)
