@@ -26,7 +26,7 @@ from backbone.auth.tokens import TokenVerifier
 from backbone.db import NO_TENANT, create_engine, create_sessionmaker
 from backbone.errors import DependencyUnavailable, install_problem_handlers, problem
 from backbone.kafka import client_options
-from backbone.limits import BodySizeLimit, RateLimiter, rate_limit
+from backbone.limits import BodySizeLimit, RateLimiter, anonymous_rate_limit, rate_limit
 from backbone.outbox.relay import BACKLOG_AGE, BACKLOG_ROWS
 from backbone.settings import ServiceSettings
 
@@ -124,8 +124,11 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     version: str = "0.1.0",
     authorize: params.Depends | None = None,
+    public_routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """`authorize`: the service's route rules (backbone.auth.policy), run after authentication."""
+    """`authorize`: the service's route rules (backbone.auth.policy), run after authentication.
+    `public_routers`: routes anyone may call without a token (rate-limited per address), e.g. what an offline
+    verifier needs; keep them few and free of tenant data."""
     telemetry.configure(settings, role="api")
 
     @asynccontextmanager
@@ -189,5 +192,7 @@ def create_service_app(
     for router in routers:
         guards = [Depends(authenticate), Depends(rate_limit), *([authorize] if authorize else [])]
         app.include_router(router, dependencies=guards)
+    for router in public_routers:
+        app.include_router(router, dependencies=[Depends(anonymous_rate_limit)])
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app

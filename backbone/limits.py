@@ -108,8 +108,17 @@ class RateLimiter:
 
 async def rate_limit(request: Request, principal: CurrentPrincipal) -> None:
     """A route dependency, after authentication: one bucket per token subject (or per address without auth)."""
+    _take(request, principal.subject if principal else None)
+
+
+async def anonymous_rate_limit(request: Request) -> None:
+    """For the few routes anyone may call without a token (e.g. a credential's status): one bucket per address."""
+    _take(request, None)
+
+
+def _take(request: Request, subject: str | None) -> None:
     limiter: RateLimiter = request.app.state.rate_limiter
-    client = principal.subject if principal else f"ip:{request.client.host if request.client else '?'}"
+    client = subject or f"ip:{request.client.host if request.client else '?'}"
     wait = limiter.take(client)
     if wait > 0:
         raise TooManyRequests(

@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     relay_metrics_port: int | None = None
     consumer_max_attempts: int = Field(default=4, ge=1)
     idempotency_retention_hours: int = Field(default=7 * 24, ge=1)
+    signing_keys_dir: str | None = None
+    """Where the service keeps the keys it signs documents with (training: verifiable credentials); a mounted
+    secret in production. Default: `<state folder>/signing/<service>`."""
     audit_personal_retention_days: int = Field(default=365, ge=0)
     """After this, `python -m backbone.audit purge` clears who did it and from where (the chain stays)."""
     inbox_retention_days: int = Field(default=120, ge=1)

@@ -41,6 +41,8 @@ from contracts.events.partners import (
     VoteCastV1,
 )
 from contracts.events.training import (
+    CertificationIssuedV1,
+    CertificationStatusChangedV1,
     ExchangeCompletedV1,
     FacilityBookedV1,
     FacilityBookingCancelledV1,
@@ -105,7 +107,14 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="training.events.v1",
         owner="training",
         description="Curricula, cohorts, enrollments, certifications and exchange visits of the training service.",
-        events=(ExchangeCompletedV1, FacilityBookedV1, FacilityBookingCancelledV1, FacilityUsedV1),
+        events=(
+            ExchangeCompletedV1,
+            FacilityBookedV1,
+            FacilityBookingCancelledV1,
+            FacilityUsedV1,
+            CertificationIssuedV1,
+            CertificationStatusChangedV1,
+        ),
     ),
     TopicSpec(
         name="finance.events.v1",

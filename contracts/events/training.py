@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -88,3 +88,37 @@ class FacilityUsedV1(Event):
     hours: Decimal
     attendees: int
     recorded_at: datetime
+
+
+class CertificationIssuedV1(Event):
+    """A trainee completed a curriculum and passed its proficiency test: a certification, valid until expiry."""
+
+    event_type: ClassVar[str] = "training.certification_issued.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    certification_id: str
+    trainee_id: str
+    agency_id: str
+    country_code: str
+    curriculum_ref: str
+    competencies: list[str]
+    level: int
+    issuing_partnership_id: str
+    issued_on: date
+    expires_on: date
+    expires_at: datetime
+
+
+class CertificationStatusChangedV1(Event):
+    """A certification was suspended, reinstated (valid again) or revoked (for good)."""
+
+    event_type: ClassVar[str] = "training.certification_status_changed.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    certification_id: str
+    country_code: str
+    status: Literal["valid", "suspended", "revoked"]
+    reason: str
+    changed_at: datetime

@@ -7,6 +7,8 @@ from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.training.api import router
+from services.training.certifications_api import public_router as credentials_router
+from services.training.certifications_api import router as certifications_router
 from services.training.facilities_api import router as facilities_router
 from services.training.policy import POLICY
 
@@ -16,8 +18,9 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Training service",
         description="Standards, curricula, cohorts, facilities, instructors and certifications.",
-        routers=[router, facilities_router, audit_router],
+        routers=[router, facilities_router, certifications_router, audit_router],
         authorize=authorizer(POLICY),
+        public_routers=[credentials_router],
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, UUID, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,3 +71,28 @@ class FacilityBooking(TrainingBase):
     used_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     attendees: Mapped[int | None] = mapped_column(Integer)
     usage_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Certification(TrainingBase):
+    """Awarded on a completed curriculum and a passed proficiency test; expires, may be suspended or revoked."""
+
+    __tablename__ = "certifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    trainee_id: Mapped[str] = mapped_column(String(100))
+    trainee_name: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    curriculum_ref: Mapped[str] = mapped_column(String(200))
+    competencies: Mapped[list[str]] = mapped_column(ARRAY(String(100)))
+    level: Mapped[int] = mapped_column(Integer)
+    issuing_partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    time_zone: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
-from services.training.models import Facility, FacilityBooking
+from services.training.models import Certification, Facility, FacilityBooking
 
 READ = frozenset(
     {"national_coordinator", "programme_coordinator", "agency_integrator", "instructor", "auditor"}
 )
 BOOK = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator"})
+CERTIFY = frozenset({"national_coordinator", "programme_coordinator"})
 
 
 def _id(value: str) -> uuid.UUID | None:
@@ -53,15 +54,26 @@ async def booking(session: AsyncSession, value: str) -> frozenset[str] | None:
     return frozenset(row) if row else None
 
 
-RESOLVERS: dict[str, Resolver] = {"facility": facility, "booking": booking}
-NOT_FOUND = {"facility": "facility_not_found", "booking": "booking_not_found"}
+async def certification(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The holder's country (recognition by other countries is not built yet)."""
+    key = _id(value)
+    found = await session.get(Certification, key) if key else None
+    return frozenset({found.country_code}) if found else None
+
+
+RESOLVERS: dict[str, Resolver] = {"facility": facility, "booking": booking, "certification": certification}
+NOT_FOUND = {
+    "facility": "facility_not_found",
+    "booking": "booking_not_found",
+    "certification": "certification_not_found",
+}
 
 
 def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
     return Rule("tenant", roles, (parameter, resolver))
 
 
-F = "facility_id"
+F, C = "facility_id", "certification_id"
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/agencies"): Rule("public"),
     ("GET", "/agencies/{agency_id}"): Rule("public"),
@@ -72,6 +84,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/facilities/{facility_id}/bookings"): tenant(F, "facility", READ),
     ("POST", "/bookings/{booking_id}/cancellation"): tenant("booking_id", "booking", BOOK),
     ("POST", "/bookings/{booking_id}/usage"): tenant("booking_id", "booking", BOOK),
+    ("POST", "/certifications"): Rule("public", CERTIFY),  # + the trainee's agency is of the caller's country
+    ("GET", "/certifications/{certification_id}"): tenant(C, "certification", READ),
+    ("GET", "/certifications/{certification_id}/credential"): tenant(C, "certification", READ),
+    ("POST", "/certifications/{certification_id}/{change}"): tenant(C, "certification", CERTIFY),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
