@@ -18,6 +18,8 @@ from backbone.stack.config import SERVICES
 
 log = logging.getLogger("backbone.serve")
 ROLES = ("api", "relay", "consumer", "migrate")
+TEMPORAL_USERS = ("partners", "training")
+"""Services whose API or consumer start, signal or update workflows."""
 
 
 def consumes(service: str) -> bool:
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         created = create_topics()
         print(f"topics created: {created or 'none (all existed)'}")
         return
-    settings = load_settings(args.service, uses_temporal=args.service == "partners")
+    settings = load_settings(args.service, uses_temporal=args.service in TEMPORAL_USERS)
     if args.role == "api":
         serve_api(settings)
     elif args.role == "relay":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -62,3 +63,18 @@ def missing_workflow_as(problem: DomainError) -> Iterator[None]:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise problem from exc
         raise
+
+
+class LazyClient:
+    """A Temporal client connected on first use and shared after (consumers that start or signal workflows)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> Client:
+        async with self._lock:
+            if self._client is None:
+                self._client = await connect_client(self.settings)
+            return self._client

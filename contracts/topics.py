@@ -41,7 +41,10 @@ from contracts.events.partners import (
     VoteCastV1,
 )
 from contracts.events.training import (
+    CertificationExpiredV1,
     CertificationIssuedV1,
+    CertificationRefresherStepV1,
+    CertificationRenewedV1,
     CertificationStatusChangedV1,
     ExchangeCompletedV1,
     FacilityBookedV1,
@@ -114,6 +117,9 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             FacilityUsedV1,
             CertificationIssuedV1,
             CertificationStatusChangedV1,
+            CertificationRefresherStepV1,
+            CertificationRenewedV1,
+            CertificationExpiredV1,
         ),
     ),
     TopicSpec(

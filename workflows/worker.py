@@ -17,6 +17,8 @@ from backbone.stack.config import DEFAULT_SERVICE_PORTS
 from backbone.temporal import build_worker, connect_client
 from workflows.agency_onboarding.activities import PartnersActivities
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
+from workflows.certification_refresher.activities import CertificationRefresherActivities
+from workflows.certification_refresher.workflow import CertificationRefresherWorkflow
 from workflows.commitment_renewal.activities import CommitmentRenewalActivities
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
@@ -30,12 +32,14 @@ WORKFLOWS: tuple[type, ...] = (
     PartnershipOnboardingWorkflow,
     CommitmentRenewalWorkflow,
     DecisionDeadlineWorkflow,
+    CertificationRefresherWorkflow,
 )
 
 
 class WorkerSettings(ServiceSettings):
     uses_database: bool = False
     partners_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['partners']}")
+    training_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['training']}")
     # The worker calls the services as a machine client (OAuth2 client credentials).
     auth_client_id: str | None = None
     auth_client_secret: SecretStr | None = None
@@ -55,10 +59,18 @@ def worker_settings(**overrides: object) -> WorkerSettings:
     return load_settings_as(WorkerSettings, "worker", **overrides)
 
 
-def create_worker(client: object, settings: WorkerSettings, http: httpx.AsyncClient) -> Worker:
+def create_worker(
+    client: object,
+    settings: WorkerSettings,
+    http: httpx.AsyncClient,
+    training: httpx.AsyncClient | None = None,
+) -> Worker:
+    """`http` calls the partners service, `training` the training service (the same client when None: tests
+    that serve both behind one transport)."""
     partners = PartnersActivities(http)
     governance = PartnersGovernanceActivities(http)
     renewals = CommitmentRenewalActivities(http)
+    refreshers = CertificationRefresherActivities(training or http)
     return build_worker(
         client,  # type: ignore[arg-type]
         task_queue=settings.temporal_task_queue,
@@ -68,6 +80,7 @@ def create_worker(client: object, settings: WorkerSettings, http: httpx.AsyncCli
             partners.lapse_agency_onboarding,
             *governance.all(),
             *renewals.all(),
+            *refreshers.all(),
         ],
     )
 
@@ -76,10 +89,12 @@ async def main() -> None:
     settings = worker_settings()
     telemetry.configure(settings, role="worker")
     client = await connect_client(settings)
-    async with httpx.AsyncClient(
-        base_url=settings.partners_url, timeout=20, auth=settings.service_auth()
-    ) as http:
-        worker = create_worker(client, settings, http)
+    auth = settings.service_auth()
+    async with (
+        httpx.AsyncClient(base_url=settings.partners_url, timeout=20, auth=auth) as http,
+        httpx.AsyncClient(base_url=settings.training_url, timeout=20, auth=auth) as training,
+    ):
+        worker = create_worker(client, settings, http, training)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -122,3 +122,43 @@ class CertificationStatusChangedV1(Event):
     status: Literal["valid", "suspended", "revoked"]
     reason: str
     changed_at: datetime
+
+
+class CertificationRefresherStepV1(Event):
+    """Ahead of expiry: the holder was reminded, or enrolled in a refresher (CertificationRefresherWorkflow)."""
+
+    event_type: ClassVar[str] = "training.certification_refresher_step.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    certification_id: str
+    country_code: str
+    step: Literal["reminder", "enrolment"]
+    expires_at: datetime
+    taken_at: datetime
+
+
+class CertificationRenewedV1(Event):
+    """The holder completed the refresher: the certification is valid for another period."""
+
+    event_type: ClassVar[str] = "training.certification_renewed.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    certification_id: str
+    country_code: str
+    refresher_completed_on: date
+    expires_on: date
+    expires_at: datetime
+
+
+class CertificationExpiredV1(Event):
+    """The certification reached its expiry without a refresher."""
+
+    event_type: ClassVar[str] = "training.certification_expired.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    certification_id: str
+    country_code: str
+    expired_at: datetime

@@ -315,6 +315,7 @@ def worker_manifests() -> list[Doc]:
         # Activities call the partners API through its Service, as an OAuth2 client of the identity provider.
         [
             {"name": "WORKER_PARTNERS_URL", "value": "http://partners"},
+            {"name": "WORKER_TRAINING_URL", "value": "http://training"},
             {"name": "WORKER_AUTH_CLIENT_ID", "value": "backbone-worker"},
             secret_env("WORKER_AUTH_CLIENT_SECRET", "worker-oauth", "client-secret"),
         ],

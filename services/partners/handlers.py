@@ -10,16 +10,14 @@ partitions still leave the workflow with the current truth once the last of them
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
-from backbone.temporal import connect_client
+from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1
 from contracts.events.partners import (
@@ -42,14 +40,7 @@ CURRICULUM_APPROVED = "curriculum_approved"
 class GateCriteria:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
-        self._client: Client | None = None
-        self._lock = asyncio.Lock()
-
-    async def client(self) -> Client:
-        async with self._lock:
-            if self._client is None:
-                self._client = await connect_client(self.settings)
-            return self._client
+        self.client = LazyClient(settings)
 
     async def on_capacity_profile_recorded(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = CapacityProfileRecordedV1.model_validate(envelope.data)

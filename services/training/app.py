@@ -25,4 +25,4 @@ def build_app(settings: ServiceSettings) -> FastAPI:
 
 
 def create_app() -> FastAPI:
-    return build_app(load_settings("training"))
+    return build_app(load_settings("training", uses_temporal=True))

@@ -65,6 +65,10 @@ class CertificationOut(BaseModel):
     time_zone: str
     status: Status = Field(description="Now: valid, expired, suspended or revoked")
     status_reason: str | None
+    refresher_state: Literal["none", "reminded", "enrolled"] = Field(
+        description="Where this validity period's refresher stands"
+    )
+    renewals: int = Field(description="How many times a completed refresher renewed it")
 
 
 class StatusChangeIn(BaseModel):

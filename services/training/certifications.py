@@ -38,10 +38,12 @@ def view(certification: Certification, now: datetime | None = None) -> Certifica
             recorded=certification.status, expires_at=certification.expires_at, now=now or datetime.now(UTC)
         ),
         status_reason=certification.status_reason,
+        refresher_state=certification.refresher_state,  # a check constraint holds it to the three
+        renewals=certification.renewals,
     )
 
 
-def _release(certification: Certification) -> Release:
+def release_of(certification: Certification) -> Release:
     # The holder's country decides who else learns of it (recognition shares it further).
     return Release.of("originator", originator=certification.country_code)
 
@@ -96,6 +98,9 @@ async def issue(
             time_zone=request.time_zone,
             status="valid",
             issued_at=now,
+            validity_months=request.validity_months,
+            refresher_state="none",
+            renewals=0,
         )
         session.add(row)
         await session.flush()
@@ -116,7 +121,7 @@ async def issue(
             ),
             aggregate_id=str(row.id),
             source=SOURCE,
-            release=_release(row),
+            release=release_of(row),
         )
         return Outcome(201, view(row).model_dump(mode="json"), {"Location": f"/certifications/{row.id}"})
 
@@ -173,7 +178,7 @@ async def change_status(
             ),
             aggregate_id=str(certification.id),
             source=SOURCE,
-            release=_release(certification),
+            release=release_of(certification),
         )
         return view(certification)
 

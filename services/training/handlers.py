@@ -9,11 +9,14 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.consumer import Subscription
+from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
+from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
+from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from services.training.models import KnownAgency
+from services.training.refreshers import RefresherStarter
 
 
 async def on_agency_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -64,11 +67,13 @@ async def on_agency_onboarding_lapsed(session: AsyncSession, envelope: EventEnve
 
 
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
-    return Subscription(
-        topics=(AgencyRegisteredV1.topic,),
-        handlers={
-            AgencyRegisteredV1.event_type: on_agency_registered,
-            AgencyActivatedV1.event_type: on_agency_activated,
-            AgencyOnboardingLapsedV1.event_type: on_agency_onboarding_lapsed,
-        },
-    )
+    handlers: dict[str, Handler] = {
+        AgencyRegisteredV1.event_type: on_agency_registered,
+        AgencyActivatedV1.event_type: on_agency_activated,
+        AgencyOnboardingLapsedV1.event_type: on_agency_onboarding_lapsed,
+    }
+    if settings is not None and settings.uses_temporal:  # training's own events start its workflows
+        refreshers = RefresherStarter(LazyClient(settings), settings.temporal_task_queue)
+        handlers[CertificationIssuedV1.event_type] = refreshers.on_certification_issued
+        handlers[CertificationStatusChangedV1.event_type] = refreshers.on_status_changed
+    return Subscription(topics=(AgencyRegisteredV1.topic, CertificationIssuedV1.topic), handlers=handlers)

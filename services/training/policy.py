@@ -74,6 +74,7 @@ def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
 
 
 F, C = "facility_id", "certification_id"
+WORKFLOWS = Rule("workflows")
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/agencies"): Rule("public"),
     ("GET", "/agencies/{agency_id}"): Rule("public"),
@@ -88,6 +89,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/certifications/{certification_id}"): tenant(C, "certification", READ),
     ("GET", "/certifications/{certification_id}/credential"): tenant(C, "certification", READ),
     ("POST", "/certifications/{certification_id}/{change}"): tenant(C, "certification", CERTIFY),
+    ("POST", "/certifications/{certification_id}/refresher-completion"): tenant(C, "certification", CERTIFY),
+    ("POST", "/internal/certifications/{certification_id}/refresher-steps"): WORKFLOWS,
+    ("POST", "/internal/certifications/{certification_id}/renewal"): WORKFLOWS,
+    ("POST", "/internal/certifications/{certification_id}/expiry"): WORKFLOWS,
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -311,6 +311,25 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason": "Under review after a complaint",
         "changed_at": NOW,
     },
+    "training.certification_refresher_step.v1": {
+        "certification_id": FACILITY,
+        "country_code": "SN",
+        "step": "enrolment",
+        "expires_at": NOW,
+        "taken_at": NOW,
+    },
+    "training.certification_renewed.v1": {
+        "certification_id": FACILITY,
+        "country_code": "SN",
+        "refresher_completed_on": "2029-10-02",
+        "expires_on": "2032-10-02",
+        "expires_at": NOW,
+    },
+    "training.certification_expired.v1": {
+        "certification_id": FACILITY,
+        "country_code": "SN",
+        "expired_at": NOW,
+    },
     "training.exchange_completed.v1": {
         "exchange_id": str(uuid.uuid4()),
         "partnership_id": PARTNERSHIP,

@@ -1,0 +1,104 @@
+"""End to end, a certification's refresher cycle: issued over HTTP, the training consumer starts its
+CertificationRefresherWorkflow from the event, the worker reminds and enrols the officer through training's API,
+the completed refresher is reported over HTTP and the certification is renewed for another period."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support import Deployment, ServiceProcess, eventually, free_port, serve_process, wait_http_ok
+
+
+async def test_a_certification_is_reminded_enrolled_and_renewed_by_its_refresher(
+    deployment: Deployment, process_logs: Path
+) -> None:
+    await deployment.create("training")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    processes = [
+        serve_process(deployment, "training", "api", process_logs, http_port=port, uses_temporal=True),
+        serve_process(deployment, "training", "relay", process_logs),
+        serve_process(deployment, "training", "consumer", process_logs, uses_temporal=True),
+        ServiceProcess(
+            "worker",
+            [sys.executable, "-m", "workflows.worker"],
+            deployment.env("worker", partners_url=url, training_url=url),
+            process_logs,
+        ),
+    ]
+    for process in processes:
+        process.start()
+    try:
+        await wait_http_ok(f"{url}/readyz", process=processes[0])
+        agency = await _known_agency(deployment)
+        sn = deployment.national_headers("SN")
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=sn) as http:
+            issued = await http.post(
+                "/certifications",
+                json={
+                    "trainee_id": "SN-PN-004217",
+                    "trainee_name": "Awa Ndiaye",
+                    "agency_id": agency,
+                    "curriculum_ref": "chain-of-custody/v2",
+                    "curriculum_completed": True,
+                    "proficiency_test": {"score": "90", "passing_score": "70"},
+                    "competencies": ["cf:chain-of-custody"],
+                    "level": 2,
+                    "issuing_partnership_id": str(uuid.uuid4()),
+                    "issued_on": date.today().isoformat(),
+                    "validity_months": 1,  # inside the reminder and enrolment windows at once
+                    "time_zone": "Africa/Dakar",
+                },
+            )
+            assert issued.status_code == 201, issued.text
+            certification: dict[str, Any] = issued.json()
+            link = f"/certifications/{certification['id']}"
+
+            async def enrolled() -> bool:
+                return bool((await http.get(link)).json()["refresher_state"] == "enrolled")
+
+            await eventually(enrolled, timeout=60, what="the workflow reminded and enrolled the officer")
+            future = await http.post(f"{link}/refresher-completion", json={"completed_on": "2099-01-01"})
+            assert future.status_code == 422 and future.json()["errors"][0]["field"] == "completed_on"
+            done = await http.post(
+                f"{link}/refresher-completion", json={"completed_on": date.today().isoformat()}
+            )
+            assert done.status_code == 200, done.text
+
+            async def renewed() -> dict[str, Any] | None:
+                now = (await http.get(link)).json()
+                return now if now["renewals"] == 1 else None
+
+            after = await eventually(renewed, timeout=60, what="the certification renewed")
+            assert after["expires_on"] >= certification["expires_on"] and after["refresher_state"] == "none"
+            again = await http.post(
+                f"{link}/refresher-completion", json={"completed_on": date.today().isoformat()}
+            )
+            assert again.status_code == 409, "the next period's refresher has not been enrolled yet"
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
+async def _known_agency(deployment: Deployment) -> str:
+    """Training learns agencies from partners events; written straight into its read model here."""
+    import asyncpg
+
+    agency = uuid.uuid4()
+    conn = await asyncpg.connect(deployment.settings("training").asyncpg_dsn)
+    try:
+        await conn.execute(
+            "INSERT INTO known_agencies (agency_id, country_code, country_name, name, agency_type, "
+            "is_national_coordination_unit, status, registered_at, last_event_id, version) "
+            "VALUES ($1, 'SN', 'Senegal', 'Police nationale', 'police', false, 'active', now(), 'seed', 1)",
+            agency,
+        )
+    finally:
+        await conn.close()
+    return str(agency)
