@@ -1,0 +1,70 @@
+"""The access matrix of the training service: every role of another country, on every training route that takes
+an id, gets 403 or 404 and never a 2xx; the owners' own reads follow their roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from backbone.auth.principal import ROLES
+from services.training.policy import RULES
+from tests.integration.test_access_matrix import filled, routes
+from tests.integration.test_training_certifications import certify
+from tests.integration.test_training_facilities import coordinator, lab, slot, training
+
+__all__ = ["training"]  # the fixture
+
+
+async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
+    """A Senegalese facility shared with France and CI, booked by France, and a Senegalese certification."""
+    world = await lab(api)
+    facility = world["facility"]
+    booking = await api.post(
+        f"/facilities/{facility['id']}/bookings",
+        json={"agency_id": world["fr"], "purpose": "Cohort 1", **slot(0)},
+        headers=coordinator(api, "FR"),
+    )
+    assert booking.status_code == 201, booking.text
+    certification = await certify(api)
+    return {
+        "facility_id": facility["id"],
+        "booking_id": booking.json()["id"],
+        "certification_id": certification["id"],
+        "agency_id": world["sn"],
+        "change": "suspension",
+    }
+
+
+async def test_no_role_of_another_country_gets_a_2xx_on_any_training_object(
+    training: httpx.AsyncClient,
+) -> None:
+    ids = await senegal_owns(training)
+    issuer = training.deployment.issuer  # type: ignore[attr-defined]
+    with_ids = [(m, p) for m, p in routes(training) if "{" in p and (m, p) in RULES]
+    assert len(with_ids) >= 10
+    leaks = []
+    for role in sorted(ROLES):
+        outsider = {"Authorization": f"Bearer {issuer.token(role, country='JP', agency=ids['agency_id'])}"}
+        for method, path in with_ids:
+            if RULES[(method, path)].scope == "public":
+                continue  # the agencies directory
+            response = await training.request(method, filled(path, ids), json={}, headers=outsider)
+            if response.status_code not in (403, 404):
+                leaks.append(f"{role}@JP {method} {path} -> {response.status_code} {response.text[:160]}")
+    assert leaks == [], leaks
+
+
+async def test_own_country_reads_follow_the_roles(training: httpx.AsyncClient) -> None:
+    ids = await senegal_owns(training)
+    issuer = training.deployment.issuer  # type: ignore[attr-defined]
+    reads = [(m, p) for m, p in routes(training) if m == "GET" and "{" in p and RULES.get((m, p), None)]
+    for role in sorted(ROLES):
+        headers = {"Authorization": f"Bearer {issuer.token(role, country='SN', agency=ids['agency_id'])}"}
+        for method, path in reads:
+            rule = RULES[(method, path)]
+            if rule.scope != "tenant":
+                continue
+            response = await training.get(filled(path, ids), headers=headers)
+            expected = 200 if role in rule.roles else 403
+            assert response.status_code == expected, (role, path, response.status_code, response.text[:160])
