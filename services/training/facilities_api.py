@@ -28,22 +28,37 @@ PROBLEMS: dict[int | str, dict[str, str]] = {
 }
 
 
-async def acting_for_agency(
-    rt: RuntimeDep, principal: Principal | None, agency_id: uuid.UUID, field: str
+def _field_problem(field: str, code: str, message: str) -> DomainError:
+    return DomainError(
+        message,
+        status=422,
+        code=code,
+        errors=[{"field": field, "in": "body", "code": code, "message": message}],
+    )
+
+
+async def known_country(
+    rt: RuntimeDep, agency_id: uuid.UUID, field: str, *, not_country: str | None = None
 ) -> str:
-    """The country of the agency the body names, which must be the caller's (its own agency, if agency-bound).
-    Training knows agencies from the partners service's events."""
+    """The country of an agency the body names; training knows agencies from the partners service's events."""
     async with rt.sessions() as session:
         agency = await session.get(KnownAgency, agency_id)
     if agency is None:
-        raise DomainError(
-            f"Training knows no agency with id {agency_id} (yet).",
-            status=422,
-            code="agency_unknown",
-            errors=[{"field": field, "in": "body", "code": "agency_unknown", "message": "unknown agency"}],
+        raise _field_problem(field, "agency_unknown", f"Training knows no agency with id {agency_id} (yet).")
+    if agency.country_code == not_country:
+        raise _field_problem(
+            field, "same_country", f"The agency must be of another country than {not_country}."
         )
-    require_country(principal, agency.country_code, roles=BOOK, field=field, agency=str(agency_id))
     return agency.country_code
+
+
+async def acting_for_agency(
+    rt: RuntimeDep, principal: Principal | None, agency_id: uuid.UUID, field: str
+) -> str:
+    """The country of the agency the body names, which must be the caller's (its own agency, if agency-bound)."""
+    country = await known_country(rt, agency_id, field)
+    require_country(principal, country, roles=BOOK, field=field, agency=str(agency_id))
+    return country
 
 
 @router.post(

@@ -102,3 +102,23 @@ class Certification(TrainingBase):
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     renewals: Mapped[int] = mapped_column(Integer, default=0)
     expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExchangeVisit(TrainingBase):
+    """An officer's rotation to another country's programme or a regional hub; its completion feeds reciprocity."""
+
+    __tablename__ = "exchange_visits"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    officer_id: Mapped[str] = mapped_column(String(100))
+    officer_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    officer_country_code: Mapped[str] = mapped_column(String(2))
+    host_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    host_country_code: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

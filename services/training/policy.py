@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
-from services.training.models import Certification, Facility, FacilityBooking
+from services.training.models import Certification, ExchangeVisit, Facility, FacilityBooking
 
 READ = frozenset(
     {"national_coordinator", "programme_coordinator", "agency_integrator", "instructor", "auditor"}
@@ -61,11 +61,24 @@ async def certification(session: AsyncSession, value: str) -> frozenset[str] | N
     return frozenset({found.country_code}) if found else None
 
 
-RESOLVERS: dict[str, Resolver] = {"facility": facility, "booking": booking, "certification": certification}
+async def exchange(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The sending and the hosting country."""
+    key = _id(value)
+    found = await session.get(ExchangeVisit, key) if key else None
+    return frozenset({found.officer_country_code, found.host_country_code}) if found else None
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "facility": facility,
+    "booking": booking,
+    "certification": certification,
+    "exchange": exchange,
+}
 NOT_FOUND = {
     "facility": "facility_not_found",
     "booking": "booking_not_found",
     "certification": "certification_not_found",
+    "exchange": "exchange_not_found",
 }
 
 
@@ -93,6 +106,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/internal/certifications/{certification_id}/refresher-steps"): WORKFLOWS,
     ("POST", "/internal/certifications/{certification_id}/renewal"): WORKFLOWS,
     ("POST", "/internal/certifications/{certification_id}/expiry"): WORKFLOWS,
+    ("POST", "/exchanges"): Rule("public", CERTIFY),  # + the sending agency is of the caller's country
+    ("GET", "/exchanges/{exchange_id}"): tenant("exchange_id", "exchange", READ),
+    ("POST", "/exchanges/{exchange_id}/completion"): tenant("exchange_id", "exchange", CERTIFY),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

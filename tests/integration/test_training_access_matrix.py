@@ -3,6 +3,7 @@ an id, gets 403 or 404 and never a 2xx; the owners' own reads follow their roles
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -17,7 +18,8 @@ __all__ = ["training"]  # the fixture
 
 
 async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
-    """A Senegalese facility shared with France and CI, booked by France, and a Senegalese certification."""
+    """A Senegalese facility shared with France and CI, booked by France, a Senegalese certification and an
+    exchange of a Senegalese officer to France."""
     world = await lab(api)
     facility = world["facility"]
     booking = await api.post(
@@ -27,7 +29,22 @@ async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
     )
     assert booking.status_code == 201, booking.text
     certification = await certify(api)
+    exchange = await api.post(
+        "/exchanges",
+        json={
+            "partnership_id": str(uuid.uuid4()),
+            "officer_id": "SN-1",
+            "officer_agency_id": world["sn"],
+            "host_agency_id": world["fr"],
+            "kind": "exchange_visit",
+            "starts_on": "2027-03-01",
+            "ends_on": "2027-03-05",
+        },
+        headers=coordinator(api, "SN"),
+    )
+    assert exchange.status_code == 201, exchange.text
     return {
+        "exchange_id": exchange.json()["id"],
         "facility_id": facility["id"],
         "booking_id": booking.json()["id"],
         "certification_id": certification["id"],
