@@ -9,6 +9,7 @@ from backbone.settings import ServiceSettings, load_settings
 from services.training.api import router
 from services.training.certifications_api import public_router as credentials_router
 from services.training.certifications_api import router as certifications_router
+from services.training.competencies_api import router as competencies_router
 from services.training.exchanges_api import router as exchanges_router
 from services.training.facilities_api import router as facilities_router
 from services.training.policy import POLICY
@@ -19,7 +20,14 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Training service",
         description="Standards, curricula, cohorts, facilities, instructors and certifications.",
-        routers=[router, facilities_router, certifications_router, exchanges_router, audit_router],
+        routers=[
+            router,
+            competencies_router,
+            facilities_router,
+            certifications_router,
+            exchanges_router,
+            audit_router,
+        ],
         authorize=authorizer(POLICY),
         public_routers=[credentials_router],
     )

@@ -122,3 +122,17 @@ class ExchangeVisit(TrainingBase):
     status: Mapped[str] = mapped_column(String(20))
     planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Competency(TrainingBase):
+    """One version of a competency of the framework; a change is a new version, the old ones stay."""
+
+    __tablename__ = "competencies"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    levels: Mapped[int] = mapped_column(Integer)
+    framework_version: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

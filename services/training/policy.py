@@ -23,6 +23,7 @@ READ = frozenset(
 )
 BOOK = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator"})
 CERTIFY = frozenset({"national_coordinator", "programme_coordinator"})
+STANDARDS = frozenset({"programme_coordinator"})
 
 
 def _id(value: str) -> uuid.UUID | None:
@@ -109,6 +110,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/exchanges"): Rule("public", CERTIFY),  # + the sending agency is of the caller's country
     ("GET", "/exchanges/{exchange_id}"): tenant("exchange_id", "exchange", READ),
     ("POST", "/exchanges/{exchange_id}/completion"): tenant("exchange_id", "exchange", CERTIFY),
+    ("GET", "/competencies/case"): Rule("public"),  # the shared standard
+    ("POST", "/competencies/case"): Rule("public", STANDARDS),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
