@@ -113,6 +113,11 @@ class DecisionOpenedV1(Event):
     title: str
     due_at: datetime
     opened_at: datetime
+    subject: str | None = Field(
+        default=None,
+        description="What the decision is about, when another service asked for it (e.g. "
+        "`training:curriculum-version:<uuid>`); that service acts on the outcome",
+    )
 
 
 class VoteCastV1(Event):
@@ -147,6 +152,11 @@ class DecisionClosedV1(Event):
     abstentions: int
     vetoed_by: str | None = None
     closed_at: datetime
+    subject: str | None = Field(
+        default=None,
+        description="What the decision is about, when another service asked for it (e.g. "
+        "`training:curriculum-version:<uuid>`); that service acts on the outcome",
+    )
 
 
 Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contracts.envelope import Event
 
@@ -162,3 +162,119 @@ class CertificationExpiredV1(Event):
     certification_id: str
     country_code: str
     expired_at: datetime
+
+
+DeliveryMode = Literal[
+    "synchronous_webinar", "asynchronous", "classroom", "virtual_lab", "simulation", "field_exercise"
+]
+CurriculumContext = Literal["general", "urban", "rural"]
+
+
+class TaughtCompetencyV1(BaseModel):
+    code: str = Field(description="Stable code of the competency framework, e.g. `cf:chain-of-custody`")
+    level: int = Field(ge=1, le=10)
+
+
+class CurriculumModuleV1(BaseModel):
+    code: str = Field(description="Stable within the curriculum, e.g. `m1-evidence-intake`")
+    title: str
+    delivery_mode: DeliveryMode
+    competencies: list[TaughtCompetencyV1]
+    duration_minutes: int = Field(ge=1)
+    prerequisites: list[str] = Field(
+        description="Codes of modules of the same version taught before this one"
+    )
+
+
+class CurriculumDiffV1(BaseModel):
+    """What a revision changed against the version it replaces."""
+
+    modules_added: list[str] = Field(description="Codes of modules the previous version did not have")
+    modules_removed: list[str]
+    modules_changed: dict[str, list[str]] = Field(description="Module code → names of its changed fields")
+    fields_changed: list[str] = Field(description="Curriculum-level fields that changed (title, language)")
+
+
+class CurriculumSubmittedV1(Event):
+    """A curriculum draft was put to the partnership's oversight body.
+
+    The partners service opens a `curriculum_approval` decision with `subject` as its subject; the decision's
+    `partners.decision_closed.v1` (carrying the same subject) approves or rejects this version.
+    """
+
+    event_type: ClassVar[str] = "training.curriculum_submitted.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "curriculum"
+
+    curriculum_id: str
+    version_id: str
+    version: int = Field(ge=1)
+    partnership_id: str
+    code: str
+    title: str
+    language: str = Field(description="BCP 47 tag, e.g. `fr` or `pt-BR`")
+    subject: str = Field(description="`training:curriculum-version:<version_id>`")
+    reason: str | None = Field(default=None, description="Why it changes (every revision has one)")
+    decide_by: datetime
+    submitted_by_country_code: str = Field(pattern="^[A-Z]{2}$")
+    submitted_at: datetime
+
+
+class CurriculumApprovedV1(Event):
+    """The oversight body approved a curriculum's first version: it is immutable and cohorts may use it."""
+
+    event_type: ClassVar[str] = "training.curriculum_approved.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "curriculum"
+
+    curriculum_id: str
+    version_id: str
+    version: int = Field(ge=1)
+    partnership_id: str
+    code: str
+    title: str
+    language: str
+    context: CurriculumContext
+    context_country_code: str | None = None
+    variant_of: str | None = Field(default=None, description="The curriculum this one adapts, if a variant")
+    modules: list[CurriculumModuleV1]
+    decision_id: str
+    approved_at: datetime
+
+
+class CurriculumRevisedV1(Event):
+    """A revision (a new version, with its reason and its difference to the previous one) was approved."""
+
+    event_type: ClassVar[str] = "training.curriculum_revised.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "curriculum"
+
+    curriculum_id: str
+    version_id: str
+    version: int = Field(ge=2)
+    previous_version: int = Field(ge=1)
+    partnership_id: str
+    code: str
+    title: str
+    language: str
+    modules: list[CurriculumModuleV1]
+    reason: str
+    diff: CurriculumDiffV1
+    decision_id: str
+    approved_at: datetime
+
+
+class CurriculumRejectedV1(Event):
+    """The oversight body did not approve a submitted version (rejected, vetoed or expired)."""
+
+    event_type: ClassVar[str] = "training.curriculum_rejected.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "curriculum"
+
+    curriculum_id: str
+    version_id: str
+    version: int = Field(ge=1)
+    partnership_id: str
+    outcome: Literal["rejected", "vetoed", "expired"]
+    decision_id: str
+    decided_at: datetime

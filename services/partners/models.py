@@ -129,6 +129,8 @@ class Decision(PartnersBase):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     electorate: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    """What another service asked this decision about (`training:curriculum-version:<id>`); unique."""
 
 
 class Vote(PartnersBase):

@@ -398,6 +398,7 @@ def decision_view(decision: Decision, votes: list[Vote], *, now: datetime) -> De
         opened_at=decision.opened_at,
         outcome=outcome,
         closed_at=decision.closed_at,
+        subject=decision.subject,
         voting_rule=VotingRuleIn(**decision.rule),
         electorate=[ElectorOut(**m) for m in decision.electorate],
         tally=TallyOut(
@@ -426,11 +427,27 @@ async def open_decision(
         )
 
 
+async def decision_about(session: AsyncSession, subject: str) -> Decision | None:
+    found: Decision | None = await session.scalar(select(Decision).where(Decision.subject == subject))
+    return found
+
+
+async def open_requested_decision(
+    session: AsyncSession, *, partnership_id: uuid.UUID, proposal: DecisionIn
+) -> None:
+    """Another service asked for a decision (by event, inside the consumer's transaction); once per subject."""
+    assert proposal.subject, "a requested decision names its subject"
+    if await decision_about(session, proposal.subject) is None:
+        await _open_decision(session, partnership_id, proposal)
+
+
 async def _open_decision(session: AsyncSession, partnership_id: uuid.UUID, proposal: DecisionIn) -> Outcome:
     partnership = await _partnership(session, partnership_id, lock=True)
     now = datetime.now(UTC)
     if proposal.due_at <= now:
         raise _field_error("due_in_past", "due_at must be in the future.", "due_at")
+    if proposal.subject and await decision_about(session, proposal.subject):
+        raise Conflict(f"A decision about {proposal.subject} exists already.", code="subject_has_decision")
     body = (
         await session.scalars(select(OversightMember).where(OversightMember.partnership_id == partnership.id))
     ).all()
@@ -456,6 +473,7 @@ async def _open_decision(session: AsyncSession, partnership_id: uuid.UUID, propo
         due_at=proposal.due_at,
         opened_at=now,
         outcome="open",
+        subject=proposal.subject,
         electorate=[
             {
                 "member_id": m.member_id,
@@ -482,6 +500,7 @@ async def _open_decision(session: AsyncSession, partnership_id: uuid.UUID, propo
             title=decision.title,
             due_at=decision.due_at,
             opened_at=now,
+            subject=decision.subject,
         ),
         aggregate_id=str(partnership.id),
         source=SOURCE,
@@ -574,6 +593,7 @@ async def _close(
             abstentions=tally.abstentions,
             vetoed_by=tally.vetoed_by,
             closed_at=now,
+            subject=decision.subject,
         ),
         aggregate_id=str(decision.partnership_id),
         source=SOURCE,

@@ -218,6 +218,9 @@ class PartnershipOut(BaseModel):
     registered_at: datetime
 
 
+SUBJECT_PATTERN = "^[a-z]+:[a-z][a-z-]*:[0-9a-f-]{36}$"
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -225,6 +228,12 @@ class DecisionIn(BaseModel):
     title: str = Field(min_length=3, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
     due_at: datetime = Field(description="Votes are counted until then (timezone required)")
+    subject: str | None = Field(
+        default=None,
+        pattern=SUBJECT_PATTERN,
+        description="What the decision is about, for the service that acts on its outcome "
+        "(`training:curriculum-version:<uuid>`); one decision per subject",
+    )
 
     @field_validator("due_at")
     @classmethod
@@ -278,6 +287,7 @@ class DecisionOut(BaseModel):
     opened_at: datetime
     outcome: str
     closed_at: datetime | None
+    subject: str | None = None
     voting_rule: VotingRuleIn
     electorate: list[ElectorOut]
     tally: TallyOut

@@ -10,6 +10,7 @@ from services.training.api import router
 from services.training.certifications_api import public_router as credentials_router
 from services.training.certifications_api import router as certifications_router
 from services.training.competencies_api import router as competencies_router
+from services.training.curricula_api import router as curricula_router
 from services.training.exchanges_api import router as exchanges_router
 from services.training.facilities_api import router as facilities_router
 from services.training.policy import POLICY
@@ -23,6 +24,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         routers=[
             router,
             competencies_router,
+            curricula_router,
             facilities_router,
             certifications_router,
             exchanges_router,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import any_, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +13,17 @@ from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
-from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
+from contracts.events.partners import (
+    AgencyActivatedV1,
+    AgencyOnboardingLapsedV1,
+    AgencyRegisteredV1,
+    DecisionClosedV1,
+    PartnershipMemberAddedV1,
+    PartnershipRegisteredV1,
+)
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
-from services.training.models import KnownAgency
+from services.training import curricula
+from services.training.models import Curriculum, KnownAgency, KnownPartnership
 from services.training.refreshers import RefresherStarter
 
 
@@ -66,11 +74,60 @@ async def on_agency_onboarding_lapsed(session: AsyncSession, envelope: EventEnve
     await _set_status(session, envelope, event.agency_id, "lapsed")
 
 
+async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    event = PartnershipRegisteredV1.model_validate(envelope.data)
+    countries = list(dict.fromkeys(m.country_code for m in event.members))
+    lead = next((m.country_code for m in event.members if m.role == "lead"), countries[0])
+    values = {
+        "name": event.name,
+        "lead_country_code": lead,
+        "member_countries": countries,
+        "member_agencies": [m.agency_id for m in event.members],
+        "updated_at": datetime.now(UTC),
+    }
+    await session.execute(
+        pg_insert(KnownPartnership)
+        .values(partnership_id=uuid.UUID(event.partnership_id), **values)
+        .on_conflict_do_nothing(index_elements=[KnownPartnership.partnership_id])
+    )
+
+
+async def on_partnership_member_added(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A new member sees (and discusses) the partnership's curricula from now on."""
+    event = PartnershipMemberAddedV1.model_validate(envelope.data)
+    partnership = await session.get(KnownPartnership, uuid.UUID(event.partnership_id), with_for_update=True)
+    if partnership is None:
+        raise LookupError(
+            f"partnership {event.partnership_id} is unknown to training; its registration is late"
+        )
+    if event.agency_id not in partnership.member_agencies:
+        partnership.member_agencies = [*partnership.member_agencies, event.agency_id]
+    if event.country_code not in partnership.member_countries:
+        partnership.member_countries = [*partnership.member_countries, event.country_code]
+        await session.execute(
+            update(Curriculum)
+            .where(Curriculum.partnership_id == partnership.partnership_id)
+            .where(~(literal(event.country_code) == any_(Curriculum.countries)))
+            .values(countries=func.array_append(Curriculum.countries, event.country_code))
+        )
+    partnership.updated_at = datetime.now(UTC)
+
+
+async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """The oversight body decided about a curriculum submission: the version is approved or rejected."""
+    event = DecisionClosedV1.model_validate(envelope.data)
+    if event.kind == "curriculum_approval" and (event.subject or "").startswith(curricula.SUBJECT_PREFIX):
+        await curricula.settle_decision(session, event)
+
+
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         AgencyRegisteredV1.event_type: on_agency_registered,
         AgencyActivatedV1.event_type: on_agency_activated,
         AgencyOnboardingLapsedV1.event_type: on_agency_onboarding_lapsed,
+        PartnershipRegisteredV1.event_type: on_partnership_registered,
+        PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        DecisionClosedV1.event_type: on_decision_closed,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
         refreshers = RefresherStarter(LazyClient(settings), settings.temporal_task_queue)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
-from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, UUID, Range
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
@@ -136,3 +137,92 @@ class Competency(TrainingBase):
     levels: Mapped[int] = mapped_column(Integer)
     framework_version: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KnownPartnership(TrainingBase):
+    """Read model of the partners service's partnerships: who is a member, who leads."""
+
+    __tablename__ = "known_partnerships"
+
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lead_country_code: Mapped[str] = mapped_column(String(2))
+    member_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    member_agencies: Mapped[list[str]] = mapped_column(ARRAY(String(36)))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Curriculum(TrainingBase):
+    """A curriculum co-designed by a partnership; its content lives in versions. A variant adapts another
+    curriculum to a local context (urban, rural, a country) or a language, and is approved on its own."""
+
+    __tablename__ = "curricula"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    code: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(20))
+    context: Mapped[str] = mapped_column(String(10))
+    context_country_code: Mapped[str | None] = mapped_column(String(2))
+    variant_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("curricula.id"))
+    drafting_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    drafting_country_code: Mapped[str] = mapped_column(String(2))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    """The partnership's member countries: who sees and discusses it (kept current from partners events)."""
+    current_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CurriculumVersion(TrainingBase):
+    """One version: a draft while discussed, then submitted, then approved (immutable, a trigger sees to it)
+    or rejected. A revision is a later version with its reason and its difference to the approved one."""
+
+    __tablename__ = "curriculum_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    curriculum_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curricula.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(20))
+    modules: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    reason: Mapped[str | None] = mapped_column(Text)
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decide_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CurriculumProposal(TrainingBase):
+    """A member agency's proposed change to a draft: add, replace or remove a module."""
+
+    __tablename__ = "curriculum_proposals"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curriculum_versions.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    author: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    change: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CurriculumComment(TrainingBase):
+    __tablename__ = "curriculum_comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curriculum_versions.id"), index=True)
+    proposal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("curriculum_proposals.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
-from services.training.models import Certification, ExchangeVisit, Facility, FacilityBooking
+from services.training.models import Certification, Curriculum, ExchangeVisit, Facility, FacilityBooking
 
+DISCUSS = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 READ = frozenset(
     {"national_coordinator", "programme_coordinator", "agency_integrator", "instructor", "auditor"}
 )
@@ -69,13 +70,22 @@ async def exchange(session: AsyncSession, value: str) -> frozenset[str] | None:
     return frozenset({found.officer_country_code, found.host_country_code}) if found else None
 
 
+async def curriculum(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The partnership's member countries."""
+    key = _id(value)
+    found = await session.get(Curriculum, key) if key else None
+    return frozenset(found.countries) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "curriculum": curriculum,
     "facility": facility,
     "booking": booking,
     "certification": certification,
     "exchange": exchange,
 }
 NOT_FOUND = {
+    "curriculum": "curriculum_not_found",
     "facility": "facility_not_found",
     "booking": "booking_not_found",
     "certification": "certification_not_found",
@@ -87,7 +97,7 @@ def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
     return Rule("tenant", roles, (parameter, resolver))
 
 
-F, C = "facility_id", "certification_id"
+F, C, K = "facility_id", "certification_id", "curriculum_id"
 WORKFLOWS = Rule("workflows")
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/agencies"): Rule("public"),
@@ -112,6 +122,21 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/exchanges/{exchange_id}/completion"): tenant("exchange_id", "exchange", CERTIFY),
     ("GET", "/competencies/case"): Rule("public"),  # the shared standard
     ("POST", "/competencies/case"): Rule("public", STANDARDS),
+    ("POST", "/curricula"): Rule("public", CERTIFY),  # + a member country's agency, the caller's
+    ("GET", "/curricula"): Rule("public", READ),  # row-level security: the caller's partnerships only
+    ("GET", "/curricula/{curriculum_id}"): tenant(K, "curriculum", READ),
+    ("GET", "/curricula/{curriculum_id}/versions/{number}"): tenant(K, "curriculum", READ),
+    ("GET", "/curricula/{curriculum_id}/versions/{number}/discussion"): tenant(K, "curriculum", READ),
+    ("PUT", "/curricula/{curriculum_id}/draft"): tenant(K, "curriculum", CERTIFY),  # + the drafting country
+    ("POST", "/curricula/{curriculum_id}/draft/proposals"): tenant(K, "curriculum", DISCUSS),
+    ("POST", "/curricula/{curriculum_id}/draft/proposals/{proposal_id}/{verdict}"): tenant(
+        K, "curriculum", CERTIFY
+    ),  # + the drafting country
+    ("POST", "/curricula/{curriculum_id}/draft/comments"): tenant(K, "curriculum", DISCUSS),
+    ("POST", "/curricula/{curriculum_id}/draft/submission"): tenant(K, "curriculum", CERTIFY),  # + drafter
+    ("POST", "/curricula/{curriculum_id}/draft/withdrawal"): tenant(K, "curriculum", CERTIFY),  # + drafter
+    ("POST", "/curricula/{curriculum_id}/revisions"): tenant(K, "curriculum", CERTIFY),  # + drafter
+    ("POST", "/curricula/{curriculum_id}/variants"): tenant(K, "curriculum", CERTIFY),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

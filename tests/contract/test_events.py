@@ -23,6 +23,15 @@ NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 CONTACT, ENDORSEMENT, DISPUTE = (str(uuid.uuid4()) for _ in range(3))
 FACILITY, BOOKING = str(uuid.uuid4()), str(uuid.uuid4())
+CURRICULUM, VERSION, DECISION = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+MODULE: dict[str, Any] = {
+    "code": "m1",
+    "title": "Seizing a virtual machine",
+    "delivery_mode": "virtual_lab",
+    "competencies": [{"code": "cf:chain-of-custody", "level": 3}],
+    "duration_minutes": 240,
+    "prerequisites": [],
+}
 EXAMPLES: dict[str, dict[str, Any]] = {
     "partners.agency_registered.v1": {
         "agency_id": AGENCY,
@@ -339,6 +348,64 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "kind": "exchange_visit",
         "days": 21,
         "completed_at": NOW,
+    },
+    "training.curriculum_submitted.v1": {
+        "curriculum_id": CURRICULUM,
+        "version_id": VERSION,
+        "version": 2,
+        "partnership_id": PARTNERSHIP,
+        "code": "cyber-forensics-101",
+        "title": "Cyber forensics for first responders",
+        "language": "fr",
+        "subject": f"training:curriculum-submission:{uuid.uuid4()}",
+        "reason": "Longer lab after the 2027 drill",
+        "decide_by": NOW,
+        "submitted_by_country_code": "FR",
+        "submitted_at": NOW,
+    },
+    "training.curriculum_approved.v1": {
+        "curriculum_id": CURRICULUM,
+        "version_id": VERSION,
+        "version": 1,
+        "partnership_id": PARTNERSHIP,
+        "code": "cyber-forensics-101",
+        "title": "Cyber forensics for first responders",
+        "language": "fr",
+        "context": "rural",
+        "context_country_code": "SN",
+        "variant_of": str(uuid.uuid4()),
+        "modules": [MODULE],
+        "decision_id": DECISION,
+        "approved_at": NOW,
+    },
+    "training.curriculum_revised.v1": {
+        "curriculum_id": CURRICULUM,
+        "version_id": VERSION,
+        "version": 2,
+        "previous_version": 1,
+        "partnership_id": PARTNERSHIP,
+        "code": "cyber-forensics-101",
+        "title": "Cyber forensics for first responders",
+        "language": "fr",
+        "modules": [MODULE],
+        "reason": "Longer lab after the 2027 drill",
+        "diff": {
+            "modules_added": [],
+            "modules_removed": [],
+            "modules_changed": {"m1": ["duration_minutes"]},
+            "fields_changed": [],
+        },
+        "decision_id": DECISION,
+        "approved_at": NOW,
+    },
+    "training.curriculum_rejected.v1": {
+        "curriculum_id": CURRICULUM,
+        "version_id": VERSION,
+        "version": 1,
+        "partnership_id": PARTNERSHIP,
+        "outcome": "vetoed",
+        "decision_id": DECISION,
+        "decided_at": NOW,
     },
 }
 

@@ -4,17 +4,74 @@ an id, gets 403 or 404 and never a 2xx; the owners' own reads follow their roles
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
 from backbone.auth.principal import ROLES
+from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
 from services.training.policy import RULES
 from tests.integration.test_access_matrix import filled, routes
 from tests.integration.test_training_certifications import certify
+from tests.integration.test_training_competencies import PACKAGE
+from tests.integration.test_training_curricula import module
 from tests.integration.test_training_facilities import coordinator, lab, slot, training
+from tests.integration.training_events import deliver
+from tests.support import acting
 
 __all__ = ["training"]  # the fixture
+
+
+async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dict[str, str]:
+    """A curriculum Senegal drafts in a partnership with France, with a French proposal on its draft."""
+    partnership = str(uuid.uuid4())
+    members = [
+        PartnershipMemberV1(agency_id=sn, country_code="SN", role="lead"),
+        PartnershipMemberV1(agency_id=fr, country_code="FR", role="member"),
+    ]
+    await deliver(
+        api,
+        PartnershipRegisteredV1(
+            partnership_id=partnership,
+            name="Dakar–Lyon",
+            phase="co_design",
+            agreement_kind="mou",
+            agreement_reference="MOU-1",
+            agreement_starts_on=date(2026, 1, 1),
+            agreement_ends_on=date(2030, 1, 1),
+            members=members,
+            registered_at=datetime.now(UTC),
+        ),
+    )
+    editor = acting(api, "programme_coordinator", country="SN")
+    assert (await api.post("/competencies/case", json=PACKAGE, headers=editor)).status_code == 200
+    created = await api.post(
+        "/curricula",
+        json={
+            "partnership_id": partnership,
+            "agency_id": sn,
+            "code": f"evidence-{uuid.uuid4().hex[:6]}",
+            "title": "Evidence handling",
+            "language": "fr",
+            "modules": [module("m1")],
+        },
+        headers=editor,
+    )
+    assert created.status_code == 201, created.text
+    url = f"/curricula/{created.json()['id']}"
+    proposal = await api.post(
+        f"{url}/draft/proposals",
+        json={"agency_id": fr, "summary": "Add m2", "change": {"op": "add_module", "module": module("m2")}},
+        headers=acting(api, "programme_coordinator", country="FR"),
+    )
+    assert proposal.status_code == 201, proposal.text
+    return {
+        "curriculum_id": created.json()["id"],
+        "number": "1",
+        "proposal_id": proposal.json()["id"],
+        "verdict": "decline",
+    }
 
 
 async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
@@ -43,7 +100,9 @@ async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
         headers=coordinator(api, "SN"),
     )
     assert exchange.status_code == 201, exchange.text
+    curriculum = await senegalese_curriculum(api, world["sn"], world["fr"])
     return {
+        **curriculum,
         "exchange_id": exchange.json()["id"],
         "facility_id": facility["id"],
         "booking_id": booking.json()["id"],
