@@ -278,3 +278,65 @@ class CurriculumRejectedV1(Event):
     outcome: Literal["rejected", "vetoed", "expired"]
     decision_id: str
     decided_at: datetime
+
+
+class CohortSeatsV1(BaseModel):
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    seats: int = Field(ge=0)
+
+
+class CohortScheduledV1(Event):
+    """A cohort of an approved curriculum version was scheduled, its seats shared among the partner countries."""
+
+    event_type: ClassVar[str] = "training.cohort_scheduled.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    cohort_id: str
+    partnership_id: str
+    curriculum_id: str
+    curriculum_version: int = Field(ge=1)
+    organiser_country_code: str = Field(pattern="^[A-Z]{2}$")
+    facility_id: str | None = Field(default=None, description="Null for a remote cohort")
+    starts_at: datetime
+    ends_at: datetime
+    language: str
+    seats: list[CohortSeatsV1]
+    scheduled_at: datetime
+
+
+EnrollmentStatus = Literal["nominated", "enrolled", "waitlisted", "rejected", "withdrawn"]
+
+
+class EnrollmentChangedV1(Event):
+    """A nomination moved: nominated, enrolled (a seat), waitlisted, rejected by the national coordination unit,
+    or withdrawn. A withdrawal from a seat may enrol the next waitlisted trainee of the same country."""
+
+    event_type: ClassVar[str] = "training.enrollment_changed.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    cohort_id: str
+    nomination_id: str
+    trainee_id: str = Field(description="The officer's id in their agency (no name: the event is shared)")
+    agency_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    status: EnrollmentStatus
+    previous_status: EnrollmentStatus | None = None
+    reason: str | None = None
+    changed_at: datetime
+
+
+class CohortStatusChangedV1(Event):
+    """A cohort was paused (e.g. an incident in its facility), resumed, cancelled or completed."""
+
+    event_type: ClassVar[str] = "training.cohort_status_changed.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    cohort_id: str
+    partnership_id: str
+    status: Literal["scheduled", "paused", "cancelled", "completed"]
+    previous_status: Literal["scheduled", "paused", "cancelled", "completed"]
+    reason: str | None = None
+    changed_at: datetime

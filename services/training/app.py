@@ -9,6 +9,7 @@ from backbone.settings import ServiceSettings, load_settings
 from services.training.api import router
 from services.training.certifications_api import public_router as credentials_router
 from services.training.certifications_api import router as certifications_router
+from services.training.cohorts_api import router as cohorts_router
 from services.training.competencies_api import router as competencies_router
 from services.training.curricula_api import router as curricula_router
 from services.training.exchanges_api import router as exchanges_router
@@ -25,6 +26,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             router,
             competencies_router,
             curricula_router,
+            cohorts_router,
             facilities_router,
             certifications_router,
             exchanges_router,

@@ -98,6 +98,55 @@ async def list_facilities(
     )
 
 
+async def hold(
+    session: AsyncSession, *, facility_id: uuid.UUID, booking: BookingIn, booker_country: str
+) -> FacilityBooking:
+    """Book inside the caller's transaction (a cohort books its facility with it); 409 on any overlap."""
+    facility = await get_facility(session, facility_id=facility_id)
+    now = datetime.now(UTC)
+    row = FacilityBooking(
+        id=uuid.uuid4(),
+        facility_id=facility.id,
+        period=Range(booking.starts_at, booking.ends_at, bounds="[)"),
+        purpose=booking.purpose,
+        cohort_id=booking.cohort_id,
+        booked_by_agency_id=booking.agency_id,
+        booked_by_country_code=booker_country,
+        status="active",
+        booked_at=now,
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if NO_OVERLAP in str(exc.orig):  # the exclusion constraint: another active booking overlaps
+            raise Conflict(
+                "The facility is already booked for part of that period.",
+                code="booking_conflict",
+                facility_id=str(facility_id),
+            ) from exc
+        raise
+    await add_event(
+        session,
+        FacilityBookedV1(
+            facility_id=str(facility.id),
+            booking_id=str(row.id),
+            owner_country_code=facility.owner_country_code,
+            kind=facility.kind,  # the table's check constraint admits only these
+            booked_by_agency_id=str(row.booked_by_agency_id),
+            booked_by_country_code=booker_country,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            cohort_id=str(booking.cohort_id) if booking.cohort_id else None,
+            booked_at=now,
+        ),
+        aggregate_id=str(facility.id),
+        source=SOURCE,
+        release=release_of(facility),
+    )
+    return row
+
+
 async def book(
     session: AsyncSession,
     *,
@@ -106,53 +155,12 @@ async def book(
     booker_country: str,
     idempotency: IdempotentRequest | None,
 ) -> Outcome:
-    async def hold() -> Outcome:
-        facility = await get_facility(session, facility_id=facility_id)
-        now = datetime.now(UTC)
-        row = FacilityBooking(
-            id=uuid.uuid4(),
-            facility_id=facility.id,
-            period=Range(booking.starts_at, booking.ends_at, bounds="[)"),
-            purpose=booking.purpose,
-            cohort_id=booking.cohort_id,
-            booked_by_agency_id=booking.agency_id,
-            booked_by_country_code=booker_country,
-            status="active",
-            booked_at=now,
-        )
-        session.add(row)
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            if NO_OVERLAP in str(exc.orig):  # the exclusion constraint: another active booking overlaps
-                raise Conflict(
-                    "The facility is already booked for part of that period.",
-                    code="booking_conflict",
-                    facility_id=str(facility_id),
-                ) from exc
-            raise
-        await add_event(
-            session,
-            FacilityBookedV1(
-                facility_id=str(facility.id),
-                booking_id=str(row.id),
-                owner_country_code=facility.owner_country_code,
-                kind=facility.kind,  # the table's check constraint admits only these
-                booked_by_agency_id=str(row.booked_by_agency_id),
-                booked_by_country_code=booker_country,
-                starts_at=booking.starts_at,
-                ends_at=booking.ends_at,
-                cohort_id=str(booking.cohort_id) if booking.cohort_id else None,
-                booked_at=now,
-            ),
-            aggregate_id=str(facility.id),
-            source=SOURCE,
-            release=release_of(facility),
-        )
+    async def held() -> Outcome:
+        row = await hold(session, facility_id=facility_id, booking=booking, booker_country=booker_country)
         return Outcome(201, booking_view(row).model_dump(mode="json"), {"Location": f"/bookings/{row.id}"})
 
     async with session.begin():
-        return await answer_once(session, idempotency, hold)
+        return await answer_once(session, idempotency, held)
 
 
 async def get_booking(session: AsyncSession, *, booking_id: uuid.UUID, lock: bool = False) -> FacilityBooking:
@@ -176,24 +184,29 @@ async def list_bookings(
 
 async def cancel(session: AsyncSession, *, booking_id: uuid.UUID) -> BookingOut:
     async with session.begin():
-        booking = await get_booking(session, booking_id=booking_id, lock=True)
-        if booking.status == "cancelled":
-            return booking_view(booking)  # cancelling twice changes nothing
-        if booking.usage_recorded_at is not None:
-            raise Conflict("The booking was used; its use is on record.", code="booking_used")
-        facility = await get_facility(session, facility_id=booking.facility_id)
-        booking.status, booking.cancelled_at = "cancelled", datetime.now(UTC)
-        await session.flush()
-        await add_event(
-            session,
-            FacilityBookingCancelledV1(
-                facility_id=str(facility.id), booking_id=str(booking.id), cancelled_at=booking.cancelled_at
-            ),
-            aggregate_id=str(facility.id),
-            source=SOURCE,
-            release=release_of(facility),
-        )
-        return booking_view(booking)
+        return booking_view(await release(session, booking_id=booking_id))
+
+
+async def release(session: AsyncSession, *, booking_id: uuid.UUID) -> FacilityBooking:
+    """Free the booking's period inside the caller's transaction; releasing twice changes nothing."""
+    booking = await get_booking(session, booking_id=booking_id, lock=True)
+    if booking.status == "cancelled":
+        return booking
+    if booking.usage_recorded_at is not None:
+        raise Conflict("The booking was used; its use is on record.", code="booking_used")
+    facility = await get_facility(session, facility_id=booking.facility_id)
+    booking.status, booking.cancelled_at = "cancelled", datetime.now(UTC)
+    await session.flush()
+    await add_event(
+        session,
+        FacilityBookingCancelledV1(
+            facility_id=str(facility.id), booking_id=str(booking.id), cancelled_at=booking.cancelled_at
+        ),
+        aggregate_id=str(facility.id),
+        source=SOURCE,
+        release=release_of(facility),
+    )
+    return booking
 
 
 async def record_usage(session: AsyncSession, *, booking_id: uuid.UUID, usage: UsageIn) -> BookingOut:

@@ -13,6 +13,7 @@ from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
+from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
 from contracts.events.partners import (
     AgencyActivatedV1,
     AgencyOnboardingLapsedV1,
@@ -23,7 +24,7 @@ from contracts.events.partners import (
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from services.training import curricula
-from services.training.models import Curriculum, KnownAgency, KnownPartnership
+from services.training.models import Curriculum, KnownAgency, KnownCommitment, KnownPartnership
 from services.training.refreshers import RefresherStarter
 
 
@@ -120,6 +121,37 @@ async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> 
         await curricula.settle_decision(session, event)
 
 
+async def on_commitment_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Seats pledged to a partnership share its cohorts among the countries (other kinds are kept too)."""
+    event = CommitmentRegisteredV1.model_validate(envelope.data)
+    await session.execute(
+        pg_insert(KnownCommitment)
+        .values(
+            commitment_id=uuid.UUID(event.commitment_id),
+            partnership_id=uuid.UUID(event.partnership_id),
+            agency_id=uuid.UUID(event.agency_id),
+            country_code=event.country_code,
+            kind=event.kind,
+            amount=event.amount,
+            starts_on=event.starts_on,
+            ends_on=event.ends_on,
+            lapsed=False,
+        )
+        .on_conflict_do_nothing(index_elements=[KnownCommitment.commitment_id])
+    )
+
+
+async def on_commitment_renewal_concluded(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A lapsed commitment pledges nothing after its last day (a renewal arrives as a new registered one)."""
+    event = CommitmentRenewalConcludedV1.model_validate(envelope.data)
+    if event.outcome == "lapsed":
+        await session.execute(
+            update(KnownCommitment)
+            .where(KnownCommitment.commitment_id == uuid.UUID(event.commitment_id))
+            .values(lapsed=True, ends_on=event.ends_on)
+        )
+
+
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         AgencyRegisteredV1.event_type: on_agency_registered,
@@ -128,6 +160,8 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
         DecisionClosedV1.event_type: on_decision_closed,
+        CommitmentRegisteredV1.event_type: on_commitment_registered,
+        CommitmentRenewalConcludedV1.event_type: on_commitment_renewal_concluded,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
         refreshers = RefresherStarter(LazyClient(settings), settings.temporal_task_queue)

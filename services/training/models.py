@@ -226,3 +226,92 @@ class CurriculumComment(TrainingBase):
     author: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KnownCommitment(TrainingBase):
+    """Read model of the partners service's commitments: seats pledged decide how cohorts are shared."""
+
+    __tablename__ = "known_commitments"
+
+    commitment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    lapsed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Cohort(TrainingBase):
+    """A run of an approved curriculum version: at a facility (booked with it) or remote, for dates, in a
+    language, with its seats shared among the partner countries from their seat commitments."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    curriculum_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curricula.id"))
+    curriculum_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curriculum_versions.id"))
+    organiser_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    organiser_country_code: Mapped[str] = mapped_column(String(2))
+    facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"))
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facility_bookings.id"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(20))
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CohortSeats(TrainingBase):
+    """A country's share of a cohort; its counters change only under this row's lock."""
+
+    __tablename__ = "cohort_seats"
+
+    cohort_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    enrolled: Mapped[int] = mapped_column(Integer, default=0)
+    waitlisted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Nomination(TrainingBase):
+    """An agency nominates an officer; the country's national coordination unit approves (a seat, or the
+    waiting list) or rejects; the nominating country may withdraw."""
+
+    __tablename__ = "nominations"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    trainee_id: Mapped[str] = mapped_column(String(100))
+    trainee_name: Mapped[str] = mapped_column(String(200))
+    trainee_subject: Mapped[str | None] = mapped_column(String(200))
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    organiser_country_code: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    nominated_by: Mapped[str] = mapped_column(String(200))
+    nominated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Accommodation(TrainingBase):
+    """Captioning, translation, disability access...: requested for a trainee, confirmed by the organiser."""
+
+    __tablename__ = "accommodations"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    nomination_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("nominations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

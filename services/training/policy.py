@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
-from services.training.models import Certification, Curriculum, ExchangeVisit, Facility, FacilityBooking
+from services.training.models import (
+    Certification,
+    Cohort,
+    Curriculum,
+    ExchangeVisit,
+    Facility,
+    FacilityBooking,
+    Nomination,
+)
 
 DISCUSS = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 READ = frozenset(
@@ -25,6 +33,7 @@ READ = frozenset(
 BOOK = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator"})
 CERTIFY = frozenset({"national_coordinator", "programme_coordinator"})
 STANDARDS = frozenset({"programme_coordinator"})
+NCU = frozenset({"national_coordinator"})
 
 
 def _id(value: str) -> uuid.UUID | None:
@@ -77,7 +86,23 @@ async def curriculum(session: AsyncSession, value: str) -> frozenset[str] | None
     return frozenset(found.countries) if found else None
 
 
+async def cohort(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The partnership's member countries (at scheduling, and those that joined since)."""
+    key = _id(value)
+    found = await session.get(Cohort, key) if key else None
+    return frozenset(found.countries) if found else None
+
+
+async def nomination(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The trainee's country and the cohort's organiser: nobody else sees an officer's nomination."""
+    key = _id(value)
+    found = await session.get(Nomination, key) if key else None
+    return frozenset({found.country_code, found.organiser_country_code}) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "cohort": cohort,
+    "nomination": nomination,
     "curriculum": curriculum,
     "facility": facility,
     "booking": booking,
@@ -85,6 +110,8 @@ RESOLVERS: dict[str, Resolver] = {
     "exchange": exchange,
 }
 NOT_FOUND = {
+    "cohort": "cohort_not_found",
+    "nomination": "nomination_not_found",
     "curriculum": "curriculum_not_found",
     "facility": "facility_not_found",
     "booking": "booking_not_found",
@@ -97,7 +124,7 @@ def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
     return Rule("tenant", roles, (parameter, resolver))
 
 
-F, C, K = "facility_id", "certification_id", "curriculum_id"
+F, C, K, H, N = "facility_id", "certification_id", "curriculum_id", "cohort_id", "nomination_id"
 WORKFLOWS = Rule("workflows")
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/agencies"): Rule("public"),
@@ -137,6 +164,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/curricula/{curriculum_id}/draft/withdrawal"): tenant(K, "curriculum", CERTIFY),  # + drafter
     ("POST", "/curricula/{curriculum_id}/revisions"): tenant(K, "curriculum", CERTIFY),  # + drafter
     ("POST", "/curricula/{curriculum_id}/variants"): tenant(K, "curriculum", CERTIFY),
+    ("POST", "/cohorts"): Rule("public", CERTIFY),  # + the organising agency is the caller's, a member's
+    ("GET", "/cohorts/{cohort_id}"): tenant(H, "cohort", READ),
+    ("POST", "/cohorts/{cohort_id}/status-changes"): tenant(H, "cohort", CERTIFY),  # + the organiser
+    ("POST", "/cohorts/{cohort_id}/nominations"): tenant(H, "cohort", BOOK),  # + for the caller's agency
+    ("GET", "/cohorts/{cohort_id}/nominations"): tenant(H, "cohort", READ),  # RLS: own country's, or all
+    ("GET", "/nominations/{nomination_id}"): tenant(N, "nomination", READ),
+    ("POST", "/nominations/{nomination_id}/approval"): tenant(N, "nomination", NCU),  # + the trainee's NCU
+    ("POST", "/nominations/{nomination_id}/rejection"): tenant(N, "nomination", NCU),  # + the trainee's NCU
+    ("POST", "/nominations/{nomination_id}/withdrawal"): tenant(N, "nomination", BOOK),  # + trainee's country
+    ("POST", "/nominations/{nomination_id}/accommodations/{accommodation_id}/{verdict}"): tenant(
+        N, "nomination", CERTIFY
+    ),  # + the organiser
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

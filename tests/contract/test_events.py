@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 CONTACT, ENDORSEMENT, DISPUTE = (str(uuid.uuid4()) for _ in range(3))
 FACILITY, BOOKING = str(uuid.uuid4()), str(uuid.uuid4())
-CURRICULUM, VERSION, DECISION = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+CURRICULUM, VERSION, DECISION, COHORT = (str(uuid.uuid4()) for _ in range(4))
 MODULE: dict[str, Any] = {
     "code": "m1",
     "title": "Seizing a virtual machine",
@@ -397,6 +397,38 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         },
         "decision_id": DECISION,
         "approved_at": NOW,
+    },
+    "training.cohort_scheduled.v1": {
+        "cohort_id": COHORT,
+        "partnership_id": PARTNERSHIP,
+        "curriculum_id": CURRICULUM,
+        "curriculum_version": 2,
+        "organiser_country_code": "FR",
+        "facility_id": None,
+        "starts_at": NOW,
+        "ends_at": NOW,
+        "language": "fr",
+        "seats": [{"country_code": "FR", "seats": 5}, {"country_code": "SN", "seats": 3}],
+        "scheduled_at": NOW,
+    },
+    "training.enrollment_changed.v1": {
+        "cohort_id": COHORT,
+        "nomination_id": str(uuid.uuid4()),
+        "trainee_id": "SN-PN-004217",
+        "agency_id": AGENCY,
+        "country_code": "SN",
+        "status": "enrolled",
+        "previous_status": "waitlisted",
+        "reason": "a seat was freed",
+        "changed_at": NOW,
+    },
+    "training.cohort_status_changed.v1": {
+        "cohort_id": COHORT,
+        "partnership_id": PARTNERSHIP,
+        "status": "paused",
+        "previous_status": "scheduled",
+        "reason": "Incident in the facility",
+        "changed_at": NOW,
     },
     "training.curriculum_rejected.v1": {
         "curriculum_id": CURRICULUM,

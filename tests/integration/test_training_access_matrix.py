@@ -4,27 +4,58 @@ an id, gets 403 or 404 and never a 2xx; the owners' own reads follow their roles
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from backbone.auth.principal import ROLES
-from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
+from contracts.envelope import decode
+from contracts.events.commitments import CommitmentRegisteredV1
+from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
 from services.training.policy import RULES
 from tests.integration.test_access_matrix import filled, routes
+from tests.integration.test_partner_relations_api import outbox_records
 from tests.integration.test_training_certifications import certify
 from tests.integration.test_training_competencies import PACKAGE
-from tests.integration.test_training_curricula import module
 from tests.integration.test_training_facilities import coordinator, lab, slot, training
 from tests.integration.training_events import deliver
+from tests.integration.training_world import module
 from tests.support import acting
 
 __all__ = ["training"]  # the fixture
 
 
+async def approve(api: httpx.AsyncClient, curriculum_id: str, partnership: str) -> str:
+    """Submit version 1 and deliver the oversight body's approval as partners announces it; its id."""
+    editor = acting(api, "programme_coordinator", country="SN")
+    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    submitted = await api.post(
+        f"/curricula/{curriculum_id}/draft/submission", json={"decide_by": due}, headers=editor
+    )
+    assert submitted.status_code == 200, submitted.text
+    record = (await outbox_records(api, "training.curriculum_submitted.v1"))[-1]
+    await deliver(
+        api,
+        DecisionClosedV1(
+            partnership_id=partnership,
+            decision_id=str(uuid.uuid4()),
+            kind="curriculum_approval",
+            outcome="approved",
+            approvals=2,
+            rejections=0,
+            abstentions=0,
+            closed_at=datetime.now(UTC),
+            subject=decode(record.headers, record.key, record.value).data["subject"],
+        ),
+    )
+    return str(submitted.json()["id"])
+
+
 async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dict[str, str]:
-    """A curriculum Senegal drafts in a partnership with France, with a French proposal on its draft."""
+    """A curriculum Senegal drafts in a partnership with France, approved, with a cohort and a nomination, and a
+    revision in draft with a French proposal on it."""
     partnership = str(uuid.uuid4())
     members = [
         PartnershipMemberV1(agency_id=sn, country_code="SN", role="lead"),
@@ -34,7 +65,7 @@ async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dic
         api,
         PartnershipRegisteredV1(
             partnership_id=partnership,
-            name="Dakar–Lyon",
+            name="Dakar-Lyon",
             phase="co_design",
             agreement_kind="mou",
             agreement_reference="MOU-1",
@@ -60,6 +91,46 @@ async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dic
     )
     assert created.status_code == 201, created.text
     url = f"/curricula/{created.json()['id']}"
+    await deliver(
+        api,
+        CommitmentRegisteredV1(
+            commitment_id=str(uuid.uuid4()),
+            partnership_id=partnership,
+            agency_id=sn,
+            country_code="SN",
+            kind="seats",
+            amount=Decimal(4),
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2034, 1, 1),
+            registered_at=datetime.now(UTC),
+        ),
+    )
+    version = await approve(api, created.json()["id"], partnership)
+    cohort = await api.post(
+        "/cohorts",
+        json={
+            "curriculum_version_id": version,
+            "organiser_agency_id": sn,
+            "capacity": 4,
+            "starts_at": "2031-01-05T08:00:00Z",
+            "ends_at": "2031-01-09T17:00:00Z",
+        },
+        headers=editor,
+    )
+    assert cohort.status_code == 201, cohort.text
+    nomination = await api.post(
+        f"/cohorts/{cohort.json()['id']}/nominations",
+        json={
+            "agency_id": sn,
+            "trainee_id": "SN-7",
+            "trainee_name": "Seven",
+            "accommodations": [{"kind": "captioning"}],
+        },
+        headers=editor,
+    )
+    assert nomination.status_code == 201, nomination.text
+    revision = await api.post(f"{url}/revisions", json={"reason": "More labs"}, headers=editor)
+    assert revision.status_code == 201, revision.text
     proposal = await api.post(
         f"{url}/draft/proposals",
         json={"agency_id": fr, "summary": "Add m2", "change": {"op": "add_module", "module": module("m2")}},
@@ -67,6 +138,9 @@ async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dic
     )
     assert proposal.status_code == 201, proposal.text
     return {
+        "cohort_id": cohort.json()["id"],
+        "nomination_id": nomination.json()["id"],
+        "accommodation_id": nomination.json()["accommodations"][0]["id"],
         "curriculum_id": created.json()["id"],
         "number": "1",
         "proposal_id": proposal.json()["id"],

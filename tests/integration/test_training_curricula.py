@@ -24,21 +24,10 @@ from tests.integration.test_partnerships_api import partnership
 from tests.integration.test_training_competencies import PACKAGE
 from tests.integration.test_training_facilities import training
 from tests.integration.training_events import deliver, deliver_record
+from tests.integration.training_world import module
 from tests.support import acting
 
 __all__ = ["training"]  # the fixture
-
-
-def module(code: str, *, minutes: int = 120, requires: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
-    return {
-        "code": code,
-        "title": f"Module {code}",
-        "delivery_mode": "virtual_lab",
-        "competencies": [{"code": "cf:chain-of-custody", "level": 2}],
-        "duration_minutes": minutes,
-        "prerequisites": list(requires),
-        **extra,
-    }
 
 
 def decide_by(hours: float = 72) -> str:
