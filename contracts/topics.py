@@ -57,6 +57,7 @@ from contracts.events.training import (
     FacilityBookedV1,
     FacilityBookingCancelledV1,
     FacilityUsedV1,
+    ModuleCompletedV1,
 )
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -134,6 +135,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             CohortScheduledV1,
             EnrollmentChangedV1,
             CohortStatusChangedV1,
+            ModuleCompletedV1,
         ),
     ),
     TopicSpec(

@@ -340,3 +340,24 @@ class CohortStatusChangedV1(Event):
     previous_status: Literal["scheduled", "paused", "cancelled", "completed"]
     reason: str | None = None
     changed_at: datetime
+
+
+class ModuleCompletedV1(Event):
+    """An enrolled trainee completed a module of their cohort (first completion only), as their learning
+    platform reported it; the assessment service reads the results."""
+
+    event_type: ClassVar[str] = "training.module_completed.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    cohort_id: str
+    nomination_id: str
+    trainee_id: str
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+    curriculum_id: str
+    curriculum_version: int = Field(ge=1)
+    module_code: str
+    passed: bool | None = Field(default=None, description="Null when the module has no pass mark")
+    score: float | None = Field(default=None, ge=-1, le=1, description="Best scaled score, if scored")
+    minutes_spent: int = Field(ge=0)
+    completed_at: datetime

@@ -311,7 +311,9 @@ async def nominate(
         return await answer_once(session, idempotency, record)
 
 
-async def _nomination(session: AsyncSession, nomination_id: uuid.UUID, *, lock: bool = False) -> Nomination:
+async def nomination_row(
+    session: AsyncSession, nomination_id: uuid.UUID, *, lock: bool = False
+) -> Nomination:
     found = await session.get(Nomination, nomination_id, with_for_update=lock)
     if found is None:
         raise NotFound(f"No nomination with id {nomination_id}.", code="nomination_not_found")
@@ -338,7 +340,7 @@ async def decide(
 ) -> NominationOut:
     """The national coordination unit of the trainee's country approves (a seat or the waiting list) or rejects."""
     async with session.begin():
-        nomination = await _nomination(session, nomination_id)
+        nomination = await nomination_row(session, nomination_id)
         require_country(principal, nomination.country_code, roles=NCU, field="nomination_id")
         cohort = await get(session, nomination.cohort_id)
         seats = await _seats(session, cohort.id, nomination.country_code)
@@ -367,7 +369,7 @@ async def withdraw(
 ) -> NominationOut:
     """The trainee's country withdraws; a seat it frees goes to its next trainee waiting, if any."""
     async with session.begin():
-        nomination = await _nomination(session, nomination_id)
+        nomination = await nomination_row(session, nomination_id)
         require_country(principal, nomination.country_code, roles=NOMINATE, field="nomination_id")
         cohort = await get(session, nomination.cohort_id)
         seats = await _seats(session, cohort.id, nomination.country_code)
@@ -421,7 +423,7 @@ async def decide_accommodation(
 ) -> NominationOut:
     """The organiser confirms (or declines, saying why) what a trainee needs to take part."""
     async with session.begin():
-        nomination = await _nomination(session, nomination_id)
+        nomination = await nomination_row(session, nomination_id)
         require_country(principal, nomination.organiser_country_code, roles=ORGANISE, field="nomination_id")
         accommodation = await session.get(Accommodation, accommodation_id, with_for_update=True)
         if accommodation is None or accommodation.nomination_id != nomination.id:
@@ -464,7 +466,7 @@ async def nomination_view(session: AsyncSession, nomination: Nomination) -> Nomi
 
 async def get_nomination(session: AsyncSession, *, nomination_id: uuid.UUID) -> NominationOut:
     async with session.begin():
-        return await nomination_view(session, await _nomination(session, nomination_id))
+        return await nomination_view(session, await nomination_row(session, nomination_id))
 
 
 async def list_nominations(session: AsyncSession, *, cohort_id: uuid.UUID) -> list[NominationOut]:

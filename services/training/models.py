@@ -315,3 +315,42 @@ class Accommodation(TrainingBase):
     status: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LearningStatement(TrainingBase):
+    """An xAPI statement as received (kept whole), tied to the enrollment it reports on."""
+
+    __tablename__ = "learning_statements"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    nomination_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("nominations.id"), index=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    organiser_country_code: Mapped[str] = mapped_column(String(2))
+    module_code: Mapped[str] = mapped_column(String(60))
+    verb: Mapped[str] = mapped_column(String(12))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    success: Mapped[bool | None] = mapped_column(Boolean)
+    seconds: Mapped[int | None] = mapped_column(Integer)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    statement: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reported_by: Mapped[str] = mapped_column(String(200))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ModuleProgress(TrainingBase):
+    """Where an enrolled trainee stands in one module, folded from their statements."""
+
+    __tablename__ = "module_progress"
+
+    nomination_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("nominations.id"), primary_key=True)
+    module_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    organiser_country_code: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer)
+    best_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    seconds: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

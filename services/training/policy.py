@@ -23,6 +23,7 @@ from services.training.models import (
     ExchangeVisit,
     Facility,
     FacilityBooking,
+    KnownPartnership,
     Nomination,
 )
 
@@ -34,6 +35,7 @@ BOOK = frozenset({"national_coordinator", "programme_coordinator", "agency_integ
 CERTIFY = frozenset({"national_coordinator", "programme_coordinator"})
 STANDARDS = frozenset({"programme_coordinator"})
 NCU = frozenset({"national_coordinator"})
+REPORT = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 
 
 def _id(value: str) -> uuid.UUID | None:
@@ -100,7 +102,14 @@ async def nomination(session: AsyncSession, value: str) -> frozenset[str] | None
     return frozenset({found.country_code, found.organiser_country_code}) if found else None
 
 
+async def partnership(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(KnownPartnership, key) if key else None
+    return frozenset(found.member_countries) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "partnership": partnership,
     "cohort": cohort,
     "nomination": nomination,
     "curriculum": curriculum,
@@ -110,6 +119,7 @@ RESOLVERS: dict[str, Resolver] = {
     "exchange": exchange,
 }
 NOT_FOUND = {
+    "partnership": "partnership_not_found",
     "cohort": "cohort_not_found",
     "nomination": "nomination_not_found",
     "curriculum": "curriculum_not_found",
@@ -176,6 +186,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/nominations/{nomination_id}/accommodations/{accommodation_id}/{verdict}"): tenant(
         N, "nomination", CERTIFY
     ),  # + the organiser
+    ("POST", "/xapi/statements"): Rule("public", REPORT),  # + enrolled trainees of the caller's country
+    ("GET", "/nominations/{nomination_id}/progress"): tenant(N, "nomination", READ),
+    ("GET", "/cohorts/{cohort_id}/analytics"): tenant(H, "cohort", READ),
+    ("GET", "/partnerships/{partnership_id}/analytics"): tenant("partnership_id", "partnership", READ),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -139,6 +139,7 @@ async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dic
     assert proposal.status_code == 201, proposal.text
     return {
         "cohort_id": cohort.json()["id"],
+        "partnership_id": partnership,
         "nomination_id": nomination.json()["id"],
         "accommodation_id": nomination.json()["accommodations"][0]["id"],
         "curriculum_id": created.json()["id"],

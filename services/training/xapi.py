@@ -1,0 +1,150 @@
+"""xAPI-style statements (actor, verb, object, result, timestamp), the subset an external learning platform
+sends to report attendance and progress per module. The object of a statement is a module of a cohort:
+`urn:training-backbone:cohort:<cohort id>:module:<module code>`; the actor is the trainee, named by the id
+their agency gave them (`account.name`)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+VERBS: dict[str, str] = {
+    f"{ADL}attended": "attended",
+    f"{ADL}attempted": "attempted",
+    f"{ADL}progressed": "progressed",
+    f"{ADL}completed": "completed",
+    f"{ADL}passed": "passed",
+    f"{ADL}failed": "failed",
+}
+Verb = Literal["attended", "attempted", "progressed", "completed", "passed", "failed"]
+COMPLETING: frozenset[str] = frozenset({"completed", "passed"})
+ACTIVITY = re.compile(
+    r"^urn:training-backbone:cohort:(?P<cohort>[0-9a-f-]{36}):module:(?P<module>[a-z0-9][a-z0-9-]{0,59})$"
+)
+DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+class Loose(BaseModel):
+    """xAPI allows more than we read (context, attachments, extensions...): extra fields are accepted."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Account(Loose):
+    home_page: str = Field(alias="homePage", min_length=1, max_length=500)
+    name: str = Field(min_length=1, max_length=100, description="The trainee's id in their agency")
+
+
+class Actor(Loose):
+    object_type: Literal["Agent"] = Field(default="Agent", alias="objectType")
+    account: Account
+
+
+class VerbIn(Loose):
+    id: str = Field(description="An ADL verb IRI: attended, attempted, progressed, completed, passed, failed")
+    display: dict[str, str] | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in VERBS:
+            raise ValueError(f"verb must be one of {', '.join(sorted(VERBS))}")
+        return value
+
+
+class Activity(Loose):
+    object_type: Literal["Activity"] = Field(default="Activity", alias="objectType")
+    id: str = Field(description="urn:training-backbone:cohort:<cohort id>:module:<module code>")
+
+    @field_validator("id")
+    @classmethod
+    def _module(cls, value: str) -> str:
+        if not ACTIVITY.match(value):
+            raise ValueError(
+                "object.id must be urn:training-backbone:cohort:<cohort id>:module:<module code>"
+            )
+        return value
+
+
+class Score(Loose):
+    scaled: float | None = Field(default=None, ge=-1, le=1)
+    raw: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class Result(Loose):
+    score: Score | None = None
+    success: bool | None = None
+    completion: bool | None = None
+    duration: str | None = Field(default=None, description="ISO 8601 duration, e.g. PT1H30M")
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None and (value in ("P", "PT") or not DURATION.match(value)):
+            raise ValueError("duration must be an ISO 8601 duration such as PT1H30M")
+        return value
+
+
+class Statement(Loose):
+    id: uuid.UUID | None = Field(default=None, description="Given by the platform: a repeat is stored once")
+    actor: Actor
+    verb: VerbIn
+    object: Activity
+    result: Result | None = None
+    timestamp: AwareDatetime
+
+    @property
+    def verb_name(self) -> Verb:
+        return VERBS[self.verb.id]  # type: ignore[return-value]  # VERBS' values are the Verb literals
+
+    @property
+    def cohort_id(self) -> uuid.UUID:
+        found = ACTIVITY.match(self.object.id)
+        assert found
+        return uuid.UUID(found["cohort"])
+
+    @property
+    def module_code(self) -> str:
+        found = ACTIVITY.match(self.object.id)
+        assert found
+        return found["module"]
+
+    @property
+    def seconds(self) -> int | None:
+        if self.result is None or self.result.duration is None:
+            return None
+        found = DURATION.match(self.result.duration)
+        assert found
+        parts = {k: float(v) for k, v in found.groupdict().items() if v}
+        spent = timedelta(
+            days=parts.get("d", 0),
+            hours=parts.get("h", 0),
+            minutes=parts.get("m", 0),
+            seconds=parts.get("s", 0),
+        )
+        return int(spent.total_seconds())
+
+    @property
+    def scaled_score(self) -> float | None:
+        if self.result is None or self.result.score is None:
+            return None
+        score = self.result.score
+        if score.scaled is not None:
+            return score.scaled
+        if (
+            score.raw is not None
+            and score.min is not None
+            and score.max is not None
+            and score.max > score.min
+        ):
+            return (score.raw - score.min) / (score.max - score.min)
+        return None
