@@ -14,6 +14,7 @@ from services.training.competencies_api import router as competencies_router
 from services.training.curricula_api import router as curricula_router
 from services.training.exchanges_api import router as exchanges_router
 from services.training.facilities_api import router as facilities_router
+from services.training.instructors_api import router as instructors_router
 from services.training.learning_api import router as learning_router
 from services.training.policy import POLICY
 
@@ -29,6 +30,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             curricula_router,
             cohorts_router,
             learning_router,
+            instructors_router,
             facilities_router,
             certifications_router,
             exchanges_router,

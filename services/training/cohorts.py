@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.policy import require_country
@@ -36,7 +36,14 @@ from services.training.cohort_schemas import (
 from services.training.curricula import field_problem
 from services.training.facilities import SOURCE
 from services.training.facility_schemas import BookingIn
-from services.training.models import Accommodation, Cohort, CohortSeats, KnownCommitment, Nomination
+from services.training.models import (
+    Accommodation,
+    Cohort,
+    CohortSeats,
+    InstructorAssignment,
+    KnownCommitment,
+    Nomination,
+)
 
 NCU = frozenset({"national_coordinator"})
 """The national coordination unit: the gatekeeper who approves its country's nominations."""
@@ -213,8 +220,14 @@ async def set_status(session: AsyncSession, cohort: Cohort, change: CohortChange
     if cohort.status not in allowed:
         raise Conflict(f"A {cohort.status} cohort cannot take a {change}.", code="cohort_status_conflict")
     previous, cohort.status, cohort.status_reason = cohort.status, target, reason
-    if target == "cancelled" and cohort.booking_id is not None:
-        await facilities.release(session, booking_id=cohort.booking_id)
+    if target == "cancelled":
+        if cohort.booking_id is not None:
+            await facilities.release(session, booking_id=cohort.booking_id)
+        await session.execute(  # its instructors are free for other cohorts again
+            update(InstructorAssignment)
+            .where(InstructorAssignment.cohort_id == cohort.id, InstructorAssignment.status == "active")
+            .values(status="released", released_at=datetime.now(UTC))
+        )
     await session.flush()
     await add_event(
         session,

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events.training import CurriculumContext, DeliveryMode
 
-LANGUAGE = Field(pattern="^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="BCP 47 tag, e.g. `fr` or `pt-BR`")
+LANGUAGE_PATTERN = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+LANGUAGE = Field(pattern=LANGUAGE_PATTERN, description="BCP 47 tag, e.g. `fr` or `pt-BR`")
 MODULE_CODE = "^[a-z0-9][a-z0-9-]{0,59}$"
 COUNTRY = "^[A-Z]{2}$"
 

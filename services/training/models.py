@@ -354,3 +354,51 @@ class ModuleProgress(TrainingBase):
     seconds: Mapped[int] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Instructor(TrainingBase):
+    """A subject-matter instructor of a partner agency, shared with the countries it names."""
+
+    __tablename__ = "instructors"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    person_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    qualifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    teaching_skills: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    shared_with: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    status: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20))
+    certification_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certifications.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InstructorAvailability(TrainingBase):
+    __tablename__ = "instructor_availability"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    instructor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instructors.id"), index=True)
+    period: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class InstructorAssignment(TrainingBase):
+    """An instructor teaching a cohort for its period; never two active ones overlapping (an exclusion
+    constraint in PostgreSQL)."""
+
+    __tablename__ = "instructor_assignments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    instructor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instructors.id"), index=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    instructor_country_code: Mapped[str] = mapped_column(String(2))
+    organiser_country_code: Mapped[str] = mapped_column(String(2))
+    period: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    role: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(10))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -23,6 +23,7 @@ from services.training.models import (
     ExchangeVisit,
     Facility,
     FacilityBooking,
+    Instructor,
     KnownPartnership,
     Nomination,
 )
@@ -108,7 +109,15 @@ async def partnership(session: AsyncSession, value: str) -> frozenset[str] | Non
     return frozenset(found.member_countries) if found else None
 
 
+async def instructor(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The instructor's country and the countries it is shared with."""
+    key = _id(value)
+    found = await session.get(Instructor, key) if key else None
+    return frozenset({found.country_code, *found.shared_with}) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "instructor": instructor,
     "partnership": partnership,
     "cohort": cohort,
     "nomination": nomination,
@@ -119,6 +128,7 @@ RESOLVERS: dict[str, Resolver] = {
     "exchange": exchange,
 }
 NOT_FOUND = {
+    "instructor": "instructor_not_found",
     "partnership": "partnership_not_found",
     "cohort": "cohort_not_found",
     "nomination": "nomination_not_found",
@@ -190,6 +200,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/nominations/{nomination_id}/progress"): tenant(N, "nomination", READ),
     ("GET", "/cohorts/{cohort_id}/analytics"): tenant(H, "cohort", READ),
     ("GET", "/partnerships/{partnership_id}/analytics"): tenant("partnership_id", "partnership", READ),
+    ("POST", "/instructors"): Rule("public", CERTIFY),  # + the instructor's agency is the caller's country's
+    ("POST", "/instructors/candidates"): Rule("public", CERTIFY),  # + the graduate is of the caller's country
+    ("GET", "/instructors/{instructor_id}"): tenant("instructor_id", "instructor", READ),
+    ("POST", "/instructors/{instructor_id}/activation"): tenant("instructor_id", "instructor", NCU),  # + own
+    ("POST", "/instructors/{instructor_id}/availability"): tenant(
+        "instructor_id", "instructor", BOOK
+    ),  # + own
+    ("POST", "/cohorts/{cohort_id}/instructors"): tenant(H, "cohort", CERTIFY),  # + the organiser
+    ("GET", "/cohorts/{cohort_id}/instructors"): tenant(H, "cohort", READ),
+    ("POST", "/cohorts/{cohort_id}/instructors/{assignment_id}/release"): tenant(H, "cohort", CERTIFY),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

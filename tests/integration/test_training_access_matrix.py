@@ -129,6 +129,26 @@ async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dic
         headers=editor,
     )
     assert nomination.status_code == 201, nomination.text
+    teacher = await api.post(
+        "/instructors",
+        json={
+            "agency_id": sn,
+            "person_id": "SN-T1",
+            "name": "Teacher",
+            "qualifications": [{"code": "cf:chain-of-custody", "level": 5}],
+            "languages": ["fr"],
+        },
+        headers=editor,
+    )
+    assert teacher.status_code == 201, teacher.text
+    window = {"starts_at": "2031-01-01T00:00:00Z", "ends_at": "2031-02-01T00:00:00Z"}
+    await api.post(f"/instructors/{teacher.json()['id']}/availability", json=window, headers=editor)
+    assigned = await api.post(
+        f"/cohorts/{cohort.json()['id']}/instructors",
+        json={"instructor_id": teacher.json()["id"]},
+        headers=editor,
+    )
+    assert assigned.status_code == 201, assigned.text
     revision = await api.post(f"{url}/revisions", json={"reason": "More labs"}, headers=editor)
     assert revision.status_code == 201, revision.text
     proposal = await api.post(
@@ -139,6 +159,8 @@ async def senegalese_curriculum(api: httpx.AsyncClient, sn: str, fr: str) -> dic
     assert proposal.status_code == 201, proposal.text
     return {
         "cohort_id": cohort.json()["id"],
+        "instructor_id": teacher.json()["id"],
+        "assignment_id": assigned.json()["id"],
         "partnership_id": partnership,
         "nomination_id": nomination.json()["id"],
         "accommodation_id": nomination.json()["accommodations"][0]["id"],
