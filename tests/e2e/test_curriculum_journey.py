@@ -1,0 +1,221 @@
+"""End to end: a partnership co-designs a curriculum, its oversight body approves it, and a cohort is scheduled
+with seats shared from the partners' seat pledges.
+
+Real processes (partners and training: API, relay, consumer) on the real PostgreSQL and Kafka. Nothing is
+called across services: training's `curriculum_submitted` event makes the partners consumer open the decision,
+the delegates vote over HTTP, and partners' `decision_closed` event makes the training consumer approve the
+version; the partnership and the seat pledges reach training as partners events too.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.integration.test_training_competencies import PACKAGE
+from tests.support import Deployment, eventually, free_port, header, read_topic, serve_process, wait_http_ok
+
+AGREEMENT = {
+    "kind": "mou",
+    "reference": "MOU-2026-12",
+    "signed_on": "2026-09-01",
+    "starts_on": "2026-10-01",
+    "ends_on": "2030-09-30",
+}
+
+
+async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_pledged_seats(
+    deployment: Deployment, process_logs: Path
+) -> None:
+    await deployment.create("partners", "training")
+    ports = {"partners": free_port(), "training": free_port()}
+    processes = [
+        serve_process(
+            deployment,
+            service,
+            role,
+            process_logs,
+            **({"http_port": ports[service]} if role == "api" else {}),
+        )
+        for service in ("partners", "training")
+        for role in ("api", "relay", "consumer")
+    ]
+    for process in processes:
+        process.start()
+    try:
+        partners_url, training_url = (f"http://127.0.0.1:{ports[s]}" for s in ("partners", "training"))
+        await wait_http_ok(f"{partners_url}/readyz", process=processes[0])
+        await wait_http_ok(f"{training_url}/readyz", process=processes[3])
+        national = {code: deployment.national_headers(code) for code in ("FR", "SN", "BR")}
+        async with (
+            httpx.AsyncClient(base_url=partners_url, timeout=30) as partners,
+            httpx.AsyncClient(base_url=training_url, timeout=30) as training,
+        ):
+            agency: dict[str, str] = {}
+            for code, country in (("FR", "France"), ("SN", "Senegal"), ("BR", "Brazil")):
+                created = await partners.post(
+                    "/agencies",
+                    json={
+                        "country": {"code": code, "name": country},
+                        "name": f"Police {code}",
+                        "agency_type": "police",
+                    },
+                    headers=national[code],
+                )
+                agency[code] = created.json()["id"]
+            pid = (
+                await partners.post(
+                    "/partnerships",
+                    json={
+                        "name": "Sahel-Atlantic evidence programme",
+                        "agreement": AGREEMENT,
+                        "voting_rule": {"kind": "members", "approvals_needed": 2},
+                        "members": [
+                            {"agency_id": agency["FR"], "role": "lead"},
+                            {"agency_id": agency["SN"], "role": "host"},
+                            {"agency_id": agency["BR"], "role": "member"},
+                        ],
+                    },
+                    headers=national["FR"],
+                )
+            ).json()["id"]
+            seat: dict[str, str] = {}
+            for code, role in (
+                ("FR", "diplomat"),
+                ("SN", "justice_ministry_representative"),
+                ("BR", "senior_police_official"),
+            ):
+                added = await partners.post(
+                    f"/partnerships/{pid}/oversight-members",
+                    json={
+                        "name": f"{code} delegate",
+                        "country_code": code,
+                        "role": role,
+                        "holds_veto": False,
+                        "subject": f"{code}-{pid}",
+                    },
+                    headers=national[code],
+                )
+                seat[code] = added.json()["id"]
+            for code, seats in (("FR", "6"), ("SN", "3"), ("BR", "3")):
+                pledged = await partners.post(
+                    f"/partnerships/{pid}/commitments",
+                    json={
+                        "agency_id": agency[code],
+                        "kind": "seats",
+                        "amount": seats,
+                        "starts_on": "2027-01-01",
+                        "ends_on": "2031-12-31",
+                        "signed_by": "NCU",
+                    },
+                    headers=national[code],
+                )
+                assert pledged.status_code == 201, pledged.text
+
+            editor = national["FR"]
+            assert (
+                await training.post("/competencies/case", json=PACKAGE, headers=deployment.user_headers())
+            ).status_code in (200, 403)
+            imported = await training.post(
+                "/competencies/case",
+                json=PACKAGE,
+                headers={
+                    "Authorization": f"Bearer {deployment.issuer.token('programme_coordinator', country='FR')}"
+                },  # type: ignore[union-attr]
+            )
+            assert imported.status_code == 200, imported.text
+            draft = {
+                "partnership_id": pid,
+                "agency_id": agency["FR"],
+                "code": "evidence-101",
+                "title": "Evidence handling for first responders",
+                "language": "fr",
+                "modules": [
+                    {
+                        "code": "m1",
+                        "title": "Seizure",
+                        "delivery_mode": "classroom",
+                        "competencies": [{"code": "cf:chain-of-custody", "level": 2}],
+                        "duration_minutes": 240,
+                    }
+                ],
+            }
+
+            async def started() -> dict[str, Any] | None:  # once training knows the partnership (its event)
+                response = await training.post("/curricula", json=draft, headers=editor)
+                return response.json() if response.status_code == 201 else None  # type: ignore[no-any-return]
+
+            curriculum = await eventually(started, timeout=60, what="training learnt the partnership")
+            url = f"/curricula/{curriculum['id']}"
+            due = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+            submitted = await training.post(
+                f"{url}/draft/submission", json={"decide_by": due}, headers=editor
+            )
+            assert submitted.status_code == 200, submitted.text
+
+            async def decision() -> dict[str, Any] | None:
+                listed = await partners.get(
+                    f"/partnerships/{pid}/decisions", params={"kind": "curriculum_approval"}, headers=editor
+                )
+                items = listed.json()["items"]
+                return items[0] if items else None  # type: ignore[no-any-return]
+
+            opened = await eventually(decision, timeout=60, what="partners opened the approval decision")
+            assert opened["subject"].startswith("training:curriculum-submission:")
+            for code in ("SN", "BR"):
+                token = deployment.issuer.token("oversight_member", country=code, subject=f"{code}-{pid}")  # type: ignore[union-attr]
+                voted = await partners.post(
+                    f"/decisions/{opened['id']}/votes",
+                    json={"member_id": seat[code], "choice": "approve"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert voted.status_code == 201, voted.text
+
+            async def approved() -> dict[str, Any] | None:
+                got = (await training.get(url, headers=national["SN"])).json()
+                return got if got["current_version"] == 1 else None  # type: ignore[no-any-return]
+
+            await eventually(approved, timeout=60, what="training approved the version from the decision")
+
+            async def scheduled() -> dict[str, Any] | None:  # once the pledges reached training too
+                response = await training.post(
+                    "/cohorts",
+                    json={
+                        "curriculum_version_id": submitted.json()["id"],
+                        "organiser_agency_id": agency["FR"],
+                        "capacity": 10,
+                        "starts_at": "2027-03-01T08:00:00Z",
+                        "ends_at": "2027-03-05T17:00:00Z",
+                    },
+                    headers=editor,
+                )
+                if response.status_code == 201 and sum(s["seats"] for s in response.json()["seats"]) == 10:
+                    return response.json()  # type: ignore[no-any-return]
+                return None
+
+            cohort = await eventually(scheduled, timeout=60, what="cohort scheduled from the pledges")
+            assert {s["country_code"]: s["seats"] for s in cohort["seats"]} == {"BR": 3, "FR": 5, "SN": 2}
+
+        topic = deployment.topic("training.events.v1")
+        wanted = {
+            "training.curriculum_submitted.v1",
+            "training.curriculum_approved.v1",
+            "training.cohort_scheduled.v1",
+        }
+        records = await read_topic(
+            deployment.endpoints,
+            topic,
+            until=lambda rs: wanted <= {header(r, "ce_type") for r in rs},
+            timeout=60,
+        )
+        approved_event = next(r for r in records if header(r, "ce_type") == "training.curriculum_approved.v1")
+        data = json.loads(approved_event.value)
+        assert data["decision_id"] == opened["id"] and data["curriculum_id"] == curriculum["id"]
+        assert header(approved_event, "ce_audience") == "BR,FR,SN"
+    finally:
+        for process in processes:
+            process.stop()
