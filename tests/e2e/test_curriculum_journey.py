@@ -189,7 +189,7 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
                     headers=editor,
                 )
                 if response.status_code == 201 and sum(s["seats"] for s in response.json()["seats"]) == 10:
-                    return response.json()
+                    return response.json()  # type: ignore[no-any-return]
                 return None
 
             cohort = await eventually(scheduled, timeout=60, what="cohort scheduled from the pledges")
