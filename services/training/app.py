@@ -16,6 +16,7 @@ from services.training.exchanges_api import router as exchanges_router
 from services.training.facilities_api import router as facilities_router
 from services.training.instructors_api import router as instructors_router
 from services.training.learning_api import router as learning_router
+from services.training.me_api import router as me_router
 from services.training.policy import POLICY
 
 
@@ -31,6 +32,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             cohorts_router,
             learning_router,
             instructors_router,
+            me_router,
             facilities_router,
             certifications_router,
             exchanges_router,

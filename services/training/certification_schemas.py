@@ -27,6 +27,11 @@ class CertificationIn(BaseModel):
         min_length=1, max_length=100, description="The agency's identifier of the officer"
     )
     trainee_name: str = Field(min_length=1, max_length=200)
+    trainee_subject: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The officer's account at the identity provider: they fetch their own credential with it",
+    )
     agency_id: uuid.UUID
     curriculum_ref: str = Field(min_length=1, max_length=200, examples=["chain-of-custody/v2"])
     curriculum_completed: bool

@@ -85,6 +85,7 @@ async def issue(
             id=uuid.uuid4(),
             trainee_id=request.trainee_id,
             trainee_name=request.trainee_name,
+            trainee_subject=request.trainee_subject,
             agency_id=request.agency_id,
             country_code=country,
             curriculum_ref=request.curriculum_ref,

@@ -82,6 +82,8 @@ class Certification(TrainingBase):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     trainee_id: Mapped[str] = mapped_column(String(100))
     trainee_name: Mapped[str] = mapped_column(String(200))
+    trainee_subject: Mapped[str | None] = mapped_column(String(200))
+    """The holder's account at the identity provider, when the issuer named it."""
     agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     country_code: Mapped[str] = mapped_column(String(2))
     curriculum_ref: Mapped[str] = mapped_column(String(200))

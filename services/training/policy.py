@@ -36,6 +36,7 @@ BOOK = frozenset({"national_coordinator", "programme_coordinator", "agency_integ
 CERTIFY = frozenset({"national_coordinator", "programme_coordinator"})
 STANDARDS = frozenset({"programme_coordinator"})
 NCU = frozenset({"national_coordinator"})
+TRAINEE = frozenset({"trainee"})
 REPORT = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 
 
@@ -210,6 +211,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/cohorts/{cohort_id}/instructors"): tenant(H, "cohort", CERTIFY),  # + the organiser
     ("GET", "/cohorts/{cohort_id}/instructors"): tenant(H, "cohort", READ),
     ("POST", "/cohorts/{cohort_id}/instructors/{assignment_id}/release"): tenant(H, "cohort", CERTIFY),
+    ("GET", "/me/enrollments"): Rule("public", TRAINEE),  # the caller's own, by their account
+    ("GET", "/me/certifications"): Rule("public", TRAINEE),
+    ("GET", "/me/certifications/{certification_id}/credential"): Rule("public", TRAINEE),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
