@@ -43,6 +43,7 @@ from contracts.events.partners import (
 from contracts.events.training import (
     CertificationExpiredV1,
     CertificationIssuedV1,
+    CertificationRecognisedV1,
     CertificationRefresherStepV1,
     CertificationRenewedV1,
     CertificationStatusChangedV1,
@@ -58,6 +59,7 @@ from contracts.events.training import (
     FacilityBookingCancelledV1,
     FacilityUsedV1,
     ModuleCompletedV1,
+    RecognitionRevokedV1,
 )
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -136,6 +138,8 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             EnrollmentChangedV1,
             CohortStatusChangedV1,
             ModuleCompletedV1,
+            CertificationRecognisedV1,
+            RecognitionRevokedV1,
         ),
     ),
     TopicSpec(

@@ -361,3 +361,40 @@ class ModuleCompletedV1(Event):
     score: float | None = Field(default=None, ge=-1, le=1, description="Best scaled score, if scored")
     minutes_spent: int = Field(ge=0)
     completed_at: datetime
+
+
+class CertificationRecognisedV1(Event):
+    """A partner country recognises a certification of another country under their recognition agreement."""
+
+    event_type: ClassVar[str] = "training.certification_recognised.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    recognition_id: str
+    agreement_id: str
+    certification_id: str
+    issuing_country_code: str = Field(pattern="^[A-Z]{2}$")
+    recognising_country_code: str = Field(pattern="^[A-Z]{2}$")
+    competencies: list[str]
+    level: int
+    expires_on: date
+    recognised_at: datetime
+
+
+RecognitionEnd = Literal["certification_revoked", "certification_expired", "agreement_ended", "withdrawn"]
+
+
+class RecognitionRevokedV1(Event):
+    """A recognition ended: its certification was revoked or expired, its agreement ended, or it was withdrawn."""
+
+    event_type: ClassVar[str] = "training.recognition_revoked.v1"
+    topic: ClassVar[str] = "training.events.v1"
+    aggregate: ClassVar[str] = "certification"
+
+    recognition_id: str
+    agreement_id: str
+    certification_id: str
+    issuing_country_code: str = Field(pattern="^[A-Z]{2}$")
+    recognising_country_code: str = Field(pattern="^[A-Z]{2}$")
+    cause: RecognitionEnd
+    revoked_at: datetime

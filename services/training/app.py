@@ -18,6 +18,7 @@ from services.training.instructors_api import router as instructors_router
 from services.training.learning_api import router as learning_router
 from services.training.me_api import router as me_router
 from services.training.policy import POLICY
+from services.training.recognition_api import router as recognition_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -33,6 +34,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             learning_router,
             instructors_router,
             me_router,
+            recognition_router,
             facilities_router,
             certifications_router,
             exchanges_router,

@@ -12,6 +12,7 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.releasability import Release
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
+from services.training import recognition
 from services.training.certification_rules import NotEligible, check_eligible, expiry, status_at
 from services.training.certification_schemas import CertificationIn, CertificationOut, CredentialStatusOut
 from services.training.facilities import SOURCE
@@ -181,6 +182,8 @@ async def change_status(
             source=SOURCE,
             release=release_of(certification),
         )
+        if target == "revoked":
+            await recognition.revoke_for_certification(session, certification.id, "certification_revoked")
         return view(certification)
 
 

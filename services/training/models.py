@@ -404,3 +404,36 @@ class InstructorAssignment(TrainingBase):
     status: Mapped[str] = mapped_column(String(10))
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecognitionAgreement(TrainingBase):
+    """A country's standing consent to recognise another country's certifications (all, or some competencies)."""
+
+    __tablename__ = "recognition_agreements"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    recognising_country_code: Mapped[str] = mapped_column(String(2))
+    issuing_country_code: Mapped[str] = mapped_column(String(2))
+    competencies: Mapped[list[str]] = mapped_column(ARRAY(String(100)))
+    """Empty: every competency."""
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Recognition(TrainingBase):
+    __tablename__ = "recognitions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    agreement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recognition_agreements.id"), index=True)
+    certification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certifications.id"), index=True)
+    recognising_country_code: Mapped[str] = mapped_column(String(2))
+    issuing_country_code: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(10))
+    cause: Mapped[str | None] = mapped_column(String(30))
+    recognised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -26,6 +26,8 @@ from services.training.models import (
     Instructor,
     KnownPartnership,
     Nomination,
+    Recognition,
+    RecognitionAgreement,
 )
 
 DISCUSS = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
@@ -117,7 +119,22 @@ async def instructor(session: AsyncSession, value: str) -> frozenset[str] | None
     return frozenset({found.country_code, *found.shared_with}) if found else None
 
 
+async def agreement(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The recognising and the issuing country."""
+    key = _id(value)
+    found = await session.get(RecognitionAgreement, key) if key else None
+    return frozenset({found.recognising_country_code, found.issuing_country_code}) if found else None
+
+
+async def recognition(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(Recognition, key) if key else None
+    return frozenset({found.recognising_country_code, found.issuing_country_code}) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "agreement": agreement,
+    "recognition": recognition,
     "instructor": instructor,
     "partnership": partnership,
     "cohort": cohort,
@@ -129,6 +146,8 @@ RESOLVERS: dict[str, Resolver] = {
     "exchange": exchange,
 }
 NOT_FOUND = {
+    "agreement": "agreement_not_found",
+    "recognition": "recognition_not_found",
     "instructor": "instructor_not_found",
     "partnership": "partnership_not_found",
     "cohort": "cohort_not_found",
@@ -145,7 +164,14 @@ def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
     return Rule("tenant", roles, (parameter, resolver))
 
 
-F, C, K, H, N = "facility_id", "certification_id", "curriculum_id", "cohort_id", "nomination_id"
+F, C, K, H, N, A = (
+    "facility_id",
+    "certification_id",
+    "curriculum_id",
+    "cohort_id",
+    "nomination_id",
+    "agreement_id",
+)
 WORKFLOWS = Rule("workflows")
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/agencies"): Rule("public"),
@@ -214,6 +240,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/me/enrollments"): Rule("public", TRAINEE),  # the caller's own, by their account
     ("GET", "/me/certifications"): Rule("public", TRAINEE),
     ("GET", "/me/certifications/{certification_id}/credential"): Rule("public", TRAINEE),
+    ("POST", "/recognition-agreements"): Rule("public", NCU),  # the caller's country recognises
+    ("GET", "/recognition-agreements/{agreement_id}"): tenant(A, "agreement", READ),
+    ("POST", "/recognition-agreements/{agreement_id}/ending"): tenant(A, "agreement", NCU),  # + recognising
+    ("POST", "/recognition-agreements/{agreement_id}/recognitions"): tenant(A, "agreement", NCU),  # + issuing
+    ("GET", "/recognition-agreements/{agreement_id}/recognitions"): tenant(A, "agreement", READ),
+    ("GET", "/recognitions/{recognition_id}"): tenant("recognition_id", "recognition", READ),
+    ("POST", "/recognitions/{recognition_id}/withdrawal"): tenant("recognition_id", "recognition", NCU),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -30,6 +30,7 @@ from contracts.events.training import (
     CertificationRenewedV1,
     CertificationStatusChangedV1,
 )
+from services.training import recognition
 from services.training.certification_rules import expiry
 from services.training.certifications import release_of
 from services.training.facilities import SOURCE
@@ -142,6 +143,7 @@ async def expire(
                 source=SOURCE,
                 release=release_of(certification),
             )
+            await recognition.revoke_for_certification(session, certification.id, "certification_expired")
         return Outcome(200, {"status": "expired"})
 
     async with session.begin():

@@ -198,8 +198,26 @@ async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
     )
     assert exchange.status_code == 201, exchange.text
     curriculum = await senegalese_curriculum(api, world["sn"], world["fr"])
+    agreement = await api.post(
+        "/recognition-agreements",
+        json={
+            "partnership_id": curriculum["partnership_id"],
+            "issuing_country_code": "SN",
+            "starts_on": "2026-01-01",
+        },
+        headers=coordinator(api, "FR"),
+    )
+    assert agreement.status_code == 201, agreement.text
+    recognised = await api.post(
+        f"/recognition-agreements/{agreement.json()['id']}/recognitions",
+        json={"certification_id": certification["id"]},
+        headers=coordinator(api, "SN"),
+    )
+    assert recognised.status_code == 201, recognised.text
     return {
         **curriculum,
+        "agreement_id": agreement.json()["id"],
+        "recognition_id": recognised.json()["id"],
         "exchange_id": exchange.json()["id"],
         "facility_id": facility["id"],
         "booking_id": booking.json()["id"],
