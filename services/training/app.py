@@ -10,6 +10,7 @@ from services.training.api import router
 from services.training.certifications_api import public_router as credentials_router
 from services.training.certifications_api import router as certifications_router
 from services.training.cohorts_api import router as cohorts_router
+from services.training.communities_api import router as communities_router
 from services.training.competencies_api import router as competencies_router
 from services.training.curricula_api import router as curricula_router
 from services.training.exchanges_api import router as exchanges_router
@@ -35,6 +36,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             instructors_router,
             me_router,
             recognition_router,
+            communities_router,
             facilities_router,
             certifications_router,
             exchanges_router,

@@ -437,3 +437,42 @@ class Recognition(TrainingBase):
     cause: Mapped[str | None] = mapped_column(String(30))
     recognised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Community(TrainingBase):
+    """A community of practice of a partnership, per specialty: members, mentors and their posts."""
+
+    __tablename__ = "communities"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    specialty: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    created_by_country_code: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CommunityMember(TrainingBase):
+    __tablename__ = "community_members"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(String(2))
+    role: Mapped[str] = mapped_column(String(10))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CommunityPost(TrainingBase):
+    __tablename__ = "community_posts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"), index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("community_members.id"))
+    reply_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("community_posts.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

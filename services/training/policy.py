@@ -19,6 +19,7 @@ from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
 from services.training.models import (
     Certification,
     Cohort,
+    Community,
     Curriculum,
     ExchangeVisit,
     Facility,
@@ -39,6 +40,9 @@ CERTIFY = frozenset({"national_coordinator", "programme_coordinator"})
 STANDARDS = frozenset({"programme_coordinator"})
 NCU = frozenset({"national_coordinator"})
 TRAINEE = frozenset({"trainee"})
+PEOPLE = READ | {"trainee", "evaluator"}
+"""Everyone of a member country who works in training takes part in its communities of practice."""
+Q = "community_id"
 REPORT = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 
 
@@ -132,7 +136,14 @@ async def recognition(session: AsyncSession, value: str) -> frozenset[str] | Non
     return frozenset({found.recognising_country_code, found.issuing_country_code}) if found else None
 
 
+async def community(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(Community, key) if key else None
+    return frozenset(found.countries) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "community": community,
     "agreement": agreement,
     "recognition": recognition,
     "instructor": instructor,
@@ -146,6 +157,7 @@ RESOLVERS: dict[str, Resolver] = {
     "exchange": exchange,
 }
 NOT_FOUND = {
+    "community": "community_not_found",
     "agreement": "agreement_not_found",
     "recognition": "recognition_not_found",
     "instructor": "instructor_not_found",
@@ -247,6 +259,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/recognition-agreements/{agreement_id}/recognitions"): tenant(A, "agreement", READ),
     ("GET", "/recognitions/{recognition_id}"): tenant("recognition_id", "recognition", READ),
     ("POST", "/recognitions/{recognition_id}/withdrawal"): tenant("recognition_id", "recognition", NCU),
+    ("POST", "/communities"): Rule("public", CERTIFY),  # + in a partnership of the caller's country
+    ("GET", "/communities/{community_id}"): tenant(Q, "community", PEOPLE),
+    ("GET", "/communities/{community_id}/members"): tenant(Q, "community", PEOPLE),
+    ("POST", "/communities/{community_id}/members"): tenant(Q, "community", PEOPLE),  # the caller joins
+    ("POST", "/communities/{community_id}/mentors"): tenant(Q, "community", CERTIFY),
+    ("POST", "/communities/{community_id}/departure"): tenant(Q, "community", PEOPLE),
+    ("POST", "/communities/{community_id}/posts"): tenant(Q, "community", PEOPLE),  # + a current member
+    ("GET", "/communities/{community_id}/posts"): tenant(Q, "community", PEOPLE),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

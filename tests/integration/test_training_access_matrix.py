@@ -214,8 +214,19 @@ async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
         headers=coordinator(api, "SN"),
     )
     assert recognised.status_code == 201, recognised.text
+    community = await api.post(
+        "/communities",
+        json={
+            "partnership_id": curriculum["partnership_id"],
+            "specialty": "evidence",
+            "name": "Evidence handlers",
+        },
+        headers=coordinator(api, "SN"),
+    )
+    assert community.status_code == 201, community.text
     return {
         **curriculum,
+        "community_id": community.json()["id"],
         "agreement_id": agreement.json()["id"],
         "recognition_id": recognised.json()["id"],
         "exchange_id": exchange.json()["id"],
