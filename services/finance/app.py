@@ -1,14 +1,25 @@
-"""The finance service: shared budgets, contributions, ledger (domain in a later issue)."""
+"""The finance service: shared budgets, contributions, ledger (budgets arrive in a later issue); for now the
+use of shared facilities, learnt from training's events."""
 
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
-from backbone.settings import load_settings
+from backbone.audit.api import router as audit_router
+from backbone.auth.policy import authorizer
+from backbone.settings import ServiceSettings, load_settings
+from services.finance.api import router
+from services.finance.policy import POLICY
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Finance service",
+        description="Shared budgets of partnerships, contributions, payments, grants, spending and the ledger.",
+        routers=[router, audit_router],
+        authorize=authorizer(POLICY),
+    )
 
 
 def create_app() -> FastAPI:
-    return create_service_app(
-        load_settings("finance"),
-        title="Finance service",
-        description="Shared budgets of partnerships, contributions, payments, grants, spending and the ledger.",
-    )
+    return build_app(load_settings("finance"))

@@ -1,5 +1,5 @@
-"""End to end: a partnership co-designs a curriculum, its oversight body approves it, and a cohort is scheduled
-with seats shared from the partners' seat pledges.
+"""End to end: a partnership co-designs a curriculum, its oversight body approves it, a cohort is scheduled
+with seats shared from the partners' seat pledges, and the use of a shared facility reaches finance.
 
 Real processes (partners and training: API, relay, consumer) on the real PostgreSQL and Kafka. Nothing is
 called across services: training's `curriculum_submitted` event makes the partners consumer open the decision,
@@ -31,8 +31,8 @@ AGREEMENT = {
 async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_pledged_seats(
     deployment: Deployment, process_logs: Path
 ) -> None:
-    await deployment.create("partners", "training")
-    ports = {"partners": free_port(), "training": free_port()}
+    await deployment.create("partners", "training", "finance")
+    ports = {"partners": free_port(), "training": free_port(), "finance": free_port()}
     processes = [
         serve_process(
             deployment,
@@ -41,7 +41,7 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
             process_logs,
             **({"http_port": ports[service]} if role == "api" else {}),
         )
-        for service in ("partners", "training")
+        for service in ("partners", "training", "finance")
         for role in ("api", "relay", "consumer")
     ]
     for process in processes:
@@ -50,6 +50,8 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
         partners_url, training_url = (f"http://127.0.0.1:{ports[s]}" for s in ("partners", "training"))
         await wait_http_ok(f"{partners_url}/readyz", process=processes[0])
         await wait_http_ok(f"{training_url}/readyz", process=processes[3])
+        finance_url = f"http://127.0.0.1:{ports['finance']}"
+        await wait_http_ok(f"{finance_url}/readyz", process=processes[6])
         national = {code: deployment.national_headers(code) for code in ("FR", "SN", "BR")}
         async with (
             httpx.AsyncClient(base_url=partners_url, timeout=30) as partners,
@@ -194,6 +196,47 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
 
             cohort = await eventually(scheduled, timeout=60, what="cohort scheduled from the pledges")
             assert {s["country_code"]: s["seats"] for s in cohort["seats"]} == {"BR": 3, "FR": 5, "SN": 2}
+
+            # Senegal's lab, shared with France, used by France: finance learns it from training's event.
+            lab = await training.post(
+                "/facilities",
+                json={
+                    "owner_agency_id": agency["SN"],
+                    "name": "Dakar lab",
+                    "kind": "virtual_lab",
+                    "location": "Dakar",
+                    "capacity": 20,
+                    "time_zone": "Africa/Dakar",
+                    "shared_with": ["FR"],
+                },
+                headers=national["SN"],
+            )
+            start = datetime.now(UTC) - timedelta(days=1)
+            booking = await training.post(
+                f"/facilities/{lab.json()['id']}/bookings",
+                json={
+                    "agency_id": agency["FR"],
+                    "purpose": "Lab day",
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(hours=6)).isoformat(),
+                },
+                headers=national["FR"],
+            )
+            used = await training.post(
+                f"/bookings/{booking.json()['id']}/usage",
+                json={"hours": "6", "attendees": 14},
+                headers=national["FR"],
+            )
+            assert used.status_code == 200, used.text
+
+        async with httpx.AsyncClient(base_url=finance_url, timeout=30, headers=national["SN"]) as finance:
+
+            async def charged() -> list[dict[str, Any]] | None:
+                items: list[dict[str, Any]] = (await finance.get("/facility-usage")).json()["items"]
+                return items or None
+
+            usage = await eventually(charged, timeout=60, what="finance recorded the facility's use")
+            assert [(u["booking_id"], u["hours"]) for u in usage] == [(booking.json()["id"], "6.00")]
 
         topic = deployment.topic("training.events.v1")
         wanted = {
