@@ -18,7 +18,7 @@ from backbone.stack.config import SERVICES
 
 log = logging.getLogger("backbone.serve")
 ROLES = ("api", "relay", "consumer", "migrate")
-TEMPORAL_USERS = ("partners", "training")
+TEMPORAL_USERS = ("partners", "training", "incidents")
 """Services whose API or consumer start, signal or update workflows."""
 
 

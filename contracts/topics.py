@@ -15,6 +15,17 @@ from contracts.events.commitments import (
     CommitmentRenewalReminderSentV1,
     CommitmentRenewalRequestedV1,
 )
+from contracts.events.incidents import (
+    DrillEventV1,
+    ImprovementActionV1,
+    IncidentChangedV1,
+    IncidentClosedV1,
+    IncidentDeclaredV1,
+    IncidentResolvedV1,
+    PartnerNotifiedV1,
+    ProtocolVersionApprovedV1,
+    TrainingRevisionRequestedV1,
+)
 from contracts.events.partners import (
     AgencyActivatedV1,
     AgencyContactAddedV1,
@@ -156,6 +167,17 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="incidents.events.v1",
         owner="incidents",
         description="Incidents, drills and improvement actions of the incidents service.",
+        events=(
+            ProtocolVersionApprovedV1,
+            IncidentDeclaredV1,
+            IncidentChangedV1,
+            IncidentResolvedV1,
+            IncidentClosedV1,
+            PartnerNotifiedV1,
+            DrillEventV1,
+            ImprovementActionV1,
+            TrainingRevisionRequestedV1,
+        ),
     ),
 )
 

@@ -22,6 +22,8 @@ from workflows.certification_refresher.workflow import CertificationRefresherWor
 from workflows.commitment_renewal.activities import CommitmentRenewalActivities
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
+from workflows.incident_response.activities import IncidentResponseActivities
+from workflows.incident_response.workflow import IncidentResponseWorkflow
 from workflows.partnership_onboarding.activities import PartnersGovernanceActivities
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
@@ -33,6 +35,7 @@ WORKFLOWS: tuple[type, ...] = (
     CommitmentRenewalWorkflow,
     DecisionDeadlineWorkflow,
     CertificationRefresherWorkflow,
+    IncidentResponseWorkflow,
 )
 
 
@@ -40,6 +43,7 @@ class WorkerSettings(ServiceSettings):
     uses_database: bool = False
     partners_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['partners']}")
     training_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['training']}")
+    incidents_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['incidents']}")
     # The worker calls the services as a machine client (OAuth2 client credentials).
     auth_client_id: str | None = None
     auth_client_secret: SecretStr | None = None
@@ -64,13 +68,15 @@ def create_worker(
     settings: WorkerSettings,
     http: httpx.AsyncClient,
     training: httpx.AsyncClient | None = None,
+    incidents: httpx.AsyncClient | None = None,
 ) -> Worker:
-    """`http` calls the partners service, `training` the training service (the same client when None: tests
-    that serve both behind one transport)."""
+    """`http` calls the partners service, `training` the training service, `incidents` the incidents service
+    (the same client when None: tests that serve several behind one transport)."""
     partners = PartnersActivities(http)
     governance = PartnersGovernanceActivities(http)
     renewals = CommitmentRenewalActivities(http)
     refreshers = CertificationRefresherActivities(training or http)
+    responses = IncidentResponseActivities(incidents or http)
     return build_worker(
         client,  # type: ignore[arg-type]
         task_queue=settings.temporal_task_queue,
@@ -81,6 +87,7 @@ def create_worker(
             *governance.all(),
             *renewals.all(),
             *refreshers.all(),
+            *responses.all(),
         ],
     )
 
@@ -93,8 +100,9 @@ async def main() -> None:
     async with (
         httpx.AsyncClient(base_url=settings.partners_url, timeout=20, auth=auth) as http,
         httpx.AsyncClient(base_url=settings.training_url, timeout=20, auth=auth) as training,
+        httpx.AsyncClient(base_url=settings.incidents_url, timeout=20, auth=auth) as incidents,
     ):
-        worker = create_worker(client, settings, http, training)
+        worker = create_worker(client, settings, http, training, incidents)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -94,6 +94,7 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
         **base_env,
         "WORKER_PARTNERS_URL": f"http://{config.host}:{config.service_ports['partners']}",
         "WORKER_TRAINING_URL": f"http://{config.host}:{config.service_ports['training']}",
+        "WORKER_INCIDENTS_URL": f"http://{config.host}:{config.service_ports['incidents']}",
         "WORKER_AUTH_CLIENT_ID": WORKER_CLIENT,
         "WORKER_AUTH_CLIENT_SECRET": worker_secret(config),
     }

@@ -1,14 +1,24 @@
-"""The incidents service: incident protocols, incidents, drills and debriefs (domain in a later issue)."""
+"""The incidents service: incident protocols for training environments, incident response, drills, debriefs."""
 
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
-from backbone.settings import load_settings
+from backbone.audit.api import router as audit_router
+from backbone.auth.policy import authorizer
+from backbone.settings import ServiceSettings, load_settings
+from services.incidents.api import router
+from services.incidents.policy import POLICY
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Incidents service",
+        description="Incident protocols for training environments, incident response, drills and debriefs.",
+        routers=[router, audit_router],
+        authorize=authorizer(POLICY),
+    )
 
 
 def create_app() -> FastAPI:
-    return create_service_app(
-        load_settings("incidents"),
-        title="Incidents service",
-        description="Incident protocols for training environments, incident response, drills and debriefs.",
-    )
+    return build_app(load_settings("incidents", uses_temporal=True))

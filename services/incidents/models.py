@@ -1,7 +1,143 @@
-"""Tables of the incidents service (its domain arrives in a later issue)."""
+"""Tables of the incidents service: protocols and their versions, incidents with their roles, steps, timeline
+and notifications, drills with their debriefs, findings and improvement actions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
+from backbone.partnership_members import PartnershipMembers
 
 
 class IncidentsBase(Base):
     __abstract__ = True
+
+
+class KnownPartnership(PartnershipMembers, IncidentsBase):
+    """Read model of the partners service's partnerships: who may see their protocols and drills."""
+
+    __tablename__ = "incident_partnerships"  # table names are unique across services (one metadata)
+
+
+class Protocol(IncidentsBase):
+    """What to do for one kind of crisis in one kind of training environment, in a partnership."""
+
+    __tablename__ = "protocols"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    environment_kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    owner_country_code: Mapped[str] = mapped_column(String(2))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    current_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProtocolVersion(IncidentsBase):
+    """Roles, ordered steps with time limits, notifications and escalation rules; reviewed, then approved by
+    someone other than its author, then immutable (a trigger sees to it)."""
+
+    __tablename__ = "protocol_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    protocol_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocols.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    notifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    escalation: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reason: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Incident(IncidentsBase):
+    __tablename__ = "incidents"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    protocol_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocol_versions.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    environment_kind: Mapped[str] = mapped_column(String(20))
+    environment_id: Mapped[str] = mapped_column(String(120))
+    severity: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    handling_code: Mapped[str] = mapped_column(String(200))
+    originator_country_code: Mapped[str] = mapped_column(String(2))
+    audience: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    """Who sees the incident itself ('*' for everyone), from its handling code."""
+    affected_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    exercise: Mapped[bool] = mapped_column(Boolean)
+    drill_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    status: Mapped[str] = mapped_column(String(10))
+    declared_by: Mapped[str] = mapped_column(String(200))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentRole(IncidentsBase):
+    """Who holds a role now; a handover ends the previous holding (kept for the record)."""
+
+    __tablename__ = "incident_roles"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    holder: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(String(2))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentStep(IncidentsBase):
+    __tablename__ = "incident_steps"
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    limit_minutes: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    minutes_taken: Mapped[int | None] = mapped_column(Integer)
+    late: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class TimelineEntry(IncidentsBase):
+    __tablename__ = "incident_timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    what: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class Notification(IncidentsBase):
+    """What an affected partner was told, filtered by the incident's handling code."""
+
+    __tablename__ = "incident_notifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(12))
+    details_released: Mapped[bool] = mapped_column(Boolean)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    notified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,6 +9,7 @@ from sqlalchemy import any_, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone import partnership_members
 from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
@@ -24,7 +25,14 @@ from contracts.events.partners import (
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from services.training import curricula
-from services.training.models import Curriculum, KnownAgency, KnownCommitment, KnownPartnership
+from services.training.models import (
+    Cohort,
+    Community,
+    Curriculum,
+    KnownAgency,
+    KnownCommitment,
+    KnownPartnership,
+)
 from services.training.refreshers import RefresherStarter
 
 
@@ -76,42 +84,22 @@ async def on_agency_onboarding_lapsed(session: AsyncSession, envelope: EventEnve
 
 
 async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
-    event = PartnershipRegisteredV1.model_validate(envelope.data)
-    countries = list(dict.fromkeys(m.country_code for m in event.members))
-    lead = next((m.country_code for m in event.members if m.role == "lead"), countries[0])
-    values = {
-        "name": event.name,
-        "lead_country_code": lead,
-        "member_countries": countries,
-        "member_agencies": [m.agency_id for m in event.members],
-        "updated_at": datetime.now(UTC),
-    }
-    await session.execute(
-        pg_insert(KnownPartnership)
-        .values(partnership_id=uuid.UUID(event.partnership_id), **values)
-        .on_conflict_do_nothing(index_elements=[KnownPartnership.partnership_id])
-    )
+    await partnership_members.on_registered(session, envelope, KnownPartnership)
 
 
 async def on_partnership_member_added(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """A new member sees (and discusses) the partnership's curricula from now on."""
-    event = PartnershipMemberAddedV1.model_validate(envelope.data)
-    partnership = await session.get(KnownPartnership, uuid.UUID(event.partnership_id), with_for_update=True)
-    if partnership is None:
-        raise LookupError(
-            f"partnership {event.partnership_id} is unknown to training; its registration is late"
-        )
-    if event.agency_id not in partnership.member_agencies:
-        partnership.member_agencies = [*partnership.member_agencies, event.agency_id]
-    if event.country_code not in partnership.member_countries:
-        partnership.member_countries = [*partnership.member_countries, event.country_code]
+    """A new member country sees (and discusses) the partnership's curricula and cohorts from now on."""
+    partnership, new_country = await partnership_members.on_member_added(session, envelope, KnownPartnership)
+    if not new_country:
+        return
+    country = PartnershipMemberAddedV1.model_validate(envelope.data).country_code
+    for model in (Curriculum, Cohort, Community):
         await session.execute(
-            update(Curriculum)
-            .where(Curriculum.partnership_id == partnership.partnership_id)
-            .where(~(literal(event.country_code) == any_(Curriculum.countries)))
-            .values(countries=func.array_append(Curriculum.countries, event.country_code))
+            update(model)
+            .where(model.partnership_id == partnership.partnership_id)
+            .where(~(literal(country) == any_(model.countries)))
+            .values(countries=func.array_append(model.countries, country))
         )
-    partnership.updated_at = datetime.now(UTC)
 
 
 async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
+from backbone.partnership_members import PartnershipMembers
 
 
 class TrainingBase(Base):
@@ -141,17 +142,8 @@ class Competency(TrainingBase):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class KnownPartnership(TrainingBase):
+class KnownPartnership(PartnershipMembers, TrainingBase):
     """Read model of the partners service's partnerships: who is a member, who leads."""
-
-    __tablename__ = "known_partnerships"
-
-    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    lead_country_code: Mapped[str] = mapped_column(String(2))
-    member_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
-    member_agencies: Mapped[list[str]] = mapped_column(ARRAY(String(36)))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Curriculum(TrainingBase):

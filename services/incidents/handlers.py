@@ -1,0 +1,138 @@
+"""Events the incidents service acts on: partners' partnerships (who sees protocols), and its own incident
+events, which start and steer the response workflows (so that no accepted change is lost between the API's
+commit and Temporal: the outbox and the consumer's retries carry it)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import any_, func, literal, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from backbone import partnership_members
+from backbone.consumer import Handler, PermanentError, Subscription
+from backbone.settings import ServiceSettings
+from backbone.temporal import LazyClient
+from contracts.envelope import EventEnvelope
+from contracts.events.incidents import (
+    IncidentChangedV1,
+    IncidentClosedV1,
+    IncidentDeclaredV1,
+    IncidentResolvedV1,
+)
+from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from services.incidents.models import Incident, KnownPartnership, Protocol, ProtocolVersion
+from workflows.incident_response.shared import (
+    ResponseInput,
+    StepDone,
+    StepPlan,
+    incident_response_workflow_id,
+)
+from workflows.incident_response.workflow import IncidentResponseWorkflow
+
+
+async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    await partnership_members.on_registered(session, envelope, KnownPartnership)
+
+
+async def on_partnership_member_added(session: AsyncSession, envelope: EventEnvelope) -> None:
+    partnership, new_country = await partnership_members.on_member_added(session, envelope, KnownPartnership)
+    if new_country:
+        country = PartnershipMemberAddedV1.model_validate(envelope.data).country_code
+        await session.execute(
+            update(Protocol)
+            .where(Protocol.partnership_id == partnership.partnership_id)
+            .where(~(literal(country) == any_(Protocol.countries)))
+            .values(countries=func.array_append(Protocol.countries, country))
+        )
+
+
+class ResponseSteering:
+    """Start an IncidentResponseWorkflow per real incident; tell it what happened to its incident."""
+
+    def __init__(self, client: Callable[[], Awaitable[Client]], task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def on_declared(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = IncidentDeclaredV1.model_validate(envelope.data)
+        if event.exercise:
+            return  # a drill's incident: its DrillCycleWorkflow measures it
+        incident = await session.get(Incident, uuid.UUID(event.incident_id))
+        if incident is None:
+            raise PermanentError(f"incident {event.incident_id} announced but not stored")
+        version = await session.get(ProtocolVersion, incident.protocol_version_id)
+        assert version is not None
+        request = ResponseInput(
+            incident_id=event.incident_id,
+            declared_at=event.declared_at,
+            severity=event.severity,
+            steps=[StepPlan(code=s["code"], limit_minutes=s["limit_minutes"]) for s in version.steps],
+            grace_minutes=int(version.escalation.get("late_step_grace_minutes", 0)),
+            severity_threshold=version.escalation.get("severity_at_least", "high"),
+        )
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and finished already
+            await (await self.client()).start_workflow(
+                IncidentResponseWorkflow.run,
+                request,
+                id=incident_response_workflow_id(event.incident_id),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+
+    def _handle(self, client: Client, incident_id: str) -> WorkflowHandle[Any, Any]:
+        return client.get_workflow_handle(incident_response_workflow_id(incident_id))
+
+    async def _signal(self, incident_id: str, signal: Any, *args: Any) -> None:
+        try:
+            await self._handle(await self.client(), incident_id).signal(signal, *args)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:  # finished already: nothing to tell it
+                raise
+
+    async def on_changed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = IncidentChangedV1.model_validate(envelope.data)
+        if event.exercise:
+            return
+        if event.change == "step_completed" and event.step_code:
+            await self._signal(
+                event.incident_id,
+                IncidentResponseWorkflow.step_completed,
+                StepDone(code=event.step_code, at=event.changed_at),
+            )
+        elif event.change in ("severity_changed", "triaged"):
+            await self._signal(event.incident_id, IncidentResponseWorkflow.severity_changed, event.severity)
+
+    async def on_resolved(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = IncidentResolvedV1.model_validate(envelope.data)
+        if not event.exercise:
+            await self._signal(event.incident_id, IncidentResponseWorkflow.resolved)
+
+    async def on_closed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = IncidentClosedV1.model_validate(envelope.data)
+        if not event.exercise:
+            await self._signal(event.incident_id, IncidentResponseWorkflow.closed)
+
+
+def subscription(settings: ServiceSettings | None = None) -> Subscription:
+    handlers: dict[str, Handler] = {
+        PartnershipRegisteredV1.event_type: on_partnership_registered,
+        PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+    }
+    if settings is not None and settings.uses_temporal:
+        steering = ResponseSteering(LazyClient(settings), settings.temporal_task_queue)
+        handlers |= {
+            IncidentDeclaredV1.event_type: steering.on_declared,
+            IncidentChangedV1.event_type: steering.on_changed,
+            IncidentResolvedV1.event_type: steering.on_resolved,
+            IncidentClosedV1.event_type: steering.on_closed,
+        }
+    return Subscription(topics=(PartnershipRegisteredV1.topic, IncidentDeclaredV1.topic), handlers=handlers)

@@ -1,0 +1,74 @@
+"""Who may call which incidents route. Protocols belong to a partnership's member countries; an incident to its
+originator and the countries its handling code releases it to (row-level security holds the same line);
+affected partners outside that audience learn of it through their notifications only."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.audit.api import AUDITORS
+from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
+from services.incidents.models import Incident, Protocol
+
+OPERATIONS = frozenset({"operations_staff"})
+READ = frozenset(
+    {"operations_staff", "national_coordinator", "programme_coordinator", "auditor", "instructor"}
+)
+NOTIFIED = frozenset({"operations_staff", "national_coordinator", "national_system"})
+
+
+def _id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def protocol(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(Protocol, key) if key else None
+    return frozenset(found.countries) if found else None
+
+
+async def incident(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(Incident, key) if key else None
+    return frozenset({found.originator_country_code, *found.audience}) if found else None
+
+
+RESOLVERS: dict[str, Resolver] = {"protocol": protocol, "incident": incident}
+NOT_FOUND = {"protocol": "protocol_not_found", "incident": "incident_not_found"}
+
+
+def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
+    return Rule("tenant", roles, (parameter, resolver))
+
+
+P, INC = "protocol_id", "incident_id"
+RULES: dict[tuple[str, str], Rule] = {
+    ("POST", "/protocols"): Rule("public", OPERATIONS),  # + in a partnership of the caller's country
+    ("GET", "/protocols/{protocol_id}"): tenant(P, "protocol", READ),
+    ("PUT", "/protocols/{protocol_id}/draft"): tenant(P, "protocol", OPERATIONS),
+    ("POST", "/protocols/{protocol_id}/draft/review-request"): tenant(P, "protocol", OPERATIONS),
+    ("POST", "/protocols/{protocol_id}/draft/{verdict}"): tenant(
+        P, "protocol", OPERATIONS
+    ),  # + not the author
+    ("POST", "/protocols/{protocol_id}/revisions"): tenant(P, "protocol", OPERATIONS),
+    ("POST", "/incidents"): Rule("public", OPERATIONS),  # + in a partnership of the caller's country
+    ("GET", "/incidents/{incident_id}"): tenant(INC, "incident", READ),
+    ("GET", "/incidents/{incident_id}/timeline"): tenant(INC, "incident", READ),
+    ("POST", "/incidents/{incident_id}/triage"): tenant(INC, "incident", OPERATIONS),
+    ("POST", "/incidents/{incident_id}/severity"): tenant(INC, "incident", OPERATIONS),
+    ("POST", "/incidents/{incident_id}/roles"): tenant(INC, "incident", OPERATIONS),
+    ("POST", "/incidents/{incident_id}/steps/{code}/completion"): tenant(INC, "incident", OPERATIONS),
+    ("POST", "/incidents/{incident_id}/resolution"): tenant(INC, "incident", OPERATIONS),
+    ("POST", "/incidents/{incident_id}/closure"): tenant(INC, "incident", OPERATIONS),
+    ("GET", "/notifications"): Rule("public", NOTIFIED),  # the caller's country's
+    ("POST", "/internal/incidents/{incident_id}/escalations"): Rule("workflows"),
+    ("GET", "/audit"): Rule("public", AUDITORS),
+}
+assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
+
+POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND)

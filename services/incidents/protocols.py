@@ -1,0 +1,377 @@
+"""Incident protocols: per kind of crisis and training environment in a partnership, the roles, ordered steps
+with time limits, who is notified when, and when to escalate. Versioned: a draft is written, put to review, and
+approved by someone other than its author; approved versions never change (a trigger sees to it), a change is
+the next version, with its reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.auth.principal import Principal
+from backbone.errors import Conflict, DomainError, NotFound
+from backbone.outbox import add_event
+from backbone.releasability import Release
+from contracts.events.incidents import EnvironmentKind, IncidentKind, ProtocolVersionApprovedV1, Severity
+from services.incidents.models import KnownPartnership, Protocol, ProtocolVersion
+
+SOURCE = "/incidents"
+ROLES = ("incident_commander", "scribe", "liaison", "technical_lead")
+Role = Literal["incident_commander", "scribe", "liaison", "technical_lead"]
+OPEN = ("draft", "in_review")
+
+
+def field_problem(field: str, code: str, message: str) -> DomainError:
+    return DomainError(
+        message,
+        status=422,
+        code=code,
+        errors=[{"field": field, "in": "body", "code": code, "message": message}],
+    )
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StepIn(Strict):
+    code: str = Field(pattern="^[a-z0-9][a-z0-9-]{0,59}$")
+    title: str = Field(min_length=2, max_length=200)
+    role: Role = Field(description="Who carries it out")
+    limit_minutes: int = Field(ge=1, le=60 * 24 * 30, description="Time allowed from the previous step's end")
+
+
+class NotificationRule(Strict):
+    audience: Literal["affected_partners", "partnership"]
+    on: list[Literal["declared", "escalated", "resolved"]] = Field(min_length=1)
+
+
+EVERY_MOMENT = NotificationRule(audience="affected_partners", on=["declared", "escalated", "resolved"])
+
+
+class EscalationRule(Strict):
+    late_step_grace_minutes: int = Field(default=0, ge=0, le=24 * 60, description="Tolerated lateness")
+    severity_at_least: Severity = Field(default="high", description="Declaring or raising to this escalates")
+
+
+class ContentIn(Strict):
+    roles: list[Role] = Field(min_length=1)
+    steps: list[StepIn] = Field(min_length=1, max_length=50)
+    notifications: list[NotificationRule] = Field(
+        default_factory=lambda: [
+            NotificationRule(audience="affected_partners", on=["declared", "escalated", "resolved"])
+        ]
+    )
+    escalation: EscalationRule = Field(default_factory=EscalationRule)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ContentIn:
+        codes = [s.code for s in self.steps]
+        if len(set(codes)) != len(codes):
+            raise ValueError("step codes must be unique")
+        missing = sorted({s.role for s in self.steps} - set(self.roles))
+        if missing:
+            raise ValueError(f"steps are owned by roles the protocol does not have: {', '.join(missing)}")
+        return self
+
+
+class ProtocolIn(ContentIn):
+    partnership_id: uuid.UUID
+    kind: IncidentKind
+    environment_kind: EnvironmentKind
+    name: str = Field(min_length=3, max_length=200)
+
+
+class RevisionIn(Strict):
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class NoteIn(Strict):
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class VersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: int
+    status: str
+    roles: list[str]
+    steps: list[dict[str, object]]
+    notifications: list[dict[str, object]]
+    escalation: dict[str, object]
+    reason: str | None
+    author: str
+    reviewer: str | None
+    review_note: str | None
+    created_at: datetime
+    approved_at: datetime | None
+
+
+class ProtocolOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    kind: str
+    environment_kind: str
+    name: str
+    owner_country_code: str
+    current_version: int | None
+    created_at: datetime
+    versions: list[VersionOut] = Field(default_factory=list)
+
+
+def who(principal: Principal | None) -> str:
+    return principal.subject if principal else "system"
+
+
+async def get(session: AsyncSession, protocol_id: uuid.UUID, *, lock: bool = False) -> Protocol:
+    found = await session.get(Protocol, protocol_id, with_for_update=lock)
+    if found is None:
+        raise NotFound(f"No protocol with id {protocol_id}.", code="protocol_not_found")
+    return found
+
+
+async def view(session: AsyncSession, protocol: Protocol) -> ProtocolOut:
+    out = ProtocolOut.model_validate(protocol)
+    versions = await session.scalars(
+        select(ProtocolVersion)
+        .where(ProtocolVersion.protocol_id == protocol.id)
+        .order_by(ProtocolVersion.number)
+    )
+    out.versions = [VersionOut.model_validate(v) for v in versions]
+    return out
+
+
+async def member_partnership(
+    session: AsyncSession, partnership_id: uuid.UUID, country: str
+) -> KnownPartnership:
+    found = await session.get(KnownPartnership, partnership_id)
+    if found is None or country not in found.member_countries:
+        raise field_problem(
+            "partnership_id",
+            "partnership_unknown",
+            f"No partnership {partnership_id} with {country} as a member.",
+        )
+    return found
+
+
+def _content(body: ContentIn) -> dict[str, object]:
+    return {
+        "roles": list(body.roles),
+        "steps": [s.model_dump() for s in body.steps],
+        "notifications": [n.model_dump() for n in body.notifications],
+        "escalation": body.escalation.model_dump(),
+    }
+
+
+async def create(
+    session: AsyncSession, *, body: ProtocolIn, country: str, principal: Principal | None
+) -> ProtocolOut:
+    async with session.begin():
+        partnership = await member_partnership(session, body.partnership_id, country)
+        clash = await session.scalar(
+            select(Protocol.id).where(
+                Protocol.partnership_id == partnership.partnership_id,
+                Protocol.kind == body.kind,
+                Protocol.environment_kind == body.environment_kind,
+            )
+        )
+        if clash is not None:
+            raise Conflict(
+                f"The partnership has a protocol for that already ({clash}).", code="protocol_exists"
+            )
+        now = datetime.now(UTC)
+        protocol = Protocol(
+            id=uuid.uuid4(),
+            partnership_id=partnership.partnership_id,
+            kind=body.kind,
+            environment_kind=body.environment_kind,
+            name=body.name,
+            owner_country_code=country,
+            countries=list(partnership.member_countries),
+            created_at=now,
+        )
+        session.add(protocol)
+        await session.flush()
+        session.add(
+            ProtocolVersion(
+                id=uuid.uuid4(),
+                protocol_id=protocol.id,
+                number=1,
+                status="draft",
+                author=who(principal),
+                created_at=now,
+                **_content(body),
+            )
+        )
+        await session.flush()
+        return await view(session, protocol)
+
+
+async def _open(session: AsyncSession, protocol: Protocol, status: str) -> ProtocolVersion:
+    found = await session.scalar(
+        select(ProtocolVersion)
+        .where(ProtocolVersion.protocol_id == protocol.id, ProtocolVersion.status.in_(OPEN))
+        .with_for_update()
+    )
+    if found is None or found.status != status:
+        raise Conflict(
+            f"The protocol has no version {status.replace('_', ' ')} (open: {found.status if found else 'none'}).",
+            code=f"no_{status}",
+        )
+    return found
+
+
+async def edit_draft(
+    session: AsyncSession, *, protocol_id: uuid.UUID, body: ContentIn, principal: Principal | None
+) -> ProtocolOut:
+    async with session.begin():
+        protocol = await get(session, protocol_id)
+        draft = await _open(session, protocol, "draft")
+        for name, value in _content(body).items():
+            setattr(draft, name, value)
+        draft.author = who(principal)
+        await session.flush()
+        return await view(session, protocol)
+
+
+async def request_review(session: AsyncSession, *, protocol_id: uuid.UUID) -> ProtocolOut:
+    async with session.begin():
+        protocol = await get(session, protocol_id)
+        draft = await _open(session, protocol, "draft")
+        draft.status = "in_review"
+        await session.flush()
+        return await view(session, protocol)
+
+
+async def review(
+    session: AsyncSession,
+    *,
+    protocol_id: uuid.UUID,
+    approve: bool,
+    note: str | None,
+    principal: Principal | None,
+) -> ProtocolOut:
+    """Four eyes: the reviewer is not the author. Approval makes the version current and frozen."""
+    async with session.begin():
+        protocol = await get(session, protocol_id, lock=True)
+        version = await _open(session, protocol, "in_review")
+        reviewer = who(principal)
+        if reviewer == version.author:
+            raise Conflict("The author does not approve their own protocol version.", code="four_eyes")
+        version.reviewer, version.review_note = reviewer, note
+        if not approve:
+            version.status = "draft"
+            await session.flush()
+            return await view(session, protocol)
+        now = datetime.now(UTC)
+        if protocol.current_version is not None:
+            previous = await session.scalar(
+                select(ProtocolVersion).where(
+                    ProtocolVersion.protocol_id == protocol.id,
+                    ProtocolVersion.number == protocol.current_version,
+                )
+            )
+            assert previous is not None
+            previous.status = "superseded"
+        version.status, version.approved_at = "approved", now
+        protocol.current_version = version.number
+        await session.flush()
+        await add_event(
+            session,
+            ProtocolVersionApprovedV1(
+                protocol_id=str(protocol.id),
+                version=version.number,
+                partnership_id=str(protocol.partnership_id),
+                kind=protocol.kind,
+                environment_kind=protocol.environment_kind,
+                steps=len(version.steps),
+                reason=version.reason,
+                approved_by=reviewer,
+                approved_at=now,
+            ),
+            aggregate_id=str(protocol.id),
+            source=SOURCE,
+            release=Release.of(
+                "partnership",
+                originator=protocol.owner_country_code,
+                partnership_countries=protocol.countries,
+            ),
+        )
+        return await view(session, protocol)
+
+
+async def revise(session: AsyncSession, *, protocol_id: uuid.UUID, reason: str, author: str) -> ProtocolOut:
+    """The next version as a draft, copied from the current one (a debrief finding calls this too)."""
+    async with session.begin():
+        protocol = await get(session, protocol_id, lock=True)
+        await start_revision(session, protocol, reason=reason, author=author)
+        return await view(session, protocol)
+
+
+async def start_revision(
+    session: AsyncSession, protocol: Protocol, *, reason: str, author: str
+) -> ProtocolVersion:
+    versions = list(
+        await session.scalars(
+            select(ProtocolVersion)
+            .where(ProtocolVersion.protocol_id == protocol.id)
+            .order_by(ProtocolVersion.number)
+        )
+    )
+    if any(v.status in OPEN for v in versions):
+        raise Conflict("A version is open already: change that draft instead.", code="open_version_exists")
+    latest = versions[-1]
+    draft = ProtocolVersion(
+        id=uuid.uuid4(),
+        protocol_id=protocol.id,
+        number=latest.number + 1,
+        status="draft",
+        roles=list(latest.roles),
+        steps=list(latest.steps),
+        notifications=list(latest.notifications),
+        escalation=dict(latest.escalation),
+        reason=reason,
+        author=author,
+        created_at=datetime.now(UTC),
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def view_one(session: AsyncSession, *, protocol_id: uuid.UUID) -> ProtocolOut:
+    async with session.begin():
+        return await view(session, await get(session, protocol_id))
+
+
+async def current_for(
+    session: AsyncSession, *, partnership_id: uuid.UUID, kind: str, environment_kind: str
+) -> tuple[Protocol, ProtocolVersion]:
+    protocol = await session.scalar(
+        select(Protocol).where(
+            Protocol.partnership_id == partnership_id,
+            Protocol.kind == kind,
+            Protocol.environment_kind == environment_kind,
+        )
+    )
+    if protocol is None or protocol.current_version is None:
+        raise field_problem(
+            "kind",
+            "no_protocol",
+            f"The partnership has no approved protocol for {kind} in a {environment_kind}.",
+        )
+    version = await session.scalar(
+        select(ProtocolVersion).where(
+            ProtocolVersion.protocol_id == protocol.id, ProtocolVersion.number == protocol.current_version
+        )
+    )
+    assert version is not None
+    return protocol, version
