@@ -15,6 +15,7 @@ from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
+from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from contracts.events.partners import (
     AgencyActivatedV1,
     AgencyOnboardingLapsedV1,
@@ -24,7 +25,7 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
-from services.training import curricula
+from services.training import curricula, incident_effects
 from services.training.models import (
     Cohort,
     Community,
@@ -150,9 +151,13 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         DecisionClosedV1.event_type: on_decision_closed,
         CommitmentRegisteredV1.event_type: on_commitment_registered,
         CommitmentRenewalConcludedV1.event_type: on_commitment_renewal_concluded,
+        IncidentDeclaredV1.event_type: incident_effects.on_incident_declared,
+        IncidentResolvedV1.event_type: incident_effects.on_incident_resolved,
+        TrainingRevisionRequestedV1.event_type: incident_effects.on_revision_requested,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
         refreshers = RefresherStarter(LazyClient(settings), settings.temporal_task_queue)
         handlers[CertificationIssuedV1.event_type] = refreshers.on_certification_issued
         handlers[CertificationStatusChangedV1.event_type] = refreshers.on_status_changed
-    return Subscription(topics=(AgencyRegisteredV1.topic, CertificationIssuedV1.topic), handlers=handlers)
+    topics = (AgencyRegisteredV1.topic, CertificationIssuedV1.topic, IncidentDeclaredV1.topic)
+    return Subscription(topics=topics, handlers=handlers)

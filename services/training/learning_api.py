@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, Forbidden
 from backbone.db import SYSTEM_TENANT, TENANT
-from services.training import analytics, progress
+from services.training import analytics, incident_effects, progress
 from services.training.facilities_api import PROBLEMS
+from services.training.incident_effects import RevisionRequestOut
 from services.training.xapi import Statement
 
 router = APIRouter(tags=["learning"])
@@ -107,3 +108,27 @@ async def cohort_analytics(cohort_id: uuid.UUID, rt: RuntimeDep) -> analytics.Co
 async def partnership_analytics(partnership_id: uuid.UUID, rt: RuntimeDep) -> analytics.PartnershipAnalytics:
     async with platform_session(rt) as session:
         return await analytics.of_partnership(session, partnership_id=partnership_id)
+
+
+@router.get(
+    "/revision-requests",
+    response_model=list[RevisionRequestOut],
+    responses=PROBLEMS,
+    summary="Revision requests from drill debriefs in your partnerships (curricula to revise, refreshers)",
+)
+async def list_revision_requests(
+    session: SessionDep, partnership_id: uuid.UUID | None = None
+) -> list[RevisionRequestOut]:
+    return await incident_effects.revision_requests(session, partnership_id=partnership_id)
+
+
+@router.get(
+    "/curricula/{curriculum_id}/revision-requests",
+    response_model=list[RevisionRequestOut],
+    responses=PROBLEMS,
+    tags=["curricula"],
+)
+async def curriculum_revision_requests(
+    curriculum_id: uuid.UUID, session: SessionDep
+) -> list[RevisionRequestOut]:
+    return await incident_effects.revision_requests(session, curriculum_id=curriculum_id)

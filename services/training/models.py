@@ -258,6 +258,8 @@ class Cohort(TrainingBase):
     capacity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12))
     status_reason: Mapped[str | None] = mapped_column(Text)
+    paused_by_incident: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The incident that paused it, which resumes it when resolved (a pause by hand waits for a hand)."""
     countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -468,3 +470,34 @@ class CommunityPost(TrainingBase):
     reply_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("community_posts.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ModuleSuspension(TrainingBase):
+    """Access to a module suspended while an incident about its content (e.g. exposure) is not resolved."""
+
+    __tablename__ = "module_suspensions"
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    curriculum_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curricula.id"), index=True)
+    module_code: Mapped[str] = mapped_column(String(60))
+    suspended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RevisionRequest(TrainingBase):
+    """A drill's debrief finding about training: revise a curriculum, or refresh a competency's holders."""
+
+    __tablename__ = "revision_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    finding_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    drill_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    request: Mapped[str] = mapped_column(String(20))
+    curriculum_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    competency: Mapped[str | None] = mapped_column(String(100))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    summary: Mapped[str] = mapped_column(Text)
+    rating: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -267,6 +267,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/communities/{community_id}/departure"): tenant(Q, "community", PEOPLE),
     ("POST", "/communities/{community_id}/posts"): tenant(Q, "community", PEOPLE),  # + a current member
     ("GET", "/communities/{community_id}/posts"): tenant(Q, "community", PEOPLE),
+    ("GET", "/revision-requests"): Rule("public", READ),  # row-level security: the caller's partnerships
+    ("GET", "/curricula/{curriculum_id}/revision-requests"): tenant(K, "curriculum", READ),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, DomainError, NotFound
 from backbone.outbox import add_event
 from contracts.events.training import ModuleCompletedV1
-from services.training import cohorts
+from services.training import cohorts, incident_effects
 from services.training.facilities import SOURCE
 from services.training.models import (
     Cohort,
@@ -74,6 +74,11 @@ async def record(
                     "object.id",
                     "module_unknown",
                     f"The cohort's curriculum has no module {statement.module_code}.",
+                )
+            if await incident_effects.suspended(session, cohort.curriculum_id, statement.module_code):
+                raise Conflict(
+                    f"Access to module {statement.module_code} is suspended while an incident about it is open.",
+                    code="module_suspended",
                 )
             nomination = await _enrollment(session, cohort, statement, caller_country, index)
             session.add(
