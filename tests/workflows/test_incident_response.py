@@ -17,6 +17,7 @@ from tests.workflows.incident_double import IncidentsDouble
 from workflows.incident_response.shared import (
     ResponseInput,
     ResponseStatus,
+    Severity,
     StepDone,
     StepPlan,
     incident_response_workflow_id,
@@ -93,9 +94,11 @@ async def test_rising_severity_escalates_once_per_level_and_resolution_stops_the
         activities=incidents.activities(),
     ):
         handle, _ = await start(env, task_queue)
-        await handle.signal(IncidentResponseWorkflow.severity_changed, "high")
-        await handle.signal(IncidentResponseWorkflow.severity_changed, "high")
-        await handle.signal(IncidentResponseWorkflow.severity_changed, "critical")
+        high: Severity = "high"
+        critical: Severity = "critical"
+        await handle.signal(IncidentResponseWorkflow.severity_changed, high)
+        await handle.signal(IncidentResponseWorkflow.severity_changed, high)
+        await handle.signal(IncidentResponseWorkflow.severity_changed, critical)
         await until(handle, lambda s: len(s.escalations) == 2)
         await handle.signal(IncidentResponseWorkflow.resolved)
         await env.sleep(timedelta(hours=6))  # every step deadline passes: nothing escalates after resolution
