@@ -22,6 +22,8 @@ from workflows.certification_refresher.workflow import CertificationRefresherWor
 from workflows.commitment_renewal.activities import CommitmentRenewalActivities
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
+from workflows.drill_cycle.activities import DrillCycleActivities
+from workflows.drill_cycle.workflow import DrillCycleWorkflow
 from workflows.incident_response.activities import IncidentResponseActivities
 from workflows.incident_response.workflow import IncidentResponseWorkflow
 from workflows.partnership_onboarding.activities import PartnersGovernanceActivities
@@ -36,6 +38,7 @@ WORKFLOWS: tuple[type, ...] = (
     DecisionDeadlineWorkflow,
     CertificationRefresherWorkflow,
     IncidentResponseWorkflow,
+    DrillCycleWorkflow,
 )
 
 
@@ -77,6 +80,7 @@ def create_worker(
     renewals = CommitmentRenewalActivities(http)
     refreshers = CertificationRefresherActivities(training or http)
     responses = IncidentResponseActivities(incidents or http)
+    drill_cycles = DrillCycleActivities(incidents or http)
     return build_worker(
         client,  # type: ignore[arg-type]
         task_queue=settings.temporal_task_queue,
@@ -88,6 +92,7 @@ def create_worker(
             *renewals.all(),
             *refreshers.all(),
             *responses.all(),
+            *drill_cycles.all(),
         ],
     )
 

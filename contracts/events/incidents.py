@@ -130,7 +130,8 @@ class StepTimingV1(BaseModel):
 
 
 class DrillEventV1(Event):
-    """A drill was announced to its participants, started, released an inject, or completed with its timings."""
+    """A drill was scheduled, announced to its participants, started, released an inject (a scenario event),
+    completed with its timings against the protocol's limits, or debriefed."""
 
     event_type: ClassVar[str] = "incidents.drill_event.v1"
     topic: ClassVar[str] = "incidents.events.v1"
@@ -139,7 +140,10 @@ class DrillEventV1(Event):
     drill_id: str
     protocol_id: str
     partnership_id: str
-    stage: Literal["announced", "started", "inject_released", "completed"]
+    stage: Literal["scheduled", "announced", "started", "inject_released", "completed", "debriefed"]
+    cycle_id: str
+    number: int = Field(ge=1, description="The drill's number in its cycle")
+    scheduled_for: datetime
     inject: str | None = None
     timings: list[StepTimingV1] | None = Field(default=None, description="At completion: each step's time")
     exercise: Literal[True] = True

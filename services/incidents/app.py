@@ -7,6 +7,7 @@ from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.incidents.api import router
+from services.incidents.drills_api import router as drills_router
 from services.incidents.policy import POLICY
 
 
@@ -15,7 +16,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Incidents service",
         description="Incident protocols for training environments, incident response, drills and debriefs.",
-        routers=[router, audit_router],
+        routers=[router, drills_router, audit_router],
         authorize=authorizer(POLICY),
     )
 

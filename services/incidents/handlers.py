@@ -22,13 +22,17 @@ from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.incidents import (
+    DrillEventV1,
+    ImprovementActionV1,
     IncidentChangedV1,
     IncidentClosedV1,
     IncidentDeclaredV1,
     IncidentResolvedV1,
 )
 from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
-from services.incidents.models import Incident, KnownPartnership, Protocol, ProtocolVersion
+from services.incidents.models import Drill, DrillCycle, Incident, KnownPartnership, Protocol, ProtocolVersion
+from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cycle_workflow_id
+from workflows.drill_cycle.workflow import DrillCycleWorkflow
 from workflows.incident_response.shared import (
     ResponseInput,
     StepDone,
@@ -122,16 +126,92 @@ class ResponseSteering:
             await self._signal(event.incident_id, IncidentResponseWorkflow.closed)
 
 
+class DrillSteering:
+    """Start a DrillCycleWorkflow per cycle (its first drill's `scheduled` event); tell it what participants and
+    evaluators did: steps acknowledged on the drill's incident, the debrief, improvement actions done."""
+
+    def __init__(self, client: Callable[[], Awaitable[Client]], task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def on_drill_event(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = DrillEventV1.model_validate(envelope.data)
+        if event.stage == "scheduled" and event.number == 1:
+            cycle = await session.get(DrillCycle, uuid.UUID(event.cycle_id))
+            if cycle is None:
+                raise PermanentError(f"drill cycle {event.cycle_id} announced but not stored")
+            request = DrillCycleInput(
+                cycle_id=event.cycle_id,
+                drill_id=event.drill_id,
+                number=1,
+                scheduled_for=event.scheduled_for,
+                cadence_days=cycle.cadence_days,
+                notice_hours=cycle.notice_hours,
+                inject_minutes=[int(i["after_minutes"]) for i in cycle.injects],
+            )
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await (await self.client()).start_workflow(
+                    DrillCycleWorkflow.run,
+                    request,
+                    id=drill_cycle_workflow_id(event.cycle_id),
+                    task_queue=self.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+        elif event.stage == "debriefed":
+            await self._signal(event.cycle_id, DrillCycleWorkflow.debriefed)
+
+    async def _signal(self, cycle_id: str, signal: Any, *args: Any) -> None:
+        handle = (await self.client()).get_workflow_handle(drill_cycle_workflow_id(cycle_id))
+        try:
+            await handle.signal(signal, *args)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+
+    async def on_incident_changed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = IncidentChangedV1.model_validate(envelope.data)
+        if not (event.exercise and event.drill_id and event.change == "step_completed" and event.step_code):
+            return
+        drill = await session.get(Drill, uuid.UUID(event.drill_id))
+        if drill is not None:
+            await self._signal(
+                str(drill.cycle_id),
+                DrillCycleWorkflow.step_acknowledged,
+                Acknowledged(code=event.step_code, at=event.changed_at),
+            )
+
+    async def on_action(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = ImprovementActionV1.model_validate(envelope.data)
+        if event.status != "done":
+            return
+        drill = await session.get(Drill, uuid.UUID(event.drill_id))
+        if drill is not None:
+            await self._signal(str(drill.cycle_id), DrillCycleWorkflow.action_done, event.action_id)
+
+
+def in_turn(*handlers: Handler) -> Handler:
+    async def both(session: AsyncSession, envelope: EventEnvelope) -> None:
+        for handler in handlers:
+            await handler(session, envelope)
+
+    return both
+
+
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
     }
     if settings is not None and settings.uses_temporal:
-        steering = ResponseSteering(LazyClient(settings), settings.temporal_task_queue)
+        client = LazyClient(settings)
+        steering = ResponseSteering(client, settings.temporal_task_queue)
+        drills = DrillSteering(client, settings.temporal_task_queue)
         handlers |= {
             IncidentDeclaredV1.event_type: steering.on_declared,
-            IncidentChangedV1.event_type: steering.on_changed,
+            IncidentChangedV1.event_type: in_turn(steering.on_changed, drills.on_incident_changed),
+            DrillEventV1.event_type: drills.on_drill_event,
+            ImprovementActionV1.event_type: drills.on_action,
             IncidentResolvedV1.event_type: steering.on_resolved,
             IncidentClosedV1.event_type: steering.on_closed,
         }

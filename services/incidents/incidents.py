@@ -206,7 +206,7 @@ async def _announce(session: AsyncSession, incident: Incident, event: Event) -> 
     )
 
 
-def _note(session: AsyncSession, incident: Incident, what: str, actor: str, **details: Any) -> None:
+def note(session: AsyncSession, incident: Incident, what: str, actor: str, **details: Any) -> None:
     session.add(
         TimelineEntry(incident_id=incident.id, at=datetime.now(UTC), what=what, actor=actor, details=details)
     )
@@ -263,7 +263,7 @@ async def notify(session: AsyncSession, incident: Incident, version: ProtocolVer
             release=Release.of(f"countries:{country}", originator=incident.originator_country_code),
         )
     if targets:
-        _note(session, incident, "notified", "system", reason=reason, countries=sorted(targets))
+        note(session, incident, "notified", "system", reason=reason, countries=sorted(targets))
     await session.flush()
     return len(targets)
 
@@ -344,7 +344,7 @@ async def open_incident(
         )
         for i, step in enumerate(version.steps)
     )
-    _note(
+    note(
         session,
         incident,
         "declared",
@@ -417,7 +417,7 @@ async def triage(
         incident.status = "triaged"
         if body.severity:
             incident.severity = body.severity
-        _note(
+        note(
             session,
             incident,
             "triaged",
@@ -440,7 +440,7 @@ async def change_severity(
         if body.severity == incident.severity:
             return await view(session, incident)
         previous, incident.severity = incident.severity, body.severity
-        _note(
+        note(
             session,
             incident,
             "severity_changed",
@@ -461,45 +461,58 @@ async def assign_role(
     async with session.begin():
         incident = await get(session, incident_id, lock=True)
         _active(incident)
-        version = await session.get(ProtocolVersion, incident.protocol_version_id)
-        assert version is not None
-        if body.role not in version.roles:
-            raise field_problem("role", "role_not_in_protocol", f"The protocol has no {body.role}.")
-        now = datetime.now(UTC)
-        current = await session.scalar(
-            select(IncidentRole).where(
-                IncidentRole.incident_id == incident.id,
-                IncidentRole.role == body.role,
-                IncidentRole.ended_at.is_(None),
-            )
-        )
-        if current is not None:
-            if current.holder == body.holder:
-                return await view(session, incident)
-            current.ended_at = now
-            await session.flush()
-        session.add(
-            IncidentRole(
-                id=uuid.uuid4(),
-                incident_id=incident.id,
-                role=body.role,
-                holder=body.holder,
-                country_code=body.country_code,
-                assigned_at=now,
-            )
-        )
-        _note(
+        await assign_role_in(
             session,
             incident,
-            "role_assigned",
-            who(principal),
             role=body.role,
             holder=body.holder,
-            handed_over_from=current.holder if current else None,
+            country=body.country_code,
+            actor=who(principal),
         )
-        await session.flush()
-        await _changed(session, incident, "role_assigned", role=body.role)
         return await view(session, incident)
+
+
+async def assign_role_in(
+    session: AsyncSession, incident: Incident, *, role: str, holder: str, country: str, actor: str
+) -> None:
+    version = await session.get(ProtocolVersion, incident.protocol_version_id)
+    assert version is not None
+    if role not in version.roles:
+        raise field_problem("role", "role_not_in_protocol", f"The protocol has no {role}.")
+    now = datetime.now(UTC)
+    current = await session.scalar(
+        select(IncidentRole).where(
+            IncidentRole.incident_id == incident.id,
+            IncidentRole.role == role,
+            IncidentRole.ended_at.is_(None),
+        )
+    )
+    if current is not None:
+        if current.holder == holder:
+            return
+        current.ended_at = now
+        await session.flush()
+    session.add(
+        IncidentRole(
+            id=uuid.uuid4(),
+            incident_id=incident.id,
+            role=role,
+            holder=holder,
+            country_code=country,
+            assigned_at=now,
+        )
+    )
+    note(
+        session,
+        incident,
+        "role_assigned",
+        actor,
+        role=role,
+        holder=holder,
+        handed_over_from=current.holder if current else None,
+    )
+    await session.flush()
+    await _changed(session, incident, "role_assigned", role=role)
 
 
 async def complete_step(
@@ -525,7 +538,7 @@ async def complete_step(
             limit_minutes=step.limit_minutes,
             grace_minutes=int(version.escalation.get("late_step_grace_minutes", 0)),
         )
-        _note(
+        note(
             session,
             incident,
             "step_completed",
@@ -560,7 +573,7 @@ async def escalate_in(session: AsyncSession, *, incident_id: uuid.UUID, body: Es
         return await view(session, incident)
     version = await session.get(ProtocolVersion, incident.protocol_version_id)
     assert version is not None
-    _note(session, incident, "escalated", "workflow", reason=body.reason, step=body.step_code)
+    note(session, incident, "escalated", "workflow", reason=body.reason, step=body.step_code)
     await session.flush()
     await _changed(session, incident, "escalated", step_code=body.step_code, reason=body.reason)
     await notify(session, incident, version, "escalated")
@@ -575,27 +588,52 @@ async def resolve(
         if incident.status == "resolved":
             return await view(session, incident)
         _active(incident)
-        now = datetime.now(UTC)
-        incident.status, incident.resolved_at, incident.resolution = "resolved", now, body.summary
-        _note(session, incident, "resolved", who(principal), summary=body.summary)
-        await session.flush()
-        await _announce(
-            session,
-            incident,
-            IncidentResolvedV1(
-                incident_id=str(incident.id),
-                partnership_id=str(incident.partnership_id),
-                kind=incident.kind,
-                environment=environment(incident),
-                exercise=incident.exercise,
-                minutes_to_resolve=incident_rules.minutes_between(incident.declared_at, now),
-                resolved_at=now,
-            ),
-        )
-        version = await session.get(ProtocolVersion, incident.protocol_version_id)
-        assert version is not None
-        await notify(session, incident, version, "resolved")
+        await resolve_in(session, incident, summary=body.summary, actor=who(principal))
         return await view(session, incident)
+
+
+async def resolve_in(session: AsyncSession, incident: Incident, *, summary: str, actor: str) -> None:
+    now = datetime.now(UTC)
+    incident.status, incident.resolved_at, incident.resolution = "resolved", now, summary
+    note(session, incident, "resolved", actor, summary=summary)
+    await session.flush()
+    await _announce(
+        session,
+        incident,
+        IncidentResolvedV1(
+            incident_id=str(incident.id),
+            partnership_id=str(incident.partnership_id),
+            kind=incident.kind,
+            environment=environment(incident),
+            exercise=incident.exercise,
+            minutes_to_resolve=incident_rules.minutes_between(incident.declared_at, now),
+            resolved_at=now,
+        ),
+    )
+    version = await session.get(ProtocolVersion, incident.protocol_version_id)
+    assert version is not None
+    await notify(session, incident, version, "resolved")
+
+
+async def close_in(session: AsyncSession, incident: Incident, *, actor: str) -> None:
+    incident.status, incident.closed_at = "closed", datetime.now(UTC)
+    note(session, incident, "closed", actor)
+    await session.flush()
+    await _announce(
+        session,
+        incident,
+        IncidentClosedV1(
+            incident_id=str(incident.id), exercise=incident.exercise, closed_at=incident.closed_at
+        ),
+    )
+
+
+async def finish_exercise(session: AsyncSession, incident: Incident, *, summary: str) -> None:
+    """A drill's incident ends with its drill: resolved and closed at once."""
+    if incident.status not in ("resolved", "closed"):
+        await resolve_in(session, incident, summary=summary, actor="drill-cycle")
+    if incident.status != "closed":
+        await close_in(session, incident, actor="drill-cycle")
 
 
 async def close(session: AsyncSession, *, incident_id: uuid.UUID, principal: Principal | None) -> IncidentOut:
@@ -605,16 +643,7 @@ async def close(session: AsyncSession, *, incident_id: uuid.UUID, principal: Pri
             return await view(session, incident)
         if incident.status != "resolved":
             raise Conflict("An incident is resolved before it is closed.", code="not_resolved")
-        incident.status, incident.closed_at = "closed", datetime.now(UTC)
-        _note(session, incident, "closed", who(principal))
-        await session.flush()
-        await _announce(
-            session,
-            incident,
-            IncidentClosedV1(
-                incident_id=str(incident.id), exercise=incident.exercise, closed_at=incident.closed_at
-            ),
-        )
+        await close_in(session, incident, actor=who(principal))
         return await view(session, incident)
 
 

@@ -141,3 +141,76 @@ class Notification(IncidentsBase):
     details_released: Mapped[bool] = mapped_column(Boolean)
     content: Mapped[dict[str, Any]] = mapped_column(JSONB)
     notified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DrillCycle(IncidentsBase):
+    """Drills of one protocol in one environment, every `cadence_days`, run by a DrillCycleWorkflow."""
+
+    __tablename__ = "drill_cycles"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    protocol_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocols.id"), index=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    environment_kind: Mapped[str] = mapped_column(String(20))
+    environment_id: Mapped[str] = mapped_column(String(120))
+    cadence_days: Mapped[int] = mapped_column(Integer)
+    notice_hours: Mapped[int] = mapped_column(Integer)
+    injects: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    participants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    owner_country_code: Mapped[str] = mapped_column(String(2))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    status: Mapped[str] = mapped_column(String(10))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Drill(IncidentsBase):
+    __tablename__ = "drills"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drill_cycles.id"), index=True)
+    protocol_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocols.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    status: Mapped[str] = mapped_column(String(12))
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
+    protocol_version: Mapped[int | None] = mapped_column(Integer)
+    timings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """The after-action report: what was expected, what happened, why, what to change."""
+    debriefed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Finding(IncidentsBase):
+    __tablename__ = "drill_findings"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    drill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drills.id"), index=True)
+    about: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(Text)
+    rating: Mapped[str] = mapped_column(String(10))
+    rated_by: Mapped[str] = mapped_column(String(200))
+    curriculum_id: Mapped[str | None] = mapped_column(String(36))
+    competency: Mapped[str | None] = mapped_column(String(100))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+
+
+class ImprovementAction(IncidentsBase):
+    __tablename__ = "improvement_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    finding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drill_findings.id"), index=True)
+    drill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drills.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(200))
+    owner_country_code: Mapped[str] = mapped_column(String(2))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -10,12 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
-from services.incidents.models import Incident, Protocol
+from services.incidents.models import Drill, DrillCycle, ImprovementAction, Incident, Protocol
 
 OPERATIONS = frozenset({"operations_staff"})
 READ = frozenset(
     {"operations_staff", "national_coordinator", "programme_coordinator", "auditor", "instructor"}
 )
+DEBRIEF = frozenset({"operations_staff", "evaluator"})
+"""The after-action report is written with the evaluators, who rate the findings."""
+ACT = frozenset({"operations_staff", "national_coordinator", "programme_coordinator"})
 NOTIFIED = frozenset({"operations_staff", "national_coordinator", "national_system"})
 
 
@@ -38,8 +41,38 @@ async def incident(session: AsyncSession, value: str) -> frozenset[str] | None:
     return frozenset({found.originator_country_code, *found.audience}) if found else None
 
 
-RESOLVERS: dict[str, Resolver] = {"protocol": protocol, "incident": incident}
-NOT_FOUND = {"protocol": "protocol_not_found", "incident": "incident_not_found"}
+async def cycle(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(DrillCycle, key) if key else None
+    return frozenset(found.countries) if found else None
+
+
+async def drill(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(Drill, key) if key else None
+    return frozenset(found.countries) if found else None
+
+
+async def action(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(ImprovementAction, key) if key else None
+    return await drill(session, str(found.drill_id)) if found else None
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "protocol": protocol,
+    "incident": incident,
+    "cycle": cycle,
+    "drill": drill,
+    "action": action,
+}
+NOT_FOUND = {
+    "protocol": "protocol_not_found",
+    "incident": "incident_not_found",
+    "cycle": "drill_cycle_not_found",
+    "drill": "drill_not_found",
+    "action": "action_not_found",
+}
 
 
 def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
@@ -67,6 +100,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/incidents/{incident_id}/closure"): tenant(INC, "incident", OPERATIONS),
     ("GET", "/notifications"): Rule("public", NOTIFIED),  # the caller's country's
     ("POST", "/internal/incidents/{incident_id}/escalations"): Rule("workflows"),
+    ("POST", "/drill-cycles"): Rule("public", OPERATIONS),  # + a protocol of the caller's partnerships
+    ("GET", "/drill-cycles/{cycle_id}"): tenant("cycle_id", "cycle", READ),
+    ("POST", "/drill-cycles/{cycle_id}/trigger"): tenant("cycle_id", "cycle", OPERATIONS),
+    ("POST", "/drill-cycles/{cycle_id}/stop"): tenant("cycle_id", "cycle", OPERATIONS),
+    ("GET", "/drills/{drill_id}"): tenant("drill_id", "drill", READ),
+    ("POST", "/drills/{drill_id}/debrief"): tenant("drill_id", "drill", DEBRIEF),
+    ("GET", "/drills/{drill_id}/actions"): tenant("drill_id", "drill", READ),
+    ("POST", "/improvement-actions/{action_id}/completion"): tenant("action_id", "action", ACT),
+    ("GET", "/protocols/{protocol_id}/drills"): tenant(P, "protocol", READ),
+    ("POST", "/internal/drills/{drill_id}/announcement"): Rule("workflows"),
+    ("POST", "/internal/drills/{drill_id}/start"): Rule("workflows"),
+    ("POST", "/internal/drills/{drill_id}/injects/{index}"): Rule("workflows"),
+    ("POST", "/internal/drills/{drill_id}/completion"): Rule("workflows"),
+    ("POST", "/internal/drills/{drill_id}/actions"): Rule("workflows"),
+    ("POST", "/internal/drills/{drill_id}/next"): Rule("workflows"),
+    ("POST", "/internal/improvement-actions/{action_id}/{kind}"): Rule("workflows"),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -526,6 +526,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "protocol_id": str(uuid.uuid4()),
         "partnership_id": PARTNERSHIP,
         "stage": "completed",
+        "cycle_id": str(uuid.uuid4()),
+        "number": 3,
+        "scheduled_for": NOW,
         "inject": None,
         "timings": [
             {"code": "isolate", "minutes": 12, "limit_minutes": 30, "late": False},
