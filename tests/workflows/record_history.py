@@ -25,7 +25,9 @@ from temporalio.worker import Worker
 from backbone.stack.temporal import temporal_cli
 from tests.workflows.decisions_double import DecisionsDouble
 from tests.workflows.doubles import PartnersDouble
+from tests.workflows.drill_double import DrillsDouble
 from tests.workflows.governance_double import GovernanceDouble
+from tests.workflows.incident_double import IncidentsDouble
 from tests.workflows.renewal_double import RenewalDouble
 from workflows.agency_onboarding.shared import Confirmation, OnboardingInput, onboarding_workflow_id
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
@@ -38,6 +40,15 @@ from workflows.commitment_renewal.shared import (
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.decision_deadline.shared import DecisionDeadlineInput, decision_deadline_workflow_id
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
+from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cycle_workflow_id
+from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.incident_response.shared import (
+    ResponseInput,
+    StepDone,
+    StepPlan,
+    incident_response_workflow_id,
+)
+from workflows.incident_response.workflow import IncidentResponseWorkflow
 from workflows.partnership_onboarding.shared import (
     Amendment,
     CastBallot,
@@ -183,6 +194,74 @@ async def record_decision_deadline(client: Client, task_queue: str) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_incident_response(client: Client, task_queue: str) -> str:
+    """A critical incident: escalated at declaration, both steps completed, resolved, closed."""
+    incident_id = str(uuid.uuid4())
+    handle = await client.start_workflow(
+        IncidentResponseWorkflow.run,
+        ResponseInput(
+            incident_id=incident_id,
+            declared_at=datetime.now(UTC),
+            severity="critical",
+            steps=[StepPlan(code="isolate", limit_minutes=30), StepPlan(code="notify", limit_minutes=60)],
+        ),
+        id=incident_response_workflow_id(incident_id),
+        task_queue=task_queue,
+    )
+    await asyncio.sleep(1)
+    for code in ("isolate", "notify"):
+        await handle.signal(
+            IncidentResponseWorkflow.step_completed, StepDone(code=code, at=datetime.now(UTC))
+        )
+    await handle.signal(IncidentResponseWorkflow.resolved)
+    await handle.signal(IncidentResponseWorkflow.closed)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def record_drill_cycle(client: Client, task_queue: str) -> str:
+    """A drill triggered early, both steps acknowledged, debriefed, continued as new with the next drill."""
+    cycle_id = str(uuid.uuid4())
+    scheduled_for = datetime.now(UTC) + timedelta(days=7)
+    handle = await client.start_workflow(
+        DrillCycleWorkflow.run,
+        DrillCycleInput(
+            cycle_id=cycle_id,
+            drill_id=str(uuid.uuid4()),
+            number=1,
+            scheduled_for=scheduled_for,
+            cadence_days=91,
+            notice_hours=0,
+            inject_minutes=[0],
+        ),
+        id=drill_cycle_workflow_id(cycle_id),
+        task_queue=task_queue,
+    )
+    first_run = handle.result_run_id
+    await handle.signal(DrillCycleWorkflow.trigger_now)
+    for _ in range(100):
+        if (await handle.query(DrillCycleWorkflow.status)).stage == "running":
+            break
+        await asyncio.sleep(0.1)
+    for code in ("isolate", "notify"):
+        await handle.signal(
+            DrillCycleWorkflow.step_acknowledged, Acknowledged(code=code, at=datetime.now(UTC))
+        )
+    for _ in range(100):
+        if (await handle.query(DrillCycleWorkflow.status)).stage == "completed":
+            break
+        await asyncio.sleep(0.1)
+    await handle.signal(DrillCycleWorkflow.debriefed)
+    latest = client.get_workflow_handle(drill_cycle_workflow_id(cycle_id))
+    for _ in range(100):
+        if (await latest.describe()).run_id != first_run:
+            break
+        await asyncio.sleep(0.1)
+    history = (await client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()).to_json()
+    await latest.terminate("recorded")
+    return history
+
+
 async def main(*, force: bool, into: Path | None) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
@@ -191,7 +270,15 @@ async def main(*, force: bool, into: Path | None) -> None:
         task_queue = f"tq-{uuid.uuid4()}"
         deadlines_queue = f"tq-{uuid.uuid4()}"  # its activity doubles share names with GovernanceDouble's
         partners = PartnersDouble()
+        incidents_queue = f"tq-{uuid.uuid4()}"
+        drills = DrillsDouble(cadence_days=91, scheduled_for=datetime.now(UTC))
         async with (
+            Worker(
+                env.client,
+                task_queue=incidents_queue,
+                workflows=[IncidentResponseWorkflow, DrillCycleWorkflow],
+                activities=[*IncidentsDouble().activities(), *drills.activities()],
+            ),
             Worker(
                 env.client,
                 task_queue=deadlines_queue,
@@ -230,6 +317,12 @@ async def main(*, force: bool, into: Path | None) -> None:
                 ),
                 "commitment_renewal_lapsed": lambda: record_renewal(env.client, task_queue, answer=False),
                 "decision_deadline_expired": lambda: record_decision_deadline(env.client, deadlines_queue),
+                "incident_response_escalated_and_closed": lambda: record_incident_response(
+                    env.client, incidents_queue
+                ),
+                "drill_cycle_debriefed_continued_as_new": lambda: record_drill_cycle(
+                    env.client, incidents_queue
+                ),
             }
             for name, recording in recordings.items():
                 path = folder / f"{name}.json"

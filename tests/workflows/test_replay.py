@@ -22,6 +22,8 @@ from workflows.agency_onboarding.shared import (
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
+from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.incident_response.workflow import IncidentResponseWorkflow
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 HISTORY_DIR = Path(__file__).parent / "histories"
@@ -40,6 +42,8 @@ async def test_recorded_history_replays_with_the_current_code(path: Path) -> Non
             PartnershipOnboardingWorkflow,
             CommitmentRenewalWorkflow,
             DecisionDeadlineWorkflow,
+            IncidentResponseWorkflow,
+            DrillCycleWorkflow,
         ],
         data_converter=pydantic_data_converter,
     )
@@ -57,6 +61,8 @@ def test_both_paths_are_recorded() -> None:
         "commitment_renewal_renegotiated",
         "commitment_renewal_lapsed",
         "decision_deadline_expired",
+        "incident_response_escalated_and_closed",
+        "drill_cycle_debriefed_continued_as_new",
     }
 
 
