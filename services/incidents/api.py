@@ -18,7 +18,7 @@ from backbone.idempotency import (
     idempotent_request,
     outcome_response,
 )
-from services.incidents import incidents, protocols
+from services.incidents import incidents, protocols, statistics
 from services.incidents.incidents import (
     EscalationIn,
     IncidentIn,
@@ -32,6 +32,7 @@ from services.incidents.incidents import (
     TriageIn,
 )
 from services.incidents.protocols import ContentIn, NoteIn, ProtocolIn, ProtocolOut, RevisionIn
+from services.incidents.statistics import StatisticsOut
 
 router = APIRouter()
 PROBLEMS: dict[int | str, dict[str, str]] = {
@@ -208,6 +209,16 @@ async def resolve(
 )
 async def close(incident_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> IncidentOut:
     return await incidents.close(session, incident_id=incident_id, principal=principal)
+
+
+@router.get(
+    "/partnerships/{partnership_id}/incident-statistics",
+    response_model=StatisticsOut,
+    tags=["incidents"],
+    summary="Real incidents per kind (open, mean time to resolve); drills counted apart, never among them",
+)
+async def incident_statistics(partnership_id: uuid.UUID, session: SessionDep) -> StatisticsOut:
+    return await statistics.of_partnership(session, partnership_id=partnership_id)
 
 
 @router.get(

@@ -26,7 +26,7 @@ from contracts.events.incidents import (
     StepTimingV1,
     TrainingRevisionRequestedV1,
 )
-from services.incidents import incidents, protocols
+from services.incidents import incidents, protocols, statistics
 from services.incidents.incidents import EnvironmentIn, IncidentIn
 from services.incidents.models import (
     Drill,
@@ -339,6 +339,7 @@ async def start(session: AsyncSession, *, drill_id: uuid.UUID) -> StartedOut:
             exercise=True,
             drill_id=drill.id,
         )
+        statistics.declared(incident)
         for participant in cycle.participants:
             await incidents.assign_role_in(
                 session,

@@ -29,7 +29,7 @@ from contracts.events.incidents import (
     PartnerNotifiedV1,
     Severity,
 )
-from services.incidents import incident_rules, protocols
+from services.incidents import incident_rules, protocols, statistics
 from services.incidents.models import (
     Incident,
     IncidentRole,
@@ -278,17 +278,12 @@ async def declare(
     drill_id: uuid.UUID | None = None,
 ) -> IncidentOut:
     async with session.begin():
-        return await view(
-            session,
-            await open_incident(
-                session,
-                body=body,
-                country=country,
-                author=who(principal),
-                exercise=exercise,
-                drill_id=drill_id,
-            ),
+        incident = await open_incident(
+            session, body=body, country=country, author=who(principal), exercise=exercise, drill_id=drill_id
         )
+        out = await view(session, incident)
+    statistics.declared(incident)
+    return out
 
 
 async def open_incident(
@@ -589,7 +584,9 @@ async def resolve(
             return await view(session, incident)
         _active(incident)
         await resolve_in(session, incident, summary=body.summary, actor=who(principal))
-        return await view(session, incident)
+        out = await view(session, incident)
+    statistics.resolved(incident)
+    return out
 
 
 async def resolve_in(session: AsyncSession, incident: Incident, *, summary: str, actor: str) -> None:

@@ -10,7 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
-from services.incidents.models import Drill, DrillCycle, ImprovementAction, Incident, Protocol
+from services.incidents.models import (
+    Drill,
+    DrillCycle,
+    ImprovementAction,
+    Incident,
+    KnownPartnership,
+    Protocol,
+)
 
 OPERATIONS = frozenset({"operations_staff"})
 READ = frozenset(
@@ -59,7 +66,14 @@ async def action(session: AsyncSession, value: str) -> frozenset[str] | None:
     return await drill(session, str(found.drill_id)) if found else None
 
 
+async def partnership(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = _id(value)
+    found = await session.get(KnownPartnership, key) if key else None
+    return frozenset(found.member_countries) if found else None
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "partnership": partnership,
     "protocol": protocol,
     "incident": incident,
     "cycle": cycle,
@@ -67,6 +81,7 @@ RESOLVERS: dict[str, Resolver] = {
     "action": action,
 }
 NOT_FOUND = {
+    "partnership": "partnership_not_found",
     "protocol": "protocol_not_found",
     "incident": "incident_not_found",
     "cycle": "drill_cycle_not_found",
@@ -99,6 +114,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/incidents/{incident_id}/resolution"): tenant(INC, "incident", OPERATIONS),
     ("POST", "/incidents/{incident_id}/closure"): tenant(INC, "incident", OPERATIONS),
     ("GET", "/notifications"): Rule("public", NOTIFIED),  # the caller's country's
+    ("GET", "/partnerships/{partnership_id}/incident-statistics"): tenant(
+        "partnership_id", "partnership", READ
+    ),  # counts what the caller may see
     ("POST", "/internal/incidents/{incident_id}/escalations"): Rule("workflows"),
     ("POST", "/drill-cycles"): Rule("public", OPERATIONS),  # + a protocol of the caller's partnerships
     ("GET", "/drill-cycles/{cycle_id}"): tenant("cycle_id", "cycle", READ),

@@ -1,5 +1,9 @@
 """End to end: a partnership co-designs a curriculum, its oversight body approves it, a cohort is scheduled
-with seats shared from the partners' seat pledges, and the use of a shared facility reaches finance.
+with seats shared from the partners' seat pledges, and the use of a shared facility reaches finance. Then an
+incident in the lab: declared over HTTP, its response workflow escalates it (critical), each affected partner is
+notified with what the handling code allows (on Kafka), the cohort in the lab is paused and resumed on
+resolution; and a drill of the same protocol runs as an exercise (nothing paused), is debriefed, and its
+finding about training arrives in training as a revision request.
 
 Real processes (partners and training: API, relay, consumer) on the real PostgreSQL and Kafka. Nothing is
 called across services: training's `curriculum_submitted` event makes the partners consumer open the decision,
@@ -10,6 +14,7 @@ version; the partnership and the seat pledges reach training as partners events 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +22,16 @@ from typing import Any
 import httpx
 
 from tests.integration.test_training_competencies import PACKAGE
-from tests.support import Deployment, eventually, free_port, header, read_topic, serve_process, wait_http_ok
+from tests.support import (
+    Deployment,
+    ServiceProcess,
+    eventually,
+    free_port,
+    header,
+    read_topic,
+    serve_process,
+    wait_http_ok,
+)
 
 AGREEMENT = {
     "kind": "mou",
@@ -31,8 +45,10 @@ AGREEMENT = {
 async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_pledged_seats(
     deployment: Deployment, process_logs: Path
 ) -> None:
-    await deployment.create("partners", "training", "finance")
-    ports = {"partners": free_port(), "training": free_port(), "finance": free_port()}
+    await deployment.create("partners", "training", "finance", "incidents")
+    services = ("partners", "training", "finance", "incidents")
+    ports = {service: free_port() for service in services}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     processes = [
         serve_process(
             deployment,
@@ -40,10 +56,24 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
             role,
             process_logs,
             **({"http_port": ports[service]} if role == "api" else {}),
+            **({"uses_temporal": True} if service == "incidents" and role != "relay" else {}),
         )
-        for service in ("partners", "training", "finance")
+        for service in services
         for role in ("api", "relay", "consumer")
     ]
+    processes.append(
+        ServiceProcess(
+            "worker",
+            [sys.executable, "-m", "workflows.worker"],
+            deployment.env(
+                "worker",
+                partners_url=urls["partners"],
+                training_url=urls["training"],
+                incidents_url=urls["incidents"],
+            ),
+            process_logs,
+        )
+    )
     for process in processes:
         process.start()
     try:
@@ -52,6 +82,7 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
         await wait_http_ok(f"{training_url}/readyz", process=processes[3])
         finance_url = f"http://127.0.0.1:{ports['finance']}"
         await wait_http_ok(f"{finance_url}/readyz", process=processes[6])
+        await wait_http_ok(f"{urls['incidents']}/readyz", process=processes[9])
         national = {code: deployment.national_headers(code) for code in ("FR", "SN", "BR")}
         async with (
             httpx.AsyncClient(base_url=partners_url, timeout=30) as partners,
@@ -228,6 +259,28 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
                 headers=national["FR"],
             )
             assert used.status_code == 200, used.text
+            at_lab = await training.post(
+                "/cohorts",
+                json={
+                    "curriculum_version_id": submitted.json()["id"],
+                    "organiser_agency_id": agency["FR"],
+                    "facility_id": lab.json()["id"],
+                    "capacity": 6,
+                    "starts_at": "2027-04-05T08:00:00Z",
+                    "ends_at": "2027-04-09T17:00:00Z",
+                },
+                headers=editor,
+            )
+            assert at_lab.status_code == 201, at_lab.text
+            await incident_and_drill(
+                deployment,
+                urls["incidents"],
+                training,
+                pid=pid,
+                lab=lab.json()["id"],
+                cohort=at_lab.json()["id"],
+                curriculum=curriculum["id"],
+            )
 
         async with httpx.AsyncClient(base_url=finance_url, timeout=30, headers=national["SN"]) as finance:
 
@@ -257,3 +310,189 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
     finally:
         for process in processes:
             process.stop()
+
+
+STEPS = [
+    {"code": "evacuate", "title": "Stop the lab sessions", "role": "technical_lead", "limit_minutes": 600},
+    {"code": "brief", "title": "Brief the partners", "role": "liaison", "limit_minutes": 600},
+]
+
+
+async def incident_and_drill(
+    deployment: Deployment,
+    url: str,
+    training: httpx.AsyncClient,
+    *,
+    pid: str,
+    lab: str,
+    cohort: str,
+    curriculum: str,
+) -> None:
+    assert deployment.issuer is not None
+    ops = {
+        c: {
+            "Authorization": f"Bearer {deployment.issuer.token('operations_staff', country=c, subject=f'ops@{c}')}"
+        }
+        for c in ("FR", "SN", "BR")
+    }
+    fr_ncu = deployment.national_headers("FR")
+    async with httpx.AsyncClient(base_url=url, timeout=30) as incidents:
+
+        async def protocol_created() -> dict[str, Any] | None:  # once incidents learnt the partnership
+            response = await incidents.post(
+                "/protocols",
+                json={
+                    "partnership_id": pid,
+                    "kind": "cyber_intrusion",
+                    "environment_kind": "virtual_lab",
+                    "name": "Lab intrusion",
+                    "roles": ["incident_commander", "liaison", "technical_lead"],
+                    "steps": STEPS,
+                },
+                headers=ops["FR"],
+            )
+            return response.json() if response.status_code == 201 else None
+
+        protocol = await eventually(protocol_created, timeout=60, what="incidents learnt the partnership")
+        await incidents.post(f"/protocols/{protocol['id']}/draft/review-request", headers=ops["FR"])
+        approved = await incidents.post(f"/protocols/{protocol['id']}/draft/approval", headers=ops["SN"])
+        assert approved.json()["current_version"] == 1, approved.text
+
+        declared = await incidents.post(
+            "/incidents",
+            json={
+                "partnership_id": pid,
+                "environment": {"kind": "virtual_lab", "id": lab},
+                "kind": "cyber_intrusion",
+                "severity": "critical",
+                "description": "Ransomware on the lab's evidence share",
+                "handling_code": "countries:SN",
+                "affected_countries": ["SN", "BR"],
+            },
+            headers=ops["FR"],
+        )
+        assert declared.status_code == 201, declared.text
+        incident = declared.json()["id"]
+
+        async def paused() -> dict[str, Any] | None:
+            got = (await training.get(f"/cohorts/{cohort}", headers=fr_ncu)).json()
+            return got if got["status"] == "paused" else None
+
+        await eventually(paused, timeout=60, what="training paused the cohort in the lab")
+
+        async def escalated() -> list[str] | None:
+            timeline = (await incidents.get(f"/incidents/{incident}/timeline", headers=ops["FR"])).json()
+            whats = [t["what"] for t in timeline]
+            return whats if "escalated" in whats else None
+
+        await eventually(escalated, timeout=60, what="the response workflow escalated the critical incident")
+        records = await read_topic(
+            deployment.endpoints,
+            deployment.topic("incidents.events.v1"),
+            until=lambda rs: sum(header(r, "ce_type") == "incidents.partner_notified.v1" for r in rs) >= 4,
+            timeout=60,
+        )
+        told = {
+            (json.loads(r.value)["country_code"], json.loads(r.value)["reason"]): (
+                header(r, "ce_audience"),
+                json.loads(r.value)["description"],
+            )
+            for r in records
+            if header(r, "ce_type") == "incidents.partner_notified.v1"
+            and json.loads(r.value)["incident_id"] == incident
+        }
+        assert told[("SN", "declared")] == ("FR,SN", "Ransomware on the lab's evidence share")
+        assert told[("BR", "declared")] == ("BR,FR", None), (
+            "Brazil is affected but the code does not release details"
+        )
+        assert ("BR", "escalated") in told
+
+        resolved = await incidents.post(
+            f"/incidents/{incident}/resolution", json={"summary": "Lab rebuilt"}, headers=ops["FR"]
+        )
+        assert resolved.json()["status"] == "resolved"
+
+        async def resumed() -> dict[str, Any] | None:
+            got = (await training.get(f"/cohorts/{cohort}", headers=fr_ncu)).json()
+            return got if got["status"] == "scheduled" else None
+
+        await eventually(resumed, timeout=60, what="training resumed the cohort on resolution")
+
+        cycle = await incidents.post(
+            "/drill-cycles",
+            json={
+                "protocol_id": protocol["id"],
+                "environment": {"kind": "virtual_lab", "id": lab},
+                "cadence_days": 91,
+                "notice_hours": 0,
+                "first_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                "participants": [
+                    {"role": "technical_lead", "holder": "tech@fr", "country_code": "FR"},
+                    {"role": "liaison", "holder": "awa@sn", "country_code": "SN"},
+                ],
+            },
+            headers=ops["FR"],
+        )
+        assert cycle.status_code == 201, cycle.text
+        cycle_url = f"/drill-cycles/{cycle.json()['id']}"
+
+        async def running() -> (
+            dict[str, Any] | None
+        ):  # the cycle's workflow started (from its event): trigger it
+            await incidents.post(f"{cycle_url}/trigger", headers=ops["FR"])
+            drill = (await incidents.get(cycle_url, headers=ops["FR"])).json()["drills"][0]
+            return drill if drill["status"] == "running" else None
+
+        drill = await eventually(running, timeout=60, what="the drill started on trigger")
+        for step in STEPS:
+            acked = await incidents.post(
+                f"/incidents/{drill['incident_id']}/steps/{step['code']}/completion", headers=ops["FR"]
+            )
+            assert acked.status_code == 200, acked.text
+
+        async def completed() -> dict[str, Any] | None:
+            got = (await incidents.get(f"/drills/{drill['id']}", headers=ops["SN"])).json()
+            return got if got["status"] == "completed" else None
+
+        done = await eventually(completed, timeout=60, what="the workflow completed the acknowledged drill")
+        assert [t["late"] for t in done["timings"]] == [False, False]
+        assert (await training.get(f"/cohorts/{cohort}", headers=fr_ncu)).json()["status"] == "scheduled", (
+            "a drill is an exercise: nothing is paused"
+        )
+        debriefed = await incidents.post(
+            f"/drills/{drill['id']}/debrief",
+            json={
+                "expected": "Sessions stopped, partners briefed",
+                "happened": "Liaison unsure what could be shared",
+                "why": "Not in the curriculum",
+                "change": "Teach evidence-sharing rules",
+                "findings": [
+                    {
+                        "about": "training",
+                        "summary": "Evidence-sharing rules not taught",
+                        "rating": "major",
+                        "curriculum_id": curriculum,
+                        "countries": ["SN"],
+                        "action": {
+                            "title": "Add the module",
+                            "owner": "awa@sn",
+                            "owner_country_code": "SN",
+                            "due_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                        },
+                    }
+                ],
+            },
+            headers=ops["FR"],
+        )
+        assert debriefed.status_code == 200, debriefed.text
+
+        async def requested() -> list[dict[str, Any]] | None:
+            found: list[dict[str, Any]] = (
+                await training.get(f"/curricula/{curriculum}/revision-requests", headers=fr_ncu)
+            ).json()
+            return found or None
+
+        revision = await eventually(requested, timeout=60, what="the finding reached training")
+        assert [(r["request"], r["summary"]) for r in revision] == [
+            ("curriculum_revision", "Evidence-sharing rules not taught")
+        ]

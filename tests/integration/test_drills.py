@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from contracts.envelope import decode
-from tests.integration.test_incidents import approved_protocol, incidents, ops, partnership
+from tests.integration.test_incidents import approved_protocol, declaration, incidents, ops, partnership
 from tests.integration.test_partner_relations_api import outbox_records
 from tests.support import acting
 
@@ -73,7 +73,7 @@ async def run_drill(api: httpx.AsyncClient, drill_id: str, *, acknowledge: tuple
 async def test_a_drill_is_run_timed_debriefed_and_feeds_training_and_the_protocol(
     incidents: httpx.AsyncClient,
 ) -> None:
-    _, protocol, created = await cycle(incidents)
+    pid, protocol, created = await cycle(incidents)
     assert [i["after_minutes"] for i in created["injects"]] == [10, 40], "injects in time order"
     drill = created["drills"][0]
     assert (drill["number"], drill["status"]) == (1, "scheduled")
@@ -197,6 +197,24 @@ async def test_a_drill_is_run_timed_debriefed_and_feeds_training_and_the_protoco
     ] == [1, 0]
     assert history["improving"] in (True, False)
     assert (await incidents.get(f"/drills/{drill['id']}", headers=ops(incidents, "GH"))).status_code == 404
+    real = await incidents.post(
+        "/incidents", json=declaration(pid, handling_code="partnership"), headers=ops(incidents, "FR")
+    )
+    await incidents.post(
+        f"/incidents/{real.json()['id']}/resolution", json={"summary": "Done"}, headers=ops(incidents, "FR")
+    )
+    figures = (
+        await incidents.get(f"/partnerships/{pid}/incident-statistics", headers=ops(incidents, "SN"))
+    ).json()
+    assert (figures["incidents"], figures["exercises"]) == (1, 2), "drills never count as real incidents"
+    assert figures["by_kind"][0]["open"] == 0 and figures["by_kind"][0]["mean_minutes_to_resolve"] is not None
+    declared_lines = [
+        line
+        for line in (await incidents.get("/metrics")).text.splitlines()
+        if line.startswith("incidents_declared_total{")
+    ]
+    assert any('exercise="true"' in line for line in declared_lines), declared_lines
+    assert any('exercise="false"' in line for line in declared_lines), declared_lines
 
 
 async def test_bad_cycles_are_refused_with_the_field_named(incidents: httpx.AsyncClient) -> None:
