@@ -18,6 +18,7 @@ from backbone.idempotency import (
     idempotent_request,
     outcome_response,
 )
+from backbone.pagination import Cursor, Limit, Page
 from services.incidents import incidents, protocols, statistics
 from services.incidents.incidents import (
     EscalationIn,
@@ -53,6 +54,16 @@ def country_of(principal: Principal | None) -> str:
 )
 async def create_protocol(body: ProtocolIn, session: SessionDep, principal: CurrentPrincipal) -> ProtocolOut:
     return await protocols.create(session, body=body, country=country_of(principal), principal=principal)
+
+
+@router.get(
+    "/protocols",
+    response_model=list[ProtocolOut],
+    tags=["protocols"],
+    summary="Protocols of your partnerships (optionally one partnership's)",
+)
+async def list_protocols(session: SessionDep, partnership_id: uuid.UUID | None = None) -> list[ProtocolOut]:
+    return await protocols.list_for(session, partnership_id=partnership_id)
 
 
 @router.get("/protocols/{protocol_id}", response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS)
@@ -129,6 +140,26 @@ async def revise_protocol(
 )
 async def declare(body: IncidentIn, session: SessionDep, principal: CurrentPrincipal) -> IncidentOut:
     return await incidents.declare(session, body=body, country=country_of(principal), principal=principal)
+
+
+@router.get(
+    "/incidents",
+    response_model=Page[IncidentOut],
+    tags=["incidents"],
+    summary="Incidents released to your country, oldest first; filter by partnership, status, exercise",
+)
+async def list_incidents(
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    partnership_id: uuid.UUID | None = None,
+    status: Literal["declared", "triaged", "resolved", "closed"] | None = None,
+    exercise: bool | None = None,
+) -> Page[IncidentOut]:
+    items, next_cursor = await incidents.page(
+        session, partnership_id=partnership_id, status=status, exercise=exercise, limit=limit, cursor=cursor
+    )
+    return Page[IncidentOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound
 from backbone.outbox import add_event
+from backbone.pagination import keyset_page
 from backbone.releasability import Audience, HandlingCodeText, Release
 from contracts.envelope import Event
 from contracts.events.incidents import (
@@ -671,3 +672,27 @@ async def notifications(session: AsyncSession, *, country: str) -> list[Notifica
 
 def audience_of(incident: Incident) -> Audience:
     return Audience(everyone=True) if "*" in incident.audience else Audience(frozenset(incident.audience))
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID | None,
+    status: str | None,
+    exercise: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[IncidentOut], str | None]:
+    """Incidents the caller may see (row-level security), oldest first: an operations board."""
+    async with session.begin():
+        query = select(Incident)
+        if partnership_id is not None:
+            query = query.where(Incident.partnership_id == partnership_id)
+        if status is not None:
+            query = query.where(Incident.status == status)
+        if exercise is not None:
+            query = query.where(Incident.exercise.is_(exercise))
+        rows, next_cursor = await keyset_page(
+            session, query, created=Incident.declared_at, key=Incident.id, limit=limit, cursor=cursor
+        )
+        return [await view(session, r) for r in rows], next_cursor

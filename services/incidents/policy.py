@@ -97,6 +97,7 @@ def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
 P, INC = "protocol_id", "incident_id"
 RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/protocols"): Rule("public", OPERATIONS),  # + in a partnership of the caller's country
+    ("GET", "/protocols"): Rule("public", READ),  # row-level security: the caller's partnerships
     ("GET", "/protocols/{protocol_id}"): tenant(P, "protocol", READ),
     ("PUT", "/protocols/{protocol_id}/draft"): tenant(P, "protocol", OPERATIONS),
     ("POST", "/protocols/{protocol_id}/draft/review-request"): tenant(P, "protocol", OPERATIONS),
@@ -105,6 +106,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),  # + not the author
     ("POST", "/protocols/{protocol_id}/revisions"): tenant(P, "protocol", OPERATIONS),
     ("POST", "/incidents"): Rule("public", OPERATIONS),  # + in a partnership of the caller's country
+    ("GET", "/incidents"): Rule("public", READ),  # row-level security: what the handling codes release
     ("GET", "/incidents/{incident_id}"): tenant(INC, "incident", READ),
     ("GET", "/incidents/{incident_id}/timeline"): tenant(INC, "incident", READ),
     ("POST", "/incidents/{incident_id}/triage"): tenant(INC, "incident", OPERATIONS),

@@ -375,3 +375,12 @@ async def current_for(
     )
     assert version is not None
     return protocol, version
+
+
+async def list_for(session: AsyncSession, *, partnership_id: uuid.UUID | None) -> list[ProtocolOut]:
+    """The protocols of the caller's partnerships (row-level security), optionally of one partnership."""
+    async with session.begin():
+        query = select(Protocol).order_by(Protocol.created_at, Protocol.id)
+        if partnership_id is not None:
+            query = query.where(Protocol.partnership_id == partnership_id)
+        return [await view(session, p) for p in await session.scalars(query)]

@@ -311,6 +311,18 @@ async def test_an_incident_is_worked_to_closure_and_partners_are_told_what_they_
     ]
     assert all(c["exercise"] is False for c in changes)
     assert len(await outbox_records(incidents, "incidents.incident_closed.v1")) == 1
+    board = (
+        await incidents.get("/incidents", params={"partnership_id": pid}, headers=ops(incidents, "BR"))
+    ).json()
+    assert board["items"] == [], "Brazil was notified, not released the incident"
+    listed = (
+        await incidents.get("/incidents", params={"status": "closed"}, headers=ops(incidents, "SN"))
+    ).json()
+    assert incident["id"] in [i["id"] for i in listed["items"]]
+    protocols_seen = await incidents.get(
+        "/protocols", params={"partnership_id": pid}, headers=ops(incidents, "GH")
+    )
+    assert [p["kind"] for p in protocols_seen.json()] == ["cyber_intrusion"]
 
     workflows = incidents.deployment.issuer.workflow_headers()  # type: ignore[attr-defined]
     second = (

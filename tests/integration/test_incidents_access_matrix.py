@@ -49,6 +49,7 @@ async def french_owned(api: httpx.AsyncClient) -> dict[str, str]:
     )
     assert incident.status_code == 201, incident.text
     return {
+        "partnership_id": pid,
         "protocol_id": protocol["id"],
         "cycle_id": created["id"],
         "drill_id": drill["id"],
