@@ -129,6 +129,12 @@ class StepTimingV1(BaseModel):
     late: bool
 
 
+class DrillParticipantV1(BaseModel):
+    role: str
+    holder: str = Field(description="The participant's account")
+    country_code: str = Field(pattern=COUNTRY)
+
+
 class DrillEventV1(Event):
     """A drill was scheduled, announced to its participants, started, released an inject (a scenario event),
     completed with its timings against the protocol's limits, or debriefed."""
@@ -146,6 +152,9 @@ class DrillEventV1(Event):
     scheduled_for: datetime
     inject: str | None = None
     timings: list[StepTimingV1] | None = Field(default=None, description="At completion: each step's time")
+    participants: list[DrillParticipantV1] | None = Field(
+        default=None, description="When announced: who takes part, in which protocol role"
+    )
     exercise: Literal[True] = True
     at: datetime
 

@@ -22,6 +22,7 @@ from backbone.outbox import add_event
 from backbone.releasability import Release
 from contracts.events.incidents import (
     DrillEventV1,
+    DrillParticipantV1,
     ImprovementActionV1,
     StepTimingV1,
     TrainingRevisionRequestedV1,
@@ -313,7 +314,8 @@ async def announce(session: AsyncSession, *, drill_id: uuid.UUID) -> DrillOut:
     if drill.status == "scheduled":
         drill.status, drill.announced_at = "announced", datetime.now(UTC)
         await session.flush()
-        await _announce(session, cycle, drill, "announced")
+        participants = [DrillParticipantV1.model_validate(p) for p in cycle.participants]
+        await _announce(session, cycle, drill, "announced", participants=participants)
     return drill_view(drill)
 
 

@@ -10,14 +10,20 @@ import uuid
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import any_, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventEnvelope
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from services.training import cohorts
-from services.training.models import Cohort, ModuleSuspension, RevisionRequest
+from services.training.models import (
+    Certification,
+    Cohort,
+    ModuleSuspension,
+    RefresherAssignment,
+    RevisionRequest,
+)
 
 SITES = ("facility", "virtual_lab")
 
@@ -102,8 +108,10 @@ async def on_incident_resolved(session: AsyncSession, envelope: EventEnvelope) -
 
 
 async def on_revision_requested(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Kept once per finding; a refresher request assigns a refresher to every valid certification of the
+    competency in the countries concerned."""
     event = TrainingRevisionRequestedV1.model_validate(envelope.data)
-    await session.execute(
+    stored = await session.execute(
         pg_insert(RevisionRequest)
         .values(
             id=uuid.uuid4(),
@@ -120,7 +128,41 @@ async def on_revision_requested(session: AsyncSession, envelope: EventEnvelope) 
             requested_at=event.requested_at,
         )
         .on_conflict_do_nothing(index_elements=["finding_id"])
+        .returning(RevisionRequest.id)
     )
+    request_id = stored.scalar_one_or_none()
+    if request_id is None or event.request != "refresher" or not event.competency:
+        return  # seen before, or nothing to assign
+    now = datetime.now(UTC)
+    holders = await session.scalars(
+        select(Certification).where(
+            literal(event.competency) == any_(Certification.competencies),
+            Certification.country_code.in_(event.countries),
+            Certification.status == "valid",
+            Certification.expires_at > now,
+        )
+    )
+    session.add_all(
+        RefresherAssignment(
+            certification_id=c.id,
+            revision_request_id=request_id,
+            country_code=c.country_code,
+            assigned_at=now,
+        )
+        for c in holders
+    )
+    await session.flush()
+
+
+async def assignments(session: AsyncSession, *, revision_request_id: uuid.UUID) -> list[uuid.UUID]:
+    """The certifications (of the caller's country: row-level security) assigned a refresher by a request."""
+    async with session.begin():
+        rows = await session.scalars(
+            select(RefresherAssignment.certification_id)
+            .where(RefresherAssignment.revision_request_id == revision_request_id)
+            .order_by(RefresherAssignment.certification_id)
+        )
+        return list(rows)
 
 
 async def suspended(session: AsyncSession, curriculum_id: uuid.UUID, module_code: str) -> bool:

@@ -132,3 +132,13 @@ async def curriculum_revision_requests(
     curriculum_id: uuid.UUID, session: SessionDep
 ) -> list[RevisionRequestOut]:
     return await incident_effects.revision_requests(session, curriculum_id=curriculum_id)
+
+
+@router.get(
+    "/revision-requests/{revision_request_id}/refresher-assignments",
+    response_model=list[uuid.UUID],
+    responses=PROBLEMS,
+    summary="Your country's certifications assigned a refresher by this request",
+)
+async def refresher_assignments(revision_request_id: uuid.UUID, session: SessionDep) -> list[uuid.UUID]:
+    return await incident_effects.assignments(session, revision_request_id=revision_request_id)

@@ -501,3 +501,16 @@ class RevisionRequest(TrainingBase):
     rating: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RefresherAssignment(TrainingBase):
+    """A holder of a competency assigned a refresher because a drill found that competency wanting."""
+
+    __tablename__ = "refresher_assignments"
+
+    certification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certifications.id"), primary_key=True)
+    revision_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("revision_requests.id"), primary_key=True
+    )
+    country_code: Mapped[str] = mapped_column(String(2))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

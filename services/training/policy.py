@@ -269,6 +269,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/communities/{community_id}/posts"): tenant(Q, "community", PEOPLE),
     ("GET", "/revision-requests"): Rule("public", READ),  # row-level security: the caller's partnerships
     ("GET", "/curricula/{curriculum_id}/revision-requests"): tenant(K, "curriculum", READ),
+    ("GET", "/revision-requests/{revision_request_id}/refresher-assignments"): Rule("public", READ),  # RLS
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

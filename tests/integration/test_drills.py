@@ -100,6 +100,15 @@ async def test_a_drill_is_run_timed_debriefed_and_feeds_training_and_the_protoco
         if decode(r.headers, r.key, r.value).data["drill_id"] == drill["id"]
     ]
     assert stages == ["scheduled", "announced", "started", "inject_released", "completed"]
+    announced = next(
+        decode(r.headers, r.key, r.value).data
+        for r in await outbox_records(incidents, "incidents.drill_event.v1")
+        if decode(r.headers, r.key, r.value).data["stage"] == "announced"
+    )
+    assert {(p["role"], p["country_code"]) for p in announced["participants"]} == {
+        ("incident_commander", "FR"),
+        ("liaison", "SN"),
+    }
 
     curriculum = str(uuid.uuid4())
     report: dict[str, Any] = {

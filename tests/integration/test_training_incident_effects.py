@@ -16,6 +16,7 @@ from contracts.events.incidents import (
     IncidentResolvedV1,
     TrainingRevisionRequestedV1,
 )
+from tests.integration.test_training_certifications import certification_request
 from tests.integration.test_training_cohorts import ncu, schedule, world
 from tests.integration.test_training_facilities import training
 from tests.integration.test_training_learning import enrolled, statement
@@ -149,3 +150,27 @@ async def test_exposed_content_suspends_its_module_and_findings_become_revision_
     ).json()
     assert len(listed) == 1
     assert (await training.get("/revision-requests", headers=ncu(training, "GH"))).json() == []
+
+    holder = await training.post(
+        "/certifications",
+        json=certification_request(w["agencies"]["SN"], trainee_id="SN-9"),
+        headers=ncu(training, "SN"),
+    )
+    refresh = finding.model_copy(
+        update={
+            "finding_id": str(uuid.uuid4()),
+            "request": "refresher",
+            "curriculum_id": None,
+            "competency": "cf:chain-of-custody",
+        }
+    )
+    await deliver(training, refresh)
+    await deliver(training, refresh)
+    request_id = next(
+        r["id"]
+        for r in (await training.get("/revision-requests", headers=ncu(training, "SN"))).json()
+        if r["request"] == "refresher"
+    )
+    assigned = f"/revision-requests/{request_id}/refresher-assignments"
+    assert (await training.get(assigned, headers=ncu(training, "SN"))).json() == [holder.json()["id"]]
+    assert (await training.get(assigned, headers=ncu(training, "BR"))).json() == [], "Senegal's officers only"
