@@ -7,6 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal, Forbidden
@@ -32,7 +33,15 @@ from services.incidents.incidents import (
     TimelineOut,
     TriageIn,
 )
-from services.incidents.protocols import ContentIn, NoteIn, ProtocolIn, ProtocolOut, RevisionIn
+from services.incidents.protocols import (
+    ContentIn,
+    NoteIn,
+    OnCall,
+    ProtocolIn,
+    ProtocolOut,
+    RevisionIn,
+    Strict,
+)
 from services.incidents.statistics import StatisticsOut
 
 router = APIRouter()
@@ -260,6 +269,41 @@ async def incident_statistics(partnership_id: uuid.UUID, session: SessionDep) ->
 )
 async def my_notifications(session: SessionDep, principal: CurrentPrincipal) -> list[NotificationOut]:
     return await incidents.notifications(session, country=country_of(principal))
+
+
+class OnCallIn(Strict):
+    assignments: list[OnCall] = Field(min_length=1, max_length=50)
+
+
+@router.post(
+    "/internal/incidents/{incident_id}/roles",
+    response_model=IncidentOut,
+    tags=["workflows"],
+    responses=PROBLEMS,
+    summary="The response workflow assigns the protocol's on-call people to their roles",
+)
+async def assign_on_call(
+    incident_id: uuid.UUID, body: OnCallIn, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"incidents.on_call:{incident_id}", idempotency_key, body.model_dump(mode="json")
+    )
+
+    async def assigned() -> Outcome:
+        incident = await incidents.get(session, incident_id, lock=True)
+        for on_call in body.assignments:
+            await incidents.assign_role_in(
+                session,
+                incident,
+                role=on_call.role,
+                holder=on_call.holder,
+                country=on_call.country_code,
+                actor="response-workflow",
+            )
+        return Outcome(200, (await incidents.view(session, incident)).model_dump(mode="json"))
+
+    async with session.begin():
+        return outcome_response(await answer_once(session, idem, assigned))
 
 
 @router.post(

@@ -35,6 +35,7 @@ from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cy
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
 from workflows.incident_response.shared import (
     ResponseInput,
+    RoleAssignment,
     StepDone,
     StepPlan,
     incident_response_workflow_id,
@@ -81,6 +82,7 @@ class ResponseSteering:
             steps=[StepPlan(code=s["code"], limit_minutes=s["limit_minutes"]) for s in version.steps],
             grace_minutes=int(version.escalation.get("late_step_grace_minutes", 0)),
             severity_threshold=version.escalation.get("severity_at_least", "high"),
+            roles=[RoleAssignment.model_validate(r) for r in version.on_call],
         )
         with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and finished already
             await (await self.client()).start_workflow(

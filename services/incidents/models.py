@@ -55,6 +55,8 @@ class ProtocolVersion(IncidentsBase):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     notifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     escalation: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    on_call: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    """Who holds each role when a real incident is declared: {role, holder, country_code}."""
     reason: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     reviewer: Mapped[str | None] = mapped_column(String(200))

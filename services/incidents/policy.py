@@ -120,6 +120,7 @@ RULES: dict[tuple[str, str], Rule] = {
         "partnership_id", "partnership", READ
     ),  # counts what the caller may see
     ("POST", "/internal/incidents/{incident_id}/escalations"): Rule("workflows"),
+    ("POST", "/internal/incidents/{incident_id}/roles"): Rule("workflows"),
     ("POST", "/drill-cycles"): Rule("public", OPERATIONS),  # + a protocol of the caller's partnerships
     ("GET", "/drill-cycles/{cycle_id}"): tenant("cycle_id", "cycle", READ),
     ("POST", "/drill-cycles/{cycle_id}/trigger"): tenant("cycle_id", "cycle", OPERATIONS),

@@ -46,6 +46,12 @@ class StepIn(Strict):
     limit_minutes: int = Field(ge=1, le=60 * 24 * 30, description="Time allowed from the previous step's end")
 
 
+class OnCall(Strict):
+    role: Role
+    holder: str = Field(min_length=1, max_length=200, description="The person's account")
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+
+
 class NotificationRule(Strict):
     audience: Literal["affected_partners", "partnership"]
     on: list[Literal["declared", "escalated", "resolved"]] = Field(min_length=1)
@@ -68,13 +74,18 @@ class ContentIn(Strict):
         ]
     )
     escalation: EscalationRule = Field(default_factory=EscalationRule)
+    on_call: list[OnCall] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Assigned by the response workflow when an incident starts",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ContentIn:
         codes = [s.code for s in self.steps]
         if len(set(codes)) != len(codes):
             raise ValueError("step codes must be unique")
-        missing = sorted({s.role for s in self.steps} - set(self.roles))
+        missing = sorted(({s.role for s in self.steps} | {o.role for o in self.on_call}) - set(self.roles))
         if missing:
             raise ValueError(f"steps are owned by roles the protocol does not have: {', '.join(missing)}")
         return self
@@ -105,6 +116,7 @@ class VersionOut(BaseModel):
     steps: list[dict[str, object]]
     notifications: list[dict[str, object]]
     escalation: dict[str, object]
+    on_call: list[dict[str, object]]
     reason: str | None
     author: str
     reviewer: str | None
@@ -168,6 +180,7 @@ def _content(body: ContentIn) -> dict[str, object]:
         "steps": [s.model_dump() for s in body.steps],
         "notifications": [n.model_dump() for n in body.notifications],
         "escalation": body.escalation.model_dump(),
+        "on_call": [o.model_dump() for o in body.on_call],
     }
 
 
@@ -337,6 +350,7 @@ async def start_revision(
         roles=list(latest.roles),
         steps=list(latest.steps),
         notifications=list(latest.notifications),
+        on_call=list(latest.on_call),
         escalation=dict(latest.escalation),
         reason=reason,
         author=author,

@@ -348,6 +348,7 @@ async def incident_and_drill(
                     "name": "Lab intrusion",
                     "roles": ["incident_commander", "liaison", "technical_lead"],
                     "steps": STEPS,
+                    "on_call": [{"role": "incident_commander", "holder": "cmd@fr", "country_code": "FR"}],
                 },
                 headers=ops["FR"],
             )
@@ -386,6 +387,10 @@ async def incident_and_drill(
             return whats if "escalated" in whats else None
 
         await eventually(escalated, timeout=60, what="the response workflow escalated the critical incident")
+        staffed = (await incidents.get(f"/incidents/{incident}", headers=ops["FR"])).json()
+        assert [(r["role"], r["holder"]) for r in staffed["roles"]] == [("incident_commander", "cmd@fr")], (
+            "the workflow assigned the protocol's on-call commander"
+        )
         records = await read_topic(
             deployment.endpoints,
             deployment.topic("incidents.events.v1"),

@@ -347,6 +347,14 @@ async def test_an_incident_is_worked_to_closure_and_partners_are_told_what_they_
     ]
     assert len(escalated) == 1, "a retried escalation is applied once"
     assert (await incidents.post(escalation, json={"reason": "x" * 4}, headers=fr)).status_code == 403
+    on_call = {"assignments": [{"role": "scribe", "holder": "sam@fr", "country_code": "FR"}]}
+    roles_url = f"/internal/incidents/{second['id']}/roles"
+    for _ in range(2):
+        staffed = await incidents.post(
+            roles_url, json=on_call, headers={**workflows, "Idempotency-Key": f"r-{second['id']}"}
+        )
+        assert staffed.status_code == 200, staffed.text
+    assert [(r["role"], r["holder"]) for r in staffed.json()["roles"]] == [("scribe", "sam@fr")]
     ghana = await incidents.get(f"/incidents/{second['id']}", headers=ops(incidents, "GH"))
     assert ghana.status_code == 200, "a partnership-coded incident is seen by every member"
 

@@ -10,20 +10,26 @@ from typing import Any
 
 from temporalio import activity
 
-from workflows.incident_response.shared import Escalate
+from workflows.incident_response.shared import AssignRoles, Escalate
 
 
 @dataclass
 class IncidentsDouble:
     escalations: list[tuple[datetime, Escalate]] = field(default_factory=list)
+    assignments: list[AssignRoles] = field(default_factory=list)
 
     @activity.defn(name="escalate_incident")
     async def escalate(self, request: Escalate) -> str:
         self.escalations.append((activity.info().scheduled_time, request))
         return "triaged"
 
+    @activity.defn(name="assign_incident_roles")
+    async def assign_roles(self, request: AssignRoles) -> str:
+        self.assignments.append(request)
+        return "declared"
+
     def activities(self) -> list[Callable[..., Any]]:
-        return [self.escalate]
+        return [self.escalate, self.assign_roles]
 
     def reasons(self) -> list[str]:
         return [request.reason for _, request in self.escalations]

@@ -17,6 +17,7 @@ from tests.workflows.incident_double import IncidentsDouble
 from workflows.incident_response.shared import (
     ResponseInput,
     ResponseStatus,
+    RoleAssignment,
     Severity,
     StepDone,
     StepPlan,
@@ -119,7 +120,10 @@ async def test_declared_at_the_threshold_escalates_at_once(
         workflows=[IncidentResponseWorkflow],
         activities=incidents.activities(),
     ):
-        handle, _ = await start(env, task_queue, severity="critical", severity_threshold="high")
+        on_call = [RoleAssignment(role="incident_commander", holder="anne@fr", country_code="FR")]
+        handle, request = await start(
+            env, task_queue, severity="critical", severity_threshold="high", roles=on_call
+        )
         await until(handle, lambda s: s.escalations)
         for step in STEPS:
             await handle.signal(
@@ -130,3 +134,5 @@ async def test_declared_at_the_threshold_escalates_at_once(
         await handle.signal(IncidentResponseWorkflow.closed)
         result = await handle.result()
     assert incidents.reasons() == ["severity:critical"] and result.completed == ["isolate", "notify"]
+    assert [a.roles for a in incidents.assignments] == [on_call], "the on-call people are assigned first"
+    assert incidents.assignments[0].idempotency_key == f"incident-response-{request.incident_id}:roles"

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from temporalio import activity
 
-from workflows.incident_response.shared import Escalate
+from workflows.incident_response.shared import AssignRoles, Escalate
 from workflows.service_calls import post
 
 
@@ -26,5 +26,15 @@ class IncidentResponseActivities:
         )
         return str(done["status"])
 
+    @activity.defn(name="assign_incident_roles")
+    async def assign_roles(self, request: AssignRoles) -> str:
+        done = await post(
+            self.http,
+            f"/internal/incidents/{request.incident_id}/roles",
+            {"assignments": [r.model_dump() for r in request.roles]},
+            key=request.idempotency_key,
+        )
+        return str(done["status"])
+
     def all(self) -> list[Any]:
-        return [self.escalate]
+        return [self.escalate, self.assign_roles]

@@ -22,6 +22,12 @@ class StepPlan(BaseModel):
     limit_minutes: int = Field(ge=1)
 
 
+class RoleAssignment(BaseModel):
+    role: str
+    holder: str
+    country_code: str
+
+
 class ResponseInput(BaseModel):
     incident_id: str
     declared_at: datetime
@@ -29,6 +35,13 @@ class ResponseInput(BaseModel):
     steps: list[StepPlan] = Field(min_length=1)
     grace_minutes: int = Field(default=0, ge=0)
     severity_threshold: Severity = "high"
+    roles: list[RoleAssignment] = Field(default_factory=list, description="The protocol's on-call holders")
+
+
+class AssignRoles(BaseModel):
+    incident_id: str
+    roles: list[RoleAssignment]
+    idempotency_key: str
 
 
 class StepDone(BaseModel):

@@ -1,10 +1,11 @@
 """IncidentResponseWorkflow: one per real incident, following its protocol version's steps.
 
-Each step's clock starts when the step before it is completed (the first at declaration); a step not completed
-within its limit (plus the protocol's grace) is escalated once, through the incidents API, which records it on
-the timeline and notifies the partners the protocol names. Declaring at, or raising the severity to, the
-protocol's threshold escalates too (once per level). The incidents consumer tells the workflow what happened
-(signals from the service's own events); resolution ends the step clocks, closure ends the workflow.
+It first assigns the protocol's on-call people to their roles (a patched change: runs recorded before it
+replay without it). Each step's clock starts when the step before it is completed (the first at declaration);
+a step not completed within its limit (plus the protocol's grace) is escalated once, through the incidents API,
+which records it on the timeline and notifies the partners the protocol names. Declaring at, or raising the
+severity to, the protocol's threshold escalates too (once per level). The incidents consumer tells the workflow
+what happened (signals from the service's own events); resolution ends the step clocks, closure ends it.
 Deterministic: standard library, temporalio and the shared models only.
 """
 
@@ -19,6 +20,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.incident_response.shared import (
         SEVERITIES,
+        AssignRoles,
         Escalate,
         ResponseInput,
         ResponseStatus,
@@ -50,6 +52,17 @@ class IncidentResponseWorkflow:
 
     @workflow.run
     async def run(self, request: ResponseInput) -> ResponseStatus:
+        if workflow.patched("assign-on-call-roles") and request.roles:
+            await workflow.execute_activity(
+                "assign_incident_roles",
+                AssignRoles(
+                    incident_id=request.incident_id,
+                    roles=request.roles,
+                    idempotency_key=f"{workflow.info().workflow_id}:roles",
+                ),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
         await self._escalate_for_severity()
         started = request.declared_at
         for step in request.steps:
