@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import NotFound
 from services.training.models import Cohort, CurriculumVersion, KnownPartnership, ModuleProgress, Nomination
+
+MIN_GROUP = 3
+"""Another country's outcomes are shown for groups of at least this many trainees: fewer would name people."""
 
 
 class ModuleFigures(BaseModel):
@@ -31,10 +34,14 @@ class CountryFigures(BaseModel):
     nominated: int
     enrolled: int
     withdrawn: int
-    completed_all: int
-    completion_rate: float
+    completed_all: int | None
+    completion_rate: float | None
     average_score: float | None
     average_minutes: float | None
+    suppressed: bool = Field(
+        default=False,
+        description=f"Outcomes withheld: another country's group of fewer than {MIN_GROUP} enrolled trainees",
+    )
 
 
 class CohortAnalytics(BaseModel):
@@ -78,7 +85,10 @@ def _by_country(
     nominations: list[Nomination],
     progress: dict[uuid.UUID, list[ModuleProgress]],
     modules_of: dict[uuid.UUID, int],
+    *,
+    sees_all: Callable[[str], bool],
 ) -> list[CountryFigures]:
+    """`sees_all(country)`: whether the viewer may see that country's outcomes however small its group."""
     per: dict[str, list[Nomination]] = defaultdict(list)
     for n in nominations:
         per[n.country_code].append(n)
@@ -86,6 +96,22 @@ def _by_country(
     for country, rows in sorted(per.items()):
         enrolled = [n for n in rows if n.status == "enrolled"]
         done = [n for n in enrolled if _completed(progress[n.id]) >= modules_of[n.cohort_id]]
+        if len(enrolled) < MIN_GROUP and not sees_all(country):
+            figures.append(
+                CountryFigures(
+                    country_code=country,
+                    cohorts=len({n.cohort_id for n in rows}),
+                    nominated=len(rows),
+                    enrolled=len(enrolled),
+                    withdrawn=sum(1 for n in rows if n.status == "withdrawn"),
+                    completed_all=None,
+                    completion_rate=None,
+                    average_score=None,
+                    average_minutes=None,
+                    suppressed=True,
+                )
+            )
+            continue
         figures.append(
             CountryFigures(
                 country_code=country,
@@ -110,7 +136,9 @@ def _completed(rows: list[ModuleProgress]) -> int:
     return sum(1 for p in rows if p.status == "completed")
 
 
-async def of_cohort(session: AsyncSession, *, cohort_id: uuid.UUID) -> CohortAnalytics:
+async def of_cohort(session: AsyncSession, *, cohort_id: uuid.UUID, viewer: str) -> CohortAnalytics:
+    """The organiser sees every country's outcomes (it sees the nominations already); a partner sees its own,
+    and another country's only for groups of `MIN_GROUP` or more."""
     async with session.begin():
         cohort = await session.get(Cohort, cohort_id)
         if cohort is None:
@@ -146,11 +174,19 @@ async def of_cohort(session: AsyncSession, *, cohort_id: uuid.UUID) -> CohortAna
             sum(p.seconds for p in progress[n.id]) / 60 for n in enrolled if progress[n.id]
         ),
         modules=modules,
-        by_country=_by_country(nominations, progress, {cohort.id: len(codes)}),
+        by_country=_by_country(
+            nominations,
+            progress,
+            {cohort.id: len(codes)},
+            sees_all=lambda country: viewer in (country, cohort.organiser_country_code),
+        ),
     )
 
 
-async def of_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) -> PartnershipAnalytics:
+async def of_partnership(
+    session: AsyncSession, *, partnership_id: uuid.UUID, viewer: str
+) -> PartnershipAnalytics:
+    """Per country across cohorts; another country's outcomes only for groups of `MIN_GROUP` or more."""
     async with session.begin():
         if await session.get(KnownPartnership, partnership_id) is None:
             raise NotFound(f"No partnership with id {partnership_id}.", code="partnership_not_found")
@@ -166,5 +202,5 @@ async def of_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) ->
     return PartnershipAnalytics(
         partnership_id=partnership_id,
         cohorts=len(modules_of),
-        by_country=_by_country(nominations, progress, modules_of),
+        by_country=_by_country(nominations, progress, modules_of, sees_all=lambda country: country == viewer),
     )

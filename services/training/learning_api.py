@@ -37,6 +37,12 @@ class ProgressOut(BaseModel):
     completed_at: datetime | None
 
 
+def viewer_country(principal: CurrentPrincipal) -> str:
+    if principal is None or principal.country is None:
+        raise Forbidden("Analytics are read by a country.")
+    return principal.country
+
+
 @asynccontextmanager
 async def platform_session(rt: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """Reads across countries, for aggregates only, after the route's policy admitted the caller."""
@@ -94,9 +100,11 @@ async def get_progress(nomination_id: uuid.UUID, session: SessionDep) -> list[Pr
     responses=PROBLEMS,
     summary="Completion, time and scores of a cohort, per module and per country (aggregates only)",
 )
-async def cohort_analytics(cohort_id: uuid.UUID, rt: RuntimeDep) -> analytics.CohortAnalytics:
+async def cohort_analytics(
+    cohort_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
+) -> analytics.CohortAnalytics:
     async with platform_session(rt) as session:
-        return await analytics.of_cohort(session, cohort_id=cohort_id)
+        return await analytics.of_cohort(session, cohort_id=cohort_id, viewer=viewer_country(principal))
 
 
 @router.get(
@@ -105,9 +113,13 @@ async def cohort_analytics(cohort_id: uuid.UUID, rt: RuntimeDep) -> analytics.Co
     responses=PROBLEMS,
     summary="Per partner country, across the partnership's cohorts: nominations, enrollment, completion, scores",
 )
-async def partnership_analytics(partnership_id: uuid.UUID, rt: RuntimeDep) -> analytics.PartnershipAnalytics:
+async def partnership_analytics(
+    partnership_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
+) -> analytics.PartnershipAnalytics:
     async with platform_session(rt) as session:
-        return await analytics.of_partnership(session, partnership_id=partnership_id)
+        return await analytics.of_partnership(
+            session, partnership_id=partnership_id, viewer=viewer_country(principal)
+        )
 
 
 @router.get(
