@@ -14,16 +14,16 @@ install:  ## install what is missing (system packages, uv, the locked Python env
 	@bin/bootstrap >/dev/null
 
 run: install  ## start PostgreSQL, Kafka, Temporal, all services, relays, consumers and the worker; Ctrl-C stops
-	@$(PY) -m backbone.stack run
+	@$(PY) -m devstack run
 
 up: install  ## like run, but return once everything is ready (stop with `make stop`)
-	@$(PY) -m backbone.stack up
+	@$(PY) -m devstack up
 
 stop:  ## stop everything `make run` / `make up` / the tests started
-	@if [ -x $(PY) ]; then $(PY) -m backbone.stack stop; fi
+	@if [ -x $(PY) ]; then $(PY) -m devstack stop; fi
 
 status:  ## what runs
-	@$(PY) -m backbone.stack status
+	@$(PY) -m devstack status
 
 test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (started if not running)
 	@$(PY) -m pytest $(PYTEST_ARGS)
@@ -37,7 +37,7 @@ bench: install  ## relay throughput and latency against a raw aiokafka producer,
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
-	@$(PY) -m mypy backbone contracts services workflows tests benchmarks deploy/k8s/generate.py
+	@$(PY) -m mypy backbone contracts devstack services workflows tests benchmarks deploy/k8s/generate.py
 
 format: install  ## apply ruff's fixes and formatting
 	@$(PY) -m ruff check --fix .

@@ -7,27 +7,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import signal
 from collections.abc import Callable
 
 from backbone import telemetry
+from backbone.registry import SERVICES, spec_of
 from backbone.settings import ServiceSettings, load_settings
-from backbone.stack.config import SERVICES
 
 log = logging.getLogger("backbone.serve")
 ROLES = ("api", "relay", "consumer", "migrate")
-TEMPORAL_USERS = ("partners", "training", "incidents")
-"""Services whose API or consumer start, signal or update workflows."""
-
-
-def consumes(service: str) -> bool:
-    try:
-        importlib.import_module(f"services.{service}.handlers")
-    except ModuleNotFoundError:
-        return False
-    return True
 
 
 def _run_until_signal(main: Callable[[asyncio.Event], object]) -> None:
@@ -45,7 +34,7 @@ def serve_api(settings: ServiceSettings) -> None:
     import uvicorn
 
     uvicorn.run(
-        f"services.{settings.service_name}.app:create_app",
+        spec_of(settings.service_name).app_factory,
         factory=True,
         host=settings.http_host,
         port=settings.http_port,
@@ -79,7 +68,8 @@ def serve_consumer(settings: ServiceSettings) -> None:
     from backbone.consumer import EventConsumer
     from backbone.db import create_engine, create_sessionmaker
 
-    handlers = importlib.import_module(f"services.{settings.service_name}.handlers")
+    handlers = spec_of(settings.service_name).handlers()
+    assert handlers is not None, f"{settings.service_name} consumes no events"
     telemetry.configure(settings, role="consumer")
 
     async def main(stop: asyncio.Event) -> None:
@@ -119,13 +109,14 @@ def main(argv: list[str] | None = None) -> None:
         created = create_topics()
         print(f"topics created: {created or 'none (all existed)'}")
         return
-    settings = load_settings(args.service, uses_temporal=args.service in TEMPORAL_USERS)
+    spec = spec_of(args.service)
+    settings = load_settings(args.service, uses_temporal=spec.starts_workflows)
     if args.role == "api":
         serve_api(settings)
     elif args.role == "relay":
         serve_relay(settings)
     elif args.role == "consumer":
-        if not consumes(args.service):
+        if spec.handlers() is None:
             parser.error(f"{args.service} has no consumers (services/{args.service}/handlers.py)")
         serve_consumer(settings)
     elif args.role == "migrate":

@@ -7,12 +7,23 @@ Kafka takes one variable. Built by `load_settings()`, never at import time.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from backbone.stack.config import DEFAULT_SERVICE_PORTS
+from backbone.registry import DEFAULT_SERVICE_PORTS
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def local_state_dir() -> Path:
+    """The git-ignored folder of a checkout's local state (`BACKBONE_STATE_DIR`, default `.state/`): where a
+    process finds what the local stack provisioned when its settings name no other place."""
+    return Path(os.environ.get("BACKBONE_STATE_DIR", REPO_ROOT / ".state")).resolve()
+
 
 Environment = Literal["development", "test", "staging", "production"]
 DEV_PASSWORD_SUFFIX = "-dev-password"

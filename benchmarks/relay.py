@@ -29,11 +29,11 @@ from backbone.db import create_engine, create_sessionmaker
 from backbone.kafka import ensure_topics, idempotent_producer
 from backbone.outbox import add_event
 from backbone.outbox.relay import OutboxRelay
-from backbone.stack.config import StackConfig
-from backbone.stack.infra import ensure_infra, stop_started
 from contracts.envelope import KafkaRecord, encode
 from contracts.events.partners import AgencyRegisteredV1
 from contracts.topics import TOPICS
+from devstack.config import StackConfig
+from devstack.infra import ensure_infra, stop_started
 from tests.support import Deployment, serve_process
 
 

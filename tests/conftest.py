@@ -11,9 +11,9 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from backbone.stack import containers
-from backbone.stack.config import StackConfig
-from backbone.stack.infra import Endpoints, ensure_infra, stop_started
+from devstack import containers
+from devstack.config import StackConfig
+from devstack.infra import Endpoints, ensure_infra, stop_started
 from tests.support import Deployment, TestIssuer
 
 # Real spans (no exporter), so trace ids flow into outbox rows and Kafka headers as in production.
@@ -23,7 +23,7 @@ trace.set_tracer_provider(TracerProvider())
 @pytest.fixture(scope="session")
 def stack_config() -> Iterator[StackConfig]:
     with ExitStack() as resources:
-        if containers.wanted():  # opt-in; see backbone/stack/containers.py
+        if containers.wanted():  # opt-in; see devstack/containers.py
             os.environ.update(containers.start(resources))
         yield StackConfig.from_env()
 

@@ -28,10 +28,10 @@ from backbone.issuer.server import build_issuer_app
 from backbone.kafka import ensure_topics
 from backbone.migrations import upgrade_async
 from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
-from backbone.stack.config import REPO_ROOT
-from backbone.stack.infra import Endpoints
-from backbone.stack.postgres import drop_database, provision_database
 from contracts.topics import TOPICS
+from devstack.config import REPO_ROOT
+from devstack.infra import Endpoints
+from devstack.postgres import drop_database, provision_database
 
 
 def free_port() -> int:

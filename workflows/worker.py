@@ -12,8 +12,8 @@ from temporalio.worker import Worker
 
 from backbone import telemetry
 from backbone.auth.client import ClientCredentials
+from backbone.registry import DEFAULT_SERVICE_PORTS
 from backbone.settings import ServiceSettings, load_settings_as
-from backbone.stack.config import DEFAULT_SERVICE_PORTS
 from backbone.temporal import build_worker, connect_client
 from workflows.agency_onboarding.activities import PartnersActivities
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow

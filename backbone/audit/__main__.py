@@ -14,8 +14,8 @@ from datetime import timedelta
 import asyncpg
 
 from backbone.audit.verify import purge_personal_data, verify
+from backbone.registry import SERVICES
 from backbone.settings import load_settings
-from backbone.stack.config import SERVICES
 
 
 async def _verify(service: str) -> int:

@@ -11,8 +11,8 @@ from backbone import telemetry
 from backbone.feed.filter import NationalFeed, feed_settings, subscriber_topic
 from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber
 from backbone.kafka import ensure_topics, security_options
-from backbone.stack.config import StackConfig
-from backbone.stack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_user
+from devstack.config import StackConfig
+from devstack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_user
 
 
 async def _run() -> None:

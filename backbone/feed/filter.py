@@ -13,8 +13,7 @@ from pydantic import Field
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Registry, Subscriber
 from backbone.kafka import client_options, ensure_topics, manual_commit_consumer, security_options
-from backbone.settings import ServiceSettings, load_settings_as
-from backbone.stack.config import StackConfig
+from backbone.settings import ServiceSettings, load_settings_as, local_state_dir
 from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ SUBSCRIBERS = Gauge("feed_subscribers", "National subscribers registered")
 class FeedSettings(ServiceSettings):
     service_name: str = "feed"
     uses_database: bool = False
-    subscribers_file: Path = Field(default_factory=lambda: StackConfig.from_env().state_dir / "feed.json")
+    subscribers_file: Path = Field(default_factory=lambda: local_state_dir() / "feed.json")
     transactional_id: str = "national-feed-0"
     """Unique per running filter (e.g. the pod's ordinal): the broker fences a zombie with the same id."""
     subscriber_partitions: int = Field(default=3, ge=1)

@@ -11,7 +11,7 @@ import uvicorn
 
 from backbone.issuer.keys import KeyStore, user_claims
 from backbone.issuer.server import build_issuer_app
-from backbone.stack.config import StackConfig
+from devstack.config import StackConfig
 
 AUDIENCE = os.environ.get("BACKBONE_AUTH_AUDIENCE", "training-backbone")
 

@@ -20,8 +20,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from backbone.serve import consumes  # noqa: E402
-from backbone.stack.config import DEFAULT_SERVICE_PORTS, SERVICES  # noqa: E402
+from backbone.registry import DEFAULT_SERVICE_PORTS, SERVICES, spec_of  # noqa: E402
 
 Doc = dict[str, Any]
 
@@ -292,7 +291,7 @@ def service_manifests(service: str) -> list[Doc]:
             annotations=scrape(RELAY_METRICS_PORT),
         )
     )
-    if consumes(service):
+    if spec_of(service).handlers() is not None:
         docs.append(
             deployment(
                 f"{service}-consumer",

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from backbone.stack.config import DEFAULT_SERVICE_PORTS
+from backbone.registry import DEFAULT_SERVICE_PORTS
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from backbone.issuer.keys import KeyStore
-from backbone.settings import ServiceSettings
-from backbone.stack.config import StackConfig
+from backbone.settings import ServiceSettings, local_state_dir
 from services.training.models import Certification
 
 CONTEXTS = [
@@ -18,9 +17,7 @@ CONTEXTS = [
 
 
 def keystore(settings: ServiceSettings) -> KeyStore:
-    folder = settings.signing_keys_dir or str(
-        StackConfig.from_env().state_dir / "signing" / settings.service_name
-    )
+    folder = settings.signing_keys_dir or str(local_state_dir() / "signing" / settings.service_name)
     return KeyStore(Path(folder))
 
 

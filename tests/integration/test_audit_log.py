@@ -19,7 +19,7 @@ from sqlalchemy import text
 from backbone.audit import append
 from backbone.audit.verify import purge_personal_data, verify
 from backbone.db import SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
-from backbone.stack.config import REPO_ROOT
+from devstack.config import REPO_ROOT
 from tests.integration.test_partnerships_api import agency
 from tests.support import Deployment, acting, ncu
 

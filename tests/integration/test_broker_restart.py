@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from backbone.db import create_engine, create_sessionmaker
-from backbone.stack.config import StackConfig
-from backbone.stack.kafka import LocalKafka
+from devstack.config import StackConfig
+from devstack.kafka import LocalKafka
 from services.partners import service
 from services.partners.schemas import AgencyRegistration, CountryIn
 from tests.support import Deployment, eventually, serve_process

@@ -16,8 +16,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from backbone.kafka import ensure_topics
-from backbone.stack.config import StackConfig
-from backbone.stack.kafka_security import (
+from contracts.topics import TopicSpec
+from devstack.config import StackConfig
+from devstack.kafka_security import (
     FEED_USER,
     KafkaCredentials,
     KafkaSecurity,
@@ -25,7 +26,6 @@ from backbone.stack.kafka_security import (
     service_user,
     subscriber_user,
 )
-from contracts.topics import TopicSpec
 from tests.support import Deployment
 
 pytestmark = pytest.mark.usefixtures("secured")

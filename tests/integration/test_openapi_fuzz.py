@@ -23,7 +23,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from backbone.auth.policy import Rule
 from backbone.auth.principal import ROLES
-from backbone.stack.config import SERVICES
+from backbone.registry import SERVICES
 from tests.support import Deployment, free_port, serve_process, wait_http_ok
 
 EXAMPLES_PER_OPERATION = 12

@@ -225,7 +225,7 @@ async def test_replicas_migrating_at_once_do_not_collide(deployment: Deployment,
     from alembic.script import ScriptDirectory
 
     from backbone.migrations import alembic_config
-    from backbone.stack.postgres import provision_database
+    from devstack.postgres import provision_database
 
     await provision_database(
         deployment.endpoints.postgres_admin_url,

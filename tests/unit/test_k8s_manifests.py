@@ -22,9 +22,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from backbone.serve import ROLES, consumes
+from backbone.registry import DEFAULT_SERVICE_PORTS, SERVICES, spec_of
+from backbone.serve import ROLES
 from backbone.settings import load_settings
-from backbone.stack.config import DEFAULT_SERVICE_PORTS, SERVICES
 
 Doc = dict[str, Any]
 
@@ -258,7 +258,9 @@ def test_each_rendering_has_every_process(overlay: str) -> None:
         assert ("Service", service) in index, service
         assert ("PodDisruptionBudget", f"{service}-api") in index, service
         assert ("Deployment", f"{service}-relay") in index, service
-        assert (("Deployment", f"{service}-consumer") in index) == consumes(service), service
+        assert (("Deployment", f"{service}-consumer") in index) == (
+            spec_of(service).handlers() is not None
+        ), service
     assert ("Deployment", "training-consumer") in index
     assert ("Deployment", "temporal-worker") in index and ("Job", "create-topics") in index
     assert ("Deployment", "national-feed") in index and ("ConfigMap", "national-subscribers") in index
@@ -383,7 +385,7 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
         return (module, "topics")
     assert len(args) == 2 and args[0] in SERVICES and args[1] in ROLES, command
     if args[1] == "consumer":
-        assert consumes(args[0]), f"{args[0]} has no services/{args[0]}/handlers.py"
+        assert spec_of(args[0]).handlers() is not None, f"{args[0]} has no services/{args[0]}/handlers.py"
     return (module, *args)
 
 

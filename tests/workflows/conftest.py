@@ -9,8 +9,8 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from backbone.stack.config import StackConfig
-from backbone.stack.temporal import time_skipping_test_server
+from devstack.config import StackConfig
+from devstack.temporal import time_skipping_test_server
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from backbone.stack.temporal import temporal_cli
+from devstack.temporal import temporal_cli
 from tests.workflows.decisions_double import DecisionsDouble
 from tests.workflows.doubles import PartnersDouble
 from tests.workflows.drill_double import DrillsDouble

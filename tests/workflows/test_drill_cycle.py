@@ -16,8 +16,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from backbone.stack.config import StackConfig
-from backbone.stack.temporal import time_skipping_test_server
+from devstack.config import StackConfig
+from devstack.temporal import time_skipping_test_server
 from tests.workflows.drill_double import DrillsDouble
 from workflows.drill_cycle.shared import (
     Acknowledged,

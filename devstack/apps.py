@@ -11,11 +11,11 @@ import httpx
 
 from backbone.auth.http import WORKFLOWS_SCOPE
 from backbone.issuer.keys import KeyStore
-from backbone.serve import consumes
-from backbone.stack.config import REPO_ROOT, SERVICES, StackConfig
-from backbone.stack.infra import Endpoints
-from backbone.stack.kafka_security import FEED_USER, KafkaSecurity, service_user
-from backbone.stack.process import read_pid, spawn, stop_from_pid_file, wait_until
+from backbone.registry import REGISTRY
+from devstack.config import REPO_ROOT, StackConfig
+from devstack.infra import Endpoints
+from devstack.kafka_security import FEED_USER, KafkaSecurity, service_user
+from devstack.process import read_pid, spawn, stop_from_pid_file, wait_until
 
 RELAY_METRICS_BASE_PORT = 9101
 FEED_METRICS_PORT = 9110
@@ -66,7 +66,8 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
         """Locally each process is its own Kafka user, confined by ACLs (kafka_security.grants_for)."""
         return security.credentials(user).env(prefix) if local_kafka else {}
 
-    for index, service in enumerate(SERVICES):
+    for index, spec in enumerate(REGISTRY):
+        service = spec.name
         port = config.service_ports[service]
         env = {
             **base_env,
@@ -86,15 +87,16 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
         processes.append(
             AppProcess(f"{service}-relay", (python, "-m", "backbone.serve", service, "relay"), relay_env)
         )
-        if consumes(service):
+        if spec.handlers() is not None:
             processes.append(
                 AppProcess(f"{service}-consumer", (python, "-m", "backbone.serve", service, "consumer"), env)
             )
     worker_env = {
         **base_env,
-        "WORKER_PARTNERS_URL": f"http://{config.host}:{config.service_ports['partners']}",
-        "WORKER_TRAINING_URL": f"http://{config.host}:{config.service_ports['training']}",
-        "WORKER_INCIDENTS_URL": f"http://{config.host}:{config.service_ports['incidents']}",
+        **{
+            f"WORKER_{name.upper()}_URL": f"http://{config.host}:{port}"
+            for name, port in config.service_ports.items()
+        },
         "WORKER_AUTH_CLIENT_ID": WORKER_CLIENT,
         "WORKER_AUTH_CLIENT_SECRET": worker_secret(config),
     }

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backbone.stack.config import REPO_ROOT, SERVICES, StackConfig
-from backbone.stack.process import log, run_checked
+from backbone.registry import SERVICES
+from devstack.config import REPO_ROOT, StackConfig
+from devstack.process import log, run_checked
 
 MECHANISM = "SCRAM-SHA-512"
 PROTOCOL = "SASL_PLAINTEXT"  # loopback only; production uses SASL_SSL
@@ -207,7 +208,7 @@ class KafkaSecurity:
             log(f"kafka: user {grant.user} and its {len(grant.acls)} ACLs in place")
 
     def _tool(self, main_class: str, *args: str) -> None:
-        from backbone.stack.kafka import LocalKafka, _java, fetch_maven_dependencies
+        from devstack.kafka import LocalKafka, _java, fetch_maven_dependencies
 
         kafka = LocalKafka(self.config)
         tools = self.config.state_dir / "kafka" / "tools"

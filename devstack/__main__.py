@@ -1,4 +1,4 @@
-"""`python -m backbone.stack run|up|stop|status|urls`: the local stack for `make run` and friends.
+"""`python -m devstack run|up|stop|status|urls`: the local stack for `make run` and friends.
 
 run    start PostgreSQL, Kafka, Temporal and every service process, print the URLs, stay in the foreground
        until Ctrl-C (then stop everything it started). When everything already runs, print the URLs and exit.
@@ -16,10 +16,11 @@ import signal
 import sys
 import time
 
-from backbone.stack.apps import app_processes, dead_apps, pid_file, start_apps, stop_apps
-from backbone.stack.config import SERVICES, StackConfig
-from backbone.stack.infra import Endpoints, components, ensure_infra, provision, secure_kafka, stop_infra
-from backbone.stack.process import log, read_pid, stop_from_pid_file
+from backbone.registry import SERVICES
+from devstack.apps import app_processes, dead_apps, pid_file, start_apps, stop_apps
+from devstack.config import StackConfig
+from devstack.infra import Endpoints, components, ensure_infra, provision, secure_kafka, stop_infra
+from devstack.process import log, read_pid, stop_from_pid_file
 
 
 def urls(config: StackConfig, endpoints: Endpoints) -> str:
@@ -108,7 +109,7 @@ def cmd_status(config: StackConfig) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m backbone.stack",
+        prog="python -m devstack",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

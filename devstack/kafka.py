@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from backbone.stack.config import REPO_ROOT, StackConfig
-from backbone.stack.kafka_security import MECHANISM, PROVISIONED_AT_FORMAT, KafkaSecurity
-from backbone.stack.process import (
+from devstack.config import REPO_ROOT, StackConfig
+from devstack.kafka_security import MECHANISM, PROVISIONED_AT_FORMAT, KafkaSecurity
+from devstack.process import (
     log,
     port_open,
     read_pid,

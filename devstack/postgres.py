@@ -13,8 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from backbone.audit.schema import keep_append_only_sql
-from backbone.stack.config import StackConfig
-from backbone.stack.process import log, port_open, run_checked, wait_until
+from devstack.config import StackConfig
+from devstack.process import log, port_open, run_checked, wait_until
 
 SYSTEM_USER_WHEN_ROOT = "postgres"
 

@@ -6,16 +6,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-SERVICES: tuple[str, ...] = ("partners", "training", "finance", "assessment", "incidents")
-DEFAULT_SERVICE_PORTS: dict[str, int] = {
-    "partners": 8001,
-    "training": 8002,
-    "finance": 8003,
-    "assessment": 8004,
-    "incidents": 8005,
-}
+from backbone.registry import DEFAULT_SERVICE_PORTS
+from backbone.settings import REPO_ROOT as REPO_ROOT
+from backbone.settings import local_state_dir
 
 
 def _env_int(name: str, default: int) -> int:
@@ -41,7 +34,7 @@ class StackConfig:
 
     @classmethod
     def from_env(cls) -> StackConfig:
-        state = Path(os.environ.get("BACKBONE_STATE_DIR", REPO_ROOT / ".state")).resolve()
+        state = local_state_dir()
         return cls(
             state_dir=state,
             host=os.environ.get("BACKBONE_HOST", "127.0.0.1"),

@@ -7,9 +7,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from backbone.stack.config import REPO_ROOT, StackConfig
-from backbone.stack.kafka import fetch_maven_dependencies
-from backbone.stack.process import log, port_open, read_pid, spawn, stop_from_pid_file, wait_until
+from devstack.config import REPO_ROOT, StackConfig
+from devstack.kafka import fetch_maven_dependencies
+from devstack.process import log, port_open, read_pid, spawn, stop_from_pid_file, wait_until
 
 TEST_SERVER_POM = REPO_ROOT / "backbone" / "stack" / "temporal-test-server-pom.xml"
 

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from backbone.stack.config import SERVICES, StackConfig
-from backbone.stack.kafka import LocalKafka
-from backbone.stack.kafka_security import (
+from backbone.registry import SERVICES
+from devstack.config import StackConfig
+from devstack.kafka import LocalKafka
+from devstack.kafka_security import (
     KafkaCredentials,
     KafkaSecurity,
     external_kafka_credentials,
     grants_for,
 )
-from backbone.stack.postgres import LocalPostgres, provision_database
-from backbone.stack.process import log
-from backbone.stack.temporal import LocalTemporal
+from devstack.postgres import LocalPostgres, provision_database
+from devstack.process import log
+from devstack.temporal import LocalTemporal
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ async def provision(endpoints: Endpoints, *, topic_prefix: str = "") -> None:
 
 def secure_kafka(config: StackConfig) -> None:
     """Users and ACLs of the services, the national feed and every registered national subscriber (local Kafka
-    only: an external cluster's are its platform team's, see backbone/stack/kafka_security.py)."""
+    only: an external cluster's are its platform team's, see devstack/kafka_security.py)."""
     if config.external_kafka_bootstrap:
         return
     from backbone.feed.filter import feed_settings
