@@ -21,7 +21,7 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 TRACEPARENT_HEADER = "traceparent"
 HANDLING_PATTERN = r"^(public|partnership|originator|countries:[A-Z]{2}(,[A-Z]{2})*)$"
-"""The `handling` extension attribute: who its originator releases an event to (see backbone.releasability)."""
+"""The `handling` extension attribute: who its originator releases an event to (see rules.releasability)."""
 _FORMAT = JSONFormat()
 
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.config import REPO_ROOT, StackConfig
+from devstack.config import StackConfig
 from devstack.kafka_security import MECHANISM, PROVISIONED_AT_FORMAT, KafkaSecurity
 from devstack.process import (
     log,
@@ -23,7 +23,7 @@ from devstack.process import (
     wait_until,
 )
 
-POM = REPO_ROOT / "backbone" / "stack" / "kafka-pom.xml"
+POM = Path(__file__).parent / "kafka-pom.xml"
 
 LOG4J2_CONFIG = """\
 status = warn

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from backbone.registry import SERVICES
-from devstack.config import REPO_ROOT, StackConfig
+from devstack.config import StackConfig
 from devstack.process import log, run_checked
 
 MECHANISM = "SCRAM-SHA-512"
 PROTOCOL = "SASL_PLAINTEXT"  # loopback only; production uses SASL_SSL
 ADMIN = "admin"
-TOOLS_POM = REPO_ROOT / "backbone" / "stack" / "kafka-tools-pom.xml"
+TOOLS_POM = Path(__file__).parent / "kafka-tools-pom.xml"
 
 
 @dataclass(frozen=True)

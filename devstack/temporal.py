@@ -7,11 +7,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.config import REPO_ROOT, StackConfig
+from devstack.config import StackConfig
 from devstack.kafka import fetch_maven_dependencies
 from devstack.process import log, port_open, read_pid, spawn, stop_from_pid_file, wait_until
 
-TEST_SERVER_POM = REPO_ROOT / "backbone" / "stack" / "temporal-test-server-pom.xml"
+TEST_SERVER_POM = Path(__file__).parent / "temporal-test-server-pom.xml"
 
 
 def temporal_cli() -> Path:

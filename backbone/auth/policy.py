@@ -24,7 +24,7 @@ from backbone.audit.log import append
 from backbone.auth.http import WORKFLOWS_SCOPE, CurrentPrincipal, Forbidden
 from backbone.auth.principal import ROLES, Principal
 from backbone.errors import NotFound
-from backbone.releasability import EVERYONE
+from rules.releasability import EVERYONE
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from backbone.feed.subscribers import Subscriber
-from backbone.releasability import Audience
+from rules.releasability import Audience
 
 AUDIENCE_HEADER = "ce_audience"
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.log import record_change
 from backbone.db import outbox_table
-from backbone.releasability import Release
 from backbone.telemetry import current_traceparent
 from contracts.envelope import Event, encode
 from contracts.topics import topic_for
+from rules.releasability import Release
 
 BUCKETS = 16
 """Relays claim outbox rows by bucket; a bucket's rows are published by one relay at a time, in id order.

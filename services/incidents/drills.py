@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.incidents import (
     DrillEventV1,
     DrillParticipantV1,
@@ -27,6 +26,7 @@ from contracts.events.incidents import (
     StepTimingV1,
     TrainingRevisionRequestedV1,
 )
+from rules.releasability import Release
 from services.incidents import incidents, protocols, statistics
 from services.incidents.incidents import EnvironmentIn, IncidentIn
 from services.incidents.models import (

@@ -16,7 +16,6 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from backbone import partnership_members
 from backbone.consumer import Handler, PermanentError, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
@@ -31,6 +30,7 @@ from contracts.events.incidents import (
 )
 from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
 from services.incidents.models import Drill, DrillCycle, Incident, KnownPartnership, Protocol, ProtocolVersion
+from services.kernel import partnership_members
 from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cycle_workflow_id
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
 from workflows.incident_response.shared import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from backbone.releasability import Audience
+from rules.releasability import Audience
 
 SEVERITIES = ("low", "moderate", "high", "critical")
 

@@ -17,7 +17,6 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
-from backbone.releasability import Audience, HandlingCodeText, Release
 from contracts.envelope import Event
 from contracts.events.incidents import (
     EnvironmentKind,
@@ -30,6 +29,7 @@ from contracts.events.incidents import (
     PartnerNotifiedV1,
     Severity,
 )
+from rules.releasability import Audience, HandlingCodeText, Release
 from services.incidents import incident_rules, protocols, statistics
 from services.incidents.models import (
     Incident,

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
-from backbone.partnership_members import PartnershipMembers
+from services.kernel.partnership_members import PartnershipMembers
 
 
 class IncidentsBase(Base):

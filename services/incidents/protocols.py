@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, DomainError, NotFound
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.incidents import EnvironmentKind, IncidentKind, ProtocolVersionApprovedV1, Severity
+from rules.releasability import Release
 from services.incidents.models import KnownPartnership, Protocol, ProtocolVersion
 
 SOURCE = "/incidents"

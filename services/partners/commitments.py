@@ -25,6 +25,7 @@ from contracts.events.commitments import (
     CommitmentRenewalReminderSentV1,
     CommitmentRenewalRequestedV1,
 )
+from rules.periods import expiry_of
 from services.partners.commitment_schemas import (
     CommitmentIn,
     CommitmentOut,
@@ -36,7 +37,6 @@ from services.partners.commitment_schemas import (
 from services.partners.models import Agency, Commitment, OversightMember, PartnershipMember
 from services.partners.partnerships import SOURCE, _field_error, _partnership
 from services.partners.releases import of_partnership
-from workflows.commitment_renewal.shared import expiry_of
 
 CONCLUDED = ("renewed", "renegotiated", "lapsed")
 

@@ -19,8 +19,8 @@ from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
-from backbone.releasability import PLATFORM, Release
 from contracts.events.partners import EndorsementGrantedV1, EndorsementWithdrawnV1
+from rules.releasability import PLATFORM, Release
 from services.partners.models import Endorsement, Partnership
 from services.partners.partnerships import _field_error
 from services.partners.relations_schemas import EndorsementIn, EndorsementOut, EndorsementWithdrawal

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.principal import CALLER
 from backbone.errors import NotFound
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.partners import HandlingChangedV1
+from rules.releasability import Release
 from services.partners.models import Agency, CapacityProfile, Dispute, HandlingChange
 from services.partners.releases import RecordKind, handling_countries, of_capacity_profile, of_dispute
 from services.partners.service import SOURCE

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
-from services.partners.governance import Choice, DecisionOutcome, MemberRole
+from rules.governance import Choice, DecisionOutcome, MemberRole
 
 
 class PartnersBase(Base):

@@ -23,12 +23,12 @@ from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
 from backbone.errors import DomainError, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.temporal import missing_workflow_as, update_refusal
+from rules.phases import CRITERIA
 from services.partners import access, partnerships
 from services.partners.api import PROBLEMS
 from services.partners.partnerships import BALLOT_STATUS
 from services.partners.schemas import DecisionOut, VoteIn
 from workflows.partnership_onboarding.shared import (
-    GATE_CRITERIA,
     Amendment,
     CastBallot,
     PartnershipOnboardingInput,
@@ -41,7 +41,6 @@ from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkf
 
 router = APIRouter()
 Handle = WorkflowHandle[PartnershipOnboardingWorkflow, PartnershipOnboardingStatus]
-CRITERIA = sorted({c for criteria in GATE_CRITERIA.values() for c in criteria})
 
 
 class OnboardingStartIn(BaseModel):
@@ -55,7 +54,7 @@ class OnboardingStartIn(BaseModel):
 class CriterionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    criterion: str = Field(description=f"One of {', '.join(CRITERIA)}", examples=CRITERIA)
+    criterion: str = Field(description=f"One of {', '.join(CRITERIA)}", examples=list(CRITERIA))
 
 
 class OnboardingOut(BaseModel):

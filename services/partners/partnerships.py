@@ -27,7 +27,8 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
     VoteCastV1,
 )
-from services.partners import governance
+from rules import governance
+from rules.phases import NEXT_PHASE
 from services.partners.models import Agency, Decision, OversightMember, Partnership, PartnershipMember, Vote
 from services.partners.releases import of_partnership
 from services.partners.schemas import (
@@ -628,9 +629,6 @@ async def list_decisions(
     )
     now = datetime.now(UTC)
     return [decision_view(row, await _ballots(session, row.id), now=now) for row in rows], next_cursor
-
-
-NEXT_PHASE = {"familiarization": "co_design", "co_design": "exercises", "exercises": "sustainment"}
 
 
 async def advance_phase(

@@ -15,6 +15,7 @@ from backbone.errors import DomainError
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import DecisionKind
+from rules.phases import Phase
 from services.partners import access, partnerships
 from services.partners.api import PROBLEMS
 from services.partners.policy import NATIONAL
@@ -33,7 +34,6 @@ from services.partners.schemas import (
 )
 
 router = APIRouter()
-Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
 
 
 @router.post(

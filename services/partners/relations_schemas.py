@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from backbone.releasability import HandlingCodeText
 from contracts.events.partners import DisputeSubjectKind, EndorsementSubjectKind, EndorserKind
+from rules.releasability import HandlingCodeText
 
 LanguageTag = Annotated[
     str,

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.releasability import EVERYONE, HandlingCode, Release
+from rules.releasability import EVERYONE, HandlingCode, Release
 from services.partners.models import Agency, CapacityProfile, Dispute, PartnershipMember
 
 RecordKind = Literal["dispute", "capacity_profile"]

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
-from backbone.releasability import HandlingCodeText
 from contracts.events.partners import AgencyType, DecisionKind, OversightRole, PartnershipRole
+from rules.releasability import HandlingCodeText
 
 AgencyStatus = Literal["pending", "active", "lapsed"]
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, DomainError, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
+from rules.releasability import Release
 from services.training import recognition
 from services.training.certification_rules import NotEligible, check_eligible, expiry, status_at
 from services.training.certification_schemas import CertificationIn, CertificationOut, CredentialStatusOut

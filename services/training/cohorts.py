@@ -17,13 +17,13 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.training import (
     CohortScheduledV1,
     CohortSeatsV1,
     CohortStatusChangedV1,
     EnrollmentChangedV1,
 )
+from rules.releasability import Release
 from services.training import cohort_rules, curricula, facilities
 from services.training.cohort_schemas import (
     AccommodationOut,

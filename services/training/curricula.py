@@ -16,7 +16,6 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, DomainError, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.partners import DecisionClosedV1
 from contracts.events.training import (
     CurriculumApprovedV1,
@@ -26,6 +25,7 @@ from contracts.events.training import (
     CurriculumRevisedV1,
     CurriculumSubmittedV1,
 )
+from rules.releasability import Release
 from services.training import competencies, curriculum_rules
 from services.training.curriculum_schemas import (
     CommentIn,

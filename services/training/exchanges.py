@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.training import ExchangeCompletedV1, ExchangeKind
+from rules.releasability import Release
 from services.training.facilities import SOURCE
 from services.training.models import ExchangeVisit
 

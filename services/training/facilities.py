@@ -15,8 +15,8 @@ from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
-from backbone.releasability import Release
 from contracts.events.training import FacilityBookedV1, FacilityBookingCancelledV1, FacilityUsedV1
+from rules.releasability import Release
 from services.training.facility_schemas import BookingIn, BookingOut, FacilityIn, FacilityOut, UsageIn
 from services.training.models import Facility, FacilityBooking
 

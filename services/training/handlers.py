@@ -9,7 +9,6 @@ from sqlalchemy import any_, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone import partnership_members
 from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
@@ -25,6 +24,7 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
+from services.kernel import partnership_members
 from services.training import curricula, incident_effects
 from services.training.models import (
     Cohort,

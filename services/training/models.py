@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
-from backbone.partnership_members import PartnershipMembers
+from services.kernel.partnership_members import PartnershipMembers
 
 
 class TrainingBase(Base):

@@ -18,8 +18,8 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.releasability import Release
 from contracts.events.training import CertificationRecognisedV1, RecognitionEnd, RecognitionRevokedV1
+from rules.releasability import Release
 from services.training import curricula
 from services.training.certification_rules import status_at
 from services.training.curricula import field_problem

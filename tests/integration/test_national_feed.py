@@ -20,10 +20,10 @@ from prometheus_client import REGISTRY
 
 from backbone.feed.filter import FeedSettings, NationalFeed, feed_settings
 from backbone.feed.subscribers import Registry, Subscriber
-from backbone.releasability import Release
 from contracts.envelope import decode, encode
 from contracts.events.partners import DisputeRaisedV1
 from devstack.config import REPO_ROOT
+from rules.releasability import Release
 from tests.support import Deployment, ServiceProcess, eventually, read_topic
 
 SUBSCRIBERS = (

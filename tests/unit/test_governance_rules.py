@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.partners.governance import (
+from rules.governance import (
     FINAL,
     Ballot,
     BallotRejected,

@@ -1,6 +1,6 @@
 """An in-memory partners service for PartnershipOnboardingWorkflow tests, registered under the real activity names.
 
-It counts votes with the service's own rules (`services.partners.governance`), so the workflow is tested against
+It counts votes with the service's own rules (`rules.governance`), so the workflow is tested against
 the behaviour it will meet, minus HTTP and the database (those are covered by the API and e2e tests).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.partners import governance
+from rules import governance
 from workflows.partnership_onboarding.shared import (
     AddMember,
     AdvancePhase,

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rules.periods import DAY as DAY
+from rules.periods import expiry_of as expiry_of
+
 Answer = Literal["reaffirm", "revise", "decline"]
 Outcome = Literal["renewed", "renegotiated", "lapsed"]
 OUTCOME_OF: dict[str, Outcome] = {"reaffirm": "renewed", "revise": "renegotiated", "decline": "lapsed"}
 State = Literal["scheduled", "awaiting_response", "concluding", "concluded"]
-DAY = 86400.0
 
 
 def commitment_renewal_workflow_id(commitment_id: str) -> str:
     return f"commitment-renewal-{commitment_id}"
-
-
-def expiry_of(ends_on: date) -> datetime:
-    """A commitment runs through its last day (UTC); it expires at the following midnight."""
-    return datetime.combine(ends_on + timedelta(days=1), time(0, 0), tzinfo=UTC)
 
 
 class RenewalTimers(BaseModel):

@@ -7,20 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
-PHASES: tuple[Phase, ...] = ("familiarization", "co_design", "exercises", "sustainment")
-NEXT_PHASE: dict[str, Phase] = {
-    "familiarization": "co_design",
-    "co_design": "exercises",
-    "exercises": "sustainment",
-}
-
-GATE_CRITERIA: dict[str, tuple[str, ...]] = {
-    "familiarization": ("capacity_profiles_mapped",),
-    "co_design": ("curriculum_approved",),
-    "exercises": ("drill_completed_and_debriefed",),
-}
-"""What must be true before a phase's gate is put to the vote; learnt from events, signalled to the workflow."""
+from rules.phases import GATE_CRITERIA as GATE_CRITERIA
+from rules.phases import NEXT_PHASE as NEXT_PHASE
+from rules.phases import PHASES as PHASES
+from rules.phases import Phase as Phase
 
 
 def partnership_onboarding_workflow_id(partnership_id: str) -> str:

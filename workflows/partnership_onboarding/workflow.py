@@ -2,7 +2,7 @@
 
 In each phase it waits (signals, driven by events) until the phase's gate criteria are met and it is not paused,
 then puts the gate to the oversight body as a decision in the partners service. Votes arrive as Updates whose
-validator applies the same rules as the service (`services.partners.governance`), so a non-member, a second
+validator applies the same rules as the service (`rules.governance`), so a non-member, a second
 vote or a vote after closing is refused with its reason before anything is recorded. Members who have not
 voted are reminded, the whole body is alerted on escalation, and at the due time the decision closes as it
 stands. An approved gate advances the phase in the partners service (activity, Idempotency-Key), which
@@ -21,9 +21,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from services.partners import governance
+    from rules import governance, phases
     from workflows.partnership_onboarding.shared import (
-        GATE_CRITERIA,
         NEXT_PHASE,
         AddMember,
         AdvancePhase,
@@ -99,7 +98,7 @@ class PartnershipOnboardingWorkflow:
         return request.gates_per_run is not None and self._gates_this_run >= request.gates_per_run
 
     def _gate_ready(self) -> bool:
-        return not self._paused and all(c in self._criteria for c in GATE_CRITERIA.get(self._phase, ()))
+        return not self._paused and phases.criteria_met(self._phase, self._criteria)
 
     def _carry_over(self) -> PartnershipOnboardingInput:
         return PartnershipOnboardingInput(
@@ -274,7 +273,7 @@ class PartnershipOnboardingWorkflow:
 
     @workflow.signal
     def criterion_met(self, name: str) -> None:
-        if name not in {c for criteria in GATE_CRITERIA.values() for c in criteria}:
+        if name not in phases.CRITERIA:
             workflow.logger.warning("unknown gate criterion ignored: %s", name)
             return
         self._criteria.add(name)
@@ -301,7 +300,7 @@ class PartnershipOnboardingWorkflow:
         return PartnershipOnboardingStatus(
             partnership_id=self._partnership_id,
             phase=self._phase,
-            criteria={c: c in self._criteria for c in GATE_CRITERIA.get(self._phase, ())},
+            criteria={c: c in self._criteria for c in phases.GATE_CRITERIA.get(self._phase, ())},
             paused=self._paused,
             withdrawn=self._withdrawn is not None,
             withdrawal_reason=self._withdrawn,
