@@ -7,8 +7,8 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
-from services.finance.api import router
 from services.finance.policy import POLICY
+from services.finance.usage.api import router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

@@ -6,8 +6,8 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
-from services.incidents.api import router
-from services.incidents.drills_api import router as drills_router
+from services.incidents.drills.api import router as drills_router
+from services.incidents.incidents.api import router
 from services.incidents.policy import POLICY
 
 

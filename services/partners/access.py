@@ -17,8 +17,8 @@ from backbone.auth.http import Forbidden
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.errors import NotFound
+from services.partners.handling.audiences import RecordKind, originator_of
 from services.partners.models import Agency, OversightMember
-from services.partners.releases import RecordKind, originator_of
 
 
 def require_member_in_person(principal: Principal | None) -> None:

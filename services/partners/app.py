@@ -6,14 +6,14 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
-from services.partners.api import router
-from services.partners.commitments_api import router as commitments_router
-from services.partners.handling_api import router as handling_router
-from services.partners.onboarding_api import router as onboarding_router
-from services.partners.operations_api import router as operations_router
-from services.partners.partnerships_api import router as partnerships_router
+from services.partners.agencies.api import router
+from services.partners.commitments.api import router as commitments_router
+from services.partners.handling.api import router as handling_router
+from services.partners.onboarding.api import router as onboarding_router
+from services.partners.operations.api import router as operations_router
+from services.partners.partnerships.api import router as partnerships_router
 from services.partners.policy import POLICY
-from services.partners.relations_api import router as relations_router
+from services.partners.relations.api import router as relations_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

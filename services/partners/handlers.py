@@ -26,9 +26,9 @@ from contracts.events.partners import (
     DecisionOpenedV1,
     PartnershipMemberAddedV1,
 )
-from services.partners import relation_handlers
-from services.partners.capacity import partnerships_with_every_agency_mapped
+from services.partners.capacity.service import partnerships_with_every_agency_mapped
 from services.partners.decision_timers import DecisionTimers
+from services.partners.relations import handlers as relation_handlers
 from services.partners.renewals import RenewalStarter
 from workflows.partnership_onboarding.shared import partnership_onboarding_workflow_id
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow

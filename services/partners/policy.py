@@ -3,7 +3,7 @@
 Tenancy is by country. A partnership and everything in it (decisions, commitments, disputes, reciprocity, its
 onboarding) belongs to its member countries; an agency's private data (contacts, onboarding) to its country;
 its capacity profiles are shared with the countries it is in a partnership with. Disputes and capacity profiles
-are further confined by the handling code their originator chose (services/partners/releases.py). The
+are further confined by the handling code their originator chose (services/partners/handling/audiences.py). The
 directory (countries, agencies) and endorsements are public to signed-in callers. Rules that depend on the body
 (register an agency of a country, appoint a seat, pledge for an agency) are checked in their routes with
 `require_country`.
@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
+from services.partners.handling.audiences import of_dispute, visible_countries
 from services.partners.models import Agency, Commitment, Decision, Dispute, PartnershipMember
-from services.partners.releases import of_dispute, visible_countries
 
 READ = frozenset(
     {"national_coordinator", "programme_coordinator", "oversight_member", "agency_integrator", "auditor"}

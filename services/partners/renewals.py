@@ -19,8 +19,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1
-from services.partners.commitment_schemas import CommitmentOut
-from services.partners.commitments import get_commitment
+from services.partners.commitments.schemas import CommitmentOut
+from services.partners.commitments.service import get_commitment
 from workflows.commitment_renewal.shared import (
     CommitmentRenewalInput,
     CommitmentRenewalStatus,

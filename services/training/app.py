@@ -6,20 +6,20 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
-from services.training.api import router
-from services.training.certifications_api import public_router as credentials_router
-from services.training.certifications_api import router as certifications_router
-from services.training.cohorts_api import router as cohorts_router
-from services.training.communities_api import router as communities_router
-from services.training.competencies_api import router as competencies_router
-from services.training.curricula_api import router as curricula_router
-from services.training.exchanges_api import router as exchanges_router
-from services.training.facilities_api import router as facilities_router
-from services.training.instructors_api import router as instructors_router
-from services.training.learning_api import router as learning_router
-from services.training.me_api import router as me_router
+from services.training.agencies.api import router
+from services.training.certifications.api import public_router as credentials_router
+from services.training.certifications.api import router as certifications_router
+from services.training.cohorts.api import router as cohorts_router
+from services.training.communities.api import router as communities_router
+from services.training.competencies.api import router as competencies_router
+from services.training.curricula.api import router as curricula_router
+from services.training.exchanges.api import router as exchanges_router
+from services.training.facilities.api import router as facilities_router
+from services.training.instructors.api import router as instructors_router
+from services.training.learning.api import router as learning_router
 from services.training.policy import POLICY
-from services.training.recognition_api import router as recognition_router
+from services.training.recognition.api import router as recognition_router
+from services.training.trainees.api import router as me_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

@@ -25,7 +25,9 @@ from contracts.events.partners import (
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from services.kernel import partnership_members
-from services.training import curricula, incident_effects
+from services.training.certifications.refreshers import RefresherStarter
+from services.training.curricula import service as curricula
+from services.training.incident_effects import service as incident_effects
 from services.training.models import (
     Cohort,
     Community,
@@ -34,7 +36,6 @@ from services.training.models import (
     KnownCommitment,
     KnownPartnership,
 )
-from services.training.refreshers import RefresherStarter
 
 
 async def on_agency_registered(session: AsyncSession, envelope: EventEnvelope) -> None:

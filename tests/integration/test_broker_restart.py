@@ -12,8 +12,8 @@ from sqlalchemy import text
 from backbone.db import create_engine, create_sessionmaker
 from devstack.config import StackConfig
 from devstack.kafka import LocalKafka
-from services.partners import service
-from services.partners.schemas import AgencyRegistration, CountryIn
+from services.partners.agencies import service
+from services.partners.agencies.schemas import AgencyRegistration, CountryIn
 from tests.support import Deployment, eventually, serve_process
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from backbone.db import create_engine, create_sessionmaker
 from backbone.faults import CONSUMER_AFTER_DB_COMMIT, RELAY_AFTER_PUBLISH, RELAY_BEFORE_PUBLISH
-from services.partners import service
-from services.partners.schemas import AgencyRegistration, CountryIn
+from services.partners.agencies import service
+from services.partners.agencies.schemas import AgencyRegistration, CountryIn
 from tests.support import Deployment, eventually, header, read_topic, serve_process
 
 KILLED = -signal.SIGKILL

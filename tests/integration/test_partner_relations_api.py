@@ -20,8 +20,8 @@ from backbone.consumer import EventConsumer
 from backbone.db import SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
 from contracts.envelope import EventEnvelope, KafkaRecord, decode, encode
 from contracts.events.training import ExchangeCompletedV1
-from services.partners import relation_handlers
 from services.partners.handlers import subscription
+from services.partners.relations import handlers as relation_handlers
 from tests.integration.test_partners_api import PROBLEM
 from tests.integration.test_partnerships_api import AGREEMENT, agency, as_seat, due, events, partnership
 from tests.support import Deployment, acting, eventually, header, ncu, read_topic

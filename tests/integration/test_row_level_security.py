@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from backbone.db import TENANT, create_sessionmaker
-from services.partners import partnerships
+from services.partners.partnerships import service as partnerships
 from tests.integration.test_access_matrix import roomy_api, tenant_a
 from tests.support import Deployment
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.training.certification_rules import NotEligible, check_eligible, expiry, status_at
+from services.training.certifications.rules import NotEligible, check_eligible, expiry, status_at
 
 
 def test_eligibility_needs_completion_and_a_pass() -> None:

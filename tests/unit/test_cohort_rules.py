@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.training.cohort_rules import allocate_seats, placement
+from services.training.cohorts.rules import allocate_seats, placement
 
 COUNTRIES = ("BR", "FR", "GH", "KE", "SN")
 

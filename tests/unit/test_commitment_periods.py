@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.partners.commitments import next_period
+from services.partners.commitments.service import next_period
 
 
 def test_a_calendar_year_renews_for_the_next_calendar_year_leap_or_not() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.training.curriculum_rules import (
+from services.training.curricula.rules import (
     NotApplicable,
     apply_change,
     diff,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from services.training.instructor_rules import (
+from services.training.instructors.rules import (
     Window,
     available,
     missing_qualifications,

@@ -1,0 +1,333 @@
+"""HTTP routes of incident protocols and incidents."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from backbone.app import SessionDep
+from backbone.auth.http import CurrentPrincipal, Forbidden
+from backbone.auth.principal import Principal
+from backbone.idempotency import (
+    IdempotencyKeyHeader,
+    Outcome,
+    answer_once,
+    idempotent_request,
+    outcome_response,
+)
+from backbone.pagination import Cursor, Limit, Page
+from services.incidents.incidents import queries as statistics
+from services.incidents.incidents import service as incidents
+from services.incidents.incidents.queries import StatisticsOut
+from services.incidents.incidents.service import (
+    EscalationIn,
+    IncidentIn,
+    IncidentOut,
+    NotificationOut,
+    ResolutionIn,
+    RoleIn,
+    SeverityIn,
+    StepDoneIn,
+    TimelineOut,
+    TriageIn,
+)
+from services.incidents.protocols import service as protocols
+from services.incidents.protocols.service import (
+    ContentIn,
+    NoteIn,
+    OnCall,
+    ProtocolIn,
+    ProtocolOut,
+    RevisionIn,
+    Strict,
+)
+
+router = APIRouter()
+PROBLEMS: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown, or not yours to see (problem+json)"},
+    409: {"description": "Conflicts with the current state (problem+json with a stable `code`)"},
+    422: {"description": "Invalid input, naming the fields (problem+json)"},
+}
+
+
+def country_of(principal: Principal | None) -> str:
+    if principal is None or principal.country is None:
+        raise Forbidden("Operations staff act for their country.")
+    return principal.country
+
+
+@router.post(
+    "/protocols", status_code=201, response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS
+)
+async def create_protocol(body: ProtocolIn, session: SessionDep, principal: CurrentPrincipal) -> ProtocolOut:
+    return await protocols.create(session, body=body, country=country_of(principal), principal=principal)
+
+
+@router.get(
+    "/protocols",
+    response_model=list[ProtocolOut],
+    tags=["protocols"],
+    summary="Protocols of your partnerships (optionally one partnership's)",
+)
+async def list_protocols(session: SessionDep, partnership_id: uuid.UUID | None = None) -> list[ProtocolOut]:
+    return await protocols.list_for(session, partnership_id=partnership_id)
+
+
+@router.get("/protocols/{protocol_id}", response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS)
+async def get_protocol(protocol_id: uuid.UUID, session: SessionDep) -> ProtocolOut:
+    return await protocols.view_one(session, protocol_id=protocol_id)
+
+
+@router.put(
+    "/protocols/{protocol_id}/draft", response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS
+)
+async def edit_protocol(
+    protocol_id: uuid.UUID, body: ContentIn, session: SessionDep, principal: CurrentPrincipal
+) -> ProtocolOut:
+    return await protocols.edit_draft(session, protocol_id=protocol_id, body=body, principal=principal)
+
+
+@router.post(
+    "/protocols/{protocol_id}/draft/review-request",
+    response_model=ProtocolOut,
+    tags=["protocols"],
+    responses=PROBLEMS,
+    summary="Put the draft to review; it is approved by someone other than its author",
+)
+async def request_review(protocol_id: uuid.UUID, session: SessionDep) -> ProtocolOut:
+    return await protocols.request_review(session, protocol_id=protocol_id)
+
+
+@router.post(
+    "/protocols/{protocol_id}/draft/{verdict}",
+    response_model=ProtocolOut,
+    tags=["protocols"],
+    responses=PROBLEMS,
+    summary="The reviewer approves (the version becomes current, immutable) or sends it back to draft",
+)
+async def review(
+    protocol_id: uuid.UUID,
+    verdict: Literal["approval", "rejection"],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    body: NoteIn | None = None,
+) -> ProtocolOut:
+    return await protocols.review(
+        session,
+        protocol_id=protocol_id,
+        approve=verdict == "approval",
+        note=body.note if body else None,
+        principal=principal,
+    )
+
+
+@router.post(
+    "/protocols/{protocol_id}/revisions",
+    status_code=201,
+    response_model=ProtocolOut,
+    tags=["protocols"],
+    responses=PROBLEMS,
+    summary="Start the next version as a draft, with the reason it changes",
+)
+async def revise_protocol(
+    protocol_id: uuid.UUID, body: RevisionIn, session: SessionDep, principal: CurrentPrincipal
+) -> ProtocolOut:
+    return await protocols.revise(
+        session, protocol_id=protocol_id, reason=body.reason, author=protocols.who(principal)
+    )
+
+
+@router.post(
+    "/incidents",
+    status_code=201,
+    response_model=IncidentOut,
+    tags=["incidents"],
+    responses=PROBLEMS,
+    summary="Declare an incident: its protocol's current version starts (IncidentResponseWorkflow)",
+)
+async def declare(body: IncidentIn, session: SessionDep, principal: CurrentPrincipal) -> IncidentOut:
+    return await incidents.declare(session, body=body, country=country_of(principal), principal=principal)
+
+
+@router.get(
+    "/incidents",
+    response_model=Page[IncidentOut],
+    tags=["incidents"],
+    summary="Incidents released to your country, oldest first; filter by partnership, status, exercise",
+)
+async def list_incidents(
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    partnership_id: uuid.UUID | None = None,
+    status: Literal["declared", "triaged", "resolved", "closed"] | None = None,
+    exercise: bool | None = None,
+) -> Page[IncidentOut]:
+    items, next_cursor = await incidents.page(
+        session, partnership_id=partnership_id, status=status, exercise=exercise, limit=limit, cursor=cursor
+    )
+    return Page[IncidentOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS)
+async def get_incident(incident_id: uuid.UUID, session: SessionDep) -> IncidentOut:
+    return await incidents.view_one(session, incident_id=incident_id)
+
+
+@router.get(
+    "/incidents/{incident_id}/timeline",
+    response_model=list[TimelineOut],
+    tags=["incidents"],
+    responses=PROBLEMS,
+)
+async def get_timeline(incident_id: uuid.UUID, session: SessionDep) -> list[TimelineOut]:
+    return await incidents.timeline(session, incident_id=incident_id)
+
+
+@router.post(
+    "/incidents/{incident_id}/triage", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS
+)
+async def triage(
+    incident_id: uuid.UUID, body: TriageIn, session: SessionDep, principal: CurrentPrincipal
+) -> IncidentOut:
+    return await incidents.triage(session, incident_id=incident_id, body=body, principal=principal)
+
+
+@router.post(
+    "/incidents/{incident_id}/severity", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS
+)
+async def change_severity(
+    incident_id: uuid.UUID, body: SeverityIn, session: SessionDep, principal: CurrentPrincipal
+) -> IncidentOut:
+    return await incidents.change_severity(session, incident_id=incident_id, body=body, principal=principal)
+
+
+@router.post(
+    "/incidents/{incident_id}/roles",
+    response_model=IncidentOut,
+    tags=["incidents"],
+    responses=PROBLEMS,
+    summary="Assign a protocol role, or hand it over to someone else",
+)
+async def assign_role(
+    incident_id: uuid.UUID, body: RoleIn, session: SessionDep, principal: CurrentPrincipal
+) -> IncidentOut:
+    return await incidents.assign_role(session, incident_id=incident_id, body=body, principal=principal)
+
+
+@router.post(
+    "/incidents/{incident_id}/steps/{code}/completion",
+    response_model=IncidentOut,
+    tags=["incidents"],
+    responses=PROBLEMS,
+)
+async def complete_step(
+    incident_id: uuid.UUID,
+    code: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    body: StepDoneIn | None = None,
+) -> IncidentOut:
+    return await incidents.complete_step(
+        session, incident_id=incident_id, code=code, body=body or StepDoneIn(), principal=principal
+    )
+
+
+@router.post(
+    "/incidents/{incident_id}/resolution", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS
+)
+async def resolve(
+    incident_id: uuid.UUID, body: ResolutionIn, session: SessionDep, principal: CurrentPrincipal
+) -> IncidentOut:
+    return await incidents.resolve(session, incident_id=incident_id, body=body, principal=principal)
+
+
+@router.post(
+    "/incidents/{incident_id}/closure", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS
+)
+async def close(incident_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> IncidentOut:
+    return await incidents.close(session, incident_id=incident_id, principal=principal)
+
+
+@router.get(
+    "/partnerships/{partnership_id}/incident-statistics",
+    response_model=StatisticsOut,
+    tags=["incidents"],
+    summary="Real incidents per kind (open, mean time to resolve); drills counted apart, never among them",
+)
+async def incident_statistics(partnership_id: uuid.UUID, session: SessionDep) -> StatisticsOut:
+    return await statistics.of_partnership(session, partnership_id=partnership_id)
+
+
+@router.get(
+    "/notifications",
+    response_model=list[NotificationOut],
+    tags=["incidents"],
+    summary="What your country was told about incidents affecting it",
+)
+async def my_notifications(session: SessionDep, principal: CurrentPrincipal) -> list[NotificationOut]:
+    return await incidents.notifications(session, country=country_of(principal))
+
+
+class OnCallIn(Strict):
+    assignments: list[OnCall] = Field(min_length=1, max_length=50)
+
+
+@router.post(
+    "/internal/incidents/{incident_id}/roles",
+    response_model=IncidentOut,
+    tags=["workflows"],
+    responses=PROBLEMS,
+    summary="The response workflow assigns the protocol's on-call people to their roles",
+)
+async def assign_on_call(
+    incident_id: uuid.UUID, body: OnCallIn, session: SessionDep, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"incidents.on_call:{incident_id}", idempotency_key, body.model_dump(mode="json")
+    )
+
+    async def assigned() -> Outcome:
+        incident = await incidents.get(session, incident_id, lock=True)
+        for on_call in body.assignments:
+            await incidents.assign_role_in(
+                session,
+                incident,
+                role=on_call.role,
+                holder=on_call.holder,
+                country=on_call.country_code,
+                actor="response-workflow",
+            )
+        return Outcome(200, (await incidents.view(session, incident)).model_dump(mode="json"))
+
+    async with session.begin():
+        return outcome_response(await answer_once(session, idem, assigned))
+
+
+@router.post(
+    "/internal/incidents/{incident_id}/escalations",
+    response_model=IncidentOut,
+    tags=["workflows"],
+    responses=PROBLEMS,
+    summary="The response workflow escalates (a late step, a severity at the threshold)",
+)
+async def escalate(
+    incident_id: uuid.UUID,
+    body: EscalationIn,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"incidents.escalate:{incident_id}", idempotency_key, body.model_dump(mode="json")
+    )
+
+    async def escalated() -> Outcome:
+        out = await incidents.escalate_in(session, incident_id=incident_id, body=body)
+        return Outcome(200, out.model_dump(mode="json"))
+
+    async with session.begin():
+        return outcome_response(await answer_once(session, idem, escalated))

@@ -1,0 +1,700 @@
+"""Incidents in training environments: declared by operations staff under the matching protocol's current
+version, triaged, re-rated, staffed (roles handed over), worked step by step, escalated (by the response
+workflow when a step is late or the severity rises), resolved and closed. Everything lands on the incident's
+timeline and is announced; affected partners are notified with what the incident's handling code allows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.auth.principal import Principal
+from backbone.errors import Conflict, NotFound
+from backbone.outbox import add_event
+from backbone.pagination import keyset_page
+from contracts.envelope import Event
+from contracts.events.incidents import (
+    EnvironmentKind,
+    EnvironmentV1,
+    IncidentChangedV1,
+    IncidentClosedV1,
+    IncidentDeclaredV1,
+    IncidentKind,
+    IncidentResolvedV1,
+    PartnerNotifiedV1,
+    Severity,
+)
+from rules.releasability import Audience, HandlingCodeText, Release
+from services.incidents.incidents import queries as statistics
+from services.incidents.incidents import rules as incident_rules
+from services.incidents.models import (
+    Incident,
+    IncidentRole,
+    IncidentStep,
+    KnownPartnership,
+    Notification,
+    ProtocolVersion,
+    TimelineEntry,
+)
+from services.incidents.protocols import service as protocols
+from services.incidents.protocols.service import SOURCE, Strict, field_problem, who
+
+Reason = Literal["declared", "escalated", "resolved"]
+Change = Literal["triaged", "severity_changed", "role_assigned", "step_completed", "escalated"]
+
+
+class EnvironmentIn(Strict):
+    kind: EnvironmentKind
+    id: str = Field(
+        min_length=1, max_length=120, description="Facility or cohort id; `<curriculum id>:<module>`"
+    )
+
+
+class IncidentIn(Strict):
+    partnership_id: uuid.UUID
+    environment: EnvironmentIn
+    kind: IncidentKind
+    severity: Severity
+    description: str = Field(min_length=3, max_length=20_000)
+    handling_code: HandlingCodeText = "originator"
+    affected_countries: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Partners whose people, facilities or cohorts it touches",
+    )
+
+
+class TriageIn(Strict):
+    severity: Severity | None = None
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class SeverityIn(Strict):
+    severity: Severity
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class RoleIn(Strict):
+    role: protocols.Role
+    holder: str = Field(min_length=1, max_length=200, description="The person's account")
+    country_code: str = Field(pattern="^[A-Z]{2}$")
+
+
+class StepDoneIn(Strict):
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class ResolutionIn(Strict):
+    summary: str = Field(min_length=3, max_length=20_000)
+
+
+class EscalationIn(Strict):
+    reason: str = Field(min_length=3, max_length=400)
+    step_code: str | None = None
+
+
+class StepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    position: int
+    title: str
+    role: str
+    limit_minutes: int
+    completed_at: datetime | None
+    completed_by: str | None
+    minutes_taken: int | None
+    late: bool | None
+
+
+class RoleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    role: str
+    holder: str
+    country_code: str
+    assigned_at: datetime
+    ended_at: datetime | None
+
+
+class IncidentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    kind: str
+    environment_kind: str
+    environment_id: str
+    severity: str
+    description: str
+    handling_code: str
+    originator_country_code: str
+    affected_countries: list[str]
+    exercise: bool
+    drill_id: uuid.UUID | None
+    status: str
+    declared_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+    closed_at: datetime | None
+    protocol_version_id: uuid.UUID
+    steps: list[StepOut] = Field(default_factory=list)
+    roles: list[RoleOut] = Field(default_factory=list)
+
+
+class TimelineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    what: str
+    actor: str
+    details: dict[str, Any]
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    country_code: str
+    reason: str
+    details_released: bool
+    content: dict[str, Any]
+    notified_at: datetime
+
+
+async def get(session: AsyncSession, incident_id: uuid.UUID, *, lock: bool = False) -> Incident:
+    found = await session.get(Incident, incident_id, with_for_update=lock)
+    if found is None:
+        raise NotFound(f"No incident with id {incident_id}.", code="incident_not_found")
+    return found
+
+
+async def members(session: AsyncSession, incident: Incident) -> list[str]:
+    partnership = await session.get(KnownPartnership, incident.partnership_id)
+    return list(partnership.member_countries) if partnership else []
+
+
+async def release(session: AsyncSession, incident: Incident) -> Release:
+    return Release.of(
+        incident.handling_code,
+        originator=incident.originator_country_code,
+        partnership_countries=await members(session, incident),
+    )
+
+
+def environment(incident: Incident) -> EnvironmentV1:
+    return EnvironmentV1(kind=incident.environment_kind, id=incident.environment_id)
+
+
+async def view(session: AsyncSession, incident: Incident) -> IncidentOut:
+    out = IncidentOut.model_validate(incident)
+    steps = await session.scalars(
+        select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)
+    )
+    roles = await session.scalars(
+        select(IncidentRole).where(IncidentRole.incident_id == incident.id).order_by(IncidentRole.assigned_at)
+    )
+    out.steps = [StepOut.model_validate(s) for s in steps]
+    out.roles = [RoleOut.model_validate(r) for r in roles]
+    return out
+
+
+async def _announce(session: AsyncSession, incident: Incident, event: Event) -> None:
+    await add_event(
+        session, event, aggregate_id=str(incident.id), source=SOURCE, release=await release(session, incident)
+    )
+
+
+def note(session: AsyncSession, incident: Incident, what: str, actor: str, **details: Any) -> None:
+    session.add(
+        TimelineEntry(incident_id=incident.id, at=datetime.now(UTC), what=what, actor=actor, details=details)
+    )
+
+
+async def notify(session: AsyncSession, incident: Incident, version: ProtocolVersion, reason: Reason) -> int:
+    """Tell the partners the protocol names for this moment, each only what the handling code releases to it."""
+    targets: set[str] = set()
+    for rule in version.notifications:
+        if reason in rule["on"]:
+            targets |= set(incident.affected_countries)
+            if rule["audience"] == "partnership":
+                targets |= set(await members(session, incident))
+    targets.discard(incident.originator_country_code)
+    audience = (await release(session, incident)).audience
+    now = datetime.now(UTC)
+    for country in sorted(targets):
+        notice = incident_rules.notice_for(country, audience=audience, description=incident.description)
+        content = {
+            "kind": incident.kind,
+            "severity": incident.severity,
+            "environment": {"kind": incident.environment_kind, "id": incident.environment_id},
+            "description": notice.description,
+            "contact_country_code": incident.originator_country_code,
+        }
+        session.add(
+            Notification(
+                id=uuid.uuid4(),
+                incident_id=incident.id,
+                country_code=country,
+                reason=reason,
+                details_released=notice.details_released,
+                content=content,
+                notified_at=now,
+            )
+        )
+        await add_event(
+            session,
+            PartnerNotifiedV1(
+                incident_id=str(incident.id),
+                country_code=country,
+                reason=reason,
+                kind=incident.kind,
+                severity=incident.severity,
+                environment=environment(incident),
+                details_released=notice.details_released,
+                description=notice.description,
+                contact_country_code=incident.originator_country_code,
+                exercise=incident.exercise,
+                notified_at=now,
+            ),
+            aggregate_id=str(incident.id),
+            source=SOURCE,
+            release=Release.of(f"countries:{country}", originator=incident.originator_country_code),
+        )
+    if targets:
+        note(session, incident, "notified", "system", reason=reason, countries=sorted(targets))
+    await session.flush()
+    return len(targets)
+
+
+async def declare(
+    session: AsyncSession,
+    *,
+    body: IncidentIn,
+    country: str,
+    principal: Principal | None,
+    exercise: bool = False,
+    drill_id: uuid.UUID | None = None,
+) -> IncidentOut:
+    async with session.begin():
+        incident = await open_incident(
+            session, body=body, country=country, author=who(principal), exercise=exercise, drill_id=drill_id
+        )
+        out = await view(session, incident)
+    statistics.declared(incident)
+    return out
+
+
+async def open_incident(
+    session: AsyncSession,
+    *,
+    body: IncidentIn,
+    country: str,
+    author: str,
+    exercise: bool,
+    drill_id: uuid.UUID | None,
+) -> Incident:
+    """Inside the caller's transaction (a drill opens its exercise incident with it)."""
+    await protocols.member_partnership(session, body.partnership_id, country)
+    protocol, version = await protocols.current_for(
+        session, partnership_id=body.partnership_id, kind=body.kind, environment_kind=body.environment.kind
+    )
+    affected = sorted({c.strip().upper() for c in body.affected_countries})
+    if any(len(c) != 2 or not c.isalpha() for c in affected):
+        raise field_problem("affected_countries", "not_a_country", "Countries are ISO 3166-1 alpha-2 codes.")
+    now = datetime.now(UTC)
+    incident = Incident(
+        id=uuid.uuid4(),
+        partnership_id=body.partnership_id,
+        protocol_version_id=version.id,
+        kind=body.kind,
+        environment_kind=body.environment.kind,
+        environment_id=body.environment.id,
+        severity=body.severity,
+        description=body.description,
+        handling_code=body.handling_code,
+        originator_country_code=country,
+        audience=[],
+        affected_countries=affected,
+        exercise=exercise,
+        drill_id=drill_id,
+        status="declared",
+        declared_by=author,
+        declared_at=now,
+    )
+    incident.audience = sorted(
+        ["*"] if (a := (await release(session, incident)).audience).everyone else a.countries
+    )
+    session.add(incident)
+    await session.flush()
+    session.add_all(
+        IncidentStep(
+            incident_id=incident.id,
+            code=step["code"],
+            position=i,
+            title=step["title"],
+            role=step["role"],
+            limit_minutes=step["limit_minutes"],
+        )
+        for i, step in enumerate(version.steps)
+    )
+    note(
+        session,
+        incident,
+        "declared",
+        author,
+        severity=body.severity,
+        protocol=str(protocol.id),
+        version=version.number,
+    )
+    await session.flush()
+    await _announce(
+        session,
+        incident,
+        IncidentDeclaredV1(
+            incident_id=str(incident.id),
+            partnership_id=str(incident.partnership_id),
+            protocol_id=str(protocol.id),
+            protocol_version=version.number,
+            kind=body.kind,
+            environment=environment(incident),
+            severity=body.severity,
+            affected_countries=affected,
+            exercise=exercise,
+            drill_id=str(drill_id) if drill_id else None,
+            declared_at=now,
+        ),
+    )
+    await notify(session, incident, version, "declared")
+    return incident
+
+
+async def _changed(
+    session: AsyncSession,
+    incident: Incident,
+    change: Change,
+    *,
+    step_code: str | None = None,
+    role: str | None = None,
+    reason: str | None = None,
+) -> None:
+    await _announce(
+        session,
+        incident,
+        IncidentChangedV1(
+            incident_id=str(incident.id),
+            change=change,
+            severity=incident.severity,
+            step_code=step_code,
+            role=role,
+            reason=reason,
+            exercise=incident.exercise,
+            drill_id=str(incident.drill_id) if incident.drill_id else None,
+            changed_at=datetime.now(UTC),
+        ),
+    )
+
+
+def _active(incident: Incident) -> None:
+    if incident.status in ("resolved", "closed"):
+        raise Conflict(f"The incident is {incident.status}.", code="incident_over")
+
+
+async def triage(
+    session: AsyncSession, *, incident_id: uuid.UUID, body: TriageIn, principal: Principal | None
+) -> IncidentOut:
+    async with session.begin():
+        incident = await get(session, incident_id, lock=True)
+        if incident.status != "declared":
+            raise Conflict(f"The incident was {incident.status} already.", code="already_triaged")
+        previous = incident.severity
+        incident.status = "triaged"
+        if body.severity:
+            incident.severity = body.severity
+        note(
+            session,
+            incident,
+            "triaged",
+            who(principal),
+            severity=incident.severity,
+            previous=previous,
+            note=body.note,
+        )
+        await session.flush()
+        await _changed(session, incident, "triaged", reason=body.note)
+        return await view(session, incident)
+
+
+async def change_severity(
+    session: AsyncSession, *, incident_id: uuid.UUID, body: SeverityIn, principal: Principal | None
+) -> IncidentOut:
+    async with session.begin():
+        incident = await get(session, incident_id, lock=True)
+        _active(incident)
+        if body.severity == incident.severity:
+            return await view(session, incident)
+        previous, incident.severity = incident.severity, body.severity
+        note(
+            session,
+            incident,
+            "severity_changed",
+            who(principal),
+            severity=body.severity,
+            previous=previous,
+            reason=body.reason,
+        )
+        await session.flush()
+        await _changed(session, incident, "severity_changed", reason=body.reason)
+        return await view(session, incident)
+
+
+async def assign_role(
+    session: AsyncSession, *, incident_id: uuid.UUID, body: RoleIn, principal: Principal | None
+) -> IncidentOut:
+    """Assign a role, or hand it over: the previous holder's time in it ends now."""
+    async with session.begin():
+        incident = await get(session, incident_id, lock=True)
+        _active(incident)
+        await assign_role_in(
+            session,
+            incident,
+            role=body.role,
+            holder=body.holder,
+            country=body.country_code,
+            actor=who(principal),
+        )
+        return await view(session, incident)
+
+
+async def assign_role_in(
+    session: AsyncSession, incident: Incident, *, role: str, holder: str, country: str, actor: str
+) -> None:
+    version = await session.get(ProtocolVersion, incident.protocol_version_id)
+    assert version is not None
+    if role not in version.roles:
+        raise field_problem("role", "role_not_in_protocol", f"The protocol has no {role}.")
+    now = datetime.now(UTC)
+    current = await session.scalar(
+        select(IncidentRole).where(
+            IncidentRole.incident_id == incident.id,
+            IncidentRole.role == role,
+            IncidentRole.ended_at.is_(None),
+        )
+    )
+    if current is not None:
+        if current.holder == holder:
+            return
+        current.ended_at = now
+        await session.flush()
+    session.add(
+        IncidentRole(
+            id=uuid.uuid4(),
+            incident_id=incident.id,
+            role=role,
+            holder=holder,
+            country_code=country,
+            assigned_at=now,
+        )
+    )
+    note(
+        session,
+        incident,
+        "role_assigned",
+        actor,
+        role=role,
+        holder=holder,
+        handed_over_from=current.holder if current else None,
+    )
+    await session.flush()
+    await _changed(session, incident, "role_assigned", role=role)
+
+
+async def complete_step(
+    session: AsyncSession, *, incident_id: uuid.UUID, code: str, body: StepDoneIn, principal: Principal | None
+) -> IncidentOut:
+    async with session.begin():
+        incident = await get(session, incident_id, lock=True)
+        _active(incident)
+        step = await session.get(IncidentStep, (incident.id, code), with_for_update=True)
+        if step is None:
+            raise NotFound(f"The incident's protocol has no step {code}.", code="step_not_found")
+        if step.completed_at is not None:
+            return await view(session, incident)
+        now = datetime.now(UTC)
+        started = await _step_started(session, incident, step)
+        version = await session.get(ProtocolVersion, incident.protocol_version_id)
+        assert version is not None
+        step.completed_at, step.completed_by = now, who(principal)
+        step.minutes_taken = incident_rules.minutes_between(started, now)
+        step.late = incident_rules.is_late(
+            started=started,
+            finished=now,
+            limit_minutes=step.limit_minutes,
+            grace_minutes=int(version.escalation.get("late_step_grace_minutes", 0)),
+        )
+        note(
+            session,
+            incident,
+            "step_completed",
+            who(principal),
+            step=code,
+            minutes=step.minutes_taken,
+            late=step.late,
+            note=body.note,
+        )
+        await session.flush()
+        await _changed(session, incident, "step_completed", step_code=code)
+        return await view(session, incident)
+
+
+async def _step_started(session: AsyncSession, incident: Incident, step: IncidentStep) -> datetime:
+    """A step's clock starts when the step before it was completed (the first one's at declaration)."""
+    before = await session.scalar(
+        select(IncidentStep).where(
+            IncidentStep.incident_id == incident.id, IncidentStep.position == step.position - 1
+        )
+    )
+    if before is not None and before.completed_at is not None:
+        return before.completed_at
+    return incident.declared_at
+
+
+async def escalate_in(session: AsyncSession, *, incident_id: uuid.UUID, body: EscalationIn) -> IncidentOut:
+    """Called by the response workflow (inside the route's transaction, under its Idempotency-Key): a step is
+    late, or the severity reached the protocol's threshold."""
+    incident = await get(session, incident_id, lock=True)
+    if incident.status in ("resolved", "closed"):
+        return await view(session, incident)
+    version = await session.get(ProtocolVersion, incident.protocol_version_id)
+    assert version is not None
+    note(session, incident, "escalated", "workflow", reason=body.reason, step=body.step_code)
+    await session.flush()
+    await _changed(session, incident, "escalated", step_code=body.step_code, reason=body.reason)
+    await notify(session, incident, version, "escalated")
+    return await view(session, incident)
+
+
+async def resolve(
+    session: AsyncSession, *, incident_id: uuid.UUID, body: ResolutionIn, principal: Principal | None
+) -> IncidentOut:
+    async with session.begin():
+        incident = await get(session, incident_id, lock=True)
+        if incident.status == "resolved":
+            return await view(session, incident)
+        _active(incident)
+        await resolve_in(session, incident, summary=body.summary, actor=who(principal))
+        out = await view(session, incident)
+    statistics.resolved(incident)
+    return out
+
+
+async def resolve_in(session: AsyncSession, incident: Incident, *, summary: str, actor: str) -> None:
+    now = datetime.now(UTC)
+    incident.status, incident.resolved_at, incident.resolution = "resolved", now, summary
+    note(session, incident, "resolved", actor, summary=summary)
+    await session.flush()
+    await _announce(
+        session,
+        incident,
+        IncidentResolvedV1(
+            incident_id=str(incident.id),
+            partnership_id=str(incident.partnership_id),
+            kind=incident.kind,
+            environment=environment(incident),
+            exercise=incident.exercise,
+            minutes_to_resolve=incident_rules.minutes_between(incident.declared_at, now),
+            resolved_at=now,
+        ),
+    )
+    version = await session.get(ProtocolVersion, incident.protocol_version_id)
+    assert version is not None
+    await notify(session, incident, version, "resolved")
+
+
+async def close_in(session: AsyncSession, incident: Incident, *, actor: str) -> None:
+    incident.status, incident.closed_at = "closed", datetime.now(UTC)
+    note(session, incident, "closed", actor)
+    await session.flush()
+    await _announce(
+        session,
+        incident,
+        IncidentClosedV1(
+            incident_id=str(incident.id), exercise=incident.exercise, closed_at=incident.closed_at
+        ),
+    )
+
+
+async def finish_exercise(session: AsyncSession, incident: Incident, *, summary: str) -> None:
+    """A drill's incident ends with its drill: resolved and closed at once."""
+    if incident.status not in ("resolved", "closed"):
+        await resolve_in(session, incident, summary=summary, actor="drill-cycle")
+    if incident.status != "closed":
+        await close_in(session, incident, actor="drill-cycle")
+
+
+async def close(session: AsyncSession, *, incident_id: uuid.UUID, principal: Principal | None) -> IncidentOut:
+    async with session.begin():
+        incident = await get(session, incident_id, lock=True)
+        if incident.status == "closed":
+            return await view(session, incident)
+        if incident.status != "resolved":
+            raise Conflict("An incident is resolved before it is closed.", code="not_resolved")
+        await close_in(session, incident, actor=who(principal))
+        return await view(session, incident)
+
+
+async def view_one(session: AsyncSession, *, incident_id: uuid.UUID) -> IncidentOut:
+    async with session.begin():
+        return await view(session, await get(session, incident_id))
+
+
+async def timeline(session: AsyncSession, *, incident_id: uuid.UUID) -> list[TimelineOut]:
+    async with session.begin():
+        await get(session, incident_id)
+        rows = await session.scalars(
+            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id)
+        )
+        return [TimelineOut.model_validate(r) for r in rows]
+
+
+async def notifications(session: AsyncSession, *, country: str) -> list[NotificationOut]:
+    """What the caller's country was told (row-level security: its own notifications, or all as originator)."""
+    async with session.begin():
+        rows = await session.scalars(
+            select(Notification)
+            .where(Notification.country_code == country)
+            .order_by(Notification.notified_at)
+        )
+        return [NotificationOut.model_validate(r) for r in rows]
+
+
+def audience_of(incident: Incident) -> Audience:
+    return Audience(everyone=True) if "*" in incident.audience else Audience(frozenset(incident.audience))
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID | None,
+    status: str | None,
+    exercise: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[IncidentOut], str | None]:
+    """Incidents the caller may see (row-level security), oldest first: an operations board."""
+    async with session.begin():
+        query = select(Incident)
+        if partnership_id is not None:
+            query = query.where(Incident.partnership_id == partnership_id)
+        if status is not None:
+            query = query.where(Incident.status == status)
+        if exercise is not None:
+            query = query.where(Incident.exercise.is_(exercise))
+        rows, next_cursor = await keyset_page(
+            session, query, created=Incident.declared_at, key=Incident.id, limit=limit, cursor=cursor
+        )
+        return [await view(session, r) for r in rows], next_cursor

@@ -1,0 +1,202 @@
+"""Use cases of the partners service. Each public coroutine owns one transaction and its outbox rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.errors import Conflict, NotFound
+from backbone.idempotency import IdempotentRequest, Outcome, answer_once
+from backbone.outbox import add_event
+from backbone.pagination import keyset_page
+from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
+from services.partners.agencies.schemas import AgencyOut, AgencyRegistration
+from services.partners.handling.audiences import of_agency
+from services.partners.models import Agency, Country
+
+SOURCE = "/services/partners"
+
+
+async def _get_agency_for_update(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
+    agency = (
+        await session.execute(select(Agency).where(Agency.id == agency_id).with_for_update())
+    ).scalar_one_or_none()
+    if agency is None:
+        raise NotFound(f"No agency with id {agency_id}.", code="agency_not_found")
+    return agency
+
+
+async def register_agency(
+    session: AsyncSession, *, registration: AgencyRegistration, idempotency: IdempotentRequest | None
+) -> Outcome:
+    async with session.begin():
+        return await answer_once(session, idempotency, lambda: _register_agency(session, registration))
+
+
+async def _register_agency(session: AsyncSession, registration: AgencyRegistration) -> Outcome:
+    country = await session.get(Country, registration.country.code, with_for_update=True)
+    if country is None:
+        country = Country(code=registration.country.code, name=registration.country.name)
+        session.add(country)
+    elif country.name.casefold() != registration.country.name.casefold():
+        raise Conflict(
+            f"Country {country.code} is registered as '{country.name}', not '{registration.country.name}'.",
+            code="country_name_mismatch",
+        )
+    duplicate = await session.scalar(
+        select(Agency.id).where(
+            Agency.country_code == country.code, func.lower(Agency.name) == registration.name.lower()
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(
+            f"{country.code} already has an agency named '{registration.name}'.",
+            code="agency_already_registered",
+            agency_id=str(duplicate),
+        )
+    if registration.is_national_coordination_unit and await session.scalar(
+        select(Agency.id).where(Agency.country_code == country.code, Agency.is_national_coordination_unit)
+    ):
+        raise Conflict(
+            f"{country.code} already has a national coordination unit.",
+            code="national_coordination_unit_exists",
+        )
+    agency = Agency(
+        id=uuid.uuid4(),
+        country_code=country.code,
+        name=registration.name,
+        agency_type=registration.agency_type,
+        mandate=registration.mandate,
+        is_national_coordination_unit=registration.is_national_coordination_unit,
+        status="pending",
+        registered_at=datetime.now(UTC),
+    )
+    session.add(agency)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the unique index
+        raise Conflict("The agency was registered concurrently.", code="agency_already_registered") from exc
+    await add_event(
+        session,
+        AgencyRegisteredV1(
+            agency_id=str(agency.id),
+            country_code=country.code,
+            country_name=country.name,
+            name=agency.name,
+            agency_type=registration.agency_type,
+            mandate=agency.mandate,
+            is_national_coordination_unit=agency.is_national_coordination_unit,
+            registered_at=agency.registered_at,
+        ),
+        aggregate_id=str(agency.id),
+        source=SOURCE,
+        release=of_agency(agency.country_code),
+    )
+    body = AgencyOut.model_validate(agency).model_dump(mode="json")
+    return Outcome(201, body, {"Location": f"/agencies/{agency.id}"})
+
+
+async def activate_agency(
+    session: AsyncSession, *, agency_id: uuid.UUID, confirmed_by: str, idempotency: IdempotentRequest | None
+) -> Outcome:
+    async with session.begin():
+        return await answer_once(
+            session, idempotency, lambda: _activate_agency(session, agency_id, confirmed_by)
+        )
+
+
+async def _activate_agency(session: AsyncSession, agency_id: uuid.UUID, confirmed_by: str) -> Outcome:
+    agency = await _get_agency_for_update(session, agency_id)
+    if agency.status == "pending":
+        agency.status = "active"
+        agency.activated_at = datetime.now(UTC)
+        agency.confirmed_by = confirmed_by
+        await add_event(
+            session,
+            AgencyActivatedV1(
+                agency_id=str(agency.id),
+                country_code=agency.country_code,
+                confirmed_by=confirmed_by,
+                activated_at=agency.activated_at,
+            ),
+            aggregate_id=str(agency.id),
+            source=SOURCE,
+            release=of_agency(agency.country_code),
+        )
+    elif agency.status != "active":
+        raise Conflict(
+            f"Agency {agency_id} is {agency.status} and cannot be activated.", code="agency_not_pending"
+        )
+    return Outcome(200, AgencyOut.model_validate(agency).model_dump(mode="json"))
+
+
+async def lapse_agency_onboarding(
+    session: AsyncSession, *, agency_id: uuid.UUID, idempotency: IdempotentRequest | None
+) -> Outcome:
+    async with session.begin():
+        return await answer_once(session, idempotency, lambda: _lapse_agency_onboarding(session, agency_id))
+
+
+async def _lapse_agency_onboarding(session: AsyncSession, agency_id: uuid.UUID) -> Outcome:
+    agency = await _get_agency_for_update(session, agency_id)
+    if agency.status == "pending":
+        agency.status = "lapsed"
+        agency.lapsed_at = datetime.now(UTC)
+        await add_event(
+            session,
+            AgencyOnboardingLapsedV1(
+                agency_id=str(agency.id), country_code=agency.country_code, lapsed_at=agency.lapsed_at
+            ),
+            aggregate_id=str(agency.id),
+            source=SOURCE,
+            release=of_agency(agency.country_code),
+        )
+    elif agency.status != "lapsed":
+        raise Conflict(
+            f"Agency {agency_id} is {agency.status}; its onboarding cannot lapse.",
+            code="agency_not_pending",
+        )
+    return Outcome(200, AgencyOut.model_validate(agency).model_dump(mode="json"))
+
+
+async def get_agency(session: AsyncSession, *, agency_id: uuid.UUID) -> Agency:
+    agency = await session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(f"No agency with id {agency_id}.", code="agency_not_found")
+    return agency
+
+
+async def list_agencies(
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    country_code: str | None,
+    agency_type: str | None,
+    status: str | None,
+) -> tuple[list[Agency], str | None]:
+    query = select(Agency)
+    if country_code:
+        query = query.where(Agency.country_code == country_code.upper())
+    if agency_type:
+        query = query.where(Agency.agency_type == agency_type)
+    if status:
+        query = query.where(Agency.status == status)
+    return await keyset_page(
+        session, query, created=Agency.registered_at, key=Agency.id, limit=limit, cursor=cursor
+    )
+
+
+async def list_countries(session: AsyncSession) -> list[Country]:
+    return list((await session.execute(select(Country).order_by(Country.code))).scalars())
+
+
+async def get_country(session: AsyncSession, *, code: str) -> Country:
+    country = await session.get(Country, code.upper())
+    if country is None:
+        raise NotFound(f"No country with code {code}.", code="country_not_found")
+    return country

@@ -1,0 +1,158 @@
+"""HTTP routes of learning records: xAPI statements in, progress and analytics out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.app import RuntimeDep, SessionDep
+from backbone.auth.http import CurrentPrincipal, Forbidden
+from backbone.db import SYSTEM_TENANT, TENANT
+from services.training.facilities.api import PROBLEMS
+from services.training.incident_effects import service as incident_effects
+from services.training.incident_effects.service import RevisionRequestOut
+from services.training.learning import queries as analytics
+from services.training.learning import service as progress
+from services.training.learning.schemas import Statement
+
+router = APIRouter(tags=["learning"])
+Statements = Annotated[list[Statement], Field(min_length=1, max_length=100)]
+
+
+class ProgressOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    module_code: str
+    status: str
+    attempts: int
+    best_score: Decimal | None
+    seconds: int
+    first_seen_at: datetime
+    completed_at: datetime | None
+
+
+def viewer_country(principal: CurrentPrincipal) -> str:
+    if principal is None or principal.country is None:
+        raise Forbidden("Analytics are read by a country.")
+    return principal.country
+
+
+@asynccontextmanager
+async def platform_session(rt: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """Reads across countries, for aggregates only, after the route's policy admitted the caller."""
+    token = TENANT.set(SYSTEM_TENANT)
+    try:
+        async with rt.sessions() as session:
+            yield session
+    finally:
+        TENANT.reset(token)
+
+
+@router.post(
+    "/xapi/statements",
+    response_model=list[str],
+    responses=PROBLEMS,
+    summary="A learning platform reports attendance and progress (one xAPI statement or up to 100)",
+    description="Each statement's object is `urn:training-backbone:cohort:<cohort id>:module:<module code>` and "
+    "its actor `{account: {homePage, name: <trainee id>}}`, an enrolled trainee of the caller's country (the "
+    "organiser's platform reports for every country). All are stored or none; a repeated statement id with the "
+    "same content is stored once. Answers the statement ids.",
+)
+async def post_statements(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    body: Annotated[Statement | Statements, Body()],
+) -> list[str]:
+    if principal is None or principal.country is None:
+        raise Forbidden("Statements are reported by a platform acting for a country.")
+    batch = isinstance(body, list)
+    return await progress.record(
+        session,
+        statements=body if isinstance(body, list) else [body],
+        caller_country=principal.country,
+        author=principal.subject,
+        batch=batch,
+    )
+
+
+@router.get(
+    "/nominations/{nomination_id}/progress",
+    response_model=list[ProgressOut],
+    responses=PROBLEMS,
+    summary="An enrolled trainee's progress per module",
+)
+async def get_progress(nomination_id: uuid.UUID, session: SessionDep) -> list[ProgressOut]:
+    return [
+        ProgressOut.model_validate(p)
+        for p in await progress.trainee_progress(session, nomination_id=nomination_id)
+    ]
+
+
+@router.get(
+    "/cohorts/{cohort_id}/analytics",
+    response_model=analytics.CohortAnalytics,
+    responses=PROBLEMS,
+    summary="Completion, time and scores of a cohort, per module and per country (aggregates only)",
+)
+async def cohort_analytics(
+    cohort_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
+) -> analytics.CohortAnalytics:
+    async with platform_session(rt) as session:
+        return await analytics.of_cohort(session, cohort_id=cohort_id, viewer=viewer_country(principal))
+
+
+@router.get(
+    "/partnerships/{partnership_id}/analytics",
+    response_model=analytics.PartnershipAnalytics,
+    responses=PROBLEMS,
+    summary="Per partner country, across the partnership's cohorts: nominations, enrollment, completion, scores",
+)
+async def partnership_analytics(
+    partnership_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
+) -> analytics.PartnershipAnalytics:
+    async with platform_session(rt) as session:
+        return await analytics.of_partnership(
+            session, partnership_id=partnership_id, viewer=viewer_country(principal)
+        )
+
+
+@router.get(
+    "/revision-requests",
+    response_model=list[RevisionRequestOut],
+    responses=PROBLEMS,
+    summary="Revision requests from drill debriefs in your partnerships (curricula to revise, refreshers)",
+)
+async def list_revision_requests(
+    session: SessionDep, partnership_id: uuid.UUID | None = None
+) -> list[RevisionRequestOut]:
+    return await incident_effects.revision_requests(session, partnership_id=partnership_id)
+
+
+@router.get(
+    "/curricula/{curriculum_id}/revision-requests",
+    response_model=list[RevisionRequestOut],
+    responses=PROBLEMS,
+    tags=["curricula"],
+)
+async def curriculum_revision_requests(
+    curriculum_id: uuid.UUID, session: SessionDep
+) -> list[RevisionRequestOut]:
+    return await incident_effects.revision_requests(session, curriculum_id=curriculum_id)
+
+
+@router.get(
+    "/revision-requests/{revision_request_id}/refresher-assignments",
+    response_model=list[uuid.UUID],
+    responses=PROBLEMS,
+    summary="Your country's certifications assigned a refresher by this request",
+)
+async def refresher_assignments(revision_request_id: uuid.UUID, session: SessionDep) -> list[uuid.UUID]:
+    return await incident_effects.assignments(session, revision_request_id=revision_request_id)

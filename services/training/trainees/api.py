@@ -1,0 +1,93 @@
+"""A trainee's own records, found by the account they sign in with (the `subject` their agency or NCU named
+when nominating or certifying them): enrollments with progress, certifications, and their credentials."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from backbone.app import RuntimeDep
+from backbone.auth.http import CurrentPrincipal, Forbidden
+from backbone.errors import NotFound
+from services.training.certifications import credentials
+from services.training.certifications import service as certifications
+from services.training.certifications.schemas import CertificationOut, CredentialOut
+from services.training.cohorts import service as cohorts
+from services.training.cohorts.schemas import NominationOut
+from services.training.facilities.api import PROBLEMS
+from services.training.learning.api import ProgressOut, platform_session
+from services.training.models import Certification, ModuleProgress, Nomination
+
+router = APIRouter(tags=["me"])
+
+
+class MyEnrollmentOut(BaseModel):
+    nomination: NominationOut
+    progress: list[ProgressOut]
+
+
+def _subject(principal: CurrentPrincipal) -> str:
+    if principal is None or principal.kind != "user":
+        raise Forbidden("Only a signed-in trainee has records of their own here.")
+    return principal.subject
+
+
+@router.get("/me/enrollments", response_model=list[MyEnrollmentOut], responses=PROBLEMS)
+async def my_enrollments(principal: CurrentPrincipal, rt: RuntimeDep) -> list[MyEnrollmentOut]:
+    subject = _subject(principal)
+    async with platform_session(rt) as session, session.begin():
+        rows = await session.scalars(
+            select(Nomination).where(Nomination.trainee_subject == subject).order_by(Nomination.nominated_at)
+        )
+        mine = []
+        for nomination in rows:
+            progress = await session.scalars(
+                select(ModuleProgress)
+                .where(ModuleProgress.nomination_id == nomination.id)
+                .order_by(ModuleProgress.first_seen_at, ModuleProgress.module_code)
+            )
+            mine.append(
+                MyEnrollmentOut(
+                    nomination=await cohorts.nomination_view(session, nomination),
+                    progress=[ProgressOut.model_validate(p) for p in progress],
+                )
+            )
+        return mine
+
+
+@router.get("/me/certifications", response_model=list[CertificationOut], responses=PROBLEMS)
+async def my_certifications(principal: CurrentPrincipal, rt: RuntimeDep) -> list[CertificationOut]:
+    subject = _subject(principal)
+    async with platform_session(rt) as session, session.begin():
+        rows = await session.scalars(
+            select(Certification)
+            .where(Certification.trainee_subject == subject)
+            .order_by(Certification.issued_at)
+        )
+        return [certifications.view(c) for c in rows]
+
+
+@router.get(
+    "/me/certifications/{certification_id}/credential",
+    response_model=CredentialOut,
+    responses=PROBLEMS,
+    summary="The holder takes their certification away as a signed verifiable credential",
+)
+async def my_credential(
+    certification_id: uuid.UUID, principal: CurrentPrincipal, rt: RuntimeDep
+) -> CredentialOut:
+    subject = _subject(principal)
+    async with platform_session(rt) as session, session.begin():
+        certification = await session.get(Certification, certification_id)
+    if certification is None or certification.trainee_subject != subject:
+        raise NotFound(
+            f"No certification of yours with id {certification_id}.", code="certification_not_found"
+        )
+    return CredentialOut(
+        credential=credentials.sign(certification, rt.settings),
+        jwks_url=credentials.jwks_url(rt.settings),
+        status_url=credentials.status_url(rt.settings, certification),
+    )
