@@ -7,13 +7,18 @@ from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.partners.agencies.api import router
+from services.partners.capacity.api import router as capacity_router
 from services.partners.commitments.api import router as commitments_router
+from services.partners.contacts.api import router as contacts_router
+from services.partners.decisions.api import router as decisions_router
+from services.partners.disputes.api import router as disputes_router
+from services.partners.endorsements.api import router as endorsements_router
 from services.partners.handling.api import router as handling_router
 from services.partners.onboarding.api import router as onboarding_router
 from services.partners.operations.api import router as operations_router
 from services.partners.partnerships.api import router as partnerships_router
 from services.partners.policy import POLICY
-from services.partners.relations.api import router as relations_router
+from services.partners.reciprocity.api import router as reciprocity_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -24,9 +29,14 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         routers=[
             router,
             partnerships_router,
+            decisions_router,
             onboarding_router,
             commitments_router,
-            relations_router,
+            capacity_router,
+            contacts_router,
+            endorsements_router,
+            disputes_router,
+            reciprocity_router,
             handling_router,
             operations_router,
             audit_router,

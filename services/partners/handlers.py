@@ -11,11 +11,13 @@ partitions still leave the workflow with the current truth once the last of them
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError, RPCStatusCode
 
-from backbone.consumer import Handler, Subscription
+from backbone.consumer import Handler, PermanentError, Subscription
+from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
@@ -26,9 +28,13 @@ from contracts.events.partners import (
     DecisionOpenedV1,
     PartnershipMemberAddedV1,
 )
+from contracts.events.training import CurriculumSubmittedV1, ExchangeCompletedV1
 from services.partners.capacity.service import partnerships_with_every_agency_mapped
 from services.partners.decision_timers import DecisionTimers
-from services.partners.relations import handlers as relation_handlers
+from services.partners.decisions import service as decisions
+from services.partners.decisions.schemas import DecisionIn
+from services.partners.disputes import service as disputes
+from services.partners.reciprocity import service as reciprocity
 from services.partners.renewals import RenewalStarter
 from workflows.partnership_onboarding.shared import partnership_onboarding_workflow_id
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
@@ -92,15 +98,57 @@ def subscription(settings: ServiceSettings) -> Subscription:
     renewals = RenewalStarter(criteria.client, settings.temporal_task_queue)
     timers = DecisionTimers(criteria.client, settings.temporal_task_queue)
     return Subscription(
-        topics=tuple(dict.fromkeys((CapacityProfileRecordedV1.topic, *relation_handlers.TOPICS))),
+        topics=(CapacityProfileRecordedV1.topic, DecisionClosedV1.topic, ExchangeCompletedV1.topic),
         handlers={
             CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
             CommitmentRegisteredV1.event_type: renewals.on_commitment_registered,
             PartnershipMemberAddedV1.event_type: criteria.on_member_added,
-            **relation_handlers.HANDLERS,
+            CurriculumSubmittedV1.event_type: on_curriculum_submitted,
+            ExchangeCompletedV1.event_type: on_exchange_completed,
             DecisionOpenedV1.event_type: timers.on_decision_opened,
             DecisionClosedV1.event_type: in_turn(
-                relation_handlers.on_decision_closed, criteria.on_decision_closed, timers.on_decision_closed
+                on_decision_closed, criteria.on_decision_closed, timers.on_decision_closed
             ),
         },
     )
+
+
+SHORTEST_VOTE = timedelta(hours=1)
+"""A submission read late (consumer down) still leaves the oversight body this long to vote."""
+
+
+async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A `dispute_resolution` decision closed: its dispute is resolved (approved) or open again."""
+    event = DecisionClosedV1.model_validate(envelope.data)
+    if event.kind != "dispute_resolution":
+        return
+    await disputes.settle_by_decision(
+        session, decision_id=uuid.UUID(event.decision_id), outcome=event.outcome, closed_at=event.closed_at
+    )
+
+
+async def on_exchange_completed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """An officer's exchange completed: it enters the reciprocity ledger (once per exchange id)."""
+    event = ExchangeCompletedV1.model_validate(envelope.data)
+    try:
+        await reciprocity.record_exchange(session, exchange=event, event_id=envelope.id)
+    except reciprocity.UnknownPartnership as exc:
+        raise PermanentError(str(exc)) from exc
+
+
+async def on_curriculum_submitted(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Training put a curriculum version to the oversight body: a `curriculum_approval` decision opens (once)."""
+    event = CurriculumSubmittedV1.model_validate(envelope.data)
+    proposal = DecisionIn(
+        kind="curriculum_approval",
+        title=f"Approve curriculum {event.code} version {event.version}: {event.title}"[:300],
+        description=event.reason,
+        due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
+        subject=event.subject,
+    )
+    try:
+        await decisions.open_requested_decision(
+            session, partnership_id=uuid.UUID(event.partnership_id), proposal=proposal
+        )
+    except DomainError as exc:  # unknown partnership, or a body that cannot decide: retrying changes nothing
+        raise PermanentError(f"curriculum {event.curriculum_id} v{event.version}: {exc}") from exc

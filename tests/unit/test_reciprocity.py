@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from services.partners.contacts.schemas import ContactIn, ContactPatch
 from services.partners.reciprocity.service import Balance, Flow, balances, counterparts
-from services.partners.relations.schemas import ContactIn, ContactPatch
 
 FLOWS = [
     Flow(sending="SN", host="FR", count=2, days=30),

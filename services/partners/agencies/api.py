@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -25,15 +25,13 @@ from services.partners.agencies.schemas import (
     AgencyOut,
     AgencyRegistration,
     AgencyStatus,
-    CapacityProfileIn,
-    CapacityProfileOut,
     CountryOut,
     OnboardingConfirmation,
     OnboardingOut,
     OnboardingStart,
 )
-from services.partners.capacity import service as capacity
 from services.partners.policy import NATIONAL
+from services.partners.problems import PROBLEMS
 from workflows.agency_onboarding.shared import (
     Confirmation,
     OnboardingInput,
@@ -43,14 +41,6 @@ from workflows.agency_onboarding.shared import (
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 
 router = APIRouter()
-
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Bad request (problem+json)"},
-    404: {"description": "Not found (problem+json)"},
-    409: {"description": "Conflict with the current state (problem+json)"},
-    422: {"description": "Validation failed; `errors` names the fields (problem+json)"},
-    503: {"description": "A dependency is unavailable (problem+json)"},
-}
 
 
 @router.post(
@@ -251,36 +241,3 @@ async def list_countries(session: SessionDep) -> list[CountryOut]:
 @router.get("/countries/{code}", response_model=CountryOut, tags=["countries"], responses=PROBLEMS)
 async def get_country(code: Annotated[str, Path(pattern="^[A-Za-z]{2}$")], session: SessionDep) -> CountryOut:
     return CountryOut.model_validate(await service.get_country(session, code=code))
-
-
-@router.post(
-    "/agencies/{agency_id}/capacity-profiles",
-    status_code=201,
-    response_model=CapacityProfileOut,
-    tags=["capacity"],
-    responses=PROBLEMS,
-    summary="Record an agency's level in a competency and its target",
-)
-async def record_capacity_profile(
-    agency_id: uuid.UUID,
-    body: CapacityProfileIn,
-    session: SessionDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    idem = idempotent_request(f"partners.capacity:{agency_id}", idempotency_key, body.model_dump(mode="json"))
-    return outcome_response(
-        await capacity.record_capacity_profile(session, agency_id=agency_id, profile=body, idempotency=idem)
-    )
-
-
-@router.get(
-    "/agencies/{agency_id}/capacity-profiles",
-    response_model=list[CapacityProfileOut],
-    tags=["capacity"],
-    responses=PROBLEMS,
-    summary="Current level and gap per competency, or the whole history",
-)
-async def capacity_profiles(
-    agency_id: uuid.UUID, session: SessionDep, history: bool = False
-) -> list[CapacityProfileOut]:
-    return await capacity.capacity_profiles(session, agency_id=agency_id, history=history)

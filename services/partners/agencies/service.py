@@ -14,11 +14,10 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
+from services.partners import SOURCE
 from services.partners.agencies.schemas import AgencyOut, AgencyRegistration
 from services.partners.handling.audiences import of_agency
 from services.partners.models import Agency, Country
-
-SOURCE = "/services/partners"
 
 
 async def _get_agency_for_update(session: AsyncSession, agency_id: uuid.UUID) -> Agency:

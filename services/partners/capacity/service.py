@@ -12,8 +12,9 @@ from backbone.audit import record_read
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.partners import CapacityProfileRecordedV1
-from services.partners.agencies.schemas import CapacityProfileIn, CapacityProfileOut
-from services.partners.agencies.service import SOURCE, get_agency
+from services.partners import SOURCE
+from services.partners.agencies.service import get_agency
+from services.partners.capacity.schemas import CapacityProfileIn, CapacityProfileOut
 from services.partners.handling.audiences import handling_countries, of_capacity_profile
 from services.partners.models import CapacityProfile, PartnershipMember
 

@@ -24,7 +24,6 @@ from backbone.pagination import Cursor, Limit, Page
 from backbone.temporal import missing_workflow_as, update_refusal
 from contracts.events.commitments import CommitmentKind
 from services.partners import access
-from services.partners.agencies.api import PROBLEMS
 from services.partners.commitments import service as commitments
 from services.partners.commitments.schemas import (
     CommitmentIn,
@@ -37,6 +36,7 @@ from services.partners.commitments.schemas import (
     RenewalRequestIn,
 )
 from services.partners.policy import NATIONAL
+from services.partners.problems import PROBLEMS
 from services.partners.renewals import RenewalHandle, start_renewal
 from workflows.commitment_renewal.shared import RenewalResponse, commitment_renewal_workflow_id
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow

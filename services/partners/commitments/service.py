@@ -26,6 +26,7 @@ from contracts.events.commitments import (
     CommitmentRenewalRequestedV1,
 )
 from rules.periods import expiry_of
+from services.partners import SOURCE
 from services.partners.commitments.schemas import (
     CommitmentIn,
     CommitmentOut,
@@ -36,7 +37,8 @@ from services.partners.commitments.schemas import (
 )
 from services.partners.handling.audiences import of_partnership
 from services.partners.models import Agency, Commitment, OversightMember, PartnershipMember
-from services.partners.partnerships.service import SOURCE, _field_error, _partnership
+from services.partners.partnerships.service import _partnership
+from services.partners.problems import _field_error
 
 CONCLUDED = ("renewed", "renegotiated", "lapsed")
 

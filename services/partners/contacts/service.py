@@ -21,10 +21,11 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.events.partners import AgencyContactAddedV1, AgencyContactRemovedV1, AgencyContactUpdatedV1
-from services.partners.agencies.service import SOURCE, get_agency
+from services.partners import SOURCE
+from services.partners.agencies.service import get_agency
+from services.partners.contacts.schemas import ContactIn, ContactOut, ContactPatch, normalise_languages
 from services.partners.handling.audiences import of_agency
 from services.partners.models import Agency, AgencyContact
-from services.partners.relations.schemas import ContactIn, ContactOut, ContactPatch, normalise_languages
 
 
 async def _agency_for_update(session: AsyncSession, agency_id: uuid.UUID) -> Agency:

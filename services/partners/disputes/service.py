@@ -26,12 +26,10 @@ from contracts.events.partners import (
     DisputeResolutionOpenedV1,
     DisputeResolvedV1,
 )
-from services.partners.agencies.schemas import DecisionIn
-from services.partners.agencies.service import SOURCE
-from services.partners.handling.audiences import handling_countries, of_dispute
-from services.partners.models import Decision, Dispute, DisputeComment, DisputeResolution, PartnershipMember
-from services.partners.partnerships.service import _field_error, _open_decision, _partnership
-from services.partners.relations.schemas import (
+from services.partners import SOURCE
+from services.partners.decisions.schemas import DecisionIn
+from services.partners.decisions.service import _open_decision
+from services.partners.disputes.schemas import (
     CommentIn,
     CommentOut,
     DisputeDetailOut,
@@ -40,6 +38,10 @@ from services.partners.relations.schemas import (
     ResolutionDecisionIn,
     ResolutionOut,
 )
+from services.partners.handling.audiences import handling_countries, of_dispute
+from services.partners.models import Decision, Dispute, DisputeComment, DisputeResolution, PartnershipMember
+from services.partners.partnerships.service import _partnership
+from services.partners.problems import _field_error
 
 
 async def _member(

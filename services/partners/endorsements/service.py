@@ -21,10 +21,10 @@ from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.events.partners import EndorsementGrantedV1, EndorsementWithdrawnV1
 from rules.releasability import PLATFORM, Release
-from services.partners.agencies.service import SOURCE
+from services.partners import SOURCE
+from services.partners.endorsements.schemas import EndorsementIn, EndorsementOut, EndorsementWithdrawal
 from services.partners.models import Endorsement, Partnership
-from services.partners.partnerships.service import _field_error
-from services.partners.relations.schemas import EndorsementIn, EndorsementOut, EndorsementWithdrawal
+from services.partners.problems import _field_error
 
 PUBLIC_STATEMENT = Release.of("public", originator=PLATFORM)
 """Endorsements are public statements, whoever endorses."""

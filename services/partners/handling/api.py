@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
 from services.partners import access
-from services.partners.agencies.api import PROBLEMS
-from services.partners.agencies.schemas import HandlingChangeIn, HandlingChangeOut
 from services.partners.handling import service as handling
+from services.partners.handling.schemas import HandlingChangeIn, HandlingChangeOut
 from services.partners.policy import AGENCY_WRITE, DISPUTE
+from services.partners.problems import PROBLEMS
 
 router = APIRouter()
 

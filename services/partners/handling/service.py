@@ -13,7 +13,7 @@ from backbone.errors import NotFound
 from backbone.outbox import add_event
 from contracts.events.partners import HandlingChangedV1
 from rules.releasability import Release
-from services.partners.agencies.service import SOURCE
+from services.partners import SOURCE
 from services.partners.handling.audiences import (
     RecordKind,
     handling_countries,

@@ -25,10 +25,11 @@ from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outco
 from backbone.temporal import missing_workflow_as, update_refusal
 from rules.phases import CRITERIA
 from services.partners import access
-from services.partners.agencies.api import PROBLEMS
-from services.partners.agencies.schemas import DecisionOut, VoteIn
+from services.partners.decisions import service as decisions
+from services.partners.decisions.schemas import DecisionOut, VoteIn
+from services.partners.decisions.service import BALLOT_STATUS
 from services.partners.partnerships import service as partnerships
-from services.partners.partnerships.service import BALLOT_STATUS
+from services.partners.problems import PROBLEMS
 from workflows.partnership_onboarding.shared import (
     Amendment,
     CastBallot,
@@ -251,14 +252,14 @@ async def cast_vote(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     await access.require_own_seat(session, principal, body.member_id)
-    decision = await partnerships.get_decision(session, decision_id=decision_id)
+    decision = await decisions.get_decision(session, decision_id=decision_id)
     await session.close()  # ends the read; the use case or the workflow opens its own transaction
     if decision.kind != "phase_gate":
         idem = idempotent_request(
             f"partners.cast_vote:{decision_id}", idempotency_key, body.model_dump(mode="json")
         )
         return outcome_response(
-            await partnerships.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
+            await decisions.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
         )
     handle = await _handle(rt, decision.partnership_id)
     try:
@@ -275,7 +276,7 @@ async def cast_vote(
             ) from exc
         raise
     async with rt.sessions() as fresh:
-        view = await partnerships.get_decision(fresh, decision_id=decision_id)
+        view = await decisions.get_decision(fresh, decision_id=decision_id)
     return JSONResponse(view.model_dump(mode="json"), status_code=201)
 
 
@@ -301,5 +302,5 @@ async def record_vote(
         f"partners.cast_vote:{decision_id}", idempotency_key, body.model_dump(mode="json")
     )
     return outcome_response(
-        await partnerships.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
+        await decisions.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
     )

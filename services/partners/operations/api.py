@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 
 from backbone.app import RuntimeDep
-from services.partners.agencies.api import PROBLEMS
+from services.partners.problems import PROBLEMS
 
 router = APIRouter()
 

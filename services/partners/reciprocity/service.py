@@ -22,7 +22,7 @@ from contracts.events.training import ExchangeCompletedV1
 from services.partners.agencies.service import get_country
 from services.partners.models import Partnership, PartnershipMember, ReciprocityExchange
 from services.partners.partnerships.service import _partnership
-from services.partners.relations.schemas import (
+from services.partners.reciprocity.schemas import (
     CountryReciprocityOut,
     PartnershipReciprocityOut,
     ReciprocityOut,
