@@ -9,6 +9,7 @@ from backbone.settings import ServiceSettings, load_settings
 from services.incidents.drills.api import router as drills_router
 from services.incidents.incidents.api import router
 from services.incidents.policy import POLICY
+from services.incidents.protocols.api import router as protocols_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -16,7 +17,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Incidents service",
         description="Incident protocols for training environments, incident response, drills and debriefs.",
-        routers=[router, drills_router, audit_router],
+        routers=[protocols_router, router, drills_router, audit_router],
         authorize=authorizer(POLICY),
     )
 

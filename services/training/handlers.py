@@ -25,17 +25,12 @@ from contracts.events.partners import (
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from services.kernel import partnership_members
+from services.training.agencies.models import KnownAgency
 from services.training.certifications.refreshers import RefresherStarter
-from services.training.curricula import service as curricula
+from services.training.cohorts.models import KnownCommitment
+from services.training.curricula import approval as curriculum_approval
 from services.training.incident_effects import service as incident_effects
-from services.training.models import (
-    Cohort,
-    Community,
-    Curriculum,
-    KnownAgency,
-    KnownCommitment,
-    KnownPartnership,
-)
+from services.training.models import Cohort, Community, Curriculum, KnownPartnership
 
 
 async def on_agency_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -107,8 +102,10 @@ async def on_partnership_member_added(session: AsyncSession, envelope: EventEnve
 async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
     """The oversight body decided about a curriculum submission: the version is approved or rejected."""
     event = DecisionClosedV1.model_validate(envelope.data)
-    if event.kind == "curriculum_approval" and (event.subject or "").startswith(curricula.SUBJECT_PREFIX):
-        await curricula.settle_decision(session, event)
+    if event.kind == "curriculum_approval" and (event.subject or "").startswith(
+        curriculum_approval.SUBJECT_PREFIX
+    ):
+        await curriculum_approval.settle_decision(session, event)
 
 
 async def on_commitment_registered(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,25 +17,6 @@ from services.kernel.partnership_members import PartnershipMembers
 
 class TrainingBase(Base):
     __abstract__ = True
-
-
-class KnownAgency(TrainingBase):
-    """Read model of the partners service's agencies, kept current from its events."""
-
-    __tablename__ = "known_agencies"
-
-    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    country_code: Mapped[str] = mapped_column(String(2), index=True)
-    country_name: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(200))
-    agency_type: Mapped[str] = mapped_column(String(40))
-    is_national_coordination_unit: Mapped[bool] = mapped_column(Boolean)
-    status: Mapped[str] = mapped_column(String(20))
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    last_event_id: Mapped[str] = mapped_column(String(200))
-    version: Mapped[int] = mapped_column(Integer)
-    """How many partners events shaped this row: a redelivered event must never bump it."""
 
 
 class Facility(TrainingBase):
@@ -220,22 +201,6 @@ class CurriculumComment(TrainingBase):
     author: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class KnownCommitment(TrainingBase):
-    """Read model of the partners service's commitments: seats pledged decide how cohorts are shared."""
-
-    __tablename__ = "known_commitments"
-
-    commitment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    country_code: Mapped[str] = mapped_column(String(2))
-    kind: Mapped[str] = mapped_column(String(20))
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
-    lapsed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Cohort(TrainingBase):

@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from backbone.db import SYSTEM_TENANT, TENANT
 from contracts.envelope import decode
+from services.training.agencies.models import KnownAgency
 from services.training.app import build_app
-from services.training.models import KnownAgency
 from services.training.policy import RULES
 from tests.integration.test_access_matrix import routes
 from tests.integration.test_partner_relations_api import outbox_records

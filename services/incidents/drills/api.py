@@ -20,8 +20,9 @@ from backbone.idempotency import (
     idempotent_request,
     outcome_response,
 )
+from services.incidents.drills import queries as drill_queries
 from services.incidents.drills import service as drills
-from services.incidents.drills.service import (
+from services.incidents.drills.schemas import (
     ActionOut,
     CycleIn,
     CycleOut,
@@ -30,7 +31,7 @@ from services.incidents.drills.service import (
     DrillOut,
     HistoryOut,
 )
-from services.incidents.incidents.api import PROBLEMS, country_of
+from services.incidents.problems import PROBLEMS, country_of
 from workflows.drill_cycle.shared import drill_cycle_workflow_id
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
 
@@ -50,7 +51,7 @@ async def create_cycle(body: CycleIn, session: SessionDep, principal: CurrentPri
 
 @router.get("/drill-cycles/{cycle_id}", response_model=CycleOut, responses=PROBLEMS)
 async def get_cycle(cycle_id: uuid.UUID, session: SessionDep) -> CycleOut:
-    return await drills.view_cycle(session, cycle_id=cycle_id)
+    return await drill_queries.view_cycle(session, cycle_id=cycle_id)
 
 
 async def _signal(rt: RuntimeDep, cycle_id: uuid.UUID, signal: Any) -> None:
@@ -69,7 +70,7 @@ async def _signal(rt: RuntimeDep, cycle_id: uuid.UUID, signal: Any) -> None:
     summary="Run the cycle's next drill now instead of at its scheduled time",
 )
 async def trigger(cycle_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -> CycleOut:
-    cycle = await drills.view_cycle(session, cycle_id=cycle_id)
+    cycle = await drill_queries.view_cycle(session, cycle_id=cycle_id)
     await _signal(rt, cycle_id, DrillCycleWorkflow.trigger_now)
     return cycle
 
@@ -88,7 +89,7 @@ async def stop(cycle_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -> Cycl
 
 @router.get("/drills/{drill_id}", response_model=DrillOut, responses=PROBLEMS)
 async def get_drill(drill_id: uuid.UUID, session: SessionDep) -> DrillOut:
-    return await drills.view_drill(session, drill_id=drill_id)
+    return await drill_queries.view_drill(session, drill_id=drill_id)
 
 
 @router.post(
@@ -105,7 +106,7 @@ async def debrief(
 
 @router.get("/drills/{drill_id}/actions", response_model=list[ActionOut], responses=PROBLEMS)
 async def list_actions(drill_id: uuid.UUID, session: SessionDep) -> list[ActionOut]:
-    return await drills.list_actions(session, drill_id=drill_id)
+    return await drill_queries.list_actions(session, drill_id=drill_id)
 
 
 @router.post("/improvement-actions/{action_id}/completion", response_model=ActionOut, responses=PROBLEMS)
@@ -125,7 +126,7 @@ async def finish_action(
     summary="The protocol's drills with their timings: do responses get faster?",
 )
 async def protocol_history(protocol_id: uuid.UUID, session: SessionDep) -> HistoryOut:
-    return await drills.history(session, protocol_id=protocol_id)
+    return await drill_queries.history(session, protocol_id=protocol_id)
 
 
 async def _once(

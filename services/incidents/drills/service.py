@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +26,18 @@ from contracts.events.incidents import (
     TrainingRevisionRequestedV1,
 )
 from rules.releasability import Release
+from services.incidents.drills.schemas import (
+    ActionOut,
+    CycleIn,
+    CycleOut,
+    DebriefIn,
+    DoneIn,
+    DrillOut,
+    StartedOut,
+)
 from services.incidents.incidents import queries as statistics
 from services.incidents.incidents import service as incidents
-from services.incidents.incidents.service import EnvironmentIn, IncidentIn
+from services.incidents.incidents.schemas import EnvironmentIn, IncidentIn
 from services.incidents.models import (
     Drill,
     DrillCycle,
@@ -39,139 +47,9 @@ from services.incidents.models import (
     Protocol,
 )
 from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import SOURCE, Strict, field_problem, who
+from services.incidents.protocols.service import SOURCE, field_problem, who
 
 Stage = Literal["scheduled", "announced", "started", "inject_released", "completed", "debriefed"]
-
-
-class InjectIn(Strict):
-    after_minutes: int = Field(ge=0, le=24 * 60, description="Minutes after the drill starts")
-    message: str = Field(
-        min_length=3, max_length=2000, description="The scenario event participants react to"
-    )
-
-
-class ParticipantIn(Strict):
-    role: protocols.Role
-    holder: str = Field(min_length=1, max_length=200)
-    country_code: str = Field(pattern="^[A-Z]{2}$")
-
-
-class CycleIn(Strict):
-    protocol_id: uuid.UUID
-    environment: EnvironmentIn
-    cadence_days: int = Field(ge=1, le=3650, description="e.g. 91 for quarterly")
-    notice_hours: int = Field(
-        default=72, ge=0, le=24 * 60, description="Participants are told this long ahead"
-    )
-    first_at: AwareDatetime
-    injects: list[InjectIn] = Field(default_factory=list, max_length=50)
-    participants: list[ParticipantIn] = Field(min_length=1, max_length=200)
-
-
-class ActionIn(Strict):
-    title: str = Field(min_length=3, max_length=300)
-    owner: str = Field(min_length=1, max_length=200, description="The owner's account")
-    owner_country_code: str = Field(pattern="^[A-Z]{2}$")
-    due_at: AwareDatetime
-
-
-class FindingIn(Strict):
-    about: Literal["training", "protocol", "other"]
-    summary: str = Field(min_length=3, max_length=4000)
-    rating: Literal["minor", "major", "critical"]
-    curriculum_id: uuid.UUID | None = Field(
-        default=None, description="Training findings: the curriculum to revise"
-    )
-    competency: str | None = Field(
-        default=None, max_length=100, description="Training findings: refresh holders"
-    )
-    countries: list[str] = Field(default_factory=list, max_length=50)
-    action: ActionIn
-
-    @model_validator(mode="after")
-    def _training_target(self) -> FindingIn:
-        if self.about == "training" and not (self.curriculum_id or self.competency):
-            raise ValueError("a training finding names the curriculum to revise or the competency to refresh")
-        return self
-
-
-class DebriefIn(Strict):
-    expected: str = Field(min_length=3, max_length=20_000)
-    happened: str = Field(min_length=3, max_length=20_000)
-    why: str = Field(min_length=3, max_length=20_000)
-    change: str = Field(min_length=3, max_length=20_000)
-    findings: list[FindingIn] = Field(default_factory=list, max_length=50)
-
-
-class DoneIn(Strict):
-    note: str | None = Field(default=None, max_length=4000)
-
-
-class DrillOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    cycle_id: uuid.UUID
-    number: int
-    status: str
-    scheduled_for: datetime
-    announced_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    incident_id: uuid.UUID | None
-    protocol_version: int | None
-    timings: list[dict[str, Any]] | None
-    report: dict[str, Any] | None
-    debriefed_at: datetime | None
-    total_minutes: int | None = None
-    late_steps: int | None = None
-
-
-class CycleOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    protocol_id: uuid.UUID
-    environment_kind: str
-    environment_id: str
-    cadence_days: int
-    notice_hours: int
-    injects: list[dict[str, Any]]
-    participants: list[dict[str, Any]]
-    status: str
-    created_at: datetime
-    drills: list[DrillOut] = Field(default_factory=list)
-
-
-class ActionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    finding_id: uuid.UUID
-    drill_id: uuid.UUID
-    title: str
-    owner: str
-    owner_country_code: str
-    due_at: datetime
-    status: str
-    reminded_at: datetime | None
-    escalated_at: datetime | None
-    done_at: datetime | None
-
-
-class StartedOut(BaseModel):
-    incident_id: uuid.UUID
-    steps: list[dict[str, Any]]
-    started_at: datetime
-
-
-class HistoryOut(BaseModel):
-    protocol_id: uuid.UUID
-    drills: list[DrillOut]
-    improving: bool | None = Field(
-        description="The latest timed drill took less time than the first; null if <2"
-    )
 
 
 def drill_view(drill: Drill) -> DrillOut:
@@ -290,22 +168,12 @@ async def _schedule(session: AsyncSession, cycle: DrillCycle, *, number: int, at
     return drill
 
 
-async def view_cycle(session: AsyncSession, *, cycle_id: uuid.UUID) -> CycleOut:
-    async with session.begin():
-        return await cycle_view(session, await get_cycle(session, cycle_id))
-
-
 async def stop_cycle(session: AsyncSession, *, cycle_id: uuid.UUID) -> CycleOut:
     async with session.begin():
         cycle = await get_cycle(session, cycle_id, lock=True)
         cycle.status = "stopped"
         await session.flush()
         return await cycle_view(session, cycle)
-
-
-async def view_drill(session: AsyncSession, *, drill_id: uuid.UUID) -> DrillOut:
-    async with session.begin():
-        return drill_view((await get_drill(session, drill_id))[0])
 
 
 # The workflow's steps (idempotent: each answers the same when repeated).
@@ -520,11 +388,6 @@ async def actions_of(session: AsyncSession, *, drill_id: uuid.UUID) -> list[Acti
     return [ActionOut.model_validate(a) for a in rows]
 
 
-async def list_actions(session: AsyncSession, *, drill_id: uuid.UUID) -> list[ActionOut]:
-    async with session.begin():
-        return await actions_of(session, drill_id=drill_id)
-
-
 async def chase(
     session: AsyncSession, *, action_id: uuid.UUID, kind: Literal["reminded", "escalated"]
 ) -> ActionOut:
@@ -575,16 +438,3 @@ async def schedule_next(session: AsyncSession, *, drill_id: uuid.UUID) -> DrillO
             at=drill.scheduled_for + timedelta(days=cycle.cadence_days),
         )
     )
-
-
-async def history(session: AsyncSession, *, protocol_id: uuid.UUID) -> HistoryOut:
-    """Every drill of the protocol, oldest first, with its total time: are responses getting faster?"""
-    async with session.begin():
-        await protocols.get(session, protocol_id)
-        rows = await session.scalars(
-            select(Drill).where(Drill.protocol_id == protocol_id).order_by(Drill.scheduled_for, Drill.number)
-        )
-        drills = [drill_view(d) for d in rows]
-        timed = [d for d in drills if d.total_minutes is not None]
-        improving = timed[-1].total_minutes < timed[0].total_minutes if len(timed) >= 2 else None  # type: ignore[operator]
-        return HistoryOut(protocol_id=protocol_id, drills=drills, improving=improving)

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from backbone.app import SessionDep
-from backbone.auth.http import CurrentPrincipal, Forbidden
-from backbone.auth.principal import Principal
+from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import (
     IdempotencyKeyHeader,
     Outcome,
@@ -20,10 +19,11 @@ from backbone.idempotency import (
     outcome_response,
 )
 from backbone.pagination import Cursor, Limit, Page
+from services.incidents.incidents import queries as incident_queries
 from services.incidents.incidents import queries as statistics
 from services.incidents.incidents import service as incidents
 from services.incidents.incidents.queries import StatisticsOut
-from services.incidents.incidents.service import (
+from services.incidents.incidents.schemas import (
     EscalationIn,
     IncidentIn,
     IncidentOut,
@@ -35,110 +35,13 @@ from services.incidents.incidents.service import (
     TimelineOut,
     TriageIn,
 )
-from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import (
-    ContentIn,
-    NoteIn,
+from services.incidents.problems import PROBLEMS, country_of
+from services.incidents.protocols.schemas import (
     OnCall,
-    ProtocolIn,
-    ProtocolOut,
-    RevisionIn,
     Strict,
 )
 
 router = APIRouter()
-PROBLEMS: dict[int | str, dict[str, str]] = {
-    404: {"description": "Unknown, or not yours to see (problem+json)"},
-    409: {"description": "Conflicts with the current state (problem+json with a stable `code`)"},
-    422: {"description": "Invalid input, naming the fields (problem+json)"},
-}
-
-
-def country_of(principal: Principal | None) -> str:
-    if principal is None or principal.country is None:
-        raise Forbidden("Operations staff act for their country.")
-    return principal.country
-
-
-@router.post(
-    "/protocols", status_code=201, response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS
-)
-async def create_protocol(body: ProtocolIn, session: SessionDep, principal: CurrentPrincipal) -> ProtocolOut:
-    return await protocols.create(session, body=body, country=country_of(principal), principal=principal)
-
-
-@router.get(
-    "/protocols",
-    response_model=list[ProtocolOut],
-    tags=["protocols"],
-    summary="Protocols of your partnerships (optionally one partnership's)",
-)
-async def list_protocols(session: SessionDep, partnership_id: uuid.UUID | None = None) -> list[ProtocolOut]:
-    return await protocols.list_for(session, partnership_id=partnership_id)
-
-
-@router.get("/protocols/{protocol_id}", response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS)
-async def get_protocol(protocol_id: uuid.UUID, session: SessionDep) -> ProtocolOut:
-    return await protocols.view_one(session, protocol_id=protocol_id)
-
-
-@router.put(
-    "/protocols/{protocol_id}/draft", response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS
-)
-async def edit_protocol(
-    protocol_id: uuid.UUID, body: ContentIn, session: SessionDep, principal: CurrentPrincipal
-) -> ProtocolOut:
-    return await protocols.edit_draft(session, protocol_id=protocol_id, body=body, principal=principal)
-
-
-@router.post(
-    "/protocols/{protocol_id}/draft/review-request",
-    response_model=ProtocolOut,
-    tags=["protocols"],
-    responses=PROBLEMS,
-    summary="Put the draft to review; it is approved by someone other than its author",
-)
-async def request_review(protocol_id: uuid.UUID, session: SessionDep) -> ProtocolOut:
-    return await protocols.request_review(session, protocol_id=protocol_id)
-
-
-@router.post(
-    "/protocols/{protocol_id}/draft/{verdict}",
-    response_model=ProtocolOut,
-    tags=["protocols"],
-    responses=PROBLEMS,
-    summary="The reviewer approves (the version becomes current, immutable) or sends it back to draft",
-)
-async def review(
-    protocol_id: uuid.UUID,
-    verdict: Literal["approval", "rejection"],
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    body: NoteIn | None = None,
-) -> ProtocolOut:
-    return await protocols.review(
-        session,
-        protocol_id=protocol_id,
-        approve=verdict == "approval",
-        note=body.note if body else None,
-        principal=principal,
-    )
-
-
-@router.post(
-    "/protocols/{protocol_id}/revisions",
-    status_code=201,
-    response_model=ProtocolOut,
-    tags=["protocols"],
-    responses=PROBLEMS,
-    summary="Start the next version as a draft, with the reason it changes",
-)
-async def revise_protocol(
-    protocol_id: uuid.UUID, body: RevisionIn, session: SessionDep, principal: CurrentPrincipal
-) -> ProtocolOut:
-    return await protocols.revise(
-        session, protocol_id=protocol_id, reason=body.reason, author=protocols.who(principal)
-    )
 
 
 @router.post(
@@ -167,7 +70,7 @@ async def list_incidents(
     status: Literal["declared", "triaged", "resolved", "closed"] | None = None,
     exercise: bool | None = None,
 ) -> Page[IncidentOut]:
-    items, next_cursor = await incidents.page(
+    items, next_cursor = await incident_queries.page(
         session, partnership_id=partnership_id, status=status, exercise=exercise, limit=limit, cursor=cursor
     )
     return Page[IncidentOut](items=items, next_cursor=next_cursor, limit=limit)
@@ -175,7 +78,7 @@ async def list_incidents(
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS)
 async def get_incident(incident_id: uuid.UUID, session: SessionDep) -> IncidentOut:
-    return await incidents.view_one(session, incident_id=incident_id)
+    return await incident_queries.view_one(session, incident_id=incident_id)
 
 
 @router.get(
@@ -185,7 +88,7 @@ async def get_incident(incident_id: uuid.UUID, session: SessionDep) -> IncidentO
     responses=PROBLEMS,
 )
 async def get_timeline(incident_id: uuid.UUID, session: SessionDep) -> list[TimelineOut]:
-    return await incidents.timeline(session, incident_id=incident_id)
+    return await incident_queries.timeline(session, incident_id=incident_id)
 
 
 @router.post(
@@ -270,7 +173,7 @@ async def incident_statistics(partnership_id: uuid.UUID, session: SessionDep) ->
     summary="What your country was told about incidents affecting it",
 )
 async def my_notifications(session: SessionDep, principal: CurrentPrincipal) -> list[NotificationOut]:
-    return await incidents.notifications(session, country=country_of(principal))
+    return await incident_queries.notifications(session, country=country_of(principal))
 
 
 class OnCallIn(Strict):

@@ -10,7 +10,14 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.incidents.models import Incident
+from backbone.pagination import keyset_page
+from services.incidents.incidents.schemas import IncidentOut, NotificationOut, TimelineOut
+from services.incidents.incidents.service import get, view
+from services.incidents.models import (
+    Incident,
+    Notification,
+    TimelineEntry,
+)
 
 DECLARED = Counter("incidents_declared_total", "Incidents declared", ["kind", "severity", "exercise"])
 RESOLVED = Counter("incidents_resolved_total", "Incidents resolved", ["kind", "exercise"])
@@ -74,3 +81,52 @@ async def of_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) ->
             by_kind=by_kind,
             exercises=int(exercises or 0),
         )
+
+
+async def view_one(session: AsyncSession, *, incident_id: uuid.UUID) -> IncidentOut:
+    async with session.begin():
+        return await view(session, await get(session, incident_id))
+
+
+async def timeline(session: AsyncSession, *, incident_id: uuid.UUID) -> list[TimelineOut]:
+    async with session.begin():
+        await get(session, incident_id)
+        rows = await session.scalars(
+            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id)
+        )
+        return [TimelineOut.model_validate(r) for r in rows]
+
+
+async def notifications(session: AsyncSession, *, country: str) -> list[NotificationOut]:
+    """What the caller's country was told (row-level security: its own notifications, or all as originator)."""
+    async with session.begin():
+        rows = await session.scalars(
+            select(Notification)
+            .where(Notification.country_code == country)
+            .order_by(Notification.notified_at)
+        )
+        return [NotificationOut.model_validate(r) for r in rows]
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID | None,
+    status: str | None,
+    exercise: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[IncidentOut], str | None]:
+    """Incidents the caller may see (row-level security), oldest first: an operations board."""
+    async with session.begin():
+        query = select(Incident)
+        if partnership_id is not None:
+            query = query.where(Incident.partnership_id == partnership_id)
+        if status is not None:
+            query = query.where(Incident.status == status)
+        if exercise is not None:
+            query = query.where(Incident.exercise.is_(exercise))
+        rows, next_cursor = await keyset_page(
+            session, query, created=Incident.declared_at, key=Incident.id, limit=limit, cursor=cursor
+        )
+        return [await view(session, r) for r in rows], next_cursor

@@ -9,29 +9,36 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound
 from backbone.outbox import add_event
-from backbone.pagination import keyset_page
 from contracts.envelope import Event
 from contracts.events.incidents import (
-    EnvironmentKind,
     EnvironmentV1,
     IncidentChangedV1,
     IncidentClosedV1,
     IncidentDeclaredV1,
-    IncidentKind,
     IncidentResolvedV1,
     PartnerNotifiedV1,
-    Severity,
 )
-from rules.releasability import Audience, HandlingCodeText, Release
+from rules.releasability import Audience, Release
 from services.incidents.incidents import queries as statistics
 from services.incidents.incidents import rules as incident_rules
+from services.incidents.incidents.schemas import (
+    EscalationIn,
+    IncidentIn,
+    IncidentOut,
+    ResolutionIn,
+    RoleIn,
+    RoleOut,
+    SeverityIn,
+    StepDoneIn,
+    StepOut,
+    TriageIn,
+)
 from services.incidents.models import (
     Incident,
     IncidentRole,
@@ -42,128 +49,10 @@ from services.incidents.models import (
     TimelineEntry,
 )
 from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import SOURCE, Strict, field_problem, who
+from services.incidents.protocols.service import SOURCE, field_problem, who
 
 Reason = Literal["declared", "escalated", "resolved"]
 Change = Literal["triaged", "severity_changed", "role_assigned", "step_completed", "escalated"]
-
-
-class EnvironmentIn(Strict):
-    kind: EnvironmentKind
-    id: str = Field(
-        min_length=1, max_length=120, description="Facility or cohort id; `<curriculum id>:<module>`"
-    )
-
-
-class IncidentIn(Strict):
-    partnership_id: uuid.UUID
-    environment: EnvironmentIn
-    kind: IncidentKind
-    severity: Severity
-    description: str = Field(min_length=3, max_length=20_000)
-    handling_code: HandlingCodeText = "originator"
-    affected_countries: list[str] = Field(
-        default_factory=list,
-        max_length=200,
-        description="Partners whose people, facilities or cohorts it touches",
-    )
-
-
-class TriageIn(Strict):
-    severity: Severity | None = None
-    note: str | None = Field(default=None, max_length=4000)
-
-
-class SeverityIn(Strict):
-    severity: Severity
-    reason: str = Field(min_length=3, max_length=4000)
-
-
-class RoleIn(Strict):
-    role: protocols.Role
-    holder: str = Field(min_length=1, max_length=200, description="The person's account")
-    country_code: str = Field(pattern="^[A-Z]{2}$")
-
-
-class StepDoneIn(Strict):
-    note: str | None = Field(default=None, max_length=4000)
-
-
-class ResolutionIn(Strict):
-    summary: str = Field(min_length=3, max_length=20_000)
-
-
-class EscalationIn(Strict):
-    reason: str = Field(min_length=3, max_length=400)
-    step_code: str | None = None
-
-
-class StepOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    position: int
-    title: str
-    role: str
-    limit_minutes: int
-    completed_at: datetime | None
-    completed_by: str | None
-    minutes_taken: int | None
-    late: bool | None
-
-
-class RoleOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    role: str
-    holder: str
-    country_code: str
-    assigned_at: datetime
-    ended_at: datetime | None
-
-
-class IncidentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    partnership_id: uuid.UUID
-    kind: str
-    environment_kind: str
-    environment_id: str
-    severity: str
-    description: str
-    handling_code: str
-    originator_country_code: str
-    affected_countries: list[str]
-    exercise: bool
-    drill_id: uuid.UUID | None
-    status: str
-    declared_at: datetime
-    resolved_at: datetime | None
-    resolution: str | None
-    closed_at: datetime | None
-    protocol_version_id: uuid.UUID
-    steps: list[StepOut] = Field(default_factory=list)
-    roles: list[RoleOut] = Field(default_factory=list)
-
-
-class TimelineOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    at: datetime
-    what: str
-    actor: str
-    details: dict[str, Any]
-
-
-class NotificationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    country_code: str
-    reason: str
-    details_released: bool
-    content: dict[str, Any]
-    notified_at: datetime
 
 
 async def get(session: AsyncSession, incident_id: uuid.UUID, *, lock: bool = False) -> Incident:
@@ -647,54 +536,5 @@ async def close(session: AsyncSession, *, incident_id: uuid.UUID, principal: Pri
         return await view(session, incident)
 
 
-async def view_one(session: AsyncSession, *, incident_id: uuid.UUID) -> IncidentOut:
-    async with session.begin():
-        return await view(session, await get(session, incident_id))
-
-
-async def timeline(session: AsyncSession, *, incident_id: uuid.UUID) -> list[TimelineOut]:
-    async with session.begin():
-        await get(session, incident_id)
-        rows = await session.scalars(
-            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id)
-        )
-        return [TimelineOut.model_validate(r) for r in rows]
-
-
-async def notifications(session: AsyncSession, *, country: str) -> list[NotificationOut]:
-    """What the caller's country was told (row-level security: its own notifications, or all as originator)."""
-    async with session.begin():
-        rows = await session.scalars(
-            select(Notification)
-            .where(Notification.country_code == country)
-            .order_by(Notification.notified_at)
-        )
-        return [NotificationOut.model_validate(r) for r in rows]
-
-
 def audience_of(incident: Incident) -> Audience:
     return Audience(everyone=True) if "*" in incident.audience else Audience(frozenset(incident.audience))
-
-
-async def page(
-    session: AsyncSession,
-    *,
-    partnership_id: uuid.UUID | None,
-    status: str | None,
-    exercise: bool | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[IncidentOut], str | None]:
-    """Incidents the caller may see (row-level security), oldest first: an operations board."""
-    async with session.begin():
-        query = select(Incident)
-        if partnership_id is not None:
-            query = query.where(Incident.partnership_id == partnership_id)
-        if status is not None:
-            query = query.where(Incident.status == status)
-        if exercise is not None:
-            query = query.where(Incident.exercise.is_(exercise))
-        rows, next_cursor = await keyset_page(
-            session, query, created=Incident.declared_at, key=Incident.id, limit=limit, cursor=cursor
-        )
-        return [await view(session, r) for r in rows], next_cursor

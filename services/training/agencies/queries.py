@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import NotFound
 from backbone.pagination import keyset_page
-from services.training.models import KnownAgency
+from services.training.agencies.models import KnownAgency
 
 
 async def list_known_agencies(

@@ -25,6 +25,7 @@ from contracts.events.training import (
 )
 from rules.releasability import Release
 from services.training.cohorts import rules as cohort_rules
+from services.training.cohorts.models import KnownCommitment
 from services.training.cohorts.schemas import (
     AccommodationOut,
     CohortIn,
@@ -33,19 +34,13 @@ from services.training.cohorts.schemas import (
     NominationOut,
     SeatsOut,
 )
+from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
 from services.training.curricula.service import field_problem
 from services.training.facilities import service as facilities
 from services.training.facilities.schemas import BookingIn
 from services.training.facilities.service import SOURCE
-from services.training.models import (
-    Accommodation,
-    Cohort,
-    CohortSeats,
-    InstructorAssignment,
-    KnownCommitment,
-    Nomination,
-)
+from services.training.models import Accommodation, Cohort, CohortSeats, InstructorAssignment, Nomination
 
 NCU = frozenset({"national_coordinator"})
 """The national coordination unit: the gatekeeper who approves its country's nominations."""
@@ -111,7 +106,7 @@ async def schedule(
     idempotency: IdempotentRequest | None,
 ) -> Outcome:
     async def record() -> Outcome:
-        curriculum, version = await curricula.approved_version(session, body.curriculum_version_id)
+        curriculum, version = await curriculum_queries.approved_version(session, body.curriculum_version_id)
         partnership = await curricula.member_partnership(session, curriculum.partnership_id, country)
         pledges = await seat_pledges(session, partnership.partnership_id, body.starts_at)
         if not pledges:

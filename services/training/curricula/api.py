@@ -12,6 +12,8 @@ from backbone.auth.http import CurrentPrincipal
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from services.training.curricula import approval as curriculum_approval
+from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
 from services.training.curricula.schemas import (
     CommentIn,
@@ -71,12 +73,12 @@ async def create_curriculum(
 
 @router.get("/curricula", response_model=list[CurriculumOut], responses=PROBLEMS)
 async def list_curricula(session: SessionDep, partnership_id: uuid.UUID = Query()) -> list[CurriculumOut]:
-    return await curricula.list_for_partnership(session, partnership_id=partnership_id)
+    return await curriculum_queries.list_for_partnership(session, partnership_id=partnership_id)
 
 
 @router.get("/curricula/{curriculum_id}", response_model=CurriculumOut, responses=PROBLEMS)
 async def get_curriculum(curriculum_id: uuid.UUID, session: SessionDep) -> CurriculumOut:
-    return await curricula.view_one(session, curriculum_id=curriculum_id)
+    return await curriculum_queries.view_one(session, curriculum_id=curriculum_id)
 
 
 @router.get(
@@ -86,7 +88,7 @@ async def get_curriculum(curriculum_id: uuid.UUID, session: SessionDep) -> Curri
     summary="A version with its modules, and for a revision its reason and its difference to the previous one",
 )
 async def get_version(curriculum_id: uuid.UUID, number: int, session: SessionDep) -> VersionOut:
-    return await curricula.get_version(session, curriculum_id=curriculum_id, number=number)
+    return await curriculum_queries.get_version(session, curriculum_id=curriculum_id, number=number)
 
 
 @router.get(
@@ -96,7 +98,7 @@ async def get_version(curriculum_id: uuid.UUID, number: int, session: SessionDep
     summary="The proposals and comments a version received while it was a draft",
 )
 async def get_discussion(curriculum_id: uuid.UUID, number: int, session: SessionDep) -> DiscussionOut:
-    return await curricula.discussion(session, curriculum_id=curriculum_id, number=number)
+    return await curriculum_queries.discussion(session, curriculum_id=curriculum_id, number=number)
 
 
 @router.put(
@@ -195,7 +197,9 @@ async def comment(
 async def submit(
     curriculum_id: uuid.UUID, body: SubmissionIn, session: SessionDep, principal: CurrentPrincipal
 ) -> VersionOut:
-    return await curricula.submit(session, curriculum_id=curriculum_id, body=body, principal=principal)
+    return await curriculum_approval.submit(
+        session, curriculum_id=curriculum_id, body=body, principal=principal
+    )
 
 
 @router.post(
@@ -205,7 +209,7 @@ async def submit(
     summary="Take a submitted draft back (the open decision about it no longer changes anything)",
 )
 async def withdraw(curriculum_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> VersionOut:
-    return await curricula.withdraw(session, curriculum_id=curriculum_id, principal=principal)
+    return await curriculum_approval.withdraw(session, curriculum_id=curriculum_id, principal=principal)
 
 
 @router.post(

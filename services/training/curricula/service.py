@@ -15,16 +15,6 @@ from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, DomainError, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
-from backbone.outbox import add_event
-from contracts.events.partners import DecisionClosedV1
-from contracts.events.training import (
-    CurriculumApprovedV1,
-    CurriculumDiffV1,
-    CurriculumModuleV1,
-    CurriculumRejectedV1,
-    CurriculumRevisedV1,
-    CurriculumSubmittedV1,
-)
 from rules.releasability import Release
 from services.training.competencies import service as competencies
 from services.training.curricula import rules as curriculum_rules
@@ -33,18 +23,15 @@ from services.training.curricula.schemas import (
     CommentOut,
     CurriculumIn,
     CurriculumOut,
-    DiscussionOut,
     DraftIn,
     ModuleIn,
     ProposalIn,
     ProposalOut,
     RevisionIn,
-    SubmissionIn,
     VariantIn,
     VersionOut,
     VersionSummary,
 )
-from services.training.facilities.service import SOURCE
 from services.training.models import (
     Curriculum,
     CurriculumComment,
@@ -55,7 +42,6 @@ from services.training.models import (
 
 DRAFT = frozenset({"national_coordinator", "programme_coordinator"})
 Verdict = Literal["acceptance", "decline"]
-SUBJECT_PREFIX = "training:curriculum-submission:"
 OPEN = ("draft", "submitted")
 
 
@@ -129,16 +115,6 @@ async def get(session: AsyncSession, curriculum_id: uuid.UUID, *, lock: bool = F
     return found
 
 
-async def versions(session: AsyncSession, curriculum_id: uuid.UUID) -> list[CurriculumVersion]:
-    return list(
-        await session.scalars(
-            select(CurriculumVersion)
-            .where(CurriculumVersion.curriculum_id == curriculum_id)
-            .order_by(CurriculumVersion.number)
-        )
-    )
-
-
 def require_drafter(principal: Principal | None, curriculum: Curriculum) -> None:
     """Only the drafting country's coordinators edit, settle proposals, submit, withdraw and revise."""
     require_country(principal, curriculum.drafting_country_code, roles=DRAFT, field="curriculum_id")
@@ -159,12 +135,6 @@ async def open_version(
             code=f"no_{status}",
         )
     return found
-
-
-async def view(session: AsyncSession, curriculum: Curriculum) -> CurriculumOut:
-    out = CurriculumOut.model_validate(curriculum)
-    out.versions = [VersionSummary.model_validate(v) for v in await versions(session, curriculum.id)]
-    return out
 
 
 def _new_version(
@@ -309,24 +279,6 @@ async def _version(session: AsyncSession, curriculum_id: uuid.UUID, number: int)
     return found
 
 
-async def get_version(session: AsyncSession, *, curriculum_id: uuid.UUID, number: int) -> VersionOut:
-    async with session.begin():
-        await get(session, curriculum_id)
-        return VersionOut.model_validate(await _version(session, curriculum_id, number))
-
-
-async def approved_version(
-    session: AsyncSession, version_id: uuid.UUID
-) -> tuple[Curriculum, CurriculumVersion]:
-    """An approved (current or older) version, as cohorts use them."""
-    version = await session.get(CurriculumVersion, version_id)
-    if version is None or version.status not in ("approved", "superseded"):
-        raise field_problem(
-            "curriculum_version_id", "version_not_approved", f"No approved curriculum version {version_id}."
-        )
-    return await get(session, version.curriculum_id), version
-
-
 async def edit_draft(
     session: AsyncSession, *, curriculum_id: uuid.UUID, body: DraftIn, principal: Principal | None
 ) -> VersionOut:
@@ -441,101 +393,6 @@ async def comment(
         return CommentOut.model_validate(row)
 
 
-async def discussion(session: AsyncSession, *, curriculum_id: uuid.UUID, number: int) -> DiscussionOut:
-    async with session.begin():
-        await get(session, curriculum_id)
-        version = await _version(session, curriculum_id, number)
-        proposals = await session.scalars(
-            select(CurriculumProposal)
-            .where(CurriculumProposal.version_id == version.id)
-            .order_by(CurriculumProposal.created_at)
-        )
-        comments = await session.scalars(
-            select(CurriculumComment)
-            .where(CurriculumComment.version_id == version.id)
-            .order_by(CurriculumComment.created_at)
-        )
-        return DiscussionOut(
-            version=VersionOut.model_validate(version),
-            proposals=[ProposalOut.model_validate(p) for p in proposals],
-            comments=[CommentOut.model_validate(c) for c in comments],
-        )
-
-
-async def submit(
-    session: AsyncSession, *, curriculum_id: uuid.UUID, body: SubmissionIn, principal: Principal | None
-) -> VersionOut:
-    """The draft goes to the oversight body: partners opens a decision about this submission (by event)."""
-    async with session.begin():
-        curriculum = await get(session, curriculum_id, lock=True)
-        require_drafter(principal, curriculum)
-        draft = await open_version(session, curriculum)
-        if not draft.modules:
-            raise Conflict("A curriculum needs at least one module before approval.", code="no_modules")
-        await check_modules(session, draft.modules)
-        open_proposals = await session.scalar(
-            select(func.count())
-            .select_from(CurriculumProposal)
-            .where(CurriculumProposal.version_id == draft.id, CurriculumProposal.status == "open")
-        )
-        if open_proposals:
-            raise Conflict(
-                f"{open_proposals} proposal(s) on the draft are not settled yet.", code="proposals_open"
-            )
-        previous = (
-            await _version(session, curriculum.id, curriculum.current_version)
-            if curriculum.current_version
-            else None
-        )
-        difference = curriculum_rules.diff(
-            {"title": previous.title, "language": previous.language, "modules": previous.modules}
-            if previous
-            else None,
-            {"title": draft.title, "language": draft.language, "modules": draft.modules},
-        )
-        if previous is not None and curriculum_rules.is_empty(difference):
-            raise Conflict("The revision changes nothing in the approved version.", code="revision_unchanged")
-        now = datetime.now(UTC)
-        draft.status, draft.diff = "submitted", difference
-        draft.submission_id, draft.submitted_at, draft.decide_by = uuid.uuid4(), now, body.decide_by
-        await session.flush()
-        await add_event(
-            session,
-            CurriculumSubmittedV1(
-                curriculum_id=str(curriculum.id),
-                version_id=str(draft.id),
-                version=draft.number,
-                partnership_id=str(curriculum.partnership_id),
-                code=curriculum.code,
-                title=draft.title,
-                language=draft.language,
-                subject=f"{SUBJECT_PREFIX}{draft.submission_id}",
-                reason=draft.reason,
-                decide_by=body.decide_by,
-                submitted_by_country_code=curriculum.drafting_country_code,
-                submitted_at=now,
-            ),
-            aggregate_id=str(curriculum.id),
-            source=SOURCE,
-            release=release(curriculum),
-        )
-        return VersionOut.model_validate(draft)
-
-
-async def withdraw(
-    session: AsyncSession, *, curriculum_id: uuid.UUID, principal: Principal | None
-) -> VersionOut:
-    """Back to draft; the decision already opened about that submission no longer changes anything."""
-    async with session.begin():
-        curriculum = await get(session, curriculum_id, lock=True)
-        require_drafter(principal, curriculum)
-        submitted = await open_version(session, curriculum, status="submitted")
-        submitted.status, submitted.submission_id = "draft", None
-        submitted.submitted_at = submitted.decide_by = None
-        await session.flush()
-        return VersionOut.model_validate(submitted)
-
-
 async def revise(
     session: AsyncSession, *, curriculum_id: uuid.UUID, body: RevisionIn, principal: Principal | None
 ) -> Outcome:
@@ -563,84 +420,17 @@ async def revise(
         return Outcome(201, VersionOut.model_validate(draft).model_dump(mode="json"))
 
 
-async def settle_decision(session: AsyncSession, event: DecisionClosedV1) -> None:
-    """The oversight body decided about a submission (consumer of partners.decision_closed.v1)."""
-    assert event.subject is not None
-    submission_id = uuid.UUID(event.subject.removeprefix(SUBJECT_PREFIX))
-    version = await session.scalar(
-        select(CurriculumVersion).where(CurriculumVersion.submission_id == submission_id).with_for_update()
-    )
-    if version is None or version.status != "submitted":
-        return  # withdrawn since, or this decision was applied already
-    curriculum = await get(session, version.curriculum_id, lock=True)
-    version.decision_id, version.decided_at = uuid.UUID(event.decision_id), event.closed_at
-    if event.outcome != "approved":
-        version.status = "rejected"
-        await session.flush()
-        await add_event(
-            session,
-            CurriculumRejectedV1(
-                curriculum_id=str(curriculum.id),
-                version_id=str(version.id),
-                version=version.number,
-                partnership_id=str(curriculum.partnership_id),
-                outcome=event.outcome,
-                decision_id=event.decision_id,
-                decided_at=event.closed_at,
-            ),
-            aggregate_id=str(curriculum.id),
-            source=SOURCE,
-            release=release(curriculum),
-        )
-        return
-    previous = curriculum.current_version
-    if previous is not None:
-        (await _version(session, curriculum.id, previous)).status = "superseded"
-    version.status, curriculum.current_version = "approved", version.number
-    await session.flush()
-    modules = [CurriculumModuleV1.model_validate(m) for m in version.modules]
-    common: dict[str, Any] = {
-        "curriculum_id": str(curriculum.id),
-        "version_id": str(version.id),
-        "version": version.number,
-        "partnership_id": str(curriculum.partnership_id),
-        "code": curriculum.code,
-        "title": version.title,
-        "language": version.language,
-        "modules": modules,
-        "decision_id": event.decision_id,
-        "approved_at": event.closed_at,
-    }
-    announcement = (
-        CurriculumRevisedV1(
-            **common,
-            previous_version=previous,
-            reason=version.reason or "",
-            diff=CurriculumDiffV1.model_validate(version.diff),
-        )
-        if previous is not None
-        else CurriculumApprovedV1(
-            **common,
-            context=curriculum.context,  # held to the three by a check constraint
-            context_country_code=curriculum.context_country_code,
-            variant_of=str(curriculum.variant_of_id) if curriculum.variant_of_id else None,
+async def view(session: AsyncSession, curriculum: Curriculum) -> CurriculumOut:
+    out = CurriculumOut.model_validate(curriculum)
+    out.versions = [VersionSummary.model_validate(v) for v in await versions(session, curriculum.id)]
+    return out
+
+
+async def versions(session: AsyncSession, curriculum_id: uuid.UUID) -> list[CurriculumVersion]:
+    return list(
+        await session.scalars(
+            select(CurriculumVersion)
+            .where(CurriculumVersion.curriculum_id == curriculum_id)
+            .order_by(CurriculumVersion.number)
         )
     )
-    await add_event(
-        session, announcement, aggregate_id=str(curriculum.id), source=SOURCE, release=release(curriculum)
-    )
-
-
-async def list_for_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[CurriculumOut]:
-    async with session.begin():
-        rows = await session.scalars(
-            select(Curriculum)
-            .where(Curriculum.partnership_id == partnership_id)
-            .order_by(Curriculum.created_at)
-        )
-        return [await view(session, c) for c in rows]
-
-
-async def view_one(session: AsyncSession, *, curriculum_id: uuid.UUID) -> CurriculumOut:
-    async with session.begin():
-        return await view(session, await get(session, curriculum_id))

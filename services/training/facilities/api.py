@@ -15,9 +15,9 @@ from backbone.errors import DomainError
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.training import FacilityKind
+from services.training.agencies.models import KnownAgency
 from services.training.facilities import service as facilities
 from services.training.facilities.schemas import BookingIn, BookingOut, FacilityIn, FacilityOut, UsageIn
-from services.training.models import KnownAgency
 from services.training.policy import BOOK
 
 router = APIRouter()

@@ -1,0 +1,43 @@
+"""Reads of drill cycles, drills, their improvement actions and a protocol's drill history."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.incidents.drills.schemas import ActionOut, CycleOut, DrillOut, HistoryOut
+from services.incidents.drills.service import actions_of, cycle_view, drill_view, get_cycle, get_drill
+from services.incidents.models import (
+    Drill,
+)
+from services.incidents.protocols import service as protocols
+
+
+async def view_cycle(session: AsyncSession, *, cycle_id: uuid.UUID) -> CycleOut:
+    async with session.begin():
+        return await cycle_view(session, await get_cycle(session, cycle_id))
+
+
+async def view_drill(session: AsyncSession, *, drill_id: uuid.UUID) -> DrillOut:
+    async with session.begin():
+        return drill_view((await get_drill(session, drill_id))[0])
+
+
+async def list_actions(session: AsyncSession, *, drill_id: uuid.UUID) -> list[ActionOut]:
+    async with session.begin():
+        return await actions_of(session, drill_id=drill_id)
+
+
+async def history(session: AsyncSession, *, protocol_id: uuid.UUID) -> HistoryOut:
+    """Every drill of the protocol, oldest first, with its total time: are responses getting faster?"""
+    async with session.begin():
+        await protocols.get(session, protocol_id)
+        rows = await session.scalars(
+            select(Drill).where(Drill.protocol_id == protocol_id).order_by(Drill.scheduled_for, Drill.number)
+        )
+        drills = [drill_view(d) for d in rows]
+        timed = [d for d in drills if d.total_minutes is not None]
+        improving = timed[-1].total_minutes < timed[0].total_minutes if len(timed) >= 2 else None  # type: ignore[operator]
+        return HistoryOut(protocol_id=protocol_id, drills=drills, improving=improving)
