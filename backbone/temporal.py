@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -78,3 +78,14 @@ class LazyClient:
             if self._client is None:
                 self._client = await connect_client(self.settings)
             return self._client
+
+
+async def signal_if_running(signal: Awaitable[None]) -> bool:
+    """Send a signal to a workflow that may have finished or never started; False when nothing received it."""
+    try:
+        await signal
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return False
+    return True

@@ -21,6 +21,7 @@ from workflows.certification_refresher.activities import CertificationRefresherA
 from workflows.certification_refresher.workflow import CertificationRefresherWorkflow
 from workflows.commitment_renewal.activities import CommitmentRenewalActivities
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
+from workflows.decision_deadline.activities import DecisionDeadlineActivities
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.drill_cycle.activities import DrillCycleActivities
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
@@ -77,6 +78,7 @@ def create_worker(
     (the same client when None: tests that serve several behind one transport)."""
     partners = PartnersActivities(http)
     governance = PartnersGovernanceActivities(http)
+    deadlines = DecisionDeadlineActivities(http)
     renewals = CommitmentRenewalActivities(http)
     refreshers = CertificationRefresherActivities(training or http)
     responses = IncidentResponseActivities(incidents or http)
@@ -89,6 +91,7 @@ def create_worker(
             partners.activate_agency,
             partners.lapse_agency_onboarding,
             *governance.all(),
+            *deadlines.all(),
             *renewals.all(),
             *refreshers.all(),
             *responses.all(),

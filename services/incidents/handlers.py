@@ -4,17 +4,12 @@ commit and Temporal: the outbox and the consumer's retries carry it)."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy import any_, func, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from backbone.consumer import Handler, PermanentError, Subscription
 from backbone.settings import ServiceSettings
@@ -29,18 +24,15 @@ from contracts.events.incidents import (
     IncidentResolvedV1,
 )
 from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from services.incidents import processes
 from services.incidents.models import Drill, DrillCycle, Incident, KnownPartnership, Protocol, ProtocolVersion
 from services.kernel import partnership_members
-from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cycle_workflow_id
-from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.drill_cycle.shared import DrillCycleInput
 from workflows.incident_response.shared import (
     ResponseInput,
     RoleAssignment,
-    StepDone,
     StepPlan,
-    incident_response_workflow_id,
 )
-from workflows.incident_response.workflow import IncidentResponseWorkflow
 
 
 async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -84,48 +76,28 @@ class ResponseSteering:
             severity_threshold=version.escalation.get("severity_at_least", "high"),
             roles=[RoleAssignment.model_validate(r) for r in version.on_call],
         )
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and finished already
-            await (await self.client()).start_workflow(
-                IncidentResponseWorkflow.run,
-                request,
-                id=incident_response_workflow_id(event.incident_id),
-                task_queue=self.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-
-    def _handle(self, client: Client, incident_id: str) -> WorkflowHandle[Any, Any]:
-        return client.get_workflow_handle(incident_response_workflow_id(incident_id))
-
-    async def _signal(self, incident_id: str, signal: Any, *args: Any) -> None:
-        try:
-            await self._handle(await self.client(), incident_id).signal(signal, *args)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:  # finished already: nothing to tell it
-                raise
+        await processes.start_response(await self.client(), task_queue=self.task_queue, request=request)
 
     async def on_changed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = IncidentChangedV1.model_validate(envelope.data)
         if event.exercise:
             return
         if event.change == "step_completed" and event.step_code:
-            await self._signal(
-                event.incident_id,
-                IncidentResponseWorkflow.step_completed,
-                StepDone(code=event.step_code, at=event.changed_at),
+            await processes.step_completed(
+                await self.client(), event.incident_id, code=event.step_code, at=event.changed_at
             )
         elif event.change in ("severity_changed", "triaged"):
-            await self._signal(event.incident_id, IncidentResponseWorkflow.severity_changed, event.severity)
+            await processes.severity_changed(await self.client(), event.incident_id, event.severity)
 
     async def on_resolved(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = IncidentResolvedV1.model_validate(envelope.data)
         if not event.exercise:
-            await self._signal(event.incident_id, IncidentResponseWorkflow.resolved)
+            await processes.incident_resolved(await self.client(), event.incident_id)
 
     async def on_closed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = IncidentClosedV1.model_validate(envelope.data)
         if not event.exercise:
-            await self._signal(event.incident_id, IncidentResponseWorkflow.closed)
+            await processes.incident_closed(await self.client(), event.incident_id)
 
 
 class DrillSteering:
@@ -151,25 +123,11 @@ class DrillSteering:
                 notice_hours=cycle.notice_hours,
                 inject_minutes=[int(i["after_minutes"]) for i in cycle.injects],
             )
-            with contextlib.suppress(WorkflowAlreadyStartedError):
-                await (await self.client()).start_workflow(
-                    DrillCycleWorkflow.run,
-                    request,
-                    id=drill_cycle_workflow_id(event.cycle_id),
-                    task_queue=self.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                )
+            await processes.start_drill_cycle(
+                await self.client(), task_queue=self.task_queue, request=request
+            )
         elif event.stage == "debriefed":
-            await self._signal(event.cycle_id, DrillCycleWorkflow.debriefed)
-
-    async def _signal(self, cycle_id: str, signal: Any, *args: Any) -> None:
-        handle = (await self.client()).get_workflow_handle(drill_cycle_workflow_id(cycle_id))
-        try:
-            await handle.signal(signal, *args)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
+            await processes.drill_debriefed(await self.client(), event.cycle_id)
 
     async def on_incident_changed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = IncidentChangedV1.model_validate(envelope.data)
@@ -177,10 +135,8 @@ class DrillSteering:
             return
         drill = await session.get(Drill, uuid.UUID(event.drill_id))
         if drill is not None:
-            await self._signal(
-                str(drill.cycle_id),
-                DrillCycleWorkflow.step_acknowledged,
-                Acknowledged(code=event.step_code, at=event.changed_at),
+            await processes.drill_step_acknowledged(
+                await self.client(), str(drill.cycle_id), code=event.step_code, at=event.changed_at
             )
 
     async def on_action(self, session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -189,7 +145,7 @@ class DrillSteering:
             return
         drill = await session.get(Drill, uuid.UUID(event.drill_id))
         if drill is not None:
-            await self._signal(str(drill.cycle_id), DrillCycleWorkflow.action_done, event.action_id)
+            await processes.improvement_action_done(await self.client(), str(drill.cycle_id), event.action_id)
 
 
 def in_turn(*handlers: Handler) -> Handler:

@@ -14,7 +14,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.consumer import Handler, PermanentError, Subscription
 from backbone.errors import DomainError
@@ -29,21 +28,21 @@ from contracts.events.partners import (
     PartnershipMemberAddedV1,
 )
 from contracts.events.training import CurriculumSubmittedV1, ExchangeCompletedV1
+from services.partners import processes
 from services.partners.capacity.service import partnerships_with_every_agency_mapped
-from services.partners.decision_timers import DecisionTimers
+from services.partners.commitments.service import get_commitment
 from services.partners.decisions import service as decisions
 from services.partners.decisions.schemas import DecisionIn
 from services.partners.disputes import service as disputes
 from services.partners.reciprocity import service as reciprocity
-from services.partners.renewals import RenewalStarter
-from workflows.partnership_onboarding.shared import partnership_onboarding_workflow_id
-from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 CAPACITY_MAPPED = "capacity_profiles_mapped"
 CURRICULUM_APPROVED = "curriculum_approved"
 
 
 class GateCriteria:
+    """The consumer's reactions that reach workflows: gate criteria, renewals, decision deadlines."""
+
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.client = LazyClient(settings)
@@ -69,18 +68,34 @@ class GateCriteria:
             await self.signal(uuid.UUID(event.partnership_id), CURRICULUM_APPROVED)
 
     async def signal(self, partnership_id: uuid.UUID, criterion: str, *, met: bool = True) -> None:
-        handle = (await self.client()).get_workflow_handle_for(
-            PartnershipOnboardingWorkflow.run, partnership_onboarding_workflow_id(str(partnership_id))
-        )
-        try:
-            if met:
-                await handle.signal(PartnershipOnboardingWorkflow.criterion_met, criterion)
-            else:
-                await handle.signal(PartnershipOnboardingWorkflow.criterion_unmet, criterion)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-            # No onboarding running (not started yet, or finished): nothing waits for this criterion.
+        await processes.gate_criterion(await self.client(), str(partnership_id), criterion, met=met)
+
+    async def on_commitment_registered(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        """Every announced commitment gets its renewal (so none committed is left without one, even if the
+        API process died right after the commit)."""
+        event = CommitmentRegisteredV1.model_validate(envelope.data)
+        commitment = await get_commitment(session, commitment_id=uuid.UUID(event.commitment_id))
+        if commitment.status in ("active", "renewal_pending"):
+            await processes.start_renewal(
+                await self.client(), task_queue=self.settings.temporal_task_queue, commitment=commitment
+            )
+
+    async def on_decision_opened(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = DecisionOpenedV1.model_validate(envelope.data)
+        if event.kind in processes.TIMED_HERE:
+            await processes.start_decision_deadline(
+                await self.client(),
+                task_queue=self.settings.temporal_task_queue,
+                decision_id=event.decision_id,
+                partnership_id=event.partnership_id,
+                opened_at=event.opened_at,
+                due_at=event.due_at,
+            )
+
+    async def on_decision_closed_timer(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = DecisionClosedV1.model_validate(envelope.data)
+        if event.kind in processes.TIMED_HERE:
+            await processes.decision_closed(await self.client(), event.decision_id, event.outcome)
 
 
 def in_turn(*handlers: Handler) -> Handler:
@@ -95,19 +110,17 @@ def in_turn(*handlers: Handler) -> Handler:
 
 def subscription(settings: ServiceSettings) -> Subscription:
     criteria = GateCriteria(settings)
-    renewals = RenewalStarter(criteria.client, settings.temporal_task_queue)
-    timers = DecisionTimers(criteria.client, settings.temporal_task_queue)
     return Subscription(
         topics=(CapacityProfileRecordedV1.topic, DecisionClosedV1.topic, ExchangeCompletedV1.topic),
         handlers={
             CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
-            CommitmentRegisteredV1.event_type: renewals.on_commitment_registered,
+            CommitmentRegisteredV1.event_type: criteria.on_commitment_registered,
             PartnershipMemberAddedV1.event_type: criteria.on_member_added,
             CurriculumSubmittedV1.event_type: on_curriculum_submitted,
             ExchangeCompletedV1.event_type: on_exchange_completed,
-            DecisionOpenedV1.event_type: timers.on_decision_opened,
+            DecisionOpenedV1.event_type: criteria.on_decision_opened,
             DecisionClosedV1.event_type: in_turn(
-                on_decision_closed, criteria.on_decision_closed, timers.on_decision_closed
+                on_decision_closed, criteria.on_decision_closed, criteria.on_decision_closed_timer
             ),
         },
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import any_, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,8 +25,8 @@ from contracts.events.partners import (
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from services.kernel import partnership_members
+from services.training import processes
 from services.training.agencies.models import KnownAgency
-from services.training.certifications.refreshers import RefresherStarter
 from services.training.cohorts.models import KnownCommitment
 from services.training.curricula import approval as curriculum_approval
 from services.training.incident_effects import service as incident_effects
@@ -139,6 +139,29 @@ async def on_commitment_renewal_concluded(session: AsyncSession, envelope: Event
         )
 
 
+class Refreshers:
+    """Training's own certification events start and end the refresher workflows."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.client = LazyClient(settings)
+        self.task_queue = settings.temporal_task_queue
+
+    async def on_certification_issued(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = CertificationIssuedV1.model_validate(envelope.data)
+        if event.expires_at > datetime.now(UTC) - timedelta(days=1):
+            await processes.start_refresher(
+                await self.client(),
+                task_queue=self.task_queue,
+                certification_id=event.certification_id,
+                expires_at=event.expires_at,
+            )
+
+    async def on_status_changed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        event = CertificationStatusChangedV1.model_validate(envelope.data)
+        if event.status == "revoked":
+            await processes.end_refresher(await self.client(), event.certification_id)
+
+
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         AgencyRegisteredV1.event_type: on_agency_registered,
@@ -154,7 +177,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         TrainingRevisionRequestedV1.event_type: incident_effects.on_revision_requested,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
-        refreshers = RefresherStarter(LazyClient(settings), settings.temporal_task_queue)
+        refreshers = Refreshers(settings)
         handlers[CertificationIssuedV1.event_type] = refreshers.on_certification_issued
         handlers[CertificationStatusChangedV1.event_type] = refreshers.on_status_changed
     topics = (AgencyRegisteredV1.topic, CertificationIssuedV1.topic, IncidentDeclaredV1.topic)

@@ -10,7 +10,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from workflows.partnership_onboarding.shared import CloseAtDeadline, Remind, VoteResult
+from workflows.decision_deadline.shared import CloseAtDeadline, ClosedDecision, Remind
 
 
 @dataclass
@@ -31,9 +31,9 @@ class DecisionsDouble:
         return ["member"]
 
     @activity.defn(name="close_decision_at_deadline")
-    async def close_decision_at_deadline(self, request: CloseAtDeadline) -> VoteResult:
+    async def close_decision_at_deadline(self, request: CloseAtDeadline) -> ClosedDecision:
         self.closings.append((activity.info().scheduled_time, request.decision_id))
-        return VoteResult(
+        return ClosedDecision(
             decision_id=request.decision_id,
             outcome="expired",
             approvals=1,

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from services.partners.commitments.schemas import CommitmentOut
-from services.partners.renewals import start_renewal
+from services.partners.processes import start_renewal
 from tests.workflows.renewal_double import RenewalDouble
 from workflows.commitment_renewal.shared import (
     CommitmentRenewalInput,

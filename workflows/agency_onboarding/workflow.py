@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from workflows.agency_onboarding.shared import (
@@ -22,13 +23,6 @@ with workflow.unsafe.imports_passed_through():
         OnboardingState,
         OnboardingStatus,
     )
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
 
 
 @workflow.defn
@@ -54,7 +48,7 @@ class AgencyOnboardingWorkflow:
                 "lapse_agency_onboarding",
                 LapseAgencyOnboarding(agency_id=self._agency_id, idempotency_key=f"{workflow_id}:lapse"),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
+                retry_policy=SERVICE_RETRY,
             )
             self._state = "lapsed"
             return self.status()
@@ -68,7 +62,7 @@ class AgencyOnboardingWorkflow:
                 idempotency_key=f"{workflow_id}:activate",
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
+            retry_policy=SERVICE_RETRY,
         )
         self._state = "active"
         return self.status()

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from workflows.certification_refresher.shared import (
@@ -26,13 +27,6 @@ with workflow.unsafe.imports_passed_through():
         Renewal,
         State,
     )
-
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
 
 
 @workflow.defn
@@ -62,8 +56,8 @@ class CertificationRefresherWorkflow:
                 RefresherStep(
                     certification_id=request.certification_id, kind=kind, idempotency_key=f"{key}:{kind}"
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
             self._reminded = True
             if kind == "enrolment":
@@ -79,8 +73,8 @@ class CertificationRefresherWorkflow:
             await workflow.execute_activity(
                 "expire_certification",
                 Expire(certification_id=request.certification_id, idempotency_key=f"{key}:expiry"),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
             self._state = "expired"
             return self.status()
@@ -92,8 +86,8 @@ class CertificationRefresherWorkflow:
                 idempotency_key=f"{key}:renewal",
             ),
             result_type=Renewal,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         self._state, self._expires_at = "renewed", renewal.expires_at
         await workflow.wait_condition(workflow.all_handlers_finished)

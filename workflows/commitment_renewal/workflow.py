@@ -16,7 +16,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from workflows.commitment_renewal.shared import (
@@ -31,13 +32,6 @@ with workflow.unsafe.imports_passed_through():
         RequestReaffirmation,
         State,
     )
-
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
 
 
 @workflow.defn
@@ -65,8 +59,8 @@ class CommitmentRenewalWorkflow:
                 expires_at=request.expires_at,
                 idempotency_key=f"{key}:ask",
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         self._asked_at = workflow.now()
         self._state = "awaiting_response"
@@ -78,8 +72,8 @@ class CommitmentRenewalWorkflow:
                 RenewalNotice(
                     commitment_id=request.commitment_id, kind=kind, idempotency_key=f"{key}:{kind}"
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
             if kind == "reminder":
                 self._reminders += 1
@@ -97,8 +91,8 @@ class CommitmentRenewalWorkflow:
                 idempotency_key=f"{key}:conclusion",
             ),
             result_type=Conclusion,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         self._state = "concluded"
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,3 +31,26 @@ class DecisionDeadlineResult(BaseModel):
     reminders_sent: int
     escalated: bool
     closed_by: str = Field(description="`votes` (closed before its due time) or `deadline`")
+
+
+class Remind(BaseModel):
+    """Remind the members who have not voted (`reminder`), or alert the whole oversight body (`escalation`)."""
+
+    decision_id: str
+    kind: Literal["reminder", "escalation"]
+    idempotency_key: str
+
+
+class CloseAtDeadline(BaseModel):
+    decision_id: str
+
+
+class ClosedDecision(BaseModel):
+    """A decision closed at its deadline as the votes stood (expired without quorum)."""
+
+    decision_id: str
+    outcome: str
+    approvals: int
+    rejections: int
+    abstentions: int
+    not_voted: int

@@ -4,7 +4,8 @@ dispute resolution; phase gates are timed by the onboarding workflow).
 Halfway through the window the members who have not voted are reminded; later the whole oversight body is
 alerted; at the due time the decision closes as the votes stand (expired if no quorum). A decision that closes on
 its votes before that ends the workflow early (the consumer signals `closed`; a reminder the service refuses
-because the decision is closed ends it too). Activities are the partners API's, with Idempotency-Keys.
+because the decision is closed ends it too). Its activities (`activities.py`) are the partners API's, with
+Idempotency-Keys.
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-with workflow.unsafe.imports_passed_through():
-    from workflows.decision_deadline.shared import DecisionDeadlineInput, DecisionDeadlineResult
-    from workflows.partnership_onboarding.shared import CloseAtDeadline, Remind, VoteResult
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
+with workflow.unsafe.imports_passed_through():
+    from workflows.decision_deadline.shared import (
+        CloseAtDeadline,
+        ClosedDecision,
+        DecisionDeadlineInput,
+        DecisionDeadlineResult,
+        Remind,
+    )
 
 
 @workflow.defn
@@ -58,8 +58,8 @@ class DecisionDeadlineWorkflow:
                         kind=kind,
                         idempotency_key=f"{workflow.info().workflow_id}:{kind}",
                     ),
-                    start_to_close_timeout=TIMEOUT,
-                    retry_policy=RETRY,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=SERVICE_RETRY,
                 )
             except ActivityError as exc:
                 if isinstance(exc.cause, ApplicationError) and exc.cause.type == "RejectedByService":
@@ -71,12 +71,12 @@ class DecisionDeadlineWorkflow:
                 self._escalated = True
         if await self._closed_before(request.due_at):
             return self._result(request, self._outcome, "votes")
-        closed: VoteResult = await workflow.execute_activity(
+        closed: ClosedDecision = await workflow.execute_activity(
             "close_decision_at_deadline",
             CloseAtDeadline(decision_id=request.decision_id),
-            result_type=VoteResult,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            result_type=ClosedDecision,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         return self._result(request, closed.outcome, "deadline")
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from workflows.drill_cycle.shared import (
@@ -32,13 +33,6 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         Started,
     )
-
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
 
 
 @workflow.defn
@@ -75,8 +69,8 @@ class DrillCycleWorkflow:
             "start_drill",
             DrillCall(drill_id=request.drill_id, idempotency_key=f"{key}:start"),
             result_type=Started,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         self._stage, self._steps = "running", [s.code for s in started.steps]
         begun = workflow.now()
@@ -102,8 +96,8 @@ class DrillCycleWorkflow:
                 "drill_actions",
                 DrillCall(drill_id=request.drill_id, idempotency_key=f"{key}:actions"),
                 result_type=list[ActionPlan],
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
             for action in opened:
                 if action.id not in self._done_actions:
@@ -115,8 +109,8 @@ class DrillCycleWorkflow:
             "schedule_next_drill",
             DrillCall(drill_id=request.drill_id, idempotency_key=f"{key}:next"),
             result_type=NextDrill | None,  # type: ignore[arg-type]  # a union is a fine pydantic result type
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         if following is None:  # the cycle was stopped in the service
             return await self._finish()
@@ -143,7 +137,12 @@ class DrillCycleWorkflow:
         return bool(self._steps) and all(code in self._acks for code in self._steps)
 
     async def _call(self, activity: str, request: DrillCall | InjectCall) -> None:
-        await workflow.execute_activity(activity, request, start_to_close_timeout=TIMEOUT, retry_policy=RETRY)
+        await workflow.execute_activity(
+            activity,
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
+        )
 
     def _next_chase(self) -> datetime | None:
         times = []
@@ -173,8 +172,8 @@ class DrillCycleWorkflow:
                             kind=kind,
                             idempotency_key=f"{workflow.info().workflow_id}:{action.id}:{kind}",
                         ),
-                        start_to_close_timeout=TIMEOUT,
-                        retry_policy=RETRY,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        retry_policy=SERVICE_RETRY,
                     )
                     if kind == "reminded":
                         action.reminded = True

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from workflows.incident_response.shared import (
@@ -28,13 +29,6 @@ with workflow.unsafe.imports_passed_through():
         State,
         StepDone,
     )
-
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
 
 
 @workflow.defn
@@ -60,8 +54,8 @@ class IncidentResponseWorkflow:
                     roles=request.roles,
                     idempotency_key=f"{workflow.info().workflow_id}:roles",
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
         await self._escalate_for_severity()
         started = request.declared_at
@@ -107,8 +101,8 @@ class IncidentResponseWorkflow:
                 step_code=step_code,
                 idempotency_key=f"{workflow.info().workflow_id}:escalate:{reason}",
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
 
     async def _escalate_for_severity(self) -> None:

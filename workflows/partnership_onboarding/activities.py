@@ -1,4 +1,7 @@
-"""Activities of partnership onboarding: the partners API, called with Idempotency-Keys (`service_calls`)."""
+"""Activities of partnership onboarding: the partners API, called with Idempotency-Keys (`service_calls`).
+
+Its gate decisions are timed with the decision-deadline activities (`workflows/decision_deadline/activities.py`).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,10 @@ from temporalio import activity
 from workflows.partnership_onboarding.shared import (
     AddMember,
     AdvancePhase,
-    CloseAtDeadline,
     GateDecision,
     MemberJoined,
     OpenGate,
     RecordVote,
-    Remind,
     VoteResult,
 )
 from workflows.service_calls import post
@@ -60,17 +61,6 @@ class PartnersGovernanceActivities:
         )
         return _result(decision)
 
-    @activity.defn(name="send_decision_reminders")
-    async def send_decision_reminders(self, request: Remind) -> list[str]:
-        sent = await self._post(
-            f"/decisions/{request.decision_id}/reminders", {"kind": request.kind}, key=request.idempotency_key
-        )
-        return [str(m) for m in sent["member_ids"]]
-
-    @activity.defn(name="close_decision_at_deadline")
-    async def close_decision_at_deadline(self, request: CloseAtDeadline) -> VoteResult:
-        return _result(await self._post(f"/decisions/{request.decision_id}/deadline", {}))
-
     @activity.defn(name="advance_partnership_phase")
     async def advance_partnership_phase(self, request: AdvancePhase) -> str:
         partnership = await self._post(
@@ -100,8 +90,6 @@ class PartnersGovernanceActivities:
             self.add_partnership_member,
             self.open_gate_decision,
             self.record_vote,
-            self.send_decision_reminders,
-            self.close_decision_at_deadline,
             self.advance_partnership_phase,
         ]
 

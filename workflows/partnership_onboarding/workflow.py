@@ -17,8 +17,9 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows.policies import ACTIVITY_TIMEOUT, SERVICE_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from rules import governance, phases
@@ -40,13 +41,6 @@ with workflow.unsafe.imports_passed_through():
         VoteResult,
         Withdrawal,
     )
-
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["RejectedByService"],
-)
 
 
 @workflow.defn
@@ -126,8 +120,8 @@ class PartnershipOnboardingWorkflow:
                 idempotency_key=f"{workflow_id}:gate:{self._phase}:{self._gate_attempt}",
             ),
             result_type=GateDecision,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         self._decision = decision
         self._last_decision_id = decision.decision_id
@@ -153,8 +147,8 @@ class PartnershipOnboardingWorkflow:
                     "close_decision_at_deadline",
                     CloseAtDeadline(decision_id=decision.decision_id),
                     result_type=VoteResult,
-                    start_to_close_timeout=TIMEOUT,
-                    retry_policy=RETRY,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=SERVICE_RETRY,
                 )
                 decision.outcome = closed.outcome
             else:
@@ -165,8 +159,8 @@ class PartnershipOnboardingWorkflow:
                         kind=what,
                         idempotency_key=f"{workflow_id}:{what}:{decision.decision_id}",
                     ),
-                    start_to_close_timeout=TIMEOUT,
-                    retry_policy=RETRY,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=SERVICE_RETRY,
                 )
                 if what == "reminder":
                     self._reminders += 1
@@ -187,8 +181,8 @@ class PartnershipOnboardingWorkflow:
                 decision_id=self._last_decision_id,
                 idempotency_key=f"{workflow.info().workflow_id}:advance:{to_phase}",
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
         )
         self._phase = to_phase
         self._gate_attempt = 0
@@ -207,8 +201,8 @@ class PartnershipOnboardingWorkflow:
                     idempotency_key=f"{workflow.info().workflow_id}:vote:{decision.decision_id}:{ballot.member_id}",
                 ),
                 result_type=VoteResult,
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
             decision.ballots.append(ballot)
             decision.outcome = result.outcome
@@ -247,8 +241,8 @@ class PartnershipOnboardingWorkflow:
                     idempotency_key=f"{workflow.info().workflow_id}:amend:{amendment.agency_id}",
                 ),
                 result_type=MemberJoined,
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
             )
         except ActivityError as exc:
             cause = exc.cause

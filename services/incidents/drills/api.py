@@ -9,7 +9,6 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
@@ -20,6 +19,7 @@ from backbone.idempotency import (
     idempotent_request,
     outcome_response,
 )
+from services.incidents import processes
 from services.incidents.drills import queries as drill_queries
 from services.incidents.drills import service as drills
 from services.incidents.drills.schemas import (
@@ -32,8 +32,6 @@ from services.incidents.drills.schemas import (
     HistoryOut,
 )
 from services.incidents.problems import PROBLEMS, country_of
-from workflows.drill_cycle.shared import drill_cycle_workflow_id
-from workflows.drill_cycle.workflow import DrillCycleWorkflow
 
 router = APIRouter(tags=["drills"])
 
@@ -54,15 +52,6 @@ async def get_cycle(cycle_id: uuid.UUID, session: SessionDep) -> CycleOut:
     return await drill_queries.view_cycle(session, cycle_id=cycle_id)
 
 
-async def _signal(rt: RuntimeDep, cycle_id: uuid.UUID, signal: Any) -> None:
-    handle = (await rt.temporal()).get_workflow_handle(drill_cycle_workflow_id(str(cycle_id)))
-    try:
-        await handle.signal(signal)
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
-
-
 @router.post(
     "/drill-cycles/{cycle_id}/trigger",
     response_model=CycleOut,
@@ -71,7 +60,7 @@ async def _signal(rt: RuntimeDep, cycle_id: uuid.UUID, signal: Any) -> None:
 )
 async def trigger(cycle_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -> CycleOut:
     cycle = await drill_queries.view_cycle(session, cycle_id=cycle_id)
-    await _signal(rt, cycle_id, DrillCycleWorkflow.trigger_now)
+    await processes.trigger_drill(await rt.temporal(), str(cycle_id))
     return cycle
 
 
@@ -83,7 +72,7 @@ async def trigger(cycle_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -> C
 )
 async def stop(cycle_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -> CycleOut:
     cycle = await drills.stop_cycle(session, cycle_id=cycle_id)
-    await _signal(rt, cycle_id, DrillCycleWorkflow.stop)
+    await processes.stop_drill_cycle(await rt.temporal(), str(cycle_id))
     return cycle
 
 

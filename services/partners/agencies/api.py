@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from temporalio.client import WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
 from backbone.auth.policy import require_country
-from backbone.errors import DomainError, NotFound
+from backbone.errors import DomainError
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.partners import AgencyType
+from services.partners import processes
 from services.partners.agencies import service
 from services.partners.agencies.schemas import (
     ActivationIn,
@@ -33,12 +30,8 @@ from services.partners.agencies.schemas import (
 from services.partners.policy import NATIONAL
 from services.partners.problems import PROBLEMS
 from workflows.agency_onboarding.shared import (
-    Confirmation,
-    OnboardingInput,
     OnboardingStatus,
-    onboarding_workflow_id,
 )
-from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 
 router = APIRouter()
 
@@ -164,31 +157,14 @@ async def start_onboarding(
         raise DomainError(
             f"Agency {agency_id} is already {agency.status}.", code="agency_not_pending", status=409
         )
-    start = body or OnboardingStart()
-    client = await rt.temporal()
-    workflow_id = onboarding_workflow_id(str(agency_id))
-    handle = await client.start_workflow(
-        AgencyOnboardingWorkflow.run,
-        OnboardingInput(
-            agency_id=str(agency_id),
-            country_code=agency.country_code,
-            confirmation_deadline_seconds=start.confirmation_deadline_hours * 3600,
-        ),
-        id=workflow_id,
+    workflow_id, status = await processes.start_agency_onboarding(
+        await rt.temporal(),
         task_queue=rt.settings.temporal_task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        execution_timeout=timedelta(days=400),
+        agency_id=str(agency_id),
+        country_code=agency.country_code,
+        deadline_hours=(body or OnboardingStart()).confirmation_deadline_hours,
     )
-    return _onboarding_out(await handle.query(AgencyOnboardingWorkflow.status), workflow_id, request, rt)
-
-
-async def _handle(
-    rt: RuntimeDep, agency_id: uuid.UUID
-) -> tuple[WorkflowHandle[AgencyOnboardingWorkflow, OnboardingStatus], str]:
-    client = await rt.temporal()
-    workflow_id = onboarding_workflow_id(str(agency_id))
-    return client.get_workflow_handle_for(AgencyOnboardingWorkflow.run, workflow_id), workflow_id
+    return _onboarding_out(status, workflow_id, request, rt)
 
 
 @router.get(
@@ -199,13 +175,7 @@ async def _handle(
     summary="Where the agency's onboarding stands",
 )
 async def get_onboarding(agency_id: uuid.UUID, rt: RuntimeDep, request: Request) -> OnboardingOut:
-    handle, workflow_id = await _handle(rt, agency_id)
-    try:
-        status = await handle.query(AgencyOnboardingWorkflow.status)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"Agency {agency_id} has no onboarding.", code="onboarding_not_found") from exc
-        raise
+    workflow_id, status = await processes.agency_onboarding_status(await rt.temporal(), str(agency_id))
     return _onboarding_out(status, workflow_id, request, rt)
 
 
@@ -220,16 +190,9 @@ async def get_onboarding(agency_id: uuid.UUID, rt: RuntimeDep, request: Request)
 async def confirm_onboarding(
     agency_id: uuid.UUID, body: OnboardingConfirmation, rt: RuntimeDep, request: Request
 ) -> OnboardingOut:
-    handle, workflow_id = await _handle(rt, agency_id)
-    try:
-        await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by=body.confirmed_by))
-        status = await handle.query(AgencyOnboardingWorkflow.status)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(
-                f"Agency {agency_id} has no running onboarding.", code="onboarding_not_found"
-            ) from exc
-        raise
+    workflow_id, status = await processes.confirm_agency(
+        await rt.temporal(), str(agency_id), confirmed_by=body.confirmed_by
+    )
     return _onboarding_out(status, workflow_id, request, rt)
 
 

@@ -13,17 +13,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
-from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
-from backbone.temporal import missing_workflow_as, update_refusal
 from contracts.events.commitments import CommitmentKind
-from services.partners import access
+from services.partners import access, processes
 from services.partners.commitments import service as commitments
 from services.partners.commitments.schemas import (
     CommitmentIn,
@@ -37,18 +33,9 @@ from services.partners.commitments.schemas import (
 )
 from services.partners.policy import NATIONAL
 from services.partners.problems import PROBLEMS
-from services.partners.renewals import RenewalHandle, start_renewal
-from workflows.commitment_renewal.shared import RenewalResponse, commitment_renewal_workflow_id
-from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
+from workflows.commitment_renewal.shared import RenewalResponse
 
 router = APIRouter()
-
-RESPONSE_REFUSALS: dict[str, tuple[int, str | None]] = {
-    "renewal_not_requested": (409, None),
-    "renewal_concluded": (409, None),
-    "already_answered": (409, None),
-    "not_the_partner": (422, "agency_id"),
-}
 
 
 @router.post(
@@ -115,20 +102,6 @@ async def get_commitment(commitment_id: uuid.UUID, session: SessionDep) -> Commi
     return await commitments.get_commitment(session, commitment_id=commitment_id)
 
 
-async def _renewal(rt: RuntimeDep, commitment_id: uuid.UUID) -> RenewalHandle:
-    client = await rt.temporal()
-    return client.get_workflow_handle_for(
-        CommitmentRenewalWorkflow.run, commitment_renewal_workflow_id(str(commitment_id))
-    )
-
-
-async def _status(handle: RenewalHandle, commitment_id: uuid.UUID) -> RenewalOut:
-    with missing_workflow_as(
-        NotFound(f"Commitment {commitment_id} has no renewal workflow.", code="renewal_not_found")
-    ):
-        return RenewalOut(workflow_id=handle.id, status=await handle.query(CommitmentRenewalWorkflow.status))
-
-
 @router.post(
     "/commitments/{commitment_id}/renewal",
     status_code=202,
@@ -141,8 +114,12 @@ async def start(commitment_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -
     commitment = await commitments.get_commitment(session, commitment_id=commitment_id)
     await session.close()
     client = await rt.temporal()
-    handle = await start_renewal(client, task_queue=rt.settings.temporal_task_queue, commitment=commitment)
-    return await _status(handle, commitment_id)
+    handle = await processes.start_renewal(
+        client, task_queue=rt.settings.temporal_task_queue, commitment=commitment
+    )
+    return RenewalOut(
+        workflow_id=handle.id, status=await processes.renewal_status(handle, str(commitment_id))
+    )
 
 
 @router.get(
@@ -153,7 +130,8 @@ async def start(commitment_id: uuid.UUID, session: SessionDep, rt: RuntimeDep) -
     summary="Where the renewal stands: when the partner is asked, reminders, escalation, answer, outcome",
 )
 async def renewal_status(commitment_id: uuid.UUID, rt: RuntimeDep) -> RenewalOut:
-    return await _status(await _renewal(rt, commitment_id), commitment_id)
+    workflow_id, status = await processes.renewal_of(await rt.temporal(), str(commitment_id))
+    return RenewalOut(workflow_id=workflow_id, status=status)
 
 
 @router.post(
@@ -165,12 +143,8 @@ async def renewal_status(commitment_id: uuid.UUID, rt: RuntimeDep) -> RenewalOut
     summary="Ask the partner now rather than at the configured time before expiry",
 )
 async def ask_now(commitment_id: uuid.UUID, rt: RuntimeDep) -> RenewalOut:
-    handle = await _renewal(rt, commitment_id)
-    with missing_workflow_as(
-        NotFound(f"Commitment {commitment_id} has no running renewal.", code="renewal_not_found")
-    ):
-        await handle.signal(CommitmentRenewalWorkflow.ask_now)
-    return await _status(handle, commitment_id)
+    workflow_id, status = await processes.ask_renewal_now(await rt.temporal(), str(commitment_id))
+    return RenewalOut(workflow_id=workflow_id, status=status)
 
 
 @router.post(
@@ -181,25 +155,8 @@ async def ask_now(commitment_id: uuid.UUID, rt: RuntimeDep) -> RenewalOut:
     summary="The partner reaffirms, revises (amount, priorities) or declines; answers with the outcome",
 )
 async def respond(commitment_id: uuid.UUID, body: RenewalResponse, rt: RuntimeDep) -> RenewalOut:
-    handle = await _renewal(rt, commitment_id)
-    try:
-        await handle.execute_update(CommitmentRenewalWorkflow.respond, body)
-    except WorkflowUpdateFailedError as exc:
-        raise update_refusal(
-            str(exc.cause),
-            RESPONSE_REFUSALS,
-            title="The answer cannot be accepted",
-            default="response_refused",
-        ) from exc
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
-        # Temporal answers "not found" for a finished run too: tell the two apart for the caller.
-        concluded = await _status(handle, commitment_id)
-        raise Conflict(
-            f"The commitment's renewal is concluded ({concluded.status.outcome}).", code="renewal_concluded"
-        ) from exc
-    return await _status(handle, commitment_id)
+    workflow_id, status = await processes.respond_to_renewal(await rt.temporal(), str(commitment_id), body)
+    return RenewalOut(workflow_id=workflow_id, status=status)
 
 
 @router.post(

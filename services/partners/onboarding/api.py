@@ -8,23 +8,17 @@ through `/internal/decisions/{id}/votes`. Votes on other decisions are recorded 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
-from backbone.errors import DomainError, NotFound
+from backbone.errors import DomainError
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
-from backbone.temporal import missing_workflow_as, update_refusal
 from rules.phases import CRITERIA
-from services.partners import access
+from services.partners import access, processes
 from services.partners.decisions import service as decisions
 from services.partners.decisions.schemas import DecisionOut, VoteIn
 from services.partners.decisions.service import BALLOT_STATUS
@@ -33,16 +27,12 @@ from services.partners.problems import PROBLEMS
 from workflows.partnership_onboarding.shared import (
     Amendment,
     CastBallot,
-    PartnershipOnboardingInput,
     PartnershipOnboardingStatus,
     Timers,
     Withdrawal,
-    partnership_onboarding_workflow_id,
 )
-from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
 
 router = APIRouter()
-Handle = WorkflowHandle[PartnershipOnboardingWorkflow, PartnershipOnboardingStatus]
 
 
 class OnboardingStartIn(BaseModel):
@@ -64,20 +54,9 @@ class OnboardingOut(BaseModel):
     status: PartnershipOnboardingStatus
 
 
-async def _handle(rt: RuntimeDep, partnership_id: uuid.UUID) -> Handle:
-    client = await rt.temporal()
-    return client.get_workflow_handle_for(
-        PartnershipOnboardingWorkflow.run, partnership_onboarding_workflow_id(str(partnership_id))
-    )
-
-
-async def _status(handle: Handle, partnership_id: uuid.UUID) -> OnboardingOut:
-    with missing_workflow_as(
-        NotFound(f"Partnership {partnership_id} has no onboarding.", code="onboarding_not_found")
-    ):
-        return OnboardingOut(
-            workflow_id=handle.id, status=await handle.query(PartnershipOnboardingWorkflow.status)
-        )
+def _out(answer: tuple[str, PartnershipOnboardingStatus]) -> OnboardingOut:
+    workflow_id, status = answer
+    return OnboardingOut(workflow_id=workflow_id, status=status)
 
 
 @router.post(
@@ -93,20 +72,15 @@ async def start_onboarding(
 ) -> OnboardingOut:
     partnership = await partnerships.get_partnership(session, partnership_id=partnership_id)
     await session.close()
-    client = await rt.temporal()
-    handle = await client.start_workflow(
-        PartnershipOnboardingWorkflow.run,
-        PartnershipOnboardingInput(
+    return _out(
+        await processes.start_onboarding(
+            await rt.temporal(),
+            task_queue=rt.settings.temporal_task_queue,
             partnership_id=str(partnership_id),
             phase=partnership.phase,
             timers=(body or OnboardingStartIn()).timers,
-        ),
-        id=partnership_onboarding_workflow_id(str(partnership_id)),
-        task_queue=rt.settings.temporal_task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        execution_timeout=timedelta(days=3650),
+        )
     )
-    return await _status(handle, partnership_id)
 
 
 @router.get(
@@ -117,16 +91,13 @@ async def start_onboarding(
     summary="Phase, gate criteria, open decision and its votes",
 )
 async def get_onboarding(partnership_id: uuid.UUID, rt: RuntimeDep) -> OnboardingOut:
-    return await _status(await _handle(rt, partnership_id), partnership_id)
+    return _out(await processes.onboarding_status(await rt.temporal(), str(partnership_id)))
 
 
-async def _signal(rt: RuntimeDep, partnership_id: uuid.UUID, name: str, *args: Any) -> OnboardingOut:
-    handle = await _handle(rt, partnership_id)
-    with missing_workflow_as(
-        NotFound(f"Partnership {partnership_id} has no running onboarding.", code="onboarding_not_found")
-    ):
-        await handle.signal(name, *args)
-    return await _status(handle, partnership_id)
+async def _signal(
+    rt: RuntimeDep, partnership_id: uuid.UUID, name: str, *args: Withdrawal | str
+) -> OnboardingOut:
+    return _out(await processes.steer_onboarding(await rt.temporal(), str(partnership_id), name, *args))
 
 
 @router.post(
@@ -200,14 +171,6 @@ async def withdraw(partnership_id: uuid.UUID, body: Withdrawal, rt: RuntimeDep) 
     return await _signal(rt, partnership_id, "withdraw", body)
 
 
-AMENDMENT_REFUSALS: dict[str, tuple[int, str | None]] = {
-    "withdrawn": (409, None),
-    "already_a_member": (409, None),
-    "unknown_agency": (422, "agency_id"),
-    "agency_lapsed": (422, "agency_id"),
-}
-
-
 @router.post(
     "/partnerships/{partnership_id}/onboarding/amendments",
     response_model=OnboardingOut,
@@ -216,23 +179,7 @@ AMENDMENT_REFUSALS: dict[str, tuple[int, str | None]] = {
     summary="Amend the running partnership: an agency (of a new or a member country) joins mid-phase",
 )
 async def amend(partnership_id: uuid.UUID, body: Amendment, rt: RuntimeDep) -> OnboardingOut:
-    handle = await _handle(rt, partnership_id)
-    try:
-        await handle.execute_update(PartnershipOnboardingWorkflow.amend, body)
-    except WorkflowUpdateFailedError as exc:
-        raise update_refusal(
-            str(exc.cause),
-            AMENDMENT_REFUSALS,
-            title="The amendment cannot be made",
-            default="amendment_refused",
-        ) from exc
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(
-                f"Partnership {partnership_id} has no running onboarding.", code="onboarding_not_found"
-            ) from exc
-        raise
-    return await _status(handle, partnership_id)
+    return _out(await processes.amend_onboarding(await rt.temporal(), str(partnership_id), body))
 
 
 @router.post(
@@ -261,29 +208,15 @@ async def cast_vote(
         return outcome_response(
             await decisions.cast_vote(session, decision_id=decision_id, vote=body, idempotency=idem)
         )
-    handle = await _handle(rt, decision.partnership_id)
-    try:
-        await handle.execute_update(
-            PartnershipOnboardingWorkflow.vote,
-            CastBallot(member_id=str(body.member_id), choice=body.choice, reason=body.reason),
-        )
-    except WorkflowUpdateFailedError as exc:
-        raise _vote_problem(str(exc.cause)) from exc
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise DomainError(
-                "The gate's onboarding workflow is not running.", code="decision_closed", status=409
-            ) from exc
-        raise
+    await processes.vote_on_gate(
+        await rt.temporal(),
+        str(decision.partnership_id),
+        CastBallot(member_id=str(body.member_id), choice=body.choice, reason=body.reason),
+        refusals=BALLOT_STATUS,
+    )
     async with rt.sessions() as fresh:
         view = await decisions.get_decision(fresh, decision_id=decision_id)
     return JSONResponse(view.model_dump(mode="json"), status_code=201)
-
-
-def _vote_problem(message: str) -> DomainError:
-    """The validator refuses with `<code>: <detail>`; answer with the status and field a direct vote gets."""
-    known = {**BALLOT_STATUS, "no_open_decision": (409, None), "withdrawn": (409, None)}
-    return update_refusal(message, known, title="The vote cannot be counted", default="vote_refused")
 
 
 @router.post(

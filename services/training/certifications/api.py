@@ -9,14 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from temporalio.client import WorkflowUpdateFailedError
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.db import SYSTEM_TENANT, TENANT
-from backbone.errors import NotFound
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
-from backbone.temporal import missing_workflow_as, update_refusal
+from services.training import processes
 from services.training.certifications import credentials, refreshers
 from services.training.certifications import service as certifications
 from services.training.certifications.schemas import (
@@ -30,9 +28,7 @@ from services.training.facilities.api import PROBLEMS, acting_for_agency
 from workflows.certification_refresher.shared import (
     RefresherCompleted,
     RefresherStatus,
-    refresher_workflow_id,
 )
-from workflows.certification_refresher.workflow import CertificationRefresherWorkflow
 
 router = APIRouter()
 public_router = APIRouter()
@@ -119,13 +115,6 @@ class RenewalIn(BaseModel):
     completed_on: date
 
 
-REFRESHER_REFUSALS = {
-    "not_enrolled": (409, None),
-    "already_settled": (409, None),
-    "completed_in_the_future": (422, "completed_on"),
-}
-
-
 @router.post(
     "/certifications/{certification_id}/refresher-completion",
     response_model=RefresherStatus,
@@ -136,21 +125,7 @@ REFRESHER_REFUSALS = {
 async def complete_refresher(
     certification_id: uuid.UUID, body: RefresherCompleted, rt: RuntimeDep
 ) -> RefresherStatus:
-    handle = (await rt.temporal()).get_workflow_handle_for(
-        CertificationRefresherWorkflow.run, refresher_workflow_id(str(certification_id))
-    )
-    with missing_workflow_as(
-        NotFound(f"Certification {certification_id} has no refresher running.", code="refresher_not_found")
-    ):
-        try:
-            return await handle.execute_update(CertificationRefresherWorkflow.complete_refresher, body)
-        except WorkflowUpdateFailedError as exc:
-            raise update_refusal(
-                str(exc.cause),
-                REFRESHER_REFUSALS,
-                title="Not a completion we can take",
-                default="refresher_refused",
-            ) from exc
+    return await processes.complete_refresher(await rt.temporal(), str(certification_id), body)
 
 
 @router.post(

@@ -7,36 +7,25 @@ from the certification, a running one is reused and a finished one never started
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from contracts.envelope import EventEnvelope
 from contracts.events.training import (
     CertificationExpiredV1,
-    CertificationIssuedV1,
     CertificationRefresherStepV1,
     CertificationRenewedV1,
-    CertificationStatusChangedV1,
 )
 from services.training.certifications.rules import expiry
 from services.training.certifications.service import release_of
 from services.training.facilities.service import SOURCE
 from services.training.models import Certification
 from services.training.recognition import service as recognition
-from workflows.certification_refresher.shared import RefresherInput, refresher_workflow_id
-from workflows.certification_refresher.workflow import CertificationRefresherWorkflow
 
 
 async def _locked(session: AsyncSession, certification_id: uuid.UUID) -> Certification:
@@ -148,40 +137,3 @@ async def expire(
 
     async with session.begin():
         return await answer_once(session, idempotency, lapse)
-
-
-async def start_refresher(client: Client, *, task_queue: str, event: CertificationIssuedV1) -> None:
-    workflow_id = refresher_workflow_id(event.certification_id)
-    with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and finished: nothing more to do
-        await client.start_workflow(
-            CertificationRefresherWorkflow.run,
-            RefresherInput(certification_id=event.certification_id, expires_at=event.expires_at),
-            id=workflow_id,
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-
-
-class RefresherStarter:
-    """The training consumer's reactions: start a refresher for a new certification, end it on revocation."""
-
-    def __init__(self, client: Callable[[], Awaitable[Client]], task_queue: str) -> None:
-        self.client = client
-        self.task_queue = task_queue
-
-    async def on_certification_issued(self, session: AsyncSession, envelope: EventEnvelope) -> None:
-        event = CertificationIssuedV1.model_validate(envelope.data)
-        if event.expires_at > datetime.now(UTC) - timedelta(days=1):
-            await start_refresher(await self.client(), task_queue=self.task_queue, event=event)
-
-    async def on_status_changed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
-        event = CertificationStatusChangedV1.model_validate(envelope.data)
-        if event.status != "revoked":
-            return
-        handle = (await self.client()).get_workflow_handle(refresher_workflow_id(event.certification_id))
-        try:
-            await handle.signal(CertificationRefresherWorkflow.end)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:  # already finished: nothing to end
-                raise
