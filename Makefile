@@ -37,7 +37,7 @@ bench: install  ## relay throughput and latency against a raw aiokafka producer,
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
-	@$(PY) -m mypy backbone contracts devstack services workflows tests benchmarks deploy/k8s/generate.py
+	@$(PY) -m mypy backbone contracts devstack rules services workflows tests benchmarks deploy/k8s/generate.py
 
 format: install  ## apply ruff's fixes and formatting
 	@$(PY) -m ruff check --fix .

@@ -3,12 +3,21 @@
 from fastapi import FastAPI
 
 from backbone.app import create_service_app
-from backbone.settings import load_settings
+from backbone.audit.api import router as audit_router
+from backbone.auth.policy import authorizer
+from backbone.settings import ServiceSettings, load_settings
+from services.assessment.policy import POLICY
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Assessment service",
+        description="Rubrics, external evaluators, assessments, evaluation plans, indicators and public reports.",
+        routers=[audit_router],
+        authorize=authorizer(POLICY),
+    )
 
 
 def create_app() -> FastAPI:
-    return create_service_app(
-        load_settings("assessment"),
-        title="Assessment service",
-        description="Rubrics, external evaluators, assessments, evaluation plans, indicators and public reports.",
-    )
+    return build_app(load_settings("assessment"))

@@ -36,6 +36,7 @@ from services.incidents.drills.schemas import (
     StartedOut,
 )
 from services.incidents.incidents import queries as statistics
+from services.incidents.incidents import response
 from services.incidents.incidents import service as incidents
 from services.incidents.incidents.schemas import EnvironmentIn, IncidentIn
 from services.incidents.models import (
@@ -213,7 +214,7 @@ async def start(session: AsyncSession, *, drill_id: uuid.UUID) -> StartedOut:
         )
         statistics.declared(incident)
         for participant in cycle.participants:
-            await incidents.assign_role_in(
+            await response.assign_role_in(
                 session,
                 incident,
                 role=participant["role"],

@@ -21,6 +21,7 @@ from backbone.idempotency import (
 from backbone.pagination import Cursor, Limit, Page
 from services.incidents.incidents import queries as incident_queries
 from services.incidents.incidents import queries as statistics
+from services.incidents.incidents import response
 from services.incidents.incidents import service as incidents
 from services.incidents.incidents.queries import StatisticsOut
 from services.incidents.incidents.schemas import (
@@ -97,7 +98,7 @@ async def get_timeline(incident_id: uuid.UUID, session: SessionDep) -> list[Time
 async def triage(
     incident_id: uuid.UUID, body: TriageIn, session: SessionDep, principal: CurrentPrincipal
 ) -> IncidentOut:
-    return await incidents.triage(session, incident_id=incident_id, body=body, principal=principal)
+    return await response.triage(session, incident_id=incident_id, body=body, principal=principal)
 
 
 @router.post(
@@ -106,7 +107,7 @@ async def triage(
 async def change_severity(
     incident_id: uuid.UUID, body: SeverityIn, session: SessionDep, principal: CurrentPrincipal
 ) -> IncidentOut:
-    return await incidents.change_severity(session, incident_id=incident_id, body=body, principal=principal)
+    return await response.change_severity(session, incident_id=incident_id, body=body, principal=principal)
 
 
 @router.post(
@@ -119,7 +120,7 @@ async def change_severity(
 async def assign_role(
     incident_id: uuid.UUID, body: RoleIn, session: SessionDep, principal: CurrentPrincipal
 ) -> IncidentOut:
-    return await incidents.assign_role(session, incident_id=incident_id, body=body, principal=principal)
+    return await response.assign_role(session, incident_id=incident_id, body=body, principal=principal)
 
 
 @router.post(
@@ -135,7 +136,7 @@ async def complete_step(
     principal: CurrentPrincipal,
     body: StepDoneIn | None = None,
 ) -> IncidentOut:
-    return await incidents.complete_step(
+    return await response.complete_step(
         session, incident_id=incident_id, code=code, body=body or StepDoneIn(), principal=principal
     )
 
@@ -197,7 +198,7 @@ async def assign_on_call(
     async def assigned() -> Outcome:
         incident = await incidents.get(session, incident_id, lock=True)
         for on_call in body.assignments:
-            await incidents.assign_role_in(
+            await response.assign_role_in(
                 session,
                 incident,
                 role=on_call.role,
@@ -229,7 +230,7 @@ async def escalate(
     )
 
     async def escalated() -> Outcome:
-        out = await incidents.escalate_in(session, incident_id=incident_id, body=body)
+        out = await response.escalate_in(session, incident_id=incident_id, body=body)
         return Outcome(200, out.model_dump(mode="json"))
 
     async with session.begin():
