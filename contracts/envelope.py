@@ -10,12 +10,12 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -36,6 +36,28 @@ class Event(BaseModel):
     """Logical topic (without any deployment prefix)."""
     aggregate: ClassVar[str]
     """The kind of aggregate whose id is the Kafka key."""
+
+
+CountryCode = Annotated[str, Field(pattern="^[A-Z]{2}$")]
+"""ISO 3166-1 alpha-2, upper case."""
+
+
+class PartnersEvent(Event):
+    """An event of the partners service."""
+
+    topic: ClassVar[str] = "partners.events.v1"
+
+
+class TrainingEvent(Event):
+    """An event of the training service."""
+
+    topic: ClassVar[str] = "training.events.v1"
+
+
+class IncidentsEvent(Event):
+    """An event of the incidents service."""
+
+    topic: ClassVar[str] = "incidents.events.v1"
 
 
 class MalformedEvent(ValueError):

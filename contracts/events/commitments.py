@@ -13,24 +13,23 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from contracts.envelope import Event
+from contracts.envelope import CountryCode, PartnersEvent
 
 CommitmentKind = Literal["money", "instructors", "facility_time", "seats"]
 RenewalOutcome = Literal["renewed", "renegotiated", "lapsed"]
 AMOUNT = "Amount pledged for the period: money in `currency`, instructor-days, facility hours or seats"
 
 
-class CommitmentRegisteredV1(Event):
+class CommitmentRegisteredV1(PartnersEvent):
     """A partner agency pledged money, instructors, facility time or seats to a partnership for a period."""
 
     event_type: ClassVar[str] = "partners.commitment_registered.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "commitment"
 
     commitment_id: str
     partnership_id: str
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     kind: CommitmentKind
     amount: Decimal = Field(description=AMOUNT)
     currency: str | None = Field(default=None, description="ISO 4217 code, for money only")
@@ -43,26 +42,24 @@ class CommitmentRegisteredV1(Event):
     registered_at: datetime
 
 
-class CommitmentRenewalRequestedV1(Event):
+class CommitmentRenewalRequestedV1(PartnersEvent):
     """The partner is asked to reaffirm its commitment (same terms, or updated amounts and priorities)."""
 
     event_type: ClassVar[str] = "partners.commitment_renewal_requested.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "commitment"
 
     commitment_id: str
     partnership_id: str
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     expires_at: datetime = Field(description="When the commitment ends unless renewed")
     requested_at: datetime
 
 
-class CommitmentRenewalReminderSentV1(Event):
+class CommitmentRenewalReminderSentV1(PartnersEvent):
     """`reminder`: the partner has not answered yet; `escalation`: the oversight body is alerted."""
 
     event_type: ClassVar[str] = "partners.commitment_renewal_reminder_sent.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "commitment"
 
     commitment_id: str
@@ -76,17 +73,16 @@ class CommitmentRenewalReminderSentV1(Event):
     sent_at: datetime
 
 
-class CommitmentRenewalConcludedV1(Event):
+class CommitmentRenewalConcludedV1(PartnersEvent):
     """The renewal ended: `renewed` on the same terms, `renegotiated` on new ones, or `lapsed`."""
 
     event_type: ClassVar[str] = "partners.commitment_renewal_concluded.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "commitment"
 
     commitment_id: str
     partnership_id: str
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     kind: CommitmentKind
     outcome: RenewalOutcome
     previous_amount: Decimal

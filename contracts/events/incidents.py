@@ -10,12 +10,11 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from contracts.envelope import Event
+from contracts.envelope import CountryCode, IncidentsEvent
 
 Severity = Literal["low", "moderate", "high", "critical"]
 IncidentKind = Literal["cyber_intrusion", "onsite_emergency", "content_exposure", "safety_threat"]
 EnvironmentKind = Literal["facility", "virtual_lab", "cohort", "module"]
-COUNTRY = "^[A-Z]{2}$"
 
 
 class EnvironmentV1(BaseModel):
@@ -23,11 +22,10 @@ class EnvironmentV1(BaseModel):
     id: str = Field(description="The facility, cohort or curriculum module (`<curriculum id>:<module code>`)")
 
 
-class ProtocolVersionApprovedV1(Event):
+class ProtocolVersionApprovedV1(IncidentsEvent):
     """A reviewed protocol version was approved: incidents of its kind in its environment follow it from now."""
 
     event_type: ClassVar[str] = "incidents.protocol_version_approved.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "protocol"
 
     protocol_id: str
@@ -41,9 +39,8 @@ class ProtocolVersionApprovedV1(Event):
     approved_at: datetime
 
 
-class IncidentDeclaredV1(Event):
+class IncidentDeclaredV1(IncidentsEvent):
     event_type: ClassVar[str] = "incidents.incident_declared.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "incident"
 
     incident_id: str
@@ -59,11 +56,10 @@ class IncidentDeclaredV1(Event):
     declared_at: datetime
 
 
-class IncidentChangedV1(Event):
+class IncidentChangedV1(IncidentsEvent):
     """Triage, a severity change, a role handed over, a step completed, an escalation: the incident's timeline."""
 
     event_type: ClassVar[str] = "incidents.incident_changed.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "incident"
 
     incident_id: str
@@ -77,9 +73,8 @@ class IncidentChangedV1(Event):
     changed_at: datetime
 
 
-class IncidentResolvedV1(Event):
+class IncidentResolvedV1(IncidentsEvent):
     event_type: ClassVar[str] = "incidents.incident_resolved.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "incident"
 
     incident_id: str
@@ -91,9 +86,8 @@ class IncidentResolvedV1(Event):
     resolved_at: datetime
 
 
-class IncidentClosedV1(Event):
+class IncidentClosedV1(IncidentsEvent):
     event_type: ClassVar[str] = "incidents.incident_closed.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "incident"
 
     incident_id: str
@@ -101,23 +95,22 @@ class IncidentClosedV1(Event):
     closed_at: datetime
 
 
-class PartnerNotifiedV1(Event):
+class PartnerNotifiedV1(IncidentsEvent):
     """What one affected partner country is told: the details only if the incident's handling code releases
     them to it, otherwise that an incident affects it and whom to ask."""
 
     event_type: ClassVar[str] = "incidents.partner_notified.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "incident"
 
     incident_id: str
-    country_code: str = Field(pattern=COUNTRY)
+    country_code: CountryCode
     reason: Literal["declared", "escalated", "resolved"]
     kind: IncidentKind
     severity: Severity
     environment: EnvironmentV1
     details_released: bool
     description: str | None = Field(default=None, description="Only when the handling code releases it")
-    contact_country_code: str = Field(pattern=COUNTRY, description="The originator, who answers questions")
+    contact_country_code: CountryCode = Field(description="The originator, who answers questions")
     exercise: bool
     notified_at: datetime
 
@@ -132,15 +125,14 @@ class StepTimingV1(BaseModel):
 class DrillParticipantV1(BaseModel):
     role: str
     holder: str = Field(description="The participant's account")
-    country_code: str = Field(pattern=COUNTRY)
+    country_code: CountryCode
 
 
-class DrillEventV1(Event):
+class DrillEventV1(IncidentsEvent):
     """A drill was scheduled, announced to its participants, started, released an inject (a scenario event),
     completed with its timings against the protocol's limits, or debriefed."""
 
     event_type: ClassVar[str] = "incidents.drill_event.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "drill"
 
     drill_id: str
@@ -159,28 +151,26 @@ class DrillEventV1(Event):
     at: datetime
 
 
-class ImprovementActionV1(Event):
+class ImprovementActionV1(IncidentsEvent):
     """An improvement action from a debrief finding: opened, reminded, escalated (late) or done."""
 
     event_type: ClassVar[str] = "incidents.improvement_action.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "drill"
 
     action_id: str
     drill_id: str
     finding_id: str
-    owner_country_code: str = Field(pattern=COUNTRY)
+    owner_country_code: CountryCode
     owner: str
     status: Literal["opened", "reminded", "escalated", "done"]
     due_at: datetime
     at: datetime
 
 
-class TrainingRevisionRequestedV1(Event):
+class TrainingRevisionRequestedV1(IncidentsEvent):
     """A debrief finding about training: training opens a curriculum revision request or assigns refreshers."""
 
     event_type: ClassVar[str] = "incidents.training_revision_requested.v1"
-    topic: ClassVar[str] = "incidents.events.v1"
     aggregate: ClassVar[str] = "drill"
 
     finding_id: str

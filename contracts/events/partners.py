@@ -7,22 +7,19 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from contracts.envelope import Event
+from contracts.envelope import CountryCode, PartnersEvent
 
 AgencyType = Literal["police", "customs", "prosecution", "justice", "border_guard", "other"]
 
 
-class AgencyRegisteredV1(Event):
+class AgencyRegisteredV1(PartnersEvent):
     """A country's agency joined the backbone and may take part in partnerships."""
 
     event_type: ClassVar[str] = "partners.agency_registered.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str = Field(description="Stable id of the agency (UUID)")
-    country_code: str = Field(
-        description="ISO 3166-1 alpha-2 code of the agency's country", pattern="^[A-Z]{2}$"
-    )
+    country_code: CountryCode = Field(description="ISO 3166-1 alpha-2 code of the agency's country")
     country_name: str
     name: str
     agency_type: AgencyType
@@ -31,28 +28,26 @@ class AgencyRegisteredV1(Event):
     registered_at: datetime
 
 
-class AgencyActivatedV1(Event):
+class AgencyActivatedV1(PartnersEvent):
     """The national coordination unit confirmed the agency during onboarding; it is now active."""
 
     event_type: ClassVar[str] = "partners.agency_activated.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     confirmed_by: str
     activated_at: datetime
 
 
-class AgencyOnboardingLapsedV1(Event):
+class AgencyOnboardingLapsedV1(PartnersEvent):
     """Nobody confirmed the agency before the onboarding deadline; it stays inactive."""
 
     event_type: ClassVar[str] = "partners.agency_onboarding_lapsed.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     lapsed_at: datetime
 
 
@@ -63,15 +58,14 @@ DecisionKind = Literal["phase_gate", "budget", "curriculum_approval", "dispute_r
 
 class PartnershipMemberV1(BaseModel):
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     role: PartnershipRole
 
 
-class PartnershipRegisteredV1(Event):
+class PartnershipRegisteredV1(PartnersEvent):
     """Partners agreed (treaty or MoU) to run a training programme together; it starts in familiarization."""
 
     event_type: ClassVar[str] = "partners.partnership_registered.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -85,26 +79,24 @@ class PartnershipRegisteredV1(Event):
     registered_at: datetime
 
 
-class OversightMemberAddedV1(Event):
+class OversightMemberAddedV1(PartnersEvent):
     """A member country appointed someone to the partnership's oversight body."""
 
     event_type: ClassVar[str] = "partners.oversight_member_added.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
     member_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     role: OversightRole
     holds_veto: bool
     added_at: datetime
 
 
-class DecisionOpenedV1(Event):
+class DecisionOpenedV1(PartnersEvent):
     """A proposal was put to the oversight body; votes are counted until it closes or its due time."""
 
     event_type: ClassVar[str] = "partners.decision_opened.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -120,27 +112,25 @@ class DecisionOpenedV1(Event):
     )
 
 
-class VoteCastV1(Event):
+class VoteCastV1(PartnersEvent):
     """A member of the oversight body voted on an open decision."""
 
     event_type: ClassVar[str] = "partners.vote_cast.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
     decision_id: str
     member_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     choice: Literal["approve", "reject", "abstain"]
     reason: str | None = None
     cast_at: datetime
 
 
-class DecisionClosedV1(Event):
+class DecisionClosedV1(PartnersEvent):
     """The decision reached its outcome: approved, rejected, vetoed or expired."""
 
     event_type: ClassVar[str] = "partners.decision_closed.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -162,11 +152,10 @@ class DecisionClosedV1(Event):
 Phase = Literal["familiarization", "co_design", "exercises", "sustainment"]
 
 
-class PartnershipPhaseAdvancedV1(Event):
+class PartnershipPhaseAdvancedV1(PartnersEvent):
     """The oversight body approved the gate: the partnership moved to its next phase."""
 
     event_type: ClassVar[str] = "partners.partnership_phase_advanced.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -176,16 +165,15 @@ class PartnershipPhaseAdvancedV1(Event):
     advanced_at: datetime
 
 
-class PartnershipMemberAddedV1(Event):
+class PartnershipMemberAddedV1(PartnersEvent):
     """The partnership was amended: an agency (possibly of a new member country) joined it mid-phase."""
 
     event_type: ClassVar[str] = "partners.partnership_member_added.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     role: PartnershipRole
     new_country: bool = Field(description="The agency's country was not a member before")
     phase: Phase = Field(description="The phase the partnership was in when it was amended")
@@ -193,11 +181,10 @@ class PartnershipMemberAddedV1(Event):
     joined_at: datetime
 
 
-class DecisionReminderSentV1(Event):
+class DecisionReminderSentV1(PartnersEvent):
     """Members who have not voted are reminded (or, on escalation, the whole body is alerted)."""
 
     event_type: ClassVar[str] = "partners.decision_reminder_sent.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -208,15 +195,14 @@ class DecisionReminderSentV1(Event):
     sent_at: datetime
 
 
-class CapacityProfileRecordedV1(Event):
+class CapacityProfileRecordedV1(PartnersEvent):
     """An agency's capacity in a competency was mapped (or re-assessed) against its target."""
 
     event_type: ClassVar[str] = "partners.capacity_profile_recorded.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     competency: str
     current_level: int = Field(ge=0, le=5)
     target_level: int = Field(ge=0, le=5)
@@ -224,7 +210,7 @@ class CapacityProfileRecordedV1(Event):
     recorded_at: datetime
 
 
-class AgencyContactAddedV1(Event):
+class AgencyContactAddedV1(PartnersEvent):
     """Someone at an agency became one of its contacts for partnership work.
 
     Carries the contact's name and function only: e-mail, phone and languages stay in the partners service
@@ -232,12 +218,11 @@ class AgencyContactAddedV1(Event):
     """
 
     event_type: ClassVar[str] = "partners.agency_contact_added.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str
     contact_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     name: str
     function: str = Field(description="Function or title at the agency, e.g. 'Head of cyber forensics'")
     is_primary: bool
@@ -245,16 +230,15 @@ class AgencyContactAddedV1(Event):
     added_at: datetime
 
 
-class AgencyContactUpdatedV1(Event):
+class AgencyContactUpdatedV1(PartnersEvent):
     """A contact's name, function or roles changed (contact details are not part of the event)."""
 
     event_type: ClassVar[str] = "partners.agency_contact_updated.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str
     contact_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     name: str
     function: str
     is_primary: bool
@@ -263,16 +247,15 @@ class AgencyContactUpdatedV1(Event):
     updated_at: datetime
 
 
-class AgencyContactRemovedV1(Event):
+class AgencyContactRemovedV1(PartnersEvent):
     """A contact no longer represents the agency; their contact details were erased."""
 
     event_type: ClassVar[str] = "partners.agency_contact_removed.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "agency"
 
     agency_id: str
     contact_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     removed_at: datetime
 
 
@@ -280,7 +263,7 @@ EndorserKind = Literal["regional_body", "international_organisation"]
 EndorsementSubjectKind = Literal["partnership", "standard", "curriculum"]
 
 
-class EndorsementGrantedV1(Event):
+class EndorsementGrantedV1(PartnersEvent):
     """A regional body or an international organisation endorsed a partnership, a standard or a curriculum.
 
     For a partnership `subject_id` is the partnership's id; for a standard or a curriculum it is the training
@@ -288,7 +271,6 @@ class EndorsementGrantedV1(Event):
     """
 
     event_type: ClassVar[str] = "partners.endorsement_granted.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "endorsement"
 
     endorsement_id: str
@@ -301,11 +283,10 @@ class EndorsementGrantedV1(Event):
     granted_at: datetime
 
 
-class EndorsementWithdrawnV1(Event):
+class EndorsementWithdrawnV1(PartnersEvent):
     """The endorser withdrew its endorsement, with a reason."""
 
     event_type: ClassVar[str] = "partners.endorsement_withdrawn.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "endorsement"
 
     endorsement_id: str
@@ -319,45 +300,42 @@ class EndorsementWithdrawnV1(Event):
 DisputeSubjectKind = Literal["allocation", "decision"]
 
 
-class DisputeRaisedV1(Event):
+class DisputeRaisedV1(PartnersEvent):
     """A member agency disputes an allocation or a decision of the partnership."""
 
     event_type: ClassVar[str] = "partners.dispute_raised.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
     dispute_id: str
     raised_by_agency_id: str
-    raised_by_country_code: str = Field(pattern="^[A-Z]{2}$")
+    raised_by_country_code: CountryCode
     subject_kind: DisputeSubjectKind
     subject_ref: str = Field(description="For a decision its id; for an allocation a free reference")
     statement: str
     raised_at: datetime
 
 
-class DisputeCommentedV1(Event):
+class DisputeCommentedV1(PartnersEvent):
     """A member agency added to the discussion of a dispute."""
 
     event_type: ClassVar[str] = "partners.dispute_commented.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
     dispute_id: str
     comment_id: str
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     author: str
     body: str
     commented_at: datetime
 
 
-class DisputeResolutionOpenedV1(Event):
+class DisputeResolutionOpenedV1(PartnersEvent):
     """The dispute was put to the oversight body as a `dispute_resolution` decision."""
 
     event_type: ClassVar[str] = "partners.dispute_resolution_opened.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -367,11 +345,10 @@ class DisputeResolutionOpenedV1(Event):
     opened_at: datetime
 
 
-class DisputeResolvedV1(Event):
+class DisputeResolvedV1(PartnersEvent):
     """The oversight body approved the resolution: the dispute is settled."""
 
     event_type: ClassVar[str] = "partners.dispute_resolved.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -380,11 +357,10 @@ class DisputeResolvedV1(Event):
     resolved_at: datetime
 
 
-class DisputeReopenedV1(Event):
+class DisputeReopenedV1(PartnersEvent):
     """The resolution decision was rejected, vetoed or expired: the dispute is open again."""
 
     event_type: ClassVar[str] = "partners.dispute_reopened.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "partnership"
 
     partnership_id: str
@@ -394,12 +370,11 @@ class DisputeReopenedV1(Event):
     reopened_at: datetime
 
 
-class HandlingChangedV1(Event):
+class HandlingChangedV1(PartnersEvent):
     """An originator changed who may see one of its records; announced to everyone who could see it before or
     can see it now."""
 
     event_type: ClassVar[str] = "partners.handling_changed.v1"
-    topic: ClassVar[str] = "partners.events.v1"
     aggregate: ClassVar[str] = "object"  # keyed by the re-coded record, whatever its kind
 
     object_type: Literal["dispute", "capacity_profile"]

@@ -8,12 +8,12 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from contracts.envelope import Event
+from contracts.envelope import CountryCode, TrainingEvent
 
 ExchangeKind = Literal["exchange_visit", "hub_rotation"]
 
 
-class ExchangeCompletedV1(Event):
+class ExchangeCompletedV1(TrainingEvent):
     """An officer came back from an exchange visit or a rotation at a regional hub in another country.
 
     The partners service keeps each country's reciprocity from these: what it hosted against what its
@@ -21,17 +21,15 @@ class ExchangeCompletedV1(Event):
     """
 
     event_type: ClassVar[str] = "training.exchange_completed.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "exchange"
 
     exchange_id: str = Field(description="Stable id of the exchange (UUID)")
     partnership_id: str = Field(description="The partnership the exchange took place under (UUID)")
-    officer_country_code: str = Field(
-        description="ISO 3166-1 alpha-2 code of the country that sent the officer", pattern="^[A-Z]{2}$"
+    officer_country_code: CountryCode = Field(
+        description="ISO 3166-1 alpha-2 code of the country that sent the officer"
     )
-    host_country_code: str = Field(
-        description="ISO 3166-1 alpha-2 code of the country (or regional hub's country) that hosted",
-        pattern="^[A-Z]{2}$",
+    host_country_code: CountryCode = Field(
+        description="ISO 3166-1 alpha-2 code of the country (or regional hub's country) that hosted"
     )
     host_agency_id: str | None = Field(default=None, description="The hosting agency (UUID), when one did")
     kind: ExchangeKind
@@ -42,11 +40,10 @@ class ExchangeCompletedV1(Event):
 FacilityKind = Literal["classroom", "simulator", "field_site", "virtual_lab"]
 
 
-class FacilityBookedV1(Event):
+class FacilityBookedV1(TrainingEvent):
     """A partner holds a shared facility for a period (no other active booking of it overlaps)."""
 
     event_type: ClassVar[str] = "training.facility_booked.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "facility"
 
     facility_id: str
@@ -61,11 +58,10 @@ class FacilityBookedV1(Event):
     booked_at: datetime
 
 
-class FacilityBookingCancelledV1(Event):
+class FacilityBookingCancelledV1(TrainingEvent):
     """A booking was released; its period is free again."""
 
     event_type: ClassVar[str] = "training.facility_booking_cancelled.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "facility"
 
     facility_id: str
@@ -73,11 +69,10 @@ class FacilityBookingCancelledV1(Event):
     cancelled_at: datetime
 
 
-class FacilityUsedV1(Event):
+class FacilityUsedV1(TrainingEvent):
     """How a booking was actually used, for finance (facility use is spent from the shared budget)."""
 
     event_type: ClassVar[str] = "training.facility_used.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "facility"
 
     facility_id: str
@@ -90,11 +85,10 @@ class FacilityUsedV1(Event):
     recorded_at: datetime
 
 
-class CertificationIssuedV1(Event):
+class CertificationIssuedV1(TrainingEvent):
     """A trainee completed a curriculum and passed its proficiency test: a certification, valid until expiry."""
 
     event_type: ClassVar[str] = "training.certification_issued.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     certification_id: str
@@ -110,11 +104,10 @@ class CertificationIssuedV1(Event):
     expires_at: datetime
 
 
-class CertificationStatusChangedV1(Event):
+class CertificationStatusChangedV1(TrainingEvent):
     """A certification was suspended, reinstated (valid again) or revoked (for good)."""
 
     event_type: ClassVar[str] = "training.certification_status_changed.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     certification_id: str
@@ -124,11 +117,10 @@ class CertificationStatusChangedV1(Event):
     changed_at: datetime
 
 
-class CertificationRefresherStepV1(Event):
+class CertificationRefresherStepV1(TrainingEvent):
     """Ahead of expiry: the holder was reminded, or enrolled in a refresher (CertificationRefresherWorkflow)."""
 
     event_type: ClassVar[str] = "training.certification_refresher_step.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     certification_id: str
@@ -138,11 +130,10 @@ class CertificationRefresherStepV1(Event):
     taken_at: datetime
 
 
-class CertificationRenewedV1(Event):
+class CertificationRenewedV1(TrainingEvent):
     """The holder completed the refresher: the certification is valid for another period."""
 
     event_type: ClassVar[str] = "training.certification_renewed.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     certification_id: str
@@ -152,11 +143,10 @@ class CertificationRenewedV1(Event):
     expires_at: datetime
 
 
-class CertificationExpiredV1(Event):
+class CertificationExpiredV1(TrainingEvent):
     """The certification reached its expiry without a refresher."""
 
     event_type: ClassVar[str] = "training.certification_expired.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     certification_id: str
@@ -195,7 +185,7 @@ class CurriculumDiffV1(BaseModel):
     fields_changed: list[str] = Field(description="Curriculum-level fields that changed (title, language)")
 
 
-class CurriculumSubmittedV1(Event):
+class CurriculumSubmittedV1(TrainingEvent):
     """A curriculum draft was put to the partnership's oversight body.
 
     The partners service opens a `curriculum_approval` decision with `subject` as its subject; the decision's
@@ -203,7 +193,6 @@ class CurriculumSubmittedV1(Event):
     """
 
     event_type: ClassVar[str] = "training.curriculum_submitted.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "curriculum"
 
     curriculum_id: str
@@ -216,15 +205,14 @@ class CurriculumSubmittedV1(Event):
     subject: str = Field(description="`training:curriculum-version:<version_id>`")
     reason: str | None = Field(default=None, description="Why it changes (every revision has one)")
     decide_by: datetime
-    submitted_by_country_code: str = Field(pattern="^[A-Z]{2}$")
+    submitted_by_country_code: CountryCode
     submitted_at: datetime
 
 
-class CurriculumApprovedV1(Event):
+class CurriculumApprovedV1(TrainingEvent):
     """The oversight body approved a curriculum's first version: it is immutable and cohorts may use it."""
 
     event_type: ClassVar[str] = "training.curriculum_approved.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "curriculum"
 
     curriculum_id: str
@@ -242,11 +230,10 @@ class CurriculumApprovedV1(Event):
     approved_at: datetime
 
 
-class CurriculumRevisedV1(Event):
+class CurriculumRevisedV1(TrainingEvent):
     """A revision (a new version, with its reason and its difference to the previous one) was approved."""
 
     event_type: ClassVar[str] = "training.curriculum_revised.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "curriculum"
 
     curriculum_id: str
@@ -264,11 +251,10 @@ class CurriculumRevisedV1(Event):
     approved_at: datetime
 
 
-class CurriculumRejectedV1(Event):
+class CurriculumRejectedV1(TrainingEvent):
     """The oversight body did not approve a submitted version (rejected, vetoed or expired)."""
 
     event_type: ClassVar[str] = "training.curriculum_rejected.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "curriculum"
 
     curriculum_id: str
@@ -281,22 +267,21 @@ class CurriculumRejectedV1(Event):
 
 
 class CohortSeatsV1(BaseModel):
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     seats: int = Field(ge=0)
 
 
-class CohortScheduledV1(Event):
+class CohortScheduledV1(TrainingEvent):
     """A cohort of an approved curriculum version was scheduled, its seats shared among the partner countries."""
 
     event_type: ClassVar[str] = "training.cohort_scheduled.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "cohort"
 
     cohort_id: str
     partnership_id: str
     curriculum_id: str
     curriculum_version: int = Field(ge=1)
-    organiser_country_code: str = Field(pattern="^[A-Z]{2}$")
+    organiser_country_code: CountryCode
     facility_id: str | None = Field(default=None, description="Null for a remote cohort")
     starts_at: datetime
     ends_at: datetime
@@ -308,30 +293,28 @@ class CohortScheduledV1(Event):
 EnrollmentStatus = Literal["nominated", "enrolled", "waitlisted", "rejected", "withdrawn"]
 
 
-class EnrollmentChangedV1(Event):
+class EnrollmentChangedV1(TrainingEvent):
     """A nomination moved: nominated, enrolled (a seat), waitlisted, rejected by the national coordination unit,
     or withdrawn. A withdrawal from a seat may enrol the next waitlisted trainee of the same country."""
 
     event_type: ClassVar[str] = "training.enrollment_changed.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "cohort"
 
     cohort_id: str
     nomination_id: str
     trainee_id: str = Field(description="The officer's id in their agency (no name: the event is shared)")
     agency_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     status: EnrollmentStatus
     previous_status: EnrollmentStatus | None = None
     reason: str | None = None
     changed_at: datetime
 
 
-class CohortStatusChangedV1(Event):
+class CohortStatusChangedV1(TrainingEvent):
     """A cohort was paused (e.g. an incident in its facility), resumed, cancelled or completed."""
 
     event_type: ClassVar[str] = "training.cohort_status_changed.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "cohort"
 
     cohort_id: str
@@ -342,18 +325,17 @@ class CohortStatusChangedV1(Event):
     changed_at: datetime
 
 
-class ModuleCompletedV1(Event):
+class ModuleCompletedV1(TrainingEvent):
     """An enrolled trainee completed a module of their cohort (first completion only), as their learning
     platform reported it; the assessment service reads the results."""
 
     event_type: ClassVar[str] = "training.module_completed.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "cohort"
 
     cohort_id: str
     nomination_id: str
     trainee_id: str
-    country_code: str = Field(pattern="^[A-Z]{2}$")
+    country_code: CountryCode
     curriculum_id: str
     curriculum_version: int = Field(ge=1)
     module_code: str
@@ -363,18 +345,17 @@ class ModuleCompletedV1(Event):
     completed_at: datetime
 
 
-class CertificationRecognisedV1(Event):
+class CertificationRecognisedV1(TrainingEvent):
     """A partner country recognises a certification of another country under their recognition agreement."""
 
     event_type: ClassVar[str] = "training.certification_recognised.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     recognition_id: str
     agreement_id: str
     certification_id: str
-    issuing_country_code: str = Field(pattern="^[A-Z]{2}$")
-    recognising_country_code: str = Field(pattern="^[A-Z]{2}$")
+    issuing_country_code: CountryCode
+    recognising_country_code: CountryCode
     competencies: list[str]
     level: int
     expires_on: date
@@ -384,17 +365,16 @@ class CertificationRecognisedV1(Event):
 RecognitionEnd = Literal["certification_revoked", "certification_expired", "agreement_ended", "withdrawn"]
 
 
-class RecognitionRevokedV1(Event):
+class RecognitionRevokedV1(TrainingEvent):
     """A recognition ended: its certification was revoked or expired, its agreement ended, or it was withdrawn."""
 
     event_type: ClassVar[str] = "training.recognition_revoked.v1"
-    topic: ClassVar[str] = "training.events.v1"
     aggregate: ClassVar[str] = "certification"
 
     recognition_id: str
     agreement_id: str
     certification_id: str
-    issuing_country_code: str = Field(pattern="^[A-Z]{2}$")
-    recognising_country_code: str = Field(pattern="^[A-Z]{2}$")
+    issuing_country_code: CountryCode
+    recognising_country_code: CountryCode
     cause: RecognitionEnd
     revoked_at: datetime
