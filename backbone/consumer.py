@@ -86,6 +86,16 @@ def _is_permanent(exc: BaseException) -> bool:
     return isinstance(exc, (PermanentError, ValidationError, MalformedEvent))
 
 
+def in_turn(*handlers: Handler) -> Handler:
+    """Several reactions to one event type, in one transaction (each is idempotent if the whole is retried)."""
+
+    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
+        for handler in handlers:
+            await handler(session, envelope)
+
+    return handle
+
+
 @dataclass(frozen=True)
 class Subscription:
     """What a service consumes: logical topics and a handler per event type (unknown types are skipped)."""

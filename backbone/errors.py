@@ -54,6 +54,20 @@ class DomainError(Exception):
         self.extensions = extensions
 
 
+def body_field(field: str, code: str, message: str) -> dict[str, Any]:
+    """One entry of a problem's `errors`: the request body's field to blame (dotted path), why, and a code."""
+    return {"field": field, "in": "body", "code": code, "message": message}
+
+
+def field_problem(
+    field: str, code: str, message: str, *, status: int = 422, title: str | None = None
+) -> DomainError:
+    """The problem of one body field: 422 (or `status`) naming the field, with a stable code."""
+    return DomainError(
+        message, status=status, code=code, title=title, errors=[body_field(field, code, message)]
+    )
+
+
 class NotFound(DomainError):
     status, code, title = 404, "not_found", "Not found"
 

@@ -34,6 +34,13 @@ class Forbidden(DomainError):
     status, code, title = 403, "forbidden", "Not allowed"
 
 
+def acting_country(principal: Principal | None, refusal: str) -> str:
+    """The country the caller acts for; 403 with `refusal` when it acts for none (a platform client)."""
+    if principal is None or principal.country is None:
+        raise Forbidden(refusal)
+    return principal.country
+
+
 def verifier_for(settings: ServiceSettings) -> TokenVerifier:
     assert settings.auth_jwks_url is not None
     return TokenVerifier(

@@ -12,9 +12,10 @@ default), and the rule table is tested to cover every route.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from fastapi import Depends, Request, params
 from sqlalchemy import text
@@ -34,6 +35,26 @@ AGENCY_BOUND = frozenset({"agency_integrator"})
 Scope = Literal["public", "tenant", "platform", "workflows"]
 Resolver = Callable[[AsyncSession, str], Awaitable[frozenset[str] | None]]
 """Countries an object belongs to or is shared with, from its id; None when there is no such object."""
+Row = TypeVar("Row")
+
+
+def object_id(value: str) -> uuid.UUID | None:
+    """A path's id as a UUID; None for a malformed one (the route then refuses it itself, 422)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def row_countries(model: type[Row], countries: Callable[[Row], Iterable[str]]) -> Resolver:
+    """The resolver of a table's rows: the row with the path's id, and the countries it belongs to."""
+
+    async def resolve(session: AsyncSession, value: str) -> frozenset[str] | None:
+        key = object_id(value)
+        found = await session.get(model, key) if key else None
+        return frozenset(countries(found)) if found is not None else None
+
+    return resolve
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import any_, func, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from backbone.consumer import Handler, PermanentError, Subscription
+from backbone.consumer import Handler, PermanentError, Subscription, in_turn
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
@@ -146,14 +146,6 @@ class DrillSteering:
         drill = await session.get(Drill, uuid.UUID(event.drill_id))
         if drill is not None:
             await processes.improvement_action_done(await self.client(), str(drill.cycle_id), event.action_id)
-
-
-def in_turn(*handlers: Handler) -> Handler:
-    async def both(session: AsyncSession, envelope: EventEnvelope) -> None:
-        for handler in handlers:
-            await handler(session, envelope)
-
-    return both
 
 
 def subscription(settings: ServiceSettings | None = None) -> Subscription:

@@ -4,12 +4,10 @@ affected partners outside that audience learn of it through their notifications 
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
+from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule, object_id, row_countries
 from services.incidents.models import (
     Drill,
     DrillCycle,
@@ -29,47 +27,19 @@ ACT = frozenset({"operations_staff", "national_coordinator", "programme_coordina
 NOTIFIED = frozenset({"operations_staff", "national_coordinator", "national_system"})
 
 
-def _id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-async def protocol(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(Protocol, key) if key else None
-    return frozenset(found.countries) if found else None
-
-
-async def incident(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(Incident, key) if key else None
-    return frozenset({found.originator_country_code, *found.audience}) if found else None
-
-
-async def cycle(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(DrillCycle, key) if key else None
-    return frozenset(found.countries) if found else None
-
-
-async def drill(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(Drill, key) if key else None
-    return frozenset(found.countries) if found else None
+protocol = row_countries(Protocol, lambda found: found.countries)
+incident = row_countries(Incident, lambda found: {found.originator_country_code, *found.audience})
+cycle = row_countries(DrillCycle, lambda found: found.countries)
+drill = row_countries(Drill, lambda found: found.countries)
 
 
 async def action(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
+    key = object_id(value)
     found = await session.get(ImprovementAction, key) if key else None
     return await drill(session, str(found.drill_id)) if found else None
 
 
-async def partnership(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(KnownPartnership, key) if key else None
-    return frozenset(found.member_countries) if found else None
+partnership = row_countries(KnownPartnership, lambda found: found.member_countries)
 
 
 RESOLVERS: dict[str, Resolver] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backbone.auth.http import Forbidden
+from backbone.auth.http import acting_country
 from backbone.auth.principal import Principal
 
 PROBLEMS: dict[int | str, dict[str, str]] = {
@@ -13,6 +13,4 @@ PROBLEMS: dict[int | str, dict[str, str]] = {
 
 
 def country_of(principal: Principal | None) -> str:
-    if principal is None or principal.country is None:
-        raise Forbidden("Operations staff act for their country.")
-    return principal.country
+    return acting_country(principal, "Operations staff act for their country.")

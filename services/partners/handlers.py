@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.consumer import Handler, PermanentError, Subscription
+from backbone.consumer import PermanentError, Subscription, in_turn
 from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
@@ -96,16 +96,6 @@ class GateCriteria:
         event = DecisionClosedV1.model_validate(envelope.data)
         if event.kind in processes.TIMED_HERE:
             await processes.decision_closed(await self.client(), event.decision_id, event.outcome)
-
-
-def in_turn(*handlers: Handler) -> Handler:
-    """Several reactions to one event type, in one transaction (each is idempotent if the whole is retried)."""
-
-    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
-        for handler in handlers:
-            await handler(session, envelope)
-
-    return handle
 
 
 def subscription(settings: ServiceSettings) -> Subscription:

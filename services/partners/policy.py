@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
+from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule, object_id
 from services.partners.handling.audiences import of_dispute, visible_countries
 from services.partners.models import Agency, Commitment, Decision, Dispute, PartnershipMember
 
@@ -33,13 +33,6 @@ OPERATIONS = frozenset({"operations_staff"})
 VOTERS = frozenset({"oversight_member"})
 
 
-def _id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None  # the route refuses the malformed id itself (422)
-
-
 async def _members(session: AsyncSession, partnership_id: uuid.UUID | None) -> frozenset[str] | None:
     if partnership_id is None:
         return None
@@ -52,37 +45,37 @@ async def _members(session: AsyncSession, partnership_id: uuid.UUID | None) -> f
 
 
 async def partnership(session: AsyncSession, value: str) -> frozenset[str] | None:
-    return await _members(session, _id(value))
+    return await _members(session, object_id(value))
 
 
 async def decision(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
+    key = object_id(value)
     return await _members(
         session, key and await session.scalar(select(Decision.partnership_id).where(Decision.id == key))
     )
 
 
 async def commitment(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
+    key = object_id(value)
     found = key and await session.scalar(select(Commitment.partnership_id).where(Commitment.id == key))
     return await _members(session, found)
 
 
 async def commitment_country(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
+    key = object_id(value)
     country = key and await session.scalar(select(Commitment.country_code).where(Commitment.id == key))
     return frozenset({country}) if country else None
 
 
 async def dispute(session: AsyncSession, value: str) -> frozenset[str] | None:
     """Whom the dispute's handling code releases it to (its discussion and resolution follow it)."""
-    key = _id(value)
+    key = object_id(value)
     found = await session.get(Dispute, key) if key else None
     return visible_countries(await of_dispute(session, found)) if found else None
 
 
 async def agency(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
+    key = object_id(value)
     country = key and await session.scalar(select(Agency.country_code).where(Agency.id == key))
     return frozenset({country}) if country else None
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from backbone.errors import DomainError
+from backbone.errors import DomainError, field_problem
 
 
 class Unprocessable(DomainError):
     status, code, title = 422, "unprocessable", "The request cannot be applied"
 
 
-def _field_error(code: str, detail: str, field: str) -> Unprocessable:
-    return Unprocessable(
-        detail, code=code, errors=[{"field": field, "in": "body", "code": code, "message": detail}]
-    )
+def _field_error(code: str, detail: str, field: str) -> DomainError:
+    return field_problem(field, code, detail, title=Unprocessable.title)
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

@@ -9,13 +9,11 @@ depend on the body (register a facility for an agency, book for an agency) are c
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule
+from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule, object_id, row_countries
 from services.training.models import (
     Certification,
     Cohort,
@@ -46,22 +44,12 @@ Q = "community_id"
 REPORT = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 
 
-def _id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None  # the route refuses the malformed id itself (422)
-
-
-async def facility(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(Facility, key) if key else None
-    return frozenset({found.owner_country_code, *found.shared_with}) if found else None
+facility = row_countries(Facility, lambda found: {found.owner_country_code, *found.shared_with})
 
 
 async def booking(session: AsyncSession, value: str) -> frozenset[str] | None:
     """The country that booked it and the facility's owner."""
-    key = _id(value)
+    key = object_id(value)
     row = (
         key
         and (
@@ -75,71 +63,27 @@ async def booking(session: AsyncSession, value: str) -> frozenset[str] | None:
     return frozenset(row) if row else None
 
 
-async def certification(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The holder's country (recognition by other countries is not built yet)."""
-    key = _id(value)
-    found = await session.get(Certification, key) if key else None
-    return frozenset({found.country_code}) if found else None
-
-
-async def exchange(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The sending and the hosting country."""
-    key = _id(value)
-    found = await session.get(ExchangeVisit, key) if key else None
-    return frozenset({found.officer_country_code, found.host_country_code}) if found else None
-
-
-async def curriculum(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The partnership's member countries."""
-    key = _id(value)
-    found = await session.get(Curriculum, key) if key else None
-    return frozenset(found.countries) if found else None
-
-
-async def cohort(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The partnership's member countries (at scheduling, and those that joined since)."""
-    key = _id(value)
-    found = await session.get(Cohort, key) if key else None
-    return frozenset(found.countries) if found else None
-
-
-async def nomination(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The trainee's country and the cohort's organiser: nobody else sees an officer's nomination."""
-    key = _id(value)
-    found = await session.get(Nomination, key) if key else None
-    return frozenset({found.country_code, found.organiser_country_code}) if found else None
-
-
-async def partnership(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(KnownPartnership, key) if key else None
-    return frozenset(found.member_countries) if found else None
-
-
-async def instructor(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The instructor's country and the countries it is shared with."""
-    key = _id(value)
-    found = await session.get(Instructor, key) if key else None
-    return frozenset({found.country_code, *found.shared_with}) if found else None
-
-
-async def agreement(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """The recognising and the issuing country."""
-    key = _id(value)
-    found = await session.get(RecognitionAgreement, key) if key else None
-    return frozenset({found.recognising_country_code, found.issuing_country_code}) if found else None
-
-
-async def recognition(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(Recognition, key) if key else None
-    return frozenset({found.recognising_country_code, found.issuing_country_code}) if found else None
-
-
-async def community(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = _id(value)
-    found = await session.get(Community, key) if key else None
-    return frozenset(found.countries) if found else None
+# The holder's country (recognition by other countries is not built yet).
+certification = row_countries(Certification, lambda found: {found.country_code})
+# The sending and the hosting country.
+exchange = row_countries(ExchangeVisit, lambda found: {found.officer_country_code, found.host_country_code})
+# The partnership's member countries.
+curriculum = row_countries(Curriculum, lambda found: found.countries)
+# The partnership's member countries (at scheduling, and those that joined since).
+cohort = row_countries(Cohort, lambda found: found.countries)
+# The trainee's country and the cohort's organiser: nobody else sees an officer's nomination.
+nomination = row_countries(Nomination, lambda found: {found.country_code, found.organiser_country_code})
+partnership = row_countries(KnownPartnership, lambda found: found.member_countries)
+# The instructor's country and the countries it is shared with.
+instructor = row_countries(Instructor, lambda found: {found.country_code, *found.shared_with})
+# The recognising and the issuing country.
+agreement = row_countries(
+    RecognitionAgreement, lambda found: {found.recognising_country_code, found.issuing_country_code}
+)
+recognition = row_countries(
+    Recognition, lambda found: {found.recognising_country_code, found.issuing_country_code}
+)
+community = row_countries(Community, lambda found: found.countries)
 
 
 RESOLVERS: dict[str, Resolver] = {

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backbone.app import SessionDep
-from backbone.auth.http import CurrentPrincipal, Forbidden
+from backbone.auth.http import CurrentPrincipal, acting_country
 from backbone.pagination import Cursor, Limit, Page
 from services.finance.usage import service as usage
 from services.finance.usage.service import SummaryOut, UsageOut
@@ -55,6 +55,5 @@ async def summary(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> SummaryOut:
-    if principal is None or principal.country is None:
-        raise Forbidden("A summary is of the caller's country.")
-    return await usage.summary(session, country=principal.country, since=since, until=until)
+    country = acting_country(principal, "A summary is of the caller's country.")
+    return await usage.summary(session, country=country, since=since, until=until)

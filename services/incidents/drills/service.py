@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.outbox import add_event
 from contracts.events.incidents import (
     DrillEventV1,
@@ -48,7 +48,7 @@ from services.incidents.models import (
     Protocol,
 )
 from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import SOURCE, field_problem, who
+from services.incidents.protocols.service import SOURCE, who
 
 Stage = Literal["scheduled", "announced", "started", "inject_released", "completed", "debriefed"]
 

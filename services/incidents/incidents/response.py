@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from services.incidents.incidents import rules as incident_rules
 from services.incidents.incidents.schemas import (
     EscalationIn,
@@ -26,7 +26,7 @@ from services.incidents.models import (
     IncidentStep,
     ProtocolVersion,
 )
-from services.incidents.protocols.service import field_problem, who
+from services.incidents.protocols.service import who
 
 
 async def triage(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.outbox import add_event
 from contracts.envelope import Event
 from contracts.events.incidents import (
@@ -44,7 +44,7 @@ from services.incidents.models import (
     TimelineEntry,
 )
 from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import SOURCE, field_problem, who
+from services.incidents.protocols.service import SOURCE, who
 
 Reason = Literal["declared", "escalated", "resolved"]
 Change = Literal["triaged", "severity_changed", "role_assigned", "step_completed", "escalated"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, DomainError, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.outbox import add_event
 from contracts.events.incidents import ProtocolVersionApprovedV1
 from rules.releasability import Release
@@ -27,15 +27,6 @@ from services.incidents.protocols.schemas import (
 
 SOURCE = "/incidents"
 OPEN = ("draft", "in_review")
-
-
-def field_problem(field: str, code: str, message: str) -> DomainError:
-    return DomainError(
-        message,
-        status=422,
-        code=code,
-        errors=[{"field": field, "in": "body", "code": code, "message": message}],
-    )
 
 
 EVERY_MOMENT = NotificationRule(audience="affected_partners", on=["declared", "escalated", "resolved"])

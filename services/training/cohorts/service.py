@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.training import (
@@ -36,7 +36,6 @@ from services.training.cohorts.schemas import (
 )
 from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
-from services.training.curricula.service import field_problem
 from services.training.facilities import service as facilities
 from services.training.facilities.schemas import BookingIn
 from services.training.facilities.service import SOURCE

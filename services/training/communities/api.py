@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from backbone.app import SessionDep
-from backbone.auth.http import CurrentPrincipal, Forbidden
+from backbone.auth.http import CurrentPrincipal, acting_country
 from backbone.pagination import Cursor, Limit, Page
 from services.training.communities import service as communities
 from services.training.communities.service import (
@@ -32,9 +32,8 @@ router = APIRouter(tags=["communities"])
     summary="Open a community of practice of one specialty in a partnership your country is a member of",
 )
 async def create(body: CommunityIn, session: SessionDep, principal: CurrentPrincipal) -> CommunityOut:
-    if principal is None or principal.country is None:
-        raise Forbidden("A coordinator of a member country opens a community.")
-    return await communities.create(session, body=body, country=principal.country)
+    country = acting_country(principal, "A coordinator of a member country opens a community.")
+    return await communities.create(session, body=body, country=country)
 
 
 @router.get("/communities/{community_id}", response_model=CommunityOut, responses=PROBLEMS)

@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.http import Forbidden
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.pagination import keyset_page
 from services.training.curricula import service as curricula
-from services.training.curricula.service import field_problem
 from services.training.models import Community, CommunityMember, CommunityPost
 
 COORDINATORS = frozenset({"national_coordinator", "programme_coordinator"})

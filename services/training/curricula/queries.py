@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.errors import field_problem
 from services.training.curricula.schemas import (
     CommentOut,
     CurriculumOut,
@@ -14,7 +15,7 @@ from services.training.curricula.schemas import (
     ProposalOut,
     VersionOut,
 )
-from services.training.curricula.service import _version, field_problem, get, view
+from services.training.curricula.service import _version, get, view
 from services.training.models import (
     Curriculum,
     CurriculumComment,

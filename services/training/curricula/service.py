@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, DomainError, NotFound
+from backbone.errors import Conflict, DomainError, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from rules.releasability import Release
 from services.training.competencies import service as competencies
@@ -43,15 +43,6 @@ from services.training.models import (
 DRAFT = frozenset({"national_coordinator", "programme_coordinator"})
 Verdict = Literal["acceptance", "decline"]
 OPEN = ("draft", "submitted")
-
-
-def field_problem(field: str, code: str, message: str, *, status: int = 422) -> DomainError:
-    return DomainError(
-        message,
-        status=status,
-        code=code,
-        errors=[{"field": field, "in": "body", "code": code, "message": message}],
-    )
 
 
 def release(curriculum: Curriculum) -> Release:

@@ -11,7 +11,7 @@ from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
-from backbone.errors import DomainError
+from backbone.errors import field_problem
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.training import FacilityKind
@@ -28,15 +28,6 @@ PROBLEMS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _field_problem(field: str, code: str, message: str) -> DomainError:
-    return DomainError(
-        message,
-        status=422,
-        code=code,
-        errors=[{"field": field, "in": "body", "code": code, "message": message}],
-    )
-
-
 async def known_country(
     rt: RuntimeDep, agency_id: uuid.UUID, field: str, *, not_country: str | None = None
 ) -> str:
@@ -44,9 +35,9 @@ async def known_country(
     async with rt.sessions() as session:
         agency = await session.get(KnownAgency, agency_id)
     if agency is None:
-        raise _field_problem(field, "agency_unknown", f"Training knows no agency with id {agency_id} (yet).")
+        raise field_problem(field, "agency_unknown", f"Training knows no agency with id {agency_id} (yet).")
     if agency.country_code == not_country:
-        raise _field_problem(
+        raise field_problem(
             field, "same_country", f"The agency must be of another country than {not_country}."
         )
     return agency.country_code

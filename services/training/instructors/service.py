@@ -16,12 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from services.training.certifications.rules import status_at
 from services.training.cohorts import service as cohorts
 from services.training.curricula.schemas import LANGUAGE_PATTERN, TaughtCompetency
-from services.training.curricula.service import field_problem
 from services.training.instructors import rules as instructor_rules
 from services.training.models import (
     Certification,

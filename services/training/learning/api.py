@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.app import RuntimeDep, SessionDep
-from backbone.auth.http import CurrentPrincipal, Forbidden
+from backbone.auth.http import CurrentPrincipal, Forbidden, acting_country
 from backbone.db import SYSTEM_TENANT, TENANT
 from services.training.facilities.api import PROBLEMS
 from services.training.incident_effects import service as incident_effects
@@ -40,9 +40,7 @@ class ProgressOut(BaseModel):
 
 
 def viewer_country(principal: CurrentPrincipal) -> str:
-    if principal is None or principal.country is None:
-        raise Forbidden("Analytics are read by a country.")
-    return principal.country
+    return acting_country(principal, "Analytics are read by a country.")
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.errors import Conflict, DomainError, NotFound
+from backbone.errors import Conflict, DomainError, NotFound, field_problem
 from backbone.outbox import add_event
 from contracts.events.training import ModuleCompletedV1
 from services.training.cohorts import service as cohorts
@@ -31,9 +31,7 @@ ATTEMPTS = frozenset({"attempted", "completed", "passed", "failed"})
 
 def _problem(index: int | None, field: str, code: str, message: str) -> DomainError:
     at = f"{index}.{field}" if index is not None else field
-    return DomainError(
-        message, status=422, code=code, errors=[{"field": at, "in": "body", "code": code, "message": message}]
-    )
+    return field_problem(at, code, message)
 
 
 def canonical(statement: Statement) -> dict[str, Any]:

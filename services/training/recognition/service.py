@@ -15,14 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.training import CertificationRecognisedV1, RecognitionEnd, RecognitionRevokedV1
 from rules.releasability import Release
 from services.training.certifications.rules import status_at
 from services.training.curricula import service as curricula
-from services.training.curricula.service import field_problem
 from services.training.facilities.service import SOURCE
 from services.training.models import Certification, Recognition, RecognitionAgreement
 
