@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command, context, op
@@ -135,3 +136,36 @@ def drop_row_level_security(table: str) -> None:
         op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def frozen_versions_function(table: str, *, noun: str, columns: Sequence[str]) -> str:
+    """The trigger function that keeps approved (and superseded) versions immutable: no delete, no change of
+    `columns`, and no status change but approved → superseded. Refused with SQLSTATE 55000."""
+    changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in columns)
+    refusal = f"RAISE EXCEPTION 'approved {noun} version % is immutable', OLD.id USING ERRCODE = '55000';"
+    return f"""
+        CREATE OR REPLACE FUNCTION {table.removesuffix("s")}_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'DELETE' THEN
+            IF OLD.status IN ('approved', 'superseded') THEN
+              {refusal}
+            END IF;
+            RETURN OLD;
+          END IF;
+          IF OLD.status IN ('approved', 'superseded') AND (
+               {changed} OR NOT (NEW.status = OLD.status OR (OLD.status, NEW.status) = ('approved', 'superseded'))
+             ) THEN
+            {refusal}
+          END IF;
+          RETURN NEW;
+        END $$
+        """
+
+
+def freeze_approved_versions(table: str, *, noun: str, columns: Sequence[str]) -> None:
+    """Approved versions in `table` (e.g. `curriculum_versions`) become immutable, even to the table's owner."""
+    function = f"{table.removesuffix('s')}_frozen"
+    op.execute(frozen_versions_function(table, noun=noun, columns=columns))
+    op.execute(
+        f"CREATE TRIGGER {function} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+    )

@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TypeVar
 
+import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import DateTime, String
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.errors import field_problem
+from backbone.migrations import TENANT_SQL, row_level_security
 from contracts.envelope import EventEnvelope
 from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+
+M = TypeVar("M", bound="PartnershipMembers")
 
 
 class PartnershipMembers:
@@ -29,6 +36,31 @@ class PartnershipMembers:
     member_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
     member_agencies: Mapped[list[str]] = mapped_column(ARRAY(String(36)))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def create_table(name: str) -> None:
+    """In a migration: the service's read model table (columns above), readable by member countries only."""
+    op.create_table(
+        name,
+        sa.Column("partnership_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("name", String(200), nullable=False),
+        sa.Column("lead_country_code", String(2), nullable=False),
+        sa.Column("member_countries", ARRAY(String(2)), nullable=False),
+        sa.Column("member_agencies", ARRAY(String(36)), nullable=False),
+        sa.Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+    row_level_security(name, read=f"{TENANT_SQL} = ANY(member_countries)")
+
+
+async def member_partnership(
+    session: AsyncSession, model: type[M], partnership_id: uuid.UUID, country: str, *, unknown: str
+) -> M:
+    """The partnership, if the caller's country is a member (row-level security hides the others); otherwise
+    422 naming `partnership_id`, with `unknown` as the detail."""
+    found = await session.get(model, partnership_id)
+    if found is None or country not in found.member_countries:
+        raise field_problem("partnership_id", "partnership_unknown", unknown)
+    return found
 
 
 async def on_registered(

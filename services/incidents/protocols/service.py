@@ -24,6 +24,7 @@ from services.incidents.protocols.schemas import (
     ProtocolOut,
     VersionOut,
 )
+from services.kernel import partnership_members
 
 SOURCE = "/incidents"
 OPEN = ("draft", "in_review")
@@ -57,14 +58,10 @@ async def view(session: AsyncSession, protocol: Protocol) -> ProtocolOut:
 async def member_partnership(
     session: AsyncSession, partnership_id: uuid.UUID, country: str
 ) -> KnownPartnership:
-    found = await session.get(KnownPartnership, partnership_id)
-    if found is None or country not in found.member_countries:
-        raise field_problem(
-            "partnership_id",
-            "partnership_unknown",
-            f"No partnership {partnership_id} with {country} as a member.",
-        )
-    return found
+    unknown = f"No partnership {partnership_id} with {country} as a member."
+    return await partnership_members.member_partnership(
+        session, KnownPartnership, partnership_id, country, unknown=unknown
+    )
 
 
 def _content(body: ContentIn) -> dict[str, object]:

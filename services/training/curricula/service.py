@@ -16,6 +16,7 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, DomainError, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from rules.releasability import Release
+from services.kernel import partnership_members
 from services.training.competencies import service as competencies
 from services.training.curricula import rules as curriculum_rules
 from services.training.curricula.schemas import (
@@ -55,14 +56,10 @@ async def member_partnership(
     session: AsyncSession, partnership_id: uuid.UUID, country: str
 ) -> KnownPartnership:
     """The partnership, if the caller's country is a member (row-level security hides the others)."""
-    found = await session.get(KnownPartnership, partnership_id)
-    if found is None or country not in found.member_countries:
-        raise field_problem(
-            "partnership_id",
-            "partnership_unknown",
-            f"Training knows no partnership {partnership_id} with {country} as a member (yet).",
-        )
-    return found
+    unknown = f"Training knows no partnership {partnership_id} with {country} as a member (yet)."
+    return await partnership_members.member_partnership(
+        session, KnownPartnership, partnership_id, country, unknown=unknown
+    )
 
 
 async def check_modules(

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from backbone.migrations import TENANT_SQL, drop_row_level_security, row_level_security
+from backbone.migrations import (
+    TENANT_SQL,
+    drop_row_level_security,
+    freeze_approved_versions,
+    row_level_security,
+)
+from services.kernel import partnership_members
 
 revision = "0003_incidents"
 down_revision = "0002_audit"
@@ -32,16 +38,7 @@ FROZEN = (
 
 
 def upgrade() -> None:
-    op.create_table(
-        "incident_partnerships",
-        sa.Column("partnership_id", UUID, primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("lead_country_code", sa.String(2), nullable=False),
-        sa.Column("member_countries", postgresql.ARRAY(sa.String(2)), nullable=False),
-        sa.Column("member_agencies", postgresql.ARRAY(sa.String(36)), nullable=False),
-        sa.Column("updated_at", WHEN, nullable=False),
-    )
-    row_level_security("incident_partnerships", read=f"{TENANT_SQL} = ANY(member_countries)")
+    partnership_members.create_table("incident_partnerships")
     op.create_table(
         "protocols",
         sa.Column("id", UUID, primary_key=True),
@@ -88,30 +85,7 @@ def upgrade() -> None:
         "protocol_versions",
         read="EXISTS (SELECT 1 FROM protocols p WHERE p.id = protocol_versions.protocol_id)",
     )
-    changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN)
-    op.execute(
-        f"""
-        CREATE FUNCTION protocol_version_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF TG_OP = 'DELETE' THEN
-            IF OLD.status IN ('approved', 'superseded') THEN
-              RAISE EXCEPTION 'approved protocol version % is immutable', OLD.id USING ERRCODE = '55000';
-            END IF;
-            RETURN OLD;
-          END IF;
-          IF OLD.status IN ('approved', 'superseded') AND (
-               {changed} OR NOT (NEW.status = OLD.status OR (OLD.status, NEW.status) = ('approved', 'superseded'))
-             ) THEN
-            RAISE EXCEPTION 'approved protocol version % is immutable', OLD.id USING ERRCODE = '55000';
-          END IF;
-          RETURN NEW;
-        END $$
-        """
-    )
-    op.execute(
-        "CREATE TRIGGER protocol_version_frozen BEFORE UPDATE OR DELETE ON protocol_versions "
-        "FOR EACH ROW EXECUTE FUNCTION protocol_version_frozen()"
-    )
+    freeze_approved_versions("protocol_versions", noun="protocol", columns=FROZEN)
     op.create_table(
         "incidents",
         sa.Column("id", UUID, primary_key=True),

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from backbone.migrations import frozen_versions_function
+
 revision = "0005_on_call"
 down_revision = "0004_drills"
 branch_labels = None
@@ -28,35 +30,14 @@ FROZEN = (
 )
 
 
-def frozen_function(columns: tuple[str, ...]) -> str:
-    changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in columns)
-    return f"""
-        CREATE OR REPLACE FUNCTION protocol_version_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF TG_OP = 'DELETE' THEN
-            IF OLD.status IN ('approved', 'superseded') THEN
-              RAISE EXCEPTION 'approved protocol version % is immutable', OLD.id USING ERRCODE = '55000';
-            END IF;
-            RETURN OLD;
-          END IF;
-          IF OLD.status IN ('approved', 'superseded') AND (
-               {changed} OR NOT (NEW.status = OLD.status OR (OLD.status, NEW.status) = ('approved', 'superseded'))
-             ) THEN
-            RAISE EXCEPTION 'approved protocol version % is immutable', OLD.id USING ERRCODE = '55000';
-          END IF;
-          RETURN NEW;
-        END $$
-        """
-
-
 def upgrade() -> None:
     op.add_column(
         "protocol_versions",
         sa.Column("on_call", postgresql.JSONB(), nullable=False, server_default=sa.text("'[]'::jsonb")),
     )
-    op.execute(frozen_function(FROZEN))
+    op.execute(frozen_versions_function("protocol_versions", noun="protocol", columns=FROZEN))
 
 
 def downgrade() -> None:
-    op.execute(frozen_function(FROZEN[:-1]))
+    op.execute(frozen_versions_function("protocol_versions", noun="protocol", columns=FROZEN[:-1]))
     op.drop_column("protocol_versions", "on_call")

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from backbone.migrations import TENANT_SQL, drop_row_level_security, row_level_security
+from backbone.migrations import (
+    TENANT_SQL,
+    drop_row_level_security,
+    freeze_approved_versions,
+    row_level_security,
+)
+from services.kernel import partnership_members
 
 revision = "0008_curricula"
 down_revision = "0007_competencies"
@@ -22,16 +28,7 @@ FROZEN = ("curriculum_id", "number", "title", "language", "modules", "reason", "
 
 
 def upgrade() -> None:
-    op.create_table(
-        "known_partnerships",
-        sa.Column("partnership_id", UUID, primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("lead_country_code", sa.String(2), nullable=False),
-        sa.Column("member_countries", postgresql.ARRAY(sa.String(2)), nullable=False),
-        sa.Column("member_agencies", postgresql.ARRAY(sa.String(36)), nullable=False),
-        sa.Column("updated_at", WHEN, nullable=False),
-    )
-    row_level_security("known_partnerships", read=f"{TENANT_SQL} = ANY(member_countries)")
+    partnership_members.create_table("known_partnerships")
     op.create_table(
         "curricula",
         sa.Column("id", UUID, primary_key=True),
@@ -84,30 +81,7 @@ def upgrade() -> None:
     )
     visible_curriculum = "EXISTS (SELECT 1 FROM curricula c WHERE c.id = curriculum_id)"
     row_level_security("curriculum_versions", read=visible_curriculum)
-    changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN)
-    op.execute(
-        f"""
-        CREATE FUNCTION curriculum_version_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF TG_OP = 'DELETE' THEN
-            IF OLD.status IN ('approved', 'superseded') THEN
-              RAISE EXCEPTION 'approved curriculum version % is immutable', OLD.id USING ERRCODE = '55000';
-            END IF;
-            RETURN OLD;
-          END IF;
-          IF OLD.status IN ('approved', 'superseded') AND (
-               {changed} OR NOT (NEW.status = OLD.status OR (OLD.status, NEW.status) = ('approved', 'superseded'))
-             ) THEN
-            RAISE EXCEPTION 'approved curriculum version % is immutable', OLD.id USING ERRCODE = '55000';
-          END IF;
-          RETURN NEW;
-        END $$
-        """
-    )
-    op.execute(
-        "CREATE TRIGGER curriculum_version_frozen BEFORE UPDATE OR DELETE ON curriculum_versions "
-        "FOR EACH ROW EXECUTE FUNCTION curriculum_version_frozen()"
-    )
+    freeze_approved_versions("curriculum_versions", noun="curriculum", columns=FROZEN)
     visible_version = "EXISTS (SELECT 1 FROM curriculum_versions v WHERE v.id = version_id)"
     op.create_table(
         "curriculum_proposals",
