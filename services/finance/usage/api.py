@@ -12,7 +12,7 @@ from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal, acting_country
 from backbone.pagination import Cursor, Limit, Page
 from services.finance.usage import service as usage
-from services.finance.usage.service import SummaryOut, UsageOut
+from services.finance.usage.schemas import SummaryOut, UsageOut
 
 router = APIRouter(tags=["facility usage"])
 Country = Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")]

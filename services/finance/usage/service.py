@@ -4,42 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from backbone.pagination import keyset_page
 from services.finance.models import FacilityUsage
-
-
-class UsageOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    booking_id: uuid.UUID
-    facility_id: uuid.UUID
-    owner_country_code: str
-    booked_by_country_code: str
-    kind: str
-    hours: Decimal
-    attendees: int
-    recorded_at: datetime
-
-
-class KindHours(BaseModel):
-    kind: str
-    hours: Decimal
-    bookings: int
-
-
-class SummaryOut(BaseModel):
-    country_code: str
-    hosted: list[KindHours]
-    """Hours others (and the country itself) used its facilities."""
-    used: list[KindHours]
-    """Hours the country used facilities, its own or shared with it."""
+from services.finance.usage.schemas import KindHours, SummaryOut, UsageOut
 
 
 def _filtered(

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from backbone.schemas import Strict
 from services.incidents.incidents.schemas import EnvironmentIn
-from services.incidents.protocols.schemas import Role, Strict
+from services.incidents.protocols.schemas import Role
 
 
 class InjectIn(Strict):

@@ -7,7 +7,6 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
 from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal
@@ -23,24 +22,21 @@ from services.incidents.incidents import queries as incident_queries
 from services.incidents.incidents import queries as statistics
 from services.incidents.incidents import response
 from services.incidents.incidents import service as incidents
-from services.incidents.incidents.queries import StatisticsOut
 from services.incidents.incidents.schemas import (
     EscalationIn,
     IncidentIn,
     IncidentOut,
     NotificationOut,
+    OnCallIn,
     ResolutionIn,
     RoleIn,
     SeverityIn,
+    StatisticsOut,
     StepDoneIn,
     TimelineOut,
     TriageIn,
 )
 from services.incidents.problems import PROBLEMS, country_of
-from services.incidents.protocols.schemas import (
-    OnCall,
-    Strict,
-)
 
 router = APIRouter()
 
@@ -175,10 +171,6 @@ async def incident_statistics(partnership_id: uuid.UUID, session: SessionDep) ->
 )
 async def my_notifications(session: SessionDep, principal: CurrentPrincipal) -> list[NotificationOut]:
     return await incident_queries.notifications(session, country=country_of(principal))
-
-
-class OnCallIn(Strict):
-    assignments: list[OnCall] = Field(min_length=1, max_length=50)
 
 
 @router.post(

@@ -6,12 +6,17 @@ from __future__ import annotations
 import uuid
 
 from prometheus_client import Counter
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.pagination import keyset_page
-from services.incidents.incidents.schemas import IncidentOut, NotificationOut, TimelineOut
+from services.incidents.incidents.schemas import (
+    IncidentOut,
+    KindFigures,
+    NotificationOut,
+    StatisticsOut,
+    TimelineOut,
+)
 from services.incidents.incidents.service import get, view
 from services.incidents.models import (
     Incident,
@@ -29,21 +34,6 @@ def declared(incident: Incident) -> None:
 
 def resolved(incident: Incident) -> None:
     RESOLVED.labels(incident.kind, str(incident.exercise).lower()).inc()
-
-
-class KindFigures(BaseModel):
-    kind: str
-    incidents: int
-    open: int
-    mean_minutes_to_resolve: float | None
-
-
-class StatisticsOut(BaseModel):
-    partnership_id: uuid.UUID
-    incidents: int
-    by_kind: list[KindFigures]
-    exercises: int
-    """Drills' incidents, never counted above."""
 
 
 async def of_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) -> StatisticsOut:

@@ -8,13 +8,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backbone.schemas import Strict
 from contracts.events.incidents import (
     EnvironmentKind,
     IncidentKind,
     Severity,
 )
 from rules.releasability import HandlingCodeText
-from services.incidents.protocols.schemas import Role, Strict
+from services.incidents.protocols.schemas import (
+    OnCall,
+    Role,
+)
 
 
 class EnvironmentIn(Strict):
@@ -133,3 +137,22 @@ class NotificationOut(BaseModel):
     details_released: bool
     content: dict[str, Any]
     notified_at: datetime
+
+
+class OnCallIn(Strict):
+    assignments: list[OnCall] = Field(min_length=1, max_length=50)
+
+
+class KindFigures(BaseModel):
+    kind: str
+    incidents: int
+    open: int
+    mean_minutes_to_resolve: float | None
+
+
+class StatisticsOut(BaseModel):
+    partnership_id: uuid.UUID
+    incidents: int
+    by_kind: list[KindFigures]
+    exercises: int
+    """Drills' incidents, never counted above."""

@@ -8,11 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backbone.schemas import Strict
 from contracts.events.incidents import EnvironmentKind, IncidentKind, Severity
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class StepIn(Strict):

@@ -11,7 +11,6 @@ import uuid
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
@@ -22,36 +21,17 @@ from services.partners import access, processes
 from services.partners.decisions import service as decisions
 from services.partners.decisions.schemas import DecisionOut, VoteIn
 from services.partners.decisions.service import BALLOT_STATUS
+from services.partners.onboarding.schemas import CriterionIn, OnboardingOut, OnboardingStartIn
 from services.partners.partnerships import service as partnerships
 from services.partners.problems import PROBLEMS
 from workflows.partnership_onboarding.shared import (
     Amendment,
     CastBallot,
     PartnershipOnboardingStatus,
-    Timers,
     Withdrawal,
 )
 
 router = APIRouter()
-
-
-class OnboardingStartIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    timers: Timers = Field(
-        default_factory=Timers, description="Decision window, reminder and escalation delays"
-    )
-
-
-class CriterionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    criterion: str = Field(description=f"One of {', '.join(CRITERIA)}", examples=list(CRITERIA))
-
-
-class OnboardingOut(BaseModel):
-    workflow_id: str
-    status: PartnershipOnboardingStatus
 
 
 def _out(answer: tuple[str, PartnershipOnboardingStatus]) -> OnboardingOut:

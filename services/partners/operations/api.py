@@ -6,14 +6,13 @@ asked concurrently and bounded in time, so one stuck worker shows as `state: nul
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from backbone.app import RuntimeDep
 from services.partners import processes
+from services.partners.operations.schemas import RunningWorkflow
 from services.partners.problems import PROBLEMS
 
 router = APIRouter()
@@ -25,15 +24,6 @@ WorkflowType = Literal[
     "DecisionDeadlineWorkflow",
 ]
 TYPES: tuple[WorkflowType, ...] = get_args(WorkflowType)
-
-
-class RunningWorkflow(BaseModel):
-    workflow_id: str
-    type: str
-    started_at: datetime
-    task_queue: str
-    state: dict[str, Any] | None = None
-    """The workflow's status query answer; null if it did not answer in time."""
 
 
 @router.get(

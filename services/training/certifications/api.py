@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
@@ -22,6 +20,8 @@ from services.training.certifications.schemas import (
     CertificationOut,
     CredentialOut,
     CredentialStatusOut,
+    RefresherStepIn,
+    RenewalIn,
     StatusChangeIn,
 )
 from services.training.facilities.api import PROBLEMS, acting_for_agency
@@ -101,18 +101,6 @@ async def credential_status(certification_id: uuid.UUID, session: SessionDep) ->
 )
 async def credential_keys(rt: RuntimeDep) -> dict[str, Any]:
     return credentials.keystore(rt.settings).jwks()
-
-
-class RefresherStepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["reminder", "enrolment"]
-
-
-class RenewalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    completed_on: date
 
 
 @router.post(

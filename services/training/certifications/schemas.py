@@ -94,3 +94,15 @@ class CredentialStatusOut(BaseModel):
     status: Status
     expires_at: datetime
     checked_at: datetime
+
+
+class RefresherStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["reminder", "enrolment"]
+
+
+class RenewalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    completed_on: date

@@ -7,7 +7,6 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
@@ -20,17 +19,12 @@ from services.training.cohorts.schemas import (
     NominationOut,
     NoteIn,
     ReasonIn,
-    Strict,
+    StatusChangeIn,
 )
 from services.training.curricula.api import acting_for, author
 from services.training.facilities.api import PROBLEMS
 
 router = APIRouter(tags=["cohorts"])
-
-
-class StatusChangeIn(Strict):
-    change: cohorts.CohortChange
-    reason: str | None = Field(default=None, max_length=2000)
 
 
 @router.post(

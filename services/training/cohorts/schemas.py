@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from backbone.schemas import Strict
+
+CohortChange = Literal["pause", "resumption", "cancellation", "completion"]
+
+
 AccommodationKind = Literal["captioning", "translation", "disability_access", "sign_language", "other"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CohortIn(Strict):
@@ -121,3 +122,8 @@ class ReasonIn(Strict):
 
 class NoteIn(Strict):
     note: str | None = Field(default=None, max_length=2000)
+
+
+class StatusChangeIn(Strict):
+    change: CohortChange
+    reason: str | None = Field(default=None, max_length=2000)

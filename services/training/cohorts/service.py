@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +27,7 @@ from services.training.cohorts import rules as cohort_rules
 from services.training.cohorts.models import KnownCommitment
 from services.training.cohorts.schemas import (
     AccommodationOut,
+    CohortChange,
     CohortIn,
     CohortOut,
     NominationIn,
@@ -46,7 +46,6 @@ NCU = frozenset({"national_coordinator"})
 NOMINATE = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator"})
 ORGANISE = frozenset({"national_coordinator", "programme_coordinator"})
 LIVE = ("nominated", "enrolled", "waitlisted")
-CohortChange = Literal["pause", "resumption", "cancellation", "completion"]
 NEXT_STATUS: dict[str, tuple[tuple[str, ...], str]] = {
     "pause": (("scheduled",), "paused"),
     "resumption": (("paused",), "scheduled"),

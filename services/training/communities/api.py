@@ -10,7 +10,7 @@ from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal, acting_country
 from backbone.pagination import Cursor, Limit, Page
 from services.training.communities import service as communities
-from services.training.communities.service import (
+from services.training.communities.schemas import (
     CommunityIn,
     CommunityOut,
     JoinIn,

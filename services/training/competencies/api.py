@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from backbone.app import SessionDep
 from services.training.competencies import service as competencies
-from services.training.competencies.service import CaseFramework
+from services.training.competencies.schemas import CaseFramework
 from services.training.facilities.api import PROBLEMS
 
 router = APIRouter()

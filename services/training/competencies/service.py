@@ -8,40 +8,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.training.competencies.schemas import CaseFramework
 from services.training.models import Competency
 
 NAMESPACE = uuid.UUID("6f1c5a8e-2d4b-4f8e-9a51-3b7d0c2e9f10")
 """CASE identifiers are UUIDs: derived from the stable code, so they never change across exports."""
-
-
-class CFItem(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    identifier: str | None = None
-    human_coding_scheme: str = Field(alias="humanCodingScheme", pattern="^cf:[a-z0-9][a-z0-9-]{1,80}$")
-    full_statement: str = Field(alias="fullStatement", min_length=1, max_length=200)
-    notes: str = Field(default="", max_length=4000)
-    levels: int = Field(default=5, ge=1, le=10, alias="educationLevelCount")
-
-
-class CFDocument(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    title: str = Field(min_length=1, max_length=200)
-    version: str = Field(min_length=1, max_length=40)
-
-
-class CaseFramework(BaseModel):
-    """The parts of an IMS CASE package this service reads (unknown fields are ignored)."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    document: CFDocument = Field(alias="CFDocument")
-    items: list[CFItem] = Field(alias="CFItems", min_length=1, max_length=2000)
 
 
 def case_id(code: str) -> str:

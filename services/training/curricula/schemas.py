@@ -8,16 +8,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backbone.schemas import Strict
 from contracts.events.training import CurriculumContext, DeliveryMode
 
 LANGUAGE_PATTERN = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 LANGUAGE = Field(pattern=LANGUAGE_PATTERN, description="BCP 47 tag, e.g. `fr` or `pt-BR`")
 MODULE_CODE = "^[a-z0-9][a-z0-9-]{0,59}$"
 COUNTRY = "^[A-Z]{2}$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class TaughtCompetency(Strict):

@@ -11,7 +11,7 @@ from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from services.training.exchanges import service as exchanges
-from services.training.exchanges.service import ExchangeIn, ExchangeOut
+from services.training.exchanges.schemas import ExchangeIn, ExchangeOut
 from services.training.facilities.api import PROBLEMS, acting_for_agency, known_country
 
 router = APIRouter()

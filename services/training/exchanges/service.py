@@ -3,55 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from contracts.events.training import ExchangeCompletedV1, ExchangeKind
+from contracts.events.training import ExchangeCompletedV1
 from rules.releasability import Release
+from services.training.exchanges.schemas import ExchangeIn, ExchangeOut
 from services.training.facilities.service import SOURCE
 from services.training.models import ExchangeVisit
-
-
-class ExchangeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    partnership_id: uuid.UUID
-    officer_id: str = Field(min_length=1, max_length=100)
-    officer_agency_id: uuid.UUID = Field(description="The sending agency (the caller's country)")
-    host_agency_id: uuid.UUID = Field(description="The hosting agency, of another country")
-    kind: ExchangeKind
-    starts_on: date
-    ends_on: date
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ExchangeIn:
-        if self.ends_on < self.starts_on:
-            raise ValueError("ends_on must not be before starts_on")
-        if (self.ends_on - self.starts_on).days >= 3660:
-            raise ValueError("an exchange lasts less than ten years")
-        return self
-
-
-class ExchangeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    partnership_id: uuid.UUID
-    officer_id: str
-    officer_agency_id: uuid.UUID
-    officer_country_code: str
-    host_agency_id: uuid.UUID
-    host_country_code: str
-    kind: ExchangeKind
-    starts_on: date
-    ends_on: date
-    status: str
-    completed_at: datetime | None
 
 
 async def plan(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import any_, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.envelope import EventEnvelope
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from services.training.cohorts import service as cohorts
+from services.training.incident_effects.schemas import RevisionRequestOut
 from services.training.models import (
     Certification,
     Cohort,
@@ -26,23 +26,6 @@ from services.training.models import (
 )
 
 SITES = ("facility", "virtual_lab")
-
-
-class RevisionRequestOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    finding_id: uuid.UUID
-    drill_id: uuid.UUID
-    partnership_id: uuid.UUID
-    request: str
-    curriculum_id: uuid.UUID | None
-    competency: str | None
-    countries: list[str]
-    summary: str
-    rating: str
-    status: str
-    requested_at: datetime
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -14,7 +14,7 @@ from services.training.cohorts import service as cohorts
 from services.training.curricula.api import acting_for
 from services.training.facilities.api import PROBLEMS
 from services.training.instructors import service as instructors
-from services.training.instructors.service import (
+from services.training.instructors.schemas import (
     AssignmentIn,
     AssignmentOut,
     AvailabilityIn,

@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.app import RuntimeDep, SessionDep
@@ -18,25 +16,13 @@ from backbone.auth.http import CurrentPrincipal, Forbidden, acting_country
 from backbone.db import SYSTEM_TENANT, TENANT
 from services.training.facilities.api import PROBLEMS
 from services.training.incident_effects import service as incident_effects
-from services.training.incident_effects.service import RevisionRequestOut
+from services.training.incident_effects.schemas import RevisionRequestOut
 from services.training.learning import queries as analytics
 from services.training.learning import service as progress
-from services.training.learning.schemas import Statement
+from services.training.learning.schemas import CohortAnalytics, PartnershipAnalytics, ProgressOut, Statement
 
 router = APIRouter(tags=["learning"])
 Statements = Annotated[list[Statement], Field(min_length=1, max_length=100)]
-
-
-class ProgressOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    module_code: str
-    status: str
-    attempts: int
-    best_score: Decimal | None
-    seconds: int
-    first_seen_at: datetime
-    completed_at: datetime | None
 
 
 def viewer_country(principal: CurrentPrincipal) -> str:
@@ -96,26 +82,26 @@ async def get_progress(nomination_id: uuid.UUID, session: SessionDep) -> list[Pr
 
 @router.get(
     "/cohorts/{cohort_id}/analytics",
-    response_model=analytics.CohortAnalytics,
+    response_model=CohortAnalytics,
     responses=PROBLEMS,
     summary="Completion, time and scores of a cohort, per module and per country (aggregates only)",
 )
 async def cohort_analytics(
     cohort_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
-) -> analytics.CohortAnalytics:
+) -> CohortAnalytics:
     async with platform_session(rt) as session:
         return await analytics.of_cohort(session, cohort_id=cohort_id, viewer=viewer_country(principal))
 
 
 @router.get(
     "/partnerships/{partnership_id}/analytics",
-    response_model=analytics.PartnershipAnalytics,
+    response_model=PartnershipAnalytics,
     responses=PROBLEMS,
     summary="Per partner country, across the partnership's cohorts: nominations, enrollment, completion, scores",
 )
 async def partnership_analytics(
     partnership_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
-) -> analytics.PartnershipAnalytics:
+) -> PartnershipAnalytics:
     async with platform_session(rt) as session:
         return await analytics.of_partnership(
             session, partnership_id=partnership_id, viewer=viewer_country(principal)

@@ -9,57 +9,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import NotFound
+from services.training.learning.rules import MIN_GROUP
+from services.training.learning.schemas import (
+    CohortAnalytics,
+    CountryFigures,
+    ModuleFigures,
+    PartnershipAnalytics,
+)
 from services.training.models import Cohort, CurriculumVersion, KnownPartnership, ModuleProgress, Nomination
-
-MIN_GROUP = 3
-"""Another country's outcomes are shown for groups of at least this many trainees: fewer would name people."""
-
-
-class ModuleFigures(BaseModel):
-    code: str
-    completed: int
-    completion_rate: float
-    average_score: float | None
-    average_minutes: float | None
-
-
-class CountryFigures(BaseModel):
-    country_code: str
-    cohorts: int
-    nominated: int
-    enrolled: int
-    withdrawn: int
-    completed_all: int | None
-    completion_rate: float | None
-    average_score: float | None
-    average_minutes: float | None
-    suppressed: bool = Field(
-        default=False,
-        description=f"Outcomes withheld: another country's group of fewer than {MIN_GROUP} enrolled trainees",
-    )
-
-
-class CohortAnalytics(BaseModel):
-    cohort_id: uuid.UUID
-    modules_total: int
-    enrolled: int
-    completed_all: int
-    completion_rate: float
-    average_score: float | None
-    average_minutes_per_trainee: float | None
-    modules: list[ModuleFigures]
-    by_country: list[CountryFigures]
-
-
-class PartnershipAnalytics(BaseModel):
-    partnership_id: uuid.UUID
-    cohorts: int
-    by_country: list[CountryFigures]
 
 
 def _mean(values: Iterable[float | Decimal]) -> float | None:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from services.training.learning.rules import MIN_GROUP
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 VERBS: dict[str, str] = {
@@ -148,3 +151,57 @@ class Statement(Loose):
         ):
             return (score.raw - score.min) / (score.max - score.min)
         return None
+
+
+class ProgressOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    module_code: str
+    status: str
+    attempts: int
+    best_score: Decimal | None
+    seconds: int
+    first_seen_at: datetime
+    completed_at: datetime | None
+
+
+class ModuleFigures(BaseModel):
+    code: str
+    completed: int
+    completion_rate: float
+    average_score: float | None
+    average_minutes: float | None
+
+
+class CountryFigures(BaseModel):
+    country_code: str
+    cohorts: int
+    nominated: int
+    enrolled: int
+    withdrawn: int
+    completed_all: int | None
+    completion_rate: float | None
+    average_score: float | None
+    average_minutes: float | None
+    suppressed: bool = Field(
+        default=False,
+        description=f"Outcomes withheld: another country's group of fewer than {MIN_GROUP} enrolled trainees",
+    )
+
+
+class CohortAnalytics(BaseModel):
+    cohort_id: uuid.UUID
+    modules_total: int
+    enrolled: int
+    completed_all: int
+    completion_rate: float
+    average_score: float | None
+    average_minutes_per_trainee: float | None
+    modules: list[ModuleFigures]
+    by_country: list[CountryFigures]
+
+
+class PartnershipAnalytics(BaseModel):
+    partnership_id: uuid.UUID
+    cohorts: int
+    by_country: list[CountryFigures]

@@ -13,7 +13,7 @@ from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outco
 from services.training.cohorts.schemas import ReasonIn
 from services.training.facilities.api import PROBLEMS
 from services.training.recognition import service as recognition
-from services.training.recognition.service import AgreementIn, AgreementOut, RecognitionIn, RecognitionOut
+from services.training.recognition.schemas import AgreementIn, AgreementOut, RecognitionIn, RecognitionOut
 
 router = APIRouter(tags=["recognition"])
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from backbone.app import RuntimeDep
@@ -16,17 +15,13 @@ from services.training.certifications import credentials
 from services.training.certifications import service as certifications
 from services.training.certifications.schemas import CertificationOut, CredentialOut
 from services.training.cohorts import service as cohorts
-from services.training.cohorts.schemas import NominationOut
 from services.training.facilities.api import PROBLEMS
-from services.training.learning.api import ProgressOut, platform_session
+from services.training.learning.api import platform_session
+from services.training.learning.schemas import ProgressOut
 from services.training.models import Certification, ModuleProgress, Nomination
+from services.training.trainees.schemas import MyEnrollmentOut
 
 router = APIRouter(tags=["me"])
-
-
-class MyEnrollmentOut(BaseModel):
-    nomination: NominationOut
-    progress: list[ProgressOut]
 
 
 def _subject(principal: CurrentPrincipal) -> str:
