@@ -35,7 +35,7 @@ from services.incidents.drills.schemas import (
     DrillOut,
     StartedOut,
 )
-from services.incidents.incidents import queries as statistics
+from services.incidents.incidents import metrics as statistics
 from services.incidents.incidents import response
 from services.incidents.incidents import service as incidents
 from services.incidents.incidents.schemas import EnvironmentIn, IncidentIn

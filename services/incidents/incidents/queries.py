@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from prometheus_client import Counter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,17 +22,6 @@ from services.incidents.models import (
     Notification,
     TimelineEntry,
 )
-
-DECLARED = Counter("incidents_declared_total", "Incidents declared", ["kind", "severity", "exercise"])
-RESOLVED = Counter("incidents_resolved_total", "Incidents resolved", ["kind", "exercise"])
-
-
-def declared(incident: Incident) -> None:
-    DECLARED.labels(incident.kind, incident.severity, str(incident.exercise).lower()).inc()
-
-
-def resolved(incident: Incident) -> None:
-    RESOLVED.labels(incident.kind, str(incident.exercise).lower()).inc()
 
 
 async def of_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) -> StatisticsOut:

@@ -25,7 +25,7 @@ from contracts.events.incidents import (
     PartnerNotifiedV1,
 )
 from rules.releasability import Audience, Release
-from services.incidents.incidents import queries as statistics
+from services.incidents.incidents import metrics as statistics
 from services.incidents.incidents import rules as incident_rules
 from services.incidents.incidents.schemas import (
     IncidentIn,
