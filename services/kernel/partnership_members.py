@@ -20,6 +20,7 @@ from backbone.errors import field_problem
 from backbone.migrations import TENANT_SQL, row_level_security
 from contracts.envelope import EventEnvelope
 from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from rules import membership
 
 M = TypeVar("M", bound="PartnershipMembers")
 
@@ -67,8 +68,8 @@ async def on_registered(
     session: AsyncSession, envelope: EventEnvelope, model: type[PartnershipMembers]
 ) -> None:
     event = PartnershipRegisteredV1.model_validate(envelope.data)
-    countries = list(dict.fromkeys(m.country_code for m in event.members))
-    lead = next((m.country_code for m in event.members if m.role == "lead"), countries[0])
+    countries = membership.member_countries(event.members)
+    lead = membership.lead_country(event.members)
     await session.execute(
         pg_insert(model)
         .values(
