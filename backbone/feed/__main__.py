@@ -9,7 +9,7 @@ import sys
 
 from backbone import telemetry
 from backbone.feed.filter import NationalFeed, feed_settings, subscriber_topic
-from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber
+from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber, SubscriberTaken
 from backbone.kafka import ensure_topics, security_options
 from devstack.config import StackConfig
 from devstack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_user
@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             subscriber = Subscriber(args.id, args.country.upper(), args.description)
         except InvalidSubscriber as exc:
             parser.error(str(exc))
-        asyncio.run(_subscribe(subscriber))
+        try:
+            asyncio.run(_subscribe(subscriber))
+        except SubscriberTaken as exc:
+            print(f"conflict: {exc}", file=sys.stderr)
+            return 2
         return 0
     for s in Registry(feed_settings().subscribers_file).current():
         print(f"{s.id}\t{s.country}\t{s.topic}\t{s.description}")

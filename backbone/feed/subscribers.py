@@ -16,6 +16,10 @@ class InvalidSubscriber(ValueError):
     pass
 
 
+class SubscriberTaken(ValueError):
+    """The id is registered for another country: its stream (topic, consumer group, credentials) stays there."""
+
+
 @dataclass(frozen=True)
 class Subscriber:
     id: str
@@ -66,10 +70,19 @@ class Registry:
         return subscribers
 
     def add(self, subscriber: Subscriber) -> bool:
-        """Register (or update) a subscriber; False when it was already registered exactly so."""
+        """Register a subscriber, or update its description; False when it was already registered exactly so.
+
+        An id is its country's for good: registering it for another country would hand that country the
+        stream the first one reads (same topic, same credentials), so it is refused and nothing changes.
+        """
         existing = {s.id: s for s in (self._read() if self.path.exists() else ())}
         if existing.get(subscriber.id) == subscriber:
             return False
+        if (held := existing.get(subscriber.id)) is not None and held.country != subscriber.country:
+            raise SubscriberTaken(
+                f"subscriber {subscriber.id} is registered for {held.country}; register {subscriber.country}'s "
+                "national system under an id of its own"
+            )
         existing[subscriber.id] = subscriber
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".partial")
