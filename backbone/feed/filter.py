@@ -6,7 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client import Counter, Gauge
 from pydantic import Field
 
@@ -22,6 +22,13 @@ READ = Counter("feed_events_read_total", "Events the national feed read from the
 FORWARDED = Counter("feed_events_forwarded_total", "Events copied to a subscriber's topic", ["subscriber"])
 WITHHELD = Counter("feed_events_withheld_total", "Events released to no registered subscriber")
 SUBSCRIBERS = Gauge("feed_subscribers", "National subscribers registered")
+REGISTRY_READY = Gauge(
+    "feed_registry_ready", "1 when the subscribers registry lists subscribers; 0: the feed holds its events"
+)
+
+
+class RegistryUnavailable(RuntimeError):
+    """No subscriber to copy to: the batch is not committed (the process ends, its restart re-reads it)."""
 
 
 class FeedSettings(ServiceSettings):
@@ -59,6 +66,7 @@ class NationalFeed:
         self.forwarded = 0
         self.read = 0
         self._topics_ready: set[str] = set()
+        self._ready: bool | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.settings
@@ -80,8 +88,13 @@ class NationalFeed:
         )
         try:
             while not stop.is_set():
+                ready = self._registry_ready(consumer)
                 batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
-                if batch:
+                if not ready:
+                    # Paused partitions give nothing; one assigned while waiting may have: put it back unread.
+                    for partition, records in batch.items():
+                        consumer.seek(partition, records[0].offset)
+                elif batch:
                     await self._forward(producer, batch)
         finally:
             await consumer.stop()
@@ -96,6 +109,8 @@ class NationalFeed:
         """
         subscribers = self.registry.current()
         SUBSCRIBERS.set(len(subscribers))
+        if not subscribers:  # gone between the check and the batch: end without committing, re-read later
+            raise RegistryUnavailable(f"no subscribers in {self.settings.subscribers_file}")
         await self._ensure_topics(subscribers)
         async with producer.transaction():
             offsets: dict[TopicPartition, int] = {}
@@ -118,6 +133,33 @@ class NationalFeed:
                         WITHHELD.inc()
                 offsets[partition] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)
+
+    def _registry_ready(self, consumer: AIOKafkaConsumer) -> bool:
+        """Fail closed: with no subscribers (a missing, empty or unreadable registry) nothing is read, so no
+        event is consumed and committed with no copies; the partitions wait paused and the feed says so."""
+        try:
+            subscribers = self.registry.current()
+        except (OSError, ValueError) as exc:  # unreadable, half-written by hand, an invalid entry
+            log.error("subscribers registry unreadable", extra={"error": str(exc)})
+            subscribers = ()
+        ready = bool(subscribers)
+        if ready != self._ready:
+            log.log(
+                logging.INFO if ready else logging.WARNING,
+                "subscribers registry ready"
+                if ready
+                else "no subscribers registered: the feed holds its events",
+                extra={"file": str(self.settings.subscribers_file), "subscribers": len(subscribers)},
+            )
+        self._ready = ready
+        REGISTRY_READY.set(1 if ready else 0)
+        SUBSCRIBERS.set(len(subscribers))
+        assignment = consumer.assignment()
+        if ready:
+            consumer.resume(*assignment)
+        elif assignment:
+            consumer.pause(*assignment)
+        return ready
 
     async def _ensure_topics(self, subscribers: tuple[Subscriber, ...]) -> None:
         missing = [s for s in subscribers if s.id not in self._topics_ready]

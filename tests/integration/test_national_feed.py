@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import REGISTRY
 
 from backbone.feed.filter import FeedSettings, NationalFeed, feed_settings
@@ -209,3 +210,48 @@ async def test_a_filter_killed_mid_stream_loses_and_repeats_nothing(
             assert max(got.values()) == 1, f"{subscriber.id}: an event arrived twice"
     finally:
         feed.stop()
+
+
+async def group_offsets(deployment: Deployment, group: str) -> dict[Any, Any]:
+    admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
+    await admin.start()
+    try:
+        return {tp: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()}
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("registry_text", [None, "[]\n", "not json"], ids=["missing", "empty", "unreadable"])
+async def test_without_subscribers_the_feed_holds_its_events_and_commits_nothing(
+    deployment: Deployment, tmp_path: Path, registry_text: str | None
+) -> None:
+    """Fail closed (issue 14): with no registry to route by, an event must not be consumed with no copies."""
+    await deployment.create()
+    path = tmp_path / "feed.json"
+    if registry_text is not None:
+        path.write_text(registry_text)
+    events = [dispute_event("public", "FR", ()) for _ in range(3)]
+    await publish(deployment, [record for _, record in events])
+    settings = settings_for(deployment, path)
+    assert settings.consumer_group is not None
+    feed = NationalFeed(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    try:
+        await eventually(
+            lambda: REGISTRY.get_sample_value("feed_registry_ready") == 0,
+            timeout=30,
+            what="the feed says unready",
+        )
+        await asyncio.sleep(6)  # long enough for a join, an assignment and several polls
+        assert feed.read == 0
+        assert not any(await group_offsets(deployment, settings.consumer_group)), "nothing committed"
+
+        path.unlink(missing_ok=True)
+        Registry(path).add(Subscriber("sn-ncu", "SN"))
+        got = await committed_ids(deployment, Subscriber("sn-ncu", "SN"), len(events))
+        assert sorted(got) == sorted(event_id for event_id, _ in events), "held, then forwarded once each"
+        assert REGISTRY.get_sample_value("feed_registry_ready") == 1
+    finally:
+        stop.set()
+        await running
