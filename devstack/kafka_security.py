@@ -150,7 +150,8 @@ def subscriber_grant(subscriber_id: str, *, topic_prefix: str = "") -> Grant:
         subscriber_user(subscriber_id),
         (
             Acl("topic", f"{topic_prefix}national.{subscriber_id}.v1", ("Read", "Describe")),
-            Acl("group", f"national.{subscriber_id}", ("Read", "Describe"), prefixed=True),
+            # The dot ends the id (ids have none), so `national.fr.` never matches `national.fr-ncu.`'s groups.
+            Acl("group", f"national.{subscriber_id}.", ("Read", "Describe"), prefixed=True),
         ),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
 
 from backbone.kafka import ensure_topics
 from contracts.topics import TopicSpec
@@ -41,12 +41,14 @@ def secured(stack_config: StackConfig) -> None:
 async def world(deployment: Deployment, stack_config: StackConfig) -> AsyncIterator[dict[str, Any]]:
     await deployment.create()
     a, b = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
+    longer = f"{a}-ncu"  # an id that starts with another's: their groups must not overlap
     security = KafkaSecurity(stack_config)
     await asyncio.to_thread(
-        security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=[a, b])
+        security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=[a, b, longer])
     )
     topics = [
-        TopicSpec(name=f"national.{s}.v1", owner="feed", description="test", partitions=1) for s in (a, b)
+        TopicSpec(name=f"national.{s}.v1", owner="feed", description="test", partitions=1)
+        for s in (a, b, longer)
     ]
     await ensure_topics(
         deployment.endpoints.kafka_bootstrap,
@@ -54,7 +56,7 @@ async def world(deployment: Deployment, stack_config: StackConfig) -> AsyncItera
         prefix=deployment.topic_prefix,
         extra_options=deployment.endpoints.kafka_security(),
     )
-    yield {"security": security, "a": a, "b": b}
+    yield {"security": security, "a": a, "b": b, "longer": longer}
 
 
 def options(deployment: Deployment, who: KafkaCredentials | None) -> dict[str, Any]:
@@ -129,3 +131,19 @@ async def test_each_identity_reads_and_writes_only_what_its_acls_allow(
         await read_one(deployment, a, "partners.events.v1", group)  # the internal topics
     with pytest.raises(TopicAuthorizationFailedError):
         await produce(deployment, a, f"national.{world['a']}.v1")  # read-only
+
+
+async def test_a_subscriber_cannot_join_the_groups_of_an_id_that_starts_with_its_own(
+    deployment: Deployment, world: dict[str, Any]
+) -> None:
+    """Issue 14: group ACLs were prefix matches on `national.<id>`, so `national.fr` also covered
+    `national.fr-ncu...`: a subscriber could join (and move the offsets of) another's consumer group."""
+    security: KafkaSecurity = world["security"]
+    await produce(deployment, security.credentials(FEED_USER), f"national.{world['a']}.v1")
+    a = security.credentials(subscriber_user(world["a"]))
+    with pytest.raises(GroupAuthorizationFailedError):
+        await read_one(deployment, a, f"national.{world['a']}.v1", f"national.{world['longer']}.reader")
+    longer = security.credentials(subscriber_user(world["longer"]))
+    await produce(deployment, security.credentials(FEED_USER), f"national.{world['longer']}.v1")
+    own = f"national.{world['longer']}.reader"
+    assert await read_one(deployment, longer, f"national.{world['longer']}.v1", own) == b"{}"
