@@ -178,10 +178,10 @@ class Deployment:
         assert self.issuer is not None, "this deployment has no issuer"
         return self.issuer.headers("national_coordinator", country=country)
 
-    def operator_headers(self) -> dict[str, str]:
-        """The platform's operations staff (the operators' views, endorsements)."""
+    def operator_headers(self, country: str = "FR") -> dict[str, str]:
+        """A country's operations staff (the operators' views, endorsements)."""
         assert self.issuer is not None, "this deployment has no issuer"
-        return self.issuer.headers("operations_staff", country="FR")
+        return self.issuer.headers("operations_staff", country=country)
 
     def settings(self, service: str, **extra: Any) -> ServiceSettings:
         return load_settings(service, **{**self.overrides(service), **extra})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -359,19 +360,31 @@ async def _state(client: Client, workflow_id: str) -> dict[str, Any] | None:
     return answer if isinstance(answer, dict) else None
 
 
-async def running_workflows(client: Client, *, types: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
-    """Running workflows of these types from Temporal's visibility store, each with its own status answer,
-    asked concurrently and bounded in time (a stuck worker shows as `state: None`)."""
+SCAN_AT_MOST = 5000
+"""Running workflows read from the visibility store for one list, however few of them the caller may see."""
+
+
+async def running_workflows(
+    client: Client, *, types: tuple[str, ...], limit: int, about: Callable[[str], bool] | None = None
+) -> list[dict[str, Any]]:
+    """Running workflows of these types from Temporal's visibility store (only those whose subject id, the end
+    of the workflow id, passes `about`), each with its own status answer, asked concurrently and bounded in
+    time (a stuck worker shows as `state: None`)."""
     query = f"WorkflowType IN ({', '.join(repr(t) for t in types)}) AND ExecutionStatus = 'Running'"
-    found: list[dict[str, Any]] = [
-        {
-            "workflow_id": execution.id,
-            "type": execution.workflow_type,
-            "started_at": execution.start_time,
-            "task_queue": execution.task_queue,
-        }
-        async for execution in client.list_workflows(query, limit=limit)
-    ]
+    found: list[dict[str, Any]] = []
+    async for execution in client.list_workflows(query, limit=limit if about is None else SCAN_AT_MOST):
+        if about is not None and not about(execution.id[-36:]):
+            continue
+        found.append(
+            {
+                "workflow_id": execution.id,
+                "type": execution.workflow_type,
+                "started_at": execution.start_time,
+                "task_queue": execution.task_queue,
+            }
+        )
+        if len(found) == limit:
+            break
     states = await asyncio.gather(*(_state(client, w["workflow_id"]) for w in found))
     for workflow, state in zip(found, states, strict=True):
         workflow["state"] = state

@@ -120,7 +120,8 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
                 await http.get(
                     "/workflows",
                     params={"type": "CommitmentRenewalWorkflow"},
-                    headers=deployment.operator_headers(),
+                    # Ghana's operations staff: a country's operators follow its partnerships' workflows.
+                    headers=deployment.operator_headers("GH"),
                 )
             ).json()
             mine = next(w for w in running if w["workflow_id"] == renewal["workflow_id"])
