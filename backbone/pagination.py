@@ -60,6 +60,17 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
     return values
 
 
+BIGINT_MAX = 2**63 - 1
+
+
+def decode_sequence_cursor(cursor: str) -> int:
+    """A cursor naming one position in a sequence (a bigint column); anything else is an invalid cursor."""
+    (after,) = decode_cursor(cursor, arity=1)
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= BIGINT_MAX:
+        raise InvalidCursor()
+    return after
+
+
 async def keyset_page(
     session: AsyncSession,
     query: Select[Row],

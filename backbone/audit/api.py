@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backbone.app import SessionDep
 from backbone.audit.schema import audit_log_table
 from backbone.auth.http import CurrentPrincipal
-from backbone.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from backbone.pagination import Cursor, Limit, Page, decode_sequence_cursor, encode_cursor
 
 AUDITORS = frozenset({"auditor"})
 """The roles the route's policy rule names (each service lists the route in its policy table)."""
@@ -63,8 +63,7 @@ async def audit_trail(
     if object_id:
         query = query.where(t.object_id == object_id)
     if cursor:
-        (after,) = decode_cursor(cursor, arity=1)
-        query = query.where(t.seq > int(after))
+        query = query.where(t.seq > decode_sequence_cursor(cursor))
     async with session.begin():
         rows = list((await session.execute(query)).mappings())
     more = len(rows) > limit

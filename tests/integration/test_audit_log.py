@@ -19,6 +19,7 @@ from sqlalchemy import text
 from backbone.audit import append
 from backbone.audit.verify import purge_personal_data, verify
 from backbone.db import SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
+from backbone.pagination import encode_cursor
 from devstack.config import REPO_ROOT
 from tests.integration.test_partnerships_api import agency
 from tests.support import Deployment, acting, ncu
@@ -239,3 +240,7 @@ async def test_auditors_read_their_countrys_trail_and_nobody_else_does(api: http
     assert {e["object_id"] for e in about.json()["items"]} == {done["agency"]}
     assert (await api.get("/audit", headers=ncu(api, "FR"))).status_code == 403
     assert (await api.get("/audit", params={"cursor": "nonsense"}, headers=auditor)).status_code == 400
+    # Cursors that decode but name no position were a 500 (issue 14): a string, a float, a bool, out of range.
+    for value in ("x", 1.5, True, -1, 2**63, None):
+        odd = await api.get("/audit", params={"cursor": encode_cursor([value])}, headers=auditor)
+        assert odd.status_code == 400 and odd.json()["code"] == "invalid_cursor", (value, odd.text)

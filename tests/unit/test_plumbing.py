@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from backbone.errors import Conflict, install_problem_handlers
 from backbone.idempotency import InvalidIdempotencyKey, fingerprint, idempotent_request
 from backbone.outbox.writer import BUCKETS, bucket_of
-from backbone.pagination import InvalidCursor, decode_cursor, encode_cursor
+from backbone.pagination import InvalidCursor, decode_cursor, decode_sequence_cursor, encode_cursor
 from contracts.envelope import MalformedEvent, decode, encode
 from contracts.events.partners import AgencyRegisteredV1
 
@@ -135,3 +135,13 @@ async def test_every_error_is_problem_json_with_a_stable_code_and_no_internals()
     assert down.headers["retry-after"]
     assert bug.status_code == 500 and bug.json()["code"] == "internal_error"
     assert missing.status_code == 404 and wrong_method.status_code == 405
+
+
+@pytest.mark.parametrize("value", ["7", 1.5, True, -1, 2**63, None, [1]])
+def test_a_sequence_cursor_names_a_bigint_position_or_is_invalid(value: object) -> None:
+    with pytest.raises(InvalidCursor):
+        decode_sequence_cursor(encode_cursor([value]))
+
+
+def test_a_sequence_cursor_round_trips() -> None:
+    assert decode_sequence_cursor(encode_cursor([42])) == 42
