@@ -150,6 +150,10 @@ async def test_bad_statements_are_refused_with_the_field_named_and_store_nothing
         ({**good, "timestamp": "2031-05-05T10:00:00"}, "timestamp"),
         ({**good, "result": {"duration": "90 minutes"}}, "result.duration"),
         ({**good, "actor": {"account": {"homePage": "x", "name": "SN-404"}}}, "actor.account.name"),
+        # Numbers that overflowed a column or timedelta (a 500 before issue 14):
+        ({**good, "result": {"score": {"raw": 1e300, "min": 0, "max": 1e301}}}, "result.score.raw"),
+        ({**good, "result": {"score": {"raw": 100, "min": 0, "max": 1}}}, "result.score"),
+        ({**good, "result": {"duration": "P" + "9" * 30 + "D"}}, "result.duration"),
     ]
     for bad, field in cases:
         refused = await training.post(

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.training.learning.rules import MIN_GROUP
 
@@ -32,6 +32,22 @@ ACTIVITY = re.compile(
 DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
+
+
+def duration_of(text: str) -> timedelta:
+    """An ISO 8601 duration (the subset xAPI uses) as a timedelta; one too long for that is `timedelta.max`."""
+    found = DURATION.match(text)
+    assert found
+    parts = {k: float(v) for k, v in found.groupdict().items() if v}
+    try:
+        return timedelta(
+            days=parts.get("d", 0),
+            hours=parts.get("h", 0),
+            minutes=parts.get("m", 0),
+            seconds=parts.get("s", 0),
+        )
+    except OverflowError:
+        return timedelta.max
 
 
 class Loose(BaseModel):
@@ -76,11 +92,28 @@ class Activity(Loose):
         return value
 
 
+SCORE_BOUND = 1e9
+"""No learning platform scores beyond this; larger numbers are mistakes (and would overflow the columns)."""
+LONGEST_STATEMENT = timedelta(days=7)
+"""The longest time one statement may report (an attempt at one module)."""
+
+
 class Score(Loose):
-    scaled: float | None = Field(default=None, ge=-1, le=1)
-    raw: float | None = None
-    min: float | None = None
-    max: float | None = None
+    scaled: float | None = Field(default=None, ge=-1, le=1, allow_inf_nan=False)
+    raw: float | None = Field(default=None, ge=-SCORE_BOUND, le=SCORE_BOUND, allow_inf_nan=False)
+    min: float | None = Field(default=None, ge=-SCORE_BOUND, le=SCORE_BOUND, allow_inf_nan=False)
+    max: float | None = Field(default=None, ge=-SCORE_BOUND, le=SCORE_BOUND, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _raw_within_its_range(self) -> Score:
+        """As xAPI says: min < max, and raw within them."""
+        if self.min is not None and self.max is not None and self.max <= self.min:
+            raise ValueError("score.max must be greater than score.min")
+        if self.raw is not None and (
+            (self.min is not None and self.raw < self.min) or (self.max is not None and self.raw > self.max)
+        ):
+            raise ValueError("score.raw must lie between score.min and score.max")
+        return self
 
 
 class Result(Loose):
@@ -92,8 +125,12 @@ class Result(Loose):
     @field_validator("duration")
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
-        if value is not None and (value in ("P", "PT") or not DURATION.match(value)):
+        if value is None:
+            return value
+        if value in ("P", "PT") or len(value) > 40 or not DURATION.match(value):
             raise ValueError("duration must be an ISO 8601 duration such as PT1H30M")
+        if duration_of(value) > LONGEST_STATEMENT:
+            raise ValueError(f"duration must be at most {LONGEST_STATEMENT.days} days for one statement")
         return value
 
 
@@ -125,16 +162,7 @@ class Statement(Loose):
     def seconds(self) -> int | None:
         if self.result is None or self.result.duration is None:
             return None
-        found = DURATION.match(self.result.duration)
-        assert found
-        parts = {k: float(v) for k, v in found.groupdict().items() if v}
-        spent = timedelta(
-            days=parts.get("d", 0),
-            hours=parts.get("h", 0),
-            minutes=parts.get("m", 0),
-            seconds=parts.get("s", 0),
-        )
-        return int(spent.total_seconds())
+        return int(duration_of(self.result.duration).total_seconds())
 
     @property
     def scaled_score(self) -> float | None:

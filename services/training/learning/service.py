@@ -29,6 +29,10 @@ from services.training.models import (
 ATTEMPTS = frozenset({"attempted", "completed", "passed", "failed"})
 
 
+SECONDS_COLUMN_MAX = 2**31 - 1
+"""Time spent on a module saturates at what its column holds (68 years)."""
+
+
 def _problem(index: int | None, field: str, code: str, message: str) -> DomainError:
     at = f"{index}.{field}" if index is not None else field
     return field_problem(at, code, message)
@@ -160,7 +164,7 @@ async def _fold(
         session.add(progress)
     verb = statement.verb_name
     progress.attempts += 1 if verb in ATTEMPTS else 0
-    progress.seconds += statement.seconds or 0
+    progress.seconds = min(progress.seconds + (statement.seconds or 0), SECONDS_COLUMN_MAX)
     score = _score(statement)
     if score is not None and (progress.best_score is None or score > progress.best_score):
         progress.best_score = score
