@@ -29,6 +29,10 @@ Environment = Literal["development", "test", "staging", "production"]
 DEV_PASSWORD_SUFFIX = "-dev-password"
 
 
+DEV_ISSUER = "http://127.0.0.1:8009"
+"""The development issuer `make run` starts (`python -m backbone.issuer serve`)."""
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
@@ -87,7 +91,7 @@ class ServiceSettings(BaseSettings):
 
     # Bearer tokens: a real identity provider in production, `python -m backbone.issuer serve` locally.
     auth_mode: Literal["enforce", "off"] = "enforce"
-    auth_issuer: str = "http://127.0.0.1:8009"
+    auth_issuer: str = DEV_ISSUER
     auth_audience: str = "training-backbone"
     auth_jwks_url: str | None = None
     auth_algorithms: tuple[str, ...] = ("RS256", "ES256")
@@ -120,11 +124,36 @@ class ServiceSettings(BaseSettings):
             self.consumer_group = f"{self.topic_prefix}{name}"
         if self.environment not in ("development", "test") and self.uses_database:
             self._refuse_default_secrets()
+        if self.environment not in ("development", "test"):
+            self._refuse_development_endpoints()
         if self.environment not in ("development", "test") and self.auth_mode != "enforce":
             raise ValueError(f"{name}: authentication may only be turned off in development or test")
         if self.auth_jwks_url is None:
             self.auth_jwks_url = f"{self.auth_issuer.rstrip('/')}/jwks.json"
         return self
+
+    def _refuse_development_endpoints(self) -> None:
+        """Outside development, tokens come from the partners' identity provider over TLS, and Kafka traffic
+        (credentials included) is encrypted: a setting left at its development value stops the process here,
+        at start, naming the variable, instead of at the first token or the first message."""
+        prefix = self.service_name.upper()
+        wrong = []
+        if self.auth_issuer.rstrip("/") == DEV_ISSUER or not self.auth_issuer.startswith("https://"):
+            wrong.append(
+                f"{prefix}_AUTH_ISSUER or BACKBONE_AUTH_ISSUER is {self.auth_issuer!r}: the identity provider's "
+                "https URL, not the development issuer"
+            )
+        if self.auth_jwks_url is not None and not self.auth_jwks_url.startswith("https://"):
+            wrong.append(
+                f"{prefix}_AUTH_JWKS_URL or BACKBONE_AUTH_JWKS_URL is {self.auth_jwks_url!r}: https only"
+            )
+        if self.kafka_security_protocol.upper() not in ("SSL", "SASL_SSL"):
+            wrong.append(
+                f"{prefix}_KAFKA_SECURITY_PROTOCOL or BACKBONE_KAFKA_SECURITY_PROTOCOL is "
+                f"{self.kafka_security_protocol!r}: SSL or SASL_SSL"
+            )
+        if wrong:
+            raise ValueError(f"{self.service_name} in environment '{self.environment}': " + "; ".join(wrong))
 
     def _refuse_default_secrets(self) -> None:
         if self.database_url is not None:  # the URL carries the password; the default one is not used

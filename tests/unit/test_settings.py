@@ -7,6 +7,18 @@ from pydantic import ValidationError
 
 from backbone.settings import load_settings
 
+PRODUCTION_ENDPOINTS = {
+    "BACKBONE_AUTH_ISSUER": "https://login.example.internal/realms/training-backbone",
+    "BACKBONE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+}
+
+
+@pytest.fixture
+def production_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The identity provider and the encrypted Kafka every environment but development and test must name."""
+    for key, value in PRODUCTION_ENDPOINTS.items():
+        monkeypatch.setenv(key, value)
+
 
 def test_service_prefix_wins_over_the_shared_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKBONE_KAFKA_BOOTSTRAP", "shared:9092")
@@ -32,6 +44,7 @@ def test_environment_port_overrides_the_default(monkeypatch: pytest.MonkeyPatch)
     assert load_settings("incidents").http_port == 9999
 
 
+@pytest.mark.usefixtures("production_endpoints")
 @pytest.mark.parametrize("environment", ["staging", "production"])
 def test_development_password_is_refused_outside_development(
     monkeypatch: pytest.MonkeyPatch, environment: str
@@ -49,6 +62,7 @@ def test_invalid_values_are_rejected_with_the_field_name(monkeypatch: pytest.Mon
         load_settings("training")
 
 
+@pytest.mark.usefixtures("production_endpoints")
 def test_a_database_url_alone_is_enough_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKBONE_ENVIRONMENT", "production")
     monkeypatch.setenv("FINANCE_DATABASE_URL", "postgresql://finance:s3cret@db.internal:5432/finance")
@@ -58,9 +72,45 @@ def test_a_database_url_alone_is_enough_outside_development(monkeypatch: pytest.
         load_settings("finance")
 
 
+@pytest.mark.usefixtures("production_endpoints")
 def test_processes_without_a_database_need_no_database_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     from workflows.worker import worker_settings
 
     monkeypatch.setenv("BACKBONE_ENVIRONMENT", "production")
     assert worker_settings().environment == "production"
     assert load_settings("topics", uses_database=False).environment == "production"
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("BACKBONE_AUTH_ISSUER", "http://127.0.0.1:8009", "AUTH_ISSUER"),
+        ("BACKBONE_AUTH_ISSUER", "http://login.example.internal/realms/x", "AUTH_ISSUER"),
+        ("BACKBONE_AUTH_JWKS_URL", "http://login.example.internal/certs", "AUTH_JWKS_URL"),
+        ("BACKBONE_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "KAFKA_SECURITY_PROTOCOL"),
+        ("BACKBONE_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "KAFKA_SECURITY_PROTOCOL"),
+    ],
+)
+@pytest.mark.usefixtures("production_endpoints")
+def test_development_endpoints_are_refused_at_start_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, environment: str, variable: str, value: str, named: str
+) -> None:
+    """Issue 14: production started with the development issuer, an http JWKS URL or plain Kafka."""
+    from workflows.worker import worker_settings
+
+    monkeypatch.setenv("BACKBONE_ENVIRONMENT", environment)
+    monkeypatch.setenv("TRAINING_DATABASE_PASSWORD", "a-real-secret")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=named):
+        load_settings("training")
+    with pytest.raises(ValidationError, match=named):
+        worker_settings()
+    with pytest.raises(ValidationError, match=named):
+        load_settings("topics", uses_database=False)
+
+
+def test_development_keeps_its_local_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKBONE_ENVIRONMENT", "development")
+    settings = load_settings("training")
+    assert settings.auth_issuer.startswith("http://") and settings.kafka_security_protocol == "PLAINTEXT"
