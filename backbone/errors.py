@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backbone.telemetry import current_trace_id
@@ -137,6 +138,23 @@ def _is_dependency_failure(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def row_security_refusal(exc: BaseException) -> DomainError | None:
+    """The database refusing a change the caller may not make (row-level security, or a role without the
+    privilege): the route policy let it through, PostgreSQL did not. It is the caller's 403, never a 500."""
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        return DomainError(
+            "This change is not yours to make.", status=403, code="forbidden", title="Not allowed"
+        )
+    if isinstance(exc, StaleDataError):  # an UPDATE or DELETE that row-level security hid the row from
+        return DomainError(
+            "Not found, or not yours to change.", status=404, code="not_found", title="Not found"
+        )
+    return None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -183,6 +201,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if refused := row_security_refusal(exc):
+            log.info("row-level security refused a change", extra={"path": request.url.path})
+            return await _domain(request, refused)
         if _is_dependency_failure(exc):
             log.warning("dependency unavailable", exc_info=exc)
             return problem(

@@ -204,3 +204,28 @@ async def test_a_resolution_vote_does_not_spread_a_confined_statement(api: httpx
     assert decision.status_code == 200, "the oversight body votes on it"
     assert dispute["id"] in decision.json()["description"]
     assert dispute["statement"] not in decision.json()["description"]
+
+
+async def test_seeing_a_public_dispute_does_not_let_an_outsider_steer_it(api: httpx.AsyncClient) -> None:
+    """Issue 14: an outsider who may read a public dispute and tried to put it to the vote got a 500 (the
+    database's row-level security refused the decision). Every such refusal is a problem, never a 500."""
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    await agency(api, "GH", "Ghana Police Service")
+    dispute = await raise_dispute(api, p, "SN", handling_code="public")
+    for attempt in (
+        api.post(
+            f"/disputes/{dispute['id']}/resolution-decision",
+            json={"title": "Settle it our way", "due_at": "2031-01-01T00:00:00Z"},
+            headers={**key(), **ncu(api, "GH")},
+        ),
+        api.post(
+            f"/disputes/{dispute['id']}/comments",
+            json={"agency_id": p["members"][0]["agency_id"], "author": "GH", "body": "We have a view."},
+            headers={**key(), **ncu(api, "GH")},
+        ),
+    ):
+        refused = await attempt
+        assert refused.status_code in (403, 404, 422), refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    detail = (await api.get(f"/disputes/{dispute['id']}", headers=ncu(api, "SN"))).json()
+    assert detail["status"] == "open" and not detail["comments"] and not detail["resolutions"]
