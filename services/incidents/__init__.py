@@ -1,0 +1,4 @@
+"""The incidents service."""
+
+SOURCE = "/incidents"
+"""The CloudEvents source of every event the incidents service publishes."""

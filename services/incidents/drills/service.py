@@ -26,6 +26,7 @@ from contracts.events.incidents import (
     TrainingRevisionRequestedV1,
 )
 from rules.releasability import Release
+from services.incidents import SOURCE
 from services.incidents.drills.schemas import (
     ActionOut,
     CycleIn,
@@ -48,7 +49,7 @@ from services.incidents.models import (
     Protocol,
 )
 from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import SOURCE, who
+from services.incidents.protocols.service import who
 
 Stage = Literal["scheduled", "announced", "started", "inject_released", "completed", "debriefed"]
 

@@ -25,6 +25,7 @@ from contracts.events.incidents import (
     PartnerNotifiedV1,
 )
 from rules.releasability import Audience, Release
+from services.incidents import SOURCE
 from services.incidents.incidents import metrics as statistics
 from services.incidents.incidents import rules as incident_rules
 from services.incidents.incidents.schemas import (
@@ -44,7 +45,7 @@ from services.incidents.models import (
     TimelineEntry,
 )
 from services.incidents.protocols import service as protocols
-from services.incidents.protocols.service import SOURCE, who
+from services.incidents.protocols.service import who
 
 Reason = Literal["declared", "escalated", "resolved"]
 Change = Literal["triaged", "severity_changed", "role_assigned", "step_completed", "escalated"]

@@ -16,6 +16,7 @@ from backbone.errors import Conflict, NotFound, field_problem
 from backbone.outbox import add_event
 from contracts.events.incidents import ProtocolVersionApprovedV1
 from rules.releasability import Release
+from services.incidents import SOURCE
 from services.incidents.models import KnownPartnership, Protocol, ProtocolVersion
 from services.incidents.protocols.schemas import (
     ContentIn,
@@ -26,7 +27,6 @@ from services.incidents.protocols.schemas import (
 )
 from services.kernel import partnership_members
 
-SOURCE = "/incidents"
 OPEN = ("draft", "in_review")
 
 

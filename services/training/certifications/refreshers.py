@@ -21,9 +21,9 @@ from contracts.events.training import (
     CertificationRefresherStepV1,
     CertificationRenewedV1,
 )
+from services.training import SOURCE
 from services.training.certifications.rules import expiry
 from services.training.certifications.service import release_of
-from services.training.facilities.service import SOURCE
 from services.training.models import Certification
 from services.training.recognition import service as recognition
 

@@ -12,9 +12,9 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from rules.releasability import Release
+from services.training import SOURCE
 from services.training.certifications.rules import NotEligible, check_eligible, expiry, status_at
 from services.training.certifications.schemas import CertificationIn, CertificationOut, CredentialStatusOut
-from services.training.facilities.service import SOURCE
 from services.training.models import Certification
 from services.training.recognition import service as recognition
 

@@ -23,6 +23,7 @@ from contracts.events.training import (
     EnrollmentChangedV1,
 )
 from rules.releasability import Release
+from services.training import SOURCE
 from services.training.cohorts import rules as cohort_rules
 from services.training.cohorts.models import KnownCommitment
 from services.training.cohorts.schemas import (
@@ -38,7 +39,6 @@ from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
 from services.training.facilities import service as facilities
 from services.training.facilities.schemas import BookingIn
-from services.training.facilities.service import SOURCE
 from services.training.models import Accommodation, Cohort, CohortSeats, InstructorAssignment, Nomination
 
 NCU = frozenset({"national_coordinator"})

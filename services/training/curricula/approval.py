@@ -21,6 +21,7 @@ from contracts.events.training import (
     CurriculumRevisedV1,
     CurriculumSubmittedV1,
 )
+from services.training import SOURCE
 from services.training.curricula import rules as curriculum_rules
 from services.training.curricula.schemas import (
     SubmissionIn,
@@ -34,7 +35,6 @@ from services.training.curricula.service import (
     release,
     require_drafter,
 )
-from services.training.facilities.service import SOURCE
 from services.training.models import (
     CurriculumProposal,
     CurriculumVersion,

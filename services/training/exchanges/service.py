@@ -12,8 +12,8 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.training import ExchangeCompletedV1
 from rules.releasability import Release
+from services.training import SOURCE
 from services.training.exchanges.schemas import ExchangeIn, ExchangeOut
-from services.training.facilities.service import SOURCE
 from services.training.models import ExchangeVisit
 
 

@@ -17,10 +17,10 @@ from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.events.training import FacilityBookedV1, FacilityBookingCancelledV1, FacilityUsedV1
 from rules.releasability import Release
+from services.training import SOURCE
 from services.training.facilities.schemas import BookingIn, BookingOut, FacilityIn, FacilityOut, UsageIn
 from services.training.models import Facility, FacilityBooking
 
-SOURCE = "/services/training"
 NO_OVERLAP = "facility_bookings_no_overlap"
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, DomainError, NotFound, field_problem
 from backbone.outbox import add_event
 from contracts.events.training import ModuleCompletedV1
+from services.training import SOURCE
 from services.training.cohorts import service as cohorts
-from services.training.facilities.service import SOURCE
 from services.training.incident_effects import service as incident_effects
 from services.training.learning.schemas import COMPLETING, Statement
 from services.training.models import (

@@ -19,9 +19,9 @@ from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.training import CertificationRecognisedV1, RecognitionEnd, RecognitionRevokedV1
 from rules.releasability import Release
+from services.training import SOURCE
 from services.training.certifications.rules import status_at
 from services.training.curricula import service as curricula
-from services.training.facilities.service import SOURCE
 from services.training.models import Certification, Recognition, RecognitionAgreement
 from services.training.recognition.schemas import AgreementIn, AgreementOut, RecognitionIn, RecognitionOut
 
