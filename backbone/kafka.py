@@ -68,12 +68,22 @@ def manual_commit_consumer(
     return AIOKafkaConsumer(*topics, **options)
 
 
+def durability(settings: ServiceSettings) -> dict[str, int]:
+    """How the topics a process creates are replicated (`ensure_topics` keywords), from its settings."""
+    assert settings.topic_replication_factor is not None and settings.topic_min_insync_replicas is not None
+    return {
+        "replication_factor": settings.topic_replication_factor,
+        "min_insync_replicas": settings.topic_min_insync_replicas,
+    }
+
+
 async def ensure_topics(
     bootstrap: str,
     specs: Iterable[TopicSpec],
     *,
     prefix: str = "",
     replication_factor: int = 1,
+    min_insync_replicas: int = 1,
     extra_options: dict[str, Any] | None = None,
 ) -> list[str]:
     """Create the registry's topics that are missing; returns the names created."""
@@ -86,7 +96,10 @@ async def ensure_topics(
                 name=spec.qualified(prefix),
                 num_partitions=spec.partitions,
                 replication_factor=replication_factor,
-                topic_configs={"retention.ms": str(spec.retention_ms), "min.insync.replicas": "1"},
+                topic_configs={
+                    "retention.ms": str(spec.retention_ms),
+                    "min.insync.replicas": str(min_insync_replicas),
+                },
             )
             for spec in specs
             if spec.qualified(prefix) not in existing

@@ -86,7 +86,7 @@ def serve_consumer(settings: ServiceSettings) -> None:
 
 
 def create_topics(prefix: str | None = None) -> list[str]:
-    from backbone.kafka import ensure_topics, security_options
+    from backbone.kafka import durability, ensure_topics, security_options
     from contracts.topics import TOPICS
 
     settings = load_settings("topics", uses_database=False)
@@ -96,6 +96,7 @@ def create_topics(prefix: str | None = None) -> list[str]:
             TOPICS,
             prefix=settings.topic_prefix if prefix is None else prefix,
             extra_options=security_options(settings),
+            **durability(settings),
         )
     )
 

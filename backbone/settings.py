@@ -66,6 +66,10 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     topic_prefix: str = ""
+    topic_replication_factor: int | None = Field(default=None, ge=1)
+    """Replicas of each topic it creates; default 1 in development and test, 3 elsewhere."""
+    topic_min_insync_replicas: int | None = Field(default=None, ge=1)
+    """Replicas that must have a write before `acks=all` succeeds; default 1 in development and test, 2 elsewhere."""
     consumer_group: str | None = None
 
     temporal_address: str = "127.0.0.1:7233"
@@ -122,6 +126,16 @@ class ServiceSettings(BaseSettings):
             self.migration_password = SecretStr(f"{name}{DEV_PASSWORD_SUFFIX}")
         if self.consumer_group is None:
             self.consumer_group = f"{self.topic_prefix}{name}"
+        local = self.environment in ("development", "test")
+        if self.topic_replication_factor is None:
+            self.topic_replication_factor = 1 if local else 3
+        if self.topic_min_insync_replicas is None:
+            self.topic_min_insync_replicas = 1 if local else 2
+        if self.topic_min_insync_replicas > self.topic_replication_factor:
+            raise ValueError(
+                f"{name}: TOPIC_MIN_INSYNC_REPLICAS ({self.topic_min_insync_replicas}) exceeds "
+                f"TOPIC_REPLICATION_FACTOR ({self.topic_replication_factor}): no write could ever succeed"
+            )
         if self.environment not in ("development", "test") and self.uses_database:
             self._refuse_default_secrets()
         if self.environment not in ("development", "test"):

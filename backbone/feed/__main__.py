@@ -10,7 +10,7 @@ import sys
 from backbone import telemetry
 from backbone.feed.filter import NationalFeed, feed_settings, subscriber_topic
 from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber, SubscriberTaken
-from backbone.kafka import ensure_topics, security_options
+from backbone.kafka import durability, ensure_topics, security_options
 from devstack.config import StackConfig
 from devstack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_user
 
@@ -42,6 +42,7 @@ async def _subscribe(subscriber: Subscriber) -> None:
         [subscriber_topic(settings, subscriber)],
         prefix=settings.topic_prefix,
         extra_options=security.admin().client_options() if local else security_options(settings),
+        **durability(settings),
     )
     print(f"{'registered' if changed else 'already registered'}: {subscriber.id} ({subscriber.country})")
     print(f"topic: {settings.topic(subscriber.topic)}")

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Registry, Subscriber
-from backbone.kafka import client_options, ensure_topics, manual_commit_consumer, security_options
+from backbone.kafka import client_options, durability, ensure_topics, manual_commit_consumer, security_options
 from backbone.settings import ServiceSettings, load_settings_as, local_state_dir
 from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
 
@@ -170,5 +170,6 @@ class NationalFeed:
             [subscriber_topic(self.settings, s) for s in missing],
             prefix=self.settings.topic_prefix,
             extra_options=security_options(self.settings),
+            **durability(self.settings),
         )
         self._topics_ready.update(s.id for s in missing)

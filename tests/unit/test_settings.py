@@ -114,3 +114,47 @@ def test_development_keeps_its_local_endpoints(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("BACKBONE_ENVIRONMENT", "development")
     settings = load_settings("training")
     assert settings.auth_issuer.startswith("http://") and settings.kafka_security_protocol == "PLAINTEXT"
+
+
+def test_topics_are_replicated_safely_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: every environment created topics with one replica and min.insync.replicas=1."""
+    from backbone.kafka import durability
+
+    assert durability(load_settings("topics", uses_database=False)) == {
+        "replication_factor": 1,
+        "min_insync_replicas": 1,
+    }, "a local single broker"
+    for key, value in PRODUCTION_ENDPOINTS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("BACKBONE_ENVIRONMENT", "production")
+    assert durability(load_settings("topics", uses_database=False)) == {
+        "replication_factor": 3,
+        "min_insync_replicas": 2,
+    }
+    monkeypatch.setenv("BACKBONE_TOPIC_REPLICATION_FACTOR", "5")
+    monkeypatch.setenv("BACKBONE_TOPIC_MIN_INSYNC_REPLICAS", "3")
+    assert durability(load_settings("topics", uses_database=False)) == {
+        "replication_factor": 5,
+        "min_insync_replicas": 3,
+    }
+    monkeypatch.setenv("BACKBONE_TOPIC_MIN_INSYNC_REPLICAS", "6")
+    with pytest.raises(ValidationError, match="TOPIC_MIN_INSYNC_REPLICAS"):
+        load_settings("topics", uses_database=False)
+
+
+def test_the_topics_job_creates_topics_as_its_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backbone.kafka
+    from backbone.serve import create_topics
+
+    asked: dict[str, object] = {}
+
+    async def ensure_topics(bootstrap: str, specs: object, **options: object) -> list[str]:
+        asked.update(options)
+        return []
+
+    monkeypatch.setattr(backbone.kafka, "ensure_topics", ensure_topics)
+    for key, value in PRODUCTION_ENDPOINTS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("BACKBONE_ENVIRONMENT", "staging")
+    create_topics()
+    assert (asked["replication_factor"], asked["min_insync_replicas"]) == (3, 2)
