@@ -84,8 +84,8 @@ async def read_one(deployment: Deployment, who: KafkaCredentials, logical_topic:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    await consumer.start()
     try:
+        await consumer.start()  # inside: a refused group may fail the start, and the client still closes
         for _ in range(40):
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 return bytes(records[0].value or b"")
