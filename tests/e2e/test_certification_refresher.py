@@ -76,7 +76,10 @@ async def test_a_certification_is_reminded_enrolled_and_renewed_by_its_refresher
                 return now if now["renewals"] == 1 else None
 
             after = await eventually(renewed, timeout=60, what="the certification renewed")
-            assert after["expires_on"] >= certification["expires_on"] and after["refresher_state"] == "none"
+            assert after["expires_on"] >= certification["expires_on"]
+            # The renewal clears the refresher; the next period, inside its windows at once with a one-month
+            # validity, may already have been reminded or enrolled by its own run when this is read.
+            assert after["refresher_state"] in ("none", "reminded", "enrolled"), after
             again = await http.post(
                 f"{link}/refresher-completion", json={"completed_on": date.today().isoformat()}
             )
