@@ -110,14 +110,19 @@ TENANT_SQL = "current_setting('backbone.tenant', true)"
 SYSTEM_SQL = f"{TENANT_SQL} = '*'"
 
 
-def row_level_security(table: str, *, read: str, write: str | None = None, insert: str | None = None) -> None:
+def row_level_security(
+    table: str, *, read: str, write: str | None = None, insert: str | None = None, steer: str | None = None
+) -> None:
     """Row-level security on `table`, forced on its owner too, with policies from SQL conditions.
 
     `read` decides which rows are visible (and updatable, deletable); `write` which rows may be written
     (defaults to `read`); `insert`, when given, which rows may be inserted (for a row whose tenant is only
-    established by rows inserted after it in the same transaction). The platform's own work (`*`) sees all.
+    established by rows inserted after it in the same transaction); `steer`, when given, which of the visible
+    rows may be changed, deleted or locked (seeing a row is not steering it). The platform's own work (`*`) sees
+    all.
     """
     write = write or read
+    changeable = f"({read}) AND ({steer})" if steer else read
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({SYSTEM_SQL} OR ({read}))")
@@ -125,10 +130,11 @@ def row_level_security(table: str, *, read: str, write: str | None = None, inser
         f"CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({SYSTEM_SQL} OR ({insert or write}))"
     )
     op.execute(
-        f"CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({SYSTEM_SQL} OR ({read})) "
+        f"CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({SYSTEM_SQL} OR ({changeable})) "
         f"WITH CHECK ({SYSTEM_SQL} OR ({write}))"
     )
-    op.execute(f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({SYSTEM_SQL} OR ({write}))")
+    deletable = f"({write}) AND ({steer})" if steer else write
+    op.execute(f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({SYSTEM_SQL} OR ({deletable}))")
 
 
 def drop_row_level_security(table: str) -> None:

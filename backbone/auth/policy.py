@@ -65,6 +65,9 @@ class Rule:
     """For `tenant`: (path parameter, resolver name) — e.g. ("partnership_id", "partnership")."""
     workflows_too: bool = False
     """The workflows' machine client may also call it (the routes their activities use)."""
+    steer: str | None = None
+    """For `tenant` writes: a resolver of the countries that may change the object (its originator, the holders of
+    its roles, ...), narrower than those that see it. Another country that sees it gets 403."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ def authorizer(policy: Policy) -> params.Depends:
             if countries is not None and principal.country not in countries and EVERYONE not in countries:
                 deny(request, principal, f"outside the tenant of {resolver} {value}")
                 raise NotFound(f"No {resolver} with id {value}.", code=policy.not_found_codes[resolver])
+            if rule.steer is not None and countries is not None:
+                await _require_steering(request, policy, rule.steer, principal, str(value))
         allowed = principal.roles & rule.roles
         if not allowed:
             deny(request, principal, f"roles {sorted(principal.roles)} not in {sorted(rule.roles)}")
@@ -129,6 +134,20 @@ def authorizer(policy: Policy) -> params.Depends:
 
     dependency: params.Depends = Depends(authorize)
     return dependency
+
+
+async def _require_steering(
+    request: Request, policy: Policy, resolver: str, principal: Principal, value: str
+) -> None:
+    async with request.app.state.runtime.sessions() as session, session.begin():
+        await session.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
+        stewards = await policy.resolvers[resolver](session, value)
+    if stewards is None or principal.country not in stewards:
+        deny(request, principal, f"sees but does not steer {resolver} {value}")
+        raise Forbidden(
+            "Seeing this is not steering it: only the countries that steer it may change it.",
+            code="not_steering",
+        )
 
 
 async def _audit_read(request: Request, rule: Rule, template: str) -> None:

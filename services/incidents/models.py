@@ -57,6 +57,8 @@ class ProtocolVersion(IncidentsBase):
     escalation: Mapped[dict[str, Any]] = mapped_column(JSONB)
     on_call: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     """Who holds each role when a real incident is declared: {role, holder, country_code}."""
+    steering: Mapped[str] = mapped_column(String(12), default="originator")
+    """Who works its incidents besides the role holders: `originator` (the declaring country) or `partnership`."""
     reason: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     reviewer: Mapped[str | None] = mapped_column(String(200))

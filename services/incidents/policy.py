@@ -4,6 +4,7 @@ affected partners outside that audience learn of it through their notifications 
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
@@ -13,8 +14,10 @@ from services.incidents.models import (
     DrillCycle,
     ImprovementAction,
     Incident,
+    IncidentRole,
     KnownPartnership,
     Protocol,
+    ProtocolVersion,
 )
 
 OPERATIONS = frozenset({"operations_staff"})
@@ -29,6 +32,27 @@ NOTIFIED = frozenset({"operations_staff", "national_coordinator", "national_syst
 
 protocol = row_countries(Protocol, lambda found: found.countries)
 incident = row_countries(Incident, lambda found: {found.originator_country_code, *found.audience})
+
+
+async def steer_incident(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """Who may work an incident (row-level security holds the same line, `incident_steered_by`): its originator,
+    the countries holding one of its roles, and the partnership's members where its protocol says so."""
+    key = object_id(value)
+    found = await session.get(Incident, key) if key else None
+    if found is None:
+        return None
+    holders = await session.scalars(
+        select(IncidentRole.country_code).where(
+            IncidentRole.incident_id == found.id, IncidentRole.ended_at.is_(None)
+        )
+    )
+    stewards = {found.originator_country_code, *holders}
+    version = await session.get(ProtocolVersion, found.protocol_version_id)
+    if version is not None and version.steering == "partnership":
+        stewards |= set(await partnership(session, str(found.partnership_id)) or ())
+    return frozenset(stewards)
+
+
 cycle = row_countries(DrillCycle, lambda found: found.countries)
 drill = row_countries(Drill, lambda found: found.countries)
 
@@ -46,6 +70,7 @@ RESOLVERS: dict[str, Resolver] = {
     "partnership": partnership,
     "protocol": protocol,
     "incident": incident,
+    "steer_incident": steer_incident,
     "cycle": cycle,
     "drill": drill,
     "action": action,
@@ -54,6 +79,7 @@ NOT_FOUND = {
     "partnership": "partnership_not_found",
     "protocol": "protocol_not_found",
     "incident": "incident_not_found",
+    "steer_incident": "incident_not_found",
     "cycle": "drill_cycle_not_found",
     "drill": "drill_not_found",
     "action": "action_not_found",
@@ -62,6 +88,11 @@ NOT_FOUND = {
 
 def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
     return Rule("tenant", roles, (parameter, resolver))
+
+
+def steer(roles: frozenset[str]) -> Rule:
+    """Writes on an incident: its stewards' staff only, not every country it is released to."""
+    return Rule("tenant", roles, (INC, "incident"), steer="steer_incident")
 
 
 P, INC = "protocol_id", "incident_id"
@@ -79,12 +110,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/incidents"): Rule("public", READ),  # row-level security: what the handling codes release
     ("GET", "/incidents/{incident_id}"): tenant(INC, "incident", READ),
     ("GET", "/incidents/{incident_id}/timeline"): tenant(INC, "incident", READ),
-    ("POST", "/incidents/{incident_id}/triage"): tenant(INC, "incident", OPERATIONS),
-    ("POST", "/incidents/{incident_id}/severity"): tenant(INC, "incident", OPERATIONS),
-    ("POST", "/incidents/{incident_id}/roles"): tenant(INC, "incident", OPERATIONS),
-    ("POST", "/incidents/{incident_id}/steps/{code}/completion"): tenant(INC, "incident", OPERATIONS),
-    ("POST", "/incidents/{incident_id}/resolution"): tenant(INC, "incident", OPERATIONS),
-    ("POST", "/incidents/{incident_id}/closure"): tenant(INC, "incident", OPERATIONS),
+    ("POST", "/incidents/{incident_id}/triage"): steer(OPERATIONS),
+    ("POST", "/incidents/{incident_id}/severity"): steer(OPERATIONS),
+    ("POST", "/incidents/{incident_id}/roles"): steer(OPERATIONS),
+    ("POST", "/incidents/{incident_id}/steps/{code}/completion"): steer(OPERATIONS),
+    ("POST", "/incidents/{incident_id}/resolution"): steer(OPERATIONS),
+    ("POST", "/incidents/{incident_id}/closure"): steer(OPERATIONS),
     ("GET", "/notifications"): Rule("public", NOTIFIED),  # the caller's country's
     ("GET", "/partnerships/{partnership_id}/incident-statistics"): tenant(
         "partnership_id", "partnership", READ

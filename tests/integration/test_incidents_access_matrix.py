@@ -97,3 +97,42 @@ async def test_an_originator_only_incident_is_the_originators_alone(incidents: h
         )
         expected = 200 if role in RULES[("GET", "/incidents/{incident_id}")].roles else 403
         assert response.status_code == expected, (role, response.status_code)
+
+
+async def test_under_every_handling_code_no_other_country_changes_an_incident(
+    incidents: httpx.AsyncClient,
+) -> None:
+    """Every role of a member country (SN) and of an outsider to the partnership (JP), on every incident route:
+    reads follow the handling code, writes are refused whatever the code (only the incident's stewards write)."""
+    ids = await french_owned(incidents)
+    issuer = incidents.deployment.issuer  # type: ignore[attr-defined]
+    on_incident = [(m, p) for m, p in routes(incidents) if p.startswith("/incidents/{incident_id}")]
+    assert len(on_incident) >= 8
+    leaks = []
+    for code in ("originator", "partnership", "countries:SN", "public"):
+        declared = await incidents.post(
+            "/incidents",
+            json=declaration(ids["partnership_id"], handling_code=code, affected_countries=[]),
+            headers=ops(incidents, "FR"),
+        )
+        assert declared.status_code == 201, declared.text
+        filled_ids = {**ids, "incident_id": declared.json()["id"]}
+        released = {
+            "originator": set(),
+            "partnership": {"SN"},
+            "countries:SN": {"SN"},
+            "public": {"SN", "JP"},
+        }
+        for country in ("SN", "JP"):
+            for role in sorted(ROLES):
+                caller = {"Authorization": f"Bearer {issuer.token(role, country=country)}"}
+                for method, path in on_incident:
+                    response = await incidents.request(
+                        method, filled(path, filled_ids), json={}, headers=caller
+                    )
+                    may_read = (
+                        method == "GET" and country in released[code] and role in RULES[method, path].roles
+                    )
+                    if response.is_success != may_read or response.status_code >= 500:
+                        leaks.append(f"{code} {role}@{country} {method} {path} -> {response.status_code}")
+    assert leaks == [], leaks

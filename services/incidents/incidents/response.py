@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
@@ -113,8 +113,12 @@ async def assign_role_in(
     if current is not None:
         if current.holder == holder:
             return
-        current.ended_at = now
+        # The transaction's own clock: row-level security lets the holder who hands over finish the handover.
+        current.ended_at = func.now()
         await session.flush()
+    if "*" not in incident.audience and country not in incident.audience:
+        # Whoever holds a role works the incident, so it is released to the holder's country.
+        incident.audience = sorted({*incident.audience, country})
     session.add(
         IncidentRole(
             id=uuid.uuid4(),

@@ -49,6 +49,11 @@ class ContentIn(Strict):
         max_length=50,
         description="Assigned by the response workflow when an incident starts",
     )
+    steering: Steering = Field(
+        default="originator",
+        description="Who may work an incident besides the holders of its roles: the declaring country only, "
+        "or every member of the partnership (seeing an incident never lets a country steer it)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ContentIn:
@@ -87,6 +92,7 @@ class VersionOut(BaseModel):
     notifications: list[dict[str, object]]
     escalation: dict[str, object]
     on_call: list[dict[str, object]]
+    steering: str
     reason: str | None
     author: str
     reviewer: str | None
@@ -112,3 +118,4 @@ class ProtocolOut(BaseModel):
 ROLES = ("incident_commander", "scribe", "liaison", "technical_lead")
 
 Role = Literal["incident_commander", "scribe", "liaison", "technical_lead"]
+Steering = Literal["originator", "partnership"]

@@ -71,6 +71,7 @@ def _content(body: ContentIn) -> dict[str, object]:
         "notifications": [n.model_dump() for n in body.notifications],
         "escalation": body.escalation.model_dump(),
         "on_call": [o.model_dump() for o in body.on_call],
+        "steering": body.steering,
     }
 
 
@@ -241,6 +242,7 @@ async def start_revision(
         steps=list(latest.steps),
         notifications=list(latest.notifications),
         on_call=list(latest.on_call),
+        steering=latest.steering,
         escalation=dict(latest.escalation),
         reason=reason,
         author=author,
