@@ -63,6 +63,17 @@ async def action(session: AsyncSession, value: str) -> frozenset[str] | None:
     return await drill(session, str(found.drill_id)) if found else None
 
 
+async def steer_action(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """Who may complete an improvement action: its owner's country and the drill cycle's owner."""
+    key = object_id(value)
+    found = await session.get(ImprovementAction, key) if key else None
+    drill_found = await session.get(Drill, found.drill_id) if found else None
+    cycle_found = await session.get(DrillCycle, drill_found.cycle_id) if drill_found else None
+    if found is None or cycle_found is None:
+        return None
+    return frozenset({found.owner_country_code, cycle_found.owner_country_code})
+
+
 partnership = row_countries(KnownPartnership, lambda found: found.member_countries)
 
 
@@ -74,6 +85,7 @@ RESOLVERS: dict[str, Resolver] = {
     "cycle": cycle,
     "drill": drill,
     "action": action,
+    "steer_action": steer_action,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
@@ -83,6 +95,7 @@ NOT_FOUND = {
     "cycle": "drill_cycle_not_found",
     "drill": "drill_not_found",
     "action": "action_not_found",
+    "steer_action": "action_not_found",
 }
 
 
@@ -129,7 +142,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/drills/{drill_id}"): tenant("drill_id", "drill", READ),
     ("POST", "/drills/{drill_id}/debrief"): tenant("drill_id", "drill", DEBRIEF),
     ("GET", "/drills/{drill_id}/actions"): tenant("drill_id", "drill", READ),
-    ("POST", "/improvement-actions/{action_id}/completion"): tenant("action_id", "action", ACT),
+    ("POST", "/improvement-actions/{action_id}/completion"): Rule(
+        "tenant", ACT, ("action_id", "action"), steer="steer_action"
+    ),
     ("GET", "/protocols/{protocol_id}/drills"): tenant(P, "protocol", READ),
     ("POST", "/internal/drills/{drill_id}/announcement"): Rule("workflows"),
     ("POST", "/internal/drills/{drill_id}/start"): Rule("workflows"),

@@ -183,6 +183,17 @@ async def test_a_drill_is_run_timed_debriefed_and_feeds_training_and_the_protoco
         headers=ops(incidents, "FR"),
     )
     assert done.json()["status"] == "done"
+    owned_by_fr = next(a for a in actions if a["owner_country_code"] == "FR")
+    for country in ("SN", "BR"):
+        viewer = await incidents.post(
+            f"/improvement-actions/{owned_by_fr['id']}/completion", json={}, headers=ops(incidents, country)
+        )
+        assert (viewer.status_code, viewer.json()["code"]) == (403, "not_steering"), "seeing is not steering"
+    owned_by_sn = next(a for a in actions if a["owner_country_code"] == "SN")
+    own = await incidents.post(
+        f"/improvement-actions/{owned_by_sn['id']}/completion", json={}, headers=ops(incidents, "SN")
+    )
+    assert own.status_code == 200, "its owner's country completes it"
     statuses = [
         decode(r.headers, r.key, r.value).data["status"]
         for r in await outbox_records(incidents, "incidents.improvement_action.v1")
