@@ -1,4 +1,5 @@
-"""Events the incidents service acts on: partners' partnerships (who sees protocols), and its own incident
+"""Events the incidents service acts on: partners' partnerships (who sees protocols), training's cohorts and
+curricula (where a partnership's incidents may happen), and its own incident
 events, which start and steer the response workflows (so that no accepted change is lost between the API's
 commit and Temporal: the outbox and the consumer's retries carry it)."""
 
@@ -24,7 +25,9 @@ from contracts.events.incidents import (
     IncidentResolvedV1,
 )
 from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from contracts.events.training import CohortScheduledV1, CurriculumApprovedV1, CurriculumRevisedV1
 from services.incidents import processes
+from services.incidents.incidents import environments
 from services.incidents.models import Drill, DrillCycle, Incident, KnownPartnership, Protocol, ProtocolVersion
 from services.kernel import partnership_members
 from workflows.drill_cycle.shared import DrillCycleInput
@@ -152,6 +155,9 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        CohortScheduledV1.event_type: environments.on_cohort_scheduled,
+        CurriculumApprovedV1.event_type: environments.on_curriculum_version,
+        CurriculumRevisedV1.event_type: environments.on_curriculum_version,
     }
     if settings is not None and settings.uses_temporal:
         client = LazyClient(settings)
@@ -165,4 +171,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
             IncidentResolvedV1.event_type: steering.on_resolved,
             IncidentClosedV1.event_type: steering.on_closed,
         }
-    return Subscription(topics=(PartnershipRegisteredV1.topic, IncidentDeclaredV1.topic), handlers=handlers)
+    return Subscription(
+        topics=(PartnershipRegisteredV1.topic, CohortScheduledV1.topic, IncidentDeclaredV1.topic),
+        handlers=handlers,
+    )

@@ -25,6 +25,19 @@ class KnownPartnership(PartnershipMembers, IncidentsBase):
     __tablename__ = "incident_partnerships"  # table names are unique across services (one metadata)
 
 
+class KnownEnvironment(IncidentsBase):
+    """Read model of training's environments of a partnership, from its events: its cohorts, the facilities and
+    virtual labs they run in (`site`), and the modules of its approved curricula (`<curriculum id>:<code>`).
+    A real incident is declared in one of these, never in another partnership's."""
+
+    __tablename__ = "incident_environments"
+
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    environment_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    learnt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Protocol(IncidentsBase):
     """What to do for one kind of crisis in one kind of training environment, in a partnership."""
 

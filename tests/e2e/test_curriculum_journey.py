@@ -359,21 +359,26 @@ async def incident_and_drill(
         approved = await incidents.post(f"/protocols/{protocol['id']}/draft/approval", headers=ops["SN"])
         assert approved.json()["current_version"] == 1, approved.text
 
-        declared = await incidents.post(
-            "/incidents",
-            json={
-                "partnership_id": pid,
-                "environment": {"kind": "virtual_lab", "id": lab},
-                "kind": "cyber_intrusion",
-                "severity": "critical",
-                "description": "Ransomware on the lab's evidence share",
-                "handling_code": "countries:SN",
-                "affected_countries": ["SN", "BR"],
-            },
-            headers=ops["FR"],
-        )
-        assert declared.status_code == 201, declared.text
-        incident = declared.json()["id"]
+        async def declared() -> dict[str, Any] | None:  # once incidents learnt the cohort in the lab
+            response = await incidents.post(
+                "/incidents",
+                json={
+                    "partnership_id": pid,
+                    "environment": {"kind": "virtual_lab", "id": lab},
+                    "kind": "cyber_intrusion",
+                    "severity": "critical",
+                    "description": "Ransomware on the lab's evidence share",
+                    "handling_code": "countries:SN",
+                    "affected_countries": ["SN", "BR"],
+                },
+                headers=ops["FR"],
+            )
+            if response.status_code == 422 and response.json()["code"] == "environment_unknown":
+                return None
+            assert response.status_code == 201, response.text
+            return response.json()  # type: ignore[no-any-return]
+
+        incident = (await eventually(declared, timeout=60, what="incidents learnt the lab"))["id"]
 
         async def paused() -> dict[str, Any] | None:
             got = (await training.get(f"/cohorts/{cohort}", headers=fr_ncu)).json()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from backbone.db import SYSTEM_TENANT, TENANT
 from contracts.envelope import Event, decode, encode
 from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
+from contracts.events.training import CohortScheduledV1
 from services.incidents import __main__ as cli
 from services.incidents.app import build_app
 from services.incidents.handlers import subscription
@@ -81,7 +82,31 @@ async def partnership(api: httpx.AsyncClient, *countries: str) -> str:
             registered_at=datetime.now(UTC),
         ),
     )
+    await deliver(api, cohort_at(pid, site_of(pid), organiser=countries[0]))
     return pid
+
+
+def site_of(pid: str) -> str:
+    """The lab of the partnership's one cohort (where its test incidents happen)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"lab:{pid}"))
+
+
+def cohort_at(pid: str, facility: str, *, organiser: str, cohort: str | None = None) -> CohortScheduledV1:
+    """Training's news that the partnership runs a cohort at `facility`: incidents learn where it trains."""
+    now = datetime.now(UTC)
+    return CohortScheduledV1(
+        cohort_id=cohort or str(uuid.uuid4()),
+        partnership_id=pid,
+        curriculum_id=str(uuid.uuid4()),
+        curriculum_version=1,
+        organiser_country_code=organiser,
+        facility_id=facility,
+        starts_at=now,
+        ends_at=now,
+        language="fr",
+        seats=[],
+        scheduled_at=now,
+    )
 
 
 def ops(api: httpx.AsyncClient, country: str, who: str = "ops") -> dict[str, str]:
@@ -116,7 +141,7 @@ async def approved_protocol(api: httpx.AsyncClient, pid: str, **extra: Any) -> d
 def declaration(pid: str, **extra: Any) -> dict[str, Any]:
     return {
         "partnership_id": pid,
-        "environment": {"kind": "virtual_lab", "id": str(uuid.uuid4())},
+        "environment": {"kind": "virtual_lab", "id": site_of(pid)},
         "kind": "cyber_intrusion",
         "severity": "moderate",
         "description": "Unknown host scanning the lab's evidence server",
@@ -380,7 +405,7 @@ async def test_the_command_line_declares_and_resolves(
         "--environment-kind",
         "virtual_lab",
         "--environment-id",
-        "lab-7",
+        site_of(pid),
         "--description",
         "Phishing mail in the lab",
         "--affected",

@@ -26,10 +26,10 @@ from tests.support import acting
 __all__ = ["training"]  # the fixture
 
 
-def declared(environment: EnvironmentV1, *, exercise: bool = False) -> IncidentDeclaredV1:
+def declared(environment: EnvironmentV1, partnership: str, *, exercise: bool = False) -> IncidentDeclaredV1:
     return IncidentDeclaredV1(
         incident_id=str(uuid.uuid4()),
-        partnership_id=str(uuid.uuid4()),
+        partnership_id=partnership,
         protocol_id=str(uuid.uuid4()),
         protocol_version=1,
         kind="onsite_emergency",
@@ -75,11 +75,19 @@ async def test_an_incident_in_a_facility_pauses_its_cohorts_until_resolved(
     )
     at_site = (await schedule(training, w, facility_id=lab.json()["id"])).json()
     remote = (await schedule(training, w)).json()
-    drill = declared(EnvironmentV1(kind="facility", id=lab.json()["id"]), exercise=True)
+    drill = declared(EnvironmentV1(kind="facility", id=lab.json()["id"]), w["id"], exercise=True)
     await deliver(training, drill)
     assert await status(training, at_site) == "scheduled", "a drill pauses nothing"
+    elsewhere = declared(EnvironmentV1(kind="facility", id=lab.json()["id"]), str(uuid.uuid4()))
+    await deliver(training, elsewhere)
+    assert await status(training, at_site) == "scheduled", (
+        "another partnership's incident pauses nothing here"
+    )
+    foreign_cohort = declared(EnvironmentV1(kind="cohort", id=at_site["id"]), str(uuid.uuid4()))
+    await deliver(training, foreign_cohort)
+    assert await status(training, at_site) == "scheduled", "nor when it names this partnership's cohort"
 
-    incident = declared(EnvironmentV1(kind="facility", id=lab.json()["id"]))
+    incident = declared(EnvironmentV1(kind="facility", id=lab.json()["id"]), w["id"])
     await deliver(training, incident)
     await deliver(training, incident)
     assert (await status(training, at_site), await status(training, remote)) == ("paused", "scheduled")
@@ -96,7 +104,7 @@ async def test_an_incident_in_a_facility_pauses_its_cohorts_until_resolved(
         headers=ncu(training, "FR"),
     )
     assert by_hand.json()["status"] == "paused"
-    cohort_incident = declared(EnvironmentV1(kind="cohort", id=remote["id"]))
+    cohort_incident = declared(EnvironmentV1(kind="cohort", id=remote["id"]), w["id"])
     await deliver(training, cohort_incident)
     await deliver(training, resolved(cohort_incident))
     assert await status(training, remote) == "paused", "an incident resumes only what it paused"
@@ -109,7 +117,15 @@ async def test_exposed_content_suspends_its_module_and_findings_become_revision_
     cohort = (await schedule(training, w)).json()["id"]
     await enrolled(training, w, cohort, "SN", "SN-1")
     lms = acting(training, "agency_integrator", country="SN", agency=w["agencies"]["SN"])
-    exposure = declared(EnvironmentV1(kind="module", id=f"{w['version']['curriculum_id']}:m1"))
+    module = EnvironmentV1(kind="module", id=f"{w['version']['curriculum_id']}:m1")
+    await deliver(training, declared(module, str(uuid.uuid4())))
+    unsuspended = await training.post(
+        "/xapi/statements", json=statement(cohort, "SN-1", "m1", "attended"), headers=lms
+    )
+    assert unsuspended.status_code == 200, (
+        "another partnership's incident suspends none of this one's modules"
+    )
+    exposure = declared(module, w["id"])
     await deliver(training, exposure)
     refused = await training.post(
         "/xapi/statements", json=statement(cohort, "SN-1", "m1", "attended"), headers=lms

@@ -26,6 +26,7 @@ from contracts.events.incidents import (
 )
 from rules.releasability import Audience, Release
 from services.incidents import SOURCE
+from services.incidents.incidents import environments
 from services.incidents.incidents import metrics as statistics
 from services.incidents.incidents import rules as incident_rules
 from services.incidents.incidents.schemas import (
@@ -185,6 +186,13 @@ async def open_incident(
 ) -> Incident:
     """Inside the caller's transaction (a drill opens its exercise incident with it)."""
     await protocols.member_partnership(session, body.partnership_id, country)
+    if not exercise:  # a drill rehearses in its cycle's environment and changes nothing in training
+        await environments.require_known(
+            session,
+            partnership_id=body.partnership_id,
+            kind=body.environment.kind,
+            environment_id=body.environment.id,
+        )
     protocol, version = await protocols.current_for(
         session, partnership_id=body.partnership_id, kind=body.kind, environment_kind=body.environment.kind
     )

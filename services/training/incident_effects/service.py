@@ -1,6 +1,7 @@
 """What incidents and drills change in training, learnt from the incidents service's events: a real incident in
 a facility, virtual lab or cohort pauses the cohorts it touches (resumed when it is resolved); one about a
-module's content suspends access to that module until resolved; a drill's debrief finding about training
+module's content suspends access to that module until resolved (both only inside the declaring partnership:
+its cohorts, its curricula's modules); a drill's debrief finding about training
 becomes a revision request (a curriculum to revise, or a competency whose holders need a refresher).
 Exercises (drills) never pause or suspend anything."""
 
@@ -20,6 +21,7 @@ from services.training.incident_effects.schemas import RevisionRequestOut
 from services.training.models import (
     Certification,
     Cohort,
+    Curriculum,
     ModuleSuspension,
     RefresherAssignment,
     RevisionRequest,
@@ -40,9 +42,13 @@ async def on_incident_declared(session: AsyncSession, envelope: EventEnvelope) -
     if event.exercise:
         return
     environment = event.environment
+    partnership_id = _uuid(event.partnership_id)
     if environment.kind == "module":
         curriculum, _, module = environment.id.partition(":")
-        if (curriculum_id := _uuid(curriculum)) and module:
+        curriculum_id = _uuid(curriculum)
+        owner = await session.get(Curriculum, curriculum_id) if curriculum_id else None
+        # Only a module of the declaring partnership's own curricula is suspended.
+        if owner is not None and owner.partnership_id == partnership_id and module:
             await session.execute(
                 pg_insert(ModuleSuspension)
                 .values(
@@ -60,7 +66,9 @@ async def on_incident_declared(session: AsyncSession, envelope: EventEnvelope) -
     where = Cohort.id == target if environment.kind == "cohort" else Cohort.facility_id == target
     touched = await session.scalars(
         select(Cohort)
-        .where(where, Cohort.status == "scheduled", Cohort.ends_at > datetime.now(UTC))
+        # Only the declaring partnership's cohorts: another partnership's incident never pauses them.
+        .where(where, Cohort.partnership_id == partnership_id)
+        .where(Cohort.status == "scheduled", Cohort.ends_at > datetime.now(UTC))
         .order_by(Cohort.starts_at)
         .with_for_update()
     )
