@@ -110,9 +110,11 @@ async def test_statements_become_progress_completions_and_analytics(training: ht
     ).status_code == 404
 
     figures = (await training.get(f"/cohorts/{cohort}/analytics", headers=ncu(training, "BR"))).json()
-    assert (figures["enrolled"], figures["completed_all"], figures["modules_total"]) == (3, 1, 2)
-    m1 = next(m for m in figures["modules"] if m["code"] == "m1")
-    assert (m1["completed"], m1["completion_rate"]) == (1, round(1 / 3, 4))
+    assert (figures["enrolled"], figures["completed_all"], figures["modules_total"]) == (3, None, 2), (
+        "the total minus Brazil's own would give Senegal's hidden group away"
+    )
+    assert figures["totals_suppressed"] and figures["completion_rate"] is None
+    assert all(m["completed"] is None and m["completion_rate"] is None for m in figures["modules"])
     seen_by_brazil = {c["country_code"]: c for c in figures["by_country"]}
     assert seen_by_brazil["SN"]["suppressed"] and seen_by_brazil["SN"]["completed_all"] is None, (
         "two Senegalese trainees are too few for Brazil to see their outcomes"
@@ -127,6 +129,9 @@ async def test_statements_become_progress_completions_and_analytics(training: ht
         by_country["SN"]["completed_all"],
         by_country["SN"]["completion_rate"],
     ) == (2, 1, 0.5), "the organiser sees every country's outcomes"
+    assert (organiser["completed_all"], organiser["totals_suppressed"]) == (1, False)
+    m1 = next(m for m in organiser["modules"] if m["code"] == "m1")
+    assert (m1["completed"], m1["completion_rate"]) == (1, round(1 / 3, 4))
     assert "SN-1" not in str(organiser), "aggregates only"
     partners = (await training.get(f"/partnerships/{w['id']}/analytics", headers=ncu(training, "SN"))).json()
     assert {c["country_code"]: c["completed_all"] for c in partners["by_country"]} == {"SN": 1, "BR": None}

@@ -195,8 +195,8 @@ class ProgressOut(BaseModel):
 
 class ModuleFigures(BaseModel):
     code: str
-    completed: int
-    completion_rate: float
+    completed: int | None
+    completion_rate: float | None
     average_score: float | None
     average_minutes: float | None
 
@@ -215,18 +215,28 @@ class CountryFigures(BaseModel):
         default=False,
         description=f"Outcomes withheld: another country's group of fewer than {MIN_GROUP} enrolled trainees",
     )
+    outcome_cohorts: int | None = Field(
+        default=None,
+        description="Across a partnership: how many of the country's cohorts its outcomes add up (a cohort where "
+        "its group is too small for you to see is left out, so no difference gives that group away)",
+    )
 
 
 class CohortAnalytics(BaseModel):
     cohort_id: uuid.UUID
     modules_total: int
     enrolled: int
-    completed_all: int
-    completion_rate: float
+    completed_all: int | None
+    completion_rate: float | None
     average_score: float | None
     average_minutes_per_trainee: float | None
     modules: list[ModuleFigures]
     by_country: list[CountryFigures]
+    totals_suppressed: bool = Field(
+        default=False,
+        description="The cohort's outcome totals and per-module figures are withheld because a country's group "
+        "in it is hidden from you: the totals minus the groups you see would give it away",
+    )
 
 
 class PartnershipAnalytics(BaseModel):
