@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,11 +19,28 @@ from contracts.topics import TopicSpec
 log = logging.getLogger(__name__)
 
 
+def ssl_context(settings: ServiceSettings) -> ssl.SSLContext:
+    """What aiokafka needs for SSL and SASL_SSL: the brokers' certificates verified against the configured CA
+    (or the system's), their host names checked, and a client certificate when one is configured."""
+    context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    context.check_hostname = settings.kafka_ssl_check_hostname
+    if settings.kafka_ssl_certfile:
+        password = settings.kafka_ssl_keyfile_password
+        context.load_cert_chain(
+            settings.kafka_ssl_certfile,
+            settings.kafka_ssl_keyfile,
+            password.get_secret_value() if password else None,
+        )
+    return context
+
+
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap,
         "security_protocol": settings.kafka_security_protocol,
     }
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl_context(settings)
     if settings.kafka_sasl_mechanism:
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username

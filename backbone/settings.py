@@ -65,6 +65,13 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    """With SSL or SASL_SSL: the CA bundle that signed the brokers' certificates (the system's when unset)."""
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
+    """With SSL or SASL_SSL: a client certificate and its key, for clusters that authenticate clients by TLS."""
+    kafka_ssl_keyfile_password: SecretStr | None = None
+    kafka_ssl_check_hostname: bool = True
     topic_prefix: str = ""
     topic_replication_factor: int | None = Field(default=None, ge=1)
     """Replicas of each topic it creates; default 1 in development and test, 3 elsewhere."""

@@ -26,6 +26,8 @@ class StackConfig:
     temporal_port: int
     temporal_ui_port: int
     issuer_port: int = 8009
+    kafka_tls_port: int = 9094
+    """The local broker's SASL_SSL listener, as production's (the CA is in the state folder)."""
     service_ports: dict[str, int] = field(default_factory=dict)
     # Set when the component is provided from outside; the runner then leaves it alone.
     external_postgres_admin_url: str | None = None
@@ -44,6 +46,7 @@ class StackConfig:
             temporal_port=_env_int("BACKBONE_TEMPORAL_PORT", 7233),
             temporal_ui_port=_env_int("BACKBONE_TEMPORAL_UI_PORT", 8233),
             issuer_port=_env_int("BACKBONE_ISSUER_PORT", 8009),
+            kafka_tls_port=_env_int("BACKBONE_KAFKA_TLS_PORT", 9094),
             service_ports={
                 name: _env_int(f"{name.upper()}_HTTP_PORT", port)
                 for name, port in DEFAULT_SERVICE_PORTS.items()

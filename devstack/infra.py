@@ -29,6 +29,9 @@ class Endpoints:
     temporal_ui_url: str | None
     kafka_admin: KafkaCredentials | None = None
     """Kafka's super user locally (tests and provisioning); None for an external cluster without SASL."""
+    kafka_tls_bootstrap: str | None = None
+    kafka_tls_ca_file: str | None = None
+    """The local broker's SASL_SSL listener and the CA that signed it (None for an external cluster)."""
 
     def kafka_security(self) -> dict[str, Any]:
         """aiokafka's security options for the admin identity (nothing for a PLAINTEXT cluster)."""
@@ -89,6 +92,8 @@ def ensure_infra(config: StackConfig) -> tuple[Endpoints, list[str]]:
         if config.external_temporal_address
         else f"http://{config.host}:{config.temporal_ui_port}",
         kafka_admin=KafkaSecurity(config).admin() if kafka else external_kafka_credentials(),
+        kafka_tls_bootstrap=kafka.tls_bootstrap if kafka else None,
+        kafka_tls_ca_file=str(kafka.tls_files().ca_file) if kafka else None,
     )
     asyncio.run(_wait_for_kafka_and_temporal(endpoints))
     return endpoints, started

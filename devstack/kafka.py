@@ -22,6 +22,7 @@ from devstack.process import (
     stop_from_pid_file,
     wait_until,
 )
+from devstack.tls import TlsFiles, ensure_certificates
 
 POM = Path(__file__).parent / "kafka-pom.xml"
 
@@ -141,6 +142,13 @@ class LocalKafka:
     def is_running(self) -> bool:
         return read_pid(self.pid_file) is not None and port_open(self.config.host, self.config.kafka_port)
 
+    def tls_files(self) -> TlsFiles:
+        return ensure_certificates(self.root / "tls", self.config.host)
+
+    @property
+    def tls_bootstrap(self) -> str:
+        return f"{self.config.host}:{self.config.kafka_tls_port}"
+
     def _classpath(self) -> str:
         return str(self.libs / "*")
 
@@ -149,6 +157,11 @@ class LocalKafka:
         self.root.mkdir(parents=True, exist_ok=True)
         security = KafkaSecurity(self.config)
         admin, controller = security.admin(), security.credentials("controller")
+        tls, tls_port = self.tls_files(), self.config.kafka_tls_port
+        scram_login = (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{admin.username}" password="{admin.password}";'
+        )
         self.properties_file.write_text(
             "\n".join(
                 [
@@ -158,17 +171,20 @@ class LocalKafka:
                     # Every client authenticates (SCRAM, users in the cluster metadata); the controller listener
                     # uses PLAIN with one static user, because SCRAM credentials live in the metadata the
                     # controller itself serves.
-                    f"listeners=CLIENT://{host}:{port},CONTROLLER://{host}:{cport}",
-                    f"advertised.listeners=CLIENT://{host}:{port}",
+                    # TLS is production's listener (SASL_SSL): clients configured as production are tested on it.
+                    f"listeners=CLIENT://{host}:{port},CONTROLLER://{host}:{cport},TLS://{host}:{tls_port}",
+                    f"advertised.listeners=CLIENT://{host}:{port},TLS://{host}:{tls_port}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=CLIENT",
-                    "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+                    "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,TLS:SASL_SSL",
                     f"sasl.enabled.mechanisms={MECHANISM}",
                     f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
                     "listener.name.client.sasl.enabled.mechanisms=" + MECHANISM,
-                    f"listener.name.client.{MECHANISM.lower()}.sasl.jaas.config="
-                    "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                    f'username="{admin.username}" password="{admin.password}";',
+                    f"listener.name.client.{MECHANISM.lower()}.sasl.jaas.config=" + scram_login,
+                    "listener.name.tls.sasl.enabled.mechanisms=" + MECHANISM,
+                    f"listener.name.tls.{MECHANISM.lower()}.sasl.jaas.config=" + scram_login,
+                    "listener.name.tls.ssl.keystore.type=PEM",
+                    f"listener.name.tls.ssl.keystore.location={tls.keystore}",
                     "sasl.mechanism.controller.protocol=PLAIN",
                     "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
                     "listener.name.controller.plain.sasl.jaas.config="
@@ -244,11 +260,12 @@ class LocalKafka:
         if self.is_running():
             log(f"Kafka already running on {self.config.kafka_bootstrap}")
             return
-        if port_open(self.config.host, self.config.kafka_port):
-            raise RuntimeError(
-                f"port {self.config.kafka_port} is taken by a process this runner did not start; "
-                "set BACKBONE_KAFKA_PORT or BACKBONE_KAFKA_BOOTSTRAP"
-            )
+        for taken, setting in ((self.config.kafka_port, "PORT"), (self.config.kafka_tls_port, "TLS_PORT")):
+            if port_open(self.config.host, taken):
+                raise RuntimeError(
+                    f"port {taken} is taken by a process this runner did not start; "
+                    f"set BACKBONE_KAFKA_{setting} or BACKBONE_KAFKA_BOOTSTRAP"
+                )
         fetch_maven_dependencies(POM, self.libs, cache_dir=self.config.cache_dir / "m2", what="Apache Kafka")
         self._write_config()
         self._format_storage()

@@ -110,6 +110,8 @@ def test_small_hidden_groups_stay_out_of_a_countrys_partnership_figures() -> Non
     by_cohort = {0: 5, 1: 2}
     visible = {0: True, 1: False}
     assert rules.cohorts_counted(by_cohort, visible, own=False) == frozenset({0})
-    assert rules.cohorts_counted({0: 5, 1: 2, 2: 1}, {0: True, 1: False, 2: False}, own=False) == frozenset({0, 1, 2})
+    assert rules.cohorts_counted({0: 5, 1: 2, 2: 1}, {0: True, 1: False, 2: False}, own=False) == frozenset(
+        {0, 1, 2}
+    )
     assert rules.cohorts_counted({0: 1, 1: 1}, {0: False, 1: False}, own=False) is None
     assert rules.cohorts_counted({0: 1}, {0: True}, own=True) == frozenset({0})
