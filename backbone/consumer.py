@@ -11,10 +11,12 @@ on. A database outage is not the message's fault: it is retried until the databa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -31,6 +33,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from backbone.db import inbox_table
 from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
+from backbone.health import Health
 from backbone.kafka import idempotent_producer, manual_commit_consumer
 from backbone.settings import ServiceSettings
 from backbone.telemetry import context_from_traceparent, tracer
@@ -53,6 +56,14 @@ RETRIES = Counter(
 )
 
 
+TRANSIENT = Counter(
+    "consumer_transient_faults_total",
+    "Handler attempts that met a transient fault (outage, deadlock, failover) and wait to be retried",
+    ["service"],
+)
+Outcome = Literal["applied", "duplicate", "dead_lettered", "ignored"]
+
+
 class _Stopping(Exception):
     """Raised out of a retry loop when the consumer is asked to stop before the record could be applied."""
 
@@ -61,12 +72,46 @@ class PermanentError(Exception):
     """The event can never be handled as it is (bad data, a broken invariant): dead-letter without retrying."""
 
 
+TRANSIENT_SQLSTATES = frozenset(
+    {
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "55P03",  # lock_not_available
+        "25006",  # read_only_sql_transaction: a failover in progress
+        "53000",  # insufficient_resources
+        "53100",  # disk_full
+        "53200",  # out_of_memory
+        "53300",  # too_many_connections
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now
+        "58000",  # system_error
+        "58030",  # io_error
+    }
+)
+"""Database errors that say nothing about the event: the same transaction succeeds once they pass. Class 08
+(connection exceptions) is transient too."""
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    if isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None)
+        return state if isinstance(state, str) else None
+    state = getattr(exc, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
 def _is_transient_infrastructure(exc: BaseException) -> bool:
     if isinstance(exc, RPCError) and exc.status in (
         RPCStatusCode.UNAVAILABLE,
         RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.ABORTED,
     ):
         return True  # Temporal is down or overloaded: wait for it, as for the database
+    state = _sqlstate(exc)
+    if state is not None and (state in TRANSIENT_SQLSTATES or state.startswith("08")):
+        return True
     if isinstance(
         exc,
         (
@@ -102,6 +147,22 @@ class Subscription:
 
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler]
+
+
+@dataclass
+class ReplayReport:
+    """What a dead-letter replay did: applied now, already applied (inbox), dead-lettered again, not handled
+    by this service, or without the headers that say where it came from."""
+
+    applied: int = 0
+    duplicate: int = 0
+    dead_lettered: int = 0
+    ignored: int = 0
+    skipped: int = 0
+
+    def count(self, outcome: Outcome | None) -> None:
+        name = outcome or "skipped"
+        setattr(self, name, getattr(self, name) + 1)
 
 
 class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -140,6 +201,7 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._dlt_producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
+        self.health = Health(stall_seconds=max(120.0, 4 * settings.consumer_retry_max_seconds))
         self._tracer = tracer("backbone.consumer")
         self.dead_letter_topic = settings.topic(dead_letter_topic(self.service).name)
 
@@ -156,8 +218,10 @@ class EventConsumer:
         await consumer.start()
         log.info("consumer started", extra={"topics": topics, "group": self.group_id})
         try:
+            self.health.ready(True)
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                self.health.beat()
                 if not batches:
                     continue
                 async with self.processing:
@@ -177,6 +241,55 @@ class EventConsumer:
             await consumer.stop()
             await producer.stop()
 
+    async def replay_dead_letters(self) -> ReplayReport:
+        """Put what the dead-letter topic holds back through the handlers, once the cause is fixed.
+
+        Only the records there when the replay starts are read; one that fails again is dead-lettered again
+        (after them, for a later replay). The inbox makes an event that was applied meanwhile a no-op. Progress
+        is committed under the group `<group>.replay`, so a replay interrupted resumes and one run twice reads
+        nothing twice."""
+        report = ReplayReport()
+        consumer = manual_commit_consumer(self.settings, group_id=f"{self.group_id}.replay")
+        producer = idempotent_producer(self.settings, client_id=f"{self.service}-deadletter")
+        self._dlt_producer = producer
+        await producer.start()
+        await consumer.start()
+        try:
+            # The producer's metadata call is the public way to learn the topic's partitions.
+            ids = await producer.partitions_for(self.dead_letter_topic)
+            partitions = [TopicPartition(self.dead_letter_topic, p) for p in sorted(ids)]
+            consumer.assign(partitions)
+            end = await consumer.end_offsets(partitions)
+            remaining = {tp for tp in partitions if await consumer.position(tp) < end[tp]}
+            while remaining and not self._stopping.is_set():
+                batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=200)
+                for tp, records in batches.items():
+                    for record in records:
+                        if record.offset >= end[tp]:
+                            break
+                        report.count(await self._replay_one(record))
+                    await consumer.commit({tp: min(records[-1].offset + 1, end[tp])})
+                remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
+        finally:
+            await consumer.stop()
+            await producer.stop()
+        return report
+
+    async def _replay_one(self, record: ConsumerRecord[bytes, bytes]) -> Outcome | None:
+        headers = {k: v for k, v in record.headers or ()}
+        source = headers.get("dlt_source_topic")
+        if source is None:
+            log.warning("a dead-letter record without its source; skipped", extra={"offset": record.offset})
+            return None
+        original = dataclasses.replace(
+            record,
+            topic=source.decode(),
+            partition=int(headers.get("dlt_source_partition", b"0")),
+            offset=int(headers.get("dlt_source_offset", b"0")),
+            headers=tuple((k, v) for k, v in record.headers or () if not k.startswith("dlt_")),
+        )
+        return await self._handle_record(original)
+
     async def commit_processed(self, only: set[TopicPartition] | None) -> None:
         """Commit offset + 1 of what was handled. A failed commit loses nothing: the inbox absorbs redelivery."""
         assert self._consumer is not None
@@ -190,15 +303,15 @@ class EventConsumer:
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
             log.warning("offset commit failed; those records will be redelivered", extra={"error": repr(exc)})
 
-    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> Outcome:
         try:
             envelope = decode(list(record.headers or ()), record.key, record.value)
         except MalformedEvent as exc:
             await self._dead_letter(record, reason="malformed_event", error=exc)
-            return
+            return "dead_lettered"
         handler = self.subscription.handlers.get(envelope.type)
         if handler is None:
-            return  # a type this service does not act on; tolerated, not an error
+            return "ignored"  # a type this service does not act on; tolerated, not an error
         with self._tracer.start_as_current_span(
             f"consume {envelope.type}",
             context=context_from_traceparent(envelope.traceparent),
@@ -210,11 +323,13 @@ class EventConsumer:
                 "messaging.kafka.offset": record.offset,
             },
         ):
-            await self._handle_with_retries(record, envelope, handler)
+            return await self._handle_with_retries(record, envelope, handler)
 
     async def _handle_with_retries(
         self, record: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, handler: Handler
-    ) -> None:
+    ) -> Outcome:
+        wait = self.settings.consumer_retry_initial_seconds
+        outcome: Outcome = "applied"
         while True:
             try:
                 async for attempt in AsyncRetrying(
@@ -230,25 +345,35 @@ class EventConsumer:
                     reraise=True,
                 ):
                     with attempt:
-                        await self._apply_once(record, envelope, handler)
-                return
+                        outcome = (
+                            "applied" if await self._apply_once(record, envelope, handler) else "duplicate"
+                        )
+                if not self.health.is_ready:
+                    self.health.ready(True)
+                return outcome
             except Exception as exc:
                 if _is_transient_infrastructure(exc):
                     if self._stopping.is_set():
                         raise _Stopping from exc
+                    self.health.ready(False, f"waiting out a transient fault: {exc!r}"[:300])
+                    # Not the event's fault (an outage, a deadlock, a failover): never dead-lettered, retried
+                    # with backoff while the partition waits, however long it takes.
+                    TRANSIENT.labels(self.service).inc()
                     log.warning(
-                        "database unavailable while handling an event; waiting",
-                        extra={"event_id": envelope.id, "error": repr(exc)},
+                        "transient fault while handling an event; retrying",
+                        extra={"event_id": envelope.id, "error": repr(exc), "wait_seconds": wait},
                     )
-                    await asyncio.sleep(self.settings.consumer_retry_max_seconds)
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, self.settings.consumer_retry_max_seconds)
                     continue
                 reason = "permanent_error" if _is_permanent(exc) else "retries_exhausted"
                 await self._dead_letter(record, reason=reason, error=exc, event_type=envelope.type)
-                return
+                return "dead_lettered"
 
     async def _apply_once(
         self, record: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, handler: Handler
-    ) -> None:
+    ) -> bool:
+        """Whether the event was applied now (False: the inbox had it already)."""
         async with self.sessions() as session, session.begin():
             inserted = await session.execute(
                 pg_insert(inbox_table)
@@ -265,9 +390,10 @@ class EventConsumer:
             )
             if inserted.first() is None:
                 DUPLICATES.labels(self.service).inc()
-                return
+                return False
             await handler(session, envelope)
         HANDLED.labels(self.service, envelope.type).inc()
+        return True
 
     async def _dead_letter(
         self,
