@@ -1,4 +1,5 @@
-"""Process entry points: `python -m backbone.serve <service> api|relay|consumer|migrate` and `... topics`.
+"""Process entry points: `python -m backbone.serve <service> api|relay|consumer|migrate`, `... topics`, and the
+operators' `python -m backbone.serve <service> replay-dead-letters` (after the cause of dead letters is fixed).
 
 `make run`, the tests and the Kubernetes manifests all start processes through here.
 """
@@ -7,16 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import logging
 import signal
 from collections.abc import Callable
+from typing import Any
 
 from backbone import telemetry
+from backbone.health import serving
 from backbone.registry import SERVICES, spec_of
 from backbone.settings import ServiceSettings, load_settings
 
 log = logging.getLogger("backbone.serve")
-ROLES = ("api", "relay", "consumer", "migrate")
+ROLES = ("api", "relay", "consumer", "migrate", "replay-dead-letters", "parked", "release-parked")
 
 
 def _run_until_signal(main: Callable[[asyncio.Event], object]) -> None:
@@ -48,18 +53,15 @@ def serve_relay(settings: ServiceSettings) -> None:
     from backbone.outbox.relay import OutboxRelay
 
     telemetry.configure(settings, role="relay")
-    if settings.relay_metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.relay_metrics_port, addr=settings.http_host)
 
     async def main(stop: asyncio.Event) -> None:
         relay = OutboxRelay(settings)
-        task = asyncio.create_task(relay.run())
-        log.info("relay started", extra={"service": settings.service_name})
-        await stop.wait()
-        relay.stop()
-        await task
+        async with serving(relay.health, host=settings.http_host, port=settings.relay_metrics_port):
+            task = asyncio.create_task(relay.run())
+            log.info("relay started", extra={"service": settings.service_name})
+            await stop.wait()
+            relay.stop()
+            await task
 
     _run_until_signal(main)
 
@@ -75,14 +77,64 @@ def serve_consumer(settings: ServiceSettings) -> None:
     async def main(stop: asyncio.Event) -> None:
         engine = create_engine(settings, pool_size=2)
         consumer = EventConsumer(settings, create_sessionmaker(engine), handlers.subscription(settings))
-        task = asyncio.create_task(consumer.run())
-        stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        consumer.stop()
-        await task
+        async with serving(consumer.health, host=settings.http_host, port=settings.consumer_health_port):
+            task = asyncio.create_task(consumer.run())
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            consumer.stop()
+            await task
         await engine.dispose()
 
     _run_until_signal(main)
+
+
+def replay_dead_letters(settings: ServiceSettings) -> dict[str, int]:
+    """Run the service's handlers over what its dead-letter topic holds now; what fails again stays there."""
+    from backbone.consumer import EventConsumer
+    from backbone.db import create_engine, create_sessionmaker
+
+    handlers = spec_of(settings.service_name).handlers()
+    assert handlers is not None, f"{settings.service_name} consumes no events"
+
+    async def main() -> dict[str, int]:
+        engine = create_engine(settings, pool_size=2)
+        try:
+            consumer = EventConsumer(settings, create_sessionmaker(engine), handlers.subscription(settings))
+            return dataclasses.asdict(await consumer.replay_dead_letters())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def parked_rows(settings: ServiceSettings, *, release: list[int] | None, release_all: bool) -> dict[str, Any]:
+    """The outbox rows the broker refused for good (id, event, topic, size, reason); with `release`, put them
+    back in the outbox once the cause is fixed."""
+    import asyncpg
+
+    from backbone.outbox.relay import release_parked
+
+    async def main() -> dict[str, Any]:
+        conn = await asyncpg.connect(settings.asyncpg_dsn, timeout=10)
+        try:
+            released = (
+                await release_parked(conn, None if release_all else release) if release or release_all else 0
+            )
+            rows = await conn.fetch(
+                "SELECT id, event_id, event_type, topic, octet_length(message_value) AS bytes, reason, parked_at "
+                "FROM outbox_parked ORDER BY id"
+            )
+            return {
+                "released": released,
+                "parked": [
+                    {**dict(r), "event_id": str(r["event_id"]), "parked_at": r["parked_at"].isoformat()}
+                    for r in rows
+                ],
+            }
+        finally:
+            await conn.close()
+
+    return asyncio.run(main())
 
 
 def create_topics(prefix: str | None = None) -> list[str]:
@@ -105,6 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m backbone.serve", description=__doc__)
     parser.add_argument("service", choices=[*SERVICES, "topics"])
     parser.add_argument("role", nargs="?", choices=ROLES, default="api")
+    parser.add_argument(
+        "--id", type=int, action="append", help="release-parked: a parked row's id (repeatable)"
+    )
+    parser.add_argument("--all", action="store_true", help="release-parked: every parked row")
     args = parser.parse_args(argv)
     if args.service == "topics":
         created = create_topics()
@@ -116,10 +172,20 @@ def main(argv: list[str] | None = None) -> None:
         serve_api(settings)
     elif args.role == "relay":
         serve_relay(settings)
-    elif args.role == "consumer":
+    elif args.role in ("consumer", "replay-dead-letters"):
         if spec.handlers() is None:
             parser.error(f"{args.service} has no consumers (services/{args.service}/handlers.py)")
-        serve_consumer(settings)
+        if args.role == "consumer":
+            serve_consumer(settings)
+        else:
+            report = replay_dead_letters(settings)
+            print(json.dumps(report))
+            if report["dead_lettered"] or report["skipped"]:
+                raise SystemExit(1)  # some records are still dead letters: look at their dlt_error headers
+    elif args.role in ("parked", "release-parked"):
+        if args.role == "release-parked" and not args.id and not args.all:
+            parser.error("release-parked needs --id N (repeatable) or --all")
+        print(json.dumps(parked_rows(settings, release=args.id, release_all=args.all), default=str))
     elif args.role == "migrate":
         from backbone.migrations import upgrade
 
