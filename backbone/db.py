@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -37,27 +38,46 @@ NAMING_CONVENTION = {
 
 plumbing_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+def _event_columns() -> list[Column[Any]]:
+    """An outbox row's event (the parked table keeps the same)."""
+    return [
+        Column("event_id", UUID(as_uuid=False), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("topic", String(249), nullable=False),
+        Column("aggregate_type", String(100), nullable=False),
+        Column("aggregate_id", String(200), nullable=False),
+        # Relays claim buckets, not rows: one bucket is published by one relay at a time, in id order.
+        Column("bucket", SmallInteger, nullable=False),
+        Column("message_key", LargeBinary, nullable=False),
+        # The key's partition (murmur2, as Kafka's default partitioner) for `partition_count` partitions, computed by
+        # the writer so the relay skips it while the topic still has that many partitions.
+        Column("partition_hint", SmallInteger, nullable=False),
+        Column("partition_count", SmallInteger, nullable=False),
+        Column("message_value", LargeBinary, nullable=False),
+        # Kafka headers as parallel arrays: decoded by the driver in C, no per-row JSON work in the relay.
+        Column("header_names", ARRAY(Text), nullable=False),
+        Column("header_values", ARRAY(LargeBinary), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
 outbox_table = Table(
     "outbox",
     plumbing_metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("event_id", UUID(as_uuid=False), nullable=False, unique=True),
-    Column("event_type", String(200), nullable=False),
-    Column("topic", String(249), nullable=False),
-    Column("aggregate_type", String(100), nullable=False),
-    Column("aggregate_id", String(200), nullable=False),
-    # Relays claim buckets, not rows: one bucket is published by one relay at a time, in id order.
-    Column("bucket", SmallInteger, nullable=False),
-    Column("message_key", LargeBinary, nullable=False),
-    # The key's partition (murmur2, as Kafka's default partitioner) for `partition_count` partitions, computed by
-    # the writer so the relay skips it while the topic still has that many partitions.
-    Column("partition_hint", SmallInteger, nullable=False),
-    Column("partition_count", SmallInteger, nullable=False),
-    Column("message_value", LargeBinary, nullable=False),
-    # Kafka headers as parallel arrays: decoded by the driver in C, no per-row JSON work in the relay.
-    Column("header_names", ARRAY(Text), nullable=False),
-    Column("header_values", ARRAY(LargeBinary), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *_event_columns(),
+)
+
+parked_outbox_table = Table(
+    "outbox_parked",
+    plumbing_metadata,
+    # An outbox row the broker refused for good (too large, not authorised, no such topic), moved aside with its
+    # reason so the rows behind it in its bucket are published; `release-parked` puts it back.
+    *_event_columns(),
+    Column("id", BigInteger, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 inbox_table = Table(

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backbone.db import idempotency_table, inbox_table, outbox_table
+from backbone.db import idempotency_table, inbox_table, outbox_table, parked_outbox_table
 from backbone.settings import ServiceSettings
 
 SERVICES_DIR = Path(__file__).resolve().parents[1] / "services"
@@ -96,6 +96,15 @@ def create_plumbing_tables() -> None:
         "CREATE TRIGGER outbox_committed AFTER INSERT ON outbox "
         "FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox_committed()"
     )
+
+
+def create_parked_outbox() -> None:
+    """Where the relay parks an outbox row the broker refuses for good, so that its bucket moves on."""
+    parked_outbox_table.create(op.get_bind())
+
+
+def drop_parked_outbox() -> None:
+    op.drop_table("outbox_parked")
 
 
 def drop_plumbing_tables() -> None:

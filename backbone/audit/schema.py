@@ -98,6 +98,20 @@ def create_audit_log() -> None:
     )
 
 
+def audit_trail_row_security() -> None:
+    """A country's auditors read their own country's entries, and the database holds that line, not the route;
+    every request appends, whoever's data it touches (the platform's own work, `*`, reads all: `verify`)."""
+    from backbone.migrations import TENANT_SQL, row_level_security
+
+    row_level_security("audit_log", read=f"tenant = {TENANT_SQL}", insert="true")
+
+
+def drop_audit_trail_row_security() -> None:
+    from backbone.migrations import drop_row_level_security
+
+    drop_row_level_security("audit_log")
+
+
 def drop_audit_log() -> None:
     op.execute("DROP TABLE IF EXISTS audit_log")
     op.execute("DROP TABLE IF EXISTS audit_chain_head")

@@ -34,6 +34,10 @@ class Report:
         return "\n".join(lines)
 
 
+PLATFORM_VIEW = "SELECT set_config('backbone.tenant', '*', true)"
+"""Verifying and purging are the platform's own work: every country's entries (row-level security)."""
+
+
 def _entry(row: asyncpg.Record) -> dict[str, Any]:
     entry = {name: row[name] for name in CHAINED}
     if isinstance(entry["details"], str):
@@ -45,6 +49,7 @@ async def verify(conn: asyncpg.Connection) -> Report:
     report = Report()
     expected, previous = 1, GENESIS
     async with conn.transaction(readonly=True, isolation="repeatable_read"):  # one consistent snapshot
+        await conn.execute(PLATFORM_VIEW)
         head = await conn.fetchrow("SELECT seq, hash FROM audit_chain_head WHERE id = 1")
         async for row in conn.cursor(
             f"SELECT {', '.join((*CHAINED, *PERSONAL, 'hash'))} FROM audit_log ORDER BY seq"
@@ -77,6 +82,7 @@ async def purge_personal_data(conn: asyncpg.Connection, *, older_than: timedelta
     """Clear the personal fields of entries older than `older_than` (as the tables' owner); returns how many."""
     cutoff = datetime.now(UTC) - older_than
     async with conn.transaction():
+        await conn.execute(PLATFORM_VIEW)
         await conn.execute(f"SELECT set_config('{PURGE_SETTING}', 'on', true)")
         cleared = ", ".join(f"{name} = NULL" for name in PERSONAL)
         status = await conn.execute(

@@ -24,13 +24,23 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAuthorizationFailedError,
+)
 from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import trace
 from opentelemetry.trace import Link
 from prometheus_client import Counter, Gauge, Histogram
 
+from backbone.db import parked_outbox_table
 from backbone.faults import RELAY_AFTER_PUBLISH, RELAY_BEFORE_PUBLISH, crash_point
-from backbone.kafka import idempotent_producer
+from backbone.health import Health
+from backbone.kafka import client_options, idempotent_producer
 from backbone.migrations import NOTIFY_CHANNEL
 from backbone.outbox.writer import partition_of
 from backbone.settings import ServiceSettings
@@ -51,6 +61,71 @@ COMMIT_TO_ACK = Histogram(
     "For each published batch, from its oldest row's insert to the broker's acknowledgement",
     ["service"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+PARKED = Counter(
+    "outbox_parked_total", "Outbox rows the broker refused for good, parked with their reason", ["service"]
+)
+PARKED_ROWS = Gauge("outbox_parked_rows", "Parked outbox rows waiting for an operator", ["service"])
+REFUSED_FOR_GOOD = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    TopicAuthorizationFailedError,
+    InvalidTopicError,
+    CorruptRecordException,
+)
+
+
+class _ProducerReset(Exception):
+    """The relay's producer must be replaced before the next pass."""
+
+
+def record_size(row: asyncpg.Record) -> int:
+    return (
+        len(row["message_key"])
+        + len(row["message_value"])
+        + sum(len(k) + len(v) for k, v in zip(row["header_names"], row["header_values"], strict=True))
+    )
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    """The broker will refuse this record however often it is sent (unlike an outage or a leader change)."""
+    return isinstance(exc, REFUSED_FOR_GOOD)
+
+
+async def park(conn: asyncpg.Connection, outbox_id: int, *, reason: str) -> None:
+    """Move one row from the outbox to `outbox_parked`, inside the caller's transaction."""
+    await conn.execute(
+        f"""
+        WITH moved AS (DELETE FROM outbox WHERE id = $1 RETURNING *)
+        INSERT INTO outbox_parked (id, {_EVENT_COLUMNS}, reason)
+        SELECT id, {_EVENT_COLUMNS}, $2 FROM moved
+        """,
+        outbox_id,
+        reason,
+    )
+
+
+async def release_parked(conn: asyncpg.Connection, ids: list[int] | None = None) -> int:
+    """Put parked rows back in the outbox (all, or those `ids`), behind what is there: the operator has fixed
+    the cause (an ACL, the topic's size limit). Returns how many were released."""
+    async with conn.transaction():
+        moved = await conn.fetch(
+            f"""
+            WITH released AS (
+                DELETE FROM outbox_parked WHERE $1::bigint[] IS NULL OR id = ANY($1::bigint[]) RETURNING *
+            )
+            INSERT INTO outbox ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS} FROM released ORDER BY id
+            RETURNING id
+            """,
+            ids,
+        )
+    return len(moved)
+
+
+_EVENT_COLUMNS = ", ".join(
+    c.name for c in parked_outbox_table.columns if c.name not in ("id", "reason", "parked_at")
 )
 
 _CLAIM_SQL = """
@@ -103,8 +178,11 @@ class OutboxRelay:
         self._producer = producer
         self._owns_producer = producer is None
         self._wake = asyncio.Event()
+        self._kafka_ok = True
+        self._reset_producer = False
         self._stopping = asyncio.Event()
         self.stats = RelayStats()
+        self.health = Health()
         self._tracer = tracer("backbone.outbox.relay")
 
     async def run(self) -> None:
@@ -116,8 +194,17 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 try:
                     await self._run_connected(producer)
+                except _ProducerReset:
+                    # A batch the broker refused left the idempotent producer's sequence numbers ahead of the
+                    # broker's for that partition: a new producer (new id) starts them afresh.
+                    self._reset_producer = False
+                    if self._owns_producer:
+                        await producer.stop()
+                        producer = idempotent_producer(self.settings)
+                        await producer.start()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                     self.stats.last_error = repr(exc)
+                    self.health.ready(False, f"database: {exc!r}")
                     log.warning("relay lost its database connection, retrying", extra={"error": repr(exc)})
                     await self._sleep(1.0)
         finally:
@@ -145,9 +232,16 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 self._wake.clear()
                 published = await self.publish_pending(pool, producer)
+                if self._reset_producer:
+                    raise _ProducerReset
+                self.health.ready(
+                    self._kafka_ok, "connected" if self._kafka_ok else f"kafka: {self.stats.last_error}"
+                )
                 if time.monotonic() - last_metrics > 5:
                     async with pool.acquire() as conn:
                         rows, age = await backlog(conn)
+                        parked = await conn.fetchval("SELECT count(*) FROM outbox_parked")
+                    PARKED_ROWS.labels(self.service).set(parked)
                     BACKLOG_ROWS.labels(self.service).set(rows)
                     BACKLOG_AGE.labels(self.service).set(age)
                     last_metrics = time.monotonic()
@@ -183,6 +277,7 @@ class OutboxRelay:
         async with pool.acquire() as conn:
             buckets = [r["bucket"] for r in await conn.fetch("SELECT DISTINCT bucket FROM outbox")]
         random.shuffle(buckets)  # replicas start on different buckets instead of queueing on the same one
+        self._kafka_ok = True
         results = await asyncio.gather(*(self._publish_bucket_safely(pool, producer, b) for b in buckets))
         return sum(results)
 
@@ -195,6 +290,7 @@ class OutboxRelay:
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             raise
         except Exception as exc:  # a Kafka failure: the rows stay unpublished and are retried
+            self._kafka_ok = False
             self.stats.failures += 1
             self.stats.last_error = repr(exc)
             PUBLISH_FAILURES.labels(self.service).inc()
@@ -215,7 +311,22 @@ class OutboxRelay:
                 if not rows:
                     return published
                 crash_point(RELAY_BEFORE_PUBLISH)
-                await self._send_batch(producer, rows)
+                sendable = []
+                for row in rows:  # what the broker would refuse for its size is parked before it is sent
+                    size = record_size(row)
+                    if size > self.settings.relay_max_record_bytes:
+                        await self._park(
+                            conn, row, f"too large for the broker: {size} bytes > relay_max_record_bytes"
+                        )
+                    else:
+                        sendable.append(row)
+                try:
+                    if sendable:
+                        await self._send_batch(producer, sendable)
+                except Exception as exc:
+                    if not refused_for_good(exc):
+                        raise
+                    await self._send_one_by_one(conn, sendable)
                 crash_point(RELAY_AFTER_PUBLISH)
                 await conn.execute(
                     "DELETE FROM outbox WHERE id = ANY($1::bigint[])",
@@ -228,6 +339,36 @@ class OutboxRelay:
             if len(rows) < self.settings.relay_batch_size:
                 return published
         return published
+
+    async def _send_one_by_one(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+        """After a batch the broker refused for good: find the rows it refuses and park them with the reason,
+        so the rest of the bucket is published. A producer without idempotence sends them (a refusal costs it no
+        sequence numbers), and the relay's own producer is replaced after this pass. A failure that may pass (the
+        broker away) stops here, and the batch is tried again later (a row sent twice is absorbed by the
+        consumers' inbox)."""
+        self._reset_producer = True
+        isolating = AIOKafkaProducer(
+            **client_options(self.settings), acks="all", enable_idempotence=False, request_timeout_ms=30_000
+        )
+        await isolating.start()
+        try:
+            for row in rows:
+                try:
+                    await self._send_batch(isolating, [row])
+                except Exception as exc:
+                    if not refused_for_good(exc):
+                        raise
+                    await self._park(conn, row, f"{type(exc).__name__}: {exc}")
+        finally:
+            await isolating.stop()
+
+    async def _park(self, conn: asyncpg.Connection, row: asyncpg.Record, reason: str) -> None:
+        await park(conn, row["id"], reason=reason[:2000])
+        PARKED.labels(self.service).inc()
+        log.error(
+            "an outbox row the broker refuses for good was parked",
+            extra={"outbox_id": row["id"], "topic": row["topic"], "reason": reason},
+        )
 
     async def _send_batch(self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> None:
         """Send rows as Kafka record batches, one per partition, and wait for every acknowledgement.
@@ -275,7 +416,7 @@ class OutboxRelay:
                         builder.append(key=key, value=row["message_value"], timestamp=None, headers=headers)
                         is None
                     ):
-                        raise ValueError(f"outbox row {row['id']} is larger than a Kafka batch")
+                        raise RecordTooLargeError(f"outbox row {row['id']} is larger than a Kafka batch")
             for (topic, partition), builder in builders.items():
                 if builder.record_count():
                     futures.append(await producer.send_batch(builder, topic, partition=partition))

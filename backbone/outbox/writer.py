@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.log import record_change
 from backbone.db import outbox_table
+from backbone.errors import DomainError
 from backbone.telemetry import current_traceparent
 from contracts.envelope import Event, encode
 from contracts.topics import topic_for
@@ -22,6 +23,14 @@ BUCKETS = 16
 Changing this number only changes how new rows are spread, never the order within one aggregate."""
 
 _AGGREGATE_LOCK_NAMESPACE = 0x0B0C
+
+MAX_EVENT_BYTES = 900 * 1024
+"""Key, value and headers of one event: under Kafka's default limit for a record batch (1 MiB, the broker's
+`message.max.bytes` and the producer's request size), so the broker never refuses what the outbox accepted."""
+
+
+class EventTooLarge(DomainError):
+    status, code, title = 413, "event_too_large", "The change is too large to publish"
 
 
 def partition_of(key: bytes, partitions: int) -> int:
@@ -72,6 +81,13 @@ async def add_event(
         traceparent=current_traceparent(),
         extensions=release.extensions() if release else None,
     )
+    size = len(record.key) + len(record.value) + sum(len(k) + len(v) for k, v in record.headers)
+    if size > MAX_EVENT_BYTES:
+        # Refused here, in the use case's transaction (nothing is stored), not by the broker after the commit.
+        raise EventTooLarge(
+            f"The {event.event_type} event of this change would be {size} bytes; at most {MAX_EVENT_BYTES} "
+            "can be published. Send less (shorter texts, fewer items per request)."
+        )
     topic = topic_for(event)
     await session.execute(
         insert(outbox_table).values(

@@ -24,9 +24,12 @@ from devstack.config import REPO_ROOT
 from tests.integration.test_partnerships_api import agency
 from tests.support import Deployment, acting, ncu
 
+PLATFORM = {"backbone.tenant": "*"}
+"""Row-level security: a connection that names no tenant sees no entry; the platform sees them all."""
+
 
 async def entries(deployment: Deployment) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(deployment.settings("partners").asyncpg_dsn)
+    conn = await asyncpg.connect(deployment.settings("partners").asyncpg_dsn, server_settings=PLATFORM)
     try:
         return list(await conn.fetch("SELECT * FROM audit_log ORDER BY seq"))
     finally:
@@ -157,8 +160,9 @@ async def test_the_service_cannot_change_or_remove_entries(
                 await runtime.execute(statement)
     finally:
         await runtime.close()
-    owner = await asyncpg.connect(
-        deployment.settings("partners").migration_sqlalchemy_url.replace("+asyncpg", "")
+    owner = await asyncpg.connect(  # the owner, seeing every country's entries, is still refused
+        deployment.settings("partners").migration_sqlalchemy_url.replace("+asyncpg", ""),
+        server_settings=PLATFORM,
     )
     try:
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
@@ -209,8 +213,9 @@ async def test_the_retention_purge_clears_personal_data_and_keeps_the_chain(
     api: httpx.AsyncClient, deployment: Deployment
 ) -> None:
     await audited_activity(api)
-    owner = await asyncpg.connect(
-        deployment.settings("partners").migration_sqlalchemy_url.replace("+asyncpg", "")
+    owner = await asyncpg.connect(  # the owner, seeing every country's entries, is still refused
+        deployment.settings("partners").migration_sqlalchemy_url.replace("+asyncpg", ""),
+        server_settings=PLATFORM,
     )
     try:
         assert await purge_personal_data(owner, older_than=timedelta(0)) >= 3
@@ -244,3 +249,30 @@ async def test_auditors_read_their_countrys_trail_and_nobody_else_does(api: http
     for value in ("x", 1.5, True, -1, 2**63, None):
         odd = await api.get("/audit", params={"cursor": encode_cursor([value])}, headers=auditor)
         assert odd.status_code == 400 and odd.json()["code"] == "invalid_cursor", (value, odd.text)
+
+
+async def test_each_country_reads_its_own_entries_and_the_database_holds_that_line(
+    api: httpx.AsyncClient, deployment: Deployment
+) -> None:
+    await audited_activity(api)
+    await agency(api, "SN", "Police nationale du Sénégal")
+    everyone = await entries(deployment)
+    assert {"FR", "SN"} <= {e["tenant"] for e in everyone}
+    for country in ("FR", "SN"):
+        conn = await asyncpg.connect(
+            deployment.settings("partners").asyncpg_dsn, server_settings={"backbone.tenant": country}
+        )
+        try:
+            seen = await conn.fetch("SELECT tenant FROM audit_log")
+        finally:
+            await conn.close()
+        assert {r["tenant"] for r in seen} == {country}
+        assert len(seen) == sum(e["tenant"] == country for e in everyone)
+    nobody = await asyncpg.connect(deployment.settings("partners").asyncpg_dsn)
+    try:
+        assert await nobody.fetchval("SELECT count(*) FROM audit_log") == 0, "no tenant named, no entry"
+    finally:
+        await nobody.close()
+    auditor = acting(api, "auditor", country="SN")
+    listed = (await api.get("/audit", headers=auditor)).json()["items"]
+    assert listed and {e["tenant"] for e in listed} == {"SN"}
