@@ -56,3 +56,15 @@ def spec_of(name: str) -> ServiceSpec:
         if spec.name == name:
             return spec
     raise KeyError(f"no service named {name!r} (known: {', '.join(SERVICES)})")
+
+
+AUDIENCE_PREFIX = "training-backbone"
+
+
+def audience_of(service: str) -> str:
+    """The token audience a service accepts (one per service: a token for training is refused by partners)."""
+    return f"{AUDIENCE_PREFIX}.{service}"
+
+
+ALL_AUDIENCES: tuple[str, ...] = tuple(audience_of(name) for name in SERVICES)
+"""What the development issuer puts in its tokens: a console's or the worker's token is for every service."""

@@ -27,6 +27,7 @@ from backbone.issuer.keys import KeyStore, client_claims, user_claims
 from backbone.issuer.server import build_issuer_app
 from backbone.kafka import ensure_topics
 from backbone.migrations import upgrade_async
+from backbone.registry import ALL_AUDIENCES
 from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
 from contracts.topics import TOPICS
 from devstack.config import REPO_ROOT
@@ -53,7 +54,8 @@ class TestIssuer:
         self.store = KeyStore(folder)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.audience = "training-backbone"
+        self.audience = list(ALL_AUDIENCES)
+        """Every service's: a person's token as a console holds it, and the worker's."""
         self.store.register_client(WORKER_CLIENT, [WORKFLOWS_SCOPE], secret=WORKER_SECRET)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -108,7 +110,6 @@ class TestIssuer:
     def settings(self) -> dict[str, Any]:
         return {
             "auth_issuer": self.url,
-            "auth_audience": self.audience,
             "auth_jwks_url": f"{self.url}/jwks.json",
             "auth_client_id": WORKER_CLIENT,
             "auth_client_secret": WORKER_SECRET,

@@ -42,11 +42,12 @@ def acting_country(principal: Principal | None, refusal: str) -> str:
 
 
 def verifier_for(settings: ServiceSettings) -> TokenVerifier:
-    assert settings.auth_jwks_url is not None
+    assert settings.auth_jwks_url is not None and settings.auth_audience is not None
     return TokenVerifier(
         VerifierConfig(
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
+            client_claim=(settings.auth_client_claim, settings.auth_client_claim_value),
             jwks_url=settings.auth_jwks_url,
             algorithms=tuple(settings.auth_algorithms),
             leeway_seconds=settings.auth_leeway_seconds,

@@ -11,9 +11,13 @@ import uvicorn
 
 from backbone.issuer.keys import KeyStore, user_claims
 from backbone.issuer.server import build_issuer_app
+from backbone.registry import ALL_AUDIENCES, audience_of
 from devstack.config import StackConfig
 
-AUDIENCE = os.environ.get("BACKBONE_AUTH_AUDIENCE", "training-backbone")
+AUDIENCE: str | list[str] = (
+    os.environ["ISSUER_AUDIENCES"].split(",") if os.environ.get("ISSUER_AUDIENCES") else list(ALL_AUDIENCES)
+)
+"""Every service's audience (a person's token, as a console would hold), unless told otherwise."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--agency", help="the agency id (UUID) the user works for")
     token.add_argument("--sub", help="the user's subject (default: <role>@<country>)")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.add_argument("--for", dest="services", action="append", help="only for this service (repeatable)")
     commands.add_parser("rotate", help="create a new signing key and make it current")
     retire = commands.add_parser("retire", help="stop publishing an old key (its tokens stop verifying)")
     retire.add_argument("kid")
@@ -46,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "token":
         claims = user_claims(
             issuer=issuer,
-            audience=AUDIENCE,
+            audience=[audience_of(s) for s in args.services] if args.services else AUDIENCE,
             subject=args.sub or f"{args.role[0]}@{args.country.upper()}",
             roles=args.role,
             country=args.country.upper(),

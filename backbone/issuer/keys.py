@@ -127,7 +127,7 @@ class KeyStore:
 def user_claims(
     *,
     issuer: str,
-    audience: str,
+    audience: str | list[str],
     subject: str,
     roles: list[str],
     country: str,
@@ -155,7 +155,7 @@ def user_claims(
 def client_claims(
     *,
     issuer: str,
-    audience: str,
+    audience: str | list[str],
     client_id: str,
     scopes: list[str],
     ttl_seconds: int = 900,
@@ -170,6 +170,7 @@ def client_claims(
         "aud": audience,
         "sub": client_id,
         "client_id": client_id,
+        "gty": "client-credentials",  # how this issuer marks a machine client (auth_client_claim)
         "iat": now,
         "nbf": now,
         "exp": now + ttl_seconds,

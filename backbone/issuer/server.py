@@ -12,7 +12,7 @@ from backbone.issuer.keys import KeyStore, client_claims
 TOKEN_TTL_SECONDS = 900
 
 
-def build_issuer_app(store: KeyStore, *, issuer: str, audience: str) -> FastAPI:
+def build_issuer_app(store: KeyStore, *, issuer: str, audience: str | list[str]) -> FastAPI:
     app = FastAPI(title="Development token issuer", docs_url=None, redoc_url=None)
 
     @app.get("/.well-known/openid-configuration")

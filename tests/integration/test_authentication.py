@@ -19,6 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from backbone.auth.http import WORKFLOWS_SCOPE
 from backbone.issuer.keys import client_claims
 from tests.integration.test_partners_api import PROBLEM
 from tests.support import WORKER_CLIENT, WORKER_SECRET, TestIssuer
@@ -204,3 +205,39 @@ async def test_a_partners_integration_is_a_client_acting_in_a_role_for_its_agenc
         {**client_claims(issuer=issuer.url, audience=issuer.audience, client_id="x", scopes=["role:emperor"])}
     )
     assert (await status_with(api, crowned)).status_code == 401
+
+
+async def test_a_user_token_carrying_client_id_and_the_workflows_scope_is_still_a_user(
+    api: httpx.AsyncClient,
+) -> None:
+    """RFC 9068 access tokens of people carry `client_id` too: only the identity provider's client-credentials
+    marker (`gty`) makes a machine client, so a person's token cannot reach the workflows' routes."""
+    issuer = issuer_of(api)
+    route = "/decisions/00000000-0000-0000-0000-000000000000/reminders"
+    person = issuer.store.sign(claims(issuer, client_id=WORKER_CLIENT, scope=WORKFLOWS_SCOPE))
+    refused = await api.post(route, json={"kind": "reminder"}, headers={"Authorization": f"Bearer {person}"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    unmarked = claims(issuer, client_id=WORKER_CLIENT, scope=WORKFLOWS_SCOPE, roles=None, country=None)
+    await assert_refused(
+        api, issuer.store.sign(unmarked), "a client_id without the IdP's marker is no client"
+    )
+    marked = issuer.store.sign(
+        client_claims(
+            issuer=issuer.url, audience=issuer.audience, client_id=WORKER_CLIENT, scopes=[WORKFLOWS_SCOPE]
+        )
+    )
+    as_worker = await api.post(
+        route, json={"kind": "reminder"}, headers={"Authorization": f"Bearer {marked}"}
+    )
+    assert as_worker.status_code == 404, "the marked client is the worker"
+
+
+async def test_a_token_for_another_service_is_refused(api: httpx.AsyncClient) -> None:
+    """One audience per service: a token the identity provider issued for training is no key to partners."""
+    issuer = issuer_of(api)
+    for_training = issuer.store.sign(claims(issuer, aud="training-backbone.training"))
+    await assert_refused(api, for_training, "a token for training")
+    for_partners = issuer.store.sign(claims(issuer, aud="training-backbone.partners"))
+    assert (await status_with(api, for_partners)).status_code == 200
+    shared = issuer.store.sign(claims(issuer, aud="training-backbone"))
+    await assert_refused(api, shared, "the old shared audience")
