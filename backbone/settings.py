@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from backbone.registry import DEFAULT_SERVICE_PORTS
+from backbone.registry import DEFAULT_SERVICE_PORTS, audience_of
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,12 +83,28 @@ class ServiceSettings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "backbone"
     temporal_ui_url: str = "http://127.0.0.1:8233"
+    temporal_tls: bool = False
+    """TLS to the Temporal frontend (Temporal Cloud, a TLS-secured cluster); implied by a CA, certificate or key."""
+    temporal_tls_ca_file: str | None = None
+    """The CA bundle that signed the frontend's certificate (the system's when unset)."""
+    temporal_tls_cert_file: str | None = None
+    temporal_tls_key_file: str | None = None
+    """A client certificate and key (mTLS, e.g. Temporal Cloud's certificate authentication)."""
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
+    """An API key (Temporal Cloud's API-key authentication), sent on every call; implies TLS."""
     uses_temporal: bool = False
 
     relay_batch_size: int = Field(default=2000, ge=1, le=10_000)
     relay_concurrency: int = Field(default=2, ge=1, le=64)
     relay_fallback_poll_seconds: float = Field(default=2.0, gt=0)
+    relay_max_record_bytes: int = Field(default=1_000_000, ge=1024)
+    """An outbox row larger than this is parked, never sent: keep it at or under the topics' max.message.bytes
+    (Kafka's default 1 MiB). The writer refuses events over backbone.outbox.writer.MAX_EVENT_BYTES already."""
     relay_metrics_port: int | None = None
+    """The relay's metrics and probes (`/metrics`, `/healthz`, `/readyz`, backbone/health.py)."""
+    consumer_health_port: int | None = None
+    """The consumer's metrics and probes, likewise."""
     consumer_max_attempts: int = Field(default=4, ge=1)
     idempotency_retention_hours: int = Field(default=7 * 24, ge=1)
     signing_keys_dir: str | None = None
@@ -103,7 +119,12 @@ class ServiceSettings(BaseSettings):
     # Bearer tokens: a real identity provider in production, `python -m backbone.issuer serve` locally.
     auth_mode: Literal["enforce", "off"] = "enforce"
     auth_issuer: str = DEV_ISSUER
-    auth_audience: str = "training-backbone"
+    auth_audience: str | None = None
+    """The audience this service's tokens must name; `training-backbone.<service>` by default."""
+    auth_client_claim: str = "gty"
+    auth_client_claim_value: str = "client-credentials"
+    """A token is a machine client's only when the identity provider says so with this claim and value (its
+    client-credentials grant), never because it carries a `client_id` (user tokens carry one too, RFC 9068)."""
     auth_jwks_url: str | None = None
     auth_algorithms: tuple[str, ...] = ("RS256", "ES256")
     auth_leeway_seconds: float = Field(default=30, ge=0, le=300)
@@ -129,6 +150,8 @@ class ServiceSettings(BaseSettings):
             self.database_password = SecretStr(f"{name}_app{DEV_PASSWORD_SUFFIX}")
         if self.migration_user is None:
             self.migration_user = name
+        if self.auth_audience is None:
+            self.auth_audience = audience_of(name)
         if self.migration_password is None and self.environment in ("development", "test"):
             self.migration_password = SecretStr(f"{name}{DEV_PASSWORD_SUFFIX}")
         if self.consumer_group is None:

@@ -5,25 +5,47 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 from temporalio.worker import Worker
 
 from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 
 
+def tls_config(settings: ServiceSettings) -> TLSConfig | bool:
+    """TLS as the settings ask: off for the local dev server; with a CA, a client certificate or an API key,
+    TLS whose server certificate is verified (the system's CAs when no CA file is named)."""
+    wanted = settings.temporal_tls or settings.temporal_api_key is not None
+    files = (settings.temporal_tls_ca_file, settings.temporal_tls_cert_file, settings.temporal_tls_key_file)
+    if not wanted and not any(files):
+        return False
+    if settings.temporal_tls_cert_file and not settings.temporal_tls_key_file:
+        raise ValueError("TEMPORAL_TLS_CERT_FILE needs TEMPORAL_TLS_KEY_FILE")
+    ca, cert, key = (Path(f).read_bytes() if f else None for f in files)
+    return TLSConfig(
+        server_root_ca_cert=ca,
+        client_cert=cert,
+        client_private_key=key,
+        domain=settings.temporal_tls_server_name,
+    )
+
+
 async def connect_client(settings: ServiceSettings) -> Client:
     """A client whose calls carry the current trace into workflows and activities."""
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=[TracingInterceptor()],
+        tls=tls_config(settings),
+        api_key=api_key,
     )
 
 

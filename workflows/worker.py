@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -12,6 +13,7 @@ from temporalio.worker import Worker
 
 from backbone import telemetry
 from backbone.auth.client import ClientCredentials
+from backbone.health import Health, serving
 from backbone.registry import DEFAULT_SERVICE_PORTS
 from backbone.settings import ServiceSettings, load_settings_as
 from backbone.temporal import build_worker, connect_client
@@ -52,6 +54,8 @@ class WorkerSettings(ServiceSettings):
     auth_client_id: str | None = None
     auth_client_secret: SecretStr | None = None
     auth_token_url: str | None = None
+    health_port: int | None = None
+    """The worker's metrics and probes (`/healthz`, `/readyz`: Temporal answers; backbone/health.py)."""
 
     def service_auth(self) -> httpx.Auth | None:
         if self.auth_client_id is None or self.auth_client_secret is None:
@@ -116,8 +120,16 @@ async def main() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started", extra={"task_queue": settings.temporal_task_queue})
-        async with worker:
-            await stop.wait()
+        health = Health()
+        async with serving(health, host=settings.http_host, port=settings.health_port), worker:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(client.service_client.check_health(), timeout=5)
+                    health.ready(True)
+                except Exception as exc:  # the frontend away: not ready, still alive (the SDK reconnects)
+                    health.ready(False, f"temporal: {exc!r}"[:300])
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=10)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 from backbone import telemetry
 from backbone.feed.filter import NationalFeed, feed_settings, subscriber_topic
 from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber, SubscriberTaken
+from backbone.health import serving
 from backbone.kafka import durability, ensure_topics, security_options
 from devstack.config import StackConfig
 from devstack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_user
@@ -18,15 +19,13 @@ from devstack.kafka_security import KafkaSecurity, subscriber_grant, subscriber_
 async def _run() -> None:
     settings = feed_settings()
     telemetry.configure(settings, role="feed")
-    if settings.metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.metrics_port, addr=settings.http_host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await NationalFeed(settings).run(stop)
+    feed = NationalFeed(settings)
+    async with serving(feed.health, host=settings.http_host, port=settings.metrics_port):
+        await feed.run(stop)
 
 
 async def _subscribe(subscriber: Subscriber) -> None:

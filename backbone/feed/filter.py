@@ -12,6 +12,7 @@ from pydantic import Field
 
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Registry, Subscriber
+from backbone.health import Health
 from backbone.kafka import client_options, durability, ensure_topics, manual_commit_consumer, security_options
 from backbone.settings import ServiceSettings, load_settings_as, local_state_dir
 from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
@@ -67,6 +68,7 @@ class NationalFeed:
         self.read = 0
         self._topics_ready: set[str] = set()
         self._ready: bool | None = None
+        self.health = Health()
 
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.settings
@@ -90,6 +92,8 @@ class NationalFeed:
             while not stop.is_set():
                 ready = self._registry_ready(consumer)
                 batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
+                # Ready only with a registry to copy by: without one it holds every event (fails closed).
+                self.health.ready(ready, "forwarding" if ready else "no subscribers registry: holding events")
                 if not ready:
                     # Paused partitions give nothing; one assigned while waiting may have: put it back unread.
                     for partition, records in batch.items():

@@ -31,12 +31,14 @@ from deploy.k8s.objects import (  # noqa: E402
     SETTINGS_CONFIGMAP,
     SHARED_SETTINGS,
     Doc,
+    autoscaler,
     container,
     database,
     deployment,
     kafka_credentials,
     labels,
     pod_spec,
+    probes,
     resources,
     scrape,
     secret_env,
@@ -87,7 +89,7 @@ def service_manifests(service: str) -> list[Doc]:
             f"{service}-api",
             service,
             "api",
-            replicas=2,
+            replicas=None,  # its HorizontalPodAutoscaler's (2 to 6)
             pod=pod_spec([api], init=[migrate], terminationGracePeriodSeconds=30),
             annotations=scrape(port),
             strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
@@ -121,6 +123,7 @@ def service_manifests(service: str) -> list[Doc]:
             {"name": f"{prefix}_RELAY_METRICS_PORT", "value": str(RELAY_METRICS_PORT)},
         ],
         ports=[{"name": "metrics", "containerPort": RELAY_METRICS_PORT, "protocol": "TCP"}],
+        **probes(RELAY_METRICS_PORT),
     )
     docs.append(
         deployment(
@@ -133,19 +136,60 @@ def service_manifests(service: str) -> list[Doc]:
         )
     )
     if spec_of(service).handlers() is not None:
+        consumer = container(
+            "consumer",
+            [*serve, "consumer"],
+            [
+                *service_env(service),
+                {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},
+                {"name": f"{prefix}_CONSUMER_HEALTH_PORT", "value": str(RELAY_METRICS_PORT)},
+            ],
+            ports=[{"name": "metrics", "containerPort": RELAY_METRICS_PORT, "protocol": "TCP"}],
+            **probes(RELAY_METRICS_PORT),
+        )
         docs.append(
             deployment(
                 f"{service}-consumer",
                 service,
                 "consumer",
                 replicas=2,
-                pod=pod_spec(
-                    [container("consumer", [*serve, "consumer"], service_env(service))],
-                    terminationGracePeriodSeconds=30,
-                ),
+                pod=pod_spec([consumer], terminationGracePeriodSeconds=30),
+                annotations=scrape(RELAY_METRICS_PORT),
             )
         )
+    docs.append(autoscaler(f"{service}-api", "api"))
+    docs.append(audit_purge(service))
     return docs
+
+
+def audit_purge(service: str) -> Doc:
+    """Daily: clear the personal fields of audit entries past the retention period (as the tables' owner, the
+    one role allowed to), then verify the chain; a broken chain fails the Job, which alerting watches."""
+    owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
+    purge = container(
+        "audit-purge", ["python", "-m", "backbone.audit", "purge", service], [*database(service), owner]
+    )
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": f"{service}-audit-purge", "labels": labels(service, "audit-purge")},
+        "spec": {
+            "schedule": "17 3 * * *",
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {
+                "spec": {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": 3600,
+                    "template": {
+                        "metadata": {"labels": labels(service, "audit-purge")},
+                        "spec": pod_spec([purge], restart="OnFailure"),
+                    },
+                }
+            },
+        },
+    }
 
 
 def worker_manifests() -> list[Doc]:
@@ -159,8 +203,12 @@ def worker_manifests() -> list[Doc]:
             {"name": "WORKER_INCIDENTS_URL", "value": "http://incidents"},
             {"name": "WORKER_AUTH_CLIENT_ID", "value": "backbone-worker"},
             secret_env("WORKER_AUTH_CLIENT_SECRET", "worker-oauth", "client-secret"),
+            {"name": "WORKER_HTTP_HOST", "value": "0.0.0.0"},
+            {"name": "WORKER_HEALTH_PORT", "value": str(RELAY_METRICS_PORT)},
         ],
         resources=resources("200m", "256Mi"),
+        ports=[{"name": "metrics", "containerPort": RELAY_METRICS_PORT, "protocol": "TCP"}],
+        **probes(RELAY_METRICS_PORT),
     )
     return [
         deployment(
@@ -170,6 +218,7 @@ def worker_manifests() -> list[Doc]:
             replicas=2,
             # Time for running activities to finish after SIGTERM.
             pod=pod_spec([worker], terminationGracePeriodSeconds=60),
+            annotations=scrape(RELAY_METRICS_PORT),
         )
     ]
 
@@ -193,6 +242,7 @@ def feed_manifests() -> list[Doc]:
             {"name": "subscribers", "mountPath": "/etc/backbone/feed", "readOnly": True},
         ],
         ports=[{"name": "metrics", "containerPort": RELAY_METRICS_PORT}],
+        **probes(RELAY_METRICS_PORT),
     )
     pod = pod_spec([feed], terminationGracePeriodSeconds=30)
     pod["volumes"].append({"name": "subscribers", "configMap": {"name": "national-subscribers"}})

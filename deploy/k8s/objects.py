@@ -42,9 +42,10 @@ SHARED_SETTINGS = {
     "BACKBONE_TEMPORAL_ADDRESS": "temporal.example.internal:7233",
     "BACKBONE_TEMPORAL_NAMESPACE": "training-backbone",
     "BACKBONE_TEMPORAL_TASK_QUEUE": "backbone",
-    # Bearer tokens from the partners' identity provider (OIDC): its issuer, our audience, its JWKS.
+    # Bearer tokens from the partners' identity provider (OIDC): its issuer and JWKS. Each service accepts its own
+    # audience, `training-backbone.<service>` (a token for training is refused by partners); a machine client is
+    # one whose token says `gty: client-credentials` (BACKBONE_AUTH_CLIENT_CLAIM / _VALUE to match the IdP).
     "BACKBONE_AUTH_ISSUER": "https://login.example.internal/realms/training-backbone",
-    "BACKBONE_AUTH_AUDIENCE": "training-backbone",
     "BACKBONE_AUTH_JWKS_URL": "https://login.example.internal/realms/training-backbone/protocol/openid-connect/certs",
     "WORKER_AUTH_TOKEN_URL": "https://login.example.internal/realms/training-backbone/protocol/openid-connect/token",
     "BACKBONE_OTEL_EXPORTER": "otlp",
@@ -170,7 +171,7 @@ def deployment(
     name: str,
     component: str,
     *,
-    replicas: int,
+    replicas: int | None,
     pod: Doc,
     annotations: dict[str, str] | None = None,
     strategy: Doc | None = None,
@@ -179,7 +180,10 @@ def deployment(
     template_meta: Doc = {"labels": labels(name, component)}
     if annotations:
         template_meta["annotations"] = annotations
-    spec: Doc = {"replicas": replicas, "selector": {"matchLabels": selector(name, component)}}
+    # None: a HorizontalPodAutoscaler owns the count (an apply must not reset what it scaled to).
+    spec: Doc = {"selector": {"matchLabels": selector(name, component)}}
+    if replicas is not None:
+        spec["replicas"] = replicas
     if strategy:
         spec["strategy"] = strategy
     spec["template"] = {"metadata": template_meta, "spec": pod}
@@ -188,4 +192,42 @@ def deployment(
         "kind": "Deployment",
         "metadata": {"name": resource_name, "labels": labels(name, component)},
         "spec": spec,
+    }
+
+
+def probes(port: int) -> Doc:
+    """Liveness (the process's loop comes round) and readiness (its dependencies answer), backbone/health.py."""
+    return {
+        "livenessProbe": {
+            "httpGet": {"path": "/healthz", "port": port},
+            "periodSeconds": 15,
+            "timeoutSeconds": 3,
+            "failureThreshold": 4,
+        },
+        "readinessProbe": {
+            "httpGet": {"path": "/readyz", "port": port},
+            "periodSeconds": 10,
+            "timeoutSeconds": 3,
+            "failureThreshold": 3,
+        },
+    }
+
+
+def autoscaler(name: str, component: str, *, minimum: int = 2, maximum: int = 6) -> Doc:
+    """Scale an API on CPU; the PodDisruptionBudget and the rolling update keep one serving meanwhile."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "labels": labels(name.removesuffix(f"-{component}"), component)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": minimum,
+            "maxReplicas": maximum,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
+        },
     }

@@ -161,9 +161,14 @@ def build(directory: Path) -> list[Doc]:
 
 def pod_templates(docs: list[Doc]) -> list[tuple[Doc, Doc]]:
     return [
-        (doc, doc["spec"]["template"])
+        (
+            doc,
+            doc["spec"]["jobTemplate"]["spec"]["template"]
+            if doc["kind"] == "CronJob"
+            else doc["spec"]["template"],
+        )
         for doc in docs
-        if doc["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job")
+        if doc["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
     ]
 
 
@@ -278,12 +283,12 @@ def test_overlays_set_image_tag_and_environment(overlay: str) -> None:
     settings = by_kind_and_name(docs)[("ConfigMap", "backbone-settings")]["data"]
     if overlay in EXPECTED_ENVIRONMENT:
         assert settings["BACKBONE_ENVIRONMENT"] == EXPECTED_ENVIRONMENT[overlay]
-    api_replicas = [
-        d["spec"]["replicas"]
+    api_minimum = [
+        d["spec"]["minReplicas"]
         for d in docs
-        if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-api")
+        if d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"].endswith("-api")
     ]
-    assert api_replicas and all(r >= (2 if overlay == "production" else 1) for r in api_replicas)
+    assert api_minimum and all(r >= (3 if overlay == "production" else 1) for r in api_minimum)
 
 
 # --- what each process gets ------------------------------------------------------------------------------------
@@ -295,7 +300,6 @@ def test_each_api_listens_where_its_probes_and_service_look() -> None:
         port = DEFAULT_SERVICE_PORTS[service]
         api = index[("Deployment", f"{service}-api")]
         pod = api["spec"]["template"]
-        assert api["spec"]["replicas"] == 2
         assert api["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
         (container,) = pod["spec"]["containers"]
         assert container["command"][-2:] == [service, "api"]
@@ -380,6 +384,9 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
     if module == "backbone.feed":
         assert args == ["run"], command
         return (module, "run")
+    if module == "backbone.audit":
+        assert len(args) == 2 and args[0] == "purge" and args[1] in SERVICES, command
+        return (module, *args)
     assert module == "backbone.serve", command
     if args == ["topics"]:
         return (module, "topics")
@@ -504,6 +511,9 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
             elif entry == ("backbone.feed", "run"):
                 loaded = feed_settings()
                 assert str(loaded.subscribers_file).startswith("/etc/backbone/feed/"), where
+            elif entry[0] == "backbone.audit":
+                loaded = load_settings(entry[2])
+                assert loaded.migration_password is not None, f"{where}: the purge runs as the tables' owner"
             else:
                 service, role = entry[1], entry[2]
                 loaded = load_settings(service, uses_temporal=service == "partners")
@@ -520,3 +530,27 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
         assert loaded.temporal_address == settings["BACKBONE_TEMPORAL_ADDRESS"], where
         if loaded.kafka_security_protocol == "PLAINTEXT":
             assert not loaded.kafka_sasl_mechanism, where
+
+
+def test_background_processes_have_probes_apis_autoscale_and_the_audit_purge_runs_daily() -> None:
+    index = by_kind_and_name(rendered()["base"])
+    probed = ["temporal-worker", "national-feed"]
+    for service in SERVICES:
+        probed.append(f"{service}-relay")
+        if spec_of(service).handlers() is not None:
+            probed.append(f"{service}-consumer")
+        api = index[("Deployment", f"{service}-api")]
+        assert "replicas" not in api["spec"], "the autoscaler owns the count"
+        scaler = index[("HorizontalPodAutoscaler", f"{service}-api")]
+        assert scaler["spec"]["scaleTargetRef"]["name"] == f"{service}-api"
+        assert scaler["spec"]["minReplicas"] >= 2
+        purge = index[("CronJob", f"{service}-audit-purge")]
+        assert purge["spec"]["concurrencyPolicy"] == "Forbid"
+        (container,) = purge["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        assert container["command"][-2:] == ["purge", service]
+    for name in probed:
+        (container,) = index[("Deployment", name)]["spec"]["template"]["spec"]["containers"]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        port = container["livenessProbe"]["httpGet"]["port"]
+        assert any(p["containerPort"] == port for p in container["ports"]), name
