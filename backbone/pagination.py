@@ -97,5 +97,24 @@ async def keyset_page(
     return rows, encode_cursor([getattr(last, created.key).isoformat(), str(getattr(last, key.key))])
 
 
+async def sequence_page(
+    session: AsyncSession,
+    query: Select[Row],
+    *,
+    key: InstrumentedAttribute[int],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row], str | None]:
+    """One page of `query` ordered by an increasing integer `key` (a sequence), after the one the cursor names."""
+    query = query.order_by(key).limit(limit + 1)
+    if cursor:
+        query = query.where(key > decode_sequence_cursor(cursor))
+    rows: list[Row] = list(await session.scalars(query))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor([getattr(rows[-1], key.key)])
+
+
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
 Cursor = Annotated[str | None, Query(max_length=500, description="Opaque cursor from `next_cursor`")]

@@ -387,7 +387,9 @@ async def incident_and_drill(
         await eventually(paused, timeout=60, what="training paused the cohort in the lab")
 
         async def escalated() -> list[str] | None:
-            timeline = (await incidents.get(f"/incidents/{incident}/timeline", headers=ops["FR"])).json()
+            timeline = (await incidents.get(f"/incidents/{incident}/timeline", headers=ops["FR"])).json()[
+                "items"
+            ]
             whats = [t["what"] for t in timeline]
             return whats if "escalated" in whats else None
 

@@ -112,7 +112,7 @@ async def test_a_role_holder_steers_until_it_hands_the_role_over(
         f"{url}/severity", json={"severity": "high", "reason": "Worse"}, headers=ops(api, "BR")
     )
     assert steered.status_code == 200, steered.text
-    timeline = (await api.get(f"{url}/timeline", headers=ops(api, "FR"))).json()
+    timeline = (await api.get(f"{url}/timeline", headers=ops(api, "FR"))).json()["items"]
     worked = [(t["what"], t["actor"]) for t in timeline if t["what"] != "notified"]
     assert worked[-2:] == [("role_assigned", "ops@sn"), ("severity_changed", "ops@br")]
 

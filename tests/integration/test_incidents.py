@@ -246,7 +246,7 @@ async def test_an_incident_is_worked_to_closure_and_partners_are_told_what_they_
     )
 
     told = {
-        c: (await incidents.get("/notifications", headers=ops(incidents, c))).json()
+        c: (await incidents.get("/notifications", headers=ops(incidents, c))).json()["items"]
         for c in ("SN", "BR", "GH")
     }
     assert told["SN"][0]["details_released"] and told["SN"][0]["content"]["description"].startswith(
@@ -309,7 +309,8 @@ async def test_an_incident_is_worked_to_closure_and_partners_are_told_what_they_
     closed = await incidents.post(f"{url}/closure", headers=fr)
     assert closed.json()["status"] == "closed"
     timeline = [
-        t["what"] for t in (await incidents.get(f"{url}/timeline", headers=ops(incidents, "SN"))).json()
+        t["what"]
+        for t in (await incidents.get(f"{url}/timeline", headers=ops(incidents, "SN"))).json()["items"]
     ]
     assert timeline == [
         "declared",

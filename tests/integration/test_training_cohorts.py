@@ -179,9 +179,17 @@ async def test_the_ncu_decides_seats_and_the_waiting_list_and_a_withdrawal_hands
     }
     assert all("trainee_name" not in c for c in changes), "names stay out of shared events"
 
-    organiser_view = (await training.get(f"{url}/nominations", headers=ncu(training, "FR"))).json()
+    organiser_view = (await training.get(f"{url}/nominations", headers=ncu(training, "FR"))).json()["items"]
     assert len(organiser_view) == 4, "the organiser sees every nomination"
-    assert (await training.get(f"{url}/nominations", headers=ncu(training, "BR"))).json() == [], (
+    first = (await training.get(f"{url}/nominations?limit=3", headers=ncu(training, "FR"))).json()
+    rest = (
+        await training.get(
+            f"{url}/nominations?limit=3&cursor={first['next_cursor']}", headers=ncu(training, "FR")
+        )
+    ).json()
+    assert [n["id"] for n in first["items"] + rest["items"]] == [n["id"] for n in organiser_view], "paged"
+    assert rest["next_cursor"] is None
+    assert (await training.get(f"{url}/nominations", headers=ncu(training, "BR"))).json()["items"] == [], (
         "Brazil does not see Senegal's officers"
     )
     translation = nominated[0]["accommodations"][0]

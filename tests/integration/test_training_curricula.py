@@ -108,6 +108,10 @@ async def test_a_curriculum_is_co_designed_approved_by_the_oversight_body_and_re
 
     seen = {c: (await training.get(url, headers=coordinator(training, c))).status_code for c in ("SN", "GH")}
     assert seen == {"SN": 200, "GH": 404}, "member countries see it, others do not know it exists"
+    listed = await training.get(
+        f"/curricula?partnership_id={p['id']}&limit=1", headers=coordinator(training, "SN")
+    )
+    assert [c["id"] for c in listed.json()["items"]] == [curriculum["id"]] and listed.json()["limit"] == 1
 
     sn = agency_of(p, "SN")
     integrator = acting(training, "agency_integrator", country="SN", agency=sn)

@@ -80,12 +80,17 @@ async def get_incident(incident_id: uuid.UUID, session: SessionDep) -> IncidentO
 
 @router.get(
     "/incidents/{incident_id}/timeline",
-    response_model=list[TimelineOut],
+    response_model=Page[TimelineOut],
     tags=["incidents"],
     responses=PROBLEMS,
 )
-async def get_timeline(incident_id: uuid.UUID, session: SessionDep) -> list[TimelineOut]:
-    return await incident_queries.timeline(session, incident_id=incident_id)
+async def get_timeline(
+    incident_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[TimelineOut]:
+    items, next_cursor = await incident_queries.timeline(
+        session, incident_id=incident_id, limit=limit, cursor=cursor
+    )
+    return Page[TimelineOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.post(
@@ -165,12 +170,17 @@ async def incident_statistics(partnership_id: uuid.UUID, session: SessionDep) ->
 
 @router.get(
     "/notifications",
-    response_model=list[NotificationOut],
+    response_model=Page[NotificationOut],
     tags=["incidents"],
-    summary="What your country was told about incidents affecting it",
+    summary="What your country was told about incidents affecting it, oldest first",
 )
-async def my_notifications(session: SessionDep, principal: CurrentPrincipal) -> list[NotificationOut]:
-    return await incident_queries.notifications(session, country=country_of(principal))
+async def my_notifications(
+    session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+) -> Page[NotificationOut]:
+    items, next_cursor = await incident_queries.notifications(
+        session, country=country_of(principal), limit=limit, cursor=cursor
+    )
+    return Page[NotificationOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.post(

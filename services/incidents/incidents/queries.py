@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.pagination import keyset_page
+from backbone.pagination import keyset_page, sequence_page
 from services.incidents.incidents.schemas import (
     IncidentOut,
     KindFigures,
@@ -66,24 +66,35 @@ async def view_one(session: AsyncSession, *, incident_id: uuid.UUID) -> Incident
         return await view(session, await get(session, incident_id))
 
 
-async def timeline(session: AsyncSession, *, incident_id: uuid.UUID) -> list[TimelineOut]:
+async def timeline(
+    session: AsyncSession, *, incident_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[TimelineOut], str | None]:
     async with session.begin():
         await get(session, incident_id)
-        rows = await session.scalars(
-            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id)
+        rows, next_cursor = await sequence_page(
+            session,
+            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id),
+            key=TimelineEntry.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [TimelineOut.model_validate(r) for r in rows]
+        return [TimelineOut.model_validate(r) for r in rows], next_cursor
 
 
-async def notifications(session: AsyncSession, *, country: str) -> list[NotificationOut]:
+async def notifications(
+    session: AsyncSession, *, country: str, limit: int, cursor: str | None
+) -> tuple[list[NotificationOut], str | None]:
     """What the caller's country was told (row-level security: its own notifications, or all as originator)."""
     async with session.begin():
-        rows = await session.scalars(
-            select(Notification)
-            .where(Notification.country_code == country)
-            .order_by(Notification.notified_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(Notification).where(Notification.country_code == country),
+            created=Notification.notified_at,
+            key=Notification.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [NotificationOut.model_validate(r) for r in rows]
+        return [NotificationOut.model_validate(r) for r in rows], next_cursor
 
 
 async def page(

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.pagination import Cursor, Limit, Page
 from services.training.cohorts import service as cohorts
 from services.training.cohorts.schemas import (
     CohortIn,
@@ -96,12 +97,17 @@ async def nominate(
 
 @router.get(
     "/cohorts/{cohort_id}/nominations",
-    response_model=list[NominationOut],
+    response_model=Page[NominationOut],
     responses=PROBLEMS,
     summary="The organiser sees every nomination, a partner country its own",
 )
-async def list_nominations(cohort_id: uuid.UUID, session: SessionDep) -> list[NominationOut]:
-    return await cohorts.list_nominations(session, cohort_id=cohort_id)
+async def list_nominations(
+    cohort_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[NominationOut]:
+    items, next_cursor = await cohorts.list_nominations(
+        session, cohort_id=cohort_id, limit=limit, cursor=cursor
+    )
+    return Page[NominationOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get("/nominations/{nomination_id}", response_model=NominationOut, responses=PROBLEMS)

@@ -16,6 +16,7 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
+from backbone.pagination import keyset_page
 from contracts.events.training import (
     CohortScheduledV1,
     CohortSeatsV1,
@@ -477,13 +478,18 @@ async def get_nomination(session: AsyncSession, *, nomination_id: uuid.UUID) -> 
         return await nomination_view(session, await nomination_row(session, nomination_id))
 
 
-async def list_nominations(session: AsyncSession, *, cohort_id: uuid.UUID) -> list[NominationOut]:
+async def list_nominations(
+    session: AsyncSession, *, cohort_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[NominationOut], str | None]:
     """The organiser sees every nomination; a partner country its own (row-level security)."""
     async with session.begin():
         await get(session, cohort_id)
-        rows = await session.scalars(
-            select(Nomination)
-            .where(Nomination.cohort_id == cohort_id)
-            .order_by(Nomination.nominated_at, Nomination.id)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(Nomination).where(Nomination.cohort_id == cohort_id),
+            created=Nomination.nominated_at,
+            key=Nomination.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [await nomination_view(session, n) for n in rows]
+        return [await nomination_view(session, n) for n in rows], next_cursor

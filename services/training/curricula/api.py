@@ -12,6 +12,7 @@ from backbone.auth.http import CurrentPrincipal
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.pagination import Cursor, Limit, Page
 from services.training.curricula import approval as curriculum_approval
 from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
@@ -71,9 +72,14 @@ async def create_curriculum(
     )
 
 
-@router.get("/curricula", response_model=list[CurriculumOut], responses=PROBLEMS)
-async def list_curricula(session: SessionDep, partnership_id: uuid.UUID = Query()) -> list[CurriculumOut]:
-    return await curriculum_queries.list_for_partnership(session, partnership_id=partnership_id)
+@router.get("/curricula", response_model=Page[CurriculumOut], responses=PROBLEMS)
+async def list_curricula(
+    session: SessionDep, partnership_id: uuid.UUID = Query(), limit: Limit = 50, cursor: Cursor = None
+) -> Page[CurriculumOut]:
+    items, next_cursor = await curriculum_queries.list_for_partnership(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[CurriculumOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get("/curricula/{curriculum_id}", response_model=CurriculumOut, responses=PROBLEMS)

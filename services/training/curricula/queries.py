@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import field_problem
+from backbone.pagination import keyset_page
 from services.training.curricula.schemas import (
     CommentOut,
     CurriculumOut,
@@ -63,14 +64,19 @@ async def discussion(session: AsyncSession, *, curriculum_id: uuid.UUID, number:
         )
 
 
-async def list_for_partnership(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[CurriculumOut]:
+async def list_for_partnership(
+    session: AsyncSession, *, partnership_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[CurriculumOut], str | None]:
     async with session.begin():
-        rows = await session.scalars(
-            select(Curriculum)
-            .where(Curriculum.partnership_id == partnership_id)
-            .order_by(Curriculum.created_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(Curriculum).where(Curriculum.partnership_id == partnership_id),
+            created=Curriculum.created_at,
+            key=Curriculum.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [await view(session, c) for c in rows]
+        return [await view(session, c) for c in rows], next_cursor
 
 
 async def view_one(session: AsyncSession, *, curriculum_id: uuid.UUID) -> CurriculumOut:

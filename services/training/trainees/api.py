@@ -1,5 +1,6 @@
 """A trainee's own records, found by the account they sign in with (the `subject` their agency or NCU named
-when nominating or certifying them): enrollments with progress, certifications, and their credentials."""
+when nominating or certifying them): enrollments with progress, certifications, and their credentials. Read in
+the request's own session, so row-level security confines them to the trainee's country whatever the query."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from backbone.app import RuntimeDep
+from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, Forbidden
 from backbone.errors import NotFound
 from services.training.certifications import credentials
@@ -16,7 +17,6 @@ from services.training.certifications import service as certifications
 from services.training.certifications.schemas import CertificationOut, CredentialOut
 from services.training.cohorts import service as cohorts
 from services.training.facilities.api import PROBLEMS
-from services.training.learning.api import platform_session
 from services.training.learning.schemas import ProgressOut
 from services.training.models import Certification, ModuleProgress, Nomination
 from services.training.trainees.schemas import MyEnrollmentOut
@@ -31,9 +31,9 @@ def _subject(principal: CurrentPrincipal) -> str:
 
 
 @router.get("/me/enrollments", response_model=list[MyEnrollmentOut], responses=PROBLEMS)
-async def my_enrollments(principal: CurrentPrincipal, rt: RuntimeDep) -> list[MyEnrollmentOut]:
+async def my_enrollments(principal: CurrentPrincipal, session: SessionDep) -> list[MyEnrollmentOut]:
     subject = _subject(principal)
-    async with platform_session(rt) as session, session.begin():
+    async with session.begin():
         rows = await session.scalars(
             select(Nomination).where(Nomination.trainee_subject == subject).order_by(Nomination.nominated_at)
         )
@@ -54,9 +54,9 @@ async def my_enrollments(principal: CurrentPrincipal, rt: RuntimeDep) -> list[My
 
 
 @router.get("/me/certifications", response_model=list[CertificationOut], responses=PROBLEMS)
-async def my_certifications(principal: CurrentPrincipal, rt: RuntimeDep) -> list[CertificationOut]:
+async def my_certifications(principal: CurrentPrincipal, session: SessionDep) -> list[CertificationOut]:
     subject = _subject(principal)
-    async with platform_session(rt) as session, session.begin():
+    async with session.begin():
         rows = await session.scalars(
             select(Certification)
             .where(Certification.trainee_subject == subject)
@@ -72,10 +72,10 @@ async def my_certifications(principal: CurrentPrincipal, rt: RuntimeDep) -> list
     summary="The holder takes their certification away as a signed verifiable credential",
 )
 async def my_credential(
-    certification_id: uuid.UUID, principal: CurrentPrincipal, rt: RuntimeDep
+    certification_id: uuid.UUID, principal: CurrentPrincipal, rt: RuntimeDep, session: SessionDep
 ) -> CredentialOut:
     subject = _subject(principal)
-    async with platform_session(rt) as session, session.begin():
+    async with session.begin():
         certification = await session.get(Certification, certification_id)
     if certification is None or certification.trainee_subject != subject:
         raise NotFound(
