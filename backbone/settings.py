@@ -110,6 +110,9 @@ class ServiceSettings(BaseSettings):
     signing_keys_dir: str | None = None
     """Where the service keeps the keys it signs documents with (training: verifiable credentials); a mounted
     secret in production. Default: `<state folder>/signing/<service>`."""
+    signing_keys_generate: bool | None = None
+    """Whether a missing key is created; by default only in development and test (elsewhere a mounted key is
+    required and the service refuses to start without one)."""
     audit_personal_retention_days: int = Field(default=365, ge=0)
     """After this, `python -m backbone.audit purge` clears who did it and from where (the chain stays)."""
     inbox_retention_days: int = Field(default=120, ge=1)

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 import uvicorn
 
@@ -46,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=config.host)
     serve.add_argument("--port", type=int, default=config.issuer_port)
     commands.add_parser("jwks", help="print the published keys")
+    signing = commands.add_parser(
+        "signing-key", help="add a signing key to a folder and make it current (for a Kubernetes Secret)"
+    )
+    signing.add_argument("--into", required=True, help="the folder: <kid>.pem and current, side by side")
     args = parser.parse_args(argv)
 
     if args.command == "token":
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             ttl_seconds=args.ttl,
         )
         print(store.sign(claims))
+    elif args.command == "signing-key":
+        folder = Path(args.into)
+        folder.mkdir(parents=True, exist_ok=True)
+        print(KeyStore(folder, generate=False).rotate())
     elif args.command == "rotate":
         print(store.rotate())
     elif args.command == "retire":

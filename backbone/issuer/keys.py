@@ -24,17 +24,39 @@ from jwt.algorithms import RSAAlgorithm
 ALGORITHM = "RS256"
 
 
+class MissingSigningKey(RuntimeError):
+    """A key store that may not create keys (a mounted secret) has none to sign with."""
+
+
 class KeyStore:
-    def __init__(self, folder: Path) -> None:
+    """Signing keys by key id: `<kid>.pem` files and a `current` file naming the one that signs.
+
+    A development store creates its first key itself, under `keys/`. A mounted one (`generate=False`, a
+    Kubernetes Secret: `current` and `<kid>.pem` files side by side, read-only) never writes: every pod signs
+    with the same key, and rotating is adding the new key to the Secret and pointing `current` at it; the old
+    key stays published, so what it signed still verifies, until it is removed from the Secret."""
+
+    def __init__(self, folder: Path, *, generate: bool = True) -> None:
         self.folder = folder
-        self.keys = folder / "keys"
+        self.generate = generate
+        self.keys = folder / "keys" if generate or (folder / "keys").is_dir() else folder
         self.retired = folder / "retired"
 
     def ensure(self) -> str:
-        """The current key id, creating the first key if there is none."""
+        """The current key id, creating the first key if there is none (when this store may)."""
         current = self.folder / "current"
         if current.exists():
-            return current.read_text().strip()
+            kid = current.read_text().strip()
+            if not (self.keys / f"{kid}.pem").exists():
+                raise MissingSigningKey(
+                    f"{current} names key {kid!r}, but {self.keys}/{kid}.pem does not exist"
+                )
+            return kid
+        if not self.generate:
+            raise MissingSigningKey(
+                f"no signing key in {self.folder}: mount one there (a `current` file naming the key id, and "
+                "`<kid>.pem` with the key), or point SIGNING_KEYS_DIR at it"
+            )
         return self.rotate()
 
     def rotate(self) -> str:

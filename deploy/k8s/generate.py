@@ -31,6 +31,7 @@ from deploy.k8s.objects import (  # noqa: E402
     SETTINGS_CONFIGMAP,
     SHARED_SETTINGS,
     Doc,
+    audit_purge,
     autoscaler,
     container,
     database,
@@ -46,6 +47,8 @@ from deploy.k8s.objects import (  # noqa: E402
     service_env,
 )
 
+SIGNING_KEYS_DIR = "/etc/backbone/signing"
+
 
 def service_manifests(service: str) -> list[Doc]:
     prefix = service.upper()
@@ -56,10 +59,19 @@ def service_manifests(service: str) -> list[Doc]:
         {"name": f"{prefix}_HTTP_HOST", "value": "0.0.0.0"},
         {"name": f"{prefix}_HTTP_PORT", "value": str(port)},
     ]
+    signing: dict[str, Any] = {}
+    if service == "training":
+        # Every pod signs credentials with the same keys: a Secret, never a key a pod made for itself.
+        api_env.append({"name": "TRAINING_SIGNING_KEYS_DIR", "value": SIGNING_KEYS_DIR})
+        signing["volumeMounts"] = [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "signing-keys", "mountPath": SIGNING_KEYS_DIR, "readOnly": True},
+        ]
     api = container(
         "api",
         [*serve, "api"],
         api_env,
+        **signing,
         ports=[{"name": "http", "containerPort": port, "protocol": "TCP"}],
         resources=resources("200m", "256Mi"),
         startupProbe={
@@ -84,13 +96,16 @@ def service_manifests(service: str) -> list[Doc]:
     # As the tables' owner (the runtime role owns nothing, so it cannot alter or unprotect a table).
     owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
     migrate = container("migrate", [*serve, "migrate"], [*database(service), owner])
+    api_pod = pod_spec([api], init=[migrate], terminationGracePeriodSeconds=30)
+    if signing:
+        api_pod["volumes"].append({"name": "signing-keys", "secret": {"secretName": "training-signing-keys"}})
     docs: list[Doc] = [
         deployment(
             f"{service}-api",
             service,
             "api",
             replicas=None,  # its HorizontalPodAutoscaler's (2 to 6)
-            pod=pod_spec([api], init=[migrate], terminationGracePeriodSeconds=30),
+            pod=api_pod,
             annotations=scrape(port),
             strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
         ),
@@ -160,36 +175,6 @@ def service_manifests(service: str) -> list[Doc]:
     docs.append(autoscaler(f"{service}-api", "api"))
     docs.append(audit_purge(service))
     return docs
-
-
-def audit_purge(service: str) -> Doc:
-    """Daily: clear the personal fields of audit entries past the retention period (as the tables' owner, the
-    one role allowed to), then verify the chain; a broken chain fails the Job, which alerting watches."""
-    owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
-    purge = container(
-        "audit-purge", ["python", "-m", "backbone.audit", "purge", service], [*database(service), owner]
-    )
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": {"name": f"{service}-audit-purge", "labels": labels(service, "audit-purge")},
-        "spec": {
-            "schedule": "17 3 * * *",
-            "concurrencyPolicy": "Forbid",
-            "successfulJobsHistoryLimit": 3,
-            "failedJobsHistoryLimit": 3,
-            "jobTemplate": {
-                "spec": {
-                    "backoffLimit": 2,
-                    "activeDeadlineSeconds": 3600,
-                    "template": {
-                        "metadata": {"labels": labels(service, "audit-purge")},
-                        "spec": pod_spec([purge], restart="OnFailure"),
-                    },
-                }
-            },
-        },
-    }
 
 
 def worker_manifests() -> list[Doc]:
@@ -430,6 +415,8 @@ def example_secrets() -> list[Doc]:
     docs.append(secret("topics-kafka", {"username": "topics-admin", "password": PLACEHOLDER}))
     docs.append(secret("feed-kafka", {"username": "feed", "password": PLACEHOLDER}))
     docs.append(secret("worker-oauth", {"client-secret": PLACEHOLDER}))
+    # `python -m backbone.issuer signing-key --into DIR`, then a key per file: `current` and `<kid>.pem`.
+    docs.append(secret("training-signing-keys", {"current": PLACEHOLDER, "PLACEHOLDER.pem": PLACEHOLDER}))
     return docs
 
 

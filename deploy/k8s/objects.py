@@ -231,3 +231,33 @@ def autoscaler(name: str, component: str, *, minimum: int = 2, maximum: int = 6)
             ],
         },
     }
+
+
+def audit_purge(service: str) -> Doc:
+    """Daily: clear the personal fields of audit entries past the retention period (as the tables' owner, the
+    one role allowed to), then verify the chain; a broken chain fails the Job, which alerting watches."""
+    owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
+    purge = container(
+        "audit-purge", ["python", "-m", "backbone.audit", "purge", service], [*database(service), owner]
+    )
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": f"{service}-audit-purge", "labels": labels(service, "audit-purge")},
+        "spec": {
+            "schedule": "17 3 * * *",
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {
+                "spec": {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": 3600,
+                    "template": {
+                        "metadata": {"labels": labels(service, "audit-purge")},
+                        "spec": pod_spec([purge], restart="OnFailure"),
+                    },
+                }
+            },
+        },
+    }

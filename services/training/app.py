@@ -7,6 +7,7 @@ from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.training.agencies.api import router
+from services.training.certifications import credentials
 from services.training.certifications.api import public_router as credentials_router
 from services.training.certifications.api import router as certifications_router
 from services.training.cohorts.api import router as cohorts_router
@@ -23,6 +24,7 @@ from services.training.trainees.api import router as me_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
+    credentials.keystore(settings).ensure()  # no signing key, no start (named in the error)
     return create_service_app(
         settings,
         title="Training service",

@@ -17,8 +17,12 @@ CONTEXTS = [
 
 
 def keystore(settings: ServiceSettings) -> KeyStore:
+    """Outside development and test the keys are mounted (a Secret shared by every pod), never created here."""
     folder = settings.signing_keys_dir or str(local_state_dir() / "signing" / settings.service_name)
-    return KeyStore(Path(folder))
+    generate = settings.signing_keys_generate
+    if generate is None:
+        generate = settings.environment in ("development", "test")
+    return KeyStore(Path(folder), generate=generate)
 
 
 def issuer_url(settings: ServiceSettings) -> str:
