@@ -22,6 +22,7 @@ from backbone.db import create_engine, create_sessionmaker
 from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope, encode
 from contracts.events.partners import AgencyRegisteredV1
+from tests.integration import test_national_feed as national_feed
 from tests.integration.test_consumer import producer_for, registered
 from tests.support import Deployment, eventually
 
@@ -96,18 +97,8 @@ async def dead_letters(deployment: Deployment) -> int:
 
 
 async def publish(deployment: Deployment, *agencies: str) -> None:
-    producer = await producer_for(deployment)
-    try:
-        for agency in agencies:
-            record = encode(registered(agency), source="/services/partners", key="one-partition")
-            await producer.send_and_wait(
-                deployment.topic("partners.events.v1"),
-                value=record.value,
-                key=record.key,
-                headers=record.headers,
-            )
-    finally:
-        await producer.stop()
+    records = [encode(registered(a), source="/services/partners", key="one-partition") for a in agencies]
+    await national_feed.publish(deployment, records)  # one partition: each waits for the one before
 
 
 async def test_transient_database_faults_are_retried_and_never_dead_lettered(deployment: Deployment) -> None:
