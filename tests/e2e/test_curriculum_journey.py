@@ -501,7 +501,7 @@ async def incident_and_drill(
         async def requested() -> list[dict[str, Any]] | None:
             found: list[dict[str, Any]] = (
                 await training.get(f"/curricula/{curriculum}/revision-requests", headers=fr_ncu)
-            ).json()
+            ).json()["items"]
             return found or None
 
         revision = await eventually(requested, timeout=60, what="the finding reached training")

@@ -168,7 +168,9 @@ async def test_a_drill_is_run_timed_debriefed_and_feeds_training_and_the_protoco
         and "Restore step has no owner" in revised["versions"][-1]["reason"]
     )
 
-    actions = (await incidents.get(f"/drills/{drill['id']}/actions", headers=ops(incidents, "SN"))).json()
+    actions = (await incidents.get(f"/drills/{drill['id']}/actions", headers=ops(incidents, "SN"))).json()[
+        "items"
+    ]
     assert [a["status"] for a in actions] == ["open", "open"]
     worker = incidents.deployment.issuer.workflow_headers()  # type: ignore[attr-defined]
     for kind in ("reminded", "reminded", "escalated"):

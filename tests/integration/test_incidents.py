@@ -348,7 +348,7 @@ async def test_an_incident_is_worked_to_closure_and_partners_are_told_what_they_
     protocols_seen = await incidents.get(
         "/protocols", params={"partnership_id": pid}, headers=ops(incidents, "GH")
     )
-    assert [p["kind"] for p in protocols_seen.json()] == ["cyber_intrusion"]
+    assert [p["kind"] for p in protocols_seen.json()["items"]] == ["cyber_intrusion"]
 
     workflows = incidents.deployment.issuer.workflow_headers()  # type: ignore[attr-defined]
     second = (

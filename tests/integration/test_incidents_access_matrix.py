@@ -41,7 +41,7 @@ async def french_owned(api: httpx.AsyncClient) -> dict[str, str]:
     assert (
         await api.post(f"/drills/{drill['id']}/debrief", json=report, headers=ops(api, "FR"))
     ).status_code == 200
-    action = (await api.get(f"/drills/{drill['id']}/actions", headers=ops(api, "FR"))).json()[0]
+    action = (await api.get(f"/drills/{drill['id']}/actions", headers=ops(api, "FR"))).json()["items"][0]
     incident = await api.post(
         "/incidents",
         json=declaration(pid, handling_code="originator", affected_countries=[]),

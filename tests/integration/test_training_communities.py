@@ -68,7 +68,8 @@ async def test_members_join_post_and_leave_and_outsiders_see_nothing(training: h
         "Write-blocker first.",
     ]
     assert {
-        m["display_name"]: m["role"] for m in (await training.get(f"{url}/members", headers=awa)).json()
+        m["display_name"]: m["role"]
+        for m in (await training.get(f"{url}/members", headers=awa)).json()["items"]
     } == {
         "Awa": "member",
         "Luc": "mentor",

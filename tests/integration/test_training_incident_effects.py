@@ -155,7 +155,7 @@ async def test_exposed_content_suspends_its_module_and_findings_become_revision_
     await deliver(training, finding)
     await deliver(training, finding)
     url = f"/curricula/{w['version']['curriculum_id']}/revision-requests"
-    requests = (await training.get(url, headers=ncu(training, "BR"))).json()
+    requests = (await training.get(url, headers=ncu(training, "BR"))).json()["items"]
     assert [(r["request"], r["rating"], r["status"]) for r in requests] == [
         ("curriculum_revision", "major", "open")
     ]
@@ -163,9 +163,9 @@ async def test_exposed_content_suspends_its_module_and_findings_become_revision_
         await training.get(
             "/revision-requests", params={"partnership_id": w["id"]}, headers=ncu(training, "FR")
         )
-    ).json()
+    ).json()["items"]
     assert len(listed) == 1
-    assert (await training.get("/revision-requests", headers=ncu(training, "GH"))).json() == []
+    assert (await training.get("/revision-requests", headers=ncu(training, "GH"))).json()["items"] == []
 
     holder = await training.post(
         "/certifications",
@@ -184,7 +184,7 @@ async def test_exposed_content_suspends_its_module_and_findings_become_revision_
     await deliver(training, refresh)
     request_id = next(
         r["id"]
-        for r in (await training.get("/revision-requests", headers=ncu(training, "SN"))).json()
+        for r in (await training.get("/revision-requests", headers=ncu(training, "SN"))).json()["items"]
         if r["request"] == "refresher"
     )
     assigned = f"/revision-requests/{request_id}/refresher-assignments"

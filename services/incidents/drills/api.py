@@ -19,6 +19,7 @@ from backbone.idempotency import (
     idempotent_request,
     outcome_response,
 )
+from backbone.pagination import Cursor, Limit, Page
 from services.incidents import processes
 from services.incidents.drills import queries as drill_queries
 from services.incidents.drills import service as drills
@@ -93,9 +94,14 @@ async def debrief(
     return await drills.debrief(session, drill_id=drill_id, body=body, principal=principal)
 
 
-@router.get("/drills/{drill_id}/actions", response_model=list[ActionOut], responses=PROBLEMS)
-async def list_actions(drill_id: uuid.UUID, session: SessionDep) -> list[ActionOut]:
-    return await drill_queries.list_actions(session, drill_id=drill_id)
+@router.get("/drills/{drill_id}/actions", response_model=Page[ActionOut], responses=PROBLEMS)
+async def list_actions(
+    drill_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ActionOut]:
+    items, next_cursor = await drill_queries.list_actions(
+        session, drill_id=drill_id, limit=limit, cursor=cursor
+    )
+    return Page[ActionOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.post("/improvement-actions/{action_id}/completion", response_model=ActionOut, responses=PROBLEMS)

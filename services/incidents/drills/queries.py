@@ -7,10 +7,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.pagination import keyset_page
 from services.incidents.drills.schemas import ActionOut, CycleOut, DrillOut, HistoryOut
-from services.incidents.drills.service import actions_of, cycle_view, drill_view, get_cycle, get_drill
+from services.incidents.drills.service import cycle_view, drill_view, get_cycle, get_drill
 from services.incidents.models import (
     Drill,
+    ImprovementAction,
 )
 from services.incidents.protocols import service as protocols
 
@@ -25,9 +27,21 @@ async def view_drill(session: AsyncSession, *, drill_id: uuid.UUID) -> DrillOut:
         return drill_view((await get_drill(session, drill_id))[0])
 
 
-async def list_actions(session: AsyncSession, *, drill_id: uuid.UUID) -> list[ActionOut]:
+async def list_actions(
+    session: AsyncSession, *, drill_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[ActionOut], str | None]:
+    """The drill's improvement actions, soonest due first."""
     async with session.begin():
-        return await actions_of(session, drill_id=drill_id)
+        await get_drill(session, drill_id)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(ImprovementAction).where(ImprovementAction.drill_id == drill_id),
+            created=ImprovementAction.due_at,
+            key=ImprovementAction.id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [ActionOut.model_validate(a) for a in rows], next_cursor
 
 
 async def history(session: AsyncSession, *, protocol_id: uuid.UUID) -> HistoryOut:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal
+from backbone.pagination import Cursor, Limit, Page
 from services.incidents.problems import PROBLEMS, country_of
 from services.incidents.protocols import service as protocols
 from services.incidents.protocols.schemas import (
@@ -31,12 +32,17 @@ async def create_protocol(body: ProtocolIn, session: SessionDep, principal: Curr
 
 @router.get(
     "/protocols",
-    response_model=list[ProtocolOut],
+    response_model=Page[ProtocolOut],
     tags=["protocols"],
-    summary="Protocols of your partnerships (optionally one partnership's)",
+    summary="Protocols of your partnerships (optionally one partnership's), oldest first",
 )
-async def list_protocols(session: SessionDep, partnership_id: uuid.UUID | None = None) -> list[ProtocolOut]:
-    return await protocols.list_for(session, partnership_id=partnership_id)
+async def list_protocols(
+    session: SessionDep, partnership_id: uuid.UUID | None = None, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ProtocolOut]:
+    items, next_cursor = await protocols.list_for(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[ProtocolOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get("/protocols/{protocol_id}", response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS)

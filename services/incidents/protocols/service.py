@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
 from backbone.outbox import add_event
+from backbone.pagination import keyset_page
 from contracts.events.incidents import ProtocolVersionApprovedV1
 from rules.releasability import Release
 from services.incidents import SOURCE
@@ -283,10 +284,15 @@ async def current_for(
     return protocol, version
 
 
-async def list_for(session: AsyncSession, *, partnership_id: uuid.UUID | None) -> list[ProtocolOut]:
+async def list_for(
+    session: AsyncSession, *, partnership_id: uuid.UUID | None, limit: int, cursor: str | None
+) -> tuple[list[ProtocolOut], str | None]:
     """The protocols of the caller's partnerships (row-level security), optionally of one partnership."""
     async with session.begin():
-        query = select(Protocol).order_by(Protocol.created_at, Protocol.id)
+        query = select(Protocol)
         if partnership_id is not None:
             query = query.where(Protocol.partnership_id == partnership_id)
-        return [await view(session, p) for p in await session.scalars(query)]
+        rows, next_cursor = await keyset_page(
+            session, query, created=Protocol.created_at, key=Protocol.id, limit=limit, cursor=cursor
+        )
+        return [await view(session, p) for p in rows], next_cursor

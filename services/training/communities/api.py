@@ -41,9 +41,14 @@ async def get(community_id: uuid.UUID, session: SessionDep) -> CommunityOut:
     return await communities.view(session, community_id=community_id)
 
 
-@router.get("/communities/{community_id}/members", response_model=list[MemberOut], responses=PROBLEMS)
-async def members(community_id: uuid.UUID, session: SessionDep) -> list[MemberOut]:
-    return await communities.members(session, community_id=community_id)
+@router.get("/communities/{community_id}/members", response_model=Page[MemberOut], responses=PROBLEMS)
+async def members(
+    community_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[MemberOut]:
+    items, next_cursor = await communities.members(
+        session, community_id=community_id, limit=limit, cursor=cursor
+    )
+    return Page[MemberOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.post(

@@ -161,15 +161,22 @@ async def leave(session: AsyncSession, *, community_id: uuid.UUID, principal: Pr
         return MemberOut.model_validate(current)
 
 
-async def members(session: AsyncSession, *, community_id: uuid.UUID) -> list[MemberOut]:
+async def members(
+    session: AsyncSession, *, community_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[MemberOut], str | None]:
     async with session.begin():
         await get(session, community_id)
-        rows = await session.scalars(
-            select(CommunityMember)
-            .where(CommunityMember.community_id == community_id, CommunityMember.left_at.is_(None))
-            .order_by(CommunityMember.joined_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(CommunityMember).where(
+                CommunityMember.community_id == community_id, CommunityMember.left_at.is_(None)
+            ),
+            created=CommunityMember.joined_at,
+            key=CommunityMember.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [MemberOut.model_validate(r) for r in rows]
+        return [MemberOut.model_validate(r) for r in rows], next_cursor
 
 
 async def post(

@@ -14,6 +14,7 @@ from sqlalchemy import any_, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.pagination import keyset_page
 from contracts.envelope import EventEnvelope
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from services.training.cohorts import service as cohorts
@@ -168,12 +169,25 @@ async def suspended(session: AsyncSession, curriculum_id: uuid.UUID, module_code
 
 
 async def revision_requests(
-    session: AsyncSession, *, partnership_id: uuid.UUID | None = None, curriculum_id: uuid.UUID | None = None
-) -> list[RevisionRequestOut]:
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    partnership_id: uuid.UUID | None = None,
+    curriculum_id: uuid.UUID | None = None,
+) -> tuple[list[RevisionRequestOut], str | None]:
     async with session.begin():
-        query = select(RevisionRequest).order_by(RevisionRequest.requested_at)
+        query = select(RevisionRequest)
         if partnership_id:
             query = query.where(RevisionRequest.partnership_id == partnership_id)
         if curriculum_id:
             query = query.where(RevisionRequest.curriculum_id == curriculum_id)
-        return [RevisionRequestOut.model_validate(r) for r in await session.scalars(query)]
+        rows, next_cursor = await keyset_page(
+            session,
+            query,
+            created=RevisionRequest.requested_at,
+            key=RevisionRequest.id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [RevisionRequestOut.model_validate(r) for r in rows], next_cursor

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, Forbidden, acting_country
 from backbone.db import SYSTEM_TENANT, TENANT
+from backbone.pagination import Cursor, Limit, Page
 from services.training.facilities.api import PROBLEMS
 from services.training.incident_effects import service as incident_effects
 from services.training.incident_effects.schemas import RevisionRequestOut
@@ -110,26 +111,32 @@ async def partnership_analytics(
 
 @router.get(
     "/revision-requests",
-    response_model=list[RevisionRequestOut],
+    response_model=Page[RevisionRequestOut],
     responses=PROBLEMS,
     summary="Revision requests from drill debriefs in your partnerships (curricula to revise, refreshers)",
 )
 async def list_revision_requests(
-    session: SessionDep, partnership_id: uuid.UUID | None = None
-) -> list[RevisionRequestOut]:
-    return await incident_effects.revision_requests(session, partnership_id=partnership_id)
+    session: SessionDep, partnership_id: uuid.UUID | None = None, limit: Limit = 50, cursor: Cursor = None
+) -> Page[RevisionRequestOut]:
+    items, next_cursor = await incident_effects.revision_requests(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[RevisionRequestOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get(
     "/curricula/{curriculum_id}/revision-requests",
-    response_model=list[RevisionRequestOut],
+    response_model=Page[RevisionRequestOut],
     responses=PROBLEMS,
     tags=["curricula"],
 )
 async def curriculum_revision_requests(
-    curriculum_id: uuid.UUID, session: SessionDep
-) -> list[RevisionRequestOut]:
-    return await incident_effects.revision_requests(session, curriculum_id=curriculum_id)
+    curriculum_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[RevisionRequestOut]:
+    items, next_cursor = await incident_effects.revision_requests(
+        session, curriculum_id=curriculum_id, limit=limit, cursor=cursor
+    )
+    return Page[RevisionRequestOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get(
