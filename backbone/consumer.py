@@ -252,9 +252,9 @@ class EventConsumer:
         consumer = manual_commit_consumer(self.settings, group_id=f"{self.group_id}.replay")
         producer = idempotent_producer(self.settings, client_id=f"{self.service}-deadletter")
         self._dlt_producer = producer
-        await producer.start()
-        await consumer.start()
         try:
+            await producer.start()
+            await consumer.start()
             # The producer's metadata call is the public way to learn the topic's partitions.
             ids = await producer.partitions_for(self.dead_letter_topic)
             partitions = [TopicPartition(self.dead_letter_topic, p) for p in sorted(ids)]

@@ -12,8 +12,11 @@ import dataclasses
 import json
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
+
+from aiokafka.errors import KafkaError
 
 from backbone import telemetry
 from backbone.health import serving
@@ -178,7 +181,16 @@ def main(argv: list[str] | None = None) -> None:
         if args.role == "consumer":
             serve_consumer(settings)
         else:
-            report = replay_dead_letters(settings)
+            try:
+                report = replay_dead_letters(settings)
+            except KafkaError as exc:
+                print(
+                    f"cannot reach Kafka at {settings.kafka_bootstrap} as this service ({exc!r}); run it where the "
+                    f"service runs (its pod), or set {args.service.upper()}_KAFKA_SECURITY_PROTOCOL, _SASL_MECHANISM, "
+                    "_SASL_USERNAME and _SASL_PASSWORD",
+                    file=sys.stderr,
+                )
+                raise SystemExit(2) from exc
             print(json.dumps(report))
             if report["dead_lettered"] or report["skipped"]:
                 raise SystemExit(1)  # some records are still dead letters: look at their dlt_error headers
