@@ -116,11 +116,19 @@ def authorizer(policy: Policy) -> params.Depends:
                 # outsider, whose request would then reach the route and fail differently from a 404.
                 await session.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
                 countries = await policy.resolvers[resolver](session, str(value))
-            if countries is not None and principal.country not in countries and EVERYONE not in countries:
+                inside = countries is None or principal.country in countries or EVERYONE in countries
+                # Who may change what the caller sees, in the same platform session (writes on shared objects).
+                steer = rule.steer if countries is not None and inside else None
+                stewards = await policy.resolvers[steer](session, str(value)) if steer else None
+            if not inside:
                 deny(request, principal, f"outside the tenant of {resolver} {value}")
                 raise NotFound(f"No {resolver} with id {value}.", code=policy.not_found_codes[resolver])
-            if rule.steer is not None and countries is not None:
-                await _require_steering(request, policy, rule.steer, principal, str(value))
+            if steer and (stewards is None or principal.country not in stewards):
+                deny(request, principal, f"sees but does not steer {resolver} {value}")
+                raise Forbidden(
+                    "Seeing this is not steering it: only the countries that steer it may change it.",
+                    code="not_steering",
+                )
         allowed = principal.roles & rule.roles
         if not allowed:
             deny(request, principal, f"roles {sorted(principal.roles)} not in {sorted(rule.roles)}")
@@ -134,20 +142,6 @@ def authorizer(policy: Policy) -> params.Depends:
 
     dependency: params.Depends = Depends(authorize)
     return dependency
-
-
-async def _require_steering(
-    request: Request, policy: Policy, resolver: str, principal: Principal, value: str
-) -> None:
-    async with request.app.state.runtime.sessions() as session, session.begin():
-        await session.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
-        stewards = await policy.resolvers[resolver](session, value)
-    if stewards is None or principal.country not in stewards:
-        deny(request, principal, f"sees but does not steer {resolver} {value}")
-        raise Forbidden(
-            "Seeing this is not steering it: only the countries that steer it may change it.",
-            code="not_steering",
-        )
 
 
 async def _audit_read(request: Request, rule: Rule, template: str) -> None:
