@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -81,20 +82,52 @@ async def keyset_page(
     cursor: str | None,
 ) -> tuple[list[Row], str | None]:
     """One page of `query` ordered by (created, key), after the row the cursor names."""
-    query = query.order_by(created, key).limit(limit + 1)
+    return await keyset_page_by(
+        session,
+        query,
+        order=created,
+        position=lambda row: getattr(row, created.key),
+        key=key,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def keyset_page_by(
+    session: AsyncSession,
+    query: Select[Row],
+    *,
+    order: ColumnElement[datetime] | InstrumentedAttribute[datetime],
+    position: Callable[[Row], datetime],
+    key: InstrumentedAttribute[Any],
+    limit: int,
+    cursor: str | None,
+    parse_key: Callable[[str], Any] = uuid.UUID,
+    newest_first: bool = False,
+) -> tuple[list[Row], str | None]:
+    """One page of `query` ordered by (an expression of time, key), after the row the cursor names:
+    `position` is that expression's value for a row (e.g. the start of a booked period); `parse_key` reads the
+    key back from the cursor (a UUID unless told)."""
+    if newest_first:
+        query = query.order_by(order.desc(), key.desc()).limit(limit + 1)
+    else:
+        query = query.order_by(order, key).limit(limit + 1)
     if cursor:
-        created_at, last_key = decode_cursor(cursor, arity=2)
+        at, last_key = decode_cursor(cursor, arity=2)
         try:
-            after, after_key = datetime.fromisoformat(created_at), uuid.UUID(last_key)
+            after, after_key = datetime.fromisoformat(at), parse_key(last_key)
         except (TypeError, ValueError) as exc:
             raise InvalidCursor() from exc
-        query = query.where(or_(created > after, and_(created == after, key > after_key)))
+        if newest_first:
+            query = query.where(or_(order < after, and_(order == after, key < after_key)))
+        else:
+            query = query.where(or_(order > after, and_(order == after, key > after_key)))
     rows: list[Row] = list(await session.scalars(query))
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    return rows, encode_cursor([getattr(last, created.key).isoformat(), str(getattr(last, key.key))])
+    return rows, encode_cursor([position(last).isoformat(), str(getattr(last, key.key))])
 
 
 async def sequence_page(

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from contracts.envelope import HANDLING_PATTERN, Event
-from contracts.topics import DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, TopicSpec
+from contracts.topics import AUDIT_ANCHOR_TOPICS, DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, TopicSpec
 
 ROOT = Path(__file__).resolve().parent
 SCHEMA_DIR = ROOT / "schemas"
@@ -213,6 +213,36 @@ def asyncapi_document() -> dict[str, Any]:
             "x-partitions": spec.partitions,
             "x-retention-ms": spec.retention_ms,
             "messages": {"dead_letter": {"$ref": "#/components/messages/dead_letter"}},
+            "bindings": {
+                "kafka": {
+                    "partitions": spec.partitions,
+                    "topicConfiguration": {"retention.ms": spec.retention_ms},
+                }
+            },
+            "x-owner": spec.owner,
+        }
+    messages["audit_anchor"] = {
+        "name": "audit_anchor",
+        "title": "The audit chain's head at one moment",
+        "summary": "Keyed by service; `python -m backbone.audit verify <service> --anchors` checks every one",
+        "payload": {
+            "type": "object",
+            "required": ["service", "seq", "hash", "anchored_at"],
+            "properties": {
+                "service": {"type": "string"},
+                "seq": {"type": "integer", "minimum": 0, "description": "The last entry's sequence number"},
+                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "That entry's hash"},
+                "anchored_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    }
+    for spec in AUDIT_ANCHOR_TOPICS:
+        channels[_channel_id(spec)] = {
+            "address": spec.name,
+            "description": spec.description,
+            "x-partitions": spec.partitions,
+            "x-retention-ms": spec.retention_ms,
+            "messages": {"audit_anchor": {"$ref": "#/components/messages/audit_anchor"}},
             "bindings": {
                 "kafka": {
                     "partitions": spec.partitions,

@@ -193,7 +193,22 @@ DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = tuple(
     for service in SERVICES
 )
 
-TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + DEAD_LETTER_TOPICS
+AUDIT_ANCHOR_TOPICS: tuple[TopicSpec, ...] = tuple(
+    TopicSpec(
+        name=f"{service}.audit-anchors.v1",
+        owner=service,
+        description=(
+            f"The head of the {service} service's audit chain (seq and hash), published on a schedule: kept outside "
+            "its database, never deleted, so a rewrite of the chain is caught even by someone who can recompute "
+            "every hash after it."
+        ),
+        partitions=1,
+        retention_ms=-1,
+    )
+    for service in SERVICES
+)
+
+TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + DEAD_LETTER_TOPICS + AUDIT_ANCHOR_TOPICS
 
 EVENT_TYPES: dict[str, type[Event]] = {
     event.event_type: event for spec in EVENT_TOPICS for event in spec.events
@@ -209,3 +224,7 @@ def topic_for(event: type[Event] | Event) -> TopicSpec:
 
 def dead_letter_topic(service: str) -> TopicSpec:
     return next(spec for spec in DEAD_LETTER_TOPICS if spec.owner == service)
+
+
+def audit_anchor_topic(service: str) -> TopicSpec:
+    return next(spec for spec in AUDIT_ANCHOR_TOPICS if spec.owner == service)

@@ -122,6 +122,8 @@ def grants_for(*, topic_prefix: str = "", subscribers: Iterable[str] = ()) -> li
             (
                 Acl("topic", f"{topic_prefix}{service}.events.v1", ("Write", "Describe")),
                 Acl("topic", f"{topic_prefix}{service}.deadletter.v1", ("Write", "Describe")),
+                # Anchors: appended and read back by `backbone.audit`, never deleted (no Delete right).
+                Acl("topic", f"{topic_prefix}{service}.audit-anchors.v1", ("Write", "Read", "Describe")),
                 *read_events,
                 Acl("group", f"{topic_prefix}{service}", ("Read", "Describe"), prefixed=True),
                 Acl("group", service, ("Read", "Describe"), prefixed=True),

@@ -1,4 +1,5 @@
-"""`GET /audit`: the audit trail of the caller's country in this service, for its auditors."""
+"""`GET /audit`: the audit trail of the caller's country in this service, for its auditors: what was done to its
+data, by anyone, and what its own people did to anyone's."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ AUDITORS = frozenset({"auditor"})
 class AuditEntryOut(BaseModel):
     seq: int
     occurred_at: datetime
-    tenant: str | None = Field(description="Whose data: the originating country")
+    tenant: str | None = Field(description="Whose data: the country that owns the object")
     actor_kind: str = Field(description="user, client, or system (the platform's own work)")
     actor_roles: str
     actor_country: str | None
@@ -44,7 +45,8 @@ router = APIRouter()
     "/audit",
     response_model=Page[AuditEntryOut],
     tags=["audit"],
-    summary="The audit trail of your country's data in this service, oldest first (auditors)",
+    summary="The audit trail of your country's data and of your country's actors in this service, oldest first "
+    "(auditors)",
 )
 async def audit_trail(
     session: SessionDep,
@@ -56,8 +58,8 @@ async def audit_trail(
 ) -> Page[AuditEntryOut]:
     t = audit_log_table.c
     query = select(audit_log_table).order_by(t.seq).limit(limit + 1)
-    # Row-level security confines the entries to the caller's country (with authentication off, development
-    # only, the platform's view: every entry).
+    # Row-level security confines the entries to those filed under the caller's country, as owner or as actor
+    # (with authentication off, development only, the platform's view: every entry).
     if object_type:
         query = query.where(t.object_type == object_type)
     if object_id:

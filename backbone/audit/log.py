@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from backbone.audit.schema import audit_head_table, audit_log_table
 from backbone.auth.principal import ORIGIN, PRINCIPAL
 from backbone.telemetry import current_traceparent, trace_id_of
 
@@ -34,7 +34,8 @@ CHAINED = (
     "personal_digest",
     "prev_hash",
 )
-"""The fields an entry's hash covers, in this order; the personal ones only through `personal_digest`."""
+"""Chain version 1 (entries the service hashed itself, before `backbone.audit.sealing`): the fields an entry's
+hash covers, in this order; the personal ones only through `personal_digest`. Still verified, never written."""
 
 
 def canonical(value: Any) -> bytes:
@@ -103,7 +104,6 @@ async def append(
     actor = Actor.current()
     salt = secrets.token_hex(16)
     entry: dict[str, Any] = {
-        "occurred_at": datetime.now(UTC),
         "tenant": tenant or actor.country,
         "actor_kind": actor.kind,
         "actor_roles": actor.roles,
@@ -124,20 +124,13 @@ async def append(
 
 
 @event.listens_for(Session, "before_commit")
-def _chain_pending(session: Session) -> None:
+def _seal_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    head = session.execute(select(audit_head_table.c.seq, audit_head_table.c.hash).with_for_update()).one()
-    seq, previous = int(head.seq), str(head.hash)
-    rows = []
-    for entry in pending:
-        seq += 1
-        chained = {**entry, "seq": seq, "prev_hash": previous}
-        chained["hash"] = previous = entry_hash(chained)
-        rows.append(chained)
-    session.execute(insert(audit_log_table), rows)
-    session.execute(update(audit_head_table).values(seq=seq, hash=previous))
+    # The database numbers, times, chains and hashes them (backbone.audit.sealing): the service only states them.
+    entries = json.loads(canonical(pending))  # JSON values only (ids, times as text)
+    session.execute(select(func.audit_append(bindparam("entries", entries, type_=JSONB))))
 
 
 @event.listens_for(Session, "after_rollback")

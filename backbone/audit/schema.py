@@ -120,10 +120,14 @@ def drop_audit_log() -> None:
 
 def keep_append_only_sql(app_role: str) -> str:
     """For provisioning, which grants the runtime role every row right on all tables: take the audit log's
-    UPDATE and DELETE back (`app_role` must be a quoted identifier)."""
+    UPDATE and DELETE back, and once the chain is sealed (`backbone.audit.sealing`) its INSERT and the head's
+    UPDATE too (`app_role` must be a quoted identifier)."""
     return (
         "DO $$ BEGIN IF to_regclass('public.audit_log') IS NOT NULL THEN "
         f"REVOKE UPDATE, DELETE ON audit_log FROM {app_role}; "
         f"REVOKE INSERT, DELETE ON audit_chain_head FROM {app_role}; "
-        "END IF; END $$"
+        "IF to_regprocedure('public.audit_append(jsonb)') IS NOT NULL THEN "
+        f"REVOKE INSERT ON audit_log FROM {app_role}; "
+        f"REVOKE UPDATE ON audit_chain_head FROM {app_role}; "
+        "END IF; END IF; END $$"
     )

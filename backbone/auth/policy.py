@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from fastapi import Depends, Request, params
@@ -35,6 +35,8 @@ AGENCY_BOUND = frozenset({"agency_integrator"})
 Scope = Literal["public", "tenant", "platform", "workflows"]
 Resolver = Callable[[AsyncSession, str], Awaitable[frozenset[str] | None]]
 """Countries an object belongs to or is shared with, from its id; None when there is no such object."""
+Owner = Callable[[AsyncSession, str], Awaitable[str | None]]
+"""The one country whose data an object is (its audit entries are filed under it), from its id."""
 Row = TypeVar("Row")
 
 
@@ -53,6 +55,17 @@ def row_countries(model: type[Row], countries: Callable[[Row], Iterable[str]]) -
         key = object_id(value)
         found = await session.get(model, key) if key else None
         return frozenset(countries(found)) if found is not None else None
+
+    return resolve
+
+
+def row_owner(model: type[Row], owner: Callable[[Row], str]) -> Owner:
+    """The owner of a table's rows: the row with the path's id, and the country whose data it is."""
+
+    async def resolve(session: AsyncSession, value: str) -> str | None:
+        key = object_id(value)
+        found = await session.get(model, key) if key else None
+        return owner(found) if found is not None else None
 
     return resolve
 
@@ -76,6 +89,9 @@ class Policy:
     resolvers: Mapping[str, Resolver]
     not_found_codes: Mapping[str, str]
     """Per resolver, the code of the 404 a missing object gets, so an outsider's 404 looks the same."""
+    owners: Mapping[str, Owner] = field(default_factory=dict)
+    """Per resolver of a route that reads, whose data the object is: a read is filed under that country in the
+    audit trail (and under the reader's as its second key), so the owner's auditors see who read their data."""
 
 
 def is_workflows_client(principal: Principal) -> bool:
@@ -107,6 +123,7 @@ def authorizer(policy: Policy) -> params.Depends:
         if rule.scope == "workflows" or not principal.roles or principal.country is None:
             deny(request, principal, f"{principal.kind} on a {rule.scope} route")
             raise Forbidden("This operation is not available to you.")
+        owner: str | None = None
         if rule.scope == "tenant":
             assert rule.resolve is not None
             parameter, resolver = rule.resolve
@@ -120,6 +137,8 @@ def authorizer(policy: Policy) -> params.Depends:
                 # Who may change what the caller sees, in the same platform session (writes on shared objects).
                 steer = rule.steer if countries is not None and inside else None
                 stewards = await policy.resolvers[steer](session, str(value)) if steer else None
+                if inside and request.method == "GET":  # the read is audited under the data's owner
+                    owner = await _owner(policy, resolver, session, str(value), countries)
             if not inside:
                 deny(request, principal, f"outside the tenant of {resolver} {value}")
                 raise NotFound(f"No {resolver} with id {value}.", code=policy.not_found_codes[resolver])
@@ -138,14 +157,25 @@ def authorizer(policy: Policy) -> params.Depends:
             deny(request, principal, "agency-bound role on another agency")
             raise Forbidden("You act for your own agency only.")
         if rule.scope == "tenant" and request.method == "GET":
-            await _audit_read(request, rule, template)
+            await _audit_read(request, rule, template, owner)
 
     dependency: params.Depends = Depends(authorize)
     return dependency
 
 
-async def _audit_read(request: Request, rule: Rule, template: str) -> None:
-    """Tenant-confined content is above `public`: every read of it by id leaves an audit entry."""
+async def _owner(
+    policy: Policy, resolver: str, session: AsyncSession, value: str, countries: frozenset[str] | None
+) -> str | None:
+    if resolver in policy.owners:
+        return await policy.owners[resolver](session, value)
+    if countries is not None and len(countries) == 1 and EVERYONE not in countries:
+        return next(iter(countries))  # an object of one country is that country's
+    return None
+
+
+async def _audit_read(request: Request, rule: Rule, template: str, owner: str | None) -> None:
+    """Tenant-confined content is above `public`: every read of it by id leaves an audit entry, filed under the
+    country whose data it is (the reader's country is the entry's second key)."""
     assert rule.resolve is not None
     parameter, resolver = rule.resolve
     async with request.app.state.runtime.sessions() as session, session.begin():
@@ -154,6 +184,7 @@ async def _audit_read(request: Request, rule: Rule, template: str) -> None:
             action=f"read:{resolver}",
             object_type=resolver,
             object_id=str(request.path_params[parameter]),
+            tenant=owner,
             details={"route": template},
         )
 

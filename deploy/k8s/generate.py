@@ -31,6 +31,7 @@ from deploy.k8s.objects import (  # noqa: E402
     SETTINGS_CONFIGMAP,
     SHARED_SETTINGS,
     Doc,
+    audit_anchor,
     audit_purge,
     autoscaler,
     container,
@@ -174,6 +175,7 @@ def service_manifests(service: str) -> list[Doc]:
         )
     docs.append(autoscaler(f"{service}-api", "api"))
     docs.append(audit_purge(service))
+    docs.append(audit_anchor(service))
     return docs
 
 

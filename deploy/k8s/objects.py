@@ -233,19 +233,13 @@ def autoscaler(name: str, component: str, *, minimum: int = 2, maximum: int = 6)
     }
 
 
-def audit_purge(service: str) -> Doc:
-    """Daily: clear the personal fields of audit entries past the retention period (as the tables' owner, the
-    one role allowed to), then verify the chain; a broken chain fails the Job, which alerting watches."""
-    owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
-    purge = container(
-        "audit-purge", ["python", "-m", "backbone.audit", "purge", service], [*database(service), owner]
-    )
+def _cron(name: str, service: str, component: str, schedule: str, containers: list[Doc]) -> Doc:
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": {"name": f"{service}-audit-purge", "labels": labels(service, "audit-purge")},
+        "metadata": {"name": name, "labels": labels(service, component)},
         "spec": {
-            "schedule": "17 3 * * *",
+            "schedule": schedule,
             "concurrencyPolicy": "Forbid",
             "successfulJobsHistoryLimit": 3,
             "failedJobsHistoryLimit": 3,
@@ -254,10 +248,33 @@ def audit_purge(service: str) -> Doc:
                     "backoffLimit": 2,
                     "activeDeadlineSeconds": 3600,
                     "template": {
-                        "metadata": {"labels": labels(service, "audit-purge")},
-                        "spec": pod_spec([purge], restart="OnFailure"),
+                        "metadata": {"labels": labels(service, component)},
+                        "spec": pod_spec(containers, restart="OnFailure"),
                     },
                 }
             },
         },
     }
+
+
+def audit_anchor(service: str) -> Doc:
+    """Hourly: publish the audit chain's head to `<service>.audit-anchors.v1` (outside the database, never
+    deleted), then verify the chain against every anchor so far; a rewrite fails the Job, which alerting
+    watches. Runs with the service's own credentials: anchoring needs no more."""
+    command = ["python", "-m", "backbone.audit"]
+    anchor = container("audit-anchor", [*command, "anchor", service], service_env(service))
+    check = container("audit-verify", [*command, "verify", service, "--anchors"], service_env(service))
+    # The anchor first (an init container), then the check against all anchors, this one included.
+    cron = _cron(f"{service}-audit-anchor", service, "audit-anchor", "7 * * * *", [check])
+    cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["initContainers"] = [anchor]
+    return cron
+
+
+def audit_purge(service: str) -> Doc:
+    """Daily: clear the personal fields of audit entries past the retention period (as the tables' owner, the
+    one role allowed to), then verify the chain; a broken chain fails the Job, which alerting watches."""
+    owner = secret_env(f"{service.upper()}_MIGRATION_PASSWORD", f"{service}-db", "owner-password")
+    purge = container(
+        "audit-purge", ["python", "-m", "backbone.audit", "purge", service], [*database(service), owner]
+    )
+    return _cron(f"{service}-audit-purge", service, "audit-purge", "17 3 * * *", [purge])

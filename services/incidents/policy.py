@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule, object_id, row_countries
+from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
 from services.incidents.models import (
     Drill,
     DrillCycle,
@@ -87,6 +87,24 @@ RESOLVERS: dict[str, Resolver] = {
     "action": action,
     "steer_action": steer_action,
 }
+
+
+async def drill_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    found = await session.get(Drill, key) if key else None
+    cycle_found = await session.get(DrillCycle, found.cycle_id) if found else None
+    return cycle_found.owner_country_code if cycle_found else None
+
+
+OWNERS: dict[str, Owner] = {
+    "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
+    "protocol": row_owner(Protocol, lambda found: found.owner_country_code),
+    "incident": row_owner(Incident, lambda found: found.originator_country_code),
+    "cycle": row_owner(DrillCycle, lambda found: found.owner_country_code),
+    "drill": drill_owner,
+    "action": row_owner(ImprovementAction, lambda found: found.owner_country_code),
+}
+"""Whose data each object is, for the audit trail (see `Policy.owners`)."""
 NOT_FOUND = {
     "partnership": "partnership_not_found",
     "protocol": "protocol_not_found",
@@ -157,4 +175,4 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
 
-POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND)
+POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND, owners=OWNERS)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule, object_id
+from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_owner
 from services.partners.handling.audiences import of_dispute, visible_countries
 from services.partners.models import Agency, Commitment, Decision, Dispute, PartnershipMember
 
@@ -107,6 +107,49 @@ RESOLVERS: dict[str, Resolver] = {
     "agency": agency,
     "agency_shared": agency_shared,
     "country": country,
+}
+
+
+async def _lead(session: AsyncSession, partnership_id: uuid.UUID | None) -> str | None:
+    if partnership_id is None:
+        return None
+    return await session.scalar(
+        select(PartnershipMember.country_code).where(
+            PartnershipMember.partnership_id == partnership_id, PartnershipMember.role == "lead"
+        )
+    )
+
+
+async def partnership_owner(session: AsyncSession, value: str) -> str | None:
+    return await _lead(session, object_id(value))
+
+
+async def decision_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    return await _lead(
+        session, key and await session.scalar(select(Decision.partnership_id).where(Decision.id == key))
+    )
+
+
+async def agency_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    return await session.scalar(select(Agency.country_code).where(Agency.id == key)) if key else None
+
+
+async def country_owner(session: AsyncSession, value: str) -> str | None:
+    return value.upper()
+
+
+commitment_owner = row_owner(Commitment, lambda found: found.country_code)  # the pledging member's
+OWNERS: dict[str, Owner] = {
+    "partnership": partnership_owner,
+    "decision": decision_owner,
+    "commitment": commitment_owner,
+    "commitment_country": commitment_owner,
+    "dispute": row_owner(Dispute, lambda found: found.raised_by_country_code),
+    "agency": agency_owner,
+    "agency_shared": agency_owner,
+    "country": country_owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
@@ -208,4 +251,4 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
 
-POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND)
+POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND, owners=OWNERS)

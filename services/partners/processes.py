@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -365,16 +365,32 @@ SCAN_AT_MOST = 5000
 
 
 async def running_workflows(
-    client: Client, *, types: tuple[str, ...], limit: int, about: Callable[[str], bool] | None = None
-) -> list[dict[str, Any]]:
-    """Running workflows of these types from Temporal's visibility store (only those whose subject id, the end
-    of the workflow id, passes `about`), each with its own status answer, asked concurrently and bounded in
-    time (a stuck worker shows as `state: None`)."""
+    client: Client,
+    *,
+    types: tuple[str, ...],
+    limit: int,
+    about: Callable[[str], bool] | None = None,
+    after: tuple[datetime, frozenset[str]] | None = None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Running workflows of these types from Temporal's visibility store, newest first (only those whose subject
+    id, the end of the workflow id, passes `about`), each with its own status answer, asked concurrently and
+    bounded in time (a stuck worker shows as `state: None`). `after` continues a list: started no later than
+    that time, and not one of the ids already listed at that very time. Returns the page and whether more
+    follow."""
     query = f"WorkflowType IN ({', '.join(repr(t) for t in types)}) AND ExecutionStatus = 'Running'"
+    if after is not None:
+        bound = after[0] + timedelta(microseconds=1)  # the store keeps nanoseconds; Python microseconds
+        query += f" AND StartTime < '{bound.astimezone(UTC).isoformat()}'"
     found: list[dict[str, Any]] = []
-    async for execution in client.list_workflows(query, limit=limit if about is None else SCAN_AT_MOST):
+    more = False
+    async for execution in client.list_workflows(query, limit=SCAN_AT_MOST):
+        if after is not None and execution.id in after[1] and execution.start_time == after[0]:
+            continue
         if about is not None and not about(execution.id[-36:]):
             continue
+        if len(found) == limit:
+            more = True
+            break
         found.append(
             {
                 "workflow_id": execution.id,
@@ -383,9 +399,7 @@ async def running_workflows(
                 "task_queue": execution.task_queue,
             }
         )
-        if len(found) == limit:
-            break
     states = await asyncio.gather(*(_state(client, w["workflow_id"]) for w in found))
     for workflow, state in zip(found, states, strict=True):
         workflow["state"] = state
-    return found
+    return found, more

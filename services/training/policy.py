@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Resolver, Rule, object_id, row_countries
+from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
 from services.training.models import (
     Certification,
     Cohort,
@@ -100,6 +100,21 @@ RESOLVERS: dict[str, Resolver] = {
     "certification": certification,
     "exchange": exchange,
 }
+OWNERS: dict[str, Owner] = {
+    "community": row_owner(Community, lambda found: found.created_by_country_code),
+    "agreement": row_owner(RecognitionAgreement, lambda found: found.recognising_country_code),
+    "recognition": row_owner(Recognition, lambda found: found.recognising_country_code),
+    "instructor": row_owner(Instructor, lambda found: found.country_code),
+    "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
+    "cohort": row_owner(Cohort, lambda found: found.organiser_country_code),
+    "nomination": row_owner(Nomination, lambda found: found.country_code),  # the officer's country
+    "curriculum": row_owner(Curriculum, lambda found: found.drafting_country_code),
+    "facility": row_owner(Facility, lambda found: found.owner_country_code),
+    "booking": row_owner(FacilityBooking, lambda found: found.booked_by_country_code),
+    "certification": row_owner(Certification, lambda found: found.country_code),
+    "exchange": row_owner(ExchangeVisit, lambda found: found.officer_country_code),  # the sending country
+}
+"""Whose data each object is, for the audit trail (see `Policy.owners`)."""
 NOT_FOUND = {
     "community": "community_not_found",
     "agreement": "agreement_not_found",
@@ -218,4 +233,4 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
 
-POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND)
+POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND, owners=OWNERS)

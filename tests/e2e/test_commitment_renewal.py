@@ -123,7 +123,7 @@ async def test_a_commitment_is_asked_revised_over_http_renegotiated_and_announce
                     # Ghana's operations staff: a country's operators follow its partnerships' workflows.
                     headers=deployment.operator_headers("GH"),
                 )
-            ).json()
+            ).json()["items"]
             mine = next(w for w in running if w["workflow_id"] == renewal["workflow_id"])
             assert mine["state"]["state"] == "awaiting_response"
 

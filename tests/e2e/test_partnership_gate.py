@@ -238,7 +238,7 @@ async def test_a_gate_voted_over_http_advances_the_phase_and_announces_it(
                     params={"type": "PartnershipOnboardingWorkflow"},
                     headers=deployment.operator_headers(),
                 )
-            ).json()
+            ).json()["items"]
             assert any(w["workflow_id"].endswith(pid) for w in running)
             await http.post(f"/partnerships/{pid}/onboarding/withdrawal", json={"reason": "end of test"})
 

@@ -166,7 +166,7 @@ async def test_capacity_profiles_follow_their_handling_code(
     async def competencies(country: str) -> set[str]:
         listed = await api.get(url, headers=ncu(api, country))
         assert listed.status_code == 200, listed.text
-        return {c["competency"] for c in listed.json()}
+        return {c["competency"] for c in listed.json()["items"]}
 
     assert await competencies("FR") == {"cyber_forensics", "covert_operations"}
     assert await competencies("SN") == {"cyber_forensics"}

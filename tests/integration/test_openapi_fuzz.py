@@ -1,10 +1,14 @@
 """Schemathesis against every service's own OpenAPI document, with valid tokens: no 5xx, and every answer
 matches the schema the document declares.
 
-Each API runs as a real process (`python -m backbone.serve <service> api`) on its own database. Services whose
-API is only health, readiness and metrics (no access policy yet) have nothing to fuzz and are skipped. Each operation
-gets generated requests (valid and invalid) from a caller its access rule lets in, so the generated data, not
-the missing permission, is what the service has to cope with.
+Each API runs as a real process (`python -m backbone.serve <service> api`) on its own database, seeded first with
+a realistic partnership (the access matrices' worlds: agencies, a partnership with its oversight body, decisions,
+commitments, disputes; curricula, cohorts, facilities, bookings, certifications, recognitions; protocols, drills,
+actions, incidents). Half the generated path ids are replaced by the seeded objects' ids, so requests reach real
+objects in every state the earlier requests left them in, not only 404s. Each request comes from a caller drawn
+among members of the partnership, an outsider to it, and single roles (the workflows' client on its routes), so
+refusals (403/404 problems) are exercised as much as successes. Services whose API is only health, readiness and
+metrics have nothing to fuzz and are skipped.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import hypothesis
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from backbone.auth.policy import Rule
@@ -26,13 +32,22 @@ from backbone.auth.principal import ROLES
 from backbone.registry import SERVICES
 from tests.support import Deployment, free_port, serve_process, wait_http_ok
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 16
+COUNTRIES = ("FR", "SN", "BR", "JP")
+"""Members of the seeded partnerships (FR, SN, BR) and an outsider to all of them (JP)."""
+SINGLE_ROLES = (("auditor", "FR"), ("trainee", "SN"), ("oversight_member", "BR"), ("operations_staff", "SN"))
 
 
-def exercise(operation: Any, url: str, headers: dict[str, str], calls: dict[str, int]) -> Callable[[], None]:
+def exercise(
+    operation: Any,
+    url: str,
+    callers: list[dict[str, str]],
+    seeded: dict[str, str],
+    calls: dict[str, int],
+) -> Callable[[], None]:
     """A Hypothesis test of one operation: generated requests, each checked for 5xx and schema conformance."""
 
-    @hypothesis.given(case=operation.as_strategy())
+    @hypothesis.given(case=operation.as_strategy(), data=st.data())
     @hypothesis.settings(
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
@@ -41,8 +56,12 @@ def exercise(operation: Any, url: str, headers: dict[str, str], calls: dict[str,
         database=None,
         derandomize=True,
     )
-    def run(case: schemathesis.Case[Any]) -> None:
+    def run(case: schemathesis.Case[Any], data: st.DataObject) -> None:
         calls[operation.label] = calls.get(operation.label, 0) + 1
+        for name in list(case.path_parameters or {}):
+            if name in seeded and data.draw(st.booleans(), label=f"seeded {name}"):
+                case.path_parameters[name] = seeded[name]
+        headers = data.draw(st.sampled_from(callers), label="caller")
         case.call_and_validate(
             base_url=url, headers=headers, checks=[not_a_server_error, response_schema_conformance]
         )
@@ -58,10 +77,14 @@ def rules_of(service: str) -> dict[tuple[str, str], Rule]:
     return dict(module.RULES)
 
 
-def fuzz(url: str, deployment: Deployment, rules: dict[tuple[str, str], Rule]) -> dict[str, int]:
+def fuzz(
+    url: str, deployment: Deployment, rules: dict[tuple[str, str], Rule], seeded: dict[str, str]
+) -> dict[str, int]:
     assert deployment.issuer is not None
-    everyone = deployment.issuer.headers(*sorted(ROLES), country="FR")
-    workflows = deployment.issuer.workflow_headers()
+    issuer = deployment.issuer
+    people = [issuer.headers(*sorted(ROLES), country=country) for country in COUNTRIES]
+    people += [issuer.headers(role, country=country) for role, country in SINGLE_ROLES]
+    workflows = [issuer.workflow_headers()]
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
     calls: dict[str, int] = {}
     failures: list[str] = []
@@ -70,9 +93,8 @@ def fuzz(url: str, deployment: Deployment, rules: dict[tuple[str, str], Rule]) -
         rule = rules.get((operation.method.upper(), operation.path))
         if rule is None:
             continue  # health, readiness, metrics, docs: not part of the API
-        headers = workflows if rule.scope == "workflows" else everyone
-
-        run = exercise(operation, url, headers, calls)
+        callers = workflows if rule.scope == "workflows" else people
+        run = exercise(operation, url, callers, seeded, calls)
         try:
             run()
         except Exception as exc:  # keep going: report every operation that fails, not only the first
@@ -89,6 +111,7 @@ async def test_every_operation_survives_generated_requests(
     if not rules:
         pytest.skip(f"{service} has no API beyond health, readiness and metrics yet")
     await deployment.create(service)
+    seeded = await seed(service, deployment)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     api = serve_process(
@@ -103,8 +126,51 @@ async def test_every_operation_survives_generated_requests(
     api.start()
     try:
         await wait_http_ok(f"{url}/readyz", process=api)
-        calls = await asyncio.to_thread(fuzz, url, deployment, rules)
+        calls = await asyncio.to_thread(fuzz, url, deployment, rules, seeded)
     finally:
         api.stop()
     assert len(calls) == len(rules), f"every operation with a rule is exercised: {sorted(calls)}"
     assert sum(calls.values()) >= 6 * len(rules)
+
+
+async def seed(service: str, deployment: Deployment) -> dict[str, str]:
+    """The access matrix's world of `service`, created through its API in this process (as its tests do), on
+    the database the fuzzed process then serves: the ids of its objects, by path parameter name."""
+    seeders = {"partners": _partners, "training": _training, "incidents": _incidents}
+    if service not in seeders:
+        return {}
+    app = importlib.import_module(f"services.{service}.app").build_app(
+        deployment.settings(
+            service,
+            uses_temporal=service == "partners",
+            rate_limit_burst=1_000_000,
+            rate_limit_per_minute=1_000_000,
+        )
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{service}", headers=deployment.national_headers("FR")
+        ) as client:
+            client.app = app  # type: ignore[attr-defined]
+            client.deployment = deployment  # type: ignore[attr-defined]
+            ids = await seeders[service](client)
+    return {name: str(value) for name, value in ids.items()}
+
+
+async def _partners(api: httpx.AsyncClient) -> dict[str, Any]:
+    from tests.integration.test_access_matrix import tenant_a
+
+    return await tenant_a(api)
+
+
+async def _training(api: httpx.AsyncClient) -> dict[str, Any]:
+    from tests.integration.test_training_access_matrix import senegal_owns
+
+    return await senegal_owns(api)
+
+
+async def _incidents(api: httpx.AsyncClient) -> dict[str, Any]:
+    from tests.integration.test_incidents_access_matrix import french_owned
+
+    return await french_owned(api)

@@ -204,11 +204,22 @@ async def test_capacity_profiles_keep_their_history_and_show_the_current_gap(api
         )
         assert recorded.status_code == 201, recorded.text
     await api.post(url, json={"competency": "human_rights", "current_level": 4, "target_level": 4})
-    current = {p["competency"]: p for p in (await api.get(url)).json()}
+    current = {p["competency"]: p for p in (await api.get(url)).json()["items"]}
     assert current["cyber_forensics"]["current_level"] == 3 and current["cyber_forensics"]["gap"] == 1
     assert current["human_rights"]["gap"] == 0
-    history = (await api.get(url, params={"history": "true"})).json()
+    one = (await api.get(url, params={"limit": 1})).json()
+    other = (await api.get(url, params={"limit": 1, "cursor": one["next_cursor"]})).json()
+    assert [p["competency"] for p in one["items"] + other["items"]] == ["cyber_forensics", "human_rights"]
+    assert other["next_cursor"] is None
+    history = (await api.get(url, params={"history": "true"})).json()["items"]
     assert [p["current_level"] for p in history if p["competency"] == "cyber_forensics"] == [3, 1]
+    newest = (await api.get(url, params={"history": "true", "limit": 2})).json()
+    older = (await api.get(url, params={"history": "true", "cursor": newest["next_cursor"]})).json()
+    assert [p["id"] for p in newest["items"] + older["items"]] == [p["id"] for p in history], (
+        "newest first, paged"
+    )
+    odd = await api.get(url, params={"cursor": "bm9wZQ"})
+    assert (odd.status_code, odd.json()["code"]) == (400, "invalid_cursor")
     bad = await api.post(url, json={"competency": "Cyber Forensics!", "current_level": 7, "target_level": 4})
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
         "competency",

@@ -371,8 +371,22 @@ async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_h
         headers=as_seat(api, p, "FR"),
     )
 
-    pending = (await api.get(f"/members/{body['SN']}/decisions", headers=as_seat(api, p, "SN"))).json()
+    pending = (await api.get(f"/members/{body['SN']}/decisions", headers=as_seat(api, p, "SN"))).json()[
+        "items"
+    ]
     assert [line["decision"]["id"] for line in pending] == [sooner["id"], later["id"]]
+    page = (
+        await api.get(f"/members/{body['SN']}/decisions", params={"limit": 1}, headers=as_seat(api, p, "SN"))
+    ).json()
+    after = (
+        await api.get(
+            f"/members/{body['SN']}/decisions",
+            params={"limit": 1, "cursor": page["next_cursor"]},
+            headers=as_seat(api, p, "SN"),
+        )
+    ).json()
+    assert [line["decision"]["id"] for line in page["items"] + after["items"]] == [sooner["id"], later["id"]]
+    assert after["next_cursor"] is None
     assert pending[0]["partnership_name"] == p["name"] and pending[0]["my_vote"] is None
     assert pending[0]["decision"]["tally"]["approvals"] == 1, "who else voted, and the current tally"
     assert [v["member_id"] for v in pending[0]["decision"]["votes"]] == [body["FR"]]
@@ -382,16 +396,18 @@ async def test_an_approver_sees_pending_decisions_soonest_first_and_then_their_h
         json={"member_id": body["SN"], "choice": "reject", "reason": "not translated yet"},
         headers=as_seat(api, p, "SN"),
     )
-    still = (await api.get(f"/members/{body['SN']}/decisions", headers=as_seat(api, p, "SN"))).json()
+    still = (await api.get(f"/members/{body['SN']}/decisions", headers=as_seat(api, p, "SN"))).json()["items"]
     assert [line["decision"]["id"] for line in still] == [later["id"]]
     history = (
         await api.get(
             f"/members/{body['SN']}/decisions", params={"state": "history"}, headers=as_seat(api, p, "SN")
         )
-    ).json()
+    ).json()["items"]
     assert [line["decision"]["id"] for line in history] == [sooner["id"]]
     assert history[0]["my_vote"]["choice"] == "reject" and history[0]["decision"]["outcome"] == "rejected"
-    mine = (await api.get("/me/decisions", params={"state": "history"}, headers=as_seat(api, p, "SN"))).json()
+    mine = (
+        await api.get("/me/decisions", params={"state": "history"}, headers=as_seat(api, p, "SN"))
+    ).json()["items"]
     assert mine == history and mine[0]["seat_id"] == body["SN"]
     nobody = await api.get(f"/members/{uuid.uuid4()}/decisions", headers=as_seat(api, p, "SN"))
     assert nobody.status_code == 404

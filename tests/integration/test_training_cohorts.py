@@ -83,7 +83,9 @@ async def test_a_cohort_shares_its_seats_by_pledge_and_books_its_facility(
     facility = lab.json()["id"]
     first = await schedule(training, w, facility_id=facility)
     assert first.status_code == 201, first.text
-    bookings = (await training.get(f"/facilities/{facility}/bookings", headers=ncu(training, "SN"))).json()
+    bookings = (await training.get(f"/facilities/{facility}/bookings", headers=ncu(training, "SN"))).json()[
+        "items"
+    ]
     assert [b["cohort_id"] for b in bookings] == [first.json()["id"]]
     overlapping = await schedule(training, w, facility_id=facility, **period(2))
     assert (overlapping.status_code, overlapping.json()["code"]) == (409, "booking_conflict")

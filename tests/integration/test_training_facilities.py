@@ -153,7 +153,17 @@ async def test_bookings_never_overlap_and_a_cancelled_one_frees_its_period(
     )
     assert again.status_code == 201, again.text
     listed = await training.get(url, headers=fr)
-    assert [b["purpose"] for b in listed.json()] == ["Drill", "Cohort 2"]
+    assert [b["purpose"] for b in listed.json()["items"]] == ["Drill", "Cohort 2"]
+    first_page = (await training.get(url, params={"limit": 1, "include_cancelled": True}, headers=fr)).json()
+    rest = (
+        await training.get(
+            url, params={"cursor": first_page["next_cursor"], "include_cancelled": True}, headers=fr
+        )
+    ).json()
+    assert [b["purpose"] for b in first_page["items"] + rest["items"]] == ["Cohort 1", "Drill", "Cohort 2"], (
+        "paged in time order"
+    )
+    assert rest["next_cursor"] is None
     outsider = await training.post(
         f"/bookings/{again.json()['id']}/cancellation", headers=coordinator(training, "CI")
     )

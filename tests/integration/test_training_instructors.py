@@ -72,7 +72,9 @@ async def test_an_instructor_is_never_double_booked_and_is_freed_by_a_cancellati
         headers=ncu(training, "FR"),
     )
     assert cancelled.status_code == 200
-    released = (await training.get(f"/cohorts/{first}/instructors", headers=ncu(training, "FR"))).json()
+    released = (await training.get(f"/cohorts/{first}/instructors", headers=ncu(training, "FR"))).json()[
+        "items"
+    ]
     assert {a["status"] for a in released} == {"released"}
     assert (await assign(training, overlapping, anna["id"])).status_code == 201, "the cancellation freed Anna"
 

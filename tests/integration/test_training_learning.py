@@ -79,7 +79,9 @@ async def test_statements_become_progress_completions_and_analytics(training: ht
 
     progress = {
         p["module_code"]: p
-        for p in (await training.get(f"/nominations/{sn_1}/progress", headers=ncu(training, "SN"))).json()
+        for p in (await training.get(f"/nominations/{sn_1}/progress", headers=ncu(training, "SN"))).json()[
+            "items"
+        ]
     }
     assert progress["m1"]["status"] == "completed" and progress["m1"]["attempts"] == 2
     assert progress["m1"]["seconds"] == 2 * 3600 and float(progress["m1"]["best_score"]) == 0.85

@@ -80,7 +80,8 @@ async def test_recognitions_follow_their_certification_and_their_agreement(
     )
     assert revoked.json()["status"] == "revoked"
     state = {
-        r["certification_id"]: r for r in (await training.get(under, headers=ncu(training, "FR"))).json()
+        r["certification_id"]: r
+        for r in (await training.get(under, headers=ncu(training, "FR"))).json()["items"]
     }
     assert (state[first]["status"], state[first]["cause"]) == ("revoked", "certification_revoked")
     assert state[second]["status"] == "active"
@@ -92,7 +93,8 @@ async def test_recognitions_follow_their_certification_and_their_agreement(
     )
     assert ended.json()["status"] == "ended"
     state = {
-        r["certification_id"]: r for r in (await training.get(under, headers=ncu(training, "SN"))).json()
+        r["certification_id"]: r
+        for r in (await training.get(under, headers=ncu(training, "SN"))).json()["items"]
     }
     assert (state[second]["status"], state[second]["cause"]) == ("revoked", "agreement_ended")
     assert (state[first]["cause"]) == "certification_revoked", "revoked once, for its first cause"

@@ -42,10 +42,10 @@ async def test_a_trainee_reads_their_own_records_and_takes_their_credential(
     assert issued.status_code == 201, issued.text
 
     awa = acting(training, "trainee", country="SN", subject="awa@sn")
-    enrollments = (await training.get("/me/enrollments", headers=awa)).json()
+    enrollments = (await training.get("/me/enrollments", headers=awa)).json()["items"]
     assert [e["nomination"]["status"] for e in enrollments] == ["enrolled"]
     assert [p["module_code"] for p in enrollments[0]["progress"]] == ["m1"]
-    mine = (await training.get("/me/certifications", headers=awa)).json()
+    mine = (await training.get("/me/certifications", headers=awa)).json()["items"]
     assert [c["id"] for c in mine] == [issued.json()["id"]]
     credential = await training.get(f"/me/certifications/{issued.json()['id']}/credential", headers=awa)
     assert credential.status_code == 200, credential.text
@@ -55,8 +55,8 @@ async def test_a_trainee_reads_their_own_records_and_takes_their_credential(
     assert "OpenBadgeCredential" in claims["vc"]["type"]
 
     moussa = acting(training, "trainee", country="SN", subject="moussa@sn")
-    assert (await training.get("/me/enrollments", headers=moussa)).json() == []
-    assert (await training.get("/me/certifications", headers=moussa)).json() == []
+    assert (await training.get("/me/enrollments", headers=moussa)).json()["items"] == []
+    assert (await training.get("/me/certifications", headers=moussa)).json()["items"] == []
     theirs = await training.get(f"/me/certifications/{issued.json()['id']}/credential", headers=moussa)
     assert (theirs.status_code, theirs.json()["code"]) == (404, "certification_not_found")
     assert (await training.get("/me/certifications", headers=ncu(training, "SN"))).status_code == 403, (

@@ -385,8 +385,9 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
         assert args == ["run"], command
         return (module, "run")
     if module == "backbone.audit":
-        assert len(args) == 2 and args[0] == "purge" and args[1] in SERVICES, command
-        return (module, *args)
+        assert args[0] in ("purge", "anchor", "verify") and args[1] in SERVICES, command
+        assert args[2:] == (["--anchors"] if args[0] == "verify" else []), command
+        return (module, *args[:2])
     assert module == "backbone.serve", command
     if args == ["topics"]:
         return (module, "topics")
@@ -513,7 +514,10 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
                 assert str(loaded.subscribers_file).startswith("/etc/backbone/feed/"), where
             elif entry[0] == "backbone.audit":
                 loaded = load_settings(entry[2])
-                assert loaded.migration_password is not None, f"{where}: the purge runs as the tables' owner"
+                if entry[1] == "purge":
+                    assert loaded.migration_password is not None, (
+                        f"{where}: the purge runs as the tables' owner"
+                    )
             else:
                 service, role = entry[1], entry[2]
                 loaded = load_settings(service, uses_temporal=service == "partners")
@@ -548,6 +552,13 @@ def test_background_processes_have_probes_apis_autoscale_and_the_audit_purge_run
         assert purge["spec"]["concurrencyPolicy"] == "Forbid"
         (container,) = purge["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
         assert container["command"][-2:] == ["purge", service]
+        anchor = index[("CronJob", f"{service}-audit-anchor")]["spec"]["jobTemplate"]["spec"]["template"][
+            "spec"
+        ]
+        assert [c["command"][3:] for c in anchor["initContainers"]] == [["anchor", service]]
+        assert [c["command"][3:] for c in anchor["containers"]] == [["verify", service, "--anchors"]]
+        for step in [*anchor["initContainers"], *anchor["containers"]]:
+            assert not any("MIGRATION" in e["name"] for e in step["env"]), "anchoring needs no owner's rights"
     for name in probed:
         (container,) = index[("Deployment", name)]["spec"]["template"]["spec"]["containers"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name

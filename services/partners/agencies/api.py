@@ -196,9 +196,12 @@ async def confirm_onboarding(
     return _onboarding_out(status, workflow_id, request, rt)
 
 
-@router.get("/countries", response_model=list[CountryOut], tags=["countries"])
-async def list_countries(session: SessionDep) -> list[CountryOut]:
-    return [CountryOut.model_validate(c) for c in await service.list_countries(session)]
+@router.get("/countries", response_model=Page[CountryOut], tags=["countries"], responses=PROBLEMS)
+async def list_countries(session: SessionDep, limit: Limit = 50, cursor: Cursor = None) -> Page[CountryOut]:
+    countries, next_cursor = await service.list_countries(session, limit=limit, cursor=cursor)
+    return Page[CountryOut](
+        items=[CountryOut.model_validate(c) for c in countries], next_cursor=next_cursor, limit=limit
+    )
 
 
 @router.get("/countries/{code}", response_model=CountryOut, tags=["countries"], responses=PROBLEMS)

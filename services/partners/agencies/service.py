@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.pagination import keyset_page
+from backbone.pagination import InvalidCursor, decode_cursor, encode_cursor, keyset_page
 from contracts.events.partners import AgencyActivatedV1, AgencyOnboardingLapsedV1, AgencyRegisteredV1
 from services.partners import SOURCE
 from services.partners.agencies.schemas import AgencyOut, AgencyRegistration
@@ -190,8 +190,20 @@ async def list_agencies(
     )
 
 
-async def list_countries(session: AsyncSession) -> list[Country]:
-    return list((await session.execute(select(Country).order_by(Country.code))).scalars())
+async def list_countries(
+    session: AsyncSession, *, limit: int, cursor: str | None
+) -> tuple[list[Country], str | None]:
+    """By code; the cursor names the last code of the page before."""
+    query = select(Country).order_by(Country.code).limit(limit + 1)
+    if cursor:
+        (after,) = decode_cursor(cursor, arity=1)
+        if not isinstance(after, str):
+            raise InvalidCursor()
+        query = query.where(Country.code > after)
+    countries = list((await session.execute(query)).scalars())
+    if len(countries) <= limit:
+        return countries, None
+    return countries[:limit], encode_cursor([countries[limit - 1].code])
 
 
 async def get_country(session: AsyncSession, *, code: str) -> Country:

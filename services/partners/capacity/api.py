@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.pagination import Cursor, Limit, Page
 from services.partners.capacity import service as capacity
 from services.partners.capacity.schemas import CapacityProfileIn, CapacityProfileOut
 from services.partners.problems import PROBLEMS
@@ -38,12 +39,15 @@ async def record_capacity_profile(
 
 @router.get(
     "/agencies/{agency_id}/capacity-profiles",
-    response_model=list[CapacityProfileOut],
+    response_model=Page[CapacityProfileOut],
     tags=["capacity"],
     responses=PROBLEMS,
-    summary="Current level and gap per competency, or the whole history",
+    summary="Current level and gap per competency, or the whole history (newest first)",
 )
 async def capacity_profiles(
-    agency_id: uuid.UUID, session: SessionDep, history: bool = False
-) -> list[CapacityProfileOut]:
-    return await capacity.capacity_profiles(session, agency_id=agency_id, history=history)
+    agency_id: uuid.UUID, session: SessionDep, history: bool = False, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CapacityProfileOut]:
+    items, next_cursor = await capacity.capacity_profiles(
+        session, agency_id=agency_id, history=history, limit=limit, cursor=cursor
+    )
+    return Page[CapacityProfileOut](items=items, next_cursor=next_cursor, limit=limit)

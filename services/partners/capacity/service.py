@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit import record_read
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
+from backbone.pagination import InvalidCursor, decode_cursor, encode_cursor, keyset_page_by
 from contracts.events.partners import CapacityProfileRecordedV1
 from services.partners import SOURCE
 from services.partners.agencies.service import get_agency
@@ -65,20 +67,27 @@ async def _record(session: AsyncSession, agency_id: uuid.UUID, profile: Capacity
 
 
 async def capacity_profiles(
-    session: AsyncSession, *, agency_id: uuid.UUID, history: bool
-) -> list[CapacityProfileOut]:
-    """The current profile per competency, or every recorded profile (newest first), as far as the caller's
-    country may see them (row-level security applies the handling codes); the read is audited per code."""
+    session: AsyncSession, *, agency_id: uuid.UUID, history: bool, limit: int, cursor: str | None
+) -> tuple[list[CapacityProfileOut], str | None]:
+    """The current profile per competency (by competency), or every recorded profile (newest first), as far as
+    the caller's country may see them (row-level security applies the handling codes); the read is audited per
+    code."""
     async with session.begin():
         agency = await get_agency(session, agency_id=agency_id)
-        query = select(CapacityProfile).where(CapacityProfile.agency_id == agency_id)
+        mine = select(CapacityProfile).where(CapacityProfile.agency_id == agency_id)
         if history:
-            query = query.order_by(CapacityProfile.recorded_at.desc())
-        else:
-            query = query.distinct(CapacityProfile.competency).order_by(
-                CapacityProfile.competency, CapacityProfile.recorded_at.desc()
+            profiles, next_cursor = await keyset_page_by(
+                session,
+                mine,
+                order=CapacityProfile.recorded_at,
+                position=lambda profile: profile.recorded_at,
+                key=CapacityProfile.id,
+                limit=limit,
+                cursor=cursor,
+                newest_first=True,
             )
-        profiles = list(await session.scalars(query))
+        else:
+            profiles, next_cursor = await _current_profiles(session, mine, limit=limit, cursor=cursor)
         for code in sorted({p.handling_code for p in profiles}):
             await record_read(
                 session,
@@ -87,7 +96,25 @@ async def capacity_profiles(
                 handling=code,
                 tenant=agency.country_code,
             )
-        return [CapacityProfileOut.model_validate(r) for r in profiles]
+        return [CapacityProfileOut.model_validate(r) for r in profiles], next_cursor
+
+
+async def _current_profiles(
+    session: AsyncSession, mine: Select[Any], *, limit: int, cursor: str | None
+) -> tuple[list[CapacityProfile], str | None]:
+    """The newest profile of each competency, a page of competencies at a time (the cursor names the last)."""
+    current = mine.distinct(CapacityProfile.competency).order_by(
+        CapacityProfile.competency, CapacityProfile.recorded_at.desc()
+    )
+    if cursor:
+        (after,) = decode_cursor(cursor, arity=1)
+        if not isinstance(after, str):
+            raise InvalidCursor()
+        current = current.where(CapacityProfile.competency > after)
+    profiles = list(await session.scalars(current.limit(limit + 1)))
+    if len(profiles) <= limit:
+        return profiles, None
+    return profiles[:limit], encode_cursor([profiles[limit - 1].competency])
 
 
 async def partnerships_with_every_agency_mapped(

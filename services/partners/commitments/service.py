@@ -35,7 +35,7 @@ from services.partners.commitments.schemas import (
     RenewalNoticeOut,
     RenewalRequestIn,
 )
-from services.partners.handling.audiences import of_partnership
+from services.partners.handling.audiences import of_commitment
 from services.partners.models import Agency, Commitment, OversightMember, PartnershipMember
 from services.partners.partnerships.service import _partnership
 from services.partners.problems import _field_error
@@ -150,7 +150,7 @@ async def _announce_registered(session: AsyncSession, commitment: Commitment) ->
         ),
         aggregate_id=str(commitment.id),
         source=SOURCE,
-        release=await of_partnership(session, commitment.partnership_id),
+        release=await of_commitment(session, commitment.partnership_id, commitment.country_code),
     )
 
 
@@ -221,7 +221,7 @@ async def _request_renewal(
             ),
             aggregate_id=str(commitment.id),
             source=SOURCE,
-            release=await of_partnership(session, commitment.partnership_id),
+            release=await of_commitment(session, commitment.partnership_id, commitment.country_code),
         )
     return Outcome(200, (await commitment_view(session, commitment)).model_dump(mode="json"))
 
@@ -265,7 +265,7 @@ async def _send_notice(session: AsyncSession, commitment_id: uuid.UUID, notice: 
         ),
         aggregate_id=str(commitment.id),
         source=SOURCE,
-        release=await of_partnership(session, commitment.partnership_id),
+        release=await of_commitment(session, commitment.partnership_id, commitment.country_code),
     )
     sent = RenewalNoticeOut(
         commitment_id=commitment.id,
@@ -356,7 +356,7 @@ async def _conclude(
         ),
         aggregate_id=str(commitment.id),
         source=SOURCE,
-        release=await of_partnership(session, commitment.partnership_id),
+        release=await of_commitment(session, commitment.partnership_id, commitment.country_code),
     )
     if successor is not None:
         await _announce_registered(session, successor)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
@@ -111,7 +111,7 @@ async def list_decisions(
 
 @router.get(
     "/members/{member_id}/decisions",
-    response_model=list[MemberDecisionOut],
+    response_model=Page[MemberDecisionOut],
     tags=["approvals"],
     responses=PROBLEMS,
     summary="An oversight member's dashboard: pending decisions (what, where, due when, who voted, tally) "
@@ -122,17 +122,19 @@ async def member_decisions(
     session: SessionDep,
     principal: CurrentPrincipal,
     state: Literal["pending", "history"] = "pending",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[MemberDecisionOut]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MemberDecisionOut]:
     await access.require_seat_visible(session, principal, member_id)
-    return await decisions.member_decisions(
-        session, member_ids=[member_id], pending=state == "pending", limit=limit
+    items, next_cursor = await decisions.member_decisions(
+        session, member_ids=[member_id], pending=state == "pending", limit=limit, cursor=cursor
     )
+    return Page[MemberDecisionOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get(
     "/me/decisions",
-    response_model=list[MemberDecisionOut],
+    response_model=Page[MemberDecisionOut],
     tags=["approvals"],
     responses=PROBLEMS,
     summary="The signed-in oversight member's dashboard across all their seats: pending decisions (soonest due "
@@ -142,12 +144,14 @@ async def my_decisions(
     session: SessionDep,
     principal: CurrentPrincipal,
     state: Literal["pending", "history"] = "pending",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[MemberDecisionOut]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MemberDecisionOut]:
     access.require_member_in_person(principal)
     if principal is None:
         raise DomainError("Sign in to see your decisions.", code="unauthenticated", status=401)
     seats = await access.seats_of(session, principal)
-    return await decisions.member_decisions(
-        session, member_ids=seats, pending=state == "pending", limit=limit
+    items, next_cursor = await decisions.member_decisions(
+        session, member_ids=seats, pending=state == "pending", limit=limit, cursor=cursor
     )
+    return Page[MemberDecisionOut](items=items, next_cursor=next_cursor, limit=limit)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import Conflict, DomainError, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.pagination import keyset_page
+from backbone.pagination import InvalidCursor, decode_cursor, encode_cursor, keyset_page
 from contracts.events.partners import (
     DecisionClosedV1,
     DecisionOpenedV1,
@@ -370,22 +370,42 @@ async def _decision_for_update(session: AsyncSession, decision_id: uuid.UUID) ->
 
 
 async def member_decisions(
-    session: AsyncSession, *, member_ids: list[uuid.UUID], pending: bool, limit: int
-) -> list[MemberDecisionOut]:
+    session: AsyncSession, *, member_ids: list[uuid.UUID], pending: bool, limit: int, cursor: str | None
+) -> tuple[list[MemberDecisionOut], str | None]:
     """The pending decisions of a person's oversight seats (open, not yet voted, soonest due first) or their
-    history (closed, or voted)."""
+    history (closed, or voted; newest first), a page at a time across all the seats."""
+    after = _decision_position(cursor) if cursor else None
     lines: list[MemberDecisionOut] = []
     for member_id in member_ids:
-        lines += await _seat_decisions(session, member_id=member_id, pending=pending, limit=limit)
-    if pending:
-        lines.sort(key=lambda line: (line.decision.due_at, str(line.decision.id)))
-    else:
-        lines.sort(key=lambda line: (line.decision.opened_at, str(line.decision.id)), reverse=True)
-    return lines[:limit]
+        lines += await _seat_decisions(
+            session, member_id=member_id, pending=pending, limit=limit, after=after
+        )
+    lines.sort(key=lambda line: _position_of(line, pending), reverse=not pending)
+    if len(lines) <= limit:
+        return lines, None
+    at, key = _position_of(lines[limit - 1], pending)
+    return lines[:limit], encode_cursor([at.isoformat(), key])
+
+
+def _position_of(line: MemberDecisionOut, pending: bool) -> tuple[datetime, str]:
+    return (line.decision.due_at if pending else line.decision.opened_at), str(line.decision.id)
+
+
+def _decision_position(cursor: str) -> tuple[datetime, uuid.UUID]:
+    at, key = decode_cursor(cursor, arity=2)
+    try:
+        return datetime.fromisoformat(at), uuid.UUID(key)
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
 
 
 async def _seat_decisions(
-    session: AsyncSession, *, member_id: uuid.UUID, pending: bool, limit: int
+    session: AsyncSession,
+    *,
+    member_id: uuid.UUID,
+    pending: bool,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
 ) -> list[MemberDecisionOut]:
     now = datetime.now(UTC)
     voted = select(Vote.decision_id).where(Vote.member_id == member_id)
@@ -398,12 +418,16 @@ async def _seat_decisions(
         query = query.where(
             Decision.outcome == "open", Decision.due_at > now, Decision.id.not_in(voted)
         ).order_by(Decision.due_at, Decision.id)
+        if after:
+            query = query.where(tuple_(Decision.due_at, Decision.id) > tuple_(*after))
     else:
         query = query.where((Decision.outcome != "open") | Decision.id.in_(voted)).order_by(
-            Decision.opened_at.desc(), Decision.id
+            Decision.opened_at.desc(), Decision.id.desc()
         )
+        if after:
+            query = query.where(tuple_(Decision.opened_at, Decision.id) < tuple_(*after))
     lines = []
-    for decision, partnership_name in (await session.execute(query.limit(limit))).all():
+    for decision, partnership_name in (await session.execute(query.limit(limit + 1))).all():
         votes = await _ballots(session, decision.id)
         mine = next((v for v in votes if v.member_id == member_id), None)
         lines.append(

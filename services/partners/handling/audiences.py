@@ -53,6 +53,13 @@ async def of_partnership(session: AsyncSession, partnership_id: uuid.UUID | str)
     return Release.of("partnership", originator=lead, partnership_countries=countries)
 
 
+async def of_commitment(session: AsyncSession, partnership_id: uuid.UUID | str, country_code: str) -> Release:
+    """A member's commitment is partnership business, but the pledging member's data: it is the originator (the
+    audit trail files it under that country, not the lead's)."""
+    members = await member_countries(session, partnership_id)
+    return Release.of("partnership", originator=country_code, partnership_countries=sorted(members))
+
+
 def of_agency(country_code: str) -> Release:
     return Release.of("originator", originator=country_code)
 

@@ -116,17 +116,22 @@ async def book_facility(
 
 @router.get(
     "/facilities/{facility_id}/bookings",
-    response_model=list[BookingOut],
+    response_model=Page[BookingOut],
     tags=["facilities"],
     responses=PROBLEMS,
     summary="The facility's bookings in time order (active only unless include_cancelled)",
 )
 async def list_bookings(
-    facility_id: uuid.UUID, session: SessionDep, include_cancelled: bool = False
-) -> list[BookingOut]:
-    return await facilities.list_bookings(
-        session, facility_id=facility_id, include_cancelled=include_cancelled
+    facility_id: uuid.UUID,
+    session: SessionDep,
+    include_cancelled: bool = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[BookingOut]:
+    items, next_cursor = await facilities.list_bookings(
+        session, facility_id=facility_id, include_cancelled=include_cancelled, limit=limit, cursor=cursor
     )
+    return Page[BookingOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.post(

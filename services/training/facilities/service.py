@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, NotFound
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
-from backbone.pagination import keyset_page
+from backbone.pagination import keyset_page, keyset_page_by
 from contracts.events.training import FacilityBookedV1, FacilityBookingCancelledV1, FacilityUsedV1
 from rules.releasability import Release
 from services.training import SOURCE
@@ -170,16 +170,30 @@ async def get_booking(session: AsyncSession, *, booking_id: uuid.UUID, lock: boo
     return booking
 
 
+def _starts(booking: FacilityBooking) -> datetime:
+    assert booking.period.lower is not None, "a booking's period is bounded (BookingIn)"
+    return booking.period.lower
+
+
 async def list_bookings(
-    session: AsyncSession, *, facility_id: uuid.UUID, include_cancelled: bool
-) -> list[BookingOut]:
+    session: AsyncSession, *, facility_id: uuid.UUID, include_cancelled: bool, limit: int, cursor: str | None
+) -> tuple[list[BookingOut], str | None]:
+    """In time order: by the start of the booked period."""
     async with session.begin():
         await get_facility(session, facility_id=facility_id)
         query = select(FacilityBooking).where(FacilityBooking.facility_id == facility_id)
         if not include_cancelled:
             query = query.where(FacilityBooking.status == "active")
-        rows = await session.scalars(query.order_by(FacilityBooking.period, FacilityBooking.id))
-        return [booking_view(r) for r in rows]
+        rows, next_cursor = await keyset_page_by(
+            session,
+            query,
+            order=func.lower(FacilityBooking.period),
+            position=_starts,
+            key=FacilityBooking.id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [booking_view(r) for r in rows], next_cursor
 
 
 async def cancel(session: AsyncSession, *, booking_id: uuid.UUID) -> BookingOut:

@@ -146,15 +146,20 @@ async def on_revision_requested(session: AsyncSession, envelope: EventEnvelope) 
     await session.flush()
 
 
-async def assignments(session: AsyncSession, *, revision_request_id: uuid.UUID) -> list[uuid.UUID]:
+async def assignments(
+    session: AsyncSession, *, revision_request_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[uuid.UUID], str | None]:
     """The certifications (of the caller's country: row-level security) assigned a refresher by a request."""
     async with session.begin():
-        rows = await session.scalars(
-            select(RefresherAssignment.certification_id)
-            .where(RefresherAssignment.revision_request_id == revision_request_id)
-            .order_by(RefresherAssignment.certification_id)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(RefresherAssignment).where(RefresherAssignment.revision_request_id == revision_request_id),
+            created=RefresherAssignment.assigned_at,
+            key=RefresherAssignment.certification_id,
+            limit=limit,
+            cursor=cursor,
         )
-        return list(rows)
+        return [row.certification_id for row in rows], next_cursor
 
 
 async def suspended(session: AsyncSession, curriculum_id: uuid.UUID, module_code: str) -> bool:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.pagination import Cursor, Limit, Page
 from services.training.cohorts import service as cohorts
 from services.training.curricula.api import acting_for
 from services.training.facilities.api import PROBLEMS
@@ -108,9 +109,12 @@ async def assign(
     return await instructors.assign(session, cohort_id=cohort_id, body=body, principal=principal)
 
 
-@router.get("/cohorts/{cohort_id}/instructors", response_model=list[AssignmentOut], responses=PROBLEMS)
-async def list_assignments(cohort_id: uuid.UUID, session: SessionDep) -> list[AssignmentOut]:
-    return await instructors.of_cohort(session, cohort_id=cohort_id)
+@router.get("/cohorts/{cohort_id}/instructors", response_model=Page[AssignmentOut], responses=PROBLEMS)
+async def list_assignments(
+    cohort_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[AssignmentOut]:
+    items, next_cursor = await instructors.of_cohort(session, cohort_id=cohort_id, limit=limit, cursor=cursor)
+    return Page[AssignmentOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.post(

@@ -16,6 +16,7 @@ from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
+from backbone.pagination import keyset_page
 from services.training.certifications.rules import status_at
 from services.training.cohorts import service as cohorts
 from services.training.instructors import rules as instructor_rules
@@ -273,12 +274,17 @@ async def release(
         return assignment_view(row)
 
 
-async def of_cohort(session: AsyncSession, *, cohort_id: uuid.UUID) -> list[AssignmentOut]:
+async def of_cohort(
+    session: AsyncSession, *, cohort_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[AssignmentOut], str | None]:
     async with session.begin():
         await cohorts.get(session, cohort_id)
-        rows = await session.scalars(
-            select(InstructorAssignment)
-            .where(InstructorAssignment.cohort_id == cohort_id)
-            .order_by(InstructorAssignment.assigned_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(InstructorAssignment).where(InstructorAssignment.cohort_id == cohort_id),
+            created=InstructorAssignment.assigned_at,
+            key=InstructorAssignment.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [assignment_view(r) for r in rows]
+        return [assignment_view(r) for r in rows], next_cursor

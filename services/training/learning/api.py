@@ -70,15 +70,19 @@ async def post_statements(
 
 @router.get(
     "/nominations/{nomination_id}/progress",
-    response_model=list[ProgressOut],
+    response_model=Page[ProgressOut],
     responses=PROBLEMS,
     summary="An enrolled trainee's progress per module",
 )
-async def get_progress(nomination_id: uuid.UUID, session: SessionDep) -> list[ProgressOut]:
-    return [
-        ProgressOut.model_validate(p)
-        for p in await progress.trainee_progress(session, nomination_id=nomination_id)
-    ]
+async def get_progress(
+    nomination_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ProgressOut]:
+    rows, next_cursor = await progress.trainee_progress(
+        session, nomination_id=nomination_id, limit=limit, cursor=cursor
+    )
+    return Page[ProgressOut](
+        items=[ProgressOut.model_validate(p) for p in rows], next_cursor=next_cursor, limit=limit
+    )
 
 
 @router.get(
@@ -141,9 +145,14 @@ async def curriculum_revision_requests(
 
 @router.get(
     "/revision-requests/{revision_request_id}/refresher-assignments",
-    response_model=list[uuid.UUID],
+    response_model=Page[uuid.UUID],
     responses=PROBLEMS,
     summary="Your country's certifications assigned a refresher by this request",
 )
-async def refresher_assignments(revision_request_id: uuid.UUID, session: SessionDep) -> list[uuid.UUID]:
-    return await incident_effects.assignments(session, revision_request_id=revision_request_id)
+async def refresher_assignments(
+    revision_request_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[uuid.UUID]:
+    items, next_cursor = await incident_effects.assignments(
+        session, revision_request_id=revision_request_id, limit=limit, cursor=cursor
+    )
+    return Page[uuid.UUID](items=items, next_cursor=next_cursor, limit=limit)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import Conflict, DomainError, NotFound, field_problem
 from backbone.outbox import add_event
+from backbone.pagination import keyset_page_by
 from contracts.events.training import ModuleCompletedV1
 from services.training import SOURCE
 from services.training.cohorts import service as cohorts
@@ -198,12 +199,18 @@ async def _fold(
     )
 
 
-async def trainee_progress(session: AsyncSession, *, nomination_id: uuid.UUID) -> list[ModuleProgress]:
+async def trainee_progress(
+    session: AsyncSession, *, nomination_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[ModuleProgress], str | None]:
     async with session.begin():
         await cohorts.nomination_row(session, nomination_id)
-        rows = await session.scalars(
-            select(ModuleProgress)
-            .where(ModuleProgress.nomination_id == nomination_id)
-            .order_by(ModuleProgress.first_seen_at, ModuleProgress.module_code)
+        return await keyset_page_by(
+            session,
+            select(ModuleProgress).where(ModuleProgress.nomination_id == nomination_id),
+            order=ModuleProgress.first_seen_at,
+            position=lambda row: row.first_seen_at,
+            key=ModuleProgress.module_code,
+            parse_key=str,
+            limit=limit,
+            cursor=cursor,
         )
-        return list(rows)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal, Forbidden
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
+from backbone.pagination import Cursor, Limit, Page
 from services.training.cohorts.schemas import ReasonIn
 from services.training.facilities.api import PROBLEMS
 from services.training.recognition import service as recognition
@@ -75,11 +76,16 @@ async def recognise(
 
 @router.get(
     "/recognition-agreements/{agreement_id}/recognitions",
-    response_model=list[RecognitionOut],
+    response_model=Page[RecognitionOut],
     responses=PROBLEMS,
 )
-async def list_recognitions(agreement_id: uuid.UUID, session: SessionDep) -> list[RecognitionOut]:
-    return await recognition.of_agreement(session, agreement_id=agreement_id)
+async def list_recognitions(
+    agreement_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[RecognitionOut]:
+    items, next_cursor = await recognition.of_agreement(
+        session, agreement_id=agreement_id, limit=limit, cursor=cursor
+    )
+    return Page[RecognitionOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get("/recognitions/{recognition_id}", response_model=RecognitionOut, responses=PROBLEMS)

@@ -17,6 +17,7 @@ from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
+from backbone.pagination import keyset_page
 from contracts.events.training import CertificationRecognisedV1, RecognitionEnd, RecognitionRevokedV1
 from rules.releasability import Release
 from services.training import SOURCE
@@ -224,15 +225,20 @@ async def withdraw(
         return RecognitionOut.model_validate(row)
 
 
-async def of_agreement(session: AsyncSession, *, agreement_id: uuid.UUID) -> list[RecognitionOut]:
+async def of_agreement(
+    session: AsyncSession, *, agreement_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[RecognitionOut], str | None]:
     async with session.begin():
         await get_agreement(session, agreement_id)
-        rows = await session.scalars(
-            select(Recognition)
-            .where(Recognition.agreement_id == agreement_id)
-            .order_by(Recognition.recognised_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(Recognition).where(Recognition.agreement_id == agreement_id),
+            created=Recognition.recognised_at,
+            key=Recognition.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [RecognitionOut.model_validate(r) for r in rows]
+        return [RecognitionOut.model_validate(r) for r in rows], next_cursor
 
 
 async def view_recognition(session: AsyncSession, *, recognition_id: uuid.UUID) -> RecognitionOut:

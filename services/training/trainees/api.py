@@ -12,6 +12,7 @@ from sqlalchemy import select
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, Forbidden
 from backbone.errors import NotFound
+from backbone.pagination import Cursor, Limit, Page, keyset_page
 from services.training.certifications import credentials
 from services.training.certifications import service as certifications
 from services.training.certifications.schemas import CertificationOut, CredentialOut
@@ -30,12 +31,19 @@ def _subject(principal: CurrentPrincipal) -> str:
     return principal.subject
 
 
-@router.get("/me/enrollments", response_model=list[MyEnrollmentOut], responses=PROBLEMS)
-async def my_enrollments(principal: CurrentPrincipal, session: SessionDep) -> list[MyEnrollmentOut]:
+@router.get("/me/enrollments", response_model=Page[MyEnrollmentOut], responses=PROBLEMS)
+async def my_enrollments(
+    principal: CurrentPrincipal, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[MyEnrollmentOut]:
     subject = _subject(principal)
     async with session.begin():
-        rows = await session.scalars(
-            select(Nomination).where(Nomination.trainee_subject == subject).order_by(Nomination.nominated_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(Nomination).where(Nomination.trainee_subject == subject),
+            created=Nomination.nominated_at,
+            key=Nomination.id,
+            limit=limit,
+            cursor=cursor,
         )
         mine = []
         for nomination in rows:
@@ -50,19 +58,26 @@ async def my_enrollments(principal: CurrentPrincipal, session: SessionDep) -> li
                     progress=[ProgressOut.model_validate(p) for p in progress],
                 )
             )
-        return mine
+        return Page[MyEnrollmentOut](items=mine, next_cursor=next_cursor, limit=limit)
 
 
-@router.get("/me/certifications", response_model=list[CertificationOut], responses=PROBLEMS)
-async def my_certifications(principal: CurrentPrincipal, session: SessionDep) -> list[CertificationOut]:
+@router.get("/me/certifications", response_model=Page[CertificationOut], responses=PROBLEMS)
+async def my_certifications(
+    principal: CurrentPrincipal, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CertificationOut]:
     subject = _subject(principal)
     async with session.begin():
-        rows = await session.scalars(
-            select(Certification)
-            .where(Certification.trainee_subject == subject)
-            .order_by(Certification.issued_at)
+        rows, next_cursor = await keyset_page(
+            session,
+            select(Certification).where(Certification.trainee_subject == subject),
+            created=Certification.issued_at,
+            key=Certification.id,
+            limit=limit,
+            cursor=cursor,
         )
-        return [certifications.view(c) for c in rows]
+        return Page[CertificationOut](
+            items=[certifications.view(c) for c in rows], next_cursor=next_cursor, limit=limit
+        )
 
 
 @router.get(

@@ -1,0 +1,165 @@
+"""Chain version 2: entries are sealed by the database, not by the service.
+
+The runtime role may neither INSERT into `audit_log` nor move the chain's head: its one way in is
+`audit_append(entries)`, a SECURITY DEFINER function owned by the tables' owner (a role the service does not run
+as). The function takes what happened (actor, action, object, details) and itself chooses the sequence number,
+the time (`clock_timestamp()` under the head's lock, so time follows the chain) and the previous hash, and
+computes the hash in SQL. A service that knows every hash input still cannot place an entry in the past, give it
+another time, or rewrite one: the only rows it can add are appended now, by the database.
+
+The hash input is the JSON text of `jsonb_build_array(...)` over the chained fields. `verify` builds the same text
+with PostgreSQL's built-in functions (its own query, `search_path` pinned to `pg_catalog`, never a function the
+owner could replace) and hashes it in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alembic import op
+
+from backbone.audit.schema import PERSONAL
+
+VERSION = 2
+
+CONTENT = (
+    "tenant",
+    "actor_kind",
+    "actor_roles",
+    "actor_country",
+    "actor_agency",
+    "action",
+    "object_type",
+    "object_id",
+    "handling",
+    "trace_id",
+    "details",
+    "personal_digest",
+)
+"""What the caller states; everything else in a sealed entry the database decides."""
+
+SEALED = ("chain_version", "seq", "occurred_at", *CONTENT, "prev_hash")
+"""The hash input's fields, in order."""
+
+TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+
+
+def hash_input_sql(value: Callable[[str], str]) -> str:
+    """The text hashed for an entry, given the SQL expression of each sealed field."""
+    return f"jsonb_build_array({', '.join(value(name) for name in SEALED)})::text"
+
+
+def _column(name: str) -> str:
+    if name == "occurred_at":
+        return f"to_char(occurred_at AT TIME ZONE 'UTC', '{TIME_FORMAT}')"
+    return name
+
+
+STORED_HASH_INPUT = hash_input_sql(_column)
+"""For `verify`: the hash input of a stored row."""
+
+
+def _argument(name: str) -> str:
+    if name == "chain_version":
+        return str(VERSION)
+    if name == "seq":
+        return "next_seq"
+    if name == "occurred_at":
+        return f"to_char(stamp AT TIME ZONE 'UTC', '{TIME_FORMAT}')"
+    if name == "prev_hash":
+        return "previous"
+    if name == "details":
+        return "coalesce(entry->'details', '{}'::jsonb)"
+    return f"(entry->>'{name}')"
+
+
+def append_function_sql() -> str:
+    content = ", ".join(CONTENT)
+    values = ", ".join(_argument(name) for name in CONTENT)
+    personal = ", ".join(PERSONAL)
+    personal_values = ", ".join(f"(entry->>'{name}')" for name in PERSONAL)
+    return f"""
+        CREATE OR REPLACE FUNCTION audit_append(entries jsonb) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+        DECLARE
+            entry jsonb;
+            next_seq bigint;
+            previous text;
+            stamp timestamptz;
+            sealed text;
+        BEGIN
+            IF jsonb_typeof(entries) IS DISTINCT FROM 'array' THEN
+                RAISE EXCEPTION 'audit_append takes a JSON array of entries' USING ERRCODE = '22023';
+            END IF;
+            SELECT seq, hash INTO next_seq, previous FROM audit_chain_head WHERE id = 1 FOR UPDATE;
+            stamp := clock_timestamp();
+            FOR entry IN SELECT value FROM jsonb_array_elements(entries) LOOP
+                next_seq := next_seq + 1;
+                sealed := encode(sha256(convert_to({hash_input_sql(_argument)}, 'UTF8')), 'hex');
+                INSERT INTO audit_log (seq, chain_version, occurred_at, {content}, {personal}, prev_hash, hash)
+                VALUES (next_seq, {VERSION}, stamp, {values}, {personal_values}, previous, sealed);
+                previous := sealed;
+            END LOOP;
+            UPDATE audit_chain_head SET seq = next_seq, hash = previous WHERE id = 1;
+        END $$
+    """
+
+
+def seal_the_chain() -> None:
+    """For a service's migration: version 2 of the chain, and the runtime role's direct writes taken back."""
+    op.execute("ALTER TABLE audit_log ADD COLUMN chain_version smallint NOT NULL DEFAULT 1")
+    op.execute(append_function_sql())
+    op.execute("REVOKE ALL ON FUNCTION audit_append(jsonb) FROM PUBLIC")
+    op.execute(
+        """
+        DO $$
+        DECLARE grantee text;
+        BEGIN
+            FOR grantee IN SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g
+                           WHERE g.table_name IN ('audit_log', 'audit_chain_head')
+                             AND g.grantee <> current_user AND g.grantee <> 'PUBLIC'
+            LOOP
+                EXECUTE format('REVOKE INSERT ON audit_log FROM %I', grantee);
+                EXECUTE format('REVOKE UPDATE ON audit_chain_head FROM %I', grantee);
+                EXECUTE format('GRANT EXECUTE ON FUNCTION audit_append(jsonb) TO %I', grantee);
+            END LOOP;
+        END $$
+        """
+    )
+    _file_under_owner_and_actor()
+
+
+def _file_under_owner_and_actor() -> None:
+    """An entry is filed under the owner of the data (`tenant`) and the actor's country: the owner's auditors
+    see foreign reads of their data, and a country's auditors see what its own people did elsewhere."""
+    from backbone.migrations import TENANT_SQL, drop_row_level_security, row_level_security
+
+    drop_row_level_security("audit_log")
+    row_level_security(
+        "audit_log", read=f"tenant = {TENANT_SQL} OR actor_country = {TENANT_SQL}", insert="true"
+    )
+
+
+def unseal_the_chain() -> None:
+    from backbone.audit.schema import audit_trail_row_security
+    from backbone.migrations import drop_row_level_security
+
+    drop_row_level_security("audit_log")
+    audit_trail_row_security()
+    op.execute(
+        """
+        DO $$
+        DECLARE grantee text;
+        BEGIN
+            FOR grantee IN SELECT DISTINCT g.grantee FROM information_schema.role_routine_grants g
+                           WHERE g.routine_name = 'audit_append' AND g.grantee <> current_user
+                             AND g.grantee <> 'PUBLIC'
+            LOOP
+                EXECUTE format('GRANT INSERT ON audit_log TO %I', grantee);
+                EXECUTE format('GRANT UPDATE ON audit_chain_head TO %I', grantee);
+            END LOOP;
+        END $$
+        """
+    )
+    op.execute("DROP FUNCTION IF EXISTS audit_append(jsonb)")
+    op.execute("ALTER TABLE audit_log DROP COLUMN IF EXISTS chain_version")
