@@ -139,6 +139,21 @@ def _is_dependency_failure(exc: BaseException) -> bool:
 
 
 INSUFFICIENT_PRIVILEGE = "42501"
+UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+"""character_not_in_repertoire (a NUL in text), untranslatable_character (a NUL escape in JSON)."""
+
+
+def unstorable_text(exc: BaseException) -> DomainError | None:
+    """Text PostgreSQL cannot store (a NUL character) that reached a query: the caller's 422, never a 500.
+    Bodies are refused field by field before (`backbone.schemas.Strict`); this holds for every other input."""
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
+        return DomainError(
+            "Text may not contain NUL characters (U+0000); nothing was stored.",
+            status=422,
+            code="invalid_character",
+            title="Unprocessable text",
+        )
+    return None
 
 
 def row_security_refusal(exc: BaseException) -> DomainError | None:
@@ -203,6 +218,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if refused := row_security_refusal(exc):
             log.info("row-level security refused a change", extra={"path": request.url.path})
+            return await _domain(request, refused)
+        if refused := unstorable_text(exc):
             return await _domain(request, refused)
         if _is_dependency_failure(exc):
             log.warning("dependency unavailable", exc_info=exc)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,4 +150,8 @@ async def sequence_page(
 
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
+PathNumber = Annotated[
+    int, Path(ge=0, le=2**31 - 1, description="A number in a sequence (a version, a step)")
+]
+"""An integer path parameter stored in an `integer` column: bounded, so no id reaches the database as an overflow."""
 Cursor = Annotated[str | None, Query(max_length=500, description="Opaque cursor from `next_cursor`")]

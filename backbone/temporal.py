@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
@@ -16,6 +16,36 @@ from temporalio.worker import Worker
 
 from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
+
+T = TypeVar("T")
+
+WORKFLOW_ANSWER_SECONDS = 5.0
+"""How long a request waits for a workflow's own answer (a query, an update): only a worker gives it, and with
+no worker polling Temporal would hold the call far longer than any HTTP client waits."""
+
+
+class WorkflowUnresponsive(DomainError):
+    status, code, title = 503, "workflow_unresponsive", "The process is not answering"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The workflow behind this request did not answer in time (its workers may be restarting); nothing "
+            "was changed by this attempt. Retry later.",
+            headers={"Retry-After": "10"},
+        )
+
+
+async def workflow_answer(call: Awaitable[T]) -> T:
+    """A workflow's answer to a query or an update, or 503 `workflow_unresponsive` when none comes in time (an
+    update not yet accepted by a worker is dropped by Temporal when its caller goes away: safe to retry)."""
+    try:
+        return await asyncio.wait_for(call, WORKFLOW_ANSWER_SECONDS)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
+        raise WorkflowUnresponsive() from exc
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            raise WorkflowUnresponsive() from exc
+        raise
 
 
 def tls_config(settings: ServiceSettings) -> TLSConfig | bool:

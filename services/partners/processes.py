@@ -26,7 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from backbone.errors import Conflict, DomainError, NotFound
-from backbone.temporal import missing_workflow_as, signal_if_running, update_refusal
+from backbone.temporal import missing_workflow_as, signal_if_running, update_refusal, workflow_answer
 from services.partners.commitments.schemas import CommitmentOut
 from workflows.agency_onboarding.shared import (
     Confirmation,
@@ -83,13 +83,13 @@ async def start_agency_onboarding(
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         execution_timeout=timedelta(days=400),
     )
-    return workflow_id, await handle.query(AgencyOnboardingWorkflow.status)
+    return workflow_id, await workflow_answer(handle.query(AgencyOnboardingWorkflow.status))
 
 
 async def agency_onboarding_status(client: Client, agency_id: str) -> tuple[str, OnboardingStatus]:
     handle = _agency_onboarding(client, agency_id)
     with missing_workflow_as(NotFound(f"Agency {agency_id} has no onboarding.", code="onboarding_not_found")):
-        return handle.id, await handle.query(AgencyOnboardingWorkflow.status)
+        return handle.id, await workflow_answer(handle.query(AgencyOnboardingWorkflow.status))
 
 
 async def confirm_agency(
@@ -100,7 +100,7 @@ async def confirm_agency(
         NotFound(f"Agency {agency_id} has no running onboarding.", code="onboarding_not_found")
     ):
         await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by=confirmed_by))
-        return handle.id, await handle.query(AgencyOnboardingWorkflow.status)
+        return handle.id, await workflow_answer(handle.query(AgencyOnboardingWorkflow.status))
 
 
 # --- partnership onboarding --------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ async def _onboarding_status(
     with missing_workflow_as(
         NotFound(f"Partnership {partnership_id} has no onboarding.", code="onboarding_not_found")
     ):
-        return handle.id, await handle.query(PartnershipOnboardingWorkflow.status)
+        return handle.id, await workflow_answer(handle.query(PartnershipOnboardingWorkflow.status))
 
 
 async def onboarding_status(client: Client, partnership_id: str) -> tuple[str, PartnershipOnboardingStatus]:
@@ -164,7 +164,7 @@ async def amend_onboarding(
 ) -> tuple[str, PartnershipOnboardingStatus]:
     handle = _onboarding(client, partnership_id)
     try:
-        await handle.execute_update(PartnershipOnboardingWorkflow.amend, amendment)
+        await workflow_answer(handle.execute_update(PartnershipOnboardingWorkflow.amend, amendment))
     except WorkflowUpdateFailedError as exc:
         raise update_refusal(
             str(exc.cause),
@@ -191,7 +191,9 @@ async def vote_on_gate(
     """A gate vote goes to the onboarding workflow as an Update: its validator answers at once (not a member,
     already voted, closed) with the status and field a direct vote gets (`refusals`)."""
     try:
-        await _onboarding(client, partnership_id).execute_update(PartnershipOnboardingWorkflow.vote, ballot)
+        await workflow_answer(
+            _onboarding(client, partnership_id).execute_update(PartnershipOnboardingWorkflow.vote, ballot)
+        )
     except WorkflowUpdateFailedError as exc:
         known = {**refusals, "no_open_decision": (409, None), "withdrawn": (409, None)}
         raise update_refusal(
@@ -259,7 +261,7 @@ async def renewal_status(handle: RenewalHandle, commitment_id: str) -> Commitmen
     with missing_workflow_as(
         NotFound(f"Commitment {commitment_id} has no renewal workflow.", code="renewal_not_found")
     ):
-        return await handle.query(CommitmentRenewalWorkflow.status)
+        return await workflow_answer(handle.query(CommitmentRenewalWorkflow.status))
 
 
 async def renewal_of(client: Client, commitment_id: str) -> tuple[str, CommitmentRenewalStatus]:
@@ -282,7 +284,7 @@ async def respond_to_renewal(
     """The partner's answer, through the workflow's Update; answers with the outcome once it is recorded."""
     handle = _renewal(client, commitment_id)
     try:
-        await handle.execute_update(CommitmentRenewalWorkflow.respond, response)
+        await workflow_answer(handle.execute_update(CommitmentRenewalWorkflow.respond, response))
     except WorkflowUpdateFailedError as exc:
         raise update_refusal(
             str(exc.cause),

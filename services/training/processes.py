@@ -15,7 +15,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from backbone.errors import NotFound
-from backbone.temporal import missing_workflow_as, signal_if_running, update_refusal
+from backbone.temporal import missing_workflow_as, signal_if_running, update_refusal, workflow_answer
 from workflows.certification_refresher.shared import (
     RefresherCompleted,
     RefresherInput,
@@ -63,7 +63,9 @@ async def complete_refresher(
         NotFound(f"Certification {certification_id} has no refresher running.", code="refresher_not_found")
     ):
         try:
-            return await handle.execute_update(CertificationRefresherWorkflow.complete_refresher, body)
+            return await workflow_answer(
+                handle.execute_update(CertificationRefresherWorkflow.complete_refresher, body)
+            )
         except WorkflowUpdateFailedError as exc:
             raise update_refusal(
                 str(exc.cause),

@@ -178,3 +178,17 @@ async def test_a_lapse_without_an_answer_records_why_and_has_no_successor(api: h
         f"{internal}/renewal-request", json={"expires_at": commitment["expires_at"]}, headers=workflows(api)
     )
     assert asked_again.status_code == 409 and asked_again.json()["code"] == "renewal_concluded"
+
+
+async def test_a_renewal_whose_workers_do_not_answer_is_a_503_to_retry_not_a_hang(
+    api: httpx.AsyncClient,
+) -> None:
+    """No worker polls this test's task queue: the workflow starts, but its status query gets no answer. The
+    request must end in bounded time with a problem the caller can act on (it hung past any client's timeout)."""
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    commitment = await pledge(api, p["id"], p["members"][0]["agency_id"])
+    started = await api.post(f"/commitments/{commitment['id']}/renewal")
+    assert started.status_code == 503, started.text
+    assert started.json()["code"] == "workflow_unresponsive" and started.headers["retry-after"] == "10"
+    status = await api.get(f"/commitments/{commitment['id']}/renewal")
+    assert (status.status_code, status.json()["code"]) == (503, "workflow_unresponsive")

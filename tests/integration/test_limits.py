@@ -8,7 +8,7 @@ import httpx
 
 from services.partners.app import build_app
 from tests.integration.test_partners_api import PROBLEM
-from tests.support import Deployment
+from tests.support import Deployment, acting
 
 
 async def client_of(deployment: Deployment, **limits: int) -> AsyncIterator[httpx.AsyncClient]:
@@ -60,3 +60,34 @@ async def test_bodies_over_the_limit_are_refused_whether_announced_or_streamed(
             json={"country": {"code": "FR", "name": "France"}, "name": "PN", "agency_type": "police"},
         )
         assert small.status_code == 201
+
+
+async def test_text_postgresql_cannot_store_is_a_422_and_stores_nothing(api: httpx.AsyncClient) -> None:
+    """A NUL character (found by the seeded fuzz in a protocol revision's reason) was a 500 from the database:
+    refused as the caller's error, in a body, a query or a path, wherever the text goes."""
+    body = {
+        "country": {"code": "FR", "name": "France"},
+        "name": "Police\u0000nationale",
+        "agency_type": "police",
+    }
+    refused = await api.post("/agencies", json=body)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_character"), refused.text
+    assert refused.headers["content-type"].startswith(PROBLEM)
+    assert (await api.get("/agencies")).json()["items"] == [], "nothing stored"
+    auditor = acting(api, "auditor", country="FR")
+    queried = await api.get("/audit", params={"object_type": "agency\u0000"}, headers=auditor)
+    assert (queried.status_code, queried.json()["code"]) == (422, "invalid_character"), queried.text
+
+
+def test_a_strict_body_names_the_field_with_a_nul_character() -> None:
+    from pydantic import ValidationError
+
+    from services.incidents.incidents.schemas import TriageIn
+
+    try:
+        TriageIn.model_validate({"note": "a\u0000b"})
+    except ValidationError as error:
+        problems = {(e["loc"][0], e["msg"]) for e in error.errors()}
+        assert ("note", "Value error, text may not contain NUL characters (U+0000)") in problems, problems
+    else:
+        raise AssertionError("a NUL character got through")

@@ -19,7 +19,7 @@ from backbone.idempotency import (
     idempotent_request,
     outcome_response,
 )
-from backbone.pagination import Cursor, Limit, Page
+from backbone.pagination import Cursor, Limit, Page, PathNumber
 from services.incidents import processes
 from services.incidents.drills import queries as drill_queries
 from services.incidents.drills import service as drills
@@ -162,7 +162,7 @@ async def start(drill_id: uuid.UUID, session: SessionDep, idempotency_key: Key =
 
 @router.post("/internal/drills/{drill_id}/injects/{index}", tags=["workflows"], responses=PROBLEMS)
 async def release_inject(
-    drill_id: uuid.UUID, index: int, session: SessionDep, idempotency_key: Key = None
+    drill_id: uuid.UUID, index: PathNumber, session: SessionDep, idempotency_key: Key = None
 ) -> JSONResponse:
     return await _once(
         session,

@@ -13,7 +13,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.errors import Conflict, NotFound
+from backbone.errors import Conflict, NotFound, field_problem
 from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.events.training import (
@@ -82,6 +82,12 @@ async def renew(
         certification = await _locked(session, certification_id)
         if certification.status == "revoked":
             raise Conflict("A revoked certification is not renewed.", code="certification_revoked")
+        if completed_on < certification.issued_on:
+            raise field_problem(
+                "completed_on",
+                "completed_before_issue",
+                f"A refresher for this certification is completed on or after its issue ({certification.issued_on}).",
+            )
         certification.expires_on, certification.expires_at = expiry(
             completed_on, validity_months=certification.validity_months, time_zone=certification.time_zone
         )

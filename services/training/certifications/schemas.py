@@ -6,11 +6,20 @@ import uuid
 import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.training.certifications.rules import Status
+
+RecordDate = Annotated[
+    date,
+    Field(
+        ge=date(1970, 1, 1),
+        le=date(2100, 12, 31),
+        description="A day between 1970-01-01 and 2100-12-31 (the validity period that follows must exist)",
+    ),
+]
 
 
 class ProficiencyTestIn(BaseModel):
@@ -39,7 +48,7 @@ class CertificationIn(BaseModel):
     competencies: list[str] = Field(min_length=1, max_length=50)
     level: int = Field(ge=1, le=5)
     issuing_partnership_id: uuid.UUID
-    issued_on: date
+    issued_on: RecordDate
     validity_months: int = Field(default=36, ge=1, le=120)
     time_zone: str = Field(max_length=60, description="The issuing partnership's IANA time zone")
 
@@ -105,4 +114,4 @@ class RefresherStepIn(BaseModel):
 class RenewalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    completed_on: date
+    completed_on: RecordDate

@@ -12,7 +12,7 @@ from backbone.auth.http import CurrentPrincipal
 from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
-from backbone.pagination import Cursor, Limit, Page
+from backbone.pagination import Cursor, Limit, Page, PathNumber
 from services.training.curricula import approval as curriculum_approval
 from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
@@ -93,7 +93,7 @@ async def get_curriculum(curriculum_id: uuid.UUID, session: SessionDep) -> Curri
     responses=PROBLEMS,
     summary="A version with its modules, and for a revision its reason and its difference to the previous one",
 )
-async def get_version(curriculum_id: uuid.UUID, number: int, session: SessionDep) -> VersionOut:
+async def get_version(curriculum_id: uuid.UUID, number: PathNumber, session: SessionDep) -> VersionOut:
     return await curriculum_queries.get_version(session, curriculum_id=curriculum_id, number=number)
 
 
@@ -103,7 +103,7 @@ async def get_version(curriculum_id: uuid.UUID, number: int, session: SessionDep
     responses=PROBLEMS,
     summary="The proposals and comments a version received while it was a draft",
 )
-async def get_discussion(curriculum_id: uuid.UUID, number: int, session: SessionDep) -> DiscussionOut:
+async def get_discussion(curriculum_id: uuid.UUID, number: PathNumber, session: SessionDep) -> DiscussionOut:
     return await curriculum_queries.discussion(session, curriculum_id=curriculum_id, number=number)
 
 
