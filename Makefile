@@ -31,8 +31,9 @@ test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (s
 test-fast: install  ## unit and contract tests only (no infrastructure)
 	@$(PY) -m pytest tests/unit tests/contract $(PYTEST_ARGS)
 
-bench: install  ## relay throughput and latency against a raw aiokafka producer, in one run
+bench: install  ## relay vs raw producer; ledger transfers via the API vs bare inserts (ratios in one run)
 	@$(PY) -m benchmarks.relay $(BENCH_ARGS)
+	@$(PY) -m benchmarks.ledger $(LEDGER_BENCH_ARGS)
 
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .

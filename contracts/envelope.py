@@ -54,6 +54,12 @@ class TrainingEvent(Event):
     topic: ClassVar[str] = "training.events.v1"
 
 
+class FinanceEvent(Event):
+    """An event of the finance service."""
+
+    topic: ClassVar[str] = "finance.events.v1"
+
+
 class IncidentsEvent(Event):
     """An event of the incidents service."""
 

@@ -15,6 +15,7 @@ from contracts.events.commitments import (
     CommitmentRenewalReminderSentV1,
     CommitmentRenewalRequestedV1,
 )
+from contracts.events.finance import TransferRecordedV1
 from contracts.events.incidents import (
     DrillEventV1,
     ImprovementActionV1,
@@ -157,6 +158,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="finance.events.v1",
         owner="finance",
         description="Budgets, contributions, payments and tranches of the finance service.",
+        events=(TransferRecordedV1,),
     ),
     TopicSpec(
         name="assessment.events.v1",

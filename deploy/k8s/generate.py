@@ -39,6 +39,7 @@ from deploy.k8s.objects import (  # noqa: E402
     deployment,
     kafka_credentials,
     labels,
+    ledger_expiry,
     pod_spec,
     probes,
     resources,
@@ -176,6 +177,8 @@ def service_manifests(service: str) -> list[Doc]:
     docs.append(autoscaler(f"{service}-api", "api"))
     docs.append(audit_purge(service))
     docs.append(audit_anchor(service))
+    if service == "finance":
+        docs.append(ledger_expiry())
     return docs
 
 

@@ -257,6 +257,17 @@ def _cron(name: str, service: str, component: str, schedule: str, containers: li
     }
 
 
+def ledger_expiry() -> Doc:
+    """Every minute: void the finance ledger's pending transfers past their timeout (a late post or void is
+    refused meanwhile, so a minute's delay releases the reservation later, never wrongly)."""
+    expire = container(
+        "expire-pending", ["python", "-m", "services.finance", "expire-pending"], service_env("finance")
+    )
+    cron = _cron("finance-ledger-expiry", "finance", "ledger-expiry", "* * * * *", [expire])
+    cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] = 300
+    return cron
+
+
 def audit_anchor(service: str) -> Doc:
     """Hourly: publish the audit chain's head to `<service>.audit-anchors.v1` (outside the database, never
     deleted), then verify the chain against every anchor so far; a rewrite fails the Job, which alerting

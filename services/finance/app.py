@@ -1,5 +1,5 @@
-"""The finance service: shared budgets, contributions, ledger (budgets arrive in a later issue); for now the
-use of shared facilities, learnt from training's events."""
+"""The finance service: the partnerships' ledgers (accounts, balanced transfers, two-phase reservations) and
+the use of shared facilities, learnt from training's events. Budgets and contributions arrive next (issue 15)."""
 
 from fastapi import FastAPI
 
@@ -7,6 +7,7 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
+from services.finance.ledger.api import router as ledger_router
 from services.finance.policy import POLICY
 from services.finance.usage.api import router
 
@@ -16,7 +17,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Finance service",
         description="Shared budgets of partnerships, contributions, payments, grants, spending and the ledger.",
-        routers=[router, audit_router],
+        routers=[router, ledger_router, audit_router],
         authorize=authorizer(POLICY),
     )
 

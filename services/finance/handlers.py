@@ -1,4 +1,5 @@
-"""Events the finance service acts on: the use of shared facilities, spent from the partnership's budget."""
+"""Events the finance service acts on: partners' partnerships (whose ledger is whose) and the use of shared
+facilities, spent from the partnership's budget."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
+from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
 from contracts.events.training import FacilityUsedV1
-from services.finance.models import FacilityUsage
+from services.finance.models import FacilityUsage, KnownPartnership
+from services.kernel import partnership_members
+
+
+async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    await partnership_members.on_registered(session, envelope, KnownPartnership)
+
+
+async def on_partnership_member_added(session: AsyncSession, envelope: EventEnvelope) -> None:
+    await partnership_members.on_member_added(session, envelope, KnownPartnership)
 
 
 async def on_facility_used(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -37,5 +48,9 @@ async def on_facility_used(session: AsyncSession, envelope: EventEnvelope) -> No
 
 
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
-    handlers: dict[str, Handler] = {FacilityUsedV1.event_type: on_facility_used}
-    return Subscription(topics=(FacilityUsedV1.topic,), handlers=handlers)
+    handlers: dict[str, Handler] = {
+        FacilityUsedV1.event_type: on_facility_used,
+        PartnershipRegisteredV1.event_type: on_partnership_registered,
+        PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+    }
+    return Subscription(topics=(FacilityUsedV1.topic, PartnershipRegisteredV1.topic), handlers=handlers)

@@ -33,6 +33,19 @@ MODULE: dict[str, Any] = {
     "prerequisites": [],
 }
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "finance.transfer_recorded.v1": {
+        "transfer_id": "5b0e8d7c-1f2a-4c3b-9d4e-0a1b2c3d4e5f",
+        "partnership_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "kind": "single",
+        "debit_account_id": "0d6f4c1e-9a3b-4e2d-8c7b-1a2b3c4d5e6f",
+        "credit_account_id": "1e7a5d2f-0b4c-4f3e-9d8c-2b3c4d5e6f70",
+        "amount": 2500000,
+        "currency": "EUR",
+        "pending_id": None,
+        "code": "contribution",
+        "user_data": "payment 2027-01",
+        "recorded_at": NOW,
+    },
     "partners.agency_registered.v1": {
         "agency_id": AGENCY,
         "country_code": "SN",

@@ -61,8 +61,11 @@ async def test_a_worker_killed_mid_activity_leaves_one_activation(
             healthy = worker().start()
 
             async def workflow_done() -> bool:
-                got = (await http.get(f"/agencies/{agency['id']}/onboarding")).json()
-                return bool(got["state"] == "active")
+                got = await http.get(f"/agencies/{agency['id']}/onboarding")
+                if got.status_code == 503:  # workflow_unresponsive: no worker has picked its task up yet
+                    assert got.json()["code"] == "workflow_unresponsive", got.text
+                    return False
+                return bool(got.json()["state"] == "active")
 
             await eventually(workflow_done, timeout=90, what="the retried activity completed the workflow")
         engine = create_engine(deployment.settings("partners"))

@@ -4,11 +4,11 @@ matches the schema the document declares.
 Each API runs as a real process (`python -m backbone.serve <service> api`) on its own database, seeded first with
 a realistic partnership (the access matrices' worlds: agencies, a partnership with its oversight body, decisions,
 commitments, disputes; curricula, cohorts, facilities, bookings, certifications, recognitions; protocols, drills,
-actions, incidents). Half the generated path ids are replaced by the seeded objects' ids, so requests reach real
-objects in every state the earlier requests left them in, not only 404s. Each request comes from a caller drawn
-among members of the partnership, an outsider to it, and single roles (the workflows' client on its routes), so
-refusals (403/404 problems) are exercised as much as successes. Services whose API is only health, readiness and
-metrics have nothing to fuzz and are skipped.
+actions, incidents; a partnership's ledger). Half the generated path ids are replaced by the seeded objects' ids,
+so requests reach real objects in every state the earlier requests left them in, not only 404s. Each request
+comes from a caller drawn among members of the partnership, an outsider to it, and single roles (the workflows'
+client on its routes), so refusals (403/404 problems) are exercised as much as successes. Services whose API is
+only health, readiness and metrics have nothing to fuzz and are skipped.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from backbone.auth.principal import ROLES
 from backbone.registry import SERVICES
 from tests.support import Deployment, ServiceProcess, free_port, serve_process, wait_http_ok
 
-EXAMPLES_PER_OPERATION = 16
+EXAMPLES_PER_OPERATION = 12
 COUNTRIES = ("FR", "SN", "BR", "JP")
 """Members of the seeded partnerships (FR, SN, BR) and an outsider to all of them (JP)."""
 REACHED = "reached: 2xx on an object by id"
@@ -145,9 +145,10 @@ async def test_every_operation_survives_generated_requests(
         api.stop()
     reached = calls.pop(REACHED, 0)
     assert len(calls) == len(rules), f"every operation with a rule is exercised: {sorted(calls)}"
-    if seeded:
-        assert reached >= 20, (
-            f"only {reached} requests reached a seeded object: the fuzz stays at the surface"
+    with_ids = sum("{" in path for _, path in rules)
+    if seeded:  # a 2xx on a real object for at least every other route by id (0 when only 404s come back)
+        assert reached >= with_ids // 2, (
+            f"only {reached} requests reached a seeded object ({with_ids} routes by id)"
         )
     assert sum(calls.values()) >= 6 * len(rules)
 
@@ -155,7 +156,7 @@ async def test_every_operation_survives_generated_requests(
 async def seed(service: str, deployment: Deployment) -> dict[str, str]:
     """The access matrix's world of `service`, created through its API in this process (as its tests do), on
     the database the fuzzed process then serves: the ids of its objects, by path parameter name."""
-    seeders = {"partners": _partners, "training": _training, "incidents": _incidents}
+    seeders = {"partners": _partners, "training": _training, "incidents": _incidents, "finance": _finance}
     if service not in seeders:
         return {}
     app = importlib.import_module(f"services.{service}.app").build_app(
@@ -193,3 +194,9 @@ async def _incidents(api: httpx.AsyncClient) -> dict[str, Any]:
     from tests.integration.test_incidents_access_matrix import french_owned
 
     return await french_owned(api)
+
+
+async def _finance(api: httpx.AsyncClient) -> dict[str, Any]:
+    from tests.integration.test_finance_ledger import owned_ledger
+
+    return await owned_ledger(api)

@@ -384,6 +384,9 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
     if module == "backbone.feed":
         assert args == ["run"], command
         return (module, "run")
+    if module == "services.finance":
+        assert args == ["expire-pending"], command
+        return (module, "expire-pending")
     if module == "backbone.audit":
         assert args[0] in ("purge", "anchor", "verify") and args[1] in SERVICES, command
         assert args[2:] == (["--anchors"] if args[0] == "verify" else []), command
@@ -512,6 +515,8 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
             elif entry == ("backbone.feed", "run"):
                 loaded = feed_settings()
                 assert str(loaded.subscribers_file).startswith("/etc/backbone/feed/"), where
+            elif entry[0] == "services.finance":
+                loaded = load_settings("finance")
             elif entry[0] == "backbone.audit":
                 loaded = load_settings(entry[2])
                 if entry[1] == "purge":
@@ -559,6 +564,8 @@ def test_background_processes_have_probes_apis_autoscale_and_the_audit_purge_run
         assert [c["command"][3:] for c in anchor["containers"]] == [["verify", service, "--anchors"]]
         for step in [*anchor["initContainers"], *anchor["containers"]]:
             assert not any("MIGRATION" in e["name"] for e in step["env"]), "anchoring needs no owner's rights"
+    expiry = index[("CronJob", "finance-ledger-expiry")]
+    assert expiry["spec"]["schedule"] == "* * * * *" and expiry["spec"]["concurrencyPolicy"] == "Forbid"
     for name in probed:
         (container,) = index[("Deployment", name)]["spec"]["template"]["spec"]["containers"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name

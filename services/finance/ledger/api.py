@@ -1,0 +1,77 @@
+"""HTTP routes of the ledger: a partnership's accounts and transfers (the lead keeps the ledger, members read it)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from backbone.app import SessionDep
+from backbone.pagination import Cursor, Limit, Page
+from services.finance.ledger import queries
+from services.finance.ledger import service as ledger
+from services.finance.ledger.schemas import AccountIn, AccountOut, TransferIn, TransferOut
+
+router = APIRouter(tags=["ledger"])
+
+
+@router.post(
+    "/partnerships/{partnership_id}/accounts",
+    status_code=201,
+    response_model=AccountOut,
+    summary="Open an account of the partnership's ledger (the lead); the same id again changes nothing",
+)
+async def open_account(partnership_id: uuid.UUID, body: AccountIn, session: SessionDep) -> JSONResponse:
+    outcome = await ledger.open_account(session, partnership_id=partnership_id, account=body)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.get(
+    "/partnerships/{partnership_id}/accounts",
+    response_model=Page[AccountOut],
+    summary="The partnership's accounts with their pending and posted debits and credits",
+)
+async def list_accounts(
+    partnership_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[AccountOut]:
+    items, next_cursor = await queries.accounts(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[AccountOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.post(
+    "/partnerships/{partnership_id}/transfers",
+    status_code=201,
+    response_model=TransferOut,
+    summary="Record a transfer: single, pending (with a timeout), or the post or void of a pending one. The same "
+    "id again changes nothing (200 with the original)",
+)
+async def record_transfer(partnership_id: uuid.UUID, body: TransferIn, session: SessionDep) -> JSONResponse:
+    outcome = await ledger.record_transfer(session, partnership_id=partnership_id, transfer=body)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.get("/accounts/{account_id}", response_model=AccountOut)
+async def get_account(account_id: uuid.UUID, session: SessionDep) -> AccountOut:
+    return await queries.account(session, account_id=account_id)
+
+
+@router.get(
+    "/accounts/{account_id}/transfers",
+    response_model=Page[TransferOut],
+    summary="The account's transfers in the order they were recorded (what its balances are the sums of)",
+)
+async def account_transfers(
+    account_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[TransferOut]:
+    items, next_cursor = await queries.transfers_of(
+        session, account_id=account_id, limit=limit, cursor=cursor
+    )
+    return Page[TransferOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get("/transfers/{transfer_id}", response_model=TransferOut)
+async def get_transfer(transfer_id: uuid.UUID, session: SessionDep) -> TransferOut:
+    return await queries.transfer(session, transfer_id=transfer_id)

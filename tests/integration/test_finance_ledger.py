@@ -1,0 +1,346 @@
+"""The finance ledger through its API and use cases on real PostgreSQL: accounts and balanced transfers, retries
+that change nothing, two-phase reservations (post in full or in part, void, expire at the timeout), pools that
+cannot be overdrawn, the lead keeping the ledger and the members reading it, and reconciliation."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+
+from backbone.auth.principal import ROLES
+from backbone.db import SYSTEM_TENANT, TENANT
+from contracts.envelope import Event, decode, encode
+from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
+from devstack.config import REPO_ROOT
+from services.finance.handlers import subscription
+from services.finance.policy import RULES
+from tests.integration.test_access_matrix import filled, routes
+from tests.integration.test_finance_facility_usage import finance
+from tests.support import Deployment, acting
+
+__all__ = ["finance"]  # the fixture
+PLATFORM = {"backbone.tenant": "*"}
+
+
+async def deliver(api: httpx.AsyncClient, event: Event, *, key: str = "k") -> None:
+    record = encode(event, source="/tests", key=key)
+    envelope = decode(record.headers, record.key, record.value)
+    token = TENANT.set(SYSTEM_TENANT)
+    try:
+        async with api.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
+            await subscription().handlers[envelope.type](session, envelope)
+    finally:
+        TENANT.reset(token)
+
+
+async def partnership(api: httpx.AsyncClient) -> str:
+    """FR leads, SN and BR are members (as finance learns it from partners' events)."""
+    pid = str(uuid.uuid4())
+    members = [
+        PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=country, role=role)
+        for country, role in (("FR", "lead"), ("SN", "host"), ("BR", "member"))
+    ]
+    await deliver(
+        api,
+        PartnershipRegisteredV1(
+            partnership_id=pid,
+            name="Atlantic cyber forensics",
+            phase="co_design",
+            agreement_kind="mou",
+            agreement_reference="MOU-1",
+            agreement_starts_on=date(2026, 1, 1),
+            agreement_ends_on=date(2030, 1, 1),
+            members=members,
+            registered_at=datetime.now(UTC),
+        ),
+    )
+    return pid
+
+
+def lead(api: httpx.AsyncClient) -> dict[str, str]:
+    return acting(api, "programme_coordinator", country="FR")
+
+
+async def account(api: httpx.AsyncClient, pid: str, kind: str, **fields: Any) -> dict[str, Any]:
+    body = {"id": str(uuid.uuid4()), "kind": kind, "name": kind, "currency": "EUR", **fields}
+    opened = await api.post(f"/partnerships/{pid}/accounts", json=body, headers=lead(api))
+    assert opened.status_code == 201, opened.text
+    return opened.json()  # type: ignore[no-any-return]
+
+
+async def transfer(api: httpx.AsyncClient, pid: str, **fields: Any) -> httpx.Response:
+    body = {"id": str(uuid.uuid4()), "code": "contribution", **fields}
+    return await api.post(f"/partnerships/{pid}/transfers", json=body, headers=lead(api))
+
+
+async def balances(api: httpx.AsyncClient, *accounts: dict[str, Any]) -> list[tuple[int, int, int, int]]:
+    seen = []
+    for a in accounts:
+        got = (await api.get(f"/accounts/{a['id']}", headers=lead(api))).json()
+        seen.append(
+            (got["debits_pending"], got["debits_posted"], got["credits_pending"], got["credits_posted"])
+        )
+    return seen
+
+
+def finance_command(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.finance", *args],
+        env=deployment.env("finance"),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_transfers_balance_a_retry_changes_nothing_and_a_pool_is_never_overdrawn(
+    finance: httpx.AsyncClient,
+) -> None:
+    pid = await partnership(finance)
+    owed = await account(finance, pid, "contributions_receivable", country_code="SN")
+    pool = await account(finance, pid, "shared_pool", debits_must_not_exceed_credits=True)
+    stipends = await account(finance, pid, "spent_stipends")
+    body = {"debit_account_id": owed["id"], "credit_account_id": pool["id"], "amount": 100_000}
+    first = await transfer(finance, pid, id=(tid := str(uuid.uuid4())), **body)
+    assert first.status_code == 201, first.text
+    again = await transfer(finance, pid, id=tid, **body)
+    assert (again.status_code, again.json()) == (200, first.json()), "the same transfer id: a no-op"
+    other = await transfer(finance, pid, id=tid, **{**body, "amount": 5})
+    assert (other.status_code, other.json()["code"]) == (409, "transfer_exists")
+    overdraw = await transfer(
+        finance, pid, debit_account_id=pool["id"], credit_account_id=stipends["id"], amount=100_001
+    )
+    assert (overdraw.status_code, overdraw.json()["code"]) == (409, "exceeds_credits"), overdraw.text
+    assert await balances(finance, owed, pool, stipends) == [
+        (0, 100_000, 0, 0),
+        (0, 0, 0, 100_000),
+        (0, 0, 0, 0),
+    ]
+
+    stranger = await finance.post(
+        f"/partnerships/{pid}/accounts",
+        json={
+            "id": str(uuid.uuid4()),
+            "kind": "contributions_receivable",
+            "name": "JP",
+            "currency": "EUR",
+            "country_code": "JP",
+        },
+        headers=lead(finance),
+    )
+    assert (stranger.status_code, stranger.json()["errors"][0]["field"]) == (422, "country_code")
+    xof = await account(finance, pid, "regional_pool", currency="XOF")
+    for fields, field, code in (
+        (
+            {"debit_account_id": owed["id"], "credit_account_id": xof["id"], "amount": 1},
+            "credit_account_id",
+            "currency_mismatch",
+        ),
+        (
+            {"debit_account_id": str(uuid.uuid4()), "credit_account_id": pool["id"], "amount": 1},
+            "debit_account_id",
+            "account_unknown",
+        ),
+        (
+            {"debit_account_id": owed["id"], "credit_account_id": owed["id"], "amount": 1},
+            "credit_account_id",
+            "same_account",
+        ),
+    ):
+        refused = await transfer(finance, pid, **fields)
+        assert refused.status_code == 422, refused.text
+        assert (refused.json()["code"], refused.json()["errors"][0]["field"]) == (code, field)
+    for bad in (
+        {"amount": 0},
+        {"amount": 1.5},
+        {"amount": 10**16},
+        {"kind": "post_pending"},
+        {"code": "Bad Code"},
+    ):
+        refused = await transfer(finance, pid, **{**body, **bad})
+        assert refused.status_code == 422 and refused.headers["content-type"].startswith(
+            "application/problem+json"
+        )
+    async with finance.app.state.runtime.engine.connect() as conn:  # type: ignore[attr-defined]
+        from sqlalchemy import text
+
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', false)"))
+        assert await conn.scalar(text("SELECT count(*) FROM ledger_transfers")) == 1, "refusals store nothing"
+        events = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE event_type = 'finance.transfer_recorded.v1'")
+        )
+        assert events == 1
+
+
+async def test_a_reservation_is_posted_in_part_once_voided_or_expired_at_its_timeout(
+    finance: httpx.AsyncClient,
+) -> None:
+    pid = await partnership(finance)
+    owed = await account(finance, pid, "contributions_receivable", country_code="BR")
+    pool = await account(finance, pid, "shared_pool", debits_must_not_exceed_credits=True)
+    spent = await account(finance, pid, "spent_travel")
+    funded = await transfer(
+        finance, pid, debit_account_id=owed["id"], credit_account_id=pool["id"], amount=90_000
+    )
+    assert funded.status_code == 201
+    move = {"debit_account_id": pool["id"], "credit_account_id": spent["id"]}
+    reserved = (await transfer(finance, pid, kind="pending", amount=60_000, **move)).json()
+    assert reserved["kind"] == "pending"
+    too_much = await transfer(finance, pid, kind="pending", amount=30_001, **move)
+    assert (too_much.status_code, too_much.json()["code"]) == (409, "exceeds_credits"), "reserved counts"
+    assert (await balances(finance, pool))[0] == (60_000, 0, 0, 90_000)
+    over = await transfer(finance, pid, kind="post_pending", pending_id=reserved["id"], amount=60_001)
+    assert (over.status_code, over.json()["errors"][0]["field"]) == (422, "amount")
+    posted = await transfer(finance, pid, kind="post_pending", pending_id=reserved["id"], amount=40_000)
+    assert posted.status_code == 201 and posted.json()["amount"] == 40_000
+    assert await balances(finance, pool, spent) == [(0, 40_000, 0, 90_000), (0, 0, 0, 40_000)], (
+        "20,000 released"
+    )
+    for kind in ("post_pending", "void_pending"):
+        twice = await transfer(finance, pid, kind=kind, pending_id=reserved["id"])
+        assert (twice.status_code, twice.json()["code"]) == (409, "pending_already_resolved")
+
+    voided = (await transfer(finance, pid, kind="pending", amount=10_000, **move)).json()
+    assert (await transfer(finance, pid, kind="void_pending", pending_id=voided["id"])).status_code == 201
+    short = (await transfer(finance, pid, kind="pending", amount=5_000, timeout_seconds=1, **move)).json()
+    await asyncio.sleep(1.2)
+    late = await transfer(finance, pid, kind="post_pending", pending_id=short["id"])
+    assert (late.status_code, late.json()["code"]) == (409, "pending_expired")
+    deployment = finance.deployment  # type: ignore[attr-defined]
+    swept = finance_command(deployment, "expire-pending")
+    assert swept.returncode == 0 and "1 pending transfers expired" in swept.stdout, (
+        swept.stdout + swept.stderr
+    )
+    assert "0 pending" in finance_command(deployment, "expire-pending").stdout, "expired once"
+    assert await balances(finance, pool) == [(0, 40_000, 0, 90_000)]
+    history = (await finance.get(f"/accounts/{pool['id']}/transfers", headers=lead(finance))).json()["items"]
+    assert [t["kind"] for t in history] == [
+        "single",
+        "pending",
+        "post_pending",
+        "pending",
+        "void_pending",
+        "pending",
+        "expire_pending",
+    ]
+    checked = finance_command(deployment, "reconcile")
+    assert checked.returncode == 0 and "0 differ" in checked.stdout, checked.stdout + checked.stderr
+
+    admin = deployment.endpoints.postgres_admin_url.rsplit("/", 1)[0] + f"/{deployment.database('finance')}"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(
+            "UPDATE ledger_accounts SET credits_posted = credits_posted + 1 WHERE id = $1", pool["id"]
+        )
+    finally:
+        await conn.close()
+    broken = finance_command(deployment, "reconcile")
+    assert broken.returncode == 1 and pool["id"] in broken.stdout, broken.stdout
+
+
+async def test_the_lead_keeps_the_ledger_members_read_it_outsiders_see_nothing(
+    finance: httpx.AsyncClient,
+) -> None:
+    pid = await partnership(finance)
+    pool = await account(finance, pid, "shared_pool")
+    owed = await account(finance, pid, "contributions_receivable", country_code="SN")
+    body = {
+        "id": str(uuid.uuid4()),
+        "debit_account_id": owed["id"],
+        "credit_account_id": pool["id"],
+        "amount": 7,
+        "code": "contribution",
+    }
+    senegal = acting(finance, "national_coordinator", country="SN")
+    steered = await finance.post(f"/partnerships/{pid}/transfers", json=body, headers=senegal)
+    assert (steered.status_code, steered.json()["code"]) == (403, "not_steering"), "seeing is not steering"
+    outsider = acting(finance, "national_coordinator", country="JP")
+    assert (
+        await finance.post(f"/partnerships/{pid}/transfers", json=body, headers=outsider)
+    ).status_code == 404
+    assert (await finance.get(f"/accounts/{pool['id']}", headers=outsider)).status_code == 404
+    listed = await finance.get(f"/partnerships/{pid}/accounts", headers=senegal)
+    assert listed.status_code == 200 and {a["id"] for a in listed.json()["items"]} == {pool["id"], owed["id"]}
+    assert (
+        await finance.post(f"/partnerships/{pid}/transfers", json=body, headers=lead(finance))
+    ).status_code == 201
+    auditor = acting(finance, "auditor", country="BR")
+    assert (await finance.get(f"/transfers/{body['id']}", headers=auditor)).status_code == 200
+    workflows = finance.deployment.issuer.workflow_headers()  # type: ignore[attr-defined]
+    settled = await finance.post(
+        f"/partnerships/{pid}/transfers", json={**body, "id": str(uuid.uuid4())}, headers=workflows
+    )
+    assert settled.status_code == 201, "the workflows settle what they release"
+
+    deployment = finance.deployment  # type: ignore[attr-defined]
+    for country in ("SN", "JP"):
+        conn = await asyncpg.connect(
+            deployment.settings("finance").asyncpg_dsn, server_settings={"backbone.tenant": country}
+        )
+        try:
+            visible = await conn.fetchval("SELECT count(*) FROM ledger_accounts")
+            assert visible == (2 if country == "SN" else 0)
+            changed = await conn.execute(
+                "UPDATE ledger_accounts SET credits_posted = 0 WHERE id = $1", pool["id"]
+            )
+            assert changed == "UPDATE 0", f"{country} may not change the lead's ledger"
+        finally:
+            await conn.close()
+    runtime = await asyncpg.connect(deployment.settings("finance").asyncpg_dsn, server_settings=PLATFORM)
+    try:
+        try:
+            await runtime.execute("UPDATE ledger_transfers SET amount = 1 WHERE id = $1", body["id"])
+        except asyncpg.ObjectNotInPrerequisiteStateError as refused:
+            assert "immutable" in str(refused)
+        else:
+            raise AssertionError("a transfer was changed")
+    finally:
+        await runtime.close()
+
+
+async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
+    """A French-led partnership's ledger (with SN and BR): the ids every finance path parameter is filled with."""
+    pid = await partnership(api)
+    pool = await account(api, pid, "shared_pool")
+    owed = await account(api, pid, "contributions_receivable", country_code="SN")
+    moved = await transfer(api, pid, debit_account_id=owed["id"], credit_account_id=pool["id"], amount=10)
+    assert moved.status_code == 201
+    return {"partnership_id": pid, "account_id": pool["id"], "transfer_id": moved.json()["id"]}
+
+
+async def test_every_finance_route_has_a_rule_and_no_outsider_or_mere_member_gets_a_2xx(
+    finance: httpx.AsyncClient,
+) -> None:
+    served = set(routes(finance))
+    assert sorted(served - set(RULES)) == [], "routes without an access rule are refused to everyone"
+    assert sorted(set(RULES) - served) == [], "rules for routes that no longer exist"
+    ids = await owned_ledger(finance)
+    issuer = finance.deployment.issuer  # type: ignore[attr-defined]
+    with_ids = [(m, p) for m, p in routes(finance) if "{" in p]
+    leaks = []
+    for role in sorted(ROLES):
+        for country, methods in (
+            ("JP", {"GET", "POST"}),
+            ("SN", {"POST"}),
+        ):  # an outsider; a member, not the lead
+            caller = {"Authorization": f"Bearer {issuer.token(role, country=country)}"}
+            for method, path in with_ids:
+                if method not in methods:
+                    continue
+                response = await finance.request(method, filled(path, ids), json={}, headers=caller)
+                if response.status_code not in (403, 404):
+                    leaks.append(f"{role}@{country} {method} {path} -> {response.status_code}")
+    assert leaks == [], leaks
+    member = acting(finance, "auditor", country="SN")
+    for method, path in with_ids:
+        if method == "GET":
+            seen = await finance.get(filled(path, ids), headers=member)
+            assert seen.status_code == 200, f"a member reads {path}: {seen.text}"
