@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -45,11 +44,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 async def until(handle: Handle, check: Callable[[DrillCycleStatus], bool]) -> DrillCycleStatus:
     for _ in range(300):
-        try:
-            status = await handle.query(DrillCycleWorkflow.status)
-        except RPCError:  # right after continue-as-new the new run may not answer yet (the query times out)
-            await asyncio.sleep(0.2)
-            continue
+        status = await handle.query(DrillCycleWorkflow.status)
         if check(status):
             return status
         await asyncio.sleep(0.05)
