@@ -17,50 +17,20 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
-from backbone.db import SYSTEM_TENANT, TENANT
-from contracts.envelope import decode, encode
-from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
+from backbone.db import SYSTEM_TENANT
 from devstack.config import StackConfig
 from devstack.infra import ensure_infra, stop_started
 from services.finance.app import build_app
-from services.finance.handlers import subscription
+from tests.integration.test_finance_ledger import partnership
 from tests.support import Deployment, TestIssuer
 
 PAIRS = 32
-
-
-async def partnership(api: httpx.AsyncClient) -> str:
-    pid = str(uuid.uuid4())
-    event = PartnershipRegisteredV1(
-        partnership_id=pid,
-        name="Bench",
-        phase="co_design",
-        agreement_kind="mou",
-        agreement_reference="B-1",
-        agreement_starts_on=date(2026, 1, 1),
-        agreement_ends_on=date(2030, 1, 1),
-        members=[
-            PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=c, role=r)
-            for c, r in (("FR", "lead"), ("SN", "member"))
-        ],
-        registered_at=datetime.now(UTC),
-    )
-    record = encode(event, source="/bench", key=pid)
-    envelope = decode(record.headers, record.key, record.value)
-    token = TENANT.set(SYSTEM_TENANT)
-    try:
-        async with api.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            await subscription().handlers[envelope.type](session, envelope)
-    finally:
-        TENANT.reset(token)
-    return pid
 
 
 async def accounts(api: httpx.AsyncClient, pid: str, headers: dict[str, str], count: int) -> list[str]:

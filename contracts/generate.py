@@ -144,6 +144,24 @@ def _dead_letter_headers() -> dict[str, Any]:
     }
 
 
+def _one_message_channel(spec: TopicSpec, message: str) -> dict[str, Any]:
+    """A platform topic carrying one kind of message (dead letters, audit anchors)."""
+    return {
+        "address": spec.name,
+        "description": spec.description,
+        "x-partitions": spec.partitions,
+        "x-retention-ms": spec.retention_ms,
+        "messages": {message: {"$ref": f"#/components/messages/{message}"}},
+        "bindings": {
+            "kafka": {
+                "partitions": spec.partitions,
+                "topicConfiguration": {"retention.ms": spec.retention_ms},
+            }
+        },
+        "x-owner": spec.owner,
+    }
+
+
 def _channel_id(spec: TopicSpec) -> str:
     return spec.name.replace(".", "_")
 
@@ -207,20 +225,7 @@ def asyncapi_document() -> dict[str, Any]:
         "payload": {"description": "The original record's value, byte for byte"},
     }
     for spec in DEAD_LETTER_TOPICS:
-        channels[_channel_id(spec)] = {
-            "address": spec.name,
-            "description": spec.description,
-            "x-partitions": spec.partitions,
-            "x-retention-ms": spec.retention_ms,
-            "messages": {"dead_letter": {"$ref": "#/components/messages/dead_letter"}},
-            "bindings": {
-                "kafka": {
-                    "partitions": spec.partitions,
-                    "topicConfiguration": {"retention.ms": spec.retention_ms},
-                }
-            },
-            "x-owner": spec.owner,
-        }
+        channels[_channel_id(spec)] = _one_message_channel(spec, "dead_letter")
     messages["audit_anchor"] = {
         "name": "audit_anchor",
         "title": "The audit chain's head at one moment",
@@ -237,20 +242,7 @@ def asyncapi_document() -> dict[str, Any]:
         },
     }
     for spec in AUDIT_ANCHOR_TOPICS:
-        channels[_channel_id(spec)] = {
-            "address": spec.name,
-            "description": spec.description,
-            "x-partitions": spec.partitions,
-            "x-retention-ms": spec.retention_ms,
-            "messages": {"audit_anchor": {"$ref": "#/components/messages/audit_anchor"}},
-            "bindings": {
-                "kafka": {
-                    "partitions": spec.partitions,
-                    "topicConfiguration": {"retention.ms": spec.retention_ms},
-                }
-            },
-            "x-owner": spec.owner,
-        }
+        channels[_channel_id(spec)] = _one_message_channel(spec, "audit_anchor")
     event_messages = sorted(
         _message_id(e) for spec in EVENT_TOPICS for e in (m.event_type for m in spec.events)
     )

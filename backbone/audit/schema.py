@@ -81,7 +81,17 @@ def create_audit_log() -> None:
     # Default privileges gave the runtime role every right on new tables: take back all but INSERT and SELECT
     # (and, on the head row, UPDATE, which the chain needs), from every role that is not the owner.
     op.execute(
-        """
+        for_every_grantee(
+            "REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_log FROM %I",
+            "REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER, INSERT ON audit_chain_head FROM %I",
+        )
+    )
+
+
+def for_every_grantee(*statements: str) -> str:
+    """SQL running each statement (`%I` the role) for every role but the owner granted rights on the audit tables."""
+    run = "\n".join(f"EXECUTE format('{statement}', grantee);" for statement in statements)
+    return f"""
         DO $$
         DECLARE grantee text;
         BEGIN
@@ -89,13 +99,10 @@ def create_audit_log() -> None:
                            WHERE g.table_name IN ('audit_log', 'audit_chain_head')
                              AND g.grantee <> current_user AND g.grantee <> 'PUBLIC'
             LOOP
-                EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_log FROM %I', grantee);
-                EXECUTE format('REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER, INSERT ON audit_chain_head FROM %I',
-                               grantee);
+                {run}
             END LOOP;
         END $$
-        """
-    )
+    """
 
 
 def audit_trail_row_security() -> None:

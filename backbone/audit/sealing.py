@@ -18,24 +18,12 @@ from collections.abc import Callable
 
 from alembic import op
 
-from backbone.audit.schema import PERSONAL
+from backbone.audit.log import CHAINED
+from backbone.audit.schema import PERSONAL, for_every_grantee
 
 VERSION = 2
 
-CONTENT = (
-    "tenant",
-    "actor_kind",
-    "actor_roles",
-    "actor_country",
-    "actor_agency",
-    "action",
-    "object_type",
-    "object_id",
-    "handling",
-    "trace_id",
-    "details",
-    "personal_digest",
-)
+CONTENT = tuple(name for name in CHAINED if name not in ("seq", "occurred_at", "prev_hash"))
 """What the caller states; everything else in a sealed entry the database decides."""
 
 SEALED = ("chain_version", "seq", "occurred_at", *CONTENT, "prev_hash")
@@ -111,20 +99,11 @@ def seal_the_chain() -> None:
     op.execute(append_function_sql())
     op.execute("REVOKE ALL ON FUNCTION audit_append(jsonb) FROM PUBLIC")
     op.execute(
-        """
-        DO $$
-        DECLARE grantee text;
-        BEGIN
-            FOR grantee IN SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g
-                           WHERE g.table_name IN ('audit_log', 'audit_chain_head')
-                             AND g.grantee <> current_user AND g.grantee <> 'PUBLIC'
-            LOOP
-                EXECUTE format('REVOKE INSERT ON audit_log FROM %I', grantee);
-                EXECUTE format('REVOKE UPDATE ON audit_chain_head FROM %I', grantee);
-                EXECUTE format('GRANT EXECUTE ON FUNCTION audit_append(jsonb) TO %I', grantee);
-            END LOOP;
-        END $$
-        """
+        for_every_grantee(
+            "REVOKE INSERT ON audit_log FROM %I",
+            "REVOKE UPDATE ON audit_chain_head FROM %I",
+            "GRANT EXECUTE ON FUNCTION audit_append(jsonb) TO %I",
+        )
     )
     _file_under_owner_and_actor()
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from backbone.db import SYSTEM_TENANT, TENANT
-from contracts.envelope import decode, encode
+from contracts.envelope import Event, decode, encode
 from contracts.events.training import FacilityUsedV1
 from services.finance.app import build_app
 from services.finance.handlers import subscription
@@ -34,8 +34,11 @@ async def finance(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def deliver(finance: httpx.AsyncClient, event: FacilityUsedV1, *, event_id: str | None = None) -> None:
-    record = encode(event, source="/training", key=event.facility_id, event_id=event_id)
+async def deliver(
+    finance: httpx.AsyncClient, event: Event, *, event_id: str | None = None, key: str = "k"
+) -> None:
+    """Run finance's consumer handler on `event`, in one transaction, as its consumer does (without Kafka)."""
+    record = encode(event, source="/tests", key=getattr(event, "facility_id", key), event_id=event_id)
     envelope = decode(record.headers, record.key, record.value)
     token = TENANT.set(SYSTEM_TENANT)
     try:

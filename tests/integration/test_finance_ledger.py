@@ -15,29 +15,15 @@ import asyncpg
 import httpx
 
 from backbone.auth.principal import ROLES
-from backbone.db import SYSTEM_TENANT, TENANT
-from contracts.envelope import Event, decode, encode
 from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
 from devstack.config import REPO_ROOT
-from services.finance.handlers import subscription
 from services.finance.policy import RULES
 from tests.integration.test_access_matrix import filled, routes
-from tests.integration.test_finance_facility_usage import finance
+from tests.integration.test_finance_facility_usage import deliver, finance
 from tests.support import Deployment, acting
 
 __all__ = ["finance"]  # the fixture
 PLATFORM = {"backbone.tenant": "*"}
-
-
-async def deliver(api: httpx.AsyncClient, event: Event, *, key: str = "k") -> None:
-    record = encode(event, source="/tests", key=key)
-    envelope = decode(record.headers, record.key, record.value)
-    token = TENANT.set(SYSTEM_TENANT)
-    try:
-        async with api.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            await subscription().handlers[envelope.type](session, envelope)
-    finally:
-        TENANT.reset(token)
 
 
 async def partnership(api: httpx.AsyncClient) -> str:
