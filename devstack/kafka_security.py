@@ -15,6 +15,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,32 +191,45 @@ class KafkaSecurity:
         return self.credentials(ADMIN)
 
     def apply(self, grants: Iterable[Grant]) -> None:
-        """Create the users that are missing and add their ACLs (both idempotent; skipped when unchanged)."""
-        for grant in grants:
-            digest = hashlib.sha256(
-                json.dumps([grant.user, [a.__dict__ for a in grant.acls]], sort_keys=True).encode()
-            ).hexdigest()[:16]
-            # Per cluster id: a freshly formatted broker gets everything again.
-            marker = self.root / f"granted-{self.cluster_id()}" / f"{grant.user}-{digest}"
-            if marker.exists():
-                continue
-            if grant.user not in PROVISIONED_AT_FORMAT:
-                self._scram_user(grant.user)
-            batches: dict[tuple[str, bool, tuple[str, ...]], list[str]] = {}
-            for acl in grant.acls:
-                batches.setdefault((acl.resource, acl.prefixed, acl.operations), []).append(acl.name)
-            for (resource, prefixed, operations), names in batches.items():
-                self._acls(grant.user, resource, names, operations, prefixed=prefixed)
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text("")
-            log(f"kafka: user {grant.user} and its {len(grant.acls)} ACLs in place")
+        """Create the users that are missing and add their ACLs (both idempotent; skipped when unchanged). Each
+        grant's tool runs are JVM starts: two grants at a time keep both cores busy."""
+        self.admin()  # shared by every tool run: its password exists before the threads read it
+        self._tools()  # fetched once, not by two threads at a time
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(self._apply_one, grant) for grant in grants]:
+                done.result()
 
-    def _tool(self, main_class: str, *args: str) -> None:
-        from devstack.kafka import LocalKafka, _java, fetch_maven_dependencies
+    def _apply_one(self, grant: Grant) -> None:
+        digest = hashlib.sha256(
+            json.dumps([grant.user, [a.__dict__ for a in grant.acls]], sort_keys=True).encode()
+        ).hexdigest()[:16]
+        # Per cluster id: a freshly formatted broker gets everything again.
+        marker = self.root / f"granted-{self.cluster_id()}" / f"{grant.user}-{digest}"
+        if marker.exists():
+            return
+        if grant.user not in PROVISIONED_AT_FORMAT:
+            self._scram_user(grant.user)
+        batches: dict[tuple[str, bool, tuple[str, ...]], list[str]] = {}
+        for acl in grant.acls:
+            batches.setdefault((acl.resource, acl.prefixed, acl.operations), []).append(acl.name)
+        for (resource, prefixed, operations), names in batches.items():
+            self._acls(grant.user, resource, names, operations, prefixed=prefixed)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("")
+        log(f"kafka: user {grant.user} and its {len(grant.acls)} ACLs in place")
 
-        kafka = LocalKafka(self.config)
+    def _tools(self) -> Path:
+        from devstack.kafka import fetch_maven_dependencies
+
         tools = self.config.state_dir / "kafka" / "tools"
         fetch_maven_dependencies(TOOLS_POM, tools, cache_dir=self.config.cache_dir / "m2", what="Kafka tools")
+        return tools
+
+    def _tool(self, main_class: str, *args: str) -> None:
+        from devstack.kafka import LocalKafka, _java
+
+        kafka = LocalKafka(self.config)
+        tools = self._tools()
         with tempfile.NamedTemporaryFile("w", suffix=".properties", dir=self.root) as props:
             props.write(self.admin().java_properties())
             props.flush()

@@ -18,6 +18,7 @@ from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuth
 from backbone.kafka import ensure_topics
 from contracts.topics import TopicSpec
 from devstack.config import StackConfig
+from devstack.infra import Endpoints
 from devstack.kafka_security import (
     FEED_USER,
     KafkaCredentials,
@@ -26,7 +27,7 @@ from devstack.kafka_security import (
     service_user,
     subscriber_user,
 )
-from tests.support import Deployment
+from tests.support import Deployment, TestIssuer
 
 pytestmark = pytest.mark.usefixtures("secured")
 
@@ -37,26 +38,46 @@ def secured(stack_config: StackConfig) -> None:
         pytest.skip("an external cluster's users and ACLs are its platform team's")
 
 
+@pytest.fixture(scope="module")
+async def shared(
+    stack: Endpoints, issuer: TestIssuer, stack_config: StackConfig
+) -> AsyncIterator[tuple[Deployment, dict[str, Any]]]:
+    """One deployment and one set of users and ACLs for the module: granting them runs Kafka's JVM tools once per
+    user and right (about 40 s), and the tests only read what they grant (every record is `{}`)."""
+    if stack_config.external_kafka_bootstrap:
+        pytest.skip("an external cluster's users and ACLs are its platform team's")
+    deployment = Deployment(stack, issuer)
+    try:
+        await deployment.create()
+        a, b = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
+        longer = f"{a}-ncu"  # an id that starts with another's: their groups must not overlap
+        security = KafkaSecurity(stack_config)
+        await asyncio.to_thread(
+            security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=[a, b, longer])
+        )
+        topics = [
+            TopicSpec(name=f"national.{s}.v1", owner="feed", description="test", partitions=1)
+            for s in (a, b, longer)
+        ]
+        await ensure_topics(
+            deployment.endpoints.kafka_bootstrap,
+            topics,
+            prefix=deployment.topic_prefix,
+            extra_options=deployment.endpoints.kafka_security(),
+        )
+        yield deployment, {"security": security, "a": a, "b": b, "longer": longer}
+    finally:
+        await deployment.destroy()
+
+
 @pytest.fixture
-async def world(deployment: Deployment, stack_config: StackConfig) -> AsyncIterator[dict[str, Any]]:
-    await deployment.create()
-    a, b = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
-    longer = f"{a}-ncu"  # an id that starts with another's: their groups must not overlap
-    security = KafkaSecurity(stack_config)
-    await asyncio.to_thread(
-        security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=[a, b, longer])
-    )
-    topics = [
-        TopicSpec(name=f"national.{s}.v1", owner="feed", description="test", partitions=1)
-        for s in (a, b, longer)
-    ]
-    await ensure_topics(
-        deployment.endpoints.kafka_bootstrap,
-        topics,
-        prefix=deployment.topic_prefix,
-        extra_options=deployment.endpoints.kafka_security(),
-    )
-    yield {"security": security, "a": a, "b": b, "longer": longer}
+def deployment(shared: tuple[Deployment, dict[str, Any]]) -> Deployment:
+    return shared[0]
+
+
+@pytest.fixture
+def world(shared: tuple[Deployment, dict[str, Any]]) -> dict[str, Any]:
+    return shared[1]
 
 
 def options(deployment: Deployment, who: KafkaCredentials | None) -> dict[str, Any]:
