@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -125,10 +125,12 @@ def create_service_app(
     version: str = "0.1.0",
     authorize: params.Depends | None = None,
     public_routers: Sequence[APIRouter] = (),
+    gauges: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = (),
 ) -> FastAPI:
     """`authorize`: the service's route rules (backbone.auth.policy), run after authentication.
     `public_routers`: routes anyone may call without a token (rate-limited per address), e.g. what an offline
-    verifier needs; keep them few and free of tenant data."""
+    verifier needs; keep them few and free of tenant data. `gauges`: the service's own metrics, refreshed from
+    its database when Prometheus scrapes (a failing one leaves its last value)."""
     telemetry.configure(settings, role="api")
 
     @asynccontextmanager
@@ -176,6 +178,9 @@ def create_service_app(
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics(request: Request) -> PlainTextResponse:
         await _refresh_outbox_gauges(runtime(request))
+        for refresh in gauges:
+            with contextlib.suppress(Exception):
+                await refresh(runtime(request))
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     @app.middleware("http")

@@ -7,6 +7,7 @@ dependency that is down (database, broker, Temporal) is a 503.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import asyncpg
@@ -103,12 +104,18 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+NAMED_BY_VALIDATOR = re.compile(r"^Value error, ([a-z_][a-z0-9_.]*): ")
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "body"
         field = ".".join(location[1:]) if len(location) > 1 else where
+        named = NAMED_BY_VALIDATOR.match(error.get("msg", ""))
+        if named:  # a check across fields names the one it blames first ("ends_on: ...")
+            field = ".".join([*location[1:], named.group(1)])
         errors.append(
             {
                 "field": field,

@@ -27,7 +27,7 @@ from backbone.db import SYSTEM_TENANT
 from devstack.config import StackConfig
 from devstack.infra import ensure_infra, stop_started
 from services.finance.app import build_app
-from tests.integration.test_finance_ledger import partnership
+from tests.integration.finance_world import partnership
 from tests.support import Deployment, TestIssuer
 
 PAIRS = 32

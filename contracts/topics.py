@@ -15,7 +15,18 @@ from contracts.events.commitments import (
     CommitmentRenewalReminderSentV1,
     CommitmentRenewalRequestedV1,
 )
-from contracts.events.finance import TransferRecordedV1
+from contracts.events.finance import (
+    BudgetAdoptedV1,
+    BudgetProposedV1,
+    BudgetRejectedV1,
+    BudgetRevisedV1,
+    ContributionDueV1,
+    ContributionOverdueV1,
+    ContributionPaidV1,
+    ContributionScaleComputedV1,
+    ContributionScheduledV1,
+    TransferRecordedV1,
+)
 from contracts.events.incidents import (
     DrillEventV1,
     ImprovementActionV1,
@@ -158,7 +169,18 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="finance.events.v1",
         owner="finance",
         description="Budgets, contributions, payments and tranches of the finance service.",
-        events=(TransferRecordedV1,),
+        events=(
+            TransferRecordedV1,
+            BudgetProposedV1,
+            BudgetAdoptedV1,
+            BudgetRevisedV1,
+            BudgetRejectedV1,
+            ContributionScaleComputedV1,
+            ContributionScheduledV1,
+            ContributionDueV1,
+            ContributionPaidV1,
+            ContributionOverdueV1,
+        ),
     ),
     TopicSpec(
         name="assessment.events.v1",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from contracts.envelope import FinanceEvent
+from contracts.envelope import CountryCode, FinanceEvent
 
 TransferKind = Literal["single", "pending", "post_pending", "void_pending", "expire_pending"]
 
@@ -31,3 +31,191 @@ class TransferRecordedV1(FinanceEvent):
     code: str = Field(description="Why: the business reason (e.g. contribution, stipend, correction)")
     user_data: str | None = Field(description="The business record it links to (e.g. a payment's id)")
     recorded_at: datetime
+
+
+BudgetCategory = Literal["stipends", "facility_usage", "platforms", "procurement", "travel"]
+
+
+class BudgetLineV1(BaseModel):
+    category: BudgetCategory
+    owner_country_code: CountryCode = Field(description="The partner answerable for the line")
+    amount: int = Field(gt=0, description="Minor units of the budget's currency")
+
+
+class BudgetProposedV1(FinanceEvent):
+    """The lead put a budget (or a revision of it) to the oversight body.
+
+    The partners service opens a `budget` decision with `subject` as its subject; the decision's
+    `partners.decision_closed.v1` (carrying the same subject) adopts or rejects this version.
+    """
+
+    event_type: ClassVar[str] = "finance.budget_proposed.v1"
+    aggregate: ClassVar[str] = "budget"
+
+    budget_id: str
+    version_id: str
+    version: int = Field(ge=1)
+    partnership_id: str
+    fiscal_period: str
+    starts_on: date
+    ends_on: date
+    currency: str = Field(pattern="^[A-Z]{3}$", description="ISO 4217")
+    total: int = Field(gt=0)
+    lines: list[BudgetLineV1]
+    subject: str = Field(description="`finance:budget-version:<version_id>`")
+    reason: str | None = Field(default=None, description="Why it changes (every revision has one)")
+    decide_by: datetime
+    proposed_at: datetime
+
+
+class BudgetAdoptedV1(FinanceEvent):
+    """The oversight body adopted a budget's first version: its lines are what the partnership may spend."""
+
+    event_type: ClassVar[str] = "finance.budget_adopted.v1"
+    aggregate: ClassVar[str] = "budget"
+
+    budget_id: str
+    version_id: str
+    version: int = Field(ge=1)
+    partnership_id: str
+    fiscal_period: str
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    total: int = Field(gt=0)
+    lines: list[BudgetLineV1]
+    decision_id: str
+    adopted_at: datetime
+
+
+class BudgetRevisedV1(BudgetAdoptedV1):
+    """The oversight body adopted a revision: it replaces the version adopted before it."""
+
+    event_type: ClassVar[str] = "finance.budget_revised.v1"
+
+    previous_version: int = Field(ge=1)
+    reason: str
+
+
+class BudgetRejectedV1(FinanceEvent):
+    """The oversight body did not adopt a proposed version (rejected, vetoed, or no quorum by its due time)."""
+
+    event_type: ClassVar[str] = "finance.budget_rejected.v1"
+    aggregate: ClassVar[str] = "budget"
+
+    budget_id: str
+    version_id: str
+    version: int = Field(ge=1)
+    partnership_id: str
+    outcome: Literal["rejected", "vetoed", "expired"]
+    decision_id: str
+    decided_at: datetime
+
+
+class ContributionShareV1(BaseModel):
+    country_code: CountryCode
+    share: str = Field(description="The share of the budget, a decimal shown to 8 places")
+    amount: int = Field(ge=0, description="Minor units of the budget's currency")
+
+
+class ContributionScaleComputedV1(FinanceEvent):
+    """A budget's contributions were (re)computed from the partnership's contribution basis. The shares add up
+    to one and the amounts to the budget's total; the computation's steps are in the finance API."""
+
+    event_type: ClassVar[str] = "finance.contribution_scale_computed.v1"
+    aggregate: ClassVar[str] = "budget"
+
+    scale_id: str
+    budget_id: str
+    budget_version: int = Field(ge=1)
+    partnership_id: str
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    total: int = Field(gt=0)
+    reason: str = Field(description="What caused it: budget_adopted, basis_changed, membership_changed, ...")
+    shares: list[ContributionShareV1]
+    computed_at: datetime
+
+
+DueKind = Literal["assessed", "pledge"]
+
+
+class InstalmentV1(BaseModel):
+    due_id: str
+    number: int = Field(ge=1)
+    due_on: date
+    amount: int = Field(gt=0, description="Minor units of `currency`")
+
+
+class ContributionScheduledV1(FinanceEvent):
+    """A partner's instalments were (re)scheduled: its share of a budget was assessed or reassessed, a money
+    commitment was pledged, or the commitment behind a pledge ended. Open instalments it replaces are listed."""
+
+    event_type: ClassVar[str] = "finance.contribution_scheduled.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    country_code: CountryCode
+    kind: DueKind
+    budget_id: str | None = Field(default=None, description="For an assessed share")
+    commitment_id: str | None = Field(default=None, description="For a pledge")
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    reason: str = Field(
+        description="budget_adopted, basis_changed, membership_changed, pledged, commitment_lapsed…"
+    )
+    instalments: list[InstalmentV1] = Field(description="The new open instalments (none when all is paid)")
+    replaced_due_ids: list[str] = Field(default_factory=list, description="Open instalments no longer owed")
+    scheduled_at: datetime
+
+
+class ContributionDueV1(FinanceEvent):
+    """A reminder: an instalment falls due soon and is not paid in full."""
+
+    event_type: ClassVar[str] = "finance.contribution_due.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    due_id: str
+    partnership_id: str
+    country_code: CountryCode
+    kind: DueKind
+    due_on: date
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    amount: int = Field(gt=0)
+    outstanding: int = Field(gt=0)
+    reminded_at: datetime
+
+
+class ContributionPaidV1(FinanceEvent):
+    """A payment was recorded against an instalment and posted to the ledger (receivable → pool)."""
+
+    event_type: ClassVar[str] = "finance.contribution_paid.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    payment_id: str
+    due_id: str
+    partnership_id: str
+    country_code: CountryCode
+    currency: str = Field(pattern="^[A-Z]{3}$", description="The instalment's currency")
+    credited: int = Field(gt=0, description="Minor units of `currency` credited to the instalment")
+    paid_amount: int = Field(gt=0, description="What was paid, in `paid_currency`")
+    paid_currency: str = Field(pattern="^[A-Z]{3}$")
+    rate: str | None = Field(
+        default=None, description="The partnership's rate used, when the currencies differ"
+    )
+    outstanding: int = Field(ge=0, description="What the instalment still owes")
+    transfer_id: str
+    paid_on: date
+    recorded_at: datetime
+
+
+class ContributionOverdueV1(FinanceEvent):
+    """An instalment passed its due date without being paid in full: the partner is in arrears."""
+
+    event_type: ClassVar[str] = "finance.contribution_overdue.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    due_id: str
+    partnership_id: str
+    country_code: CountryCode
+    kind: DueKind
+    due_on: date
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    outstanding: int = Field(gt=0)
+    overdue_at: datetime

@@ -35,6 +35,7 @@ from deploy.k8s.objects import (  # noqa: E402
     audit_purge,
     autoscaler,
     container,
+    contribution_dues,
     database,
     deployment,
     kafka_credentials,
@@ -179,6 +180,7 @@ def service_manifests(service: str) -> list[Doc]:
     docs.append(audit_anchor(service))
     if service == "finance":
         docs.append(ledger_expiry())
+        docs.append(contribution_dues())
     return docs
 
 

@@ -268,6 +268,17 @@ def ledger_expiry() -> Doc:
     return cron
 
 
+def contribution_dues() -> Doc:
+    """Daily: remind partners of instalments falling due within two weeks and flag those past their date as
+    arrears (each once: a rerun the same day tells nobody twice)."""
+    dues = container(
+        "contribution-dues", ["python", "-m", "services.finance", "dues"], service_env("finance")
+    )
+    cron = _cron("finance-contribution-dues", "finance", "contribution-dues", "15 6 * * *", [dues])
+    cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] = 1800
+    return cron
+
+
 def audit_anchor(service: str) -> Doc:
     """Hourly: publish the audit chain's head to `<service>.audit-anchors.v1` (outside the database, never
     deleted), then verify the chain against every anchor so far; a rewrite fails the Job, which alerting

@@ -1,9 +1,10 @@
-"""Finance operators' command line: `python -m services.finance reconcile | expire-pending`.
+"""Finance operators' command line: `python -m services.finance reconcile | expire-pending | dues`.
 
 reconcile recomputes every account's balances from its transfers and exits 1 naming each account that differs
 (0 when the ledger holds); expire-pending voids the pending transfers past their timeout (run every minute by a
 CronJob in production; a post or void that comes too late is refused meanwhile). Both use the service's own
-database settings (`FINANCE_*`), as the platform (every partnership's ledger).
+database settings (`FINANCE_*`), as the platform (every partnership's ledger). dues reminds partners of
+instalments falling due within two weeks and flags those past their date as arrears, each once (a daily CronJob).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.db import SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
 from backbone.settings import load_settings
+from services.finance.contributions.schedules import remind_and_flag
 from services.finance.ledger.service import describe_difference, expire_pending, reconciliation_sql
 
 
@@ -35,18 +39,28 @@ async def reconcile() -> int:
     return 1 if differences else 0
 
 
-async def expire() -> int:
-    settings = load_settings("finance")
-    engine = create_engine(settings)
+async def as_platform(work: Callable[[AsyncSession], Awaitable[str]]) -> int:
+    """Run `work` in a session of the platform (every partnership) and print what it reports."""
+    engine = create_engine(load_settings("finance"))
     token = TENANT.set(SYSTEM_TENANT)
     try:
         async with create_sessionmaker(engine)() as session:
-            expired = await expire_pending(session, now=datetime.now(UTC))
+            print(await work(session))
     finally:
         TENANT.reset(token)
         await engine.dispose()
-    print(f"ledger: {expired} pending transfers expired")
     return 0
+
+
+async def expire(session: AsyncSession) -> str:
+    expired = await expire_pending(session, now=datetime.now(UTC))
+    return f"ledger: {expired} pending transfers expired"
+
+
+async def dues(session: AsyncSession) -> str:
+    async with session.begin():
+        reminded, flagged = await remind_and_flag(session, today=datetime.now(UTC).date())
+    return f"contributions: {reminded} instalments reminded, {flagged} flagged overdue"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         "reconcile", help="recompute every balance from the transfers; exit 1 on a difference"
     )
     commands.add_parser("expire-pending", help="void the pending transfers past their timeout")
+    commands.add_parser("dues", help="remind of instalments falling due; flag those past their date")
     args = cli.parse_args(argv)
-    return asyncio.run(reconcile() if args.command == "reconcile" else expire())
+    if args.command == "reconcile":
+        return asyncio.run(reconcile())
+    return asyncio.run(as_platform(expire if args.command == "expire-pending" else dues))
 
 
 if __name__ == "__main__":

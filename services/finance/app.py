@@ -1,5 +1,6 @@
 """The finance service: the partnerships' ledgers (accounts, balanced transfers, two-phase reservations) and
-the use of shared facilities, learnt from training's events. Budgets and contributions arrive next (issue 15)."""
+the use of shared facilities, learnt from training's events; budgets adopted by the oversight body and the
+contributions computed from them."""
 
 from fastapi import FastAPI
 
@@ -7,6 +8,9 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
+from services.finance import metrics
+from services.finance.budgets.api import router as budgets_router
+from services.finance.contributions.api import router as contributions_router
 from services.finance.ledger.api import router as ledger_router
 from services.finance.policy import POLICY
 from services.finance.usage.api import router
@@ -17,8 +21,9 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Finance service",
         description="Shared budgets of partnerships, contributions, payments, grants, spending and the ledger.",
-        routers=[router, ledger_router, audit_router],
+        routers=[router, ledger_router, budgets_router, contributions_router, audit_router],
         authorize=authorizer(POLICY),
+        gauges=[metrics.refresh],
     )
 
 

@@ -1,5 +1,5 @@
-"""Events the finance service acts on: partners' partnerships (whose ledger is whose) and the use of shared
-facilities, spent from the partnership's budget."""
+"""Events the finance service acts on: partners' partnerships (whose ledger is whose, who is assessed), the
+oversight body's budget decisions, and the use of shared facilities, spent from the partnership's budget."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
-from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
+from contracts.events.partners import DecisionClosedV1, PartnershipMemberAddedV1, PartnershipRegisteredV1
 from contracts.events.training import FacilityUsedV1
+from rules.contribution_scale import ScaleInfeasible
+from services.finance.budgets import service as budgets
+from services.finance.contributions import schedules
+from services.finance.contributions import service as contributions
 from services.finance.models import FacilityUsage, KnownPartnership
 from services.kernel import partnership_members
 
@@ -23,7 +28,27 @@ async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelo
 
 
 async def on_partnership_member_added(session: AsyncSession, envelope: EventEnvelope) -> None:
-    await partnership_members.on_member_added(session, envelope, KnownPartnership)
+    """A new member country is assessed from the next computation on: every running budget is assessed again."""
+    partnership, new_country = await partnership_members.on_member_added(session, envelope, KnownPartnership)
+    if new_country:
+        assert isinstance(partnership, KnownPartnership)
+        try:
+            await contributions.reassess(session, partnership, reason=contributions.MEMBERSHIP_CHANGED)
+        except (
+            ScaleInfeasible
+        ) as exc:  # the lead's basis no longer fits: visible as a stale scale, not retried
+            contributions.log.warning("partnership %s not reassessed: %s", partnership.partnership_id, exc)
+
+
+async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """The oversight body decided about a budget version this service proposed: adopt (and assess) or reject."""
+    event = DecisionClosedV1.model_validate(envelope.data)
+    if event.kind != "budget" or not (event.subject or "").startswith(budgets.SUBJECT_PREFIX):
+        return
+    adopted = await budgets.settle_decision(session, event)
+    if adopted is not None:
+        reason = "budget_revised" if adopted.adopted_version != 1 else "budget_adopted"
+        await contributions.assess_adopted(session, adopted, reason=reason)
 
 
 async def on_facility_used(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -47,10 +72,36 @@ async def on_facility_used(session: AsyncSession, envelope: EventEnvelope) -> No
     )
 
 
+async def on_commitment_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A money commitment becomes receivable, in instalments over its period (once per commitment)."""
+    event = CommitmentRegisteredV1.model_validate(envelope.data)
+    if event.kind == "money":
+        await schedules.pledge(session, await _known(session, event.partnership_id), event)
+
+
+async def on_commitment_renewal_concluded(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A lapsed money commitment is owed no further than its last day (the renewal's effect on money)."""
+    event = CommitmentRenewalConcludedV1.model_validate(envelope.data)
+    if event.kind == "money":
+        await schedules.commitment_concluded(session, await _known(session, event.partnership_id), event)
+
+
+async def _known(session: AsyncSession, partnership_id: str) -> KnownPartnership:
+    """The partnership; a commitment's event (keyed by the commitment, on another partition) may be read before
+    the partnership's registration: retried until it has been."""
+    found = await session.get(KnownPartnership, uuid.UUID(partnership_id))
+    if found is None:
+        raise LookupError(f"partnership {partnership_id} is unknown here; its registration is late")
+    return found
+
+
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         FacilityUsedV1.event_type: on_facility_used,
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        DecisionClosedV1.event_type: on_decision_closed,
+        CommitmentRegisteredV1.event_type: on_commitment_registered,
+        CommitmentRenewalConcludedV1.event_type: on_commitment_renewal_concluded,
     }
     return Subscription(topics=(FacilityUsedV1.topic, PartnershipRegisteredV1.topic), handlers=handlers)

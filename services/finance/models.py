@@ -4,11 +4,23 @@ their balances, immutable transfers)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Identity, Integer, Numeric, String
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.db import Base
@@ -87,3 +99,146 @@ class LedgerTransfer(FinanceBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sequence: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
     """The order transfers were recorded in (the database's own numbering)."""
+
+
+class Budget(FinanceBase):
+    """A partnership's budget for one fiscal period, in the partnership's reporting currency. Its lines live in
+    versions: the lead proposes, the oversight body adopts (a partners `budget` decision), revisions likewise."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    fiscal_period: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    adopted_version: Mapped[int | None] = mapped_column(Integer)
+    handling_code: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BudgetVersion(FinanceBase):
+    """One proposal of a budget's lines: `proposed` until its decision closes, then `adopted` or `rejected`;
+    an adopted version is `superseded` when a revision is adopted."""
+
+    __tablename__ = "budget_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    budget_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("budgets.id"), index=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    """[{category, owner_country_code, amount}], amounts in minor units."""
+    reason: Mapped[str | None] = mapped_column(Text)
+    decide_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContributionBasis(FinanceBase):
+    """What a partnership's contribution scale is computed from: each partner's capacity indicator (an agreed
+    index or GNI share), the floor, the ceiling and the minimum amount, set by the lead."""
+
+    __tablename__ = "contribution_bases"
+
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(300))
+    indicators: Mapped[dict[str, str]] = mapped_column(JSONB)
+    """Country code → indicator value (a decimal, as text: exact)."""
+    floor: Mapped[Decimal] = mapped_column(Numeric(9, 8))
+    ceiling: Mapped[Decimal] = mapped_column(Numeric(9, 8))
+    minimum_amount: Mapped[int] = mapped_column(BigInteger)
+    installments: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContributionScale(FinanceBase):
+    """One computation of an adopted budget's contributions (inputs, each step, the amounts). Recomputed when
+    the budget is revised, the membership changes or a commitment's renewal concludes; the newest is current."""
+
+    __tablename__ = "contribution_scales"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    budget_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("budgets.id"), index=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    budget_version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    amounts: Mapped[dict[str, int]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sequence: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
+
+
+class ContributionDue(FinanceBase):
+    """An instalment a partner owes: `assessed` (its share of an adopted budget, from a scale) or `pledge` (a money
+    commitment it made). `open` until paid in full; `superseded` when the scale changed (what it had been paid
+    stays as a paid instalment), `cancelled` when the commitment behind it ended."""
+
+    __tablename__ = "contribution_dues"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(20))
+    budget_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("budgets.id"))
+    scale_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    commitment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    number: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    closed_reason: Mapped[str | None] = mapped_column(String(200))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContributionPayment(FinanceBase):
+    """Money a partner paid against one instalment, posted to the ledger as one transfer (receivable → pool).
+    Paid in another currency, it is credited at the partnership's recorded rate of the payment's date."""
+
+    __tablename__ = "contribution_payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    due_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("contribution_dues.id"), index=True
+    )
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    country_code: Mapped[str] = mapped_column(String(2))
+    paid_amount: Mapped[int] = mapped_column(BigInteger)
+    paid_currency: Mapped[str] = mapped_column(String(3))
+    credited: Mapped[int] = mapped_column(BigInteger)
+    """In the instalment's currency (minor units)."""
+    rate: Mapped[Decimal | None] = mapped_column(Numeric(24, 12))
+    rate_as_of: Mapped[date | None] = mapped_column(Date)
+    rate_source: Mapped[str | None] = mapped_column(String(300))
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    transfer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExchangeRate(FinanceBase):
+    """A partnership's agreed rate on a day: one unit of `currency` is worth `rate` units of `to_currency`."""
+
+    __tablename__ = "exchange_rates"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    to_currency: Mapped[str] = mapped_column(String(3))
+    as_of: Mapped[date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(Numeric(24, 12))
+    source: Mapped[str] = mapped_column(String(300))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

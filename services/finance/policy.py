@@ -1,6 +1,7 @@
 """Who may call which finance route. Facility usage is the owner's and the user's business (row-level security
 confines every list and sum to the caller's country). A partnership's ledger is its members' to read and its
-lead's to keep (open accounts, record transfers), with the workflows' client for what they settle."""
+lead's to keep (open accounts, record transfers), with the workflows' client for what they settle. Budgets and
+the contribution basis likewise: the lead proposes, the oversight body adopts (in partners), members read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
-from services.finance.models import KnownPartnership, LedgerAccount, LedgerTransfer
+from services.finance.models import Budget, ContributionDue, KnownPartnership, LedgerAccount, LedgerTransfer
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor"})
 KEEP = frozenset({"national_coordinator", "programme_coordinator"})
@@ -34,6 +35,42 @@ async def transfer(session: AsyncSession, value: str) -> frozenset[str] | None:
     return await partnership(session, str(found.partnership_id)) if found else None
 
 
+async def budget(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(Budget, key) if key else None
+    return await partnership(session, str(found.partnership_id)) if found else None
+
+
+async def budget_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(Budget, key) if key else None
+    lead = await _lead_of(session, found.partnership_id) if found else None
+    return frozenset({lead}) if lead else None
+
+
+async def budget_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    found = await session.get(Budget, key) if key else None
+    return await _lead_of(session, found.partnership_id) if found else None
+
+
+async def due(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(ContributionDue, key) if key else None
+    return await partnership(session, str(found.partnership_id)) if found else None
+
+
+async def due_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
+    owner = await due_owner(session, value)
+    return frozenset({owner}) if owner else None
+
+
+async def due_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    found = await session.get(ContributionDue, key) if key else None
+    return await _lead_of(session, found.partnership_id) if found else None
+
+
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
     found = await session.get(KnownPartnership, partnership_id)
     return found.lead_country_code if found else None
@@ -56,19 +93,31 @@ RESOLVERS: dict[str, Resolver] = {
     "partnership_lead": partnership_lead,
     "account": account,
     "transfer": transfer,
+    "budget": budget,
+    "budget_lead": budget_lead,
+    "due": due,
+    "due_lead": due_lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
     "account": account_owner,
     "transfer": transfer_owner,
+    "budget": budget_owner,
+    "due": due_owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
     "partnership_lead": "partnership_not_found",
     "account": "account_not_found",
     "transfer": "transfer_not_found",
+    "budget": "budget_not_found",
+    "budget_lead": "budget_not_found",
+    "due": "due_not_found",
+    "due_lead": "due_not_found",
 }
 P = "partnership_id"
+B = "budget_id"
+D = "due_id"
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/facility-usage"): Rule("public", READ),
     ("GET", "/facility-usage/summary"): Rule("public", READ),
@@ -83,6 +132,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/accounts/{account_id}"): Rule("tenant", READ, ("account_id", "account")),
     ("GET", "/accounts/{account_id}/transfers"): Rule("tenant", READ, ("account_id", "account")),
     ("GET", "/transfers/{transfer_id}"): Rule("tenant", READ, ("transfer_id", "transfer")),
+    # Budgets and contributions: the lead proposes and sets the basis, the oversight body decides (partners),
+    # members read every figure and its computation.
+    ("POST", "/partnerships/{partnership_id}/budgets"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/budgets"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/budgets/{budget_id}"): Rule("tenant", READ, (B, "budget")),
+    ("POST", "/budgets/{budget_id}/revisions"): Rule("tenant", KEEP, (B, "budget"), steer="budget_lead"),
+    ("GET", "/budgets/{budget_id}/status"): Rule("tenant", READ, (B, "budget")),
+    ("GET", "/budgets/{budget_id}/categories/{category}/transfers"): Rule("tenant", READ, (B, "budget")),
+    ("GET", "/budgets/{budget_id}/contributions"): Rule("tenant", READ, (B, "budget")),
+    ("PUT", "/partnerships/{partnership_id}/contribution-basis"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/contribution-basis"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/partnerships/{partnership_id}/contribution-dues"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/contribution-dues/{due_id}/payments"): Rule("tenant", KEEP, (D, "due"), steer="due_lead"),
+    ("GET", "/contribution-dues/{due_id}/payments"): Rule("tenant", READ, (D, "due")),
+    ("GET", "/partnerships/{partnership_id}/arrears"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/partnerships/{partnership_id}/exchange-rates"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/exchange-rates"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

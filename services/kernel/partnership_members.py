@@ -53,6 +53,22 @@ def create_table(name: str) -> None:
     row_level_security(name, read=f"{TENANT_SQL} = ANY(member_countries)")
 
 
+def member_of_partnership(read_model: str, table: str) -> str:
+    """RLS condition: the caller's country is a member of the partnership of `table`'s row."""
+    return (
+        f"EXISTS (SELECT 1 FROM {read_model} p WHERE p.partnership_id = {table}.partnership_id "
+        f"AND {TENANT_SQL} = ANY(p.member_countries))"
+    )
+
+
+def lead_of_partnership(read_model: str, table: str) -> str:
+    """RLS condition: the caller's country leads the partnership of `table`'s row."""
+    return (
+        f"EXISTS (SELECT 1 FROM {read_model} p WHERE p.partnership_id = {table}.partnership_id "
+        f"AND p.lead_country_code = {TENANT_SQL})"
+    )
+
+
 async def member_partnership(
     session: AsyncSession, model: type[M], partnership_id: uuid.UUID, country: str, *, unknown: str
 ) -> M:

@@ -21,6 +21,7 @@ from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1
+from contracts.events.finance import BudgetProposedV1
 from contracts.events.partners import (
     CapacityProfileRecordedV1,
     DecisionClosedV1,
@@ -101,12 +102,18 @@ class GateCriteria:
 def subscription(settings: ServiceSettings) -> Subscription:
     criteria = GateCriteria(settings)
     return Subscription(
-        topics=(CapacityProfileRecordedV1.topic, DecisionClosedV1.topic, ExchangeCompletedV1.topic),
+        topics=(
+            CapacityProfileRecordedV1.topic,
+            DecisionClosedV1.topic,
+            ExchangeCompletedV1.topic,
+            BudgetProposedV1.topic,
+        ),
         handlers={
             CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
             CommitmentRegisteredV1.event_type: criteria.on_commitment_registered,
             PartnershipMemberAddedV1.event_type: criteria.on_member_added,
             CurriculumSubmittedV1.event_type: on_curriculum_submitted,
+            BudgetProposedV1.event_type: on_budget_proposed,
             ExchangeCompletedV1.event_type: on_exchange_completed,
             DecisionOpenedV1.event_type: criteria.on_decision_opened,
             DecisionClosedV1.event_type: in_turn(
@@ -142,16 +149,41 @@ async def on_exchange_completed(session: AsyncSession, envelope: EventEnvelope) 
 async def on_curriculum_submitted(session: AsyncSession, envelope: EventEnvelope) -> None:
     """Training put a curriculum version to the oversight body: a `curriculum_approval` decision opens (once)."""
     event = CurriculumSubmittedV1.model_validate(envelope.data)
-    proposal = DecisionIn(
-        kind="curriculum_approval",
-        title=f"Approve curriculum {event.code} version {event.version}: {event.title}"[:300],
-        description=event.reason,
-        due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
-        subject=event.subject,
+    await _open_requested(
+        session,
+        event.partnership_id,
+        DecisionIn(
+            kind="curriculum_approval",
+            title=f"Approve curriculum {event.code} version {event.version}: {event.title}"[:300],
+            description=event.reason,
+            due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
+            subject=event.subject,
+        ),
     )
+
+
+async def on_budget_proposed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Finance put a budget version to the oversight body: a `budget` decision opens (once)."""
+    event = BudgetProposedV1.model_validate(envelope.data)
+    lines = "; ".join(f"{line.category} ({line.owner_country_code}) {line.amount}" for line in event.lines)
+    await _open_requested(
+        session,
+        event.partnership_id,
+        DecisionIn(
+            kind="budget",
+            title=f"Adopt budget {event.fiscal_period} version {event.version}: {event.total} "
+            f"{event.currency} (minor units)"[:300],
+            description=(f"{event.reason}\n\n" if event.reason else "") + f"Lines: {lines}"[:9000],
+            due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
+            subject=event.subject,
+        ),
+    )
+
+
+async def _open_requested(session: AsyncSession, partnership_id: str, proposal: DecisionIn) -> None:
     try:
         await decisions.open_requested_decision(
-            session, partnership_id=uuid.UUID(event.partnership_id), proposal=proposal
+            session, partnership_id=uuid.UUID(partnership_id), proposal=proposal
         )
     except DomainError as exc:  # unknown partnership, or a body that cannot decide: retrying changes nothing
-        raise PermanentError(f"curriculum {event.curriculum_id} v{event.version}: {exc}") from exc
+        raise PermanentError(f"{proposal.subject}: {exc}") from exc

@@ -4,48 +4,17 @@ under whichever event id) the event arrives; the owner and the booking country s
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
-from backbone.db import SYSTEM_TENANT, TENANT
-from contracts.envelope import Event, decode, encode
+from contracts.envelope import decode
 from contracts.events.training import FacilityUsedV1
-from services.finance.app import build_app
-from services.finance.handlers import subscription
+from tests.integration.finance_world import deliver, finance
 from tests.integration.test_partner_relations_api import outbox_records
 from tests.integration.test_training_facilities import coordinator, lab, training
-from tests.support import Deployment
 
-__all__ = ["training"]  # the fixture
-
-
-@pytest.fixture
-async def finance(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
-    await deployment.create("finance")
-    app = build_app(deployment.settings("finance"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://finance") as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.deployment = deployment  # type: ignore[attr-defined]
-            yield client
-
-
-async def deliver(
-    finance: httpx.AsyncClient, event: Event, *, event_id: str | None = None, key: str = "k"
-) -> None:
-    """Run finance's consumer handler on `event`, in one transaction, as its consumer does (without Kafka)."""
-    record = encode(event, source="/tests", key=getattr(event, "facility_id", key), event_id=event_id)
-    envelope = decode(record.headers, record.key, record.value)
-    token = TENANT.set(SYSTEM_TENANT)
-    try:
-        async with finance.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            await subscription().handlers[envelope.type](session, envelope)
-    finally:
-        TENANT.reset(token)
+__all__ = ["finance", "training"]  # the fixtures
 
 
 async def test_usage_is_recorded_once_and_seen_by_owner_and_user_only(

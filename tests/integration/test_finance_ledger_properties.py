@@ -19,8 +19,7 @@ from backbone.db import TENANT
 from backbone.errors import DomainError
 from services.finance.ledger.schemas import TransferIn
 from services.finance.ledger.service import reconciliation_sql, record_transfer
-from tests.integration.test_finance_facility_usage import finance
-from tests.integration.test_finance_ledger import account, partnership, transfer
+from tests.integration.finance_world import account, finance, partnership, transfer
 
 __all__ = ["finance"]  # the fixture
 WRITERS = 120

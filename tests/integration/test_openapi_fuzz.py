@@ -197,6 +197,6 @@ async def _incidents(api: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def _finance(api: httpx.AsyncClient) -> dict[str, Any]:
-    from tests.integration.test_finance_ledger import owned_ledger
+    from tests.integration.finance_world import owned_ledger
 
     return await owned_ledger(api)

@@ -385,8 +385,8 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
         assert args == ["run"], command
         return (module, "run")
     if module == "services.finance":
-        assert args == ["expire-pending"], command
-        return (module, "expire-pending")
+        assert args in (["expire-pending"], ["dues"]), command
+        return (module, *args)
     if module == "backbone.audit":
         assert args[0] in ("purge", "anchor", "verify") and args[1] in SERVICES, command
         assert args[2:] == (["--anchors"] if args[0] == "verify" else []), command

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from backbone.schemas import Strict
+from rules.currencies import Currency
 from services.finance.ledger.rules import Kind
 
 AccountKind = Literal[
@@ -35,7 +36,7 @@ class AccountIn(Strict):
     country_code: str | None = Field(
         default=None, pattern="^[A-Za-z]{2}$", description="The partner it belongs to (receivables, shares)"
     )
-    currency: str = Field(pattern="^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR, XOF")
+    currency: Currency
     debits_must_not_exceed_credits: bool = Field(
         default=False, description="A pool: never pays out more than came in (no overdraft)"
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -17,14 +18,12 @@ from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from contracts.events.finance import TransferRecordedV1
-from rules.releasability import Release
 from services.finance import SOURCE
 from services.finance.ledger import rules
 from services.finance.ledger.schemas import AccountIn, AccountOut, TransferIn, TransferOut
 from services.finance.models import KnownPartnership, LedgerAccount, LedgerTransfer
+from services.finance.partnerships import HANDLING, partnership_of, release
 
-HANDLING = "partnership"
-"""Ledgers are the partnership's business: its members see every account and transfer."""
 REFUSED_BY_CONSTRAINT = {
     "account_debits_within_credits": (
         "exceeds_credits",
@@ -44,18 +43,9 @@ def transfer_view(row: LedgerTransfer) -> TransferOut:
     return TransferOut.model_validate(row, from_attributes=True)
 
 
-async def _partnership(session: AsyncSession, partnership_id: uuid.UUID) -> KnownPartnership:
-    found = await session.get(KnownPartnership, partnership_id)
-    if found is None:
-        raise DomainError(
-            f"No partnership with id {partnership_id}.", status=404, code="partnership_not_found"
-        )
-    return found
-
-
 async def open_account(session: AsyncSession, *, partnership_id: uuid.UUID, account: AccountIn) -> Outcome:
     async with session.begin():
-        partnership = await _partnership(session, partnership_id)
+        partnership = await partnership_of(session, partnership_id)
         wanted = {**account.model_dump(), "partnership_id": partnership_id}
         if account.country_code:
             wanted["country_code"] = account.country_code.upper()
@@ -73,11 +63,46 @@ async def open_account(session: AsyncSession, *, partnership_id: uuid.UUID, acco
         return Outcome(201, account_view(row).model_dump(mode="json"), {"Location": f"/accounts/{row.id}"})
 
 
+async def ensure_account(
+    session: AsyncSession,
+    partnership: KnownPartnership,
+    *,
+    kind: str,
+    currency: str,
+    country_code: str | None = None,
+    debits_must_not_exceed_credits: bool = False,
+) -> uuid.UUID:
+    """The partnership's own account of this kind (and partner, and currency), opened the first time a use case
+    needs it; its id is derived from what it is, so concurrent first uses open it once."""
+    key = uuid.uuid5(partnership.partnership_id, f"{kind}:{country_code or '-'}:{currency}")
+    await session.execute(
+        pg_insert(LedgerAccount)
+        .values(
+            id=key,
+            partnership_id=partnership.partnership_id,
+            kind=kind,
+            name=f"{kind.replace('_', ' ')} {country_code or ''} {currency}".replace("  ", " "),
+            country_code=country_code,
+            currency=currency,
+            debits_must_not_exceed_credits=debits_must_not_exceed_credits,
+            credits_must_not_exceed_debits=False,
+            debits_pending=0,
+            debits_posted=0,
+            credits_pending=0,
+            credits_posted=0,
+            handling_code=HANDLING,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=[LedgerAccount.id])
+    )
+    return key
+
+
 async def record_transfer(
     session: AsyncSession, *, partnership_id: uuid.UUID, transfer: TransferIn
 ) -> Outcome:
     async with session.begin():
-        partnership = await _partnership(session, partnership_id)
+        partnership = await partnership_of(session, partnership_id)
         existing = await session.get(LedgerTransfer, transfer.id)
         if existing is not None:
             return _replayed(existing, partnership_id, transfer)
@@ -107,7 +132,7 @@ async def record_transfer(
                 if transfer.timeout_seconds
                 else None
             )
-            row = await _apply(
+            row = await apply_transfer(
                 session,
                 partnership,
                 transfer_id=transfer.id,
@@ -166,7 +191,7 @@ async def _resolve(
         raise field_problem(
             "amount", "exceeds_pending_amount", f"At most {pending.amount}: what the pending reserved."
         )
-    return await _apply(
+    return await apply_transfer(
         session,
         partnership,
         transfer_id=transfer_id,
@@ -198,7 +223,7 @@ async def _locked(
     return found[debit_id], found[credit_id]
 
 
-async def _apply(
+async def apply_transfer(
     session: AsyncSession,
     partnership: KnownPartnership,
     *,
@@ -271,11 +296,7 @@ async def _apply(
         ),
         aggregate_id=str(row.id),
         source=SOURCE,
-        release=Release.of(
-            HANDLING,
-            originator=partnership.lead_country_code,
-            partnership_countries=partnership.member_countries,
-        ),
+        release=release(partnership),
     )
     return row
 
@@ -305,10 +326,10 @@ async def expire_pending(session: AsyncSession, *, now: datetime, limit: int = 5
     expired = 0
     async with session.begin():
         for pending in list(await session.scalars(due)):
-            partnership = await _partnership(session, pending.partnership_id)
+            partnership = await partnership_of(session, pending.partnership_id)
             try:
                 async with session.begin_nested():
-                    await _apply(
+                    await apply_transfer(
                         session,
                         partnership,
                         transfer_id=uuid.uuid5(pending.id, "expire"),

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-from backbone.migrations import TENANT_SQL, drop_row_level_security, row_level_security
+from backbone.migrations import drop_row_level_security, row_level_security
 from services.kernel import partnership_members
 
 revision = "0006_ledger"
@@ -21,14 +21,7 @@ down_revision = "0005_audit_sealed"
 branch_labels = None
 depends_on = None
 
-MEMBER = (
-    "EXISTS (SELECT 1 FROM finance_partnerships p WHERE p.partnership_id = {table}.partnership_id "
-    f"AND {TENANT_SQL} = ANY(p.member_countries))"
-)
-LEAD = (
-    "EXISTS (SELECT 1 FROM finance_partnerships p WHERE p.partnership_id = {table}.partnership_id "
-    f"AND p.lead_country_code = {TENANT_SQL})"
-)
+READ_MODEL = "finance_partnerships"
 
 
 def upgrade() -> None:
@@ -130,8 +123,9 @@ def upgrade() -> None:
     for table in ("ledger_accounts", "ledger_transfers"):
         # Members read their partnership's ledger; only the lead (and the platform's own work) writes it.
         # Seeing is not steering: a member's UPDATE, DELETE or lock finds no row (the platform, `*`, does all).
-        lead = LEAD.format(table=table)
-        row_level_security(table, read=MEMBER.format(table=table), write=lead, steer=lead)
+        lead = partnership_members.lead_of_partnership(READ_MODEL, table)
+        read = partnership_members.member_of_partnership(READ_MODEL, table)
+        row_level_security(table, read=read, write=lead, steer=lead)
 
 
 def downgrade() -> None:

@@ -1,0 +1,169 @@
+"""A finance service for tests, its consumer's handlers run on events (without Kafka: the Kafka path is tested
+in the consumer and e2e tests), and a French-led partnership (with SN and BR) with a ledger and a budget."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+import pytest
+
+from backbone.db import SYSTEM_TENANT, TENANT
+from contracts.envelope import Event, KafkaRecord, decode, encode
+from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
+from services.finance.app import build_app
+from services.finance.handlers import subscription
+from tests.support import Deployment, acting
+
+
+@pytest.fixture
+async def finance(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
+    await deployment.create("finance")
+    app = build_app(deployment.settings("finance"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://finance") as client:
+            client.app = app  # type: ignore[attr-defined]
+            client.deployment = deployment  # type: ignore[attr-defined]
+            yield client
+
+
+async def deliver(
+    finance: httpx.AsyncClient, event: Event, *, event_id: str | None = None, key: str = "k"
+) -> None:
+    """Run finance's consumer handler on `event`, in one transaction, as its consumer does (without Kafka)."""
+    await deliver_record(
+        finance, encode(event, source="/tests", key=getattr(event, "facility_id", key), event_id=event_id)
+    )
+
+
+async def deliver_record(finance: httpx.AsyncClient, record: KafkaRecord) -> None:
+    """Run finance's consumer handler on a record another service's outbox holds, as its consumer would."""
+    envelope = decode(record.headers, record.key, record.value)
+    token = TENANT.set(SYSTEM_TENANT)
+    try:
+        async with finance.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
+            await subscription().handlers[envelope.type](session, envelope)
+    finally:
+        TENANT.reset(token)
+
+
+async def partnership(api: httpx.AsyncClient) -> str:
+    """FR leads, SN and BR are members (as finance learns it from partners' events)."""
+    pid = str(uuid.uuid4())
+    members = [
+        PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=country, role=role)
+        for country, role in (("FR", "lead"), ("SN", "host"), ("BR", "member"))
+    ]
+    await deliver(
+        api,
+        PartnershipRegisteredV1(
+            partnership_id=pid,
+            name="Atlantic cyber forensics",
+            phase="co_design",
+            agreement_kind="mou",
+            agreement_reference="MOU-1",
+            agreement_starts_on=date(2026, 1, 1),
+            agreement_ends_on=date(2030, 1, 1),
+            members=members,
+            registered_at=datetime.now(UTC),
+        ),
+    )
+    return pid
+
+
+def lead(api: httpx.AsyncClient) -> dict[str, str]:
+    return acting(api, "programme_coordinator", country="FR")
+
+
+async def account(api: httpx.AsyncClient, pid: str, kind: str, **fields: Any) -> dict[str, Any]:
+    body = {"id": str(uuid.uuid4()), "kind": kind, "name": kind, "currency": "EUR", **fields}
+    opened = await api.post(f"/partnerships/{pid}/accounts", json=body, headers=lead(api))
+    assert opened.status_code == 201, opened.text
+    return opened.json()  # type: ignore[no-any-return]
+
+
+async def transfer(api: httpx.AsyncClient, pid: str, **fields: Any) -> httpx.Response:
+    body = {"id": str(uuid.uuid4()), "code": "contribution", **fields}
+    return await api.post(f"/partnerships/{pid}/transfers", json=body, headers=lead(api))
+
+
+LINES = [
+    {"category": "stipends", "owner_country_code": "FR", "amount": 600_000},
+    {"category": "travel", "owner_country_code": "SN", "amount": 400_000},
+]
+INDICATORS = {"FR": "70", "SN": "1", "BR": "29", "KE": "3"}
+BASIS: dict[str, Any] = {
+    "indicator": "GNI share 2025",
+    "source": "World Bank WDI 2026-07",
+    "indicators": INDICATORS,
+    "floor": "0.05",
+    "ceiling": "0.6",
+    "minimum_amount": 0,
+}
+
+
+def decide_by() -> str:
+    return (datetime.now(UTC) + timedelta(days=14)).isoformat()
+
+
+async def propose(api: httpx.AsyncClient, pid: str, **fields: Any) -> httpx.Response:
+    body = {
+        "id": str(uuid.uuid4()),
+        "fiscal_period": "FY2027",
+        "starts_on": f"{datetime.now(UTC).year}-01-01",
+        "ends_on": f"{datetime.now(UTC).year}-12-31",
+        "currency": "EUR",
+        "lines": LINES,
+        "decide_by": decide_by(),
+        **fields,
+    }
+    return await api.post(f"/partnerships/{pid}/budgets", json=body, headers=lead(api))
+
+
+def closed(
+    pid: str, version: dict[str, Any], outcome: Literal["approved", "vetoed"] = "approved"
+) -> DecisionClosedV1:
+    return DecisionClosedV1(
+        partnership_id=pid,
+        decision_id=str(uuid.uuid4()),
+        kind="budget",
+        outcome=outcome,
+        approvals=3 if outcome == "approved" else 0,
+        rejections=0 if outcome == "approved" else 3,
+        abstentions=0,
+        closed_at=datetime.now(UTC),
+        subject=f"finance:budget-version:{version['id']}",
+    )
+
+
+async def adopted_budget(api: httpx.AsyncClient, pid: str, **fields: Any) -> dict[str, Any]:
+    proposed = await propose(api, pid, **fields)
+    assert proposed.status_code == 201, proposed.text
+    await deliver(api, closed(pid, proposed.json()["versions"][0]))
+    return (await api.get(f"/budgets/{proposed.json()['id']}", headers=lead(api))).json()  # type: ignore[no-any-return]
+
+
+async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
+    """A French-led partnership's ledger and adopted budget (with SN and BR): the ids every finance path
+    parameter is filled with."""
+    pid = await partnership(api)
+    pool = await account(api, pid, "shared_pool")
+    owed = await account(api, pid, "contributions_receivable", country_code="SN")
+    moved = await transfer(api, pid, debit_account_id=owed["id"], credit_account_id=pool["id"], amount=10)
+    assert moved.status_code == 201
+    budget = await adopted_budget(api, pid)
+    basis = await api.put(f"/partnerships/{pid}/contribution-basis", json=BASIS, headers=lead(api))
+    assert basis.status_code == 200, basis.text
+    dues = await api.get(f"/partnerships/{pid}/contribution-dues", headers=lead(api))
+    return {
+        "due_id": dues.json()["items"][0]["id"],
+        "partnership_id": pid,
+        "account_id": pool["id"],
+        "transfer_id": moved.json()["id"],
+        "budget_id": budget["id"],
+        "category": "stipends",
+    }
