@@ -60,6 +60,12 @@ class FinanceEvent(Event):
     topic: ClassVar[str] = "finance.events.v1"
 
 
+class AssessmentEvent(Event):
+    """An event of the assessment service."""
+
+    topic: ClassVar[str] = "assessment.events.v1"
+
+
 class IncidentsEvent(Event):
     """An event of the incidents service."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.envelope import Event
+from contracts.events.assessment import IndicatorMeasuredV1
 from contracts.events.commitments import (
     CommitmentRegisteredV1,
     CommitmentRenewalConcludedV1,
@@ -25,6 +26,12 @@ from contracts.events.finance import (
     ContributionPaidV1,
     ContributionScaleComputedV1,
     ContributionScheduledV1,
+    TrancheExtensionDecidedV1,
+    TrancheExtensionRequestedV1,
+    TranchePlannedV1,
+    TrancheReleasedV1,
+    TrancheReservedV1,
+    TrancheVoidedV1,
     TransferRecordedV1,
 )
 from contracts.events.incidents import (
@@ -180,12 +187,19 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             ContributionDueV1,
             ContributionPaidV1,
             ContributionOverdueV1,
+            TranchePlannedV1,
+            TrancheReservedV1,
+            TrancheReleasedV1,
+            TrancheVoidedV1,
+            TrancheExtensionRequestedV1,
+            TrancheExtensionDecidedV1,
         ),
     ),
     TopicSpec(
         name="assessment.events.v1",
         owner="assessment",
         description="Assessments, evaluations and indicators of the assessment service.",
+        events=(IndicatorMeasuredV1,),
     ),
     TopicSpec(
         name="incidents.events.v1",

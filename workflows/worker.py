@@ -27,6 +27,8 @@ from workflows.decision_deadline.activities import DecisionDeadlineActivities
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.drill_cycle.activities import DrillCycleActivities
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.funding_tranche.activities import FundingTrancheActivities
+from workflows.funding_tranche.workflow import FundingTrancheWorkflow
 from workflows.incident_response.activities import IncidentResponseActivities
 from workflows.incident_response.workflow import IncidentResponseWorkflow
 from workflows.partnership_onboarding.activities import PartnersGovernanceActivities
@@ -42,6 +44,7 @@ WORKFLOWS: tuple[type, ...] = (
     CertificationRefresherWorkflow,
     IncidentResponseWorkflow,
     DrillCycleWorkflow,
+    FundingTrancheWorkflow,
 )
 
 
@@ -50,6 +53,7 @@ class WorkerSettings(ServiceSettings):
     partners_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['partners']}")
     training_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['training']}")
     incidents_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['incidents']}")
+    finance_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['finance']}")
     # The worker calls the services as a machine client (OAuth2 client credentials).
     auth_client_id: str | None = None
     auth_client_secret: SecretStr | None = None
@@ -77,9 +81,10 @@ def create_worker(
     http: httpx.AsyncClient,
     training: httpx.AsyncClient | None = None,
     incidents: httpx.AsyncClient | None = None,
+    finance: httpx.AsyncClient | None = None,
 ) -> Worker:
-    """`http` calls the partners service, `training` the training service, `incidents` the incidents service
-    (the same client when None: tests that serve several behind one transport)."""
+    """`http` calls the partners service, `training` the training service, `incidents` the incidents service,
+    `finance` the finance service (the same client when None: tests that serve several behind one transport)."""
     partners = PartnersActivities(http)
     governance = PartnersGovernanceActivities(http)
     deadlines = DecisionDeadlineActivities(http)
@@ -87,6 +92,7 @@ def create_worker(
     refreshers = CertificationRefresherActivities(training or http)
     responses = IncidentResponseActivities(incidents or http)
     drill_cycles = DrillCycleActivities(incidents or http)
+    tranches = FundingTrancheActivities(finance or http)
     return build_worker(
         client,  # type: ignore[arg-type]
         task_queue=settings.temporal_task_queue,
@@ -100,6 +106,7 @@ def create_worker(
             *refreshers.all(),
             *responses.all(),
             *drill_cycles.all(),
+            *tranches.all(),
         ],
     )
 
@@ -113,8 +120,9 @@ async def main() -> None:
         httpx.AsyncClient(base_url=settings.partners_url, timeout=20, auth=auth) as http,
         httpx.AsyncClient(base_url=settings.training_url, timeout=20, auth=auth) as training,
         httpx.AsyncClient(base_url=settings.incidents_url, timeout=20, auth=auth) as incidents,
+        httpx.AsyncClient(base_url=settings.finance_url, timeout=20, auth=auth) as finance,
     ):
-        worker = create_worker(client, settings, http, training, incidents)
+        worker = create_worker(client, settings, http, training, incidents, finance)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

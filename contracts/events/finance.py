@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -219,3 +220,110 @@ class ContributionOverdueV1(FinanceEvent):
     currency: str = Field(pattern="^[A-Z]{3}$")
     outstanding: int = Field(gt=0)
     overdue_at: datetime
+
+
+TrancheComparison = Literal["at_least", "at_most"]
+
+
+class TranchePlannedV1(FinanceEvent):
+    """The lead split a grant or budget line into a results-gated tranche: its amount is reserved next (a pending
+    transfer) and released when a measurement of `indicator` meets the target before the deadline."""
+
+    event_type: ClassVar[str] = "finance.tranche_planned.v1"
+    aggregate: ClassVar[str] = "tranche"
+
+    tranche_id: str
+    partnership_id: str
+    from_account_id: str
+    to_account_id: str
+    amount: int = Field(gt=0, description="Minor units of `currency`")
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    indicator: str
+    target: Decimal
+    comparison: TrancheComparison
+    deadline: datetime
+    planned_at: datetime
+
+
+class TrancheReservedV1(FinanceEvent):
+    """The tranche's amount is reserved (a pending transfer) until its release or void."""
+
+    event_type: ClassVar[str] = "finance.tranche_reserved.v1"
+    aggregate: ClassVar[str] = "tranche"
+
+    tranche_id: str
+    partnership_id: str
+    pending_transfer_id: str
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    deadline: datetime
+    reserved_at: datetime
+
+
+class TrancheReleasedV1(FinanceEvent):
+    """A measurement met the target: the reservation was posted."""
+
+    event_type: ClassVar[str] = "finance.tranche_released.v1"
+    aggregate: ClassVar[str] = "tranche"
+
+    tranche_id: str
+    partnership_id: str
+    transfer_id: str
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    measurement_id: str
+    indicator: str
+    value: Decimal
+    released_at: datetime
+
+
+class TrancheVoidedV1(FinanceEvent):
+    """The deadline passed without a measurement meeting the target (and without an extension granted): the
+    reservation was released back to where it came from."""
+
+    event_type: ClassVar[str] = "finance.tranche_voided.v1"
+    aggregate: ClassVar[str] = "tranche"
+
+    tranche_id: str
+    partnership_id: str
+    transfer_id: str
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    deadline: datetime
+    voided_at: datetime
+
+
+class TrancheExtensionRequestedV1(FinanceEvent):
+    """The lead asked the oversight body for a later deadline.
+
+    The partners service opens a `budget` decision with `subject` as its subject; its
+    `partners.decision_closed.v1` (same subject) grants or refuses the extension.
+    """
+
+    event_type: ClassVar[str] = "finance.tranche_extension_requested.v1"
+    aggregate: ClassVar[str] = "tranche"
+
+    extension_id: str
+    tranche_id: str
+    partnership_id: str
+    current_deadline: datetime
+    requested_deadline: datetime
+    reason: str
+    subject: str = Field(description="`finance:tranche-extension:<extension_id>`")
+    decide_by: datetime
+    requested_at: datetime
+
+
+class TrancheExtensionDecidedV1(FinanceEvent):
+    """The oversight body granted (the tranche now ends at `requested_deadline`) or refused an extension."""
+
+    event_type: ClassVar[str] = "finance.tranche_extension_decided.v1"
+    aggregate: ClassVar[str] = "tranche"
+
+    extension_id: str
+    tranche_id: str
+    partnership_id: str
+    granted: bool
+    requested_deadline: datetime
+    decision_id: str
+    decided_at: datetime

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
+from contracts.events.assessment import IndicatorMeasuredV1
 from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
+from contracts.events.finance import (
+    TrancheExtensionDecidedV1,
+    TrancheExtensionRequestedV1,
+    TranchePlannedV1,
+)
 from contracts.events.partners import DecisionClosedV1, PartnershipMemberAddedV1, PartnershipRegisteredV1
 from contracts.events.training import FacilityUsedV1
 from rules.contribution_scale import ScaleInfeasible
@@ -20,6 +26,8 @@ from services.finance.budgets import service as budgets
 from services.finance.contributions import schedules
 from services.finance.contributions import service as contributions
 from services.finance.models import FacilityUsage, KnownPartnership
+from services.finance.tranches import service as tranches
+from services.finance.tranches.reactions import TrancheReactions
 from services.kernel import partnership_members
 
 
@@ -43,7 +51,12 @@ async def on_partnership_member_added(session: AsyncSession, envelope: EventEnve
 async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
     """The oversight body decided about a budget version this service proposed: adopt (and assess) or reject."""
     event = DecisionClosedV1.model_validate(envelope.data)
-    if event.kind != "budget" or not (event.subject or "").startswith(budgets.SUBJECT_PREFIX):
+    if event.kind != "budget":
+        return
+    if (event.subject or "").startswith(tranches.SUBJECT_PREFIX):
+        await tranches.settle_extension(session, event)
+        return
+    if not (event.subject or "").startswith(budgets.SUBJECT_PREFIX):
         return
     adopted = await budgets.settle_decision(session, event)
     if adopted is not None:
@@ -96,6 +109,7 @@ async def _known(session: AsyncSession, partnership_id: str) -> KnownPartnership
 
 
 def subscription(settings: ServiceSettings | None = None) -> Subscription:
+    """Without settings (some tests), the handlers that reach Temporal are left out."""
     handlers: dict[str, Handler] = {
         FacilityUsedV1.event_type: on_facility_used,
         PartnershipRegisteredV1.event_type: on_partnership_registered,
@@ -104,4 +118,14 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         CommitmentRegisteredV1.event_type: on_commitment_registered,
         CommitmentRenewalConcludedV1.event_type: on_commitment_renewal_concluded,
     }
-    return Subscription(topics=(FacilityUsedV1.topic, PartnershipRegisteredV1.topic), handlers=handlers)
+    topics = [FacilityUsedV1.topic, PartnershipRegisteredV1.topic]
+    if settings is not None:
+        reactions = TrancheReactions(settings)
+        handlers |= {
+            TranchePlannedV1.event_type: reactions.on_planned,
+            IndicatorMeasuredV1.event_type: reactions.on_indicator_measured,
+            TrancheExtensionRequestedV1.event_type: reactions.on_extension_requested,
+            TrancheExtensionDecidedV1.event_type: reactions.on_extension_decided,
+        }
+        topics += [TranchePlannedV1.topic, IndicatorMeasuredV1.topic]
+    return Subscription(topics=tuple(topics), handlers=handlers)

@@ -242,3 +242,50 @@ class ExchangeRate(FinanceBase):
     rate: Mapped[Decimal] = mapped_column(Numeric(24, 12))
     source: Mapped[str] = mapped_column(String(300))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FundingTranche(FinanceBase):
+    """A results-gated part of a grant or budget line: reserved as a pending transfer (from `from_account_id` to
+    `to_account_id`), released when a measurement of `indicator` meets `target` before `deadline`, else voided.
+    Its FundingTrancheWorkflow (one per tranche) decides; this row is what finance did on its word."""
+
+    __tablename__ = "funding_tranches"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    from_account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("ledger_accounts.id"))
+    to_account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("ledger_accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    indicator: Mapped[str] = mapped_column(String(100))
+    target: Mapped[Decimal] = mapped_column(Numeric(24, 8))
+    comparison: Mapped[str] = mapped_column(String(10))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    pending_transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    resolution_transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    measurement_id: Mapped[str | None] = mapped_column(String(100))
+    measured_value: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TrancheExtension(FinanceBase):
+    """A later deadline the lead asked the oversight body for (a partners `budget` decision about it)."""
+
+    __tablename__ = "tranche_extensions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tranche_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("funding_tranches.id"), index=True
+    )
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    requested_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    decide_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

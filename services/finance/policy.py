@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
-from services.finance.models import Budget, ContributionDue, KnownPartnership, LedgerAccount, LedgerTransfer
+from services.finance.models import (
+    Budget,
+    ContributionDue,
+    FundingTranche,
+    KnownPartnership,
+    LedgerAccount,
+    LedgerTransfer,
+)
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor"})
 KEEP = frozenset({"national_coordinator", "programme_coordinator"})
@@ -71,6 +78,23 @@ async def due_owner(session: AsyncSession, value: str) -> str | None:
     return await _lead_of(session, found.partnership_id) if found else None
 
 
+async def tranche(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(FundingTranche, key) if key else None
+    return await partnership(session, str(found.partnership_id)) if found else None
+
+
+async def tranche_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    found = await session.get(FundingTranche, key) if key else None
+    return await _lead_of(session, found.partnership_id) if found else None
+
+
+async def tranche_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
+    owner = await tranche_owner(session, value)
+    return frozenset({owner}) if owner else None
+
+
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
     found = await session.get(KnownPartnership, partnership_id)
     return found.lead_country_code if found else None
@@ -97,6 +121,8 @@ RESOLVERS: dict[str, Resolver] = {
     "budget_lead": budget_lead,
     "due": due,
     "due_lead": due_lead,
+    "tranche": tranche,
+    "tranche_lead": tranche_lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -104,6 +130,7 @@ OWNERS: dict[str, Owner] = {
     "transfer": transfer_owner,
     "budget": budget_owner,
     "due": due_owner,
+    "tranche": tranche_owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
@@ -114,10 +141,13 @@ NOT_FOUND = {
     "budget_lead": "budget_not_found",
     "due": "due_not_found",
     "due_lead": "due_not_found",
+    "tranche": "tranche_not_found",
+    "tranche_lead": "tranche_not_found",
 }
 P = "partnership_id"
 B = "budget_id"
 D = "due_id"
+T = "tranche_id"
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/facility-usage"): Rule("public", READ),
     ("GET", "/facility-usage/summary"): Rule("public", READ),
@@ -155,6 +185,17 @@ RULES: dict[tuple[str, str], Rule] = {
         "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
     ),
     ("GET", "/partnerships/{partnership_id}/exchange-rates"): Rule("tenant", READ, (P, "partnership")),
+    # Results-gated tranches: the lead plans them and asks for extensions; their workflow settles them.
+    ("POST", "/partnerships/{partnership_id}/tranches"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/tranches"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/tranches/{tranche_id}"): Rule("tenant", READ, (T, "tranche")),
+    ("POST", "/tranches/{tranche_id}/extensions"): Rule("tenant", KEEP, (T, "tranche"), steer="tranche_lead"),
+    ("GET", "/tranches/{tranche_id}/extensions"): Rule("tenant", READ, (T, "tranche")),
+    ("POST", "/internal/tranches/{tranche_id}/reservation"): Rule("workflows"),
+    ("POST", "/internal/tranches/{tranche_id}/release"): Rule("workflows"),
+    ("POST", "/internal/tranches/{tranche_id}/void"): Rule("workflows"),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -21,7 +21,7 @@ from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.commitments import CommitmentRegisteredV1
-from contracts.events.finance import BudgetProposedV1
+from contracts.events.finance import BudgetProposedV1, TrancheExtensionRequestedV1
 from contracts.events.partners import (
     CapacityProfileRecordedV1,
     DecisionClosedV1,
@@ -114,6 +114,7 @@ def subscription(settings: ServiceSettings) -> Subscription:
             PartnershipMemberAddedV1.event_type: criteria.on_member_added,
             CurriculumSubmittedV1.event_type: on_curriculum_submitted,
             BudgetProposedV1.event_type: on_budget_proposed,
+            TrancheExtensionRequestedV1.event_type: on_tranche_extension_requested,
             ExchangeCompletedV1.event_type: on_exchange_completed,
             DecisionOpenedV1.event_type: criteria.on_decision_opened,
             DecisionClosedV1.event_type: in_turn(
@@ -174,6 +175,22 @@ async def on_budget_proposed(session: AsyncSession, envelope: EventEnvelope) -> 
             title=f"Adopt budget {event.fiscal_period} version {event.version}: {event.total} "
             f"{event.currency} (minor units)"[:300],
             description=(f"{event.reason}\n\n" if event.reason else "") + f"Lines: {lines}"[:9000],
+            due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
+            subject=event.subject,
+        ),
+    )
+
+
+async def on_tranche_extension_requested(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Finance asked for a later deadline of a results-gated tranche: a `budget` decision opens (once)."""
+    event = TrancheExtensionRequestedV1.model_validate(envelope.data)
+    await _open_requested(
+        session,
+        event.partnership_id,
+        DecisionIn(
+            kind="budget",
+            title=f"Extend funding tranche {event.tranche_id[:8]} to {event.requested_deadline:%Y-%m-%d}",
+            description=f"{event.reason}\n\nCurrent deadline: {event.current_deadline.isoformat()}"[:10_000],
             due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
             subject=event.subject,
         ),

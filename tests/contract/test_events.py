@@ -32,6 +32,11 @@ MODULE: dict[str, Any] = {
     "duration_minutes": 240,
     "prerequisites": [],
 }
+TRANCHE = {
+    "tranche_id": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
+    "partnership_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+}
+EXTENSION = "3a4b5c6d-7e8f-4a9b-8c1d-2e3f4a5b6c7d"
 DUE = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
 BUDGET = "8b1f2e3d-4c5b-4a69-8788-9a0b1c2d3e4f"
 BUDGET_VERSION = "9c2a3f4e-5d6c-4b7a-8899-0a1b2c3d4e5f"
@@ -157,6 +162,73 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "currency": "EUR",
         "outstanding": 7_475_510,
         "overdue_at": NOW,
+    },
+    "assessment.indicator_measured.v1": {
+        "measurement_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+        "partnership_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "indicator": "share_of_officers_certified",
+        "value": "0.83",
+        "unit": "ratio",
+        "period_start": "2027-01-01",
+        "period_end": "2027-06-30",
+        "evaluator": "External evaluation panel",
+        "measured_at": NOW,
+    },
+    "finance.tranche_planned.v1": {
+        **TRANCHE,
+        "from_account_id": "0d6f4c1e-9a3b-4e2d-8c7b-1a2b3c4d5e6f",
+        "to_account_id": "1e7a5d2f-0b4c-4f3e-9d8c-2b3c4d5e6f70",
+        "amount": 25_000_000,
+        "currency": "EUR",
+        "indicator": "share_of_officers_certified",
+        "target": "0.80",
+        "comparison": "at_least",
+        "deadline": NOW,
+        "planned_at": NOW,
+    },
+    "finance.tranche_reserved.v1": {
+        **TRANCHE,
+        "pending_transfer_id": "5b0e8d7c-1f2a-4c3b-9d4e-0a1b2c3d4e5f",
+        "amount": 25_000_000,
+        "currency": "EUR",
+        "deadline": NOW,
+        "reserved_at": NOW,
+    },
+    "finance.tranche_released.v1": {
+        **TRANCHE,
+        "transfer_id": "5b0e8d7c-1f2a-4c3b-9d4e-0a1b2c3d4e5f",
+        "amount": 25_000_000,
+        "currency": "EUR",
+        "measurement_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+        "indicator": "share_of_officers_certified",
+        "value": "0.83",
+        "released_at": NOW,
+    },
+    "finance.tranche_voided.v1": {
+        **TRANCHE,
+        "transfer_id": "5b0e8d7c-1f2a-4c3b-9d4e-0a1b2c3d4e5f",
+        "amount": 25_000_000,
+        "currency": "EUR",
+        "deadline": NOW,
+        "voided_at": NOW,
+    },
+    "finance.tranche_extension_requested.v1": {
+        **TRANCHE,
+        "extension_id": EXTENSION,
+        "current_deadline": NOW,
+        "requested_deadline": NOW,
+        "reason": "The certification exams were postponed by three months",
+        "subject": f"finance:tranche-extension:{EXTENSION}",
+        "decide_by": NOW,
+        "requested_at": NOW,
+    },
+    "finance.tranche_extension_decided.v1": {
+        **TRANCHE,
+        "extension_id": EXTENSION,
+        "granted": True,
+        "requested_deadline": NOW,
+        "decision_id": "3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+        "decided_at": NOW,
     },
     "partners.agency_registered.v1": {
         "agency_id": AGENCY,

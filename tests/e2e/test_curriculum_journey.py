@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from tests.e2e.partnership_world import three_country_partnership
 from tests.integration.test_training_competencies import PACKAGE
 from tests.support import (
     Deployment,
@@ -32,14 +33,6 @@ from tests.support import (
     serve_process,
     wait_http_ok,
 )
-
-AGREEMENT = {
-    "kind": "mou",
-    "reference": "MOU-2026-12",
-    "signed_on": "2026-09-01",
-    "starts_on": "2026-10-01",
-    "ends_on": "2030-09-30",
-}
 
 
 async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_pledged_seats(
@@ -88,52 +81,9 @@ async def test_a_curriculum_approved_by_the_oversight_body_is_scheduled_with_ple
             httpx.AsyncClient(base_url=partners_url, timeout=30) as partners,
             httpx.AsyncClient(base_url=training_url, timeout=30) as training,
         ):
-            agency: dict[str, str] = {}
-            for code, country in (("FR", "France"), ("SN", "Senegal"), ("BR", "Brazil")):
-                created = await partners.post(
-                    "/agencies",
-                    json={
-                        "country": {"code": code, "name": country},
-                        "name": f"Police {code}",
-                        "agency_type": "police",
-                    },
-                    headers=national[code],
-                )
-                agency[code] = created.json()["id"]
-            pid = (
-                await partners.post(
-                    "/partnerships",
-                    json={
-                        "name": "Sahel-Atlantic evidence programme",
-                        "agreement": AGREEMENT,
-                        "voting_rule": {"kind": "members", "approvals_needed": 2},
-                        "members": [
-                            {"agency_id": agency["FR"], "role": "lead"},
-                            {"agency_id": agency["SN"], "role": "host"},
-                            {"agency_id": agency["BR"], "role": "member"},
-                        ],
-                    },
-                    headers=national["FR"],
-                )
-            ).json()["id"]
-            seat: dict[str, str] = {}
-            for code, role in (
-                ("FR", "diplomat"),
-                ("SN", "justice_ministry_representative"),
-                ("BR", "senior_police_official"),
-            ):
-                added = await partners.post(
-                    f"/partnerships/{pid}/oversight-members",
-                    json={
-                        "name": f"{code} delegate",
-                        "country_code": code,
-                        "role": role,
-                        "holds_veto": False,
-                        "subject": f"{code}-{pid}",
-                    },
-                    headers=national[code],
-                )
-                seat[code] = added.json()["id"]
+            pid, agency, seat = await three_country_partnership(
+                partners, national, name="Sahel-Atlantic evidence programme"
+            )
             for code, seats in (("FR", "6"), ("SN", "3"), ("BR", "3")):
                 pledged = await partners.post(
                     f"/partnerships/{pid}/commitments",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.db import SYSTEM_TENANT, TENANT
 from contracts.envelope import Event, KafkaRecord, decode, encode
@@ -43,10 +45,18 @@ async def deliver(
 async def deliver_record(finance: httpx.AsyncClient, record: KafkaRecord) -> None:
     """Run finance's consumer handler on a record another service's outbox holds, as its consumer would."""
     envelope = decode(record.headers, record.key, record.value)
+    handlers = subscription(finance.app.state.runtime.settings).handlers  # type: ignore[attr-defined]
+    async with as_platform(finance) as session, session.begin():
+        await handlers[envelope.type](session, envelope)
+
+
+@asynccontextmanager
+async def as_platform(finance: httpx.AsyncClient) -> AsyncIterator[AsyncSession]:
+    """A session of finance's own work (every partnership), as its consumer and commands have."""
     token = TENANT.set(SYSTEM_TENANT)
     try:
-        async with finance.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            await subscription().handlers[envelope.type](session, envelope)
+        async with finance.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
+            yield session
     finally:
         TENANT.reset(token)
 
@@ -159,7 +169,20 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
     basis = await api.put(f"/partnerships/{pid}/contribution-basis", json=BASIS, headers=lead(api))
     assert basis.status_code == 200, basis.text
     dues = await api.get(f"/partnerships/{pid}/contribution-dues", headers=lead(api))
+    committed = await account(api, pid, "committed")
+    tranche = {
+        "id": str(uuid.uuid4()),
+        "from_account_id": pool["id"],
+        "to_account_id": committed["id"],
+        "amount": 5,
+        "indicator": "share_of_officers_certified",
+        "target": "0.8",
+        "deadline": (datetime.now(UTC) + timedelta(days=90)).isoformat(),
+    }
+    planned = await api.post(f"/partnerships/{pid}/tranches", json=tranche, headers=lead(api))
+    assert planned.status_code == 201, planned.text
     return {
+        "tranche_id": tranche["id"],
         "due_id": dues.json()["items"][0]["id"],
         "partnership_id": pid,
         "account_id": pool["id"],

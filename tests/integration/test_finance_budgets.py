@@ -109,7 +109,8 @@ async def test_a_budget_is_adopted_revised_and_its_contributions_shown_step_by_s
 async def test_budget_vs_committed_vs_actual_traces_to_the_transfers(finance: httpx.AsyncClient) -> None:
     pid = await partnership(finance)
     budget = await adopted_budget(finance, pid)
-    pool = await account(finance, pid, "shared_pool")
+    # Money flows from the debit to the credit account: in from a partner, out of the pool to spending.
+    pool = await account(finance, pid, "shared_pool", debits_must_not_exceed_credits=True)
     owed = await account(finance, pid, "contributions_receivable", country_code="SN")
     stipends = await account(finance, pid, "spent_stipends")
     travel = await account(finance, pid, "spent_travel")
@@ -119,8 +120,8 @@ async def test_budget_vs_committed_vs_actual_traces_to_the_transfers(finance: ht
     spent = await transfer(
         finance,
         pid,
-        debit_account_id=stipends["id"],
-        credit_account_id=pool["id"],
+        debit_account_id=pool["id"],
+        credit_account_id=stipends["id"],
         amount=250_000,
         code="stipend",
     )
@@ -128,16 +129,16 @@ async def test_budget_vs_committed_vs_actual_traces_to_the_transfers(finance: ht
         finance,
         pid,
         kind="pending",
-        debit_account_id=travel["id"],
-        credit_account_id=pool["id"],
+        debit_account_id=pool["id"],
+        credit_account_id=travel["id"],
         amount=120_000,
         code="travel",
     )
     corrected = await transfer(
         finance,
         pid,
-        debit_account_id=pool["id"],
-        credit_account_id=stipends["id"],
+        debit_account_id=stipends["id"],
+        credit_account_id=pool["id"],
         amount=50_000,
         code="correction",
     )

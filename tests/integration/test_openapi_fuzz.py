@@ -33,7 +33,7 @@ from backbone.auth.principal import ROLES
 from backbone.registry import SERVICES
 from tests.support import Deployment, ServiceProcess, free_port, serve_process, wait_http_ok
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 10
 COUNTRIES = ("FR", "SN", "BR", "JP")
 """Members of the seeded partnerships (FR, SN, BR) and an outsider to all of them (JP)."""
 REACHED = "reached: 2xx on an object by id"

@@ -29,6 +29,7 @@ from tests.workflows.drill_double import DrillsDouble
 from tests.workflows.governance_double import GovernanceDouble
 from tests.workflows.incident_double import IncidentsDouble
 from tests.workflows.renewal_double import RenewalDouble
+from tests.workflows.tranche_double import FinanceDouble
 from workflows.agency_onboarding.shared import Confirmation, OnboardingInput, onboarding_workflow_id
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 from workflows.commitment_renewal.shared import (
@@ -42,6 +43,14 @@ from workflows.decision_deadline.shared import DecisionDeadlineInput, decision_d
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cycle_workflow_id
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.funding_tranche.shared import (
+    ExtensionAsked,
+    ExtensionDecided,
+    Measurement,
+    TrancheInput,
+    funding_tranche_workflow_id,
+)
+from workflows.funding_tranche.workflow import FundingTrancheWorkflow
 from workflows.incident_response.shared import (
     ResponseInput,
     StepDone,
@@ -262,6 +271,47 @@ async def record_drill_cycle(client: Client, task_queue: str) -> str:
     return history
 
 
+async def record_funding_tranche(client: Client, task_queue: str) -> str:
+    """Reserved; an extension asked before the deadline and granted after it passed; released by a measurement."""
+    tranche_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    handle = await client.start_workflow(
+        FundingTrancheWorkflow.run,
+        TrancheInput(
+            tranche_id=tranche_id,
+            partnership_id=str(uuid.uuid4()),
+            indicator="share_of_officers_certified",
+            target=Decimal("0.8"),
+            comparison="at_least",
+            deadline=now + timedelta(seconds=2),
+        ),
+        id=funding_tranche_workflow_id(tranche_id),
+        task_queue=task_queue,
+    )
+    asked = ExtensionAsked(
+        extension_id=str(uuid.uuid4()),
+        deadline=now + timedelta(seconds=60),
+        decide_by=now + timedelta(seconds=30),
+    )
+    await handle.signal(FundingTrancheWorkflow.extension_asked, asked)
+    await asyncio.sleep(3)  # the first deadline passes while the oversight body votes
+    await handle.signal(
+        FundingTrancheWorkflow.extension_decided,
+        ExtensionDecided(extension_id=asked.extension_id, granted=True),
+    )
+    await handle.signal(
+        FundingTrancheWorkflow.measured,
+        Measurement(
+            measurement_id=str(uuid.uuid4()),
+            indicator="share_of_officers_certified",
+            value=Decimal("0.85"),
+            measured_at=datetime.now(UTC),
+        ),
+    )
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 async def main(*, force: bool, into: Path | None) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
@@ -272,7 +322,14 @@ async def main(*, force: bool, into: Path | None) -> None:
         partners = PartnersDouble()
         incidents_queue = f"tq-{uuid.uuid4()}"
         drills = DrillsDouble(cadence_days=91, scheduled_for=datetime.now(UTC))
+        finance_queue = f"tq-{uuid.uuid4()}"
         async with (
+            Worker(
+                env.client,
+                task_queue=finance_queue,
+                workflows=[FundingTrancheWorkflow],
+                activities=FinanceDouble().activities(),
+            ),
             Worker(
                 env.client,
                 task_queue=incidents_queue,
@@ -322,6 +379,9 @@ async def main(*, force: bool, into: Path | None) -> None:
                 ),
                 "drill_cycle_debriefed_continued_as_new": lambda: record_drill_cycle(
                     env.client, incidents_queue
+                ),
+                "funding_tranche_extended_then_released": lambda: record_funding_tranche(
+                    env.client, finance_queue
                 ),
             }
             for name, recording in recordings.items():

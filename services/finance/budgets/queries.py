@@ -1,5 +1,6 @@
 """Where a budget stands: per category, what the adopted version allows, what pending transfers reserve and what
-was posted to the category's spending accounts within the fiscal period; and the transfers behind each figure."""
+was posted to the category's spending accounts within the fiscal period (money flows from the debit account to
+the credit account: spending credits them); and the transfers behind each figure."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ async def _status(session: AsyncSession, budget_id: uuid.UUID) -> BudgetStatusOu
     for category in CATEGORIES:
         moves = _behind(budget, category).subquery()
         accounts = _spending(budget, category)
-        signed = case((moves.c.debit_account_id.in_(accounts), moves.c.amount), else_=-moves.c.amount)
+        # Spending flows into the category's accounts (credits); what flows back out is a correction.
+        signed = case((moves.c.credit_account_id.in_(accounts), moves.c.amount), else_=-moves.c.amount)
         committed, actual = (
             await session.execute(
                 select(

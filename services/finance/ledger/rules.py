@@ -31,6 +31,7 @@ def changes(kind: Kind, amount: int, reserved: int = 0) -> Change:
 
 
 def balance(*, debits_posted: int, credits_posted: int, normal: Literal["debit", "credit"]) -> int:
-    """An account's posted balance on its normal side (receivables and spending are debit-normal; pools, grants
-    and commitments credit-normal)."""
+    """An account's posted balance on its normal side. Money flows from the debit account to the credit account:
+    sources (a partner's contributions receivable, a donor's grant) are debit-normal (what they sent); what holds
+    or receives money (pools, committed funds, spending per category) credit-normal (what it holds or got)."""
     return debits_posted - credits_posted if normal == "debit" else credits_posted - debits_posted

@@ -1,0 +1,203 @@
+"""End to end: a partnership's budget is adopted by its oversight body's vote, the contributions are computed
+from the partners' capacity and fall due, a partner pays, and a results-gated tranche is reserved by its
+workflow and released when the assessment's measurement of its indicator arrives on Kafka.
+
+Real processes (partners and finance: API, relay, consumer; the workflows' worker) on the real PostgreSQL,
+Kafka and Temporal. Nothing is called across services: finance's `budget_proposed` makes the partners consumer
+open the decision, partners' `decision_closed` makes the finance consumer adopt the budget, the partnership
+reaches finance as partners' event, and the measurement is an `assessment.indicator_measured.v1` record.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from contracts.envelope import encode
+from contracts.events.assessment import IndicatorMeasuredV1
+from tests.e2e.partnership_world import three_country_partnership
+from tests.support import Deployment, ServiceProcess, eventually, free_port, serve_process, wait_http_ok
+
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_by_its_indicator(
+    deployment: Deployment, process_logs: Path
+) -> None:
+    await deployment.create("partners", "finance")
+    ports = {service: free_port() for service in ("partners", "finance")}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    processes = [
+        serve_process(
+            deployment,
+            service,
+            role,
+            process_logs,
+            **({"http_port": ports[service]} if role == "api" else {}),
+            **({"uses_temporal": True} if role != "relay" else {}),
+        )
+        for service in ("partners", "finance")
+        for role in ("api", "relay", "consumer")
+    ]
+    processes.append(
+        ServiceProcess(
+            "worker",
+            [sys.executable, "-m", "workflows.worker"],
+            deployment.env("worker", partners_url=urls["partners"], finance_url=urls["finance"]),
+            process_logs,
+        )
+    )
+    for process in processes:
+        process.start()
+    try:
+        await wait_http_ok(f"{urls['partners']}/readyz", process=processes[0])
+        await wait_http_ok(f"{urls['finance']}/readyz", process=processes[3])
+        national = {code: deployment.national_headers(code) for code in ("FR", "SN", "BR")}
+        async with (
+            httpx.AsyncClient(base_url=urls["partners"], timeout=30) as partners,
+            httpx.AsyncClient(base_url=urls["finance"], timeout=30, headers=national["FR"]) as finance,
+        ):
+            pid, _, seat = await three_country_partnership(
+                partners, national, name="Gulf of Guinea maritime policing"
+            )
+
+            budget_body = {
+                "id": str(uuid.uuid4()),
+                "fiscal_period": f"FY{NEXT_YEAR}",
+                "starts_on": f"{NEXT_YEAR}-01-01",
+                "ends_on": f"{NEXT_YEAR}-12-31",
+                "currency": "EUR",
+                "lines": [
+                    {"category": "stipends", "owner_country_code": "FR", "amount": 40_000_000},
+                    {"category": "facility_usage", "owner_country_code": "SN", "amount": 20_000_000},
+                ],
+                "decide_by": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+            }
+
+            async def proposed() -> dict[str, Any] | None:  # once finance knows the partnership (its event)
+                response = await finance.post(f"/partnerships/{pid}/budgets", json=budget_body)
+                return response.json() if response.status_code in (200, 201) else None
+
+            budget = await eventually(proposed, timeout=60, what="finance learnt the partnership")
+            subject = f"finance:budget-version:{budget['versions'][0]['id']}"
+
+            async def decision() -> dict[str, Any] | None:
+                listed = await partners.get(
+                    f"/partnerships/{pid}/decisions", params={"kind": "budget"}, headers=national["FR"]
+                )
+                return next((d for d in listed.json()["items"] if d["subject"] == subject), None)
+
+            opened = await eventually(decision, timeout=60, what="partners opened the budget decision")
+            assert deployment.issuer is not None
+            for code in ("SN", "BR"):
+                token = deployment.issuer.token("oversight_member", country=code, subject=f"{code}-{pid}")
+                voted = await partners.post(
+                    f"/decisions/{opened['id']}/votes",
+                    json={"member_id": seat[code], "choice": "approve"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert voted.status_code == 201, voted.text
+
+            async def adopted() -> dict[str, Any] | None:
+                got = (await finance.get(f"/budgets/{budget['id']}")).json()
+                return got if got["adopted_version"] == 1 else None
+
+            await eventually(adopted, timeout=60, what="finance adopted the budget from the decision")
+            basis = await finance.put(
+                f"/partnerships/{pid}/contribution-basis",
+                json={
+                    "indicator": "GNI share 2025",
+                    "source": "World Bank WDI",
+                    "indicators": {"FR": "60", "SN": "5", "BR": "35"},
+                    "floor": "0.1",
+                    "ceiling": "0.55",
+                    "installments": 2,
+                },
+            )
+            assert basis.status_code == 200, basis.text
+            scale = (
+                await finance.get(f"/budgets/{budget['id']}/contributions", headers=national["SN"])
+            ).json()
+            amounts = scale["amounts"]  # FR capped at 55 %, SN lifted to the 10 % floor
+            assert amounts["SN"] == 6_000_000 and amounts["FR"] < 33_000_000, scale["steps"]
+            assert sum(amounts.values()) == 60_000_000
+            dues = (
+                await finance.get(f"/partnerships/{pid}/contribution-dues", params={"country_code": "SN"})
+            ).json()
+            first = dues["items"][0]
+            paid = await finance.post(
+                f"/contribution-dues/{first['id']}/payments",
+                json={
+                    "id": str(uuid.uuid4()),
+                    "amount": first["amount"],
+                    "currency": "EUR",
+                    "paid_on": date.today().isoformat(),
+                },
+            )
+            assert paid.status_code == 201, paid.text
+
+            accounts = {}
+            for kind in ("grant", "committed"):
+                opened_account = await finance.post(
+                    f"/partnerships/{pid}/accounts",
+                    json={"id": str(uuid.uuid4()), "kind": kind, "name": kind, "currency": "EUR"},
+                )
+                accounts[kind] = opened_account.json()["id"]
+            tranche = (
+                await finance.post(
+                    f"/partnerships/{pid}/tranches",
+                    json={
+                        "id": str(uuid.uuid4()),
+                        "from_account_id": accounts["grant"],
+                        "to_account_id": accounts["committed"],
+                        "amount": 10_000_000,
+                        "indicator": "maritime_interdictions_per_quarter",
+                        "target": "12",
+                        "deadline": (datetime.now(UTC) + timedelta(days=180)).isoformat(),
+                    },
+                )
+            ).json()
+
+            async def state(wanted: str) -> dict[str, Any] | None:
+                got = (await finance.get(f"/tranches/{tranche['id']}")).json()
+                return got if got["status"] == wanted else None
+
+            await eventually(lambda: state("reserved"), timeout=60, what="the tranche's workflow reserved it")
+            measured = IndicatorMeasuredV1(
+                measurement_id=str(uuid.uuid4()),
+                partnership_id=pid,
+                indicator="maritime_interdictions_per_quarter",
+                value=Decimal("14"),
+                unit="interdictions",
+                period_start=date(NEXT_YEAR, 1, 1),
+                period_end=date(NEXT_YEAR, 3, 31),
+                measured_at=datetime.now(UTC),
+            )
+            record = encode(measured, source="/assessment", key=pid)
+            producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
+            await producer.start()
+            try:
+                await producer.send_and_wait(
+                    deployment.topic(measured.topic),
+                    value=record.value,
+                    key=record.key,
+                    headers=record.headers,
+                )
+            finally:
+                await producer.stop()
+            released = await eventually(
+                lambda: state("released"), timeout=60, what="the measurement released it"
+            )
+            assert Decimal(released["measured_value"]) == Decimal("14")
+            committed = (await finance.get(f"/accounts/{accounts['committed']}")).json()
+            assert committed["credits_posted"] == 10_000_000
+    finally:
+        for process in reversed(processes):
+            process.stop()
