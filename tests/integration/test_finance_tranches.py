@@ -20,7 +20,8 @@ from backbone.temporal import connect_client
 from contracts.events.assessment import IndicatorMeasuredV1
 from contracts.events.partners import DecisionClosedV1
 from tests.integration.finance_world import account, deliver, deliver_record, finance, lead, partnership
-from tests.integration.test_partner_relations_api import outbox_records
+from tests.integration.test_partner_relations_api import apply, outbox_records
+from tests.integration.test_partnerships_api import partnership as partners_partnership
 from tests.support import acting
 from workflows.funding_tranche.activities import FundingTrancheActivities
 from workflows.funding_tranche.workflow import FundingTrancheWorkflow
@@ -206,3 +207,39 @@ async def test_bad_tranches_are_refused_naming_the_field(finance: httpx.AsyncCli
     assert (steered.status_code, steered.json()["code"]) == (403, "not_steering")
     people = await finance.post(f"/internal/tranches/{uuid.uuid4()}/reservation", headers=lead(finance))
     assert people.status_code == 403, "only the workflows' client settles tranches"
+
+
+async def test_an_extension_asked_opens_a_budget_decision_of_the_oversight_body(
+    api: httpx.AsyncClient, finance: httpx.AsyncClient
+) -> None:
+    p = await partners_partnership(api, {"kind": "members", "approvals_needed": 2})
+    [registered] = [
+        r
+        for r in await outbox_records(api, "partners.partnership_registered.v1")
+        if r.key == p["id"].encode()
+    ]
+    await deliver_record(finance, registered)
+    grant = await account(finance, p["id"], "grant", name="Grant")
+    committed = await account(finance, p["id"], "committed", name="Committed")
+    tranche = (await plan(finance, p["id"], grant["id"], committed["id"])).json()
+    later = datetime.now(UTC) + timedelta(days=120)
+    asked = await finance.post(
+        f"/tranches/{tranche['id']}/extensions",
+        json={
+            "deadline": later.isoformat(),
+            "reason": "Exams postponed",
+            "decide_by": (later - timedelta(days=100)).isoformat(),
+        },
+        headers=lead(finance),
+    )
+    assert asked.status_code == 201, asked.text
+    [requested] = [
+        r
+        for r in await outbox_records(finance, "finance.tranche_extension_requested.v1")
+        if r.key == tranche["id"].encode()
+    ]
+    await apply(api, requested)
+    await apply(api, requested)  # redelivered: one decision
+    decisions = (await api.get(f"/partnerships/{p['id']}/decisions")).json()["items"]
+    [decision] = [d for d in decisions if d["subject"] == f"finance:tranche-extension:{asked.json()['id']}"]
+    assert decision["kind"] == "budget" and later.strftime("%Y-%m-%d") in decision["title"]
