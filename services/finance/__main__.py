@@ -1,10 +1,12 @@
-"""Finance operators' command line: `python -m services.finance reconcile | expire-pending | dues`.
+"""Finance operators' command line: `python -m services.finance reconcile | expire-pending | dues | correct`.
 
 reconcile recomputes every account's balances from its transfers and exits 1 naming each account that differs
 (0 when the ledger holds); expire-pending voids the pending transfers past their timeout (run every minute by a
 CronJob in production; a post or void that comes too late is refused meanwhile). Both use the service's own
 database settings (`FINANCE_*`), as the platform (every partnership's ledger). dues reminds partners of
 instalments falling due within two weeks and flags those past their date as arrears, each once (a daily CronJob).
+correct posts the reversing transfer of a posted one (all of it, or `--amount`), with the reason; once per
+transfer: run again, it shows the correction already made.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.db import SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
+from backbone.errors import DomainError
 from backbone.settings import load_settings
 from services.finance.contributions.schedules import remind_and_flag
+from services.finance.ledger.corrections import reverse
 from services.finance.ledger.service import describe_difference, expire_pending, reconciliation_sql
 
 
@@ -46,6 +52,9 @@ async def as_platform(work: Callable[[AsyncSession], Awaitable[str]]) -> int:
     try:
         async with create_sessionmaker(engine)() as session:
             print(await work(session))
+    except DomainError as refused:  # the operator's input: said plainly, exit 1
+        print(f"refused ({refused.code}): {refused}", file=sys.stderr)
+        return 1
     finally:
         TENANT.reset(token)
         await engine.dispose()
@@ -55,6 +64,13 @@ async def as_platform(work: Callable[[AsyncSession], Awaitable[str]]) -> int:
 async def expire(session: AsyncSession) -> str:
     expired = await expire_pending(session, now=datetime.now(UTC))
     return f"ledger: {expired} pending transfers expired"
+
+
+async def correction(transfer_id: uuid.UUID, reason: str, amount: int | None, session: AsyncSession) -> str:
+    row, now = await reverse(session, transfer_id=transfer_id, reason=reason, amount=amount)
+    what = "recorded" if now else "already recorded"
+    moved = f"{row.amount} {row.currency} from {row.debit_account_id} to {row.credit_account_id}"
+    return f"correction {row.id} {what}: {moved}"
 
 
 async def dues(session: AsyncSession) -> str:
@@ -71,9 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("expire-pending", help="void the pending transfers past their timeout")
     commands.add_parser("dues", help="remind of instalments falling due; flag those past their date")
+    correct = commands.add_parser("correct", help="post the reversing transfer of a posted transfer")
+    correct.add_argument("transfer_id", type=uuid.UUID)
+    correct.add_argument("--reason", required=True, help="why (kept in the correction's user data)")
+    correct.add_argument("--amount", type=int, help="reverse only this many minor units (default: all)")
     args = cli.parse_args(argv)
     if args.command == "reconcile":
         return asyncio.run(reconcile())
+    if args.command == "correct":
+        return asyncio.run(as_platform(partial(correction, args.transfer_id, args.reason, args.amount)))
     return asyncio.run(as_platform(expire if args.command == "expire-pending" else dues))
 
 

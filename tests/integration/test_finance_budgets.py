@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import httpx
 
 from contracts.events.partners import PartnershipMemberAddedV1
@@ -24,6 +25,7 @@ from tests.integration.finance_world import (
     deliver_record,
     finance,
     lead,
+    owned_ledger,
     partnership,
     propose,
     transfer,
@@ -290,3 +292,31 @@ async def test_the_oversight_body_adopts_a_budget_through_a_partners_decision(
         if r.key == proposed.json()["id"].encode()
     ]
     assert b'"total":1000000' in announced.value.replace(b" ", b"")
+
+
+async def test_row_level_security_lets_members_read_and_only_the_lead_change_budgets_and_dues(
+    finance: httpx.AsyncClient,
+) -> None:
+    ids = await owned_ledger(finance)
+    deployment = finance.deployment  # type: ignore[attr-defined]
+    tables = (
+        "budgets",
+        "budget_versions",
+        "contribution_bases",
+        "contribution_scales",
+        "contribution_dues",
+        "funding_tranches",
+    )
+    for country, sees in (("SN", True), ("JP", False)):
+        conn = await asyncpg.connect(
+            deployment.settings("finance").asyncpg_dsn, server_settings={"backbone.tenant": country}
+        )
+        try:
+            for table in tables:
+                visible = await conn.fetchval(f"SELECT count(*) FROM {table}")
+                assert (visible > 0) == sees, f"{country} reads {table}: {visible}"
+                changed = await conn.execute(f"UPDATE {table} SET partnership_id = partnership_id")
+                assert changed == "UPDATE 0", f"{country} may not change {table}"
+        finally:
+            await conn.close()
+    assert ids["budget_id"]

@@ -16,6 +16,7 @@ import httpx
 
 from backbone.auth.principal import ROLES
 from devstack.config import REPO_ROOT
+from services.finance.ledger.corrections import reverse
 from services.finance.ledger.service import expire_pending
 from services.finance.policy import RULES
 from tests.integration.finance_world import (
@@ -188,6 +189,22 @@ async def test_a_reservation_is_posted_in_part_once_voided_or_expired_at_its_tim
     ]
     checked = finance_command(deployment, "reconcile")
     assert checked.returncode == 0 and "0 differ" in checked.stdout, checked.stdout + checked.stderr
+
+    # An operator's correction: the posted part is reversed once, with its reason; a pending one is refused.
+    fixed = finance_command(
+        deployment, "correct", posted.json()["id"], "--reason", "booked twice", "--amount", "15000"
+    )
+    assert fixed.returncode == 0 and "recorded: 15000 EUR" in fixed.stdout, fixed.stdout + fixed.stderr
+    async with as_platform(finance) as session:
+        again, now = await reverse(session, transfer_id=uuid.UUID(posted.json()["id"]), reason="again")
+    assert (
+        not now
+        and again.amount == 15_000
+        and again.user_data == f"reverses {posted.json()['id']}: booked twice"
+    )
+    assert await balances(finance, pool, spent) == [(0, 40_000, 0, 105_000), (0, 15_000, 0, 40_000)]
+    refused = finance_command(deployment, "correct", reserved["id"], "--reason", "pending")
+    assert refused.returncode == 1 and "not_posted" in refused.stderr, refused.stderr
 
     admin = deployment.endpoints.postgres_admin_url.rsplit("/", 1)[0] + f"/{deployment.database('finance')}"
     conn = await asyncpg.connect(admin)
