@@ -5,6 +5,9 @@ the contribution basis likewise: the lead proposes, the oversight body adopts (i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
@@ -30,69 +33,35 @@ async def partnership_lead(session: AsyncSession, value: str) -> frozenset[str] 
     return frozenset({found.lead_country_code}) if found else None
 
 
-async def account(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(LedgerAccount, key) if key else None
-    return await partnership(session, str(found.partnership_id)) if found else None
+@dataclass(frozen=True)
+class PartnershipRecord:
+    """Resolvers of a record that belongs to one partnership: its members see it, its lead steers and owns it."""
+
+    model: type[Any]
+
+    async def _found(self, session: AsyncSession, value: str) -> Any:
+        key = object_id(value)
+        return await session.get(self.model, key) if key else None
+
+    async def members(self, session: AsyncSession, value: str) -> frozenset[str] | None:
+        found = await self._found(session, value)
+        return await partnership(session, str(found.partnership_id)) if found else None
+
+    async def owner(self, session: AsyncSession, value: str) -> str | None:
+        found = await self._found(session, value)
+        return await _lead_of(session, found.partnership_id) if found else None
+
+    async def lead(self, session: AsyncSession, value: str) -> frozenset[str] | None:
+        owner = await self.owner(session, value)
+        return frozenset({owner}) if owner else None
 
 
-async def transfer(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(LedgerTransfer, key) if key else None
-    return await partnership(session, str(found.partnership_id)) if found else None
-
-
-async def budget(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(Budget, key) if key else None
-    return await partnership(session, str(found.partnership_id)) if found else None
-
-
-async def budget_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(Budget, key) if key else None
-    lead = await _lead_of(session, found.partnership_id) if found else None
-    return frozenset({lead}) if lead else None
-
-
-async def budget_owner(session: AsyncSession, value: str) -> str | None:
-    key = object_id(value)
-    found = await session.get(Budget, key) if key else None
-    return await _lead_of(session, found.partnership_id) if found else None
-
-
-async def due(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(ContributionDue, key) if key else None
-    return await partnership(session, str(found.partnership_id)) if found else None
-
-
-async def due_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
-    owner = await due_owner(session, value)
-    return frozenset({owner}) if owner else None
-
-
-async def due_owner(session: AsyncSession, value: str) -> str | None:
-    key = object_id(value)
-    found = await session.get(ContributionDue, key) if key else None
-    return await _lead_of(session, found.partnership_id) if found else None
-
-
-async def tranche(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(FundingTranche, key) if key else None
-    return await partnership(session, str(found.partnership_id)) if found else None
-
-
-async def tranche_owner(session: AsyncSession, value: str) -> str | None:
-    key = object_id(value)
-    found = await session.get(FundingTranche, key) if key else None
-    return await _lead_of(session, found.partnership_id) if found else None
-
-
-async def tranche_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
-    owner = await tranche_owner(session, value)
-    return frozenset({owner}) if owner else None
+ACCOUNT, TRANSFER = PartnershipRecord(LedgerAccount), PartnershipRecord(LedgerTransfer)
+BUDGET, DUE, TRANCHE = (
+    PartnershipRecord(Budget),
+    PartnershipRecord(ContributionDue),
+    PartnershipRecord(FundingTranche),
+)
 
 
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
@@ -106,31 +75,25 @@ async def account_owner(session: AsyncSession, value: str) -> str | None:
     return (found.country_code or await _lead_of(session, found.partnership_id)) if found else None
 
 
-async def transfer_owner(session: AsyncSession, value: str) -> str | None:
-    key = object_id(value)
-    found = await session.get(LedgerTransfer, key) if key else None
-    return await _lead_of(session, found.partnership_id) if found else None
-
-
 RESOLVERS: dict[str, Resolver] = {
     "partnership": partnership,
     "partnership_lead": partnership_lead,
-    "account": account,
-    "transfer": transfer,
-    "budget": budget,
-    "budget_lead": budget_lead,
-    "due": due,
-    "due_lead": due_lead,
-    "tranche": tranche,
-    "tranche_lead": tranche_lead,
+    "account": ACCOUNT.members,
+    "transfer": TRANSFER.members,
+    "budget": BUDGET.members,
+    "budget_lead": BUDGET.lead,
+    "due": DUE.members,
+    "due_lead": DUE.lead,
+    "tranche": TRANCHE.members,
+    "tranche_lead": TRANCHE.lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
     "account": account_owner,
-    "transfer": transfer_owner,
-    "budget": budget_owner,
-    "due": due_owner,
-    "tranche": tranche_owner,
+    "transfer": TRANSFER.owner,
+    "budget": BUDGET.owner,
+    "due": DUE.owner,
+    "tranche": TRANCHE.owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",

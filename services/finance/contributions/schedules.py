@@ -254,10 +254,17 @@ async def remind_and_flag(session: AsyncSession, *, today: date) -> tuple[int, i
             )
         )
     }
+
+    async def announce(due: ContributionDue, event: ContributionDueV1 | ContributionOverdueV1) -> None:
+        partnership = partnerships[due.partnership_id]
+        await add_event(
+            session, event, aggregate_id=str(due.partnership_id), source=SOURCE, release=release(partnership)
+        )
+
     for due in soon:
         due.reminded_at = now
-        await add_event(
-            session,
+        await announce(
+            due,
             ContributionDueV1(
                 due_id=str(due.id),
                 partnership_id=str(due.partnership_id),
@@ -269,14 +276,11 @@ async def remind_and_flag(session: AsyncSession, *, today: date) -> tuple[int, i
                 outstanding=due.amount - due.paid,
                 reminded_at=now,
             ),
-            aggregate_id=str(due.partnership_id),
-            source=SOURCE,
-            release=release(partnerships[due.partnership_id]),
         )
     for due in late:
         due.overdue_at = now
-        await add_event(
-            session,
+        await announce(
+            due,
             ContributionOverdueV1(
                 due_id=str(due.id),
                 partnership_id=str(due.partnership_id),
@@ -287,8 +291,5 @@ async def remind_and_flag(session: AsyncSession, *, today: date) -> tuple[int, i
                 outstanding=due.amount - due.paid,
                 overdue_at=now,
             ),
-            aggregate_id=str(due.partnership_id),
-            source=SOURCE,
-            release=release(partnerships[due.partnership_id]),
         )
     return len(soon), len(late)
