@@ -205,22 +205,36 @@ async def _resolve(
     )
 
 
-async def _locked(
-    session: AsyncSession, partnership_id: uuid.UUID, debit_id: uuid.UUID, credit_id: uuid.UUID
+async def account_pair(
+    session: AsyncSession,
+    partnership_id: uuid.UUID,
+    debit_id: uuid.UUID,
+    credit_id: uuid.UUID,
+    *,
+    fields: tuple[str, str] = ("debit_account_id", "credit_account_id"),
+    lock: bool = True,
 ) -> tuple[LedgerAccount, LedgerAccount]:
+    """The two accounts money would move between: distinct, of this partnership, in one currency (each refusal
+    names the request's field). Locked for a transfer, in id order, so concurrent transfers never deadlock."""
+    source, destination = fields
     if debit_id == credit_id:
-        raise field_problem("credit_account_id", "same_account", "A transfer moves between two accounts.")
-    rows = await session.scalars(
-        select(LedgerAccount)
-        .where(LedgerAccount.id.in_([debit_id, credit_id]))
-        .order_by(LedgerAccount.id)  # one lock order for every transfer: no deadlock between them
-        .with_for_update()
+        raise field_problem(destination, "same_account", "Money moves between two accounts.")
+    query = (
+        select(LedgerAccount).where(LedgerAccount.id.in_([debit_id, credit_id])).order_by(LedgerAccount.id)
     )
+    rows = await session.scalars(query.with_for_update() if lock else query)
     found = {row.id: row for row in rows if row.partnership_id == partnership_id}
-    for name, key in (("debit_account_id", debit_id), ("credit_account_id", credit_id)):
+    for name, key in ((source, debit_id), (destination, credit_id)):
         if key not in found:
             raise field_problem(name, "account_unknown", "No account with this id in this partnership.")
-    return found[debit_id], found[credit_id]
+    debit, credit = found[debit_id], found[credit_id]
+    if debit.currency != credit.currency:
+        raise field_problem(
+            destination,
+            "currency_mismatch",
+            f"The {source.removesuffix('_id').replace('_', ' ')} is in {debit.currency}.",
+        )
+    return debit, credit
 
 
 async def apply_transfer(
@@ -237,11 +251,7 @@ async def apply_transfer(
     expires_at: datetime | None = None,
     pending: LedgerTransfer | None = None,
 ) -> LedgerTransfer:
-    debit, credit = await _locked(session, partnership.partnership_id, debit_id, credit_id)
-    if debit.currency != credit.currency:
-        raise field_problem(
-            "credit_account_id", "currency_mismatch", f"The debit account is in {debit.currency}."
-        )
+    debit, credit = await account_pair(session, partnership.partnership_id, debit_id, credit_id)
     now = datetime.now(UTC)
     if pending is not None:
         # Under the accounts' locks: a resolution racing this one has committed, or waits behind us.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,13 +28,15 @@ class TrancheReactions:
         self.settings = settings
         self.client = LazyClient(settings)
 
-    async def _tell(self, tranche: FundingTranche, signal: str | None = None, arg: object = None) -> None:
+    async def _tell(
+        self, tranche: FundingTranche, signal: str | None = None, arg: BaseModel | None = None
+    ) -> None:
         await processes.tranche(
             await self.client(),
             tranche,
             task_queue=self.settings.temporal_task_queue,
             signal=signal,
-            arg=arg,  # type: ignore[arg-type]
+            arg=arg,
         )
 
     async def on_planned(self, session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -25,11 +25,10 @@ from contracts.events.finance import (
 )
 from contracts.events.partners import DecisionClosedV1
 from services.finance import SOURCE
-from services.finance.ledger.service import apply_transfer
+from services.finance.ledger.service import account_pair, apply_transfer
 from services.finance.models import (
     FundingTranche,
     KnownPartnership,
-    LedgerAccount,
     LedgerTransfer,
     TrancheExtension,
 )
@@ -69,17 +68,15 @@ async def plan_tranche(session: AsyncSession, *, partnership_id: uuid.UUID, body
         now = datetime.now(UTC)
         if body.deadline <= now:
             raise field_problem("deadline", "deadline_in_past", "The deadline must be in the future.")
-        accounts = {}
-        for name in ("from_account_id", "to_account_id"):
-            found = await session.get(LedgerAccount, getattr(body, name))
-            if found is None or found.partnership_id != partnership_id:
-                raise field_problem(name, "account_unknown", "No account with this id in this partnership.")
-            accounts[name] = found
-        if body.from_account_id == body.to_account_id:
-            raise field_problem("to_account_id", "same_account", "A tranche moves between two accounts.")
-        currency = accounts["from_account_id"].currency
-        if accounts["to_account_id"].currency != currency:
-            raise field_problem("to_account_id", "currency_mismatch", f"The from account is in {currency}.")
+        source, _ = await account_pair(
+            session,
+            partnership_id,
+            body.from_account_id,
+            body.to_account_id,
+            fields=("from_account_id", "to_account_id"),
+            lock=False,
+        )
+        currency = source.currency
         row = FundingTranche(
             id=body.id,
             **wanted,
