@@ -99,6 +99,15 @@ def _run_maven_with_progress(argv: list[str], *, what: str) -> None:
     log(f"{what}: {downloaded} files downloaded ({kilobytes / 1024:.1f} MB)")
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id. Like Kafka's own `Uuid.randomUuid`, never one starting with '-': the storage
+    tool would read it as an option (one id in 64 did, and failed a CI run)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _java() -> str:
     java_home = os.environ.get("JAVA_HOME")
     if java_home and (Path(java_home) / "bin" / "java").exists():
@@ -235,7 +244,7 @@ class LocalKafka:
             for user in PROVISIONED_AT_FORMAT
             for arg in ("--add-scram", f"{MECHANISM}=[name={user},password={security.password(user)}]")
         ]
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         log(f"formatting Kafka storage (cluster id {cluster_id})")
         run_checked(
             [
