@@ -13,7 +13,7 @@ def test_a_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) 
     plain = uuid.UUID(bytes=bytes(16))
     assert base64.urlsafe_b64encode(dashed.bytes).decode().startswith("-")
     drawn = iter([dashed, dashed, plain])
-    monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(drawn))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(drawn))
 
     cluster_id = kafka.new_cluster_id()
 
