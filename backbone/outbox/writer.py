@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka.partitioner import murmur2
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.log import record_change
@@ -51,6 +54,35 @@ async def lock_aggregate(session: AsyncSession, aggregate_id: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One event for `add_events`, with what its CloudEvent says besides the payload."""
+
+    event: Event
+    aggregate_id: str
+    subject: str | None = None
+    event_id: str | None = None
+    occurred_at: datetime | None = None
+    release: Release | None = None
+
+
+async def lock_aggregates(session: AsyncSession, aggregate_ids: Sequence[str]) -> None:
+    """`lock_aggregate` for many at once, in the order of their lock keys: two transactions locking overlapping
+    sets never wait on each other in a circle."""
+    if len(set(aggregate_ids)) == 1:
+        await lock_aggregate(session, aggregate_ids[0])
+        return
+    if not session.in_transaction():
+        raise RuntimeError("events are written inside the use case's transaction")
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:namespace, key) FROM "
+            "(SELECT DISTINCT hashtext(id) AS key FROM unnest(CAST(:ids AS text[])) AS id ORDER BY 1) AS keys"
+        ),
+        {"namespace": _AGGREGATE_LOCK_NAMESPACE, "ids": list(aggregate_ids)},
+    )
+
+
 async def add_event(
     session: AsyncSession,
     event: Event,
@@ -68,16 +100,41 @@ async def add_event(
     same aggregate commit in the order their outbox rows were numbered: the relay, which publishes in id
     order, then publishes one aggregate's events in commit order.
     """
-    await lock_aggregate(session, aggregate_id)
-    event_id = event_id or str(uuid.uuid4())
+    outgoing = Outgoing(event, aggregate_id, subject, event_id, occurred_at, release)
+    return (await add_events(session, [outgoing], source=source))[0]
+
+
+async def add_events(session: AsyncSession, outgoing: Sequence[Outgoing], *, source: str) -> list[str]:
+    """`add_event` for many events of one transaction in three statements, numbered in the order given."""
+    if not outgoing:
+        return []
+    await lock_aggregates(session, [item.aggregate_id for item in outgoing])
+    rows = [_outbox_row(item, source) for item in outgoing]
+    await session.execute(insert(outbox_table), rows)
+    for item in outgoing:
+        # Every state change passes here, in its own transaction: the audit entry commits (or not) with it.
+        await record_change(
+            session,
+            event_type=item.event.event_type,
+            object_type=item.event.aggregate,
+            object_id=item.aggregate_id,
+            tenant=item.release.originator if item.release else None,
+            handling=str(item.release.code) if item.release else None,
+        )
+    return [row["event_id"] for row in rows]
+
+
+def _outbox_row(item: Outgoing, source: str) -> dict[str, Any]:
+    event, aggregate_id, release = item.event, item.aggregate_id, item.release
+    event_id = item.event_id or str(uuid.uuid4())
     # Without a release the event stays inside the backbone: the national feed forwards it to no one.
     record = encode(
         event,
         source=source,
         key=aggregate_id,
         event_id=event_id,
-        time=occurred_at or datetime.now(UTC),
-        subject=subject,
+        time=item.occurred_at or datetime.now(UTC),
+        subject=item.subject,
         traceparent=current_traceparent(),
         extensions=release.extensions() if release else None,
     )
@@ -89,29 +146,17 @@ async def add_event(
             "can be published. Send less (shorter texts, fewer items per request)."
         )
     topic = topic_for(event)
-    await session.execute(
-        insert(outbox_table).values(
-            event_id=event_id,
-            event_type=event.event_type,
-            topic=topic.name,
-            aggregate_type=event.aggregate,
-            aggregate_id=aggregate_id,
-            bucket=bucket_of(aggregate_id),
-            message_key=record.key,
-            partition_hint=partition_of(record.key, topic.partitions),
-            partition_count=topic.partitions,
-            message_value=record.value,
-            header_names=[name for name, _ in record.headers],
-            header_values=[value for _, value in record.headers],
-        )
-    )
-    # Every state change passes here, in its own transaction: the audit entry commits (or not) with it.
-    await record_change(
-        session,
-        event_type=event.event_type,
-        object_type=event.aggregate,
-        object_id=aggregate_id,
-        tenant=release.originator if release else None,
-        handling=str(release.code) if release else None,
-    )
-    return event_id
+    return {
+        "event_id": event_id,
+        "event_type": event.event_type,
+        "topic": topic.name,
+        "aggregate_type": event.aggregate,
+        "aggregate_id": aggregate_id,
+        "bucket": bucket_of(aggregate_id),
+        "message_key": record.key,
+        "partition_hint": partition_of(record.key, topic.partitions),
+        "partition_count": topic.partitions,
+        "message_value": record.value,
+        "header_names": [name for name, _ in record.headers],
+        "header_values": [value for _, value in record.headers],
+    }

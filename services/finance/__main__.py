@@ -27,7 +27,8 @@ from backbone.errors import DomainError
 from backbone.settings import load_settings
 from services.finance.contributions.schedules import remind_and_flag
 from services.finance.ledger.corrections import reverse
-from services.finance.ledger.service import describe_difference, expire_pending, reconciliation_sql
+from services.finance.ledger.reconciliation import describe_difference, reconciliation_sql
+from services.finance.ledger.service import expire_pending
 
 
 async def reconcile() -> int:

@@ -122,6 +122,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/partnerships/{partnership_id}/transfers"): Rule(
         "tenant", KEEP, (P, "partnership"), workflows_too=True, steer="partnership_lead"
     ),
+    ("POST", "/partnerships/{partnership_id}/transfer-batches"): Rule(
+        "tenant", KEEP, (P, "partnership"), workflows_too=True, steer="partnership_lead"
+    ),
     ("GET", "/accounts/{account_id}"): Rule("tenant", READ, ("account_id", "account")),
     ("GET", "/accounts/{account_id}/transfers"): Rule("tenant", READ, ("account_id", "account")),
     ("GET", "/transfers/{transfer_id}"): Rule("tenant", READ, ("transfer_id", "transfer")),

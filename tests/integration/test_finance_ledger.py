@@ -306,3 +306,96 @@ async def test_every_finance_route_has_a_rule_and_no_outsider_or_mere_member_get
         if method == "GET":
             seen = await finance.get(filled(path, ids), headers=member)
             assert seen.status_code == 200, f"a member reads {path}: {seen.text}"
+
+
+async def test_a_batch_is_recorded_in_order_all_or_none_and_its_refusals_name_the_transfer(
+    finance: httpx.AsyncClient,
+) -> None:
+    pid = await partnership(finance)
+    owed = await account(finance, pid, "contributions_receivable", country_code="SN")
+    pool = await account(finance, pid, "shared_pool", debits_must_not_exceed_credits=True)
+    stipends = await account(finance, pid, "spent_stipends")
+    reserved = await transfer(
+        finance, pid, kind="pending", debit_account_id=owed["id"], credit_account_id=pool["id"], amount=500
+    )
+    assert reserved.status_code == 201
+
+    def move(debit: dict[str, Any], credit: dict[str, Any], amount: int, **more: Any) -> dict[str, Any]:
+        return {
+            "id": str(uuid.uuid4()),
+            "code": "contribution",
+            "debit_account_id": debit["id"],
+            "credit_account_id": credit["id"],
+            "amount": amount,
+            **more,
+        }
+
+    async def batch(*transfers: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        return await finance.post(
+            f"/partnerships/{pid}/transfer-batches",
+            json={"transfers": list(transfers)},
+            headers=headers or lead(finance),
+        )
+
+    paid, spent = move(owed, pool, 1_000), move(pool, stipends, 1_200)
+    posted = {
+        "id": str(uuid.uuid4()),
+        "kind": "post_pending",
+        "pending_id": reserved.json()["id"],
+        "code": "x",
+    }
+    first = await batch(paid, posted, spent)
+    assert first.status_code == 201, first.text
+    assert [(r["id"], r["outcome"]) for r in first.json()["transfers"]] == [
+        (paid["id"], "created"),
+        (posted["id"], "created"),
+        (spent["id"], "created"),
+    ], "in order: the third spends what the first two brought"
+    assert first.json()["transfers"][1]["amount"] == 500, "a post without an amount posts all"
+    again = await batch(paid, posted, spent)
+    assert again.status_code == 200 and {r["outcome"] for r in again.json()["transfers"]} == {"existing"}
+    assert await balances(finance, owed, pool, stipends) == [
+        (0, 1_500, 0, 0),
+        (0, 1_200, 0, 1_500),
+        (0, 0, 0, 1_200),
+    ], "a retried batch changes nothing"
+
+    fresh = move(owed, pool, 10)
+    refusals = (
+        ((fresh, move(pool, stipends, 400)), 409, "exceeds_credits", "transfers.1"),
+        (
+            (fresh, move(owed, {"id": str(uuid.uuid4())}, 1)),
+            422,
+            "account_unknown",
+            "transfers.1.credit_account_id",
+        ),
+        ((fresh, {**fresh, "amount": 11}), 422, "duplicate_in_batch", "transfers.1.id"),
+        ((fresh, {**paid, "amount": 2}), 409, "transfer_exists", "transfers.1"),
+        ((fresh, {**posted, "id": str(uuid.uuid4())}), 409, "pending_already_resolved", "transfers.1"),
+        ((fresh, move(owed, pool, -1)), 422, None, "transfers.1.amount"),
+    )
+    for transfers, status, code, field in refusals:
+        refused = await batch(*transfers)
+        assert refused.status_code == status, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert code is None or refused.json()["code"] == code, refused.text
+        assert field in [e["field"] for e in refused.json()["errors"]], refused.text
+    assert (await finance.get(f"/transfers/{fresh['id']}", headers=lead(finance))).status_code == 404, (
+        "all or none: the first transfer of a refused batch is not recorded"
+    )
+    assert (await batch()).status_code == 422
+    assert (await batch(*[move(owed, pool, 1) for _ in range(1001)])).status_code == 422
+    senegal = acting(finance, "national_coordinator", country="SN")
+    assert (await batch(move(owed, pool, 1), headers=senegal)).json()["code"] == "not_steering"
+    async with finance.app.state.runtime.engine.connect() as conn:  # type: ignore[attr-defined]
+        from sqlalchemy import text
+
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', false)"))
+        events = await conn.scalar(
+            text(
+                "SELECT count(*) FROM outbox WHERE event_type = 'finance.transfer_recorded.v1' "
+                "AND aggregate_id = ANY(:ids)"
+            ),
+            {"ids": [paid["id"], posted["id"], spent["id"]]},
+        )
+        assert events == 3, "one event per transfer, written once"

@@ -17,8 +17,9 @@ from sqlalchemy import text
 
 from backbone.db import TENANT
 from backbone.errors import DomainError
+from services.finance.ledger.reconciliation import reconciliation_sql
 from services.finance.ledger.schemas import TransferIn
-from services.finance.ledger.service import reconciliation_sql, record_transfer
+from services.finance.ledger.service import record_transfer, record_transfers
 from tests.integration.finance_world import account, finance, partnership, transfer
 
 __all__ = ["finance"]  # the fixture
@@ -92,22 +93,26 @@ def operations(rng: random.Random, accounts: dict[str, list[dict[str, Any]]]) ->
     return made
 
 
-async def run(finance: httpx.AsyncClient, pid: str, ops: list[TransferIn]) -> list[int | str]:
-    """Every operation at once, each in its own transaction, as the lead: its status or its problem code."""
+async def run(finance: httpx.AsyncClient, pid: str, ops: list[TransferIn], batch: int = 1) -> list[int | str]:
+    """Every operation at once, as the lead, alone or `batch` to a transaction: its status (201 recorded, 200
+    recorded before) or the problem code of its refusal (a refused batch refuses each of its transfers)."""
     sessions = finance.app.state.runtime.sessions  # type: ignore[attr-defined]
 
-    async def one(op: TransferIn) -> int | str:
+    async def one(chunk: list[TransferIn]) -> list[int | str]:
         async with sessions() as session:
             try:
-                return (
-                    await record_transfer(session, partnership_id=uuid.UUID(pid), transfer=op)
-                ).status_code
+                if batch == 1:
+                    outcome = await record_transfer(session, partnership_id=uuid.UUID(pid), transfer=chunk[0])
+                    return [outcome.status_code]
+                done = await record_transfers(session, partnership_id=uuid.UUID(pid), transfers=chunk)
+                return [201 if created else 200 for created, _ in done]
             except DomainError as refused:
-                return refused.code
+                return [refused.code] * len(chunk)
 
     token = TENANT.set("FR")
     try:
-        return list(await asyncio.gather(*(one(op) for op in ops)))
+        chunks = [ops[i : i + batch] for i in range(0, len(ops), batch)]
+        return [outcome for done in await asyncio.gather(*(one(c) for c in chunks)) for outcome in done]
     finally:
         TENANT.reset(token)
 
@@ -133,14 +138,14 @@ async def snapshot(finance: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("seed", [7, 2026])
+@pytest.mark.parametrize(("seed", "batch"), [(7, 1), (2026, 1), (11, 3)])
 async def test_concurrent_random_transfers_keep_every_ledger_property(
-    finance: httpx.AsyncClient, seed: int
+    finance: httpx.AsyncClient, seed: int, batch: int
 ) -> None:
     pid = await partnership(finance)
     accounts = await ledger(finance, pid)
     ops = operations(random.Random(seed), accounts)
-    outcomes = await run(finance, pid, ops)
+    outcomes = await run(finance, pid, ops, batch)
     tally = Counter(outcomes)
     # A post or void may run before its reservation is recorded (pending_unknown), after another resolved it, or
     # ask for more than it reserved; a pool may be short. Nothing else may be refused.
@@ -152,7 +157,7 @@ async def test_concurrent_random_transfers_keep_every_ledger_property(
         "pending_unknown",
     }
     assert set(tally) <= allowed, tally
-    assert tally[201] >= WRITERS // 3, f"most operations should go through: {tally}"
+    assert tally[201] >= WRITERS // (3 * batch), f"most operations should go through: {tally}"
 
     state = await snapshot(finance)
     assert state["differences"] == [], "stored balances are the sums of the transfers"
@@ -165,6 +170,6 @@ async def test_concurrent_random_transfers_keep_every_ledger_property(
     assert all(count == 1 for _, count in state["resolutions"]), "a reservation resolved twice"
 
     recorded = [op for op, outcome in zip(ops, outcomes, strict=True) if outcome == 201]
-    replayed = await run(finance, pid, recorded)
+    replayed = await run(finance, pid, recorded, batch)
     assert set(replayed) == {200}, Counter(replayed)
     assert await snapshot(finance) == state, "sending recorded transfers again changed the ledger"

@@ -11,7 +11,14 @@ from backbone.app import SessionDep
 from backbone.pagination import Cursor, Limit, Page
 from services.finance.ledger import queries
 from services.finance.ledger import service as ledger
-from services.finance.ledger.schemas import AccountIn, AccountOut, TransferIn, TransferOut
+from services.finance.ledger.schemas import (
+    AccountIn,
+    AccountOut,
+    TransferBatchIn,
+    TransferBatchOut,
+    TransferIn,
+    TransferOut,
+)
 
 router = APIRouter(tags=["ledger"])
 
@@ -51,6 +58,25 @@ async def list_accounts(
 async def record_transfer(partnership_id: uuid.UUID, body: TransferIn, session: SessionDep) -> JSONResponse:
     outcome = await ledger.record_transfer(session, partnership_id=partnership_id, transfer=body)
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.post(
+    "/partnerships/{partnership_id}/transfer-batches",
+    status_code=201,
+    response_model=TransferBatchOut,
+    summary="Record up to 1,000 transfers in one transaction, in order, all or none (201 if any is new, else "
+    "200); each result says whether it was created or recorded before under its id",
+)
+async def record_transfers(
+    partnership_id: uuid.UUID, body: TransferBatchIn, session: SessionDep
+) -> JSONResponse:
+    recorded = await ledger.record_transfers(session, partnership_id=partnership_id, transfers=body.transfers)
+    results = [
+        {**ledger.transfer_view(row).model_dump(mode="json"), "outcome": "created" if created else "existing"}
+        for created, row in recorded
+    ]
+    status = 201 if any(created for created, _ in recorded) else 200
+    return JSONResponse({"transfers": results}, status_code=status)
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut)

@@ -35,3 +35,32 @@ def balance(*, debits_posted: int, credits_posted: int, normal: Literal["debit",
     sources (a partner's contributions receivable, a donor's grant) are debit-normal (what they sent); what holds
     or receives money (pools, committed funds, spending per category) credit-normal (what it holds or got)."""
     return debits_posted - credits_posted if normal == "debit" else credits_posted - debits_posted
+
+
+@dataclass(frozen=True)
+class Balances:
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+    debits_must_not_exceed_credits: bool = False
+    credits_must_not_exceed_debits: bool = False
+
+
+def limit_broken(account: Balances) -> str | None:
+    """The account's limit its balances break, named as the database's constraint (which stays the backstop):
+    checked before the write, so a refusal can name the transfer of a batch that caused it."""
+    if (
+        min(account.debits_pending, account.debits_posted, account.credits_pending, account.credits_posted)
+        < 0
+    ):
+        return "account_balances_not_negative"
+    if account.debits_must_not_exceed_credits and (
+        account.debits_pending + account.debits_posted > account.credits_posted
+    ):
+        return "account_debits_within_credits"
+    if account.credits_must_not_exceed_debits and (
+        account.credits_pending + account.credits_posted > account.debits_posted
+    ):
+        return "account_credits_within_debits"
+    return None

@@ -127,3 +127,24 @@ class TransferOut(BaseModel):
     code: str
     user_data: str | None
     created_at: datetime
+
+
+MAX_BATCH = 1000
+
+
+class TransferBatchIn(Strict):
+    transfers: list[TransferIn] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Recorded in this order, all or none; a refusal names the transfer (`transfers.3.amount`)",
+    )
+
+
+class TransferResult(TransferOut):
+    outcome: Literal["created", "existing"] = Field(
+        description="`existing`: recorded before under this id (a retry), answered with the original"
+    )
+
+
+class TransferBatchOut(BaseModel):
+    transfers: list[TransferResult]

@@ -5,8 +5,10 @@ concurrent transfers never deadlock), updates their balances and writes the tran
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from backbone.errors import Conflict, DomainError, field_problem
+from backbone.errors import Conflict, DomainError, body_field, field_problem
 from backbone.idempotency import Outcome
-from backbone.outbox import add_event
+from backbone.outbox import Outgoing, add_events
 from contracts.events.finance import TransferRecordedV1
 from services.finance import SOURCE
 from services.finance.ledger import rules
@@ -101,50 +103,98 @@ async def ensure_account(
 async def record_transfer(
     session: AsyncSession, *, partnership_id: uuid.UUID, transfer: TransferIn
 ) -> Outcome:
+    [(created, row)] = await record_transfers(session, partnership_id=partnership_id, transfers=[transfer])
+    if not created:
+        return Outcome(200, transfer_view(row).model_dump(mode="json"))
+    return Outcome(201, transfer_view(row).model_dump(mode="json"), {"Location": f"/transfers/{row.id}"})
+
+
+async def record_transfers(
+    session: AsyncSession, *, partnership_id: uuid.UUID, transfers: Sequence[TransferIn]
+) -> list[tuple[bool, LedgerTransfer]]:
+    """Record the transfers in order, all or none, in one transaction (TigerBeetle's batches: the cost of a
+    request, a commit and an audit seal is paid once). Each is `(created, row)`: one already recorded under
+    its id is answered with the original, as a retry must be; a post or void names a pending recorded before."""
+    batch = len(transfers) > 1
     async with session.begin():
         partnership = await partnership_of(session, partnership_id)
-        existing = await session.get(LedgerTransfer, transfer.id)
-        if existing is not None:
-            return _replayed(existing, partnership_id, transfer)
-        if transfer.kind in rules.RESOLUTIONS:
-            assert transfer.pending_id is not None  # TransferIn says so
-            pending = await _pending(session, partnership_id, transfer.pending_id)
-            for name in ("debit_account_id", "credit_account_id"):
-                given = getattr(transfer, name)
-                if given is not None and given != getattr(pending, name):
+        ids = [transfer.id for transfer in transfers]
+        known = await session.scalars(select(LedgerTransfer).where(LedgerTransfer.id.in_(ids)))
+        existing = {row.id: row for row in known}
+        wanted = {t.pending_id for t in transfers if t.pending_id is not None and t.id not in existing}
+        pendings = await _pendings(session, partnership_id, wanted)
+        moves, seen = [], set()
+        for index, transfer in enumerate(transfers):
+            with _naming(index if batch else None):
+                if transfer.id in seen:
                     raise field_problem(
-                        name, "not_the_pending_account", "A resolution moves the pending's accounts."
+                        "id", "duplicate_in_batch", "Each transfer of a batch has its own id."
                     )
-            row = await _resolve(
-                session,
-                partnership,
-                pending,
-                transfer.kind,
-                transfer.id,
-                transfer.amount,
-                code=transfer.code,
-                user_data=transfer.user_data,
-            )
-        else:
-            assert transfer.debit_account_id and transfer.credit_account_id and transfer.amount
-            expires = (
-                datetime.now(UTC) + timedelta(seconds=transfer.timeout_seconds)
-                if transfer.timeout_seconds
-                else None
-            )
-            row = await apply_transfer(
-                session,
-                partnership,
-                transfer_id=transfer.id,
-                kind=transfer.kind,
-                debit_id=transfer.debit_account_id,
-                credit_id=transfer.credit_account_id,
-                amount=transfer.amount,
-                code=transfer.code,
-                user_data=transfer.user_data,
-                expires_at=expires,
-            )
-        return Outcome(201, transfer_view(row).model_dump(mode="json"), {"Location": f"/transfers/{row.id}"})
+                seen.add(transfer.id)
+                if transfer.id in existing:
+                    _replayed(existing[transfer.id], partnership_id, transfer)
+                else:
+                    moves.append(_move(transfer, pendings, index if batch else None))
+        recorded = {row.id: row for row in await apply_transfers(session, partnership, moves)}
+        return [(t.id in recorded, recorded.get(t.id) or existing[t.id]) for t in transfers]
+
+
+async def _pendings(
+    session: AsyncSession, partnership_id: uuid.UUID, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, LedgerTransfer]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(LedgerTransfer).where(LedgerTransfer.id.in_(ids)))
+    return {row.id: row for row in rows if row.partnership_id == partnership_id and row.kind == "pending"}
+
+
+def _move(transfer: TransferIn, pendings: dict[uuid.UUID, LedgerTransfer], index: int | None) -> Move:
+    if transfer.kind not in rules.RESOLUTIONS:
+        assert (
+            transfer.debit_account_id and transfer.credit_account_id and transfer.amount
+        )  # TransferIn says so
+        expires = (
+            datetime.now(UTC) + timedelta(seconds=transfer.timeout_seconds)
+            if transfer.timeout_seconds
+            else None
+        )
+        return Move(
+            transfer.id,
+            transfer.kind,
+            transfer.debit_account_id,
+            transfer.credit_account_id,
+            transfer.amount,
+            transfer.code,
+            transfer.user_data,
+            expires_at=expires,
+            index=index,
+        )
+    assert transfer.pending_id is not None  # TransferIn says so
+    pending = pendings.get(transfer.pending_id)
+    if pending is None:
+        raise field_problem(
+            "pending_id", "pending_unknown", "No pending transfer with this id in this partnership."
+        )
+    for name in ("debit_account_id", "credit_account_id"):
+        given = getattr(transfer, name)
+        if given is not None and given != getattr(pending, name):
+            raise field_problem(name, "not_the_pending_account", "A resolution moves the pending's accounts.")
+    moved = pending.amount if transfer.kind != "post_pending" or transfer.amount is None else transfer.amount
+    if moved > pending.amount:
+        raise field_problem(
+            "amount", "exceeds_pending_amount", f"At most {pending.amount}: what the pending reserved."
+        )
+    return Move(
+        transfer.id,
+        transfer.kind,
+        pending.debit_account_id,
+        pending.credit_account_id,
+        moved,
+        transfer.code,
+        transfer.user_data,
+        pending=pending,
+        index=index,
+    )
 
 
 def _replayed(existing: LedgerTransfer, partnership_id: uuid.UUID, transfer: TransferIn) -> Outcome:
@@ -166,45 +216,6 @@ def _replayed(existing: LedgerTransfer, partnership_id: uuid.UUID, transfer: Tra
     return Outcome(200, transfer_view(existing).model_dump(mode="json"))
 
 
-async def _pending(session: AsyncSession, partnership_id: uuid.UUID, pending_id: uuid.UUID) -> LedgerTransfer:
-    pending = await session.get(LedgerTransfer, pending_id)
-    if pending is None or pending.partnership_id != partnership_id or pending.kind != "pending":
-        raise field_problem(
-            "pending_id", "pending_unknown", "No pending transfer with this id in this partnership."
-        )
-    return pending
-
-
-async def _resolve(
-    session: AsyncSession,
-    partnership: KnownPartnership,
-    pending: LedgerTransfer,
-    kind: str,
-    transfer_id: uuid.UUID,
-    amount: int | None,
-    *,
-    code: str,
-    user_data: str | None,
-) -> LedgerTransfer:
-    moved = pending.amount if kind != "post_pending" or amount is None else amount
-    if moved > pending.amount:
-        raise field_problem(
-            "amount", "exceeds_pending_amount", f"At most {pending.amount}: what the pending reserved."
-        )
-    return await apply_transfer(
-        session,
-        partnership,
-        transfer_id=transfer_id,
-        kind=kind,
-        debit_id=pending.debit_account_id,
-        credit_id=pending.credit_account_id,
-        amount=moved,
-        code=code,
-        user_data=user_data,
-        pending=pending,
-    )
-
-
 async def account_pair(
     session: AsyncSession,
     partnership_id: uuid.UUID,
@@ -216,14 +227,24 @@ async def account_pair(
 ) -> tuple[LedgerAccount, LedgerAccount]:
     """The two accounts money would move between: distinct, of this partnership, in one currency (each refusal
     names the request's field). Locked for a transfer, in id order, so concurrent transfers never deadlock."""
+    found = await _accounts(session, partnership_id, {debit_id, credit_id}, lock=lock)
+    return _pair(found, debit_id, credit_id, fields)
+
+
+async def _accounts(
+    session: AsyncSession, partnership_id: uuid.UUID, ids: set[uuid.UUID], *, lock: bool
+) -> dict[uuid.UUID, LedgerAccount]:
+    query = select(LedgerAccount).where(LedgerAccount.id.in_(ids)).order_by(LedgerAccount.id)
+    rows = await session.scalars(query.with_for_update() if lock else query)
+    return {row.id: row for row in rows if row.partnership_id == partnership_id}
+
+
+def _pair(
+    found: dict[uuid.UUID, LedgerAccount], debit_id: uuid.UUID, credit_id: uuid.UUID, fields: tuple[str, str]
+) -> tuple[LedgerAccount, LedgerAccount]:
     source, destination = fields
     if debit_id == credit_id:
         raise field_problem(destination, "same_account", "Money moves between two accounts.")
-    query = (
-        select(LedgerAccount).where(LedgerAccount.id.in_([debit_id, credit_id])).order_by(LedgerAccount.id)
-    )
-    rows = await session.scalars(query.with_for_update() if lock else query)
-    found = {row.id: row for row in rows if row.partnership_id == partnership_id}
     for name, key in ((source, debit_id), (destination, credit_id)):
         if key not in found:
             raise field_problem(name, "account_unknown", "No account with this id in this partnership.")
@@ -235,6 +256,24 @@ async def account_pair(
             f"The {source.removesuffix('_id').replace('_', ' ')} is in {debit.currency}.",
         )
     return debit, credit
+
+
+@dataclass(frozen=True)
+class Move:
+    """One transfer for `apply_transfers`: what it moves, and the request fields its refusals name."""
+
+    transfer_id: uuid.UUID
+    kind: str
+    debit_id: uuid.UUID
+    credit_id: uuid.UUID
+    amount: int
+    code: str
+    user_data: str | None
+    expires_at: datetime | None = None
+    pending: LedgerTransfer | None = None
+    fields: tuple[str, str] = ("debit_account_id", "credit_account_id")
+    index: int | None = None
+    """Its place in a batch, which a refusal names."""
 
 
 async def apply_transfer(
@@ -251,64 +290,132 @@ async def apply_transfer(
     expires_at: datetime | None = None,
     pending: LedgerTransfer | None = None,
 ) -> LedgerTransfer:
-    debit, credit = await account_pair(session, partnership.partnership_id, debit_id, credit_id)
-    now = datetime.now(UTC)
-    if pending is not None:
-        # Under the accounts' locks: a resolution racing this one has committed, or waits behind us.
-        resolved = await session.scalar(
-            select(LedgerTransfer.kind).where(LedgerTransfer.pending_id == pending.id)
-        )
-        if resolved is not None:
-            raise Conflict(
-                f"The pending transfer is already resolved ({resolved}).", code="pending_already_resolved"
-            )
-        if kind != "expire_pending" and pending.expires_at is not None and pending.expires_at <= now:
-            raise Conflict("The pending transfer timed out: it is voided.", code="pending_expired")
-    change = rules.changes(kind, amount, pending.amount if pending is not None else 0)  # type: ignore[arg-type]
-    debit.debits_pending += change.pending
-    debit.debits_posted += change.posted
-    credit.credits_pending += change.pending
-    credit.credits_posted += change.posted
-    row = LedgerTransfer(
-        id=transfer_id,
-        partnership_id=partnership.partnership_id,
-        debit_account_id=debit_id,
-        credit_account_id=credit_id,
-        amount=amount,
-        currency=debit.currency,
-        kind=kind,
-        pending_id=pending.id if pending is not None else None,
-        expires_at=expires_at,
-        code=code,
-        user_data=user_data,
-        handling_code=HANDLING,
-        created_at=now,
+    move = Move(transfer_id, kind, debit_id, credit_id, amount, code, user_data, expires_at, pending)
+    return (await apply_transfers(session, partnership, [move]))[0]
+
+
+async def apply_transfers(
+    session: AsyncSession, partnership: KnownPartnership, moves: Sequence[Move]
+) -> list[LedgerTransfer]:
+    """Record the moves in order, in the session's transaction: every account they touch locked at once (in id
+    order: concurrent batches never deadlock), each move checked against the balances the moves before it left
+    (a refusal raised by the n-th names it: `transfers.n`), then one write of the rows, balances and events."""
+    if not moves:
+        return []
+    accounts = await _accounts(
+        session, partnership.partnership_id, {a for m in moves for a in (m.debit_id, m.credit_id)}, lock=True
     )
-    session.add(row)
+    # Under the accounts' locks: a resolution racing one of these has committed, or waits behind us.
+    resolved: dict[uuid.UUID, str] = {}
+    pending_ids = [m.pending.id for m in moves if m.pending is not None]
+    if pending_ids:
+        query = select(LedgerTransfer.pending_id, LedgerTransfer.kind).where(
+            LedgerTransfer.pending_id.in_(pending_ids)
+        )
+        resolved = {row.pending_id: row.kind for row in await session.execute(query)}
+    now = datetime.now(UTC)
+    rows: list[LedgerTransfer] = []
+    for move in moves:
+        with _naming(move.index):
+            rows.append(_apply(partnership, accounts, resolved, move, now))
+    session.add_all(rows)
     try:
         await session.flush()
     except IntegrityError as exc:
         raise _refusal(exc) from exc
-    await add_event(
-        session,
-        TransferRecordedV1(
-            transfer_id=str(row.id),
-            partnership_id=str(row.partnership_id),
-            kind=kind,
-            debit_account_id=str(debit_id),
-            credit_account_id=str(credit_id),
-            amount=amount,
-            currency=row.currency,
-            pending_id=str(row.pending_id) if row.pending_id else None,
-            code=code,
-            user_data=user_data,
-            recorded_at=now,
-        ),
-        aggregate_id=str(row.id),
-        source=SOURCE,
-        release=release(partnership),
+    await add_events(session, [_recorded(partnership, row) for row in rows], source=SOURCE)
+    return rows
+
+
+def _apply(
+    partnership: KnownPartnership,
+    accounts: dict[uuid.UUID, LedgerAccount],
+    resolved: dict[uuid.UUID, str],
+    move: Move,
+    now: datetime,
+) -> LedgerTransfer:
+    debit, credit = _pair(accounts, move.debit_id, move.credit_id, move.fields)
+    pending = move.pending
+    if pending is not None:
+        if pending.id in resolved:
+            raise Conflict(
+                f"The pending transfer is already resolved ({resolved[pending.id]}).",
+                code="pending_already_resolved",
+            )
+        if move.kind != "expire_pending" and pending.expires_at is not None and pending.expires_at <= now:
+            raise Conflict("The pending transfer timed out: it is voided.", code="pending_expired")
+        resolved[pending.id] = move.kind
+    change = rules.changes(move.kind, move.amount, pending.amount if pending is not None else 0)  # type: ignore[arg-type]
+    debit.debits_pending += change.pending
+    debit.debits_posted += change.posted
+    credit.credits_pending += change.pending
+    credit.credits_posted += change.posted
+    for account in (debit, credit):
+        broken = rules.limit_broken(_balances(account))
+        if broken is not None:
+            code, why = REFUSED_BY_CONSTRAINT[broken]
+            raise Conflict(f"Refused: {why}.", code=code)
+    return LedgerTransfer(
+        id=move.transfer_id,
+        partnership_id=partnership.partnership_id,
+        debit_account_id=move.debit_id,
+        credit_account_id=move.credit_id,
+        amount=move.amount,
+        currency=debit.currency,
+        kind=move.kind,
+        pending_id=pending.id if pending is not None else None,
+        expires_at=move.expires_at,
+        code=move.code,
+        user_data=move.user_data,
+        handling_code=HANDLING,
+        created_at=now,
     )
-    return row
+
+
+def _balances(account: LedgerAccount) -> rules.Balances:
+    return rules.Balances(
+        debits_pending=account.debits_pending,
+        debits_posted=account.debits_posted,
+        credits_pending=account.credits_pending,
+        credits_posted=account.credits_posted,
+        debits_must_not_exceed_credits=account.debits_must_not_exceed_credits,
+        credits_must_not_exceed_debits=account.credits_must_not_exceed_debits,
+    )
+
+
+def _recorded(partnership: KnownPartnership, row: LedgerTransfer) -> Outgoing:
+    event = TransferRecordedV1(
+        transfer_id=str(row.id),
+        partnership_id=str(row.partnership_id),
+        kind=row.kind,
+        debit_account_id=str(row.debit_account_id),
+        credit_account_id=str(row.credit_account_id),
+        amount=row.amount,
+        currency=row.currency,
+        pending_id=str(row.pending_id) if row.pending_id else None,
+        code=row.code,
+        user_data=row.user_data,
+        recorded_at=row.created_at,
+    )
+    return Outgoing(event, aggregate_id=str(row.id), release=release(partnership))
+
+
+@contextmanager
+def _naming(index: int | None) -> Iterator[None]:
+    """A refusal of the n-th transfer of a batch names it: its fields as `transfers.n.<field>`."""
+    try:
+        yield
+    except DomainError as exc:
+        if index is None:
+            raise
+        errors = exc.extensions.get("errors") or [body_field("", exc.code, exc.detail)]
+        exc.extensions["errors"] = [
+            {**error, "field": ".".join(filter(None, ("transfers", str(index), error["field"])))}
+            for error in errors
+        ]
+        exc.detail = f"Transfer {index}: {exc.detail}"
+        exc.extensions["index"] = index
+        raise
 
 
 def _refusal(exc: IntegrityError) -> DomainError:
@@ -355,41 +462,3 @@ async def expire_pending(session: AsyncSession, *, now: datetime, limit: int = 5
             except Conflict:
                 continue  # posted or voided while we looked
     return expired
-
-
-def reconciliation_sql() -> str:
-    """Every account whose stored balances differ from the sums of its transfers (recomputed from scratch)."""
-    return """
-        WITH moves AS (
-            SELECT t.debit_account_id AS account_id, t.kind, t.amount, p.amount AS reserved, 'debit' AS side
-            FROM ledger_transfers t LEFT JOIN ledger_transfers p ON p.id = t.pending_id
-            UNION ALL
-            SELECT t.credit_account_id, t.kind, t.amount, p.amount, 'credit'
-            FROM ledger_transfers t LEFT JOIN ledger_transfers p ON p.id = t.pending_id
-        ), sums AS (
-            SELECT account_id, side,
-                   sum(CASE kind WHEN 'pending' THEN amount WHEN 'single' THEN 0 ELSE -reserved END) AS pending,
-                   sum(CASE kind WHEN 'single' THEN amount WHEN 'post_pending' THEN amount ELSE 0 END) AS posted
-            FROM moves GROUP BY account_id, side
-        )
-        SELECT a.id, a.currency,
-               a.debits_pending, coalesce(d.pending, 0) AS debits_pending_sum,
-               a.debits_posted, coalesce(d.posted, 0) AS debits_posted_sum,
-               a.credits_pending, coalesce(c.pending, 0) AS credits_pending_sum,
-               a.credits_posted, coalesce(c.posted, 0) AS credits_posted_sum
-        FROM ledger_accounts a
-        LEFT JOIN sums d ON d.account_id = a.id AND d.side = 'debit'
-        LEFT JOIN sums c ON c.account_id = a.id AND c.side = 'credit'
-        WHERE a.debits_pending <> coalesce(d.pending, 0) OR a.debits_posted <> coalesce(d.posted, 0)
-           OR a.credits_pending <> coalesce(c.pending, 0) OR a.credits_posted <> coalesce(c.posted, 0)
-        ORDER BY a.id
-    """
-
-
-def describe_difference(row: Any) -> str:
-    return (
-        f"account {row['id']} ({row['currency']}): stored debits {row['debits_pending']}/{row['debits_posted']} "
-        f"credits {row['credits_pending']}/{row['credits_posted']}, transfers say debits "
-        f"{row['debits_pending_sum']}/{row['debits_posted_sum']} credits "
-        f"{row['credits_pending_sum']}/{row['credits_posted_sum']} (pending/posted)"
-    )
