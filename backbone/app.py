@@ -23,7 +23,7 @@ from temporalio.client import Client as TemporalClient
 from backbone import telemetry
 from backbone.auth.http import authenticate, verifier_for
 from backbone.auth.tokens import TokenVerifier
-from backbone.db import NO_TENANT, create_engine, create_sessionmaker
+from backbone.db import NO_TENANT, SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
 from backbone.errors import DependencyUnavailable, install_problem_handlers, problem
 from backbone.kafka import client_options
 from backbone.limits import BodySizeLimit, RateLimiter, anonymous_rate_limit, rate_limit
@@ -66,6 +66,18 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SessionDep = Annotated[AsyncSession, Depends(session)]
 RuntimeDep = Annotated[ServiceRuntime, Depends(runtime)]
+
+
+@asynccontextmanager
+async def platform_session(rt: ServiceRuntime) -> AsyncIterator[AsyncSession]:
+    """Reads across countries, for aggregates or public figures only, after the route's policy admitted the
+    caller."""
+    token = TENANT.set(SYSTEM_TENANT)
+    try:
+        async with rt.sessions() as session:
+            yield session
+    finally:
+        TENANT.reset(token)
 
 
 async def _check_database(rt: ServiceRuntime) -> None:

@@ -14,6 +14,7 @@ from services.finance.contributions.api import router as contributions_router
 from services.finance.ledger.api import router as ledger_router
 from services.finance.policy import POLICY
 from services.finance.tranches.api import router as tranches_router
+from services.finance.transparency.api import router as transparency_router
 from services.finance.usage.api import router
 
 
@@ -22,7 +23,15 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Finance service",
         description="Shared budgets of partnerships, contributions, payments, grants, spending and the ledger.",
-        routers=[router, ledger_router, budgets_router, contributions_router, tranches_router, audit_router],
+        routers=[
+            router,
+            ledger_router,
+            budgets_router,
+            contributions_router,
+            tranches_router,
+            transparency_router,
+            audit_router,
+        ],
         authorize=authorizer(POLICY),
         gauges=[metrics.refresh],
     )

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Body
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.app import RuntimeDep, SessionDep
+from backbone.app import RuntimeDep, SessionDep, platform_session
 from backbone.auth.http import CurrentPrincipal, Forbidden, acting_country
-from backbone.db import SYSTEM_TENANT, TENANT
 from backbone.pagination import Cursor, Limit, Page
 from services.training.facilities.api import PROBLEMS
 from services.training.incident_effects import service as incident_effects
@@ -28,17 +24,6 @@ Statements = Annotated[list[Statement], Field(min_length=1, max_length=100)]
 
 def viewer_country(principal: CurrentPrincipal) -> str:
     return acting_country(principal, "Analytics are read by a country.")
-
-
-@asynccontextmanager
-async def platform_session(rt: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """Reads across countries, for aggregates only, after the route's policy admitted the caller."""
-    token = TENANT.set(SYSTEM_TENANT)
-    try:
-        async with rt.sessions() as session:
-            yield session
-    finally:
-        TENANT.reset(token)
 
 
 @router.post(
