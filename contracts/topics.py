@@ -26,6 +26,9 @@ from contracts.events.finance import (
     ContributionPaidV1,
     ContributionScaleComputedV1,
     ContributionScheduledV1,
+    FacilityUsageSettledV1,
+    StipendPaidV1,
+    StipendPayableV1,
     TrancheExtensionDecidedV1,
     TrancheExtensionRequestedV1,
     TranchePlannedV1,
@@ -88,6 +91,7 @@ from contracts.events.training import (
     FacilityBookedV1,
     FacilityBookingCancelledV1,
     FacilityUsedV1,
+    InstructorAssignmentDeliveredV1,
     ModuleCompletedV1,
     RecognitionRevokedV1,
 )
@@ -170,6 +174,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             ModuleCompletedV1,
             CertificationRecognisedV1,
             RecognitionRevokedV1,
+            InstructorAssignmentDeliveredV1,
         ),
     ),
     TopicSpec(
@@ -193,6 +198,9 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             TrancheVoidedV1,
             TrancheExtensionRequestedV1,
             TrancheExtensionDecidedV1,
+            StipendPayableV1,
+            StipendPaidV1,
+            FacilityUsageSettledV1,
         ),
     ),
     TopicSpec(

@@ -327,3 +327,61 @@ class TrancheExtensionDecidedV1(FinanceEvent):
     requested_deadline: datetime
     decision_id: str
     decided_at: datetime
+
+
+class StipendPayableV1(FinanceEvent):
+    """A delivered instructor assignment made a stipend payable from the partnership's budget (spent_stipends),
+    priced by the rate card in force: per role and day. Released to the lead and the instructor's country."""
+
+    event_type: ClassVar[str] = "finance.stipend_payable.v1"
+    aggregate: ClassVar[str] = "stipend"
+
+    stipend_id: str
+    partnership_id: str
+    cohort_id: str
+    assignment_id: str
+    instructor_country_code: CountryCode
+    role: Literal["lead", "co"]
+    days: int = Field(ge=1)
+    per_day: int = Field(gt=0, description="Minor units of `currency`")
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    payable_at: datetime
+
+
+class StipendPaidV1(FinanceEvent):
+    """The lead paid a payable stipend: posted from the shared pool to the stipends spending account."""
+
+    event_type: ClassVar[str] = "finance.stipend_paid.v1"
+    aggregate: ClassVar[str] = "stipend"
+
+    stipend_id: str
+    partnership_id: str
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    transfer_id: str
+    paid_at: datetime
+
+
+class FacilityUseShareV1(BaseModel):
+    country_code: CountryCode
+    amount: int = Field(gt=0, description="Minor units of the settlement's currency")
+
+
+class FacilityUsageSettledV1(FinanceEvent):
+    """The facility use accrued for one host was paid from the shared pool (one transfer per host and run):
+    reciprocity in money terms."""
+
+    event_type: ClassVar[str] = "finance.facility_usage_settled.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    settlement_id: str
+    host_country_code: CountryCode
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    amount: int = Field(gt=0)
+    hours: Decimal
+    bookings: int = Field(ge=1)
+    by_user: list[FacilityUseShareV1] = Field(description="Per using country, its use in this payment")
+    transfer_id: str
+    settled_at: datetime

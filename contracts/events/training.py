@@ -83,6 +83,10 @@ class FacilityUsedV1(TrainingEvent):
     hours: Decimal
     attendees: int
     recorded_at: datetime
+    partnership_id: str | None = Field(
+        default=None, description="The partnership whose cohort used it: finance prices it from its rate card"
+    )
+    cohort_id: str | None = None
 
 
 class CertificationIssuedV1(TrainingEvent):
@@ -378,3 +382,21 @@ class RecognitionRevokedV1(TrainingEvent):
     recognising_country_code: CountryCode
     cause: RecognitionEnd
     revoked_at: datetime
+
+
+class InstructorAssignmentDeliveredV1(TrainingEvent):
+    """A cohort completed with this instructor assigned: the teaching was delivered (finance makes the stipend
+    payable, priced per role and day)."""
+
+    event_type: ClassVar[str] = "training.instructor_assignment_delivered.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    assignment_id: str
+    cohort_id: str
+    partnership_id: str
+    instructor_id: str = Field(description="An id only: the event is shared, the name stays in training")
+    instructor_country_code: CountryCode
+    organiser_country_code: CountryCode
+    role: Literal["lead", "co"]
+    days: int = Field(ge=1, description="Calendar days of the assignment's period, started days counted")
+    delivered_at: datetime

@@ -38,6 +38,7 @@ from deploy.k8s.objects import (  # noqa: E402
     contribution_dues,
     database,
     deployment,
+    facility_settlement,
     kafka_credentials,
     labels,
     ledger_expiry,
@@ -181,6 +182,7 @@ def service_manifests(service: str) -> list[Doc]:
     if service == "finance":
         docs.append(ledger_expiry())
         docs.append(contribution_dues())
+        docs.append(facility_settlement())
     return docs
 
 

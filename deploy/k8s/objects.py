@@ -279,6 +279,17 @@ def contribution_dues() -> Doc:
     return cron
 
 
+def facility_settlement() -> Doc:
+    """Weekly: pay each host the facility use its partnerships' cohorts accrued (one transfer per host; a pool
+    that cannot pay leaves its charges for the next run)."""
+    settle = container(
+        "settle-facilities", ["python", "-m", "services.finance", "settle-facilities"], service_env("finance")
+    )
+    cron = _cron("finance-facility-settlement", "finance", "facility-settlement", "30 5 * * 1", [settle])
+    cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] = 1800
+    return cron
+
+
 def audit_anchor(service: str) -> Doc:
     """Hourly: publish the audit chain's head to `<service>.audit-anchors.v1` (outside the database, never
     deleted), then verify the chain against every anchor so far; a rewrite fails the Job, which alerting

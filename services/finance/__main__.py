@@ -1,4 +1,5 @@
-"""Finance operators' command line: `python -m services.finance reconcile | expire-pending | dues | correct`.
+"""Finance operators' command line: `python -m services.finance reconcile | expire-pending | dues | correct |
+settle-facilities`.
 
 reconcile recomputes every account's balances from its transfers and exits 1 naming each account that differs
 (0 when the ledger holds); expire-pending voids the pending transfers past their timeout (run every minute by a
@@ -6,7 +7,8 @@ CronJob in production; a post or void that comes too late is refused meanwhile).
 database settings (`FINANCE_*`), as the platform (every partnership's ledger). dues reminds partners of
 instalments falling due within two weeks and flags those past their date as arrears, each once (a daily CronJob).
 correct posts the reversing transfer of a posted one (all of it, or `--amount`), with the reason; once per
-transfer: run again, it shows the correction already made.
+transfer: run again, it shows the correction already made. settle-facilities pays each host the facility use
+accrued so far, one transfer per partnership, host and currency (a weekly CronJob).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from services.finance.contributions.schedules import remind_and_flag
 from services.finance.ledger.corrections import reverse
 from services.finance.ledger.reconciliation import describe_difference, reconciliation_sql
 from services.finance.ledger.service import expire_pending
+from services.finance.spending.service import settle_facility_use
 
 
 async def reconcile() -> int:
@@ -80,6 +83,11 @@ async def dues(session: AsyncSession) -> str:
     return f"contributions: {reminded} instalments reminded, {flagged} flagged overdue"
 
 
+async def settle(session: AsyncSession) -> str:
+    settled, refused = await settle_facility_use(session, now=datetime.now(UTC))
+    return f"facility use: {settled} hosts paid, {refused} left accrued (their pool could not pay)"
+
+
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(prog="python -m services.finance", description=__doc__.splitlines()[0])
     commands = cli.add_subparsers(dest="command", required=True)
@@ -88,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("expire-pending", help="void the pending transfers past their timeout")
     commands.add_parser("dues", help="remind of instalments falling due; flag those past their date")
+    commands.add_parser("settle-facilities", help="pay each host the facility use accrued so far")
     correct = commands.add_parser("correct", help="post the reversing transfer of a posted transfer")
     correct.add_argument("transfer_id", type=uuid.UUID)
     correct.add_argument("--reason", required=True, help="why (kept in the correction's user data)")
@@ -97,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(reconcile())
     if args.command == "correct":
         return asyncio.run(as_platform(partial(correction, args.transfer_id, args.reason, args.amount)))
-    return asyncio.run(as_platform(expire if args.command == "expire-pending" else dues))
+    periodic = {"expire-pending": expire, "dues": dues, "settle-facilities": settle}
+    return asyncio.run(as_platform(periodic[args.command]))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from services.finance.budgets.api import router as budgets_router
 from services.finance.contributions.api import router as contributions_router
 from services.finance.ledger.api import router as ledger_router
 from services.finance.policy import POLICY
+from services.finance.spending.api import router as spending_router
 from services.finance.tranches.api import router as tranches_router
 from services.finance.transparency.api import router as transparency_router
 from services.finance.usage.api import router
@@ -30,6 +31,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             contributions_router,
             tranches_router,
             transparency_router,
+            spending_router,
             audit_router,
         ],
         authorize=authorizer(POLICY),

@@ -20,12 +20,13 @@ from contracts.events.finance import (
     TranchePlannedV1,
 )
 from contracts.events.partners import DecisionClosedV1, PartnershipMemberAddedV1, PartnershipRegisteredV1
-from contracts.events.training import FacilityUsedV1
+from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
 from rules.contribution_scale import ScaleInfeasible
 from services.finance.budgets import service as budgets
 from services.finance.contributions import schedules
 from services.finance.contributions import service as contributions
 from services.finance.models import FacilityUsage, KnownPartnership
+from services.finance.spending import service as spending
 from services.finance.tranches import service as tranches
 from services.finance.tranches.reactions import TrancheReactions
 from services.kernel import partnership_members
@@ -83,6 +84,16 @@ async def on_facility_used(session: AsyncSession, envelope: EventEnvelope) -> No
         )
         .on_conflict_do_nothing(index_elements=[FacilityUsage.booking_id])
     )
+    if event.partnership_id is not None:  # a partnership's cohort used it: priced and paid to the host
+        await spending.record_facility_use(
+            session, await _known(session, event.partnership_id), event, envelope.id
+        )
+
+
+async def on_assignment_delivered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A delivered assignment makes its instructor's stipend payable (once per assignment)."""
+    event = InstructorAssignmentDeliveredV1.model_validate(envelope.data)
+    await spending.record_delivery(session, await _known(session, event.partnership_id), event)
 
 
 async def on_commitment_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -112,6 +123,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
     """Without settings (some tests), the handlers that reach Temporal are left out."""
     handlers: dict[str, Handler] = {
         FacilityUsedV1.event_type: on_facility_used,
+        InstructorAssignmentDeliveredV1.event_type: on_assignment_delivered,
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
         DecisionClosedV1.event_type: on_decision_closed,

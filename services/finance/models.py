@@ -289,3 +289,69 @@ class TrancheExtension(FinanceBase):
     decision_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RateCard(FinanceBase):
+    """What the partnership pays for what training uses: per facility kind (and host, or any host) an hourly
+    rate, per instructor role a daily stipend. A new version applies to what happens from then on."""
+
+    __tablename__ = "rate_cards"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    facility_rates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    stipend_rates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    handling_code: Mapped[str] = mapped_column(String(80))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FacilityCharge(FinanceBase):
+    """A booking's use by a partnership's cohort, priced (or waiting for a rate), then settled to the host."""
+
+    __tablename__ = "facility_charges"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    cohort_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    facility_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(20))
+    host_country_code: Mapped[str] = mapped_column(String(2))
+    user_country_code: Mapped[str] = mapped_column(String(2))
+    hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rate_card_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("rate_cards.id"))
+    per_hour: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))
+    settlement_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    event_id: Mapped[str] = mapped_column(String(200))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    accrued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Stipend(FinanceBase):
+    """An instructor's stipend for a delivered assignment: payable from the shared pool, then paid by the lead."""
+
+    __tablename__ = "stipends"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    assignment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    instructor_country_code: Mapped[str] = mapped_column(String(2))
+    role: Mapped[str] = mapped_column(String(4))
+    days: Mapped[int] = mapped_column(Integer)
+    rate_card_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("rate_cards.id"))
+    per_day: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

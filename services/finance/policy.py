@@ -19,6 +19,7 @@ from services.finance.models import (
     KnownPartnership,
     LedgerAccount,
     LedgerTransfer,
+    Stipend,
 )
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor"})
@@ -64,6 +65,25 @@ BUDGET, DUE, TRANCHE = (
 )
 
 
+STIPEND = PartnershipRecord(Stipend)
+
+
+async def stipend_parties(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """A person's stipend is the business of the lead, who pays it, and of the instructor's country."""
+    key = object_id(value)
+    found = await session.get(Stipend, key) if key else None
+    if found is None:
+        return None
+    lead = await _lead_of(session, found.partnership_id)
+    return frozenset({found.instructor_country_code, *([lead] if lead else [])})
+
+
+async def stipend_owner(session: AsyncSession, value: str) -> str | None:
+    key = object_id(value)
+    found = await session.get(Stipend, key) if key else None
+    return found.instructor_country_code if found else None
+
+
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
     found = await session.get(KnownPartnership, partnership_id)
     return found.lead_country_code if found else None
@@ -86,6 +106,8 @@ RESOLVERS: dict[str, Resolver] = {
     "due_lead": DUE.lead,
     "tranche": TRANCHE.members,
     "tranche_lead": TRANCHE.lead,
+    "stipend": stipend_parties,
+    "stipend_lead": STIPEND.lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -94,6 +116,7 @@ OWNERS: dict[str, Owner] = {
     "budget": BUDGET.owner,
     "due": DUE.owner,
     "tranche": TRANCHE.owner,
+    "stipend": stipend_owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
@@ -106,6 +129,8 @@ NOT_FOUND = {
     "due_lead": "due_not_found",
     "tranche": "tranche_not_found",
     "tranche_lead": "tranche_not_found",
+    "stipend": "stipend_not_found",
+    "stipend_lead": "stipend_not_found",
 }
 P = "partnership_id"
 B = "budget_id"
@@ -166,6 +191,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/internal/tranches/{tranche_id}/reservation"): Rule("workflows"),
     ("POST", "/internal/tranches/{tranche_id}/release"): Rule("workflows"),
     ("POST", "/internal/tranches/{tranche_id}/void"): Rule("workflows"),
+    # Spending: the lead sets the rate card and pays; members read charges and positions; a stipend is the
+    # lead's and the instructor's country's (the list shows another member only its own instructors').
+    ("PUT", "/partnerships/{partnership_id}/rate-card"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/rate-card"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/partnerships/{partnership_id}/facility-charges"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/partnerships/{partnership_id}/facility-reciprocity"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/partnerships/{partnership_id}/stipends"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/stipends/{stipend_id}"): Rule("tenant", READ, ("stipend_id", "stipend")),
+    ("POST", "/stipends/{stipend_id}/payment"): Rule(
+        "tenant", KEEP, ("stipend_id", "stipend"), steer="stipend_lead"
+    ),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.db import SYSTEM_TENANT, TENANT
 from contracts.envelope import Event, KafkaRecord, decode, encode
 from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
+from contracts.events.training import InstructorAssignmentDeliveredV1
 from services.finance.app import build_app
 from services.finance.handlers import subscription
+from services.finance.spending.service import STIPENDS
 from tests.support import Deployment, acting
 
 
@@ -181,7 +183,23 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
     }
     planned = await api.post(f"/partnerships/{pid}/tranches", json=tranche, headers=lead(api))
     assert planned.status_code == 201, planned.text
+    card = {"currency": "EUR", "stipend_rates": [{"role": "lead", "per_day": 10}]}
+    assert (await api.put(f"/partnerships/{pid}/rate-card", json=card, headers=lead(api))).status_code == 201
+    assignment = str(uuid.uuid4())
+    delivered = InstructorAssignmentDeliveredV1(
+        assignment_id=assignment,
+        cohort_id=str(uuid.uuid4()),
+        partnership_id=pid,
+        instructor_id=str(uuid.uuid4()),
+        instructor_country_code="SN",
+        organiser_country_code="FR",
+        role="lead",
+        days=1,
+        delivered_at=datetime.now(UTC),
+    )
+    await deliver(api, delivered)
     return {
+        "stipend_id": str(uuid.uuid5(STIPENDS, assignment)),
         "tranche_id": tranche["id"],
         "due_id": dues.json()["items"][0]["id"],
         "partnership_id": pid,

@@ -8,7 +8,10 @@ import asyncio
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
+from contracts.envelope import decode
+from tests.integration.test_partner_relations_api import engine_of, outbox_records
 from tests.integration.test_training_certifications import certification_request
 from tests.integration.test_training_cohorts import START, ncu, period, schedule, world
 from tests.integration.test_training_facilities import training
@@ -189,3 +192,73 @@ async def test_a_graduate_becomes_an_instructor_candidate_then_an_instructor(
     assert not_ncu.status_code == 403
     active = await training.post(f"/instructors/{made['id']}/activation", headers=ncu(training, "SN"))
     assert active.json()["status"] == "active" and active.json()["activated_at"]
+
+
+async def test_a_completed_cohort_announces_what_it_delivered_and_its_facility_use_names_the_partnership(
+    training: httpx.AsyncClient,
+) -> None:
+    w = await world(training)
+    lab = await training.post(
+        "/facilities",
+        json={
+            "owner_agency_id": w["agencies"]["SN"],
+            "name": "Dakar simulator",
+            "kind": "simulator",
+            "location": "Dakar",
+            "capacity": 30,
+            "time_zone": "Africa/Dakar",
+            "shared_with": ["FR"],
+        },
+        headers=ncu(training, "SN"),
+    )
+    assert lab.status_code == 201, lab.text
+    cohort = (await schedule(training, w, facility_id=lab.json()["id"])).json()
+    anna, bruno, carla = [await instructor(training, w, p) for p in ("FR-ANNA", "FR-BRUNO", "FR-CARLA")]
+    assert (await assign(training, cohort["id"], anna["id"])).status_code == 201
+    assert (await assign(training, cohort["id"], bruno["id"], role="co")).status_code == 201
+    gone = await assign(training, cohort["id"], carla["id"], role="co")
+    assert gone.status_code == 201
+    released = await training.post(
+        f"/cohorts/{cohort['id']}/instructors/{gone.json()['id']}/release", headers=ncu(training, "FR")
+    )
+    assert released.status_code == 200, released.text
+
+    async with engine_of(training).begin() as conn:  # the cohort's week has passed
+        await conn.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
+        await conn.execute(
+            text(
+                "UPDATE facility_bookings SET period = tstzrange(now() - interval '6 days', now() - interval '1 day')"
+                " WHERE cohort_id = :cohort"
+            ),
+            {"cohort": cohort["id"]},
+        )
+    booking = cohort["booking_id"]
+    used = await training.post(
+        f"/bookings/{booking}/usage", json={"hours": "30", "attendees": 10}, headers=ncu(training, "FR")
+    )
+    assert used.status_code == 200, used.text
+    [record] = await outbox_records(training, "training.facility_used.v1")
+    use = decode(record.headers, record.key, record.value).data
+    assert (use["partnership_id"], use["cohort_id"], use["owner_country_code"]) == (
+        w["id"],
+        cohort["id"],
+        "SN",
+    )
+
+    completed = await training.post(
+        f"/cohorts/{cohort['id']}/status-changes", json={"change": "completion"}, headers=ncu(training, "FR")
+    )
+    assert completed.status_code == 200, completed.text
+    delivered = [
+        decode(r.headers, r.key, r.value).data
+        for r in await outbox_records(training, "training.instructor_assignment_delivered.v1")
+    ]
+    assert sorted((d["instructor_id"], d["role"], d["days"]) for d in delivered) == sorted(
+        [(anna["id"], "lead", 5), (bruno["id"], "co", 5)]
+    ), "each assignment still active, once; the released one taught nothing"
+    assert {d["partnership_id"] for d in delivered} == {w["id"]}
+    again = await training.post(
+        f"/cohorts/{cohort['id']}/status-changes", json={"change": "completion"}, headers=ncu(training, "FR")
+    )
+    assert again.status_code == 200
+    assert len(await outbox_records(training, "training.instructor_assignment_delivered.v1")) == 2

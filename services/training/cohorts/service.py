@@ -40,6 +40,7 @@ from services.training.curricula import queries as curriculum_queries
 from services.training.curricula import service as curricula
 from services.training.facilities import service as facilities
 from services.training.facilities.schemas import BookingIn
+from services.training.instructors.delivery import announce_delivered
 from services.training.models import Accommodation, Cohort, CohortSeats, InstructorAssignment, Nomination
 
 NCU = frozenset({"national_coordinator"})
@@ -239,6 +240,8 @@ async def set_status(session: AsyncSession, cohort: Cohort, change: CohortChange
         source=SOURCE,
         release=release(cohort),
     )
+    if target == "completed":
+        await announce_delivered(session, cohort, release(cohort))
     return True
 
 

@@ -19,7 +19,7 @@ from contracts.events.training import FacilityBookedV1, FacilityBookingCancelled
 from rules.releasability import Release
 from services.training import SOURCE
 from services.training.facilities.schemas import BookingIn, BookingOut, FacilityIn, FacilityOut, UsageIn
-from services.training.models import Facility, FacilityBooking
+from services.training.models import Cohort, Facility, FacilityBooking
 
 NO_OVERLAP = "facility_bookings_no_overlap"
 
@@ -239,6 +239,7 @@ async def record_usage(session: AsyncSession, *, booking_id: uuid.UUID, usage: U
         if booking.period.lower > datetime.now(UTC):
             raise Conflict("The booking has not started yet.", code="booking_not_started")
         facility = await get_facility(session, facility_id=booking.facility_id)
+        cohort = await session.get(Cohort, booking.cohort_id) if booking.cohort_id else None
         now = datetime.now(UTC)
         hours = usage.hours.quantize(Decimal("0.01"))
         booking.used_hours, booking.attendees, booking.usage_recorded_at = hours, usage.attendees, now
@@ -254,6 +255,8 @@ async def record_usage(session: AsyncSession, *, booking_id: uuid.UUID, usage: U
                 hours=hours,
                 attendees=usage.attendees,
                 recorded_at=now,
+                partnership_id=str(cohort.partnership_id) if cohort else None,
+                cohort_id=str(cohort.id) if cohort else None,
             ),
             aggregate_id=str(facility.id),
             source=SOURCE,

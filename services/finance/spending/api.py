@@ -1,0 +1,90 @@
+"""HTTP routes of spending: the lead sets the rate card and pays stipends; members read charges, where each
+partner stands, and stipends."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from backbone.app import SessionDep
+from backbone.pagination import Cursor, Limit, Page
+from services.finance.spending import queries
+from services.finance.spending import service as spending
+from services.finance.spending.schemas import (
+    FacilityChargeOut,
+    RateCardIn,
+    RateCardOut,
+    ReciprocityOut,
+    StipendOut,
+)
+
+router = APIRouter(tags=["spending"])
+
+
+@router.put(
+    "/partnerships/{partnership_id}/rate-card",
+    response_model=RateCardOut,
+    summary="Set the rate card (the lead): hourly rates per facility kind and host, daily stipends per role. A "
+    "new version applies from now on (201); the same card again changes nothing (200). Uses and stipends that "
+    "waited for a rate are priced by it",
+)
+async def set_rate_card(partnership_id: uuid.UUID, body: RateCardIn, session: SessionDep) -> JSONResponse:
+    outcome = await spending.set_rate_card(session, partnership_id=partnership_id, body=body)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.get("/partnerships/{partnership_id}/rate-card", response_model=RateCardOut)
+async def rate_card(partnership_id: uuid.UUID, session: SessionDep) -> RateCardOut:
+    return await queries.rate_card(session, partnership_id=partnership_id)
+
+
+@router.get(
+    "/partnerships/{partnership_id}/facility-charges",
+    response_model=Page[FacilityChargeOut],
+    summary="Each booking a partnership cohort used: hours, rate, amount, and the settlement that paid the host",
+)
+async def facility_charges(
+    partnership_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[FacilityChargeOut]:
+    items, next_cursor = await queries.charges(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[FacilityChargeOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get(
+    "/partnerships/{partnership_id}/facility-reciprocity",
+    response_model=ReciprocityOut,
+    summary="Reciprocity in money terms: per partner, its cohorts' use of others' facilities against others' "
+    "use of its own",
+)
+async def facility_reciprocity(partnership_id: uuid.UUID, session: SessionDep) -> ReciprocityOut:
+    return await queries.reciprocity(session, partnership_id=partnership_id)
+
+
+@router.get("/partnerships/{partnership_id}/stipends", response_model=Page[StipendOut])
+async def list_stipends(
+    partnership_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[StipendOut]:
+    items, next_cursor = await queries.stipends(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[StipendOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get("/stipends/{stipend_id}", response_model=StipendOut)
+async def get_stipend(stipend_id: uuid.UUID, session: SessionDep) -> StipendOut:
+    return await queries.stipend(session, stipend_id=stipend_id)
+
+
+@router.post(
+    "/stipends/{stipend_id}/payment",
+    status_code=201,
+    response_model=StipendOut,
+    summary="Pay a payable stipend from the shared pool (the lead); paying it again answers the payment (200)",
+)
+async def pay_stipend(stipend_id: uuid.UUID, session: SessionDep) -> JSONResponse:
+    outcome = await spending.pay_stipend(session, stipend_id=stipend_id)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)

@@ -1,0 +1,107 @@
+"""API models of spending: the rate card, facility charges and where partners stand, stipends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from backbone.schemas import Strict
+from contracts.envelope import CountryCode
+from contracts.events.training import FacilityKind
+from rules.currencies import Currency
+from services.finance.ledger.schemas import MAX_AMOUNT
+
+
+class FacilityRateIn(Strict):
+    kind: FacilityKind
+    host_country_code: CountryCode | None = Field(
+        default=None, description="This host's rate; null: the kind's rate at any host the card does not name"
+    )
+    per_hour: int = Field(gt=0, le=MAX_AMOUNT, description="Minor units of the card's currency per hour")
+
+
+class StipendRateIn(Strict):
+    role: Literal["lead", "co"]
+    per_day: int = Field(gt=0, le=MAX_AMOUNT, description="Minor units of the card's currency per day")
+
+
+class RateCardIn(Strict):
+    currency: Currency
+    facility_rates: list[FacilityRateIn] = Field(default_factory=list, max_length=200)
+    stipend_rates: list[StipendRateIn] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _one_rate_each(self) -> RateCardIn:
+        facilities = [(r.kind, r.host_country_code) for r in self.facility_rates]
+        if len(set(facilities)) != len(facilities):
+            raise ValueError("facility_rates: one rate per kind and host")
+        roles = [r.role for r in self.stipend_rates]
+        if len(set(roles)) != len(roles):
+            raise ValueError("stipend_rates: one rate per role")
+        return self
+
+
+class RateCardOut(BaseModel):
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    version: int
+    currency: str
+    facility_rates: list[FacilityRateIn]
+    stipend_rates: list[StipendRateIn]
+    valid_from: datetime
+    priced: int = Field(
+        default=0, description="Charges and stipends waiting for a rate that this card priced"
+    )
+
+
+class FacilityChargeOut(BaseModel):
+    booking_id: uuid.UUID
+    partnership_id: uuid.UUID
+    cohort_id: uuid.UUID | None
+    facility_id: uuid.UUID
+    kind: str
+    host_country_code: str
+    user_country_code: str
+    hours: Decimal
+    used_at: datetime
+    per_hour: int | None
+    currency: str | None
+    amount: int | None
+    status: Literal["unpriced", "accrued", "settled"]
+    settlement_id: uuid.UUID | None
+    transfer_id: uuid.UUID | None
+
+
+class PositionOut(BaseModel):
+    country_code: str
+    used: int = Field(description="Its cohorts' use of other partners' facilities (minor units)")
+    hosted: int = Field(description="Other partners' use of its facilities")
+    net: int = Field(description="hosted - used: positive, the partnership owes it facility time")
+
+
+class ReciprocityOut(BaseModel):
+    partnership_id: uuid.UUID
+    currency: str | None
+    positions: list[PositionOut]
+    unpriced: int = Field(description="Uses waiting for a rate (not counted)")
+
+
+class StipendOut(BaseModel):
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    cohort_id: uuid.UUID
+    assignment_id: uuid.UUID
+    instructor_country_code: str
+    role: str
+    days: int
+    per_day: int | None
+    currency: str | None
+    amount: int | None
+    status: Literal["unpriced", "payable", "paid"]
+    transfer_id: uuid.UUID | None
+    delivered_at: datetime
+    paid_at: datetime | None
