@@ -1,6 +1,7 @@
 """End to end: a partnership's budget is adopted by its oversight body's vote, the contributions are computed
-from the partners' capacity and fall due, a partner pays, and a results-gated tranche is reserved by its
-workflow and released when the assessment's measurement of its indicator arrives on Kafka.
+from the partners' capacity and fall due, a partner pays, a results-gated tranche is reserved by its workflow
+and released when the assessment's measurement of its indicator arrives on Kafka, a facility use and a stipend
+reported by training are spent, and the partnership's IATI 2.03 file validates.
 
 Real processes (partners and finance: API, relay, consumer; the workflows' worker) on the real PostgreSQL,
 Kafka and Temporal. Nothing is called across services: finance's `budget_proposed` makes the partners consumer
@@ -10,6 +11,8 @@ reaches finance as partners' event, and the measurement is an `assessment.indica
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -19,9 +22,12 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from lxml import etree
 
-from contracts.envelope import encode
+from contracts.envelope import Event, encode
 from contracts.events.assessment import IndicatorMeasuredV1
+from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
+from services.finance.transparency.iati import schema_errors
 from tests.e2e.partnership_world import three_country_partnership
 from tests.support import Deployment, ServiceProcess, eventually, free_port, serve_process, wait_http_ok
 
@@ -180,24 +186,102 @@ async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_
                 period_end=date(NEXT_YEAR, 3, 31),
                 measured_at=datetime.now(UTC),
             )
-            record = encode(measured, source="/assessment", key=pid)
-            producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
-            await producer.start()
-            try:
-                await producer.send_and_wait(
-                    deployment.topic(measured.topic),
-                    value=record.value,
-                    key=record.key,
-                    headers=record.headers,
-                )
-            finally:
-                await producer.stop()
+            await publish(deployment, measured, source="/assessment", key=pid)
             released = await eventually(
                 lambda: state("released"), timeout=60, what="the measurement released it"
             )
             assert Decimal(released["measured_value"]) == Decimal("14")
             committed = (await finance.get(f"/accounts/{accounts['committed']}")).json()
             assert committed["credits_posted"] == 10_000_000
+            await spend_on_training(deployment, finance, pid)
+            activity = await finance.get(f"/partnerships/{pid}/iati-activity.xml", headers=national["SN"])
+            assert activity.status_code == 200, activity.text
+            assert schema_errors(activity.content) == [], "the IATI 2.03 file validates"
+            types = {
+                t.get("ref"): t.find("transaction-type").get("code")  # type: ignore[union-attr]
+                for t in etree.fromstring(activity.content).iter("transaction")
+            }
+            assert {paid.json()["transfer_id"]: "1"}.items() <= types.items(), "the payment came in"
+            assert list(types.values()).count("4") == 2, "the stipend and the facility use were spent"
+            assert etree.fromstring(activity.content).find(".//result//actual").get("value") == "14"  # type: ignore[union-attr]
     finally:
         for process in reversed(processes):
             process.stop()
+
+
+async def publish(deployment: Deployment, event: Event, *, source: str, key: str) -> None:
+    """As the producing service's relay would: the event's record on its topic."""
+    record = encode(event, source=source, key=key)
+    producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            deployment.topic(event.topic), value=record.value, key=record.key, headers=record.headers
+        )
+    finally:
+        await producer.stop()
+
+
+async def spend_on_training(deployment: Deployment, finance: httpx.AsyncClient, pid: str) -> None:
+    """Training's events (its side is tested with it): a cohort used Senegal's simulator and its lead
+    instructor, from Senegal, delivered three days. Finance prices both, the lead pays the stipend and the
+    operators' weekly run pays the host."""
+    card = {
+        "currency": "EUR",
+        "facility_rates": [{"kind": "simulator", "per_hour": 12_000}],
+        "stipend_rates": [{"role": "lead", "per_day": 15_000}],
+    }
+    assert (await finance.put(f"/partnerships/{pid}/rate-card", json=card)).status_code == 201
+    cohort, now = str(uuid.uuid4()), datetime.now(UTC)
+    facility = str(uuid.uuid4())
+    use = FacilityUsedV1(
+        facility_id=facility,
+        booking_id=str(uuid.uuid4()),
+        owner_country_code="SN",
+        booked_by_country_code="FR",
+        kind="simulator",
+        hours=Decimal("6"),
+        attendees=14,
+        recorded_at=now,
+        partnership_id=pid,
+        cohort_id=cohort,
+    )
+    delivered = InstructorAssignmentDeliveredV1(
+        assignment_id=str(uuid.uuid4()),
+        cohort_id=cohort,
+        partnership_id=pid,
+        instructor_id=str(uuid.uuid4()),
+        instructor_country_code="SN",
+        organiser_country_code="FR",
+        role="lead",
+        days=3,
+        delivered_at=now,
+    )
+    await publish(deployment, use, source="/training", key=facility)
+    await publish(deployment, delivered, source="/training", key=cohort)
+
+    async def payable() -> dict[str, Any] | None:
+        items = (await finance.get(f"/partnerships/{pid}/stipends")).json()["items"]
+        return next((s for s in items if s["status"] == "payable"), None)
+
+    stipend = await eventually(payable, timeout=60, what="finance made the stipend payable")
+    assert stipend["amount"] == 45_000
+    paid = await finance.post(f"/stipends/{stipend['id']}/payment")
+    assert paid.status_code == 201, paid.text
+
+    async def accrued() -> list[dict[str, Any]] | None:
+        items = (await finance.get(f"/partnerships/{pid}/facility-charges")).json()["items"]
+        return items if items and items[0]["status"] == "accrued" else None
+
+    [charge] = await eventually(accrued, timeout=60, what="finance priced the facility use")
+    assert charge["amount"] == 72_000
+    settled = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.finance", "settle-facilities"],
+        env=deployment.env("finance"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert settled.returncode == 0 and "1 hosts paid" in settled.stdout, settled.stdout + settled.stderr

@@ -306,6 +306,8 @@ async def test_row_level_security_lets_members_read_and_only_the_lead_change_bud
         "contribution_scales",
         "contribution_dues",
         "funding_tranches",
+        "rate_cards",
+        "stipends",
     )
     for country, sees in (("SN", True), ("JP", False)):
         conn = await asyncpg.connect(
