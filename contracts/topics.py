@@ -81,6 +81,7 @@ from contracts.events.training import (
     CertificationRenewedV1,
     CertificationStatusChangedV1,
     CohortScheduledV1,
+    CohortSeatsReleasedV1,
     CohortStatusChangedV1,
     CurriculumApprovedV1,
     CurriculumRejectedV1,
@@ -175,6 +176,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             CertificationRecognisedV1,
             RecognitionRevokedV1,
             InstructorAssignmentDeliveredV1,
+            CohortSeatsReleasedV1,
         ),
     ),
     TopicSpec(

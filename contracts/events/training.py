@@ -67,6 +67,8 @@ class FacilityBookingCancelledV1(TrainingEvent):
     facility_id: str
     booking_id: str
     cancelled_at: datetime
+    cohort_id: str | None = Field(default=None, description="The cohort that had booked it, if any")
+    reason: str | None = None
 
 
 class FacilityUsedV1(TrainingEvent):
@@ -400,3 +402,20 @@ class InstructorAssignmentDeliveredV1(TrainingEvent):
     role: Literal["lead", "co"]
     days: int = Field(ge=1, description="Calendar days of the assignment's period, started days counted")
     delivered_at: datetime
+
+
+class CohortSeatsReleasedV1(TrainingEvent):
+    """A partner's seat pledge lapsed or shrank: in a cohort starting after it, the country's unfilled seats were
+    released (its enrolled trainees keep theirs; its trainees waiting were told no seat will come)."""
+
+    event_type: ClassVar[str] = "training.cohort_seats_released.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    cohort_id: str
+    partnership_id: str
+    country_code: CountryCode
+    commitment_id: str
+    released: int = Field(ge=0, description="Seats given up (none when its trainees fill them all)")
+    seats: int = Field(ge=0, description="The country's seats in the cohort now")
+    waitlist_closed: int = Field(ge=0, description="Its trainees who were waiting for a seat")
+    released_at: datetime

@@ -27,6 +27,7 @@ from contracts.events.training import CertificationIssuedV1, CertificationStatus
 from services.kernel import partnership_members
 from services.training import processes
 from services.training.agencies.models import KnownAgency
+from services.training.cohorts import renewals
 from services.training.cohorts.models import KnownCommitment
 from services.training.curricula import approval as curriculum_approval
 from services.training.incident_effects import service as incident_effects
@@ -129,7 +130,8 @@ async def on_commitment_registered(session: AsyncSession, envelope: EventEnvelop
 
 
 async def on_commitment_renewal_concluded(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """A lapsed commitment pledges nothing after its last day (a renewal arrives as a new registered one)."""
+    """A lapsed commitment pledges nothing after its last day (a renewal arrives as a new registered one); what it
+    paid for in later cohorts goes with it (seats, the host's facility)."""
     event = CommitmentRenewalConcludedV1.model_validate(envelope.data)
     if event.outcome == "lapsed":
         await session.execute(
@@ -137,6 +139,7 @@ async def on_commitment_renewal_concluded(session: AsyncSession, envelope: Event
             .where(KnownCommitment.commitment_id == uuid.UUID(event.commitment_id))
             .values(lapsed=True, ends_on=event.ends_on)
         )
+    await renewals.apply(session, event)
 
 
 class Refreshers:

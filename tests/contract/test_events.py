@@ -519,6 +519,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "facility_id": FACILITY,
         "booking_id": BOOKING,
         "cancelled_at": NOW,
+        "cohort_id": FACILITY,
+        "reason": "the host's facility-time commitment lapsed",
     },
     "training.facility_used.v1": {
         "facility_id": FACILITY,
@@ -531,6 +533,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "recorded_at": NOW,
         "partnership_id": PARTNERSHIP,
         "cohort_id": FACILITY,
+    },
+    "training.cohort_seats_released.v1": {
+        "cohort_id": FACILITY,
+        "partnership_id": PARTNERSHIP,
+        "country_code": "SN",
+        "commitment_id": COMMITMENT,
+        "released": 2,
+        "seats": 1,
+        "waitlist_closed": 3,
+        "released_at": NOW,
     },
     "training.instructor_assignment_delivered.v1": {
         "assignment_id": BOOKING,

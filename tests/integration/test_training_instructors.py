@@ -15,6 +15,7 @@ from tests.integration.test_partner_relations_api import engine_of, outbox_recor
 from tests.integration.test_training_certifications import certification_request
 from tests.integration.test_training_cohorts import START, ncu, period, schedule, world
 from tests.integration.test_training_facilities import training
+from tests.integration.training_world import dakar_simulator
 from tests.support import acting
 
 __all__ = ["training"]  # the fixture
@@ -198,21 +199,8 @@ async def test_a_completed_cohort_announces_what_it_delivered_and_its_facility_u
     training: httpx.AsyncClient,
 ) -> None:
     w = await world(training)
-    lab = await training.post(
-        "/facilities",
-        json={
-            "owner_agency_id": w["agencies"]["SN"],
-            "name": "Dakar simulator",
-            "kind": "simulator",
-            "location": "Dakar",
-            "capacity": 30,
-            "time_zone": "Africa/Dakar",
-            "shared_with": ["FR"],
-        },
-        headers=ncu(training, "SN"),
-    )
-    assert lab.status_code == 201, lab.text
-    cohort = (await schedule(training, w, facility_id=lab.json()["id"])).json()
+    lab = await dakar_simulator(training, w)
+    cohort = (await schedule(training, w, facility_id=lab)).json()
     anna, bruno, carla = [await instructor(training, w, p) for p in ("FR-ANNA", "FR-BRUNO", "FR-CARLA")]
     assert (await assign(training, cohort["id"], anna["id"])).status_code == 201
     assert (await assign(training, cohort["id"], bruno["id"], role="co")).status_code == 201

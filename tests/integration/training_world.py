@@ -46,11 +46,13 @@ async def partnership_in_training(api: httpx.AsyncClient, *countries: str) -> di
 
 async def pledge(
     api: httpx.AsyncClient, p: dict[str, Any], country: str, amount: int, *, kind: str = "seats"
-) -> None:
+) -> str:
+    """The commitment's id."""
+    commitment_id = str(uuid.uuid4())
     await deliver(
         api,
         CommitmentRegisteredV1(
-            commitment_id=str(uuid.uuid4()),
+            commitment_id=commitment_id,
             partnership_id=p["id"],
             agency_id=p["agencies"][country],
             country_code=country,
@@ -61,6 +63,7 @@ async def pledge(
             registered_at=datetime.now(UTC),
         ),
     )
+    return commitment_id
 
 
 def module(code: str, *, minutes: int = 120, requires: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
@@ -123,3 +126,22 @@ async def approved_curriculum(
     version = (await api.get(f"{url}/versions/1", headers=editor)).json()
     assert version["status"] == "approved", version
     return version  # type: ignore[no-any-return]
+
+
+async def dakar_simulator(api: httpx.AsyncClient, p: dict[str, Any]) -> str:
+    """Senegal's simulator, shared with France: its id."""
+    lab = await api.post(
+        "/facilities",
+        json={
+            "owner_agency_id": p["agencies"]["SN"],
+            "name": "Dakar simulator",
+            "kind": "simulator",
+            "location": "Dakar",
+            "capacity": 30,
+            "time_zone": "Africa/Dakar",
+            "shared_with": ["FR"],
+        },
+        headers=acting(api, "national_coordinator", country="SN"),
+    )
+    assert lab.status_code == 201, lab.text
+    return str(lab.json()["id"])

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -167,11 +167,16 @@ async def test_the_validator_refuses_early_foreign_and_second_answers_with_reaso
         with pytest.raises(WorkflowUpdateFailedError) as foreign:
             await handle.execute_update(CommitmentRenewalWorkflow.respond, stranger)
         assert "not_the_partner: " in str(foreign.value.cause)
-        first = asyncio.create_task(
-            handle.execute_update(CommitmentRenewalWorkflow.respond, answer(request, "reaffirm"))
+        # Accepted before the result is awaited: awaiting it lets the server skip time, and a run that lapsed
+        # meanwhile would leave an in-flight update that the test server never answers (it then hangs, and
+        # holds time still for every later test on the server).
+        first = await handle.start_update(
+            CommitmentRenewalWorkflow.respond,
+            answer(request, "reaffirm"),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
         )
         result = await handle.result()
-        assert (await first).outcome == "renewed"
+        assert (await first.result()).outcome == "renewed"
     # An answer after completion is refused by the server itself (the e2e test shows the API's 409).
     assert result.outcome == "renewed" and len(partners.conclusions) == 1
     assert [r.idempotency_key for _, r in partners.asked] == [f"{handle.id}:ask"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Numeric, String
+from sqlalchemy import Boolean, Date, DateTime, Numeric, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,3 +27,5 @@ class KnownCommitment(TrainingBase):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     lapsed: Mapped[bool] = mapped_column(Boolean, default=False)
+    renewal_applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When its concluded renewal's effects on cohorts were applied (once)."""

@@ -245,7 +245,7 @@ async def set_status(session: AsyncSession, cohort: Cohort, change: CohortChange
     return True
 
 
-async def _announce(
+async def announce_enrollment(
     session: AsyncSession, cohort: Cohort, nomination: Nomination, previous: str | None, reason: str | None
 ) -> None:
     await add_event(
@@ -316,7 +316,7 @@ async def nominate(
             for a in body.accommodations
         )
         await session.flush()
-        await _announce(session, cohort, nomination, None, None)
+        await announce_enrollment(session, cohort, nomination, None, None)
         return Outcome(201, (await nomination_view(session, nomination)).model_dump(mode="json"))
 
     async with session.begin():
@@ -372,7 +372,7 @@ async def decide(
         nomination.decided_by = principal.subject if principal else "system"
         nomination.decided_at = nomination.changed_at = now
         await session.flush()
-        await _announce(session, cohort, nomination, "nominated", reason)
+        await announce_enrollment(session, cohort, nomination, "nominated", reason)
         return await nomination_view(session, nomination)
 
 
@@ -397,7 +397,7 @@ async def withdraw(
         elif previous == "waitlisted":
             seats.waitlisted -= 1
         await session.flush()
-        await _announce(session, cohort, nomination, previous, reason)
+        await announce_enrollment(session, cohort, nomination, previous, reason)
         if previous == "enrolled":
             await _promote(session, cohort, seats)
         return await nomination_view(session, nomination)
@@ -421,7 +421,7 @@ async def _promote(session: AsyncSession, cohort: Cohort, seats: CohortSeats) ->
     seats.enrolled += 1
     seats.waitlisted -= 1
     await session.flush()
-    await _announce(session, cohort, waiting, "waitlisted", "a seat was freed")
+    await announce_enrollment(session, cohort, waiting, "waitlisted", "a seat was freed")
 
 
 async def decide_accommodation(

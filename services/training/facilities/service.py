@@ -201,7 +201,9 @@ async def cancel(session: AsyncSession, *, booking_id: uuid.UUID) -> BookingOut:
         return booking_view(await release(session, booking_id=booking_id))
 
 
-async def release(session: AsyncSession, *, booking_id: uuid.UUID) -> FacilityBooking:
+async def release(
+    session: AsyncSession, *, booking_id: uuid.UUID, reason: str | None = None
+) -> FacilityBooking:
     """Free the booking's period inside the caller's transaction; releasing twice changes nothing."""
     booking = await get_booking(session, booking_id=booking_id, lock=True)
     if booking.status == "cancelled":
@@ -214,7 +216,11 @@ async def release(session: AsyncSession, *, booking_id: uuid.UUID) -> FacilityBo
     await add_event(
         session,
         FacilityBookingCancelledV1(
-            facility_id=str(facility.id), booking_id=str(booking.id), cancelled_at=booking.cancelled_at
+            facility_id=str(facility.id),
+            booking_id=str(booking.id),
+            cancelled_at=booking.cancelled_at,
+            cohort_id=str(booking.cohort_id) if booking.cohort_id else None,
+            reason=reason,
         ),
         aggregate_id=str(facility.id),
         source=SOURCE,
