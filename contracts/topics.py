@@ -27,6 +27,8 @@ from contracts.events.finance import (
     ContributionScaleComputedV1,
     ContributionScheduledV1,
     FacilityUsageSettledV1,
+    GrantAgreedV1,
+    GrantReceivedV1,
     StipendPaidV1,
     StipendPayableV1,
     TrancheExtensionDecidedV1,
@@ -203,6 +205,8 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             StipendPayableV1,
             StipendPaidV1,
             FacilityUsageSettledV1,
+            GrantAgreedV1,
+            GrantReceivedV1,
         ),
     ),
     TopicSpec(

@@ -385,3 +385,43 @@ class FacilityUsageSettledV1(FinanceEvent):
     by_user: list[FacilityUseShareV1] = Field(description="Per using country, its use in this payment")
     transfer_id: str
     settled_at: datetime
+
+
+DonorKind = Literal["multilateral", "regional_pool", "government", "foundation", "academic"]
+
+
+class GrantAgreedV1(FinanceEvent):
+    """A donor agreed a grant to the partnership, on conditions; its money arrives receipt by receipt."""
+
+    event_type: ClassVar[str] = "finance.grant_agreed.v1"
+    aggregate: ClassVar[str] = "grant"
+
+    grant_id: str
+    partnership_id: str
+    donor_name: str
+    donor_kind: DonorKind
+    donor_ref: str | None = Field(default=None, description="The donor's IATI organisation identifier")
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    amount: int = Field(gt=0)
+    conditions: list[str]
+    starts_on: date
+    ends_on: date
+    account_id: str
+    agreed_at: datetime
+
+
+class GrantReceivedV1(FinanceEvent):
+    """Money of a grant arrived: posted from the grant's account to the partnership's shared pool."""
+
+    event_type: ClassVar[str] = "finance.grant_received.v1"
+    aggregate: ClassVar[str] = "grant"
+
+    grant_id: str
+    partnership_id: str
+    receipt_id: str
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    received: int = Field(description="Received so far, this receipt included")
+    outstanding: int = Field(ge=0)
+    transfer_id: str
+    received_on: date

@@ -11,6 +11,7 @@ from backbone.settings import ServiceSettings, load_settings
 from services.finance import metrics
 from services.finance.budgets.api import router as budgets_router
 from services.finance.contributions.api import router as contributions_router
+from services.finance.grants.api import router as grants_router
 from services.finance.ledger.api import router as ledger_router
 from services.finance.policy import POLICY
 from services.finance.spending.api import router as spending_router
@@ -32,6 +33,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             tranches_router,
             transparency_router,
             spending_router,
+            grants_router,
             audit_router,
         ],
         authorize=authorizer(POLICY),

@@ -355,3 +355,42 @@ class Stipend(FinanceBase):
     handling_code: Mapped[str] = mapped_column(String(80))
     delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GrantAgreement(FinanceBase):
+    """Money a donor agreed to give the partnership, on conditions; received into the grant's own account, then
+    moved to the shared pool receipt by receipt (or reserved by results-gated tranches from that account)."""
+
+    __tablename__ = "grant_agreements"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    donor_name: Mapped[str] = mapped_column(String(200))
+    donor_kind: Mapped[str] = mapped_column(String(20))
+    donor_ref: Mapped[str | None] = mapped_column(String(100))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger)
+    conditions: Mapped[list[str]] = mapped_column(JSONB)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("ledger_accounts.id"))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    agreed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GrantReceipt(FinanceBase):
+    __tablename__ = "grant_receipts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    grant_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("grant_agreements.id"), index=True
+    )
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    transfer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

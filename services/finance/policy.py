@@ -16,6 +16,7 @@ from services.finance.models import (
     Budget,
     ContributionDue,
     FundingTranche,
+    GrantAgreement,
     KnownPartnership,
     LedgerAccount,
     LedgerTransfer,
@@ -65,7 +66,7 @@ BUDGET, DUE, TRANCHE = (
 )
 
 
-STIPEND = PartnershipRecord(Stipend)
+STIPEND, GRANT = PartnershipRecord(Stipend), PartnershipRecord(GrantAgreement)
 
 
 async def stipend_parties(session: AsyncSession, value: str) -> frozenset[str] | None:
@@ -108,6 +109,8 @@ RESOLVERS: dict[str, Resolver] = {
     "tranche_lead": TRANCHE.lead,
     "stipend": stipend_parties,
     "stipend_lead": STIPEND.lead,
+    "grant": GRANT.members,
+    "grant_lead": GRANT.lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -117,6 +120,7 @@ OWNERS: dict[str, Owner] = {
     "due": DUE.owner,
     "tranche": TRANCHE.owner,
     "stipend": stipend_owner,
+    "grant": GRANT.owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
@@ -131,6 +135,8 @@ NOT_FOUND = {
     "tranche_lead": "tranche_not_found",
     "stipend": "stipend_not_found",
     "stipend_lead": "stipend_not_found",
+    "grant": "grant_not_found",
+    "grant_lead": "grant_not_found",
 }
 P = "partnership_id"
 B = "budget_id"
@@ -204,6 +210,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/stipends/{stipend_id}/payment"): Rule(
         "tenant", KEEP, ("stipend_id", "stipend"), steer="stipend_lead"
     ),
+    # Grants: the lead records agreements and receipts; members read them.
+    ("POST", "/partnerships/{partnership_id}/grants"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/grants"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/grants/{grant_id}"): Rule("tenant", READ, ("grant_id", "grant")),
+    ("POST", "/grants/{grant_id}/receipts"): Rule("tenant", KEEP, ("grant_id", "grant"), steer="grant_lead"),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -159,6 +159,21 @@ async def adopted_budget(api: httpx.AsyncClient, pid: str, **fields: Any) -> dic
     return (await api.get(f"/budgets/{proposed.json()['id']}", headers=lead(api))).json()  # type: ignore[no-any-return]
 
 
+def grant_body(**fields: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "donor_name": "European Union",
+        "donor_kind": "multilateral",
+        "donor_ref": "XI-IATI-EC_INTPA",
+        "currency": "EUR",
+        "amount": 500_000,
+        "conditions": ["Annual audited report"],
+        "starts_on": f"{datetime.now(UTC).year}-01-01",
+        "ends_on": f"{datetime.now(UTC).year + 1}-12-31",
+        **fields,
+    }
+
+
 async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
     """A French-led partnership's ledger and adopted budget (with SN and BR): the ids every finance path
     parameter is filled with."""
@@ -198,7 +213,10 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
         delivered_at=datetime.now(UTC),
     )
     await deliver(api, delivered)
+    grant = await api.post(f"/partnerships/{pid}/grants", json=grant_body(), headers=lead(api))
+    assert grant.status_code == 201, grant.text
     return {
+        "grant_id": grant.json()["id"],
         "stipend_id": str(uuid.uuid5(STIPENDS, assignment)),
         "tranche_id": tranche["id"],
         "due_id": dues.json()["items"][0]["id"],

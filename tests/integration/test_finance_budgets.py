@@ -308,6 +308,7 @@ async def test_row_level_security_lets_members_read_and_only_the_lead_change_bud
         "funding_tranches",
         "rate_cards",
         "stipends",
+        "grant_agreements",
     )
     for country, sees in (("SN", True), ("JP", False)):
         conn = await asyncpg.connect(

@@ -75,7 +75,7 @@ async def test_the_activity_file_validates_leads_to_transfers_and_the_public_sum
     assert transactions[stipend_ids[0]].find("transaction-type").get("code") == "4"  # type: ignore[union-attr]
     assert activity.findtext("budget/value") == "10000.00"
     roles = {o.findtext("narrative"): o.get("role") for o in activity.iter("participating-org")}
-    assert roles == {"FR": "2", "SN": "1", "BR": "1"}
+    assert roles == {"FR": "2", "SN": "1", "BR": "1", "European Union": "1"}, "partners, then donors"
     [result] = activity.iter("result")
     assert result.find("indicator/period/target").get("value") == "0.8"  # type: ignore[union-attr]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from services.finance.transparency import rules
-from services.finance.transparency.queries import Activity, Transaction
+from services.finance.transparency.queries import Activity, Donor, Transaction
 
 SCHEMA_DIR = Path(__file__).with_name("iati_schema")
 DEFAULT_REPORTING_ORG = "XI-TRAINING-BACKBONE"
@@ -78,6 +78,15 @@ def activity_file(activity: Activity, *, reporting_org: str = DEFAULT_REPORTING_
     for country in sorted(partnership.member_countries):
         role = "2" if country == partnership.lead_country_code else "1"  # accountable / funding
         _text(node, "participating-org", country, role=role, type="10")
+    for donor in activity.donors:
+        _text(
+            node,
+            "participating-org",
+            donor.name,
+            role="1",
+            type=donor.org_type,
+            **({"ref": donor.ref} if donor.ref else {}),
+        )
     etree.SubElement(node, "activity-status", {"code": "2"})  # implementation
     started = min(
         [b.starts_on for b in activity.budgets]
@@ -115,6 +124,10 @@ def activity_file(activity: Activity, *, reporting_org: str = DEFAULT_REPORTING_
     return document
 
 
+def _donor_attributes(donor: Donor) -> dict[str, str]:
+    return {"type": donor.org_type, **({"ref": donor.ref} if donor.ref else {})}
+
+
 def _transaction(parent: etree._Element, transaction: Transaction) -> None:
     element = etree.SubElement(parent, "transaction", {"ref": str(transaction.transfer_id)})
     etree.SubElement(element, "transaction-type", {"code": transaction.type_code})
@@ -122,7 +135,16 @@ def _transaction(parent: etree._Element, transaction: Transaction) -> None:
     _value(element, transaction.amount, transaction.currency, transaction.on)
     if transaction.category:
         _text(element, "description", transaction.category.replace("_", " "))
-    if transaction.partner:
+    if transaction.donor is not None:
+        donor = transaction.donor
+        _text(
+            element,
+            "provider-org",
+            donor.name,
+            type=donor.org_type,
+            **({"ref": donor.ref} if donor.ref else {}),
+        )
+    elif transaction.partner:
         _text(element, "provider-org", transaction.partner, type="10")
 
 

@@ -19,6 +19,7 @@ from services.finance.models import (
     BudgetVersion,
     ContributionDue,
     FundingTranche,
+    GrantAgreement,
     KnownPartnership,
     LedgerAccount,
     LedgerTransfer,
@@ -43,6 +44,23 @@ class BudgetFigure:
 
 
 @dataclass(frozen=True)
+class Donor:
+    name: str
+    org_type: str
+    """IATI OrganisationType code."""
+    ref: str | None
+
+
+DONOR_TYPES = {
+    "multilateral": "40",
+    "regional_pool": "40",
+    "government": "10",
+    "foundation": "60",
+    "academic": "80",
+}
+
+
+@dataclass(frozen=True)
 class Transaction:
     transfer_id: uuid.UUID
     type_code: str
@@ -52,6 +70,7 @@ class Transaction:
     currency: str
     partner: str | None
     category: str | None
+    donor: Donor | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,7 @@ class Activity:
     results: list[Result]
     contributions: list[Contribution]
     as_of: datetime
+    donors: list[Donor]
 
     @property
     def currency(self) -> str:
@@ -91,14 +111,29 @@ class Activity:
 async def activity(session: AsyncSession, *, partnership_id: uuid.UUID) -> Activity:
     async with session.begin():
         partnership = await partnership_of(session, partnership_id)
+        donors = await _donors(session, partnership_id)
         return Activity(
             partnership=partnership,
             budgets=await _budgets(session, partnership_id),
-            transactions=await _transactions(session, partnership_id),
+            transactions=await _transactions(session, partnership_id, donors),
             results=await _results(session, partnership_id),
             contributions=await _contributions(session, partnership_id),
             as_of=datetime.now(UTC),
+            donors=list(dict.fromkeys(donors.values())),
         )
+
+
+async def _donors(session: AsyncSession, partnership_id: uuid.UUID) -> dict[uuid.UUID, Donor]:
+    """Per grant account, its donor."""
+    rows = await session.scalars(
+        select(GrantAgreement)
+        .where(GrantAgreement.partnership_id == partnership_id)
+        .order_by(GrantAgreement.agreed_at)
+    )
+    return {
+        row.account_id: Donor(row.donor_name, DONOR_TYPES.get(row.donor_kind, "90"), row.donor_ref)
+        for row in rows
+    }
 
 
 async def _budgets(session: AsyncSession, partnership_id: uuid.UUID) -> list[BudgetFigure]:
@@ -130,7 +165,9 @@ async def _budgets(session: AsyncSession, partnership_id: uuid.UUID) -> list[Bud
     return figures
 
 
-async def _transactions(session: AsyncSession, partnership_id: uuid.UUID) -> list[Transaction]:
+async def _transactions(
+    session: AsyncSession, partnership_id: uuid.UUID, donors: dict[uuid.UUID, Donor]
+) -> list[Transaction]:
     debit, credit = aliased(LedgerAccount), aliased(LedgerAccount)
     rows = await session.execute(
         select(LedgerTransfer, debit.kind, debit.country_code, credit.kind, credit.country_code)
@@ -154,6 +191,7 @@ async def _transactions(session: AsyncSession, partnership_id: uuid.UUID) -> lis
                 transfer.currency,
                 partner,
                 published.category,
+                donors.get(transfer.debit_account_id) if debit_kind == "grant" else None,
             )
         )
     return found

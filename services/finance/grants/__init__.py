@@ -1,0 +1,1 @@
+"""Grants: agreements with donors (international organisations, regional pools), their conditions, receipts."""

@@ -1,0 +1,164 @@
+"""Grant use cases: the lead records an agreement (the grant's ledger account opens with it) and each receipt,
+posted from the grant's account to the partnership's shared pool, never beyond what was agreed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.errors import Conflict, DomainError, field_problem
+from backbone.idempotency import Outcome
+from backbone.outbox import add_event
+from contracts.events.finance import GrantAgreedV1, GrantReceivedV1
+from services.finance import SOURCE
+from services.finance.grants.schemas import GrantIn, GrantOut, ReceiptIn, ReceiptOut
+from services.finance.ledger.service import apply_transfer, ensure_account
+from services.finance.models import GrantAgreement, GrantReceipt, LedgerAccount
+from services.finance.partnerships import HANDLING, partnership_of, release
+
+
+def grant_view(row: GrantAgreement) -> GrantOut:
+    return GrantOut.model_validate(
+        {
+            **{c.key: getattr(row, c.key) for c in GrantAgreement.__table__.columns},
+            "outstanding": row.amount - row.received,
+        }
+    )
+
+
+async def get_grant(session: AsyncSession, grant_id: uuid.UUID, *, lock: bool = False) -> GrantAgreement:
+    found = await session.get(GrantAgreement, grant_id, with_for_update=lock)
+    if found is None:
+        raise DomainError(f"No grant with id {grant_id}.", status=404, code="grant_not_found")
+    return found
+
+
+async def record_grant(session: AsyncSession, *, partnership_id: uuid.UUID, body: GrantIn) -> Outcome:
+    async with session.begin():
+        partnership = await partnership_of(session, partnership_id)
+        wanted = {**body.model_dump(exclude={"id"}), "partnership_id": partnership_id}
+        existing = await session.get(GrantAgreement, body.id)
+        if existing is not None:
+            if any(getattr(existing, k) != v for k, v in wanted.items()):
+                raise Conflict(f"Grant {body.id} exists with other fields.", code="grant_exists")
+            return Outcome(200, grant_view(existing).model_dump(mode="json"))
+        now = datetime.now(UTC)
+        account = LedgerAccount(
+            id=uuid.uuid5(body.id, "account"),
+            partnership_id=partnership_id,
+            kind="grant",
+            name=f"grant {body.donor_name}"[:200],
+            currency=body.currency,
+            debits_must_not_exceed_credits=False,
+            credits_must_not_exceed_debits=False,
+            debits_pending=0,
+            debits_posted=0,
+            credits_pending=0,
+            credits_posted=0,
+            handling_code=HANDLING,
+            created_at=now,
+        )
+        row = GrantAgreement(
+            id=body.id, **wanted, received=0, account_id=account.id, handling_code=HANDLING, agreed_at=now
+        )
+        session.add(account)
+        await session.flush()
+        session.add(row)
+        await session.flush()
+        await add_event(
+            session,
+            GrantAgreedV1(
+                grant_id=str(row.id),
+                partnership_id=str(partnership_id),
+                donor_name=row.donor_name,
+                donor_kind=body.donor_kind,
+                donor_ref=row.donor_ref,
+                currency=row.currency,
+                amount=row.amount,
+                conditions=row.conditions,
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+                account_id=str(account.id),
+                agreed_at=now,
+            ),
+            aggregate_id=str(row.id),
+            source=SOURCE,
+            release=release(partnership),
+        )
+        return Outcome(201, grant_view(row).model_dump(mode="json"), {"Location": f"/grants/{row.id}"})
+
+
+async def record_receipt(session: AsyncSession, *, grant_id: uuid.UUID, body: ReceiptIn) -> Outcome:
+    async with session.begin():
+        grant = await get_grant(session, grant_id, lock=True)
+        existing = await session.get(GrantReceipt, body.id)
+        if existing is not None:
+            if (existing.grant_id, existing.amount, existing.received_on) != (
+                grant.id,
+                body.amount,
+                body.received_on,
+            ):
+                raise Conflict(f"Receipt {body.id} exists with other fields.", code="receipt_exists")
+            return Outcome(
+                200, ReceiptOut.model_validate(existing, from_attributes=True).model_dump(mode="json")
+            )
+        outstanding = grant.amount - grant.received
+        if body.amount > outstanding:
+            raise field_problem(
+                "amount", "exceeds_grant", f"{outstanding} {grant.currency} is still to come."
+            )
+        partnership = await partnership_of(session, grant.partnership_id)
+        pool = await ensure_account(
+            session,
+            partnership,
+            kind="shared_pool",
+            currency=grant.currency,
+            debits_must_not_exceed_credits=True,
+        )
+        transfer = await apply_transfer(
+            session,
+            partnership,
+            transfer_id=uuid.uuid5(body.id, "received"),
+            kind="single",
+            debit_id=grant.account_id,
+            credit_id=pool,
+            amount=body.amount,
+            code="grant",
+            user_data=f"grant {grant.id} receipt {body.id}",
+        )
+        grant.received += body.amount
+        now = datetime.now(UTC)
+        receipt = GrantReceipt(
+            id=body.id,
+            grant_id=grant.id,
+            partnership_id=grant.partnership_id,
+            amount=body.amount,
+            received_on=body.received_on,
+            reference=body.reference,
+            transfer_id=transfer.id,
+            handling_code=HANDLING,
+            recorded_at=now,
+        )
+        session.add(receipt)
+        await session.flush()
+        await add_event(
+            session,
+            GrantReceivedV1(
+                grant_id=str(grant.id),
+                partnership_id=str(grant.partnership_id),
+                receipt_id=str(receipt.id),
+                amount=body.amount,
+                currency=grant.currency,
+                received=grant.received,
+                outstanding=grant.amount - grant.received,
+                transfer_id=str(transfer.id),
+                received_on=body.received_on,
+            ),
+            aggregate_id=str(grant.id),
+            source=SOURCE,
+            release=release(partnership),
+        )
+        out = ReceiptOut.model_validate(receipt, from_attributes=True)
+        return Outcome(201, out.model_dump(mode="json"))
