@@ -18,7 +18,7 @@ from contracts.events.finance import ContributionPaidV1
 from rules.currencies import MINOR_UNITS
 from services.finance import SOURCE
 from services.finance.contributions.schemas import PaymentIn, PaymentOut, RateIn, RateOut
-from services.finance.ledger.service import apply_transfer, ensure_account
+from services.finance.ledger.service import apply_transfer, ensure_account, shared_pool
 from services.finance.models import ContributionDue, ContributionPayment, ExchangeRate
 from services.finance.partnerships import HANDLING, partnership_of, release
 
@@ -93,13 +93,7 @@ async def record_payment(session: AsyncSession, *, due_id: uuid.UUID, body: Paym
             currency=due.currency,
             country_code=due.country_code,
         )
-        pool = await ensure_account(
-            session,
-            partnership,
-            kind="shared_pool",
-            currency=due.currency,
-            debits_must_not_exceed_credits=True,
-        )
+        pool = await shared_pool(session, partnership, due.currency)
         transfer = await apply_transfer(
             session,
             partnership,

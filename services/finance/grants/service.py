@@ -14,8 +14,8 @@ from backbone.outbox import add_event
 from contracts.events.finance import GrantAgreedV1, GrantReceivedV1
 from services.finance import SOURCE
 from services.finance.grants.schemas import GrantIn, GrantOut, ReceiptIn, ReceiptOut
-from services.finance.ledger.service import apply_transfer, ensure_account
-from services.finance.models import GrantAgreement, GrantReceipt, LedgerAccount
+from services.finance.ledger.service import apply_transfer, ensure_account, shared_pool
+from services.finance.models import GrantAgreement, GrantReceipt
 from services.finance.partnerships import HANDLING, partnership_of, release
 
 
@@ -45,26 +45,17 @@ async def record_grant(session: AsyncSession, *, partnership_id: uuid.UUID, body
                 raise Conflict(f"Grant {body.id} exists with other fields.", code="grant_exists")
             return Outcome(200, grant_view(existing).model_dump(mode="json"))
         now = datetime.now(UTC)
-        account = LedgerAccount(
-            id=uuid.uuid5(body.id, "account"),
-            partnership_id=partnership_id,
+        account = await ensure_account(
+            session,
+            partnership,
             kind="grant",
-            name=f"grant {body.donor_name}"[:200],
             currency=body.currency,
-            debits_must_not_exceed_credits=False,
-            credits_must_not_exceed_debits=False,
-            debits_pending=0,
-            debits_posted=0,
-            credits_pending=0,
-            credits_posted=0,
-            handling_code=HANDLING,
-            created_at=now,
+            key=uuid.uuid5(body.id, "account"),
+            name=f"grant {body.donor_name}"[:200],
         )
         row = GrantAgreement(
-            id=body.id, **wanted, received=0, account_id=account.id, handling_code=HANDLING, agreed_at=now
+            id=body.id, **wanted, received=0, account_id=account, handling_code=HANDLING, agreed_at=now
         )
-        session.add(account)
-        await session.flush()
         session.add(row)
         await session.flush()
         await add_event(
@@ -80,7 +71,7 @@ async def record_grant(session: AsyncSession, *, partnership_id: uuid.UUID, body
                 conditions=row.conditions,
                 starts_on=row.starts_on,
                 ends_on=row.ends_on,
-                account_id=str(account.id),
+                account_id=str(account),
                 agreed_at=now,
             ),
             aggregate_id=str(row.id),
@@ -110,13 +101,7 @@ async def record_receipt(session: AsyncSession, *, grant_id: uuid.UUID, body: Re
                 "amount", "exceeds_grant", f"{outstanding} {grant.currency} is still to come."
             )
         partnership = await partnership_of(session, grant.partnership_id)
-        pool = await ensure_account(
-            session,
-            partnership,
-            kind="shared_pool",
-            currency=grant.currency,
-            debits_must_not_exceed_credits=True,
-        )
+        pool = await shared_pool(session, partnership, grant.currency)
         transfer = await apply_transfer(
             session,
             partnership,

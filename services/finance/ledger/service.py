@@ -73,17 +73,20 @@ async def ensure_account(
     currency: str,
     country_code: str | None = None,
     debits_must_not_exceed_credits: bool = False,
+    key: uuid.UUID | None = None,
+    name: str | None = None,
 ) -> uuid.UUID:
     """The partnership's own account of this kind (and partner, and currency), opened the first time a use case
-    needs it; its id is derived from what it is, so concurrent first uses open it once."""
-    key = uuid.uuid5(partnership.partnership_id, f"{kind}:{country_code or '-'}:{currency}")
+    needs it; its id is derived from what it is (or from the record it serves, `key`), so concurrent first uses
+    open it once."""
+    key = key or uuid.uuid5(partnership.partnership_id, f"{kind}:{country_code or '-'}:{currency}")
     await session.execute(
         pg_insert(LedgerAccount)
         .values(
             id=key,
             partnership_id=partnership.partnership_id,
             kind=kind,
-            name=f"{kind.replace('_', ' ')} {country_code or ''} {currency}".replace("  ", " "),
+            name=name or f"{kind.replace('_', ' ')} {country_code or ''} {currency}".replace("  ", " "),
             country_code=country_code,
             currency=currency,
             debits_must_not_exceed_credits=debits_must_not_exceed_credits,
@@ -98,6 +101,14 @@ async def ensure_account(
         .on_conflict_do_nothing(index_elements=[LedgerAccount.id])
     )
     return key
+
+
+async def shared_pool(session: AsyncSession, partnership: KnownPartnership, currency: str) -> uuid.UUID:
+    """The partnership's shared pool in this currency: contributions and grants flow in, spending flows out, and
+    it is never overdrawn."""
+    return await ensure_account(
+        session, partnership, kind="shared_pool", currency=currency, debits_must_not_exceed_credits=True
+    )
 
 
 async def record_transfer(

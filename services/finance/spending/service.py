@@ -26,7 +26,7 @@ from contracts.events.finance import (
 from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
 from rules.releasability import Release
 from services.finance import SOURCE
-from services.finance.ledger.service import apply_transfer, ensure_account
+from services.finance.ledger.service import apply_transfer, ensure_account, shared_pool
 from services.finance.models import FacilityCharge, KnownPartnership, RateCard, Stipend
 from services.finance.partnerships import HANDLING, partnership_of, release
 from services.finance.spending import rules
@@ -217,7 +217,7 @@ async def pay_stipend(session: AsyncSession, *, stipend_id: uuid.UUID) -> Outcom
             partnership,
             transfer_id=uuid.uuid5(stipend.id, "paid"),
             kind="single",
-            debit_id=await _pool(session, partnership, stipend.currency),
+            debit_id=await shared_pool(session, partnership, stipend.currency),
             credit_id=await ensure_account(
                 session,
                 partnership,
@@ -246,12 +246,6 @@ async def pay_stipend(session: AsyncSession, *, stipend_id: uuid.UUID) -> Outcom
             release=stipend_release(partnership, stipend),
         )
         return Outcome(201, stipend_view(stipend).model_dump(mode="json"))
-
-
-async def _pool(session: AsyncSession, partnership: KnownPartnership, currency: str) -> uuid.UUID:
-    return await ensure_account(
-        session, partnership, kind="shared_pool", currency=currency, debits_must_not_exceed_credits=True
-    )
 
 
 async def settle_facility_use(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
@@ -303,7 +297,7 @@ async def _settle(
         partnership,
         transfer_id=uuid.uuid5(settlement_id, "settled"),
         kind="single",
-        debit_id=await _pool(session, partnership, currency),
+        debit_id=await shared_pool(session, partnership, currency),
         credit_id=await ensure_account(
             session, partnership, kind="spent_facility_usage", currency=currency, country_code=host
         ),
