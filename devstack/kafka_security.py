@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from typing import Any
 from backbone.registry import SERVICES
 from devstack.config import StackConfig
 from devstack.process import log, run_checked
+from devstack.tokens import safe_token
 
 MECHANISM = "SCRAM-SHA-512"
 PROTOCOL = "SASL_PLAINTEXT"  # loopback only; production uses SASL_SSL
@@ -173,7 +173,7 @@ class KafkaSecurity:
         path = self.root / f"{user}.password"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(24) + "\n")
+            path.write_text(safe_token(24) + "\n")
             path.chmod(0o600)
         return path.read_text().strip()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import asyncpg
 from backbone.audit.schema import keep_append_only_sql
 from devstack.config import StackConfig
 from devstack.process import log, port_open, run_checked, wait_until
+from devstack.tokens import safe_token
 
 SYSTEM_USER_WHEN_ROOT = "postgres"
 
@@ -90,7 +90,7 @@ class LocalPostgres:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.chmod(0o700)
-        password = secrets.token_urlsafe(24)
+        password = safe_token(24)
         pwfile = self.root / "initdb.pw"
         pwfile.write_text(password + "\n")
         pwfile.chmod(0o600)

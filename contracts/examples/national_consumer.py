@@ -6,7 +6,7 @@ it with isolation_level="read_committed". Commit after you have stored what you 
 after the last committed event. De-duplicate on `ce_id` if your own processing can repeat.
 
     python contracts/examples/national_consumer.py --bootstrap broker:9092 --subscriber fr-ncu \\
-        --username national-fr-ncu --password "$PASSWORD"
+        --username national-fr-ncu        # password from $KAFKA_PASSWORD (or --password=...)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -82,7 +83,11 @@ def main() -> int:
     parser.add_argument("--prefix", default="", help="the deployment's topic prefix, if it uses one")
     parser.add_argument("--group", help="your consumer group (default national.<subscriber>.example)")
     parser.add_argument("--username", help="your Kafka (SCRAM) user, when the cluster requires one")
-    parser.add_argument("--password")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("KAFKA_PASSWORD"),
+        help="default $KAFKA_PASSWORD, which keeps it out of the process list; write --password=VALUE otherwise",
+    )
     parser.add_argument("--security-protocol", default="SASL_PLAINTEXT", help="SASL_SSL in production")
     parser.add_argument("--max-events", type=int, help="stop after this many events (default: run forever)")
     return asyncio.run(consume(parser.parse_args()))

@@ -155,11 +155,7 @@ async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
         str(REPO_ROOT / "contracts" / "examples" / "national_consumer.py"),
         "--bootstrap",
         deployment.endpoints.kafka_bootstrap,
-        *(
-            ["--username", admin.username, "--password", admin.password]
-            if (admin := deployment.endpoints.kafka_admin)
-            else []
-        ),
+        *(["--username", admin.username] if (admin := deployment.endpoints.kafka_admin) else []),
         "--prefix",
         deployment.topic_prefix,
         "--subscriber",
@@ -167,6 +163,7 @@ async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
         "--max-events",
         str(len(expected["de-bka"])),
         stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "KAFKA_PASSWORD": admin.password if admin else ""},
     )
     out, _ = await asyncio.wait_for(example.communicate(), timeout=60)
     printed = [json.loads(line) for line in out.decode().splitlines()]

@@ -1,21 +1,23 @@
 from __future__ import annotations
 
-import base64
-import uuid
+import secrets
 
 import pytest
 
 from devstack import kafka
+from devstack.tokens import safe_token
 
 
-def test_a_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
-    dashed = uuid.UUID(bytes=bytes([0xF8]) + bytes(15))  # base64 of 0xF8... starts with '-'
-    plain = uuid.UUID(bytes=bytes(16))
-    assert base64.urlsafe_b64encode(dashed.bytes).decode().startswith("-")
-    drawn = iter([dashed, dashed, plain])
-    monkeypatch.setattr(uuid, "uuid4", lambda: next(drawn))
+def test_a_token_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter(["-dash", "-again", "plain"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(drawn))
 
-    cluster_id = kafka.new_cluster_id()
+    assert safe_token(24) == "plain"
 
-    assert cluster_id == base64.urlsafe_b64encode(plain.bytes).decode().rstrip("=")
-    assert len(cluster_id) == 22
+
+def test_a_cluster_id_is_22_base64url_characters_without_a_leading_dash() -> None:
+    ids = {kafka.new_cluster_id() for _ in range(500)}  # one draw in 64 starts with '-' before the redraw
+
+    assert len(ids) == 500
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
+    assert all(set(i) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for i in ids)
