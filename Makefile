@@ -4,6 +4,8 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 ROLE ?=
+# Parallel test workers: the suite is mostly waiting on brokers and workflows, so three share two cores well.
+TEST_WORKERS ?= 3
 
 .PHONY: help install run up stop status test test-fast bench lint format contracts clean token subscribe audit-verify
 
@@ -25,8 +27,8 @@ stop:  ## stop everything `make run` / `make up` / the tests started
 status:  ## what runs
 	@$(PY) -m devstack status
 
-test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (started if not running)
-	@$(PY) -m pytest $(PYTEST_ARGS)
+test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (started if not running), in parallel
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: install  ## unit and contract tests only (no infrastructure)
 	@$(PY) -m pytest tests/unit tests/contract $(PYTEST_ARGS)

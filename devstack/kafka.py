@@ -12,6 +12,7 @@ from pathlib import Path
 from devstack.config import StackConfig
 from devstack.kafka_security import MECHANISM, PROVISIONED_AT_FORMAT, KafkaSecurity
 from devstack.process import (
+    file_lock,
     log,
     port_open,
     read_pid,
@@ -44,11 +45,20 @@ logger.state.level = warn
 
 
 def fetch_maven_dependencies(pom: Path, target: Path, *, cache_dir: Path, what: str) -> None:
-    """`mvn dependency:copy-dependencies` into `target`, redone only when the pom changes."""
+    """`mvn dependency:copy-dependencies` into `target`, redone only when the pom changes. Parallel test workers
+    may ask at once: the first fetches under a lock, the others then find the marker."""
     digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:16]
     marker = target / f".complete-{digest}"
     if marker.exists():
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(target.parent / f".{target.name}.lock"):
+        if not marker.exists():
+            _fetch(pom, target, cache_dir=cache_dir, what=what, marker=marker)
+
+
+def _fetch(pom: Path, target: Path, *, cache_dir: Path, what: str, marker: Path) -> None:
+    digest = marker.name.removeprefix(".complete-")
     if shutil.which("mvn") is None:
         raise RuntimeError("Maven (mvn) is needed to fetch the jars; install it (apt-get install maven)")
     log(f"fetching {what} from Maven Central (first run only; cached in {cache_dir}) ...")

@@ -9,10 +9,12 @@ subscriber reads its own topic only. Production clusters get the same grants fro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -172,9 +174,15 @@ class KafkaSecurity:
     def password(self, user: str) -> str:
         path = self.root / f"{user}.password"
         if not path.exists():
+            # Linked into place, never overwritten: two processes (parallel test workers) asking for the same new
+            # user at once must end up with one password, not each with its own.
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(safe_token(24) + "\n")
-            path.chmod(0o600)
+            draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+            draft.write_text(safe_token(24) + "\n")
+            draft.chmod(0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            draft.unlink()
         return path.read_text().strip()
 
     def cluster_id(self) -> str:

@@ -182,6 +182,9 @@ async def provision_database(
     SECURITY). Nobody else may connect."""
     conn = await asyncpg.connect(admin_url)
     try:
+        # Roles are the cluster's, shared by every deployment: two provisioning at once (parallel test workers)
+        # would race on the same catalog rows ("tuple concurrently updated"). Released with the connection.
+        await conn.execute("SELECT pg_advisory_lock(hashtext('backbone.provision_database'))")
         for login, secret in ((role, password), (app_role, app_password)):
             literal_pw = secret.replace("'", "''")
             verb = (

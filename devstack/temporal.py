@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +39,13 @@ def time_skipping_test_server(config: StackConfig) -> Path:
     )
     launcher = root / "temporal-test-server"
     java = shutil.which("java") or "java"
-    launcher.write_text(
-        f'#!/bin/sh\nexec "{java}" -Xmx512m -cp "{libs}/*" io.temporal.testserver.TestServer "$@"\n'
-    )
-    launcher.chmod(0o755)
+    script = f'#!/bin/sh\nexec "{java}" -Xmx512m -cp "{libs}/*" io.temporal.testserver.TestServer "$@"\n'
+    if not launcher.exists() or launcher.read_text() != script:
+        # Renamed into place: a parallel test worker may be starting the launcher this very moment.
+        draft = launcher.with_name(f".{launcher.name}.{uuid.uuid4().hex}")
+        draft.write_text(script)
+        draft.chmod(0o755)
+        draft.replace(launcher)
     return launcher
 
 

@@ -20,10 +20,42 @@ from tests.support import Deployment, TestIssuer
 trace.set_tracer_provider(TracerProvider())
 
 
+PROVIDED = "BACKBONE_TEST_STACK_PROVIDED"
+"""Set by the controller of a parallel run (pytest -n): it started the stack, the workers only use it."""
+
+STACK = pytest.StashKey[ExitStack]()
+
+
+def _parallel_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In a parallel run the controller starts the stack once, before the workers exist, and stops it after
+    the last one: a worker's session ends while others still run, and two workers must not start one each."""
+    if not _parallel_controller(config):
+        return
+    resources = ExitStack()
+    config.stash[STACK] = resources
+    if containers.wanted():
+        os.environ.update(containers.start(resources))
+    stack_config = StackConfig.from_env()
+    _, started = ensure_infra(stack_config)
+    if not os.environ.get("BACKBONE_KEEP_STACK"):
+        resources.callback(stop_started, stack_config, started)
+    os.environ[PROVIDED] = "1"  # the workers inherit the environment
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    resources = config.stash.get(STACK, None)
+    if resources is not None:
+        resources.close()
+
+
 @pytest.fixture(scope="session")
 def stack_config() -> Iterator[StackConfig]:
     with ExitStack() as resources:
-        if containers.wanted():  # opt-in; see devstack/containers.py
+        if containers.wanted() and not os.environ.get(PROVIDED):  # opt-in; see devstack/containers.py
             os.environ.update(containers.start(resources))
         yield StackConfig.from_env()
 

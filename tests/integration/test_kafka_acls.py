@@ -29,7 +29,11 @@ from devstack.kafka_security import (
 )
 from tests.support import Deployment, TestIssuer
 
-pytestmark = pytest.mark.usefixtures("secured")
+pytestmark = [
+    pytest.mark.usefixtures("secured"),
+    # One worker runs the module in a parallel run: its users and ACLs are granted once (see `shared`).
+    pytest.mark.xdist_group("kafka-acls"),
+]
 
 
 @pytest.fixture
