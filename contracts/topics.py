@@ -17,6 +17,8 @@ from contracts.events.commitments import (
     CommitmentRenewalRequestedV1,
 )
 from contracts.events.finance import (
+    AllowancePaidV1,
+    AllowancePayableV1,
     BudgetAdoptedV1,
     BudgetProposedV1,
     BudgetRejectedV1,
@@ -71,6 +73,7 @@ from contracts.events.partners import (
     HandlingChangedV1,
     OversightMemberAddedV1,
     PartnershipMemberAddedV1,
+    PartnershipMemberRemovedV1,
     PartnershipPhaseAdvancedV1,
     PartnershipRegisteredV1,
     VoteCastV1,
@@ -97,6 +100,7 @@ from contracts.events.training import (
     InstructorAssignmentDeliveredV1,
     ModuleCompletedV1,
     RecognitionRevokedV1,
+    TraineeAttendedV1,
 )
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -135,6 +139,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             DecisionReminderSentV1,
             PartnershipPhaseAdvancedV1,
             PartnershipMemberAddedV1,
+            PartnershipMemberRemovedV1,
             CapacityProfileRecordedV1,
             CommitmentRegisteredV1,
             CommitmentRenewalRequestedV1,
@@ -178,6 +183,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             CertificationRecognisedV1,
             RecognitionRevokedV1,
             InstructorAssignmentDeliveredV1,
+            TraineeAttendedV1,
             CohortSeatsReleasedV1,
         ),
     ),
@@ -204,6 +210,8 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             TrancheExtensionDecidedV1,
             StipendPayableV1,
             StipendPaidV1,
+            AllowancePayableV1,
+            AllowancePaidV1,
             FacilityUsageSettledV1,
             GrantAgreedV1,
             GrantReceivedV1,

@@ -363,6 +363,42 @@ class StipendPaidV1(FinanceEvent):
     paid_at: datetime
 
 
+class AllowancePayableV1(FinanceEvent):
+    """A trainee who attended a cohort away from home is owed a travel and subsistence allowance from the
+    partnership's budget (spent_travel), priced by the rate card in force for the venue's country. Released to the
+    lead, who pays it, and the trainee's country; the trainee is an id only."""
+
+    event_type: ClassVar[str] = "finance.allowance_payable.v1"
+    aggregate: ClassVar[str] = "allowance"
+
+    allowance_id: str
+    partnership_id: str
+    cohort_id: str
+    nomination_id: str
+    trainee_country_code: CountryCode
+    venue_country_code: CountryCode
+    days: int = Field(ge=1)
+    travel: int = Field(ge=0, description="One return trip, minor units of `currency`")
+    subsistence: int = Field(ge=0, description="Per diem times the days")
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    payable_at: datetime
+
+
+class AllowancePaidV1(FinanceEvent):
+    """The lead paid a payable allowance: posted from the shared pool to the trainee country's travel account."""
+
+    event_type: ClassVar[str] = "finance.allowance_paid.v1"
+    aggregate: ClassVar[str] = "allowance"
+
+    allowance_id: str
+    partnership_id: str
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    transfer_id: str
+    paid_at: datetime
+
+
 class FacilityUseShareV1(BaseModel):
     country_code: CountryCode
     amount: int = Field(gt=0, description="Minor units of the settlement's currency")

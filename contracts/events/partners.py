@@ -181,6 +181,24 @@ class PartnershipMemberAddedV1(PartnersEvent):
     joined_at: datetime
 
 
+class PartnershipMemberRemovedV1(PartnersEvent):
+    """An agency's membership ended (it left, or the lead ended it). When it was its country's last agency in the
+    partnership, the country is no longer a member: every service ends its access to the partnership's records."""
+
+    event_type: ClassVar[str] = "partners.partnership_member_removed.v1"
+    aggregate: ClassVar[str] = "partnership"
+
+    partnership_id: str
+    agency_id: str
+    country_code: CountryCode
+    role: PartnershipRole
+    country_left: bool = Field(description="No other agency of the country remains a member")
+    seats_ended: int = Field(ge=0, description="The country's oversight seats that ended with it")
+    reason: str
+    ended_by: CountryCode = Field(description="The country that ended it: the agency's own, or the lead")
+    left_at: datetime
+
+
 class DecisionReminderSentV1(PartnersEvent):
     """Members who have not voted are reminded (or, on escalation, the whole body is alerted)."""
 

@@ -404,6 +404,25 @@ class InstructorAssignmentDeliveredV1(TrainingEvent):
     delivered_at: datetime
 
 
+class TraineeAttendedV1(TrainingEvent):
+    """A cohort completed with this trainee enrolled: finance owes a trainee who travelled (the venue is in
+    another country) a travel and subsistence allowance."""
+
+    event_type: ClassVar[str] = "training.trainee_attended.v1"
+    aggregate: ClassVar[str] = "cohort"
+
+    nomination_id: str
+    cohort_id: str
+    partnership_id: str
+    trainee_id: str = Field(description="The officer's id in their agency (no name: the event is shared)")
+    trainee_country_code: CountryCode
+    venue_country_code: CountryCode = Field(
+        description="Where the cohort met: its facility's host, else the organiser's country"
+    )
+    days: int = Field(ge=1, description="Calendar days of the cohort, started days counted")
+    attended_at: datetime
+
+
 class CohortSeatsReleasedV1(TrainingEvent):
     """A partner's seat pledge lapsed or shrank: in a cohort starting after it, the country's unfilled seats were
     released (its enrolled trainees keep theirs; its trainees waiting were told no seat will come)."""

@@ -19,13 +19,19 @@ from contracts.events.finance import (
     TrancheExtensionRequestedV1,
     TranchePlannedV1,
 )
-from contracts.events.partners import DecisionClosedV1, PartnershipMemberAddedV1, PartnershipRegisteredV1
-from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
+from contracts.events.partners import (
+    DecisionClosedV1,
+    PartnershipMemberAddedV1,
+    PartnershipMemberRemovedV1,
+    PartnershipRegisteredV1,
+)
+from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from rules.contribution_scale import ScaleInfeasible
 from services.finance.budgets import service as budgets
 from services.finance.contributions import schedules
 from services.finance.contributions import service as contributions
 from services.finance.models import FacilityUsage, KnownPartnership
+from services.finance.spending import allowances
 from services.finance.spending import service as spending
 from services.finance.tranches import service as tranches
 from services.finance.tranches.reactions import TrancheReactions
@@ -40,13 +46,24 @@ async def on_partnership_member_added(session: AsyncSession, envelope: EventEnve
     """A new member country is assessed from the next computation on: every running budget is assessed again."""
     partnership, new_country = await partnership_members.on_member_added(session, envelope, KnownPartnership)
     if new_country:
-        assert isinstance(partnership, KnownPartnership)
-        try:
-            await contributions.reassess(session, partnership, reason=contributions.MEMBERSHIP_CHANGED)
-        except (
-            ScaleInfeasible
-        ) as exc:  # the lead's basis no longer fits: visible as a stale scale, not retried
-            contributions.log.warning("partnership %s not reassessed: %s", partnership.partnership_id, exc)
+        await _reassess(session, partnership)
+
+
+async def on_partnership_member_removed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A country that is no longer a member no longer sees the partnership's money (row-level security reads the
+    member countries) and is assessed no more: the others' shares of every running budget are computed again,
+    its open instalments superseded; what it paid stays paid."""
+    partnership, gone = await partnership_members.on_member_removed(session, envelope, KnownPartnership)
+    if gone is not None:
+        await _reassess(session, partnership)
+
+
+async def _reassess(session: AsyncSession, partnership: object) -> None:
+    assert isinstance(partnership, KnownPartnership)
+    try:
+        await contributions.reassess(session, partnership, reason=contributions.MEMBERSHIP_CHANGED)
+    except ScaleInfeasible as exc:  # the lead's basis no longer fits: visible as a stale scale, not retried
+        contributions.log.warning("partnership %s not reassessed: %s", partnership.partnership_id, exc)
 
 
 async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -96,6 +113,12 @@ async def on_assignment_delivered(session: AsyncSession, envelope: EventEnvelope
     await spending.record_delivery(session, await _known(session, event.partnership_id), event)
 
 
+async def on_trainee_attended(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A trainee who attended a cohort abroad is owed travel and subsistence (once per attendance)."""
+    event = TraineeAttendedV1.model_validate(envelope.data)
+    await allowances.record_attendance(session, await _known(session, event.partnership_id), event)
+
+
 async def on_commitment_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
     """A money commitment becomes receivable, in instalments over its period (once per commitment)."""
     event = CommitmentRegisteredV1.model_validate(envelope.data)
@@ -124,8 +147,10 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         FacilityUsedV1.event_type: on_facility_used,
         InstructorAssignmentDeliveredV1.event_type: on_assignment_delivered,
+        TraineeAttendedV1.event_type: on_trainee_attended,
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
         DecisionClosedV1.event_type: on_decision_closed,
         CommitmentRegisteredV1.event_type: on_commitment_registered,
         CommitmentRenewalConcludedV1.event_type: on_commitment_renewal_concluded,

@@ -293,7 +293,8 @@ class TrancheExtension(FinanceBase):
 
 class RateCard(FinanceBase):
     """What the partnership pays for what training uses: per facility kind (and host, or any host) an hourly
-    rate, per instructor role a daily stipend. A new version applies to what happens from then on."""
+    rate, per instructor role a daily stipend, per venue country (or any) a trainee's trip and per diem. A new
+    version applies to what happens from then on."""
 
     __tablename__ = "rate_cards"
 
@@ -303,6 +304,7 @@ class RateCard(FinanceBase):
     currency: Mapped[str] = mapped_column(String(3))
     facility_rates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     stipend_rates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    allowance_rates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     handling_code: Mapped[str] = mapped_column(String(80))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -354,6 +356,31 @@ class Stipend(FinanceBase):
     transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     handling_code: Mapped[str] = mapped_column(String(80))
     delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Allowance(FinanceBase):
+    """A trainee's travel and subsistence for a cohort attended abroad: payable from the shared pool, then paid
+    by the lead to the trainee's country (which pays its officer)."""
+
+    __tablename__ = "allowances"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    nomination_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    trainee_country_code: Mapped[str] = mapped_column(String(2))
+    venue_country_code: Mapped[str] = mapped_column(String(2))
+    days: Mapped[int] = mapped_column(Integer)
+    rate_card_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("rate_cards.id"))
+    travel: Mapped[int | None] = mapped_column(BigInteger)
+    subsistence: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    attended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

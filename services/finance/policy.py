@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
 from services.finance.models import (
+    Allowance,
     Budget,
     ContributionDue,
     FundingTranche,
@@ -69,20 +70,29 @@ BUDGET, DUE, TRANCHE = (
 STIPEND, GRANT = PartnershipRecord(Stipend), PartnershipRecord(GrantAgreement)
 
 
-async def stipend_parties(session: AsyncSession, value: str) -> frozenset[str] | None:
-    """A person's stipend is the business of the lead, who pays it, and of the instructor's country."""
-    key = object_id(value)
-    found = await session.get(Stipend, key) if key else None
-    if found is None:
-        return None
-    lead = await _lead_of(session, found.partnership_id)
-    return frozenset({found.instructor_country_code, *([lead] if lead else [])})
+class PersonalPayout:
+    """A person's stipend or allowance is the business of the lead, who pays it, and of the person's country."""
+
+    def __init__(self, model: type[Any], country: str) -> None:
+        self.model, self.country = model, country
+
+    async def parties(self, session: AsyncSession, value: str) -> frozenset[str] | None:
+        key = object_id(value)
+        found = await session.get(self.model, key) if key else None
+        if found is None:
+            return None
+        lead = await _lead_of(session, found.partnership_id)
+        return frozenset({getattr(found, self.country), *([lead] if lead else [])})
+
+    async def owner(self, session: AsyncSession, value: str) -> str | None:
+        key = object_id(value)
+        found = await session.get(self.model, key) if key else None
+        return str(getattr(found, self.country)) if found else None
 
 
-async def stipend_owner(session: AsyncSession, value: str) -> str | None:
-    key = object_id(value)
-    found = await session.get(Stipend, key) if key else None
-    return found.instructor_country_code if found else None
+STIPEND_PARTIES = PersonalPayout(Stipend, "instructor_country_code")
+ALLOWANCE_PARTIES = PersonalPayout(Allowance, "trainee_country_code")
+ALLOWANCE = PartnershipRecord(Allowance)
 
 
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
@@ -107,8 +117,10 @@ RESOLVERS: dict[str, Resolver] = {
     "due_lead": DUE.lead,
     "tranche": TRANCHE.members,
     "tranche_lead": TRANCHE.lead,
-    "stipend": stipend_parties,
+    "stipend": STIPEND_PARTIES.parties,
     "stipend_lead": STIPEND.lead,
+    "allowance": ALLOWANCE_PARTIES.parties,
+    "allowance_lead": ALLOWANCE.lead,
     "grant": GRANT.members,
     "grant_lead": GRANT.lead,
 }
@@ -119,7 +131,8 @@ OWNERS: dict[str, Owner] = {
     "budget": BUDGET.owner,
     "due": DUE.owner,
     "tranche": TRANCHE.owner,
-    "stipend": stipend_owner,
+    "stipend": STIPEND_PARTIES.owner,
+    "allowance": ALLOWANCE_PARTIES.owner,
     "grant": GRANT.owner,
 }
 NOT_FOUND = {
@@ -135,6 +148,8 @@ NOT_FOUND = {
     "tranche_lead": "tranche_not_found",
     "stipend": "stipend_not_found",
     "stipend_lead": "stipend_not_found",
+    "allowance": "allowance_not_found",
+    "allowance_lead": "allowance_not_found",
     "grant": "grant_not_found",
     "grant_lead": "grant_not_found",
 }
@@ -209,6 +224,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/stipends/{stipend_id}"): Rule("tenant", READ, ("stipend_id", "stipend")),
     ("POST", "/stipends/{stipend_id}/payment"): Rule(
         "tenant", KEEP, ("stipend_id", "stipend"), steer="stipend_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/allowances"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/allowances/{allowance_id}"): Rule("tenant", READ, ("allowance_id", "allowance")),
+    ("POST", "/allowances/{allowance_id}/payment"): Rule(
+        "tenant", KEEP, ("allowance_id", "allowance"), steer="allowance_lead"
     ),
     # Grants: the lead records agreements and receipts; members read them.
     ("POST", "/partnerships/{partnership_id}/grants"): Rule(

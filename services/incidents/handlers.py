@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import any_, func, literal, update
+from sqlalchemy import any_, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -24,11 +24,23 @@ from contracts.events.incidents import (
     IncidentDeclaredV1,
     IncidentResolvedV1,
 )
-from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from contracts.events.partners import (
+    PartnershipMemberAddedV1,
+    PartnershipMemberRemovedV1,
+    PartnershipRegisteredV1,
+)
 from contracts.events.training import CohortScheduledV1, CurriculumApprovedV1, CurriculumRevisedV1
 from services.incidents import processes
 from services.incidents.incidents import environments
-from services.incidents.models import Drill, DrillCycle, Incident, KnownPartnership, Protocol, ProtocolVersion
+from services.incidents.models import (
+    Drill,
+    DrillCycle,
+    Finding,
+    Incident,
+    KnownPartnership,
+    Protocol,
+    ProtocolVersion,
+)
 from services.kernel import partnership_members
 from workflows.drill_cycle.shared import DrillCycleInput
 from workflows.incident_response.shared import (
@@ -51,6 +63,28 @@ async def on_partnership_member_added(session: AsyncSession, envelope: EventEnve
             .where(Protocol.partnership_id == partnership.partnership_id)
             .where(~(literal(country) == any_(Protocol.countries)))
             .values(countries=func.array_append(Protocol.countries, country))
+        )
+
+
+async def on_partnership_member_removed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A country that is no longer a member stops seeing the partnership's protocols, drill cycles, drills and
+    findings (incidents themselves follow their own handling codes)."""
+    partnership, gone = await partnership_members.on_member_removed(session, envelope, KnownPartnership)
+    if gone is None:
+        return
+    protocols = select(Protocol.id).where(Protocol.partnership_id == partnership.partnership_id)
+    drills = select(Drill.id).where(Drill.protocol_id.in_(protocols))
+    for model, of_partnership in (
+        (Protocol, Protocol.partnership_id == partnership.partnership_id),
+        (DrillCycle, DrillCycle.partnership_id == partnership.partnership_id),
+        (Drill, Drill.protocol_id.in_(protocols)),
+        (Finding, Finding.drill_id.in_(drills)),
+    ):
+        await session.execute(
+            update(model)
+            .where(of_partnership)
+            .where(literal(gone) == any_(model.countries))
+            .values(countries=func.array_remove(model.countries, gone))
         )
 
 
@@ -155,6 +189,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
     handlers: dict[str, Handler] = {
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
         CohortScheduledV1.event_type: environments.on_cohort_scheduled,
         CurriculumApprovedV1.event_type: environments.on_curriculum_version,
         CurriculumRevisedV1.event_type: environments.on_curriculum_version,

@@ -1,5 +1,6 @@
 """A service's read model of the partners service's partnerships (who the members are, who leads), kept from
-`partners.partnership_registered.v1` and `partners.partnership_member_added.v1`. Each service that confines its
+`partners.partnership_registered.v1`, `partners.partnership_member_added.v1` and
+`partners.partnership_member_removed.v1`. Each service that confines its
 records to a partnership's members has its own table with these columns and feeds it with these handlers."""
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backbone.errors import field_problem
 from backbone.migrations import TENANT_SQL, row_level_security
 from contracts.envelope import EventEnvelope
-from contracts.events.partners import PartnershipMemberAddedV1, PartnershipRegisteredV1
+from contracts.events.partners import (
+    PartnershipMemberAddedV1,
+    PartnershipMemberRemovedV1,
+    PartnershipRegisteredV1,
+)
 from rules import membership
 
 M = TypeVar("M", bound="PartnershipMembers")
@@ -115,3 +120,21 @@ async def on_member_added(
         partnership.member_countries = [*partnership.member_countries, event.country_code]
     partnership.updated_at = datetime.now(UTC)
     return partnership, new_country
+
+
+async def on_member_removed(
+    session: AsyncSession, envelope: EventEnvelope, model: type[PartnershipMembers]
+) -> tuple[PartnershipMembers, str | None]:
+    """The partnership, and the country that is no longer a member (None while another of its agencies stays):
+    row-level security built on `member_countries` stops showing it the partnership's records at once; rows
+    that list their countries themselves are the service's to narrow."""
+    event = PartnershipMemberRemovedV1.model_validate(envelope.data)
+    partnership = await session.get(model, uuid.UUID(event.partnership_id), with_for_update=True)
+    if partnership is None:
+        raise LookupError(f"partnership {event.partnership_id} is unknown here; its registration is late")
+    partnership.member_agencies = [a for a in partnership.member_agencies if a != event.agency_id]
+    gone = event.country_code if event.country_left else None
+    if gone is not None:
+        partnership.member_countries = [c for c in partnership.member_countries if c != gone]
+    partnership.updated_at = datetime.now(UTC)
+    return partnership, gone

@@ -97,6 +97,25 @@ class PartnershipMember(PartnersBase):
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class MemberDeparture(PartnersBase):
+    """An ended membership, kept when its `partnership_members` row goes: that row is what every rule of access
+    reads, so a member that left is simply no longer there."""
+
+    __tablename__ = "member_departures"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partnerships.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    role: Mapped[str] = mapped_column(String(20))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    left_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    ended_by: Mapped[str] = mapped_column(String(2))
+    country_left: Mapped[bool] = mapped_column(Boolean)
+    seats_ended: Mapped[int] = mapped_column(Integer)
+
+
 class OversightMember(PartnersBase):
     """A diplomat, senior police official or justice-ministry representative of a member country."""
 

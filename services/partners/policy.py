@@ -198,6 +198,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/partnerships/{partnership_id}/members"): tenant(
         P, "partnership", COORDINATE, workflows_too=True
     ),
+    # + the agency's own country or the lead (services/partners/partnerships/departures.py)
+    ("POST", "/partnerships/{partnership_id}/members/{agency_id}/departure"): tenant(
+        P, "partnership", COORDINATE, workflows_too=True
+    ),
+    ("GET", "/partnerships/{partnership_id}/departures"): Rule(
+        "public", READ
+    ),  # rows: members, and the departed
     ("POST", "/partnerships/{partnership_id}/oversight-members"): tenant(P, "partnership", NATIONAL),
     ("POST", "/partnerships/{partnership_id}/decisions"): tenant(
         P, "partnership", COORDINATE, workflows_too=True

@@ -21,6 +21,7 @@ from contracts.events.partners import (
     AgencyRegisteredV1,
     DecisionClosedV1,
     PartnershipMemberAddedV1,
+    PartnershipMemberRemovedV1,
     PartnershipRegisteredV1,
 )
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
@@ -31,7 +32,7 @@ from services.training.cohorts import renewals
 from services.training.cohorts.models import KnownCommitment
 from services.training.curricula import approval as curriculum_approval
 from services.training.incident_effects import service as incident_effects
-from services.training.models import Cohort, Community, Curriculum, KnownPartnership
+from services.training.models import Cohort, Community, Curriculum, KnownPartnership, RevisionRequest
 
 
 async def on_agency_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -97,6 +98,21 @@ async def on_partnership_member_added(session: AsyncSession, envelope: EventEnve
             .where(model.partnership_id == partnership.partnership_id)
             .where(~(literal(country) == any_(model.countries)))
             .values(countries=func.array_append(model.countries, country))
+        )
+
+
+async def on_partnership_member_removed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A country that is no longer a member stops seeing (and discussing) the partnership's curricula, cohorts,
+    communities and the drills' revision requests from now on."""
+    partnership, gone = await partnership_members.on_member_removed(session, envelope, KnownPartnership)
+    if gone is None:
+        return
+    for model in (Curriculum, Cohort, Community, RevisionRequest):
+        await session.execute(
+            update(model)
+            .where(model.partnership_id == partnership.partnership_id)
+            .where(literal(gone) == any_(model.countries))
+            .values(countries=func.array_remove(model.countries, gone))
         )
 
 
@@ -172,6 +188,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         AgencyOnboardingLapsedV1.event_type: on_agency_onboarding_lapsed,
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
         DecisionClosedV1.event_type: on_decision_closed,
         CommitmentRegisteredV1.event_type: on_commitment_registered,
         CommitmentRenewalConcludedV1.event_type: on_commitment_renewal_concluded,

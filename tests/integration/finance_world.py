@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.db import SYSTEM_TENANT, TENANT
 from contracts.envelope import Event, KafkaRecord, decode, encode
 from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
-from contracts.events.training import InstructorAssignmentDeliveredV1
+from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.finance.app import build_app
 from services.finance.handlers import subscription
+from services.finance.spending.allowances import ALLOWANCES
 from services.finance.spending.service import STIPENDS
 from tests.support import Deployment, acting
 
@@ -198,7 +199,11 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
     }
     planned = await api.post(f"/partnerships/{pid}/tranches", json=tranche, headers=lead(api))
     assert planned.status_code == 201, planned.text
-    card = {"currency": "EUR", "stipend_rates": [{"role": "lead", "per_day": 10}]}
+    card = {
+        "currency": "EUR",
+        "stipend_rates": [{"role": "lead", "per_day": 10}],
+        "allowance_rates": [{"travel_per_trip": 5, "subsistence_per_day": 1}],
+    }
     assert (await api.put(f"/partnerships/{pid}/rate-card", json=card, headers=lead(api))).status_code == 201
     assignment = str(uuid.uuid4())
     delivered = InstructorAssignmentDeliveredV1(
@@ -213,11 +218,24 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
         delivered_at=datetime.now(UTC),
     )
     await deliver(api, delivered)
+    nomination = str(uuid.uuid4())
+    attendance = TraineeAttendedV1(
+        nomination_id=nomination,
+        cohort_id=delivered.cohort_id,
+        partnership_id=pid,
+        trainee_id="SN-0001",
+        trainee_country_code="SN",
+        venue_country_code="FR",
+        days=1,
+        attended_at=datetime.now(UTC),
+    )
+    await deliver(api, attendance)
     grant = await api.post(f"/partnerships/{pid}/grants", json=grant_body(), headers=lead(api))
     assert grant.status_code == 201, grant.text
     return {
         "grant_id": grant.json()["id"],
         "stipend_id": str(uuid.uuid5(STIPENDS, assignment)),
+        "allowance_id": str(uuid.uuid5(ALLOWANCES, nomination)),
         "tranche_id": tranche["id"],
         "due_id": dues.json()["items"][0]["id"],
         "partnership_id": pid,

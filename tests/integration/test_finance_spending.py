@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
+from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from tests.integration.finance_world import (
     BASIS,
     adopted_budget,
@@ -48,6 +48,19 @@ def used(pid: str, host: str, user: str, hours: str) -> FacilityUsedV1:
         recorded_at=datetime.now(UTC),
         partnership_id=pid,
         cohort_id=str(uuid.uuid4()),
+    )
+
+
+def attended(pid: str, trainee: str, venue: str, days: int) -> TraineeAttendedV1:
+    return TraineeAttendedV1(
+        nomination_id=str(uuid.uuid4()),
+        cohort_id=str(uuid.uuid4()),
+        partnership_id=pid,
+        trainee_id=f"{trainee}-{uuid.uuid4().hex[:6]}",
+        trainee_country_code=trainee,
+        venue_country_code=venue,
+        days=days,
+        attended_at=datetime.now(UTC),
     )
 
 
@@ -219,3 +232,75 @@ async def test_a_delivered_assignment_makes_a_stipend_payable_that_the_lead_pays
     assert (await finance.get(f"/stipends/{short['id']}", headers=lead(finance))).json()[
         "status"
     ] == "payable"
+
+
+async def test_a_trainee_who_attended_abroad_is_owed_travel_and_per_diem_that_the_lead_pays_once(
+    finance: httpx.AsyncClient,
+) -> None:
+    world = await budgeted(finance)
+    pid = world["partnership_id"]
+    await fund_pool(finance, pid)
+    rates = [
+        {"venue_country_code": "SN", "travel_per_trip": 90_000, "subsistence_per_day": 8_000},
+        {"travel_per_trip": 60_000, "subsistence_per_day": 10_000},
+    ]
+    for bad, field in (
+        ([{"travel_per_trip": 0, "subsistence_per_day": 0}], "allowance_rates.0"),
+        ([rates[1], rates[1]], "allowance_rates"),
+        ([{"travel_per_trip": -1, "subsistence_per_day": 5}], "allowance_rates.0.travel_per_trip"),
+    ):
+        refused = await finance.put(
+            f"/partnerships/{pid}/rate-card", json={**CARD, "allowance_rates": bad}, headers=lead(finance)
+        )
+        assert refused.status_code == 422, refused.text
+        assert any(e["field"].startswith(field) for e in refused.json()["errors"]), refused.json()
+
+    early = attended(pid, "BR", "SN", days=5)  # before any card prices allowances: it waits
+    await deliver(finance, early)
+    await deliver(finance, early)  # redelivered: one allowance
+    await deliver(finance, attended(pid, "SN", "SN", days=5))  # at home: owed nothing
+    listed = (await finance.get(f"/partnerships/{pid}/allowances", headers=lead(finance))).json()["items"]
+    assert [(a["status"], a["trainee_country_code"]) for a in listed] == [("unpriced", "BR")]
+    refused = await finance.post(f"/allowances/{listed[0]['id']}/payment", headers=lead(finance))
+    assert (refused.status_code, refused.json()["code"]) == (409, "allowance_unpriced")
+
+    card = await finance.put(
+        f"/partnerships/{pid}/rate-card", json={**CARD, "allowance_rates": rates}, headers=lead(finance)
+    )
+    assert card.status_code == 201 and card.json()["priced"] == 1, card.text
+    await deliver(finance, attended(pid, "SN", "FR", days=3))  # a venue the card names no rate for
+    by_country = {
+        a["trainee_country_code"]: a
+        for a in (await finance.get(f"/partnerships/{pid}/allowances", headers=lead(finance))).json()["items"]
+    }
+    brazil_owed, senegal_owed = by_country["BR"], by_country["SN"]
+    assert (brazil_owed["travel"], brazil_owed["subsistence"], brazil_owed["amount"]) == (
+        90_000,
+        40_000,
+        130_000,
+    )
+    assert (senegal_owed["travel"], senegal_owed["subsistence"], senegal_owed["amount"]) == (
+        60_000,
+        30_000,
+        90_000,
+    )
+    assert await outbox(finance, "finance.allowance_payable.v1") == 2
+
+    brazil = acting(finance, "national_coordinator", country="BR")
+    senegal = acting(finance, "national_coordinator", country="SN")
+    mine = (await finance.get(f"/partnerships/{pid}/allowances", headers=brazil)).json()["items"]
+    assert [a["id"] for a in mine] == [brazil_owed["id"]], "a member sees its own trainees' only"
+    assert (await finance.get(f"/allowances/{brazil_owed['id']}", headers=senegal)).status_code == 404
+    steered = await finance.post(f"/allowances/{brazil_owed['id']}/payment", headers=brazil)
+    assert (steered.status_code, steered.json()["code"]) == (403, "not_steering"), "seeing is not paying"
+
+    paid = await finance.post(f"/allowances/{brazil_owed['id']}/payment", headers=lead(finance))
+    assert (paid.status_code, paid.json()["status"]) == (201, "paid"), paid.text
+    again = await finance.post(f"/allowances/{brazil_owed['id']}/payment", headers=lead(finance))
+    assert (again.status_code, again.json()["transfer_id"]) == (200, paid.json()["transfer_id"])
+    assert await outbox(finance, "finance.allowance_paid.v1") == 1
+    status = (await finance.get(f"/budgets/{world['budget_id']}/status", headers=lead(finance))).json()
+    assert {c["category"]: c["actual"] for c in status["categories"]}["travel"] == 130_000
+    accounts = (await finance.get(f"/partnerships/{pid}/accounts", headers=lead(finance))).json()["items"]
+    travel = next(a for a in accounts if a["kind"] == "spent_travel")
+    assert (travel["country_code"], travel["credits_posted"]) == ("BR", 130_000)

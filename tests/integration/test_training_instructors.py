@@ -15,6 +15,7 @@ from tests.integration.test_partner_relations_api import engine_of, outbox_recor
 from tests.integration.test_training_certifications import certification_request
 from tests.integration.test_training_cohorts import START, ncu, period, schedule, world
 from tests.integration.test_training_facilities import training
+from tests.integration.test_training_renewal_effects import nominate
 from tests.integration.training_world import dakar_simulator
 from tests.support import acting
 
@@ -210,6 +211,8 @@ async def test_a_completed_cohort_announces_what_it_delivered_and_its_facility_u
         f"/cohorts/{cohort['id']}/instructors/{gone.json()['id']}/release", headers=ncu(training, "FR")
     )
     assert released.status_code == 200, released.text
+    travellers = await nominate(training, w, cohort["id"], "BR", 2)
+    at_home = await nominate(training, w, cohort["id"], "SN", 1)
 
     async with engine_of(training).begin() as conn:  # the cohort's week has passed
         await conn.execute(text("SELECT set_config('backbone.tenant', '*', true)"))
@@ -250,3 +253,14 @@ async def test_a_completed_cohort_announces_what_it_delivered_and_its_facility_u
     )
     assert again.status_code == 200
     assert len(await outbox_records(training, "training.instructor_assignment_delivered.v1")) == 2
+    attended = [
+        decode(r.headers, r.key, r.value).data
+        for r in await outbox_records(training, "training.trainee_attended.v1")
+    ]
+    assert sorted((a["nomination_id"], a["trainee_country_code"]) for a in attended) == sorted(
+        [(n, "BR") for n in travellers] + [(n, "SN") for n in at_home]
+    ), "each trainee enrolled, once"
+    assert {(a["venue_country_code"], a["days"], a["partnership_id"]) for a in attended} == {
+        ("SN", 5, w["id"])
+    }
+    assert all("Officer" not in str(a) for a in attended), "an id, never the trainee's name"

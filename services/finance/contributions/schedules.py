@@ -57,6 +57,23 @@ async def schedule_assessed(
     today = datetime.now(UTC).date()
     for country in sorted(set(scale.amounts) | {due.country_code for due in dues}):
         mine = [due for due in dues if due.country_code == country]
+        if country not in partnership.member_countries:
+            # A member that left still owes what fell due while it was one (its arrears stay open), nothing later.
+            later = [due for due in mine if due.status == "open" and due.due_on > today]
+            if later:
+                await _replace(
+                    session,
+                    partnership,
+                    later,
+                    [],
+                    country=country,
+                    kind="assessed",
+                    currency=budget.currency,
+                    reason=scale.reason,
+                    budget_id=budget.id,
+                    scale_id=scale.id,
+                )
+            continue
         owed = scale.amounts.get(country, 0) - sum(due.paid for due in mine)
         plan = contribution_schedule.reschedule(
             owed,

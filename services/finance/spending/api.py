@@ -1,5 +1,5 @@
-"""HTTP routes of spending: the lead sets the rate card and pays stipends; members read charges, where each
-partner stands, and stipends."""
+"""HTTP routes of spending: the lead sets the rate card and pays stipends and allowances; members read charges,
+where each partner stands, stipends and allowances (another member its own people's)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
 from backbone.pagination import Cursor, Limit, Page
-from services.finance.spending import queries
+from services.finance.spending import allowances, queries
 from services.finance.spending import service as spending
 from services.finance.spending.schemas import (
+    AllowanceOut,
     FacilityChargeOut,
     RateCardIn,
     RateCardOut,
@@ -87,4 +88,31 @@ async def get_stipend(stipend_id: uuid.UUID, session: SessionDep) -> StipendOut:
 )
 async def pay_stipend(stipend_id: uuid.UUID, session: SessionDep) -> JSONResponse:
     outcome = await spending.pay_stipend(session, stipend_id=stipend_id)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.get("/partnerships/{partnership_id}/allowances", response_model=Page[AllowanceOut])
+async def list_allowances(
+    partnership_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[AllowanceOut]:
+    items, next_cursor = await allowances.allowances(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[AllowanceOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get("/allowances/{allowance_id}", response_model=AllowanceOut)
+async def get_allowance(allowance_id: uuid.UUID, session: SessionDep) -> AllowanceOut:
+    return await allowances.allowance(session, allowance_id=allowance_id)
+
+
+@router.post(
+    "/allowances/{allowance_id}/payment",
+    status_code=201,
+    response_model=AllowanceOut,
+    summary="Pay a trainee's payable travel and subsistence allowance from the shared pool to the trainee's "
+    "country (the lead); paying it again answers the payment (200)",
+)
+async def pay_allowance(allowance_id: uuid.UUID, session: SessionDep) -> JSONResponse:
+    outcome = await allowances.pay_allowance(session, allowance_id=allowance_id)
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)

@@ -14,6 +14,7 @@ from backbone.pagination import keyset_page
 from services.finance.models import FacilityCharge, Stipend
 from services.finance.partnerships import partnership_of
 from services.finance.spending import rules
+from services.finance.spending.payouts import card_in_force
 from services.finance.spending.schemas import (
     FacilityChargeOut,
     PositionOut,
@@ -21,7 +22,7 @@ from services.finance.spending.schemas import (
     ReciprocityOut,
     StipendOut,
 )
-from services.finance.spending.service import card_in_force, card_view, stipend_view
+from services.finance.spending.service import card_view, stipend_view
 
 
 async def rate_card(session: AsyncSession, *, partnership_id: uuid.UUID) -> RateCardOut:

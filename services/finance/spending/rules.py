@@ -1,5 +1,6 @@
-"""Pricing and reciprocity, without I/O: what a facility's use and a delivered assignment cost, and where each
-partner stands (what its cohorts used of others' facilities against what its facilities hosted)."""
+"""Pricing and reciprocity, without I/O: what a facility's use, a delivered assignment and a trainee's attendance
+abroad cost, and where each partner stands (what its cohorts used of others' facilities against what its
+facilities hosted)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ def facility_rate(rates: Sequence[Mapping[str, Any]], kind: str, host: str) -> i
 
 def stipend_rate(rates: Sequence[Mapping[str, Any]], role: str) -> int | None:
     return next((int(rate["per_day"]) for rate in rates if rate["role"] == role), None)
+
+
+def allowance(rates: Sequence[Mapping[str, Any]], venue: str, days: int) -> tuple[int, int] | None:
+    """(travel, subsistence) for a trainee who spent `days` at a cohort in `venue`: the venue's own rate if the
+    card names one, else the rate for any venue; None when the card prices neither."""
+    for wanted in (venue, None):
+        for rate in rates:
+            if rate.get("venue_country_code") == wanted:
+                return int(rate["travel_per_trip"]), int(rate["subsistence_per_day"]) * days
+    return None
 
 
 def facility_amount(hours: Decimal, per_hour: int) -> int:

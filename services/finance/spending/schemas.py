@@ -1,4 +1,4 @@
-"""API models of spending: the rate card, facility charges and where partners stand, stipends."""
+"""API models of spending: the rate card, facility charges and where partners stand, stipends, allowances."""
 
 from __future__ import annotations
 
@@ -29,10 +29,25 @@ class StipendRateIn(Strict):
     per_day: int = Field(gt=0, le=MAX_AMOUNT, description="Minor units of the card's currency per day")
 
 
+class AllowanceRateIn(Strict):
+    venue_country_code: CountryCode | None = Field(
+        default=None, description="Cohorts met in this country; null: any venue the card does not name"
+    )
+    travel_per_trip: int = Field(ge=0, le=MAX_AMOUNT, description="One return trip, minor units")
+    subsistence_per_day: int = Field(ge=0, le=MAX_AMOUNT, description="Per diem, minor units")
+
+    @model_validator(mode="after")
+    def _pays_something(self) -> AllowanceRateIn:
+        if self.travel_per_trip + self.subsistence_per_day == 0:
+            raise ValueError("an allowance rate pays a trip, a per diem or both")
+        return self
+
+
 class RateCardIn(Strict):
     currency: Currency
     facility_rates: list[FacilityRateIn] = Field(default_factory=list, max_length=200)
     stipend_rates: list[StipendRateIn] = Field(default_factory=list, max_length=10)
+    allowance_rates: list[AllowanceRateIn] = Field(default_factory=list, max_length=200)
 
     @model_validator(mode="after")
     def _one_rate_each(self) -> RateCardIn:
@@ -42,6 +57,9 @@ class RateCardIn(Strict):
         roles = [r.role for r in self.stipend_rates]
         if len(set(roles)) != len(roles):
             raise ValueError("stipend_rates: one rate per role")
+        venues = [r.venue_country_code for r in self.allowance_rates]
+        if len(set(venues)) != len(venues):
+            raise ValueError("allowance_rates: one rate per venue country")
         return self
 
 
@@ -52,6 +70,7 @@ class RateCardOut(BaseModel):
     currency: str
     facility_rates: list[FacilityRateIn]
     stipend_rates: list[StipendRateIn]
+    allowance_rates: list[AllowanceRateIn]
     valid_from: datetime
     priced: int = Field(
         default=0, description="Charges and stipends waiting for a rate that this card priced"
@@ -104,4 +123,22 @@ class StipendOut(BaseModel):
     status: Literal["unpriced", "payable", "paid"]
     transfer_id: uuid.UUID | None
     delivered_at: datetime
+    paid_at: datetime | None
+
+
+class AllowanceOut(BaseModel):
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    cohort_id: uuid.UUID
+    nomination_id: uuid.UUID
+    trainee_country_code: str
+    venue_country_code: str
+    days: int
+    travel: int | None
+    subsistence: int | None
+    currency: str | None
+    amount: int | None
+    status: Literal["unpriced", "payable", "paid"]
+    transfer_id: uuid.UUID | None
+    attended_at: datetime
     paid_at: datetime | None

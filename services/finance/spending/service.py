@@ -1,7 +1,8 @@
 """Spending's use cases: set the rate card (pricing what waited for it), record a facility's use and a delivered
 assignment (consumers of training events, once each), pay a stipend (the lead), settle facility use to hosts
 (the platform, periodically). Money moves from the partnership's shared pool to the category's spending
-account of the partner paid (spent_facility_usage of the host, spent_stipends of the instructor's country)."""
+account of the partner paid (spent_facility_usage of the host, spent_stipends of the instructor's country,
+spent_travel of a trainee's country: see allowances.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from services.finance import SOURCE
 from services.finance.ledger.service import apply_transfer, ensure_account, shared_pool
 from services.finance.models import FacilityCharge, KnownPartnership, RateCard, Stipend
 from services.finance.partnerships import HANDLING, partnership_of, release
-from services.finance.spending import rules
+from services.finance.spending import allowances, rules
+from services.finance.spending.payouts import card_in_force, pay_out
 from services.finance.spending.schemas import RateCardIn, RateCardOut, StipendOut
 
 log = logging.getLogger(__name__)
@@ -49,15 +51,6 @@ def stipend_release(partnership: KnownPartnership, stipend: Stipend) -> Release:
     """A person's stipend: the lead, who pays it, and the instructor's country."""
     countries = sorted({partnership.lead_country_code, stipend.instructor_country_code})
     return Release.of(f"countries:{','.join(countries)}", originator=partnership.lead_country_code)
-
-
-async def card_in_force(session: AsyncSession, partnership_id: uuid.UUID, at: datetime) -> RateCard | None:
-    return await session.scalar(
-        select(RateCard)
-        .where(RateCard.partnership_id == partnership_id, RateCard.valid_from <= at)
-        .order_by(RateCard.version.desc())
-        .limit(1)
-    )
 
 
 async def set_rate_card(session: AsyncSession, *, partnership_id: uuid.UUID, body: RateCardIn) -> Outcome:
@@ -102,7 +95,7 @@ async def _price_waiting(session: AsyncSession, partnership: KnownPartnership, c
         if _price_stipend(stipend, card):
             priced += 1
             await _announce_payable(session, partnership, stipend)
-    return priced
+    return priced + await allowances.price_waiting(session, partnership, card)
 
 
 def _price_charge(charge: FacilityCharge, card: RateCard | None) -> int:
@@ -212,22 +205,15 @@ async def pay_stipend(session: AsyncSession, *, stipend_id: uuid.UUID) -> Outcom
             )
         assert stipend.amount is not None and stipend.currency is not None
         partnership = await partnership_of(session, stipend.partnership_id)
-        transfer = await apply_transfer(
+        transfer = await pay_out(
             session,
             partnership,
-            transfer_id=uuid.uuid5(stipend.id, "paid"),
-            kind="single",
-            debit_id=await shared_pool(session, partnership, stipend.currency),
-            credit_id=await ensure_account(
-                session,
-                partnership,
-                kind="spent_stipends",
-                currency=stipend.currency,
-                country_code=stipend.instructor_country_code,
-            ),
+            payout_id=stipend.id,
+            currency=stipend.currency,
             amount=stipend.amount,
+            account_kind="spent_stipends",
+            country_code=stipend.instructor_country_code,
             code="stipend",
-            user_data=f"stipend {stipend.id}",
         )
         now = datetime.now(UTC)
         stipend.status, stipend.transfer_id, stipend.paid_at = "paid", transfer.id, now

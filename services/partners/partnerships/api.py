@@ -10,14 +10,17 @@ from fastapi.responses import JSONResponse
 
 from backbone.app import RuntimeDep, SessionDep
 from backbone.auth.http import CurrentPrincipal, WorkflowsOnly
-from backbone.auth.policy import require_country
+from backbone.auth.policy import is_workflows_client, require_country
 from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from rules.phases import Phase
 from services.partners import access
+from services.partners.partnerships import departures
 from services.partners.partnerships import service as partnerships
 from services.partners.partnerships.schemas import (
     AmendmentIn,
+    DepartureIn,
+    DepartureOut,
     MemberAddedOut,
     OversightMemberIn,
     OversightMemberOut,
@@ -105,6 +108,49 @@ async def add_member(
             session, partnership_id=partnership_id, amendment=body, idempotency=idem
         )
     )
+
+
+@router.post(
+    "/partnerships/{partnership_id}/members/{agency_id}/departure",
+    status_code=201,
+    response_model=DepartureOut,
+    tags=["partnerships"],
+    responses=PROBLEMS,
+    summary="End an agency's membership: its own country leaves, or the lead ends it",
+)
+async def end_membership(
+    partnership_id: uuid.UUID,
+    agency_id: uuid.UUID,
+    body: DepartureIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request(
+        f"partners.end_membership:{partnership_id}:{agency_id}", idempotency_key, body.model_dump(mode="json")
+    )
+    acting = None if principal is None or is_workflows_client(principal) else principal.country
+    return outcome_response(
+        await departures.end_membership(
+            session,
+            partnership_id=partnership_id,
+            agency_id=agency_id,
+            departure=body,
+            acting_country=acting,
+            idempotency=idem,
+        )
+    )
+
+
+@router.get(
+    "/partnerships/{partnership_id}/departures",
+    response_model=list[DepartureOut],
+    tags=["partnerships"],
+    responses=PROBLEMS,
+    summary="The partnership's ended memberships (a departed country sees its own)",
+)
+async def list_departures(partnership_id: uuid.UUID, session: SessionDep) -> list[DepartureOut]:
+    return await departures.departures(session, partnership_id=partnership_id)
 
 
 @router.post(

@@ -143,3 +143,29 @@ class PhaseAdvance(BaseModel):
 
     to_phase: Literal["co_design", "exercises", "sustainment"]
     decision_id: uuid.UUID = Field(description="The approved phase-gate decision")
+
+
+class DepartureIn(BaseModel):
+    """End an agency's membership: by its own country (it leaves) or by the lead (after a lapse, say)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(
+        min_length=3, max_length=4000, examples=["The seat pledge lapsed and was not renewed"]
+    )
+
+
+class DepartureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    agency_id: uuid.UUID
+    country_code: str
+    role: str
+    joined_at: datetime
+    left_at: datetime
+    reason: str
+    ended_by: str = Field(description="The country that ended it: the agency's own, or the lead")
+    country_left: bool = Field(description="No other agency of the country remains: it is no longer a member")
+    seats_ended: int = Field(description="The country's oversight seats that ended with it")
