@@ -399,6 +399,27 @@ class AllowancePaidV1(FinanceEvent):
     paid_at: datetime
 
 
+class PlatformChargedV1(FinanceEvent):
+    """A digital learning platform's cost for one period was paid from the shared pool (spent_platforms), and
+    split between the members by the contribution scale in force for the period: each member's part of it."""
+
+    event_type: ClassVar[str] = "finance.platform_charged.v1"
+    aggregate: ClassVar[str] = "platform"
+
+    platform_id: str
+    charge_id: str
+    partnership_id: str
+    name: str
+    period_start: date
+    period_end: date = Field(description="Exclusive: the next period's start")
+    amount: int = Field(gt=0, description="Minor units of `currency`")
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    scale_id: str = Field(description="The contribution scale the split follows")
+    shares: list[ContributionShareV1]
+    transfer_id: str
+    charged_at: datetime
+
+
 class FacilityUseShareV1(BaseModel):
     country_code: CountryCode
     amount: int = Field(gt=0, description="Minor units of the settlement's currency")

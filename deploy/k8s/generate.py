@@ -42,6 +42,7 @@ from deploy.k8s.objects import (  # noqa: E402
     kafka_credentials,
     labels,
     ledger_expiry,
+    platform_charges,
     pod_spec,
     probes,
     resources,
@@ -183,6 +184,7 @@ def service_manifests(service: str) -> list[Doc]:
         docs.append(ledger_expiry())
         docs.append(contribution_dues())
         docs.append(facility_settlement())
+        docs.append(platform_charges())
     return docs
 
 

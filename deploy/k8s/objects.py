@@ -290,6 +290,17 @@ def facility_settlement() -> Doc:
     return cron
 
 
+def platform_charges() -> Doc:
+    """Daily: pay each digital learning platform's begun periods from the shared pool, split by the contribution
+    scale (a period with no scale yet, or a pool that cannot pay, waits for the next run)."""
+    charge = container(
+        "charge-platforms", ["python", "-m", "services.finance", "charge-platforms"], service_env("finance")
+    )
+    cron = _cron("finance-platform-charges", "finance", "platform-charges", "45 5 * * *", [charge])
+    cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] = 1800
+    return cron
+
+
 def audit_anchor(service: str) -> Doc:
     """Hourly: publish the audit chain's head to `<service>.audit-anchors.v1` (outside the database, never
     deleted), then verify the chain against every anchor so far; a rewrite fails the Job, which alerting

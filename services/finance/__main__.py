@@ -1,5 +1,5 @@
 """Finance operators' command line: `python -m services.finance reconcile | expire-pending | dues | correct |
-settle-facilities`.
+settle-facilities | charge-platforms`.
 
 reconcile recomputes every account's balances from its transfers and exits 1 naming each account that differs
 (0 when the ledger holds); expire-pending voids the pending transfers past their timeout (run every minute by a
@@ -8,7 +8,8 @@ database settings (`FINANCE_*`), as the platform (every partnership's ledger). d
 instalments falling due within two weeks and flags those past their date as arrears, each once (a daily CronJob).
 correct posts the reversing transfer of a posted one (all of it, or `--amount`), with the reason; once per
 transfer: run again, it shows the correction already made. settle-facilities pays each host the facility use
-accrued so far, one transfer per partnership, host and currency (a weekly CronJob).
+accrued so far, one transfer per partnership, host and currency (a weekly CronJob). charge-platforms pays each
+platform period that has begun, split between the members by the contribution scale (a daily CronJob).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from services.finance.contributions.schedules import remind_and_flag
 from services.finance.ledger.corrections import reverse
 from services.finance.ledger.reconciliation import describe_difference, reconciliation_sql
 from services.finance.ledger.service import expire_pending
+from services.finance.spending.platforms import charge_platforms
 from services.finance.spending.service import settle_facility_use
 
 
@@ -88,6 +90,14 @@ async def settle(session: AsyncSession) -> str:
     return f"facility use: {settled} hosts paid, {refused} left accrued (their pool could not pay)"
 
 
+async def charge(session: AsyncSession) -> str:
+    charged, waiting, refused = await charge_platforms(session, today=datetime.now(UTC).date())
+    return (
+        f"platforms: {charged} periods charged, {waiting} waiting for a contribution scale, "
+        f"{refused} left for the next run (their pool could not pay)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(prog="python -m services.finance", description=__doc__.splitlines()[0])
     commands = cli.add_subparsers(dest="command", required=True)
@@ -97,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("expire-pending", help="void the pending transfers past their timeout")
     commands.add_parser("dues", help="remind of instalments falling due; flag those past their date")
     commands.add_parser("settle-facilities", help="pay each host the facility use accrued so far")
+    commands.add_parser(
+        "charge-platforms", help="pay each platform period begun, split by the contribution scale"
+    )
     correct = commands.add_parser("correct", help="post the reversing transfer of a posted transfer")
     correct.add_argument("transfer_id", type=uuid.UUID)
     correct.add_argument("--reason", required=True, help="why (kept in the correction's user data)")
@@ -106,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(reconcile())
     if args.command == "correct":
         return asyncio.run(as_platform(partial(correction, args.transfer_id, args.reason, args.amount)))
-    periodic = {"expire-pending": expire, "dues": dues, "settle-facilities": settle}
+    periodic = {
+        "expire-pending": expire,
+        "dues": dues,
+        "settle-facilities": settle,
+        "charge-platforms": charge,
+    }
     return asyncio.run(as_platform(periodic[args.command]))
 
 

@@ -384,6 +384,44 @@ class Allowance(FinanceBase):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Platform(FinanceBase):
+    """A digital learning platform the partnership subscribes to: a cost per period, charged from the shared pool
+    and split between the members by the contribution scale."""
+
+    __tablename__ = "platforms"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    vendor: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_per_period: Mapped[int] = mapped_column(BigInteger)
+    period_months: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    handling_code: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlatformCharge(FinanceBase):
+    """One period of a platform, paid: the transfer and each member's part by the scale it followed."""
+
+    __tablename__ = "platform_charges"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    platform_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("platforms.id"), index=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    scale_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    shares: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    transfer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    handling_code: Mapped[str] = mapped_column(String(80))
+    charged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class GrantAgreement(FinanceBase):
     """Money a donor agreed to give the partnership, on conditions; received into the grant's own account, then
     moved to the shared pool receipt by receipt (or reserved by results-gated tranches from that account)."""

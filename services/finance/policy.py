@@ -21,6 +21,7 @@ from services.finance.models import (
     KnownPartnership,
     LedgerAccount,
     LedgerTransfer,
+    Platform,
     Stipend,
 )
 
@@ -92,7 +93,7 @@ class PersonalPayout:
 
 STIPEND_PARTIES = PersonalPayout(Stipend, "instructor_country_code")
 ALLOWANCE_PARTIES = PersonalPayout(Allowance, "trainee_country_code")
-ALLOWANCE = PartnershipRecord(Allowance)
+ALLOWANCE, PLATFORM = PartnershipRecord(Allowance), PartnershipRecord(Platform)
 
 
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
@@ -121,6 +122,7 @@ RESOLVERS: dict[str, Resolver] = {
     "stipend_lead": STIPEND.lead,
     "allowance": ALLOWANCE_PARTIES.parties,
     "allowance_lead": ALLOWANCE.lead,
+    "platform": PLATFORM.members,
     "grant": GRANT.members,
     "grant_lead": GRANT.lead,
 }
@@ -133,6 +135,7 @@ OWNERS: dict[str, Owner] = {
     "tranche": TRANCHE.owner,
     "stipend": STIPEND_PARTIES.owner,
     "allowance": ALLOWANCE_PARTIES.owner,
+    "platform": PLATFORM.owner,
     "grant": GRANT.owner,
 }
 NOT_FOUND = {
@@ -150,6 +153,7 @@ NOT_FOUND = {
     "stipend_lead": "stipend_not_found",
     "allowance": "allowance_not_found",
     "allowance_lead": "allowance_not_found",
+    "platform": "platform_not_found",
     "grant": "grant_not_found",
     "grant_lead": "grant_not_found",
 }
@@ -226,6 +230,11 @@ RULES: dict[tuple[str, str], Rule] = {
         "tenant", KEEP, ("stipend_id", "stipend"), steer="stipend_lead"
     ),
     ("GET", "/partnerships/{partnership_id}/allowances"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/partnerships/{partnership_id}/platforms"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/platforms"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/platforms/{platform_id}/charges"): Rule("tenant", READ, ("platform_id", "platform")),
     ("GET", "/allowances/{allowance_id}"): Rule("tenant", READ, ("allowance_id", "allowance")),
     ("POST", "/allowances/{allowance_id}/payment"): Rule(
         "tenant", KEEP, ("allowance_id", "allowance"), steer="allowance_lead"

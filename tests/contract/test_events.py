@@ -243,6 +243,23 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "currency": "EUR",
         "payable_at": NOW,
     },
+    "finance.platform_charged.v1": {
+        "platform_id": str(uuid.UUID(int=31)),
+        "charge_id": str(uuid.UUID(int=32)),
+        "partnership_id": PARTNERSHIP,
+        "name": "Moodle for the cyber forensics course",
+        "period_start": "2027-01-01",
+        "period_end": "2027-02-01",
+        "amount": 120_000,
+        "currency": "EUR",
+        "scale_id": str(uuid.UUID(int=33)),
+        "shares": [
+            {"country_code": "FR", "share": "0.50000000", "amount": 60_000},
+            {"country_code": "SN", "share": "0.50000000", "amount": 60_000},
+        ],
+        "transfer_id": str(uuid.UUID(int=34)),
+        "charged_at": NOW,
+    },
     "finance.allowance_payable.v1": {
         "allowance_id": str(uuid.UUID(int=21)),
         "partnership_id": PARTNERSHIP,

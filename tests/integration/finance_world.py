@@ -230,12 +230,24 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
         attended_at=datetime.now(UTC),
     )
     await deliver(api, attendance)
+    platform = {
+        "id": str(uuid.uuid4()),
+        "name": "Moodle",
+        "vendor": "Learning Co",
+        "currency": "EUR",
+        "amount_per_period": 100,
+        "period_months": 12,
+        "starts_on": "2030-01-01",
+    }
+    subscribed = await api.post(f"/partnerships/{pid}/platforms", json=platform, headers=lead(api))
+    assert subscribed.status_code == 201, subscribed.text
     grant = await api.post(f"/partnerships/{pid}/grants", json=grant_body(), headers=lead(api))
     assert grant.status_code == 201, grant.text
     return {
         "grant_id": grant.json()["id"],
         "stipend_id": str(uuid.uuid5(STIPENDS, assignment)),
         "allowance_id": str(uuid.uuid5(ALLOWANCES, nomination)),
+        "platform_id": platform["id"],
         "tranche_id": tranche["id"],
         "due_id": dues.json()["items"][0]["id"],
         "partnership_id": pid,

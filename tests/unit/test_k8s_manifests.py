@@ -385,7 +385,7 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
         assert args == ["run"], command
         return (module, "run")
     if module == "services.finance":
-        assert args in (["expire-pending"], ["dues"], ["settle-facilities"]), command
+        assert args in (["expire-pending"], ["dues"], ["settle-facilities"], ["charge-platforms"]), command
         return (module, *args)
     if module == "backbone.audit":
         assert args[0] in ("purge", "anchor", "verify") and args[1] in SERVICES, command

@@ -10,11 +10,14 @@ from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
 from backbone.pagination import Cursor, Limit, Page
-from services.finance.spending import allowances, queries
+from services.finance.spending import allowances, platforms, queries
 from services.finance.spending import service as spending
 from services.finance.spending.schemas import (
     AllowanceOut,
     FacilityChargeOut,
+    PlatformChargeOut,
+    PlatformIn,
+    PlatformOut,
     RateCardIn,
     RateCardOut,
     ReciprocityOut,
@@ -116,3 +119,31 @@ async def get_allowance(allowance_id: uuid.UUID, session: SessionDep) -> Allowan
 async def pay_allowance(allowance_id: uuid.UUID, session: SessionDep) -> JSONResponse:
     outcome = await allowances.pay_allowance(session, allowance_id=allowance_id)
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.post(
+    "/partnerships/{partnership_id}/platforms",
+    status_code=201,
+    response_model=PlatformOut,
+    summary="Record a digital learning platform subscription (the lead): a cost per period, charged from the "
+    "shared pool and split between the members by the contribution scale; the same one again changes nothing",
+)
+async def subscribe_platform(
+    partnership_id: uuid.UUID, body: PlatformIn, session: SessionDep
+) -> JSONResponse:
+    outcome = await platforms.subscribe(session, partnership_id=partnership_id, body=body)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.get("/partnerships/{partnership_id}/platforms", response_model=list[PlatformOut])
+async def list_platforms(partnership_id: uuid.UUID, session: SessionDep) -> list[PlatformOut]:
+    return await platforms.platforms(session, partnership_id=partnership_id)
+
+
+@router.get(
+    "/platforms/{platform_id}/charges",
+    response_model=list[PlatformChargeOut],
+    summary="Each period charged, with every member's part of it by the contribution scale it followed",
+)
+async def platform_charges(platform_id: uuid.UUID, session: SessionDep) -> list[PlatformChargeOut]:
+    return await platforms.charges(session, platform_id=platform_id)

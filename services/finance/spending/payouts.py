@@ -1,5 +1,6 @@
 """What every payment for training's work shares: the rate card in force when the work was done, and the
-transfer that pays a country from the partnership's shared pool into its spending account of the category."""
+transfer that pays from the partnership's shared pool into a spending account of the category (a country's, or the
+partnership's own when the payee is outside it, a platform's vendor)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def pay_out(
     currency: str,
     amount: int,
     account_kind: str,
-    country_code: str,
+    country_code: str | None,
     code: str,
 ) -> LedgerTransfer:
     """One transfer, its id derived from the payout's (a retry finds it), refused when the pool cannot pay."""

@@ -1,13 +1,18 @@
 """Pricing and reciprocity, without I/O: what a facility's use, a delivered assignment and a trainee's attendance
-abroad cost, and where each partner stands (what its cohorts used of others' facilities against what its
-facilities hosted)."""
+abroad cost, where each partner stands (what its cohorts used of others' facilities against what its facilities
+hosted), and a platform's periods and each member's part of them by the contribution scale."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
+
+from rules.contribution_scale import largest_remainder
 
 
 def facility_rate(rates: Sequence[Mapping[str, Any]], kind: str, host: str) -> int | None:
@@ -69,3 +74,36 @@ def positions(uses: Iterable[Use]) -> list[Position]:
         used[use.user] = used.get(use.user, 0) + use.amount
         hosted[use.host] = hosted.get(use.host, 0) + use.amount
     return [Position(c, used.get(c, 0), hosted.get(c, 0)) for c in sorted(used.keys() | hosted.keys())]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def platform_periods(
+    starts_on: date, ends_on: date | None, months: int, today: date
+) -> list[tuple[date, date]]:
+    """The periods [start, end) that have begun by `today`, from `starts_on`, never past `ends_on` (a last period
+    cut short by it is a whole period: subscriptions are bought by the period)."""
+    periods: list[tuple[date, date]] = []
+    index = 0
+    while True:
+        start = add_months(starts_on, months * index)
+        if start > today or (ends_on is not None and start >= ends_on):
+            return periods
+        periods.append((start, add_months(starts_on, months * (index + 1))))
+        index += 1
+
+
+def split_by_scale(amount: int, weights: Mapping[str, int]) -> dict[str, tuple[Fraction, int]]:
+    """Each member's (share, part) of `amount`: shares in proportion to its assessed contribution, parts in whole
+    minor units adding up to `amount` (largest remainder)."""
+    total = sum(weights.values())
+    if total <= 0:
+        raise ValueError("a scale with nothing assessed splits nothing")
+    shares = {country: Fraction(weight, total) for country, weight in weights.items() if weight > 0}
+    parts = largest_remainder(shares, amount)
+    return {country: (shares[country], parts[country]) for country in sorted(shares)}

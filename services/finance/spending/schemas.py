@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -142,3 +142,54 @@ class AllowanceOut(BaseModel):
     transfer_id: uuid.UUID | None
     attended_at: datetime
     paid_at: datetime | None
+
+
+class PlatformIn(Strict):
+    id: uuid.UUID = Field(description="Chosen by the client: the same subscription again changes nothing")
+    name: str = Field(min_length=2, max_length=200, examples=["Moodle for the cyber forensics course"])
+    vendor: str = Field(min_length=2, max_length=200)
+    currency: Currency
+    amount_per_period: int = Field(gt=0, le=MAX_AMOUNT, description="Minor units per period")
+    period_months: Literal[1, 3, 6, 12]
+    starts_on: date
+    ends_on: date | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> PlatformIn:
+        if self.ends_on is not None and self.ends_on <= self.starts_on:
+            raise ValueError("ends_on: after starts_on")
+        return self
+
+
+class PlatformOut(BaseModel):
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    name: str
+    vendor: str
+    currency: str
+    amount_per_period: int
+    period_months: int
+    starts_on: date
+    ends_on: date | None
+    created_at: datetime
+
+
+class PlatformShareOut(BaseModel):
+    country_code: str
+    share: str = Field(description="Its share of the scale's assessed contributions, to 8 places")
+    amount: int
+
+
+class PlatformChargeOut(BaseModel):
+    id: uuid.UUID
+    platform_id: uuid.UUID
+    period_start: date
+    period_end: date
+    amount: int
+    currency: str
+    scale_id: uuid.UUID = Field(
+        description="The contribution scale the split follows (GET /budgets/{id}/contributions)"
+    )
+    shares: list[PlatformShareOut]
+    transfer_id: uuid.UUID
+    charged_at: datetime
