@@ -1,8 +1,8 @@
 """Ending a membership. The agency's country may leave; the lead may end another's membership (a lapsed
-commitment, say); the lead itself cannot leave (hand the lead over first). When the agency was its country's last,
-the country's oversight seats end too, and every service ends the country's access to the partnership's records
-on `partners.partnership_member_removed.v1`. Decisions already open keep the electorate they opened with, but a
-departed country's votes are refused: it no longer sees the partnership."""
+commitment, say); the lead itself cannot leave (no route hands the lead over yet). When the agency was its
+country's last, the country's oversight seats end too, and every service ends the country's access to the
+partnership's records on `partners.partnership_member_removed.v1`. Decisions already open keep the electorate they
+opened with, but a departed country's votes are refused: it no longer sees the partnership."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ async def _end(
         )
     if member.role == "lead":
         raise Conflict(
-            "The lead agency cannot leave: hand the lead to another member first.", code="lead_cannot_leave"
+            "The lead agency cannot leave: the partnership would have no lead.", code="lead_cannot_leave"
         )
     release = await of_partnership(session, partnership.id)  # before: the departing country is told too
     country_left = not any(m.country_code == member.country_code and m is not member for m in members)
