@@ -71,7 +71,7 @@ BUDGET, DUE, TRANCHE = (
 STIPEND, GRANT = PartnershipRecord(Stipend), PartnershipRecord(GrantAgreement)
 
 
-class PersonalPayout:
+class PayoutParties:
     """A person's stipend or allowance is the business of the lead, who pays it, and of the person's country."""
 
     def __init__(self, model: type[Any], country: str) -> None:
@@ -91,8 +91,8 @@ class PersonalPayout:
         return str(getattr(found, self.country)) if found else None
 
 
-STIPEND_PARTIES = PersonalPayout(Stipend, "instructor_country_code")
-ALLOWANCE_PARTIES = PersonalPayout(Allowance, "trainee_country_code")
+STIPEND_PARTIES = PayoutParties(Stipend, "instructor_country_code")
+ALLOWANCE_PARTIES = PayoutParties(Allowance, "trainee_country_code")
 ALLOWANCE, PLATFORM = PartnershipRecord(Allowance), PartnershipRecord(Platform)
 
 

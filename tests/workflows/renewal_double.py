@@ -6,6 +6,8 @@ reminded, escalated and concluded, not only that it was.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +28,10 @@ class RenewalDouble:
     asked: list[tuple[datetime, RequestReaffirmation]] = field(default_factory=list)
     notices: list[tuple[datetime, RenewalNotice]] = field(default_factory=list)
     conclusions: list[tuple[datetime, ConcludeRenewal]] = field(default_factory=list)
+    hold_conclusion: asyncio.Event | None = None
+    """When set, concluding waits for it (at most a minute): a test keeps the run open while it races a second
+    answer. Time-skipping's Java server fails a workflow task that completes the run with an update in flight
+    (`Invalid Transition{from=NONE, action=COMPLETE}`) and then hangs."""
 
     @activity.defn(name="request_commitment_reaffirmation")
     async def request_reaffirmation(self, request: RequestReaffirmation) -> str:
@@ -39,6 +45,9 @@ class RenewalDouble:
 
     @activity.defn(name="conclude_commitment_renewal")
     async def conclude(self, request: ConcludeRenewal) -> Conclusion:
+        if self.hold_conclusion is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.hold_conclusion.wait(), timeout=60)
         self.conclusions.append((activity.info().scheduled_time, request))
         successor = None if request.outcome == "lapsed" else f"successor-of-{request.commitment_id}"
         return Conclusion(outcome=request.outcome, new_commitment_id=successor)

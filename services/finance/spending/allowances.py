@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.db import SYSTEM_TENANT, TENANT
-from backbone.errors import Conflict, DomainError
+from backbone.errors import DomainError
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
@@ -23,7 +23,7 @@ from services.finance import SOURCE
 from services.finance.models import Allowance, KnownPartnership, RateCard
 from services.finance.partnerships import HANDLING, partnership_of
 from services.finance.spending import rules
-from services.finance.spending.payouts import card_in_force, pay_out
+from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once
 from services.finance.spending.schemas import AllowanceOut
 
 ALLOWANCES = uuid.UUID("8e0c6a43-71d2-4f4b-b1a5-2b9f5d0c7e38")
@@ -120,48 +120,30 @@ async def record_attendance(
         await announce_payable(session, partnership, allowance)
 
 
+ALLOWANCE_PAYOUT = PersonalPayout(
+    model=Allowance,
+    noun="allowance",
+    account_kind="spent_travel",
+    payee=lambda row: row.trainee_country_code,
+    unpriced=lambda row: (
+        f"The rate card prices no allowance for cohorts in {row.venue_country_code} yet: set one."
+    ),
+    paid=lambda row, transfer, at: AllowancePaidV1(
+        allowance_id=str(row.id),
+        partnership_id=str(row.partnership_id),
+        amount=row.amount,
+        currency=row.currency,
+        transfer_id=str(transfer.id),
+        paid_at=at,
+    ),
+    release=lambda partnership, row: allowance_release(partnership, row),
+    view=lambda row: allowance_view(row),
+)
+
+
 async def pay_allowance(session: AsyncSession, *, allowance_id: uuid.UUID) -> Outcome:
-    """The lead pays it from the shared pool (paying it again answers the payment)."""
-    async with session.begin():
-        allowance = await session.get(Allowance, allowance_id, with_for_update=True)
-        if allowance is None:
-            raise DomainError(f"No allowance with id {allowance_id}.", status=404, code="allowance_not_found")
-        if allowance.status == "paid":
-            return Outcome(200, allowance_view(allowance).model_dump(mode="json"))
-        if allowance.status == "unpriced":
-            raise Conflict(
-                f"The rate card prices no allowance for cohorts in {allowance.venue_country_code} yet: set one.",
-                code="allowance_unpriced",
-            )
-        assert allowance.amount is not None and allowance.currency is not None
-        partnership = await partnership_of(session, allowance.partnership_id)
-        transfer = await pay_out(
-            session,
-            partnership,
-            payout_id=allowance.id,
-            currency=allowance.currency,
-            amount=allowance.amount,
-            account_kind="spent_travel",
-            country_code=allowance.trainee_country_code,
-            code="allowance",
-        )
-        now = datetime.now(UTC)
-        allowance.status, allowance.transfer_id, allowance.paid_at = "paid", transfer.id, now
-        await add_event(
-            session,
-            AllowancePaidV1(
-                allowance_id=str(allowance.id),
-                partnership_id=str(allowance.partnership_id),
-                amount=allowance.amount,
-                currency=allowance.currency,
-                transfer_id=str(transfer.id),
-                paid_at=now,
-            ),
-            aggregate_id=str(allowance.id),
-            source=SOURCE,
-            release=allowance_release(partnership, allowance),
-        )
-        return Outcome(201, allowance_view(allowance).model_dump(mode="json"))
+    """The lead pays it from the shared pool to the trainee's country (paying it again answers the payment)."""
+    return await pay_once(session, ALLOWANCE_PAYOUT, allowance_id)
 
 
 async def allowances(

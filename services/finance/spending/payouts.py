@@ -5,13 +5,24 @@ partnership's own when the payee is outside it, a platform's vendor)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.errors import Conflict, DomainError
+from backbone.idempotency import Outcome
+from backbone.outbox import add_event
+from contracts.envelope import Event
+from rules.releasability import Release
+from services.finance import SOURCE
 from services.finance.ledger.service import apply_transfer, ensure_account, shared_pool
 from services.finance.models import KnownPartnership, LedgerTransfer, RateCard
+from services.finance.partnerships import partnership_of
 
 
 async def card_in_force(session: AsyncSession, partnership_id: uuid.UUID, at: datetime) -> RateCard | None:
@@ -48,3 +59,54 @@ async def pay_out(
         code=code,
         user_data=f"{code} {payout_id}",
     )
+
+
+@dataclass(frozen=True)
+class PersonalPayout:
+    """A stipend or an allowance: money owed to a country for one of its people, payable once priced, paid once
+    by the lead (the row has `status` unpriced/payable/paid, `amount`, `currency`, `transfer_id`, `paid_at`)."""
+
+    model: type[Any]
+    noun: str
+    account_kind: str
+    payee: Callable[[Any], str]
+    """The country paid (it pays its officer)."""
+    unpriced: Callable[[Any], str]
+    """Why it cannot be paid yet, for the 409."""
+    paid: Callable[[Any, LedgerTransfer, datetime], Event]
+    release: Callable[[KnownPartnership, Any], Release]
+    view: Callable[[Any], BaseModel]
+
+
+async def pay_once(session: AsyncSession, payout: PersonalPayout, row_id: uuid.UUID) -> Outcome:
+    """The lead pays it from the shared pool: 201; paying it again answers the payment (200)."""
+    async with session.begin():
+        row = await session.get(payout.model, row_id, with_for_update=True)
+        if row is None:
+            raise DomainError(
+                f"No {payout.noun} with id {row_id}.", status=404, code=f"{payout.noun}_not_found"
+            )
+        if row.status == "paid":
+            return Outcome(200, payout.view(row).model_dump(mode="json"))
+        if row.status == "unpriced":
+            raise Conflict(payout.unpriced(row), code=f"{payout.noun}_unpriced")
+        partnership = await partnership_of(session, row.partnership_id)
+        transfer = await pay_out(
+            session,
+            partnership,
+            payout_id=row.id,
+            currency=row.currency,
+            amount=row.amount,
+            account_kind=payout.account_kind,
+            country_code=payout.payee(row),
+            code=payout.noun,
+        )
+        row.status, row.transfer_id, row.paid_at = "paid", transfer.id, datetime.now(UTC)
+        await add_event(
+            session,
+            payout.paid(row, transfer, row.paid_at),
+            aggregate_id=str(row.id),
+            source=SOURCE,
+            release=payout.release(partnership, row),
+        )
+        return Outcome(201, payout.view(row).model_dump(mode="json"))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.errors import Conflict, DomainError
+from backbone.errors import Conflict
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from contracts.events.finance import (
@@ -31,7 +31,7 @@ from services.finance.ledger.service import apply_transfer, ensure_account, shar
 from services.finance.models import FacilityCharge, KnownPartnership, RateCard, Stipend
 from services.finance.partnerships import HANDLING, partnership_of, release
 from services.finance.spending import allowances, rules
-from services.finance.spending.payouts import card_in_force, pay_out
+from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once
 from services.finance.spending.schemas import RateCardIn, RateCardOut, StipendOut
 
 log = logging.getLogger(__name__)
@@ -191,47 +191,28 @@ async def record_delivery(
         await _announce_payable(session, partnership, stipend)
 
 
+STIPEND_PAYOUT = PersonalPayout(
+    model=Stipend,
+    noun="stipend",
+    account_kind="spent_stipends",
+    payee=lambda row: row.instructor_country_code,
+    unpriced=lambda row: f"The rate card prices no {row.role} stipend yet: set one first.",
+    paid=lambda row, transfer, at: StipendPaidV1(
+        stipend_id=str(row.id),
+        partnership_id=str(row.partnership_id),
+        amount=row.amount,
+        currency=row.currency,
+        transfer_id=str(transfer.id),
+        paid_at=at,
+    ),
+    release=lambda partnership, row: stipend_release(partnership, row),
+    view=lambda row: stipend_view(row),
+)
+
+
 async def pay_stipend(session: AsyncSession, *, stipend_id: uuid.UUID) -> Outcome:
     """The lead pays it from the shared pool (paying it again answers the payment)."""
-    async with session.begin():
-        stipend = await session.get(Stipend, stipend_id, with_for_update=True)
-        if stipend is None:
-            raise DomainError(f"No stipend with id {stipend_id}.", status=404, code="stipend_not_found")
-        if stipend.status == "paid":
-            return Outcome(200, stipend_view(stipend).model_dump(mode="json"))
-        if stipend.status == "unpriced":
-            raise Conflict(
-                f"The rate card prices no {stipend.role} stipend yet: set one first.", code="stipend_unpriced"
-            )
-        assert stipend.amount is not None and stipend.currency is not None
-        partnership = await partnership_of(session, stipend.partnership_id)
-        transfer = await pay_out(
-            session,
-            partnership,
-            payout_id=stipend.id,
-            currency=stipend.currency,
-            amount=stipend.amount,
-            account_kind="spent_stipends",
-            country_code=stipend.instructor_country_code,
-            code="stipend",
-        )
-        now = datetime.now(UTC)
-        stipend.status, stipend.transfer_id, stipend.paid_at = "paid", transfer.id, now
-        await add_event(
-            session,
-            StipendPaidV1(
-                stipend_id=str(stipend.id),
-                partnership_id=str(stipend.partnership_id),
-                amount=stipend.amount,
-                currency=stipend.currency,
-                transfer_id=str(transfer.id),
-                paid_at=now,
-            ),
-            aggregate_id=str(stipend.id),
-            source=SOURCE,
-            release=stipend_release(partnership, stipend),
-        )
-        return Outcome(201, stipend_view(stipend).model_dump(mode="json"))
+    return await pay_once(session, STIPEND_PAYOUT, stipend_id)
 
 
 async def settle_facility_use(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
