@@ -123,6 +123,7 @@ RESOLVERS: dict[str, Resolver] = {
     "allowance": ALLOWANCE_PARTIES.parties,
     "allowance_lead": ALLOWANCE.lead,
     "platform": PLATFORM.members,
+    "platform_lead": PLATFORM.lead,
     "grant": GRANT.members,
     "grant_lead": GRANT.lead,
 }
@@ -154,6 +155,7 @@ NOT_FOUND = {
     "allowance": "allowance_not_found",
     "allowance_lead": "allowance_not_found",
     "platform": "platform_not_found",
+    "platform_lead": "platform_not_found",
     "grant": "grant_not_found",
     "grant_lead": "grant_not_found",
 }
@@ -235,6 +237,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/partnerships/{partnership_id}/platforms"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/platforms/{platform_id}/charges"): Rule("tenant", READ, ("platform_id", "platform")),
+    ("POST", "/platforms/{platform_id}/end"): Rule(
+        "tenant", KEEP, ("platform_id", "platform"), steer="platform_lead"
+    ),
     ("GET", "/allowances/{allowance_id}"): Rule("tenant", READ, ("allowance_id", "allowance")),
     ("POST", "/allowances/{allowance_id}/payment"): Rule(
         "tenant", KEEP, ("allowance_id", "allowance"), steer="allowance_lead"

@@ -96,3 +96,35 @@ async def test_each_begun_period_is_paid_once_and_split_by_the_contribution_scal
     assert seen.status_code == 200 and len(seen.json()) == begun, "every member sees its part"
     stranger = acting(finance, "auditor", country="JP")
     assert (await finance.get(f"/platforms/{body['id']}/charges", headers=stranger)).status_code in (403, 404)
+
+
+async def test_the_lead_ends_a_subscription_and_no_later_period_is_charged(
+    finance: httpx.AsyncClient,
+) -> None:
+    world = await budgeted(finance)
+    pid = world["partnership_id"]
+    await fund_pool(finance, pid)
+    today = datetime.now(UTC).date()
+    body = subscription(period_months=1, starts_on=today.replace(day=1).isoformat())
+    assert (
+        await finance.post(f"/partnerships/{pid}/platforms", json=body, headers=lead(finance))
+    ).status_code == 201
+    deployment = finance.deployment  # type: ignore[attr-defined]
+    assert "1 periods charged" in finance_command(deployment, "charge-platforms").stdout
+    url = f"/platforms/{body['id']}/end"
+
+    senegal = acting(finance, "programme_coordinator", country="SN")
+    assert (await finance.post(url, json={"ends_on": "2099-01-01"}, headers=senegal)).status_code == 403
+    early = await finance.post(url, json={"ends_on": body["starts_on"]}, headers=lead(finance))
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "ends_on", early.text
+    assert early.json()["code"] == "ends_before_charged", "a charged period stays charged"
+    ended_on = date(today.year + (today.month == 12), today.month % 12 + 1, 1).isoformat()  # next month's 1st
+    ended = await finance.post(url, json={"ends_on": ended_on}, headers=lead(finance))
+    assert ended.status_code == 200 and ended.json()["ends_on"] == ended_on, ended.text
+    assert (await finance.post(url, json={"ends_on": ended_on}, headers=lead(finance))).status_code == 200
+    listed = (await finance.get(f"/partnerships/{pid}/platforms", headers=lead(finance))).json()
+    assert [p["ends_on"] for p in listed] == [ended_on]
+    unknown = await finance.post(
+        f"/platforms/{uuid.uuid4()}/end", json={"ends_on": ended_on}, headers=lead(finance)
+    )
+    assert unknown.status_code == 404

@@ -16,6 +16,7 @@ from services.finance.spending.schemas import (
     AllowanceOut,
     FacilityChargeOut,
     PlatformChargeOut,
+    PlatformEndIn,
     PlatformIn,
     PlatformOut,
     RateCardIn,
@@ -133,6 +134,16 @@ async def subscribe_platform(
 ) -> JSONResponse:
     outcome = await platforms.subscribe(session, partnership_id=partnership_id, body=body)
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+
+
+@router.post(
+    "/platforms/{platform_id}/end",
+    response_model=PlatformOut,
+    summary="End a platform subscription (the lead): no period starts on or after `ends_on`; what was charged "
+    "stays charged",
+)
+async def end_platform(platform_id: uuid.UUID, body: PlatformEndIn, session: SessionDep) -> PlatformOut:
+    return await platforms.end(session, platform_id=platform_id, body=body)
 
 
 @router.get("/partnerships/{partnership_id}/platforms", response_model=list[PlatformOut])

@@ -10,10 +10,10 @@ import logging
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.errors import Conflict, DomainError
+from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from contracts.events.finance import ContributionShareV1, PlatformChargedV1
@@ -23,7 +23,7 @@ from services.finance.models import Budget, ContributionScale, KnownPartnership,
 from services.finance.partnerships import HANDLING, partnership_of, release
 from services.finance.spending import rules
 from services.finance.spending.payouts import pay_out
-from services.finance.spending.schemas import PlatformChargeOut, PlatformIn, PlatformOut
+from services.finance.spending.schemas import PlatformChargeOut, PlatformEndIn, PlatformIn, PlatformOut
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,27 @@ async def subscribe(session: AsyncSession, *, partnership_id: uuid.UUID, body: P
         return Outcome(
             201, PlatformOut.model_validate(platform, from_attributes=True).model_dump(mode="json")
         )
+
+
+async def end(session: AsyncSession, *, platform_id: uuid.UUID, body: PlatformEndIn) -> PlatformOut:
+    """The lead ends the subscription: no period starts on or after `ends_on`. It cannot end before it started,
+    nor before a period already charged has begun (what was paid stays paid); the same end again changes nothing."""
+    async with session.begin():
+        platform = await session.get(Platform, platform_id, with_for_update=True)
+        if platform is None:
+            raise DomainError(f"No platform with id {platform_id}.", status=404, code="platform_not_found")
+        charged = await session.scalar(
+            select(func.max(PlatformCharge.period_start)).where(PlatformCharge.platform_id == platform_id)
+        )
+        earliest = max(platform.starts_on, charged) if charged else platform.starts_on
+        if body.ends_on <= earliest:
+            raise field_problem(
+                "ends_on",
+                "ends_before_charged",
+                f"The subscription runs at least past {earliest.isoformat()} (its start or a period charged).",
+            )
+        platform.ends_on = body.ends_on
+        return PlatformOut.model_validate(platform, from_attributes=True)
 
 
 async def platforms(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[PlatformOut]:

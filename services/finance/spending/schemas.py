@@ -161,6 +161,12 @@ class PlatformIn(Strict):
         return self
 
 
+class PlatformEndIn(Strict):
+    ends_on: date = Field(
+        description="No period starts on or after it; a period already charged stays charged"
+    )
+
+
 class PlatformOut(BaseModel):
     id: uuid.UUID
     partnership_id: uuid.UUID
