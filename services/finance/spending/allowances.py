@@ -23,7 +23,7 @@ from services.finance import SOURCE
 from services.finance.models import Allowance, KnownPartnership, RateCard
 from services.finance.partnerships import HANDLING, partnership_of
 from services.finance.spending import rules
-from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once
+from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once, personal_release
 from services.finance.spending.schemas import AllowanceOut
 
 ALLOWANCES = uuid.UUID("8e0c6a43-71d2-4f4b-b1a5-2b9f5d0c7e38")
@@ -35,9 +35,7 @@ def allowance_view(row: Allowance) -> AllowanceOut:
 
 
 def allowance_release(partnership: KnownPartnership, allowance: Allowance) -> Release:
-    """About a person's money: the lead, who pays it, and the trainee's country."""
-    countries = sorted({partnership.lead_country_code, allowance.trainee_country_code})
-    return Release.of(f"countries:{','.join(countries)}", originator=partnership.lead_country_code)
+    return personal_release(partnership, allowance.trainee_country_code)
 
 
 def price(allowance: Allowance, card: RateCard | None) -> bool:

@@ -31,7 +31,7 @@ from services.finance.ledger.service import apply_transfer, ensure_account, shar
 from services.finance.models import FacilityCharge, KnownPartnership, RateCard, Stipend
 from services.finance.partnerships import HANDLING, partnership_of, release
 from services.finance.spending import allowances, rules
-from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once
+from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once, personal_release
 from services.finance.spending.schemas import RateCardIn, RateCardOut, StipendOut
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,7 @@ def stipend_view(row: Stipend) -> StipendOut:
 
 
 def stipend_release(partnership: KnownPartnership, stipend: Stipend) -> Release:
-    """A person's stipend: the lead, who pays it, and the instructor's country."""
-    countries = sorted({partnership.lead_country_code, stipend.instructor_country_code})
-    return Release.of(f"countries:{','.join(countries)}", originator=partnership.lead_country_code)
+    return personal_release(partnership, stipend.instructor_country_code)
 
 
 async def set_rate_card(session: AsyncSession, *, partnership_id: uuid.UUID, body: RateCardIn) -> Outcome:
