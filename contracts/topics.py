@@ -79,6 +79,7 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
     VoteCastV1,
 )
+from contracts.events.procurement import ProcurementStageChangedV1
 from contracts.events.training import (
     CertificationExpiredV1,
     CertificationIssuedV1,
@@ -215,6 +216,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             AllowancePaidV1,
             FacilityUsageSettledV1,
             PlatformChargedV1,
+            ProcurementStageChangedV1,
             GrantAgreedV1,
             GrantReceivedV1,
         ),

@@ -14,6 +14,7 @@ from services.finance.contributions.api import router as contributions_router
 from services.finance.grants.api import router as grants_router
 from services.finance.ledger.api import router as ledger_router
 from services.finance.policy import POLICY
+from services.finance.procurement.api import router as procurement_router
 from services.finance.spending.api import router as spending_router
 from services.finance.tranches.api import router as tranches_router
 from services.finance.transparency.api import router as transparency_router
@@ -24,7 +25,8 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     return create_service_app(
         settings,
         title="Finance service",
-        description="Shared budgets of partnerships, contributions, payments, grants, spending and the ledger.",
+        description="Shared budgets of partnerships, contributions, payments, grants, spending, joint procurement "
+        "and the ledger.",
         routers=[
             router,
             ledger_router,
@@ -34,6 +36,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             transparency_router,
             spending_router,
             grants_router,
+            procurement_router,
             audit_router,
         ],
         authorize=authorizer(POLICY),

@@ -24,6 +24,7 @@ from services.finance.models import (
     Platform,
     Stipend,
 )
+from services.finance.procurement.models import Procurement
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor"})
 KEEP = frozenset({"national_coordinator", "programme_coordinator"})
@@ -94,6 +95,14 @@ class PayoutParties:
 STIPEND_PARTIES = PayoutParties(Stipend, "instructor_country_code")
 ALLOWANCE_PARTIES = PayoutParties(Allowance, "trainee_country_code")
 ALLOWANCE, PLATFORM = PartnershipRecord(Allowance), PartnershipRecord(Platform)
+PROCUREMENT = PartnershipRecord(Procurement)
+
+
+async def procurement_panel(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The countries of the tender's evaluators (the use case then checks the evaluator itself)."""
+    key = object_id(value)
+    found = await session.get(Procurement, key) if key else None
+    return frozenset(e["country_code"] for e in found.evaluators) if found else None
 
 
 async def _lead_of(session: AsyncSession, partnership_id: object) -> str | None:
@@ -126,6 +135,9 @@ RESOLVERS: dict[str, Resolver] = {
     "platform_lead": PLATFORM.lead,
     "grant": GRANT.members,
     "grant_lead": GRANT.lead,
+    "procurement": PROCUREMENT.members,
+    "procurement_lead": PROCUREMENT.lead,
+    "procurement_panel": procurement_panel,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -138,6 +150,7 @@ OWNERS: dict[str, Owner] = {
     "allowance": ALLOWANCE_PARTIES.owner,
     "platform": PLATFORM.owner,
     "grant": GRANT.owner,
+    "procurement": PROCUREMENT.owner,
 }
 NOT_FOUND = {
     "partnership": "partnership_not_found",
@@ -158,11 +171,15 @@ NOT_FOUND = {
     "platform_lead": "platform_not_found",
     "grant": "grant_not_found",
     "grant_lead": "grant_not_found",
+    "procurement": "procurement_not_found",
+    "procurement_lead": "procurement_not_found",
+    "procurement_panel": "procurement_not_found",
 }
 P = "partnership_id"
 B = "budget_id"
 D = "due_id"
 T = "tranche_id"
+R = "procurement_id"
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/facility-usage"): Rule("public", READ),
     ("GET", "/facility-usage/summary"): Rule("public", READ),
@@ -251,6 +268,39 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/partnerships/{partnership_id}/grants"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/grants/{grant_id}"): Rule("tenant", READ, ("grant_id", "grant")),
     ("POST", "/grants/{grant_id}/receipts"): Rule("tenant", KEEP, ("grant_id", "grant"), steer="grant_lead"),
+    # Joint procurement: the lead is the procuring entity and takes every step; the tender's evaluators (members'
+    # officials named on its panel: their countries here, each evaluator in the use case) declare and score;
+    # members read.
+    ("POST", "/partnerships/{partnership_id}/procurements"): Rule(
+        "tenant", KEEP, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/procurements"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/procurements/{procurement_id}"): Rule("tenant", READ, (R, "procurement")),
+    **{
+        ("POST", f"/procurements/{{procurement_id}}/{step}"): Rule(
+            "tenant", KEEP, (R, "procurement"), steer="procurement_lead"
+        )
+        for step in (
+            "tender",
+            "bids",
+            "bid-opening",
+            "award",
+            "contract",
+            "deliveries",
+            "payment",
+            "cancellation",
+        )
+    },
+    **{
+        ("POST", f"/procurements/{{procurement_id}}/{step}"): Rule(
+            "tenant", KEEP, (R, "procurement"), steer="procurement_panel"
+        )
+        for step in ("declarations", "scores")
+    },
+    **{
+        ("GET", f"/procurements/{{procurement_id}}/{view}"): Rule("tenant", READ, (R, "procurement"))
+        for view in ("bids", "scores", "evaluation", "deliveries", "ocds")
+    },
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -243,7 +243,19 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
     assert subscribed.status_code == 201, subscribed.text
     grant = await api.post(f"/partnerships/{pid}/grants", json=grant_body(), headers=lead(api))
     assert grant.status_code == 201, grant.text
+    procurement = {
+        "id": str(uuid.uuid4()),
+        "title": "Training manuals",
+        "description": "Printed manuals for the course",
+        "category": "goods",
+        "currency": "EUR",
+        "estimated_amount": 100,
+        "items": [{"id": "manual", "description": "Manual", "quantity": 10, "unit": "copy"}],
+    }
+    planned = await api.post(f"/partnerships/{pid}/procurements", json=procurement, headers=lead(api))
+    assert planned.status_code == 201, planned.text
     return {
+        "procurement_id": procurement["id"],
         "grant_id": grant.json()["id"],
         "stipend_id": str(uuid.uuid5(STIPENDS, assignment)),
         "allowance_id": str(uuid.uuid5(ALLOWANCES, nomination)),

@@ -278,6 +278,13 @@ async def test_the_lead_keeps_the_ledger_members_read_it_outsiders_see_nothing(
         await runtime.close()
 
 
+UNTIL_A_STAGE = {
+    "/procurements/{procurement_id}/bids",  # sealed until opened
+    "/procurements/{procurement_id}/evaluation",
+    "/procurements/{procurement_id}/scores",  # hidden until the evaluation is over
+}
+
+
 async def test_every_finance_route_has_a_rule_and_no_outsider_or_mere_member_gets_a_2xx(
     finance: httpx.AsyncClient,
 ) -> None:
@@ -305,6 +312,9 @@ async def test_every_finance_route_has_a_rule_and_no_outsider_or_mere_member_get
     for method, path in with_ids:
         if method == "GET":
             seen = await finance.get(filled(path, ids), headers=member)
+            if path in UNTIL_A_STAGE:  # allowed in, refused by the use case until the process gets there
+                assert seen.status_code == 409, f"{path}: {seen.text}"
+                continue
             assert seen.status_code == 200, f"a member reads {path}: {seen.text}"
 
 

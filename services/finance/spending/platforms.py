@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
-from contracts.events.finance import ContributionShareV1, PlatformChargedV1
-from rules.contribution_scale import shown
+from contracts.events.finance import PlatformChargedV1
 from services.finance import SOURCE
-from services.finance.models import Budget, ContributionScale, KnownPartnership, Platform, PlatformCharge
+from services.finance.contributions.scales import scale_in_force, shares_of
+from services.finance.models import ContributionScale, KnownPartnership, Platform, PlatformCharge
 from services.finance.partnerships import HANDLING, partnership_of, release
 from services.finance.spending import rules
 from services.finance.spending.payouts import pay_out
@@ -111,7 +111,7 @@ async def charge_platforms(session: AsyncSession, *, today: date) -> tuple[int, 
                 platform.starts_on, platform.ends_on, platform.period_months, today
             )
             for start, end in (p for p in periods if p[0] not in done):
-                scale = await _scale_in_force(session, platform.partnership_id, start)
+                scale = await scale_in_force(session, platform.partnership_id, start)
                 if scale is None:
                     waiting += 1
                     continue
@@ -129,23 +129,6 @@ async def charge_platforms(session: AsyncSession, *, today: date) -> tuple[int, 
     return charged, waiting, refused
 
 
-async def _scale_in_force(
-    session: AsyncSession, partnership_id: uuid.UUID, day: date
-) -> ContributionScale | None:
-    return await session.scalar(
-        select(ContributionScale)
-        .join(Budget, Budget.id == ContributionScale.budget_id)
-        .where(
-            Budget.partnership_id == partnership_id,
-            Budget.adopted_version.is_not(None),
-            Budget.starts_on <= day,
-            Budget.ends_on >= day,
-        )
-        .order_by(ContributionScale.sequence.desc())
-        .limit(1)
-    )
-
-
 async def _charge(
     session: AsyncSession,
     partnership: KnownPartnership,
@@ -155,7 +138,6 @@ async def _charge(
     end: date,
 ) -> None:
     charge_id = uuid.uuid5(platform.id, start.isoformat())
-    split = rules.split_by_scale(platform.amount_per_period, scale.amounts)
     transfer = await pay_out(
         session,
         partnership,
@@ -167,10 +149,7 @@ async def _charge(
         code="platform",
     )
     now = datetime.now(UTC)
-    shares = [
-        ContributionShareV1(country_code=c, share=shown(share), amount=part)
-        for c, (share, part) in split.items()
-    ]
+    shares = shares_of(platform.amount_per_period, scale)
     session.add(
         PlatformCharge(
             id=charge_id,
