@@ -23,8 +23,8 @@ async def partnership_of(session: AsyncSession, partnership_id: uuid.UUID) -> Kn
     return found
 
 
-def release(partnership: KnownPartnership) -> Release:
-    """The partnership's records go to its members; the lead keeps them."""
-    return Release.of(
-        HANDLING, originator=partnership.lead_country_code, partnership_countries=partnership.member_countries
-    )
+def release(partnership: KnownPartnership, *also: str) -> Release:
+    """The partnership's records go to its members; the lead keeps them. `also`: countries a record is about
+    that may have left since (a former member's arrears are still its business)."""
+    countries = [*partnership.member_countries, *(c for c in also if c not in partnership.member_countries)]
+    return Release.of(HANDLING, originator=partnership.lead_country_code, partnership_countries=countries)

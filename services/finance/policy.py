@@ -72,6 +72,16 @@ BUDGET, DUE, TRANCHE = (
 STIPEND, GRANT = PartnershipRecord(Stipend), PartnershipRecord(GrantAgreement)
 
 
+async def due_parties(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """An instalment is its partnership members' business and its debtor's, even after the debtor left."""
+    key = object_id(value)
+    found = await session.get(ContributionDue, key) if key else None
+    if found is None:
+        return None
+    members = await partnership(session, str(found.partnership_id)) or frozenset()
+    return members | {found.country_code}
+
+
 class PayoutParties:
     """A person's stipend or allowance is the business of the lead, who pays it, and of the person's country."""
 
@@ -123,7 +133,7 @@ RESOLVERS: dict[str, Resolver] = {
     "transfer": TRANSFER.members,
     "budget": BUDGET.members,
     "budget_lead": BUDGET.lead,
-    "due": DUE.members,
+    "due": due_parties,
     "due_lead": DUE.lead,
     "tranche": TRANCHE.members,
     "tranche_lead": TRANCHE.lead,

@@ -6,7 +6,7 @@ country keeps another member agency changes nobody's access."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -16,8 +16,10 @@ from contracts.events.partners import PartnershipMemberRemovedV1
 from tests.integration import finance_world
 from tests.integration.finance_world import finance, lead, owned_ledger
 from tests.integration.test_drills import cycle
+from tests.integration.test_finance_ledger import finance_command
 from tests.integration.test_incidents import deliver as deliver_to_incidents
 from tests.integration.test_incidents import incidents, ops
+from tests.integration.test_partner_relations_api import envelope_of, outbox_records
 from tests.integration.test_training_cohorts import ncu, schedule, world
 from tests.integration.test_training_facilities import training
 from tests.integration.training_events import deliver as deliver_to_training
@@ -119,3 +121,28 @@ async def test_finance_hides_the_money_and_assesses_only_the_remaining_members(
     assert (await finance.get(f"/budgets/{budget}", headers=brazil)).status_code in (403, 404)
     ledger = await finance.get(f"/partnerships/{pid}/accounts", headers=brazil)
     assert ledger.status_code in (403, 404) or ledger.json()["items"] == []
+
+    run = finance_command(finance.deployment, "dues")  # type: ignore[attr-defined]
+    assert run.returncode == 0, run.stdout + run.stderr
+    overdue = [
+        envelope_of(r)
+        for r in await outbox_records(finance, "finance.contribution_overdue.v1")
+        if envelope_of(r).data["due_id"] == owed[0]["id"]
+    ]
+    assert len(overdue) == 1, "the arrears of a country that left are still flagged"
+    assert "BR" in overdue[0].extensions.get("audience", ""), overdue[0].extensions
+    paid = await finance.post(
+        f"/contribution-dues/{owed[0]['id']}/payments",
+        json={"id": str(uuid.uuid4()), "currency": "EUR", "paid_on": date.today().isoformat(), "amount": 1},
+        headers=lead(finance),
+    )
+    assert paid.status_code == 201, paid.text
+    own = await finance.get(f"/contribution-dues/{owed[0]['id']}/payments", headers=brazil)
+    assert own.status_code == 200 and len(own.json()["items"]) == 1, "it still reads its own arrears"
+    others = await finance.get(f"/contribution-dues/{owed[-1]['id']}/payments", headers=brazil)
+    assert others.status_code == 200, "its superseded instalments are its own too"
+    sn_due = (
+        await finance.get(f"/partnerships/{pid}/contribution-dues?country_code=SN", headers=lead(finance))
+    ).json()["items"][0]
+    hidden = await finance.get(f"/contribution-dues/{sn_due['id']}/payments", headers=brazil)
+    assert hidden.status_code in (403, 404), "not another member's"

@@ -147,7 +147,7 @@ async def record_payment(session: AsyncSession, *, due_id: uuid.UUID, body: Paym
             ),
             aggregate_id=str(due.partnership_id),
             source=SOURCE,
-            release=release(partnership),
+            release=release(partnership, due.country_code),
         )
         return Outcome(
             201, payment_view(payment).model_dump(mode="json"), {"Location": f"/payments/{payment.id}"}

@@ -275,7 +275,11 @@ async def remind_and_flag(session: AsyncSession, *, today: date) -> tuple[int, i
     async def announce(due: ContributionDue, event: ContributionDueV1 | ContributionOverdueV1) -> None:
         partnership = partnerships[due.partnership_id]
         await add_event(
-            session, event, aggregate_id=str(due.partnership_id), source=SOURCE, release=release(partnership)
+            session,
+            event,
+            aggregate_id=str(due.partnership_id),
+            source=SOURCE,
+            release=release(partnership, due.country_code),
         )
 
     for due in soon:
