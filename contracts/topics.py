@@ -29,8 +29,6 @@ from contracts.events.finance import (
     ContributionScaleComputedV1,
     ContributionScheduledV1,
     FacilityUsageSettledV1,
-    GrantAgreedV1,
-    GrantReceivedV1,
     PlatformChargedV1,
     StipendPaidV1,
     StipendPayableV1,
@@ -42,6 +40,7 @@ from contracts.events.finance import (
     TrancheVoidedV1,
     TransferRecordedV1,
 )
+from contracts.events.grants import GrantAgreedV1, GrantConditionMetV1, GrantReceivedV1
 from contracts.events.incidents import (
     DrillEventV1,
     ImprovementActionV1,
@@ -218,6 +217,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             PlatformChargedV1,
             ProcurementStageChangedV1,
             GrantAgreedV1,
+            GrantConditionMetV1,
             GrantReceivedV1,
         ),
     ),

@@ -195,7 +195,8 @@ class Deployment:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    async def create(self, *services: str) -> None:
+    async def create(self, *services: str, revision: str = "heads") -> None:
+        """Each service's database provisioned and migrated (to `revision`: a migration's test stops before it)."""
         for service in services:
             await provision_database(
                 self.endpoints.postgres_admin_url,
@@ -206,7 +207,7 @@ class Deployment:
                 app_password=f"{service}_app{DEV_PASSWORD_SUFFIX}",
             )
             self.databases.append(self.database(service))
-            await upgrade_async(self.settings(service))
+            await upgrade_async(self.settings(service), revision)
         await ensure_topics(
             self.endpoints.kafka_bootstrap,
             TOPICS,

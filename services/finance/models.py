@@ -437,7 +437,8 @@ class GrantAgreement(FinanceBase):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger)
-    conditions: Mapped[list[str]] = mapped_column(JSONB)
+    conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    """Each {id, text, precedent, due_on, met_on, evidence}."""
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("ledger_accounts.id"))

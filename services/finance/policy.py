@@ -278,6 +278,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/partnerships/{partnership_id}/grants"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/grants/{grant_id}"): Rule("tenant", READ, ("grant_id", "grant")),
     ("POST", "/grants/{grant_id}/receipts"): Rule("tenant", KEEP, ("grant_id", "grant"), steer="grant_lead"),
+    ("POST", "/grants/{grant_id}/conditions/{condition_id}/fulfilment"): Rule(
+        "tenant", KEEP, ("grant_id", "grant"), steer="grant_lead"
+    ),
     # Joint procurement: the lead is the procuring entity and takes every step; the tender's evaluators (members'
     # officials named on its panel: their countries here, each evaluator in the use case) declare and score;
     # members read.

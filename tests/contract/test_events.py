@@ -260,6 +260,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "transfer_id": str(uuid.UUID(int=34)),
         "charged_at": NOW,
     },
+    "finance.grant_condition_met.v1": {
+        "grant_id": str(uuid.UUID(int=51)),
+        "partnership_id": PARTNERSHIP,
+        "condition_id": "audit",
+        "text": "Audited accounts of the previous year",
+        "precedent": True,
+        "met_on": "2027-05-02",
+        "evidence": "Auditor's unqualified opinion of 2 May 2027",
+        "precedents_unmet": 0,
+        "recorded_at": NOW,
+    },
     "finance.procurement_stage_changed.v1": {
         "procurement_id": str(uuid.UUID(int=41)),
         "partnership_id": PARTNERSHIP,

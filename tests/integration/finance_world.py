@@ -257,6 +257,7 @@ async def owned_ledger(api: httpx.AsyncClient) -> dict[str, str]:
     return {
         "procurement_id": procurement["id"],
         "grant_id": grant.json()["id"],
+        "condition_id": grant.json()["conditions"][0]["id"],
         "stipend_id": str(uuid.uuid5(STIPENDS, assignment)),
         "allowance_id": str(uuid.uuid5(ALLOWANCES, nomination)),
         "platform_id": platform["id"],

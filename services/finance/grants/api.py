@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from backbone.app import SessionDep
+from backbone.idempotency import outcome_response
 from backbone.pagination import Cursor, Limit, Page, keyset_page
 from services.finance.grants import service as grants
-from services.finance.grants.schemas import GrantIn, GrantOut, ReceiptIn
+from services.finance.grants.schemas import FulfilmentIn, GrantIn, GrantOut, ReceiptIn
 from services.finance.models import GrantAgreement
 from services.finance.partnerships import partnership_of
 
@@ -26,8 +27,7 @@ router = APIRouter(tags=["grants"])
     "with it (tranches may be planned from it). The same id again changes nothing",
 )
 async def record_grant(partnership_id: uuid.UUID, body: GrantIn, session: SessionDep) -> JSONResponse:
-    outcome = await grants.record_grant(session, partnership_id=partnership_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(await grants.record_grant(session, partnership_id=partnership_id, body=body))
 
 
 @router.get("/partnerships/{partnership_id}/grants", response_model=Page[GrantOut])
@@ -59,8 +59,20 @@ async def get_grant(grant_id: uuid.UUID, session: SessionDep) -> GrantOut:
     "/grants/{grant_id}/receipts",
     status_code=201,
     summary="Record money received under the grant (the lead): posted from the grant's account to the shared "
-    "pool, never beyond the amount agreed. The same id again changes nothing",
+    "pool, never beyond the amount agreed nor before every condition precedent is met. The same id again "
+    "changes nothing",
 )
 async def record_receipt(grant_id: uuid.UUID, body: ReceiptIn, session: SessionDep) -> JSONResponse:
-    outcome = await grants.record_receipt(session, grant_id=grant_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(await grants.record_receipt(session, grant_id=grant_id, body=body))
+
+
+@router.post(
+    "/grants/{grant_id}/conditions/{condition_id}/fulfilment",
+    response_model=GrantOut,
+    summary="Record a grant condition met (the lead), with the date and its evidence; once every condition "
+    "precedent is met, the grant's money may be received",
+)
+async def fulfil_condition(
+    grant_id: uuid.UUID, condition_id: str, body: FulfilmentIn, session: SessionDep
+) -> GrantOut:
+    return await grants.fulfil_condition(session, grant_id=grant_id, condition_id=condition_id, body=body)
