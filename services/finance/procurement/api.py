@@ -4,14 +4,13 @@ declare their interests and score; members read every stage and the OCDS release
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal
-from backbone.auth.principal import Principal
 from backbone.idempotency import outcome_response
 from services.finance.procurement import evaluation, execution, queries, service
 from services.finance.procurement.schemas import (
@@ -32,6 +31,15 @@ from services.finance.procurement.schemas import (
 )
 
 router = APIRouter(tags=["procurement"])
+
+
+def _evaluator(principal: CurrentPrincipal) -> evaluation.Evaluator:
+    return evaluation.Evaluator(
+        principal.subject if principal else "", principal.country if principal else None
+    )
+
+
+EvaluatorDep = Annotated[evaluation.Evaluator, Depends(_evaluator)]
 OCDS_MEDIA_TYPE = "application/json"
 
 
@@ -104,16 +112,11 @@ async def open_bids(procurement_id: uuid.UUID, session: SessionDep) -> Procureme
     "score a bid it has an interest in",
 )
 async def declare(
-    procurement_id: uuid.UUID, body: DeclarationIn, session: SessionDep, principal: CurrentPrincipal
+    procurement_id: uuid.UUID, body: DeclarationIn, session: SessionDep, who: EvaluatorDep
 ) -> JSONResponse:
-    outcome = await evaluation.declare(
-        session,
-        procurement_id=procurement_id,
-        subject=_subject(principal),
-        country=_country(principal),
-        body=body,
+    return outcome_response(
+        await evaluation.declare(session, procurement_id=procurement_id, who=who, body=body)
     )
-    return outcome_response(outcome)
 
 
 @router.post(
@@ -123,16 +126,11 @@ async def declare(
     summary="An evaluator of the panel scores a bid (0 to 100) with its rationale, once",
 )
 async def score(
-    procurement_id: uuid.UUID, body: ScoreIn, session: SessionDep, principal: CurrentPrincipal
+    procurement_id: uuid.UUID, body: ScoreIn, session: SessionDep, who: EvaluatorDep
 ) -> JSONResponse:
-    outcome = await evaluation.score(
-        session,
-        procurement_id=procurement_id,
-        subject=_subject(principal),
-        country=_country(principal),
-        body=body,
+    return outcome_response(
+        await evaluation.score(session, procurement_id=procurement_id, who=who, body=body)
     )
-    return outcome_response(outcome)
 
 
 @router.get(
@@ -217,11 +215,3 @@ async def cancel(procurement_id: uuid.UUID, body: CancellationIn, session: Sessi
 )
 async def ocds_package(procurement_id: uuid.UUID, request: Request, session: SessionDep) -> dict[str, Any]:
     return await queries.release_package(session, procurement_id=procurement_id, uri=str(request.url))
-
-
-def _subject(principal: Principal | None) -> str:
-    return str(principal.subject) if principal is not None else ""
-
-
-def _country(principal: Principal | None) -> str | None:
-    return principal.country if principal is not None else None

@@ -4,6 +4,7 @@ bidders (once), then scores each bid it has no interest in (once); the ranking f
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -26,27 +27,39 @@ from services.finance.procurement.schemas import (
 )
 
 
-def _on_panel(procurement: Procurement, subject: str, country: str | None) -> None:
-    if {"subject": subject, "country_code": country} not in procurement.evaluators:
+@dataclass(frozen=True)
+class Evaluator:
+    """Who calls: the token's subject and country (checked against the tender's panel)."""
+
+    subject: str
+    country: str | None
+
+
+def _on_panel(procurement: Procurement, who: Evaluator) -> str:
+    """The evaluator's country, if it is on the panel."""
+    if (
+        who.country is None
+        or {"subject": who.subject, "country_code": who.country} not in procurement.evaluators
+    ):
         raise DomainError(
             "Only the tender's evaluators declare and score, each for its own country.",
             status=403,
             code="not_on_panel",
         )
+    return who.country
 
 
 async def declare(
     session: AsyncSession,
     *,
     procurement_id: uuid.UUID,
-    subject: str,
-    country: str | None,
+    who: Evaluator,
     body: DeclarationIn,
 ) -> Outcome:
     """201; the same declaration again 200; another one 409 (a declaration stands once scores follow it)."""
     async with session.begin():
         procurement = await stages.get(session, procurement_id)
-        _on_panel(procurement, subject, country)
+        country, subject = _on_panel(procurement, who), who.subject
         interests = [i.model_dump(mode="json") for i in body.interests]
         found = await session.get(EvaluatorDeclaration, (procurement_id, subject))
         if found is not None:
@@ -60,7 +73,6 @@ async def declare(
                 raise field_problem(
                     f"interests.{index}.bid_id", "bid_not_in_procurement", "No such bid in this tender."
                 )
-        assert country is not None
         declaration = EvaluatorDeclaration(
             procurement_id=procurement_id,
             evaluator_subject=subject,
@@ -76,12 +88,12 @@ async def declare(
 
 
 async def score(
-    session: AsyncSession, *, procurement_id: uuid.UUID, subject: str, country: str | None, body: ScoreIn
+    session: AsyncSession, *, procurement_id: uuid.UUID, who: Evaluator, body: ScoreIn
 ) -> Outcome:
     """201; the same score again 200; another score of the same bid by the same evaluator 409."""
     async with session.begin():
         procurement = await stages.get(session, procurement_id)
-        _on_panel(procurement, subject, country)
+        country, subject = _on_panel(procurement, who), who.subject
         bids = {b.id for b in await stages.bids_of(session, procurement_id)}
         if body.bid_id not in bids:
             raise field_problem("bid_id", "bid_not_in_procurement", "No such bid in this tender.")
@@ -101,7 +113,6 @@ async def score(
                 "You declared an interest in this bidder: another evaluator scores it.",
                 code="conflict_of_interest",
             )
-        assert country is not None
         row = BidScore(
             bid_id=body.bid_id,
             evaluator_subject=subject,
