@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,18 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.http import WORKFLOWS_SCOPE
+from backbone.consumer import Handler
+from backbone.db import SYSTEM_TENANT, TENANT
 from backbone.issuer.keys import KeyStore, client_claims, user_claims
 from backbone.issuer.server import build_issuer_app
 from backbone.kafka import ensure_topics
 from backbone.migrations import upgrade_async
 from backbone.registry import ALL_AUDIENCES
 from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
+from contracts.envelope import KafkaRecord, decode
 from contracts.topics import TOPICS
 from devstack.config import REPO_ROOT
 from devstack.infra import Endpoints
@@ -387,3 +391,46 @@ def acting(
 def ncu(client: httpx.AsyncClient, country: str) -> dict[str, str]:
     """Headers of `country`'s national coordinator: registers its agencies, signs its commitments."""
     return acting(client, "national_coordinator", country=country.upper())
+
+
+@contextlib.asynccontextmanager
+async def as_platform(api: httpx.AsyncClient) -> AsyncIterator[AsyncSession]:
+    """A session of the service's own work (every partnership), as its consumer and commands have."""
+    token = TENANT.set(SYSTEM_TENANT)
+    try:
+        async with api.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
+            yield session
+    finally:
+        TENANT.reset(token)
+
+
+async def run_handler(api: httpx.AsyncClient, handlers: Mapping[str, Handler], record: KafkaRecord) -> None:
+    """Run the consumer's handler of `record` in one transaction, for the platform (not for a request's
+    country), as the service's consumer does without Kafka (the Kafka path is tested in the consumer and e2e
+    tests)."""
+    envelope = decode(record.headers, record.key, record.value)
+    async with as_platform(api) as session, session.begin():
+        await handlers[envelope.type](session, envelope)
+
+
+@contextlib.asynccontextmanager
+async def service_client(
+    deployment: Deployment,
+    service: str,
+    build_app: Callable[[ServiceSettings], Any],
+    *,
+    headers: dict[str, str] | None = None,
+    **settings: Any,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The service's app in process (its settings overridden by `settings`), on the deployment's freshly
+    migrated database; `headers` go with every request."""
+    await deployment.create(service)
+    app = build_app(deployment.settings(service, **settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{service}", headers=headers
+        ) as client:
+            client.app = app  # type: ignore[attr-defined]
+            client.deployment = deployment  # type: ignore[attr-defined]
+            yield client

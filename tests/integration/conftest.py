@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.partners.app import build_app
-from tests.support import Deployment
+from tests.support import Deployment, service_client
 
 
 def partners_app(deployment: Deployment, **overrides: Any) -> FastAPI:
@@ -19,13 +19,8 @@ def partners_app(deployment: Deployment, **overrides: Any) -> FastAPI:
 
 @pytest.fixture
 async def api(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
-    await deployment.create("partners")
-    app = partners_app(deployment)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://partners", headers=deployment.user_headers()
-        ) as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.deployment = deployment  # type: ignore[attr-defined]
-            yield client
+    headers = deployment.user_headers()
+    async with service_client(
+        deployment, "partners", build_app, headers=headers, uses_temporal=True
+    ) as client:
+        yield client

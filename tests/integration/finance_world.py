@@ -5,35 +5,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.db import SYSTEM_TENANT, TENANT
-from contracts.envelope import Event, KafkaRecord, decode, encode
+from contracts.envelope import Event, KafkaRecord, encode
 from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
 from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.finance.app import build_app
 from services.finance.handlers import subscription
 from services.finance.spending.allowances import ALLOWANCES
 from services.finance.spending.service import STIPENDS
-from tests.support import Deployment, acting
+from tests.support import Deployment, acting, run_handler, service_client
+from tests.support import as_platform as as_platform  # re-exported: the tests open platform sessions
 
 
 @pytest.fixture
 async def finance(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
-    await deployment.create("finance")
-    app = build_app(deployment.settings("finance"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://finance") as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.deployment = deployment  # type: ignore[attr-defined]
-            yield client
+    async with service_client(deployment, "finance", build_app) as client:
+        yield client
 
 
 async def deliver(
@@ -47,21 +39,7 @@ async def deliver(
 
 async def deliver_record(finance: httpx.AsyncClient, record: KafkaRecord) -> None:
     """Run finance's consumer handler on a record another service's outbox holds, as its consumer would."""
-    envelope = decode(record.headers, record.key, record.value)
-    handlers = subscription(finance.app.state.runtime.settings).handlers  # type: ignore[attr-defined]
-    async with as_platform(finance) as session, session.begin():
-        await handlers[envelope.type](session, envelope)
-
-
-@asynccontextmanager
-async def as_platform(finance: httpx.AsyncClient) -> AsyncIterator[AsyncSession]:
-    """A session of finance's own work (every partnership), as its consumer and commands have."""
-    token = TENANT.set(SYSTEM_TENANT)
-    try:
-        async with finance.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
-            yield session
-    finally:
-        TENANT.reset(token)
+    await run_handler(finance, subscription(finance.app.state.runtime.settings).handlers, record)  # type: ignore[attr-defined]
 
 
 async def partnership(api: httpx.AsyncClient) -> str:

@@ -17,10 +17,10 @@ import pytest
 
 from backbone.auth.policy import AGENCY_BOUND
 from backbone.auth.principal import ROLES
+from services.partners.app import build_app
 from services.partners.policy import RULES
-from tests.integration.conftest import partners_app
 from tests.integration.test_partnerships_api import AGREEMENT, as_seat, due
-from tests.support import Deployment, TestIssuer, ncu
+from tests.support import Deployment, TestIssuer, ncu, service_client
 
 OPEN = {"/healthz", "/readyz", "/metrics"}
 
@@ -28,16 +28,16 @@ OPEN = {"/healthz", "/readyz", "/metrics"}
 @pytest.fixture
 async def roomy_api(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
     """The partners API without a rate limit in the way of a few hundred requests per role."""
-    await deployment.create("partners")
-    app = partners_app(deployment, rate_limit_burst=100_000, rate_limit_per_minute=100_000)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://partners", headers=deployment.national_headers("FR")
-        ) as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.deployment = deployment  # type: ignore[attr-defined]
-            yield client
+    async with service_client(
+        deployment,
+        "partners",
+        build_app,
+        headers=deployment.national_headers("FR"),
+        uses_temporal=True,
+        rate_limit_burst=100_000,
+        rate_limit_per_minute=100_000,
+    ) as client:
+        yield client
 
 
 def routes(api: httpx.AsyncClient) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from services.incidents import __main__ as cli
 from services.incidents.app import build_app
 from services.incidents.handlers import subscription
 from tests.integration.test_partner_relations_api import outbox_records
-from tests.support import Deployment, acting
+from tests.support import Deployment, acting, run_handler, service_client
 
 STEPS = [
     {"code": "isolate", "title": "Isolate the lab network", "role": "technical_lead", "limit_minutes": 30},
@@ -40,25 +40,12 @@ ROLES = ["incident_commander", "scribe", "liaison", "technical_lead"]
 
 @pytest.fixture
 async def incidents(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
-    await deployment.create("incidents")
-    app = build_app(deployment.settings("incidents"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://incidents") as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.deployment = deployment  # type: ignore[attr-defined]
-            yield client
+    async with service_client(deployment, "incidents", build_app) as client:
+        yield client
 
 
 async def deliver(api: httpx.AsyncClient, event: Event) -> None:
-    record = encode(event, source="/tests", key="k")
-    envelope = decode(record.headers, record.key, record.value)
-    token = TENANT.set(SYSTEM_TENANT)
-    try:
-        async with api.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            await subscription().handlers[envelope.type](session, envelope)
-    finally:
-        TENANT.reset(token)
+    await run_handler(api, subscription().handlers, encode(event, source="/tests", key="k"))
 
 
 async def partnership(api: httpx.AsyncClient, *countries: str) -> str:

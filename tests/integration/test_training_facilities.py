@@ -22,19 +22,13 @@ from services.training.app import build_app
 from services.training.policy import RULES
 from tests.integration.test_access_matrix import routes
 from tests.integration.test_partner_relations_api import outbox_records
-from tests.support import Deployment, acting
+from tests.support import Deployment, acting, service_client
 
 
 @pytest.fixture
 async def training(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
-    await deployment.create("training")
-    app = build_app(deployment.settings("training"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://training") as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.deployment = deployment  # type: ignore[attr-defined]
-            yield client
+    async with service_client(deployment, "training", build_app) as client:
+        yield client
 
 
 async def known_agency(api: httpx.AsyncClient, country: str) -> str:

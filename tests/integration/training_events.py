@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import httpx
 
-from backbone.db import SYSTEM_TENANT, TENANT
-from contracts.envelope import Event, KafkaRecord, decode, encode
+from contracts.envelope import Event, KafkaRecord, encode
 from services.training.handlers import subscription
+from tests.support import run_handler
 
 
 async def deliver_record(api: httpx.AsyncClient, record: KafkaRecord) -> None:
-    envelope = decode(record.headers, record.key, record.value)
-    handler = subscription().handlers[envelope.type]
-    token = TENANT.set(SYSTEM_TENANT)  # the consumer works for the platform, not for a request's country
-    try:
-        async with api.app.state.runtime.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            await handler(session, envelope)
-    finally:
-        TENANT.reset(token)
+    await run_handler(api, subscription().handlers, record)
 
 
 async def deliver(api: httpx.AsyncClient, event: Event, *, key: str = "k") -> None:
