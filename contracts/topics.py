@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.envelope import Event
-from contracts.events.assessment import IndicatorMeasuredV1
+from contracts.events.assessment import IndicatorMeasuredV1, RubricPublishedV1, TraineeAssessedV1
 from contracts.events.commitments import (
     CommitmentRegisteredV1,
     CommitmentRenewalConcludedV1,
@@ -225,7 +225,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="assessment.events.v1",
         owner="assessment",
         description="Assessments, evaluations and indicators of the assessment service.",
-        events=(IndicatorMeasuredV1,),
+        events=(IndicatorMeasuredV1, RubricPublishedV1, TraineeAssessedV1),
     ),
     TopicSpec(
         name="incidents.events.v1",

@@ -1,18 +1,19 @@
 """Events published by the assessment service on `assessment.events.v1`.
 
-Contracted ahead of the service's domain (issue 16) because finance acts on it: a results-gated funding tranche
-is released when a measurement of its indicator meets its target.
+`indicator_measured` was contracted ahead of the service's domain because finance acts on it: a results-gated
+funding tranche is released when a measurement of its indicator meets its target. Rubrics and the assessments of
+trainees against them follow.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from contracts.envelope import AssessmentEvent
+from contracts.envelope import AssessmentEvent, CountryCode
 
 
 class IndicatorMeasuredV1(AssessmentEvent):
@@ -36,3 +37,48 @@ class IndicatorMeasuredV1(AssessmentEvent):
         default=None, max_length=200, description="Who measured it (an external evaluator)"
     )
     measured_at: datetime
+
+
+Dimension = Literal["technical_proficiency", "ethical_judgement", "cultural_sensitivity", "human_rights"]
+
+
+class RubricPublishedV1(AssessmentEvent):
+    """The lead published a version of a partnership's rubric: from now on trainees are assessed against it, and
+    it never changes."""
+
+    event_type: ClassVar[str] = "assessment.rubric_published.v1"
+    aggregate: ClassVar[str] = "rubric"
+
+    rubric_id: str
+    rubric_version_id: str
+    partnership_id: str
+    competency: str
+    version: int = Field(ge=1)
+    dimensions: list[str] = Field(description="Always the four mandatory ones, and any the partnership adds")
+    criteria: int = Field(ge=1, description="How many criteria are scored")
+    overall_minimum: int = Field(ge=0, le=100, description="The overall percentage a pass needs")
+    published_at: datetime
+
+
+class TraineeAssessedV1(AssessmentEvent):
+    """A trainee was assessed against a published rubric version; the pass rule decided (the overall minimum and
+    each dimension's). Training's certification eligibility reads `passed`. No name: the trainee's pseudonymous
+    id only."""
+
+    event_type: ClassVar[str] = "assessment.trainee_assessed.v1"
+    aggregate: ClassVar[str] = "trainee"
+
+    assessment_id: str
+    partnership_id: str
+    rubric_id: str
+    rubric_version_id: str
+    competency: str
+    kind: Literal["observation", "proficiency_test", "portfolio"]
+    cohort_id: str | None
+    trainee_id: str
+    trainee_country_code: CountryCode
+    assessor_country_code: CountryCode
+    percent: Decimal = Field(ge=0, le=100, description="Overall, to one decimal place")
+    passed: bool
+    failed_dimensions: list[str] = Field(description="The dimensions below their minimum (empty when none)")
+    assessed_at: datetime

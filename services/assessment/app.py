@@ -1,4 +1,5 @@
-"""The assessment service: rubrics, evaluators, assessments, indicators (domain in a later issue)."""
+"""The assessment service: rubrics and the assessments of trainees against them (evaluators, evaluation plans,
+indicators and public reports follow)."""
 
 from fastapi import FastAPI
 
@@ -6,7 +7,9 @@ from backbone.app import create_service_app
 from backbone.audit.api import router as audit_router
 from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
+from services.assessment.assessments.api import router as assessments_router
 from services.assessment.policy import POLICY
+from services.assessment.rubrics.api import router as rubrics_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -14,7 +17,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Assessment service",
         description="Rubrics, external evaluators, assessments, evaluation plans, indicators and public reports.",
-        routers=[audit_router],
+        routers=[rubrics_router, assessments_router, audit_router],
         authorize=authorizer(POLICY),
     )
 

@@ -1,14 +1,100 @@
-"""Who may call which assessment route. Until rubrics and evaluations arrive, only the audit trail is served,
-to auditors, confined to their country's entries."""
+"""Who may call which assessment route. A partnership's rubrics are its members' to read and to propose versions
+of, its lead's to publish. An assessment is recorded by an evaluator of a member country and read by the lead, the
+trainee's country and the assessor's (row-level security holds the same lines)."""
 
 from __future__ import annotations
 
-from backbone.audit.api import AUDITORS
-from backbone.auth.policy import ANY_ROLE, Policy, Rule
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.audit.api import AUDITORS
+from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
+from services.assessment.models import Assessment, KnownPartnership, Rubric, RubricVersion
+
+READ = frozenset({"national_coordinator", "programme_coordinator", "auditor", "evaluator", "instructor"})
+DESIGN = frozenset({"national_coordinator", "programme_coordinator"})
+EVALUATE = frozenset({"evaluator"})
+
+partnership = row_countries(KnownPartnership, lambda found: found.member_countries)
+
+
+async def _partnership_members(session: AsyncSession, partnership_id: object) -> frozenset[str] | None:
+    return await partnership(session, str(partnership_id))
+
+
+async def _lead(session: AsyncSession, partnership_id: object) -> str | None:
+    found = await session.get(KnownPartnership, partnership_id)
+    return found.lead_country_code if found else None
+
+
+async def partnership_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    lead = await _lead(session, key) if key else None
+    return frozenset({lead}) if lead else None
+
+
+async def rubric(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(Rubric, key) if key else None
+    return await _partnership_members(session, found.partnership_id) if found else None
+
+
+async def version(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(RubricVersion, key) if key else None
+    return await _partnership_members(session, found.partnership_id) if found else None
+
+
+async def version_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(RubricVersion, key) if key else None
+    lead = await _lead(session, found.partnership_id) if found else None
+    return frozenset({lead}) if lead else None
+
+
+async def assessment(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(Assessment, key) if key else None
+    if found is None:
+        return None
+    lead = await _lead(session, found.partnership_id)
+    return frozenset({found.trainee_country_code, found.assessor_country_code, *([lead] if lead else [])})
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "partnership": partnership,
+    "partnership_lead": partnership_lead,
+    "rubric": rubric,
+    "version": version,
+    "version_lead": version_lead,
+    "assessment": assessment,
+}
+OWNERS: dict[str, Owner] = {
+    "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
+    "assessment": row_owner(Assessment, lambda found: found.trainee_country_code),
+}
+NOT_FOUND = {
+    "partnership": "partnership_not_found",
+    "partnership_lead": "partnership_not_found",
+    "rubric": "rubric_not_found",
+    "version": "rubric_version_not_found",
+    "version_lead": "rubric_version_not_found",
+    "assessment": "assessment_not_found",
+}
+P = "partnership_id"
 RULES: dict[tuple[str, str], Rule] = {
+    ("POST", "/partnerships/{partnership_id}/rubrics"): Rule("tenant", DESIGN, (P, "partnership")),
+    ("GET", "/partnerships/{partnership_id}/rubrics"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/rubrics/{rubric_id}"): Rule("tenant", READ, ("rubric_id", "rubric")),
+    ("POST", "/rubrics/{rubric_id}/versions"): Rule("tenant", DESIGN, ("rubric_id", "rubric")),
+    ("GET", "/rubrics/{rubric_id}/versions"): Rule("tenant", READ, ("rubric_id", "rubric")),
+    ("POST", "/rubric-versions/{version_id}/publication"): Rule(
+        "tenant", DESIGN, ("version_id", "version"), steer="version_lead"
+    ),
+    ("POST", "/assessments"): Rule("public", EVALUATE),  # + a published version of the caller's partnership
+    ("GET", "/assessments/{assessment_id}"): Rule("tenant", READ, ("assessment_id", "assessment")),
+    ("GET", "/partnerships/{partnership_id}/assessments"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())
 
-POLICY = Policy(rules=RULES, resolvers={}, not_found_codes={})
+POLICY = Policy(rules=RULES, resolvers=RESOLVERS, not_found_codes=NOT_FOUND, owners=OWNERS)

@@ -1,0 +1,39 @@
+"""Events the assessment service acts on: partners' partnerships (who sees a partnership's rubrics and
+assessments, who leads it)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.consumer import Handler, Subscription
+from backbone.settings import ServiceSettings
+from contracts.envelope import EventEnvelope
+from contracts.events.partners import (
+    PartnershipMemberAddedV1,
+    PartnershipMemberRemovedV1,
+    PartnershipRegisteredV1,
+)
+from services.assessment.models import KnownPartnership
+from services.kernel import partnership_members
+
+
+async def on_partnership_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    await partnership_members.on_registered(session, envelope, KnownPartnership)
+
+
+async def on_partnership_member_added(session: AsyncSession, envelope: EventEnvelope) -> None:
+    await partnership_members.on_member_added(session, envelope, KnownPartnership)
+
+
+async def on_partnership_member_removed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    await partnership_members.on_member_removed(session, envelope, KnownPartnership)
+
+
+def subscription(settings: ServiceSettings | None = None) -> Subscription:
+    del settings  # assessment's handlers reach no workflow
+    handlers: dict[str, Handler] = {
+        PartnershipRegisteredV1.event_type: on_partnership_registered,
+        PartnershipMemberAddedV1.event_type: on_partnership_member_added,
+        PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
+    }
+    return Subscription(topics=(PartnershipRegisteredV1.topic,), handlers=handlers)

@@ -1,0 +1,168 @@
+"""Rubric use cases: a member creates a rubric and proposes versions (drafts, checked against the rubric rules);
+the lead publishes one (immutable from then on, announced); members read them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.errors import Conflict, DomainError, body_field
+from backbone.idempotency import Outcome
+from backbone.outbox import add_event
+from contracts.events.assessment import RubricPublishedV1
+from services.assessment import SOURCE
+from services.assessment.models import Rubric, RubricVersion
+from services.assessment.partnerships import HANDLING, partnership_of, release
+from services.assessment.rubrics import rules
+from services.assessment.rubrics.schemas import RubricIn, RubricOut, VersionIn, VersionOut
+
+
+def rubric_view(row: Rubric) -> RubricOut:
+    return RubricOut.model_validate(row, from_attributes=True)
+
+
+def version_view(row: RubricVersion) -> VersionOut:
+    return VersionOut.model_validate(row, from_attributes=True)
+
+
+async def get_rubric(session: AsyncSession, rubric_id: uuid.UUID) -> Rubric:
+    found = await session.get(Rubric, rubric_id)
+    if found is None:
+        raise DomainError(f"No rubric with id {rubric_id}.", status=404, code="rubric_not_found")
+    return found
+
+
+async def get_version(session: AsyncSession, version_id: uuid.UUID, *, lock: bool = False) -> RubricVersion:
+    found = await session.get(RubricVersion, version_id, with_for_update=lock)
+    if found is None:
+        raise DomainError(
+            f"No rubric version with id {version_id}.", status=404, code="rubric_version_not_found"
+        )
+    return found
+
+
+async def create(
+    session: AsyncSession, *, partnership_id: uuid.UUID, country: str, body: RubricIn
+) -> Outcome:
+    """201; the same id and body again 200; the same id otherwise 409."""
+    async with session.begin():
+        await partnership_of(session, partnership_id)
+        wanted = body.model_dump(mode="json", exclude={"id"})
+        found = await session.get(Rubric, body.id)
+        if found is not None:
+            if (
+                found.partnership_id != partnership_id
+                or rubric_view(found).model_dump(mode="json", include=set(wanted)) != wanted
+            ):
+                raise Conflict(f"Rubric {body.id} was created otherwise.", code="rubric_id_reused")
+            return Outcome(200, rubric_view(found).model_dump(mode="json"))
+        row = Rubric(
+            id=body.id,
+            partnership_id=partnership_id,
+            competency=body.competency,
+            title=body.title,
+            curriculum_id=body.curriculum_id,
+            module_ids=body.module_ids,
+            created_by_country_code=country,
+            handling_code=HANDLING,
+            created_at=datetime.now(UTC),
+        )
+        session.add(row)
+        await session.flush()
+        return Outcome(201, rubric_view(row).model_dump(mode="json"))
+
+
+async def propose(
+    session: AsyncSession, *, rubric_id: uuid.UUID, country: str, body: VersionIn
+) -> VersionOut:
+    """A new draft version, numbered after the last; refused (422, each problem naming its field) unless it
+    assesses the four mandatory dimensions, each with criteria, on ascending levels."""
+    content = body.model_dump(mode="json")
+    found = rules.problems(content)
+    if found:
+        raise DomainError(
+            found[0].message,
+            status=422,
+            code=found[0].code,
+            errors=[body_field(p.field, p.code, p.message) for p in found],
+        )
+    async with session.begin():
+        rubric = await get_rubric(session, rubric_id)
+        # Versions are numbered one after another: two proposals at once take turns (a member may not lock the
+        # rubric's row, which only the lead steers).
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(str(rubric_id)))))
+        last = await session.scalar(
+            select(func.max(RubricVersion.version)).where(RubricVersion.rubric_id == rubric_id)
+        )
+        row = RubricVersion(
+            id=uuid.uuid4(),
+            rubric_id=rubric_id,
+            partnership_id=rubric.partnership_id,
+            version=(last or 0) + 1,
+            status="draft",
+            content=content,
+            proposed_by_country_code=country,
+            handling_code=HANDLING,
+            proposed_at=datetime.now(UTC),
+        )
+        session.add(row)
+        await session.flush()
+        return version_view(row)
+
+
+async def publish(session: AsyncSession, *, version_id: uuid.UUID) -> VersionOut:
+    """The lead publishes a draft: trainees are assessed against it from now on. Publishing it again changes
+    nothing."""
+    async with session.begin():
+        version = await get_version(session, version_id, lock=True)
+        if version.status == "published":
+            return version_view(version)
+        rubric = await get_rubric(session, version.rubric_id)
+        partnership = await partnership_of(session, rubric.partnership_id)
+        version.status, version.published_at = "published", datetime.now(UTC)
+        await add_event(
+            session,
+            RubricPublishedV1(
+                rubric_id=str(rubric.id),
+                rubric_version_id=str(version.id),
+                partnership_id=str(rubric.partnership_id),
+                competency=rubric.competency,
+                version=version.version,
+                dimensions=[d["key"] for d in version.content["dimensions"]],
+                criteria=len(version.content["criteria"]),
+                overall_minimum=version.content["pass_rule"]["overall_minimum"],
+                published_at=version.published_at,
+            ),
+            aggregate_id=str(rubric.id),
+            source=SOURCE,
+            release=release(partnership),
+        )
+        return version_view(version)
+
+
+async def rubrics(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[RubricOut]:
+    async with session.begin():
+        await partnership_of(session, partnership_id)
+        rows = await session.scalars(
+            select(Rubric)
+            .where(Rubric.partnership_id == partnership_id)
+            .order_by(Rubric.created_at, Rubric.id)
+        )
+        return [rubric_view(r) for r in rows]
+
+
+async def versions(session: AsyncSession, *, rubric_id: uuid.UUID) -> list[VersionOut]:
+    async with session.begin():
+        await get_rubric(session, rubric_id)
+        rows = await session.scalars(
+            select(RubricVersion).where(RubricVersion.rubric_id == rubric_id).order_by(RubricVersion.version)
+        )
+        return [version_view(r) for r in rows]
+
+
+async def rubric(session: AsyncSession, *, rubric_id: uuid.UUID) -> RubricOut:
+    async with session.begin():
+        return rubric_view(await get_rubric(session, rubric_id))

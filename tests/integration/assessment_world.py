@@ -1,0 +1,108 @@
+"""An assessment service for tests, its consumer's handlers run on events (without Kafka), a French-led
+partnership (with SN and BR) as partners announces it, and a well-formed rubric version."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts.envelope import Event, encode
+from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
+from services.assessment.app import build_app
+from services.assessment.handlers import subscription
+from tests.support import Deployment, acting, run_handler, service_client
+from tests.support import as_platform as as_platform  # re-exported: the tests open platform sessions
+
+
+@pytest.fixture
+async def assessment(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
+    async with service_client(deployment, "assessment", build_app) as client:
+        yield client
+
+
+async def deliver(api: httpx.AsyncClient, event: Event) -> None:
+    await run_handler(api, subscription().handlers, encode(event, source="/tests", key="k"))
+
+
+async def partnership(api: httpx.AsyncClient) -> str:
+    """FR leads, SN and BR are members (as assessment learns it from partners' events)."""
+    pid = str(uuid.uuid4())
+    members = [
+        PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=country, role=role)
+        for country, role in (("FR", "lead"), ("SN", "host"), ("BR", "member"))
+    ]
+    await deliver(
+        api,
+        PartnershipRegisteredV1(
+            partnership_id=pid,
+            name="Atlantic cyber forensics",
+            phase="co_design",
+            agreement_kind="mou",
+            agreement_reference="MOU-1",
+            agreement_starts_on=date(2026, 1, 1),
+            agreement_ends_on=date(2030, 1, 1),
+            members=members,
+            registered_at=datetime.now(UTC),
+        ),
+    )
+    return pid
+
+
+def lead(api: httpx.AsyncClient) -> dict[str, str]:
+    return acting(api, "programme_coordinator", country="FR")
+
+
+def evaluator(api: httpx.AsyncClient, country: str, subject: str = "evaluator-1") -> dict[str, str]:
+    return acting(api, "evaluator", country=country, subject=f"{subject}@{country}")
+
+
+MANDATORY = ("technical_proficiency", "ethical_judgement", "cultural_sensitivity", "human_rights")
+
+
+def version_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "dimensions": [{"key": k, "name": k.replace("_", " "), "weight": 1} for k in MANDATORY],
+        "criteria": [
+            {
+                "id": "imaging",
+                "dimension": "technical_proficiency",
+                "text": "Images a disk soundly",
+                "weight": 3,
+            },
+            {"id": "custody", "dimension": "technical_proficiency", "text": "Keeps the chain of custody"},
+            {
+                "id": "proportion",
+                "dimension": "ethical_judgement",
+                "text": "Limits the search to the warrant",
+            },
+            {
+                "id": "interpreter",
+                "dimension": "cultural_sensitivity",
+                "text": "Works through an interpreter",
+            },
+            {"id": "rights", "dimension": "human_rights", "text": "Respects the suspect's rights"},
+        ],
+        "levels": [
+            {"score": s, "name": n, "descriptor": f"{n} performance"}
+            for s, n in enumerate(("absent", "emerging", "developing", "proficient", "exemplary"))
+        ],
+        "pass_rule": {"overall_minimum": 60, "dimension_minimum": 50},
+    }
+    return {**body, **changes}
+
+
+async def published_rubric(api: httpx.AsyncClient, pid: str) -> dict[str, Any]:
+    """A rubric with its first version published by the lead."""
+    rubric = {"id": str(uuid.uuid4()), "competency": "cyber.forensics", "title": "Digital forensics"}
+    created = await api.post(f"/partnerships/{pid}/rubrics", json=rubric, headers=lead(api))
+    assert created.status_code == 201, created.text
+    proposed = await api.post(f"/rubrics/{rubric['id']}/versions", json=version_body(), headers=lead(api))
+    assert proposed.status_code == 201, proposed.text
+    published = await api.post(f"/rubric-versions/{proposed.json()['id']}/publication", headers=lead(api))
+    assert published.status_code == 200, published.text
+    return {"rubric": rubric, "version": published.json()}
