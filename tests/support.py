@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,7 @@ from backbone.kafka import ensure_topics
 from backbone.migrations import upgrade_async
 from backbone.registry import ALL_AUDIENCES
 from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
-from contracts.envelope import KafkaRecord, decode
+from contracts.envelope import Event, KafkaRecord, decode, encode
 from contracts.topics import TOPICS
 from devstack.config import REPO_ROOT
 from devstack.infra import Endpoints
@@ -434,3 +434,16 @@ async def service_client(
             client.app = app  # type: ignore[attr-defined]
             client.deployment = deployment  # type: ignore[attr-defined]
             yield client
+
+
+async def publish(deployment: Deployment, event: Event, *, source: str, key: str) -> None:
+    """As the producing service's relay would: the event's record on its topic."""
+    record = encode(event, source=source, key=key)
+    producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            deployment.topic(event.topic), value=record.value, key=record.key, headers=record.headers
+        )
+    finally:
+        await producer.stop()

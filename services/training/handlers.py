@@ -13,6 +13,7 @@ from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
+from contracts.events.assessment import TraineeAssessedV1
 from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from contracts.events.partners import (
@@ -28,6 +29,7 @@ from contracts.events.training import CertificationIssuedV1, CertificationStatus
 from services.kernel import partnership_members
 from services.training import processes
 from services.training.agencies.models import KnownAgency
+from services.training.certifications import evidence
 from services.training.cohorts import renewals
 from services.training.cohorts.models import KnownCommitment
 from services.training.curricula import approval as curriculum_approval
@@ -195,10 +197,16 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         IncidentDeclaredV1.event_type: incident_effects.on_incident_declared,
         IncidentResolvedV1.event_type: incident_effects.on_incident_resolved,
         TrainingRevisionRequestedV1.event_type: incident_effects.on_revision_requested,
+        TraineeAssessedV1.event_type: evidence.on_trainee_assessed,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
         refreshers = Refreshers(settings)
         handlers[CertificationIssuedV1.event_type] = refreshers.on_certification_issued
         handlers[CertificationStatusChangedV1.event_type] = refreshers.on_status_changed
-    topics = (AgencyRegisteredV1.topic, CertificationIssuedV1.topic, IncidentDeclaredV1.topic)
+    topics = (
+        AgencyRegisteredV1.topic,
+        CertificationIssuedV1.topic,
+        IncidentDeclaredV1.topic,
+        TraineeAssessedV1.topic,
+    )
     return Subscription(topics=topics, handlers=handlers)

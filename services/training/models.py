@@ -57,7 +57,7 @@ class FacilityBooking(TrainingBase):
 
 
 class Certification(TrainingBase):
-    """Awarded on a completed curriculum and a passed proficiency test; expires, may be suspended or revoked."""
+    """Awarded on a completed curriculum and a passed assessment; expires, may be suspended or revoked."""
 
     __tablename__ = "certifications"
 
@@ -73,6 +73,8 @@ class Certification(TrainingBase):
     level: Mapped[int] = mapped_column(Integer)
     issuing_partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    assessment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The assessment it was issued on (none for those issued before assessments were contracted)."""
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,5 @@
-"""End to end, a certification's refresher cycle: issued over HTTP, the training consumer starts its
+"""End to end, a certification's refresher cycle: issued over HTTP on an assessment result training learnt from
+Kafka, the training consumer starts its
 CertificationRefresherWorkflow from the event, the worker reminds and enrols the officer through training's API,
 the completed refresher is reported over HTTP and the certification is renewed for another period."""
 
@@ -6,13 +7,23 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support import Deployment, ServiceProcess, eventually, free_port, serve_process, wait_http_ok
+from contracts.events.assessment import TraineeAssessedV1
+from tests.support import (
+    Deployment,
+    ServiceProcess,
+    eventually,
+    free_port,
+    publish,
+    serve_process,
+    wait_http_ok,
+)
 
 
 async def test_a_certification_is_reminded_enrolled_and_renewed_by_its_refresher(
@@ -38,23 +49,32 @@ async def test_a_certification_is_reminded_enrolled_and_renewed_by_its_refresher
         await wait_http_ok(f"{url}/readyz", process=processes[0])
         agency = await _known_agency(deployment)
         sn = deployment.national_headers("SN")
+        partnership, assessment = str(uuid.uuid4()), str(uuid.uuid4())
+        await publish(deployment, passed(assessment, partnership), source="/assessment", key="SN-PN-004217")
+        body = {
+            "trainee_id": "SN-PN-004217",
+            "trainee_name": "Awa Ndiaye",
+            "agency_id": agency,
+            "curriculum_ref": "chain-of-custody/v2",
+            "curriculum_completed": True,
+            "assessment_id": assessment,
+            "competencies": ["cf:chain-of-custody"],
+            "level": 2,
+            "issuing_partnership_id": partnership,
+            "issued_on": date.today().isoformat(),
+            "validity_months": 1,  # inside the reminder and enrolment windows at once
+            "time_zone": "Africa/Dakar",
+        }
         async with httpx.AsyncClient(base_url=url, timeout=30, headers=sn) as http:
-            issued = await http.post(
-                "/certifications",
-                json={
-                    "trainee_id": "SN-PN-004217",
-                    "trainee_name": "Awa Ndiaye",
-                    "agency_id": agency,
-                    "curriculum_ref": "chain-of-custody/v2",
-                    "curriculum_completed": True,
-                    "proficiency_test": {"score": "90", "passing_score": "70"},
-                    "competencies": ["cf:chain-of-custody"],
-                    "level": 2,
-                    "issuing_partnership_id": str(uuid.uuid4()),
-                    "issued_on": date.today().isoformat(),
-                    "validity_months": 1,  # inside the reminder and enrolment windows at once
-                    "time_zone": "Africa/Dakar",
-                },
+
+            async def issue() -> list[httpx.Response]:
+                answer = await http.post("/certifications", json=body)
+                if answer.status_code == 422 and answer.json()["code"] == "assessment_unknown":
+                    return []  # the consumer has not brought the assessment's result in yet
+                return [answer]
+
+            (issued,) = await eventually(
+                issue, timeout=60, what="training learnt the assessment and certified"
             )
             assert issued.status_code == 201, issued.text
             certification: dict[str, Any] = issued.json()
@@ -96,6 +116,26 @@ async def test_a_certification_is_reminded_enrolled_and_renewed_by_its_refresher
     finally:
         for process in reversed(processes):
             process.stop()
+
+
+def passed(assessment_id: str, partnership_id: str) -> TraineeAssessedV1:
+    """The assessment service's result for the officer (its side is tested with it)."""
+    return TraineeAssessedV1(
+        assessment_id=assessment_id,
+        partnership_id=partnership_id,
+        rubric_id=str(uuid.uuid4()),
+        rubric_version_id=str(uuid.uuid4()),
+        competency="cf:chain-of-custody",
+        kind="proficiency_test",
+        cohort_id=None,
+        trainee_id="SN-PN-004217",
+        trainee_country_code="SN",
+        assessor_country_code="FR",
+        percent=Decimal("90"),
+        passed=True,
+        failed_dimensions=[],
+        assessed_at=datetime.now(UTC),
+    )
 
 
 async def _known_agency(deployment: Deployment) -> str:

@@ -21,15 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from lxml import etree
 
-from contracts.envelope import Event, encode
 from contracts.events.assessment import IndicatorMeasuredV1
 from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
 from services.finance.transparency.iati import schema_errors
 from tests.e2e.partnership_world import three_country_partnership
-from tests.support import Deployment, ServiceProcess, eventually, free_port, serve_process, wait_http_ok
+from tests.support import (
+    Deployment,
+    ServiceProcess,
+    eventually,
+    free_port,
+    publish,
+    serve_process,
+    wait_http_ok,
+)
 
 NEXT_YEAR = datetime.now(UTC).year + 1
 
@@ -207,19 +213,6 @@ async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_
     finally:
         for process in reversed(processes):
             process.stop()
-
-
-async def publish(deployment: Deployment, event: Event, *, source: str, key: str) -> None:
-    """As the producing service's relay would: the event's record on its topic."""
-    record = encode(event, source=source, key=key)
-    producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            deployment.topic(event.topic), value=record.value, key=record.key, headers=record.headers
-        )
-    finally:
-        await producer.stop()
 
 
 async def spend_on_training(deployment: Deployment, finance: httpx.AsyncClient, pid: str) -> None:

@@ -169,7 +169,7 @@ async def test_exposed_content_suspends_its_module_and_findings_become_revision_
 
     holder = await training.post(
         "/certifications",
-        json=certification_request(w["agencies"]["SN"], trainee_id="SN-9"),
+        json=await certification_request(training, w["agencies"]["SN"], trainee_id="SN-9"),
         headers=ncu(training, "SN"),
     )
     refresh = finding.model_copy(

@@ -157,11 +157,11 @@ async def test_a_graduate_becomes_an_instructor_candidate_then_an_instructor(
     w = await world(training)
     sn = w["agencies"]["SN"]
     strong = await training.post(
-        "/certifications", json=certification_request(sn), headers=ncu(training, "SN")
+        "/certifications", json=await certification_request(training, sn), headers=ncu(training, "SN")
     )
     weak = await training.post(
         "/certifications",
-        json=certification_request(sn, trainee_id="SN-2", level=2),
+        json=await certification_request(training, sn, trainee_id="SN-2", level=2),
         headers=ncu(training, "SN"),
     )
     body = {"certification_id": strong.json()["id"], "languages": ["fr", "wo"], "shared_with": ["FR"]}

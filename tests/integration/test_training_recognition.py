@@ -30,7 +30,9 @@ async def events(api: httpx.AsyncClient, event_type: str) -> list[dict[str, Any]
 
 async def certified(api: httpx.AsyncClient, agency: str, trainee: str) -> str:
     issued = await api.post(
-        "/certifications", json=certification_request(agency, trainee_id=trainee), headers=ncu(api, "SN")
+        "/certifications",
+        json=await certification_request(api, agency, trainee_id=trainee),
+        headers=ncu(api, "SN"),
     )
     assert issued.status_code == 201, issued.text
     return str(issued.json()["id"])
@@ -123,7 +125,9 @@ async def test_bad_agreements_and_recognitions_are_refused(training: httpx.Async
     under = f"/recognition-agreements/{agreement['id']}/recognitions"
     expired = await training.post(
         "/certifications",
-        json=certification_request(p["agencies"]["SN"], issued_on="2020-01-01", validity_months=12),
+        json=await certification_request(
+            training, p["agencies"]["SN"], issued_on="2020-01-01", validity_months=12
+        ),
         headers=ncu(training, "SN"),
     )
     refused = await training.post(

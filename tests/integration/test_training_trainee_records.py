@@ -36,7 +36,7 @@ async def test_a_trainee_reads_their_own_records_and_takes_their_credential(
     await training.post("/xapi/statements", json=statement(cohort, "SN-77", "m1", "completed"), headers=lms)
     issued = await training.post(
         "/certifications",
-        json=certification_request(sn, trainee_id="SN-77", trainee_subject="awa@sn"),
+        json=await certification_request(training, sn, trainee_id="SN-77", trainee_subject="awa@sn"),
         headers=ncu(training, "SN"),
     )
     assert issued.status_code == 201, issued.text

@@ -40,7 +40,8 @@ public_router = APIRouter()
     response_model=CertificationOut,
     tags=["certifications"],
     responses=PROBLEMS,
-    summary="Certify a trainee of your country who completed a curriculum and passed its proficiency test",
+    summary="Certify a trainee of your country who completed a curriculum and passed an assessment of one of the "
+    "certified competencies in the issuing partnership (`assessment_id`, as the assessment service announced it)",
 )
 async def issue_certification(
     body: CertificationIn,

@@ -62,7 +62,9 @@ def claims(certification: Certification, settings: ServiceSettings) -> dict[str,
                     "id": f"urn:training-backbone:curriculum:{certification.curriculum_ref}",
                     "type": ["Achievement"],
                     "name": certification.curriculum_ref,
-                    "criteria": {"narrative": "Completed the curriculum and passed its proficiency test."},
+                    "criteria": {
+                        "narrative": "Completed the curriculum and passed an independent assessment."
+                    },
                     "alignment": [
                         {
                             "type": ["Alignment"],

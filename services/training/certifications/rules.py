@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -15,12 +14,10 @@ class NotEligible(ValueError):
     pass
 
 
-def check_eligible(*, completed: bool, score: Decimal, passing_score: Decimal) -> None:
-    """A certification needs the curriculum completed and its proficiency test passed."""
+def check_eligible(*, completed: bool) -> None:
+    """A certification needs the curriculum completed (and a passed assessment: `evidence.passed_assessment`)."""
     if not completed:
         raise NotEligible("the curriculum is not completed")
-    if score < passing_score:
-        raise NotEligible(f"the proficiency test was not passed ({score} < {passing_score})")
 
 
 def expiry(issued_on: date, *, validity_months: int, time_zone: str) -> tuple[date, datetime]:

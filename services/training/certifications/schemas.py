@@ -22,13 +22,6 @@ RecordDate = Annotated[
 ]
 
 
-class ProficiencyTestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
-    passing_score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
-
-
 class CertificationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -44,7 +37,10 @@ class CertificationIn(BaseModel):
     agency_id: uuid.UUID
     curriculum_ref: str = Field(min_length=1, max_length=200, examples=["chain-of-custody/v2"])
     curriculum_completed: bool
-    proficiency_test: ProficiencyTestIn
+    assessment_id: uuid.UUID = Field(
+        description="The trainee's passed assessment (assessment service), for one of `competencies`, in the "
+        "issuing partnership: the certification's evidence and its score"
+    )
     competencies: list[str] = Field(min_length=1, max_length=50)
     level: int = Field(ge=1, le=5)
     issuing_partnership_id: uuid.UUID

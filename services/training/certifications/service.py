@@ -1,4 +1,4 @@
-"""Certifications: issue on a passed test, read with their current status, suspend, reinstate, revoke."""
+"""Certifications: issue on a passed assessment, read with their current status, suspend, reinstate, revoke."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from backbone.outbox import add_event
 from contracts.events.training import CertificationIssuedV1, CertificationStatusChangedV1
 from rules.releasability import Release
 from services.training import SOURCE
+from services.training.certifications.evidence import passed_assessment
 from services.training.certifications.rules import NotEligible, check_eligible, expiry, status_at
 from services.training.certifications.schemas import CertificationIn, CertificationOut, CredentialStatusOut
 from services.training.models import Certification
@@ -57,23 +58,14 @@ async def issue(
     idempotency: IdempotentRequest | None,
 ) -> Outcome:
     try:
-        check_eligible(
-            completed=request.curriculum_completed,
-            score=request.proficiency_test.score,
-            passing_score=request.proficiency_test.passing_score,
-        )
+        check_eligible(completed=request.curriculum_completed)
     except NotEligible as exc:
         raise DomainError(
             f"Not eligible for a certification: {exc}.",
             status=422,
             code="not_eligible",
             errors=[
-                {
-                    "field": "proficiency_test" if "test" in str(exc) else "curriculum_completed",
-                    "in": "body",
-                    "code": "not_eligible",
-                    "message": str(exc),
-                }
+                {"field": "curriculum_completed", "in": "body", "code": "not_eligible", "message": str(exc)}
             ],
         ) from exc
     expires_on, expires_at = expiry(
@@ -81,6 +73,7 @@ async def issue(
     )
 
     async def award() -> Outcome:
+        evidence = await passed_assessment(session, request, country)
         now = datetime.now(UTC)
         row = Certification(
             id=uuid.uuid4(),
@@ -93,7 +86,8 @@ async def issue(
             competencies=sorted(set(request.competencies)),
             level=request.level,
             issuing_partnership_id=request.issuing_partnership_id,
-            score=request.proficiency_test.score,
+            score=evidence.percent,
+            assessment_id=evidence.assessment_id,
             issued_on=request.issued_on,
             expires_on=expires_on,
             expires_at=expires_at,

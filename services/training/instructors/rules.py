@@ -12,7 +12,7 @@ from typing import Literal
 TRAINER_LEVEL = 3
 """A certification at this level or above (on the framework's scale) can make its holder an instructor."""
 TRAINER_SCORE = Decimal(80)
-"""...with a proficiency test passed at this score or better."""
+"""...issued on an assessment passed at this percentage or better."""
 
 Role = Literal["lead", "co"]
 
@@ -67,5 +67,5 @@ def trainer_candidate_problem(*, status: str, level: int, score: Decimal) -> tup
     if level < TRAINER_LEVEL:
         return "certification_id", f"Instructors need a certification at level {TRAINER_LEVEL} or above."
     if score < TRAINER_SCORE:
-        return "certification_id", f"Instructors passed their proficiency test with {TRAINER_SCORE} or more."
+        return "certification_id", f"Instructors passed their assessment with {TRAINER_SCORE}% or more."
     return None
