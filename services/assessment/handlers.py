@@ -1,5 +1,6 @@
 """Events the assessment service acts on: partners' partnerships (who sees a partnership's rubrics and
-assessments, who leads it)."""
+assessments, who leads it) and training's cohorts (who taught whom: an evaluator never assesses a trainee it
+instructed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from contracts.events.partners import (
     PartnershipMemberRemovedV1,
     PartnershipRegisteredV1,
 )
+from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
+from services.assessment.evaluators import service as evaluators
 from services.assessment.models import KnownPartnership
 from services.kernel import partnership_members
 
@@ -35,5 +38,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         PartnershipRegisteredV1.event_type: on_partnership_registered,
         PartnershipMemberAddedV1.event_type: on_partnership_member_added,
         PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
+        InstructorAssignmentDeliveredV1.event_type: evaluators.on_instructor_delivered,
+        TraineeAttendedV1.event_type: evaluators.on_trainee_attended,
     }
-    return Subscription(topics=(PartnershipRegisteredV1.topic,), handlers=handlers)
+    return Subscription(topics=(PartnershipRegisteredV1.topic, TraineeAttendedV1.topic), handlers=handlers)

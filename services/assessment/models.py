@@ -70,6 +70,7 @@ class Assessment(AssessmentBase):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     rubric_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    assignment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     kind: Mapped[str] = mapped_column(String(20))
     cohort_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     trainee_id: Mapped[str] = mapped_column(String(64))

@@ -90,7 +90,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/rubric-versions/{version_id}/publication"): Rule(
         "tenant", DESIGN, ("version_id", "version"), steer="version_lead"
     ),
-    ("POST", "/assessments"): Rule("public", EVALUATE),  # + a published version of the caller's partnership
+    ("POST", "/partnerships/{partnership_id}/evaluators"): Rule(
+        "tenant", DESIGN, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/evaluators"): Rule("tenant", READ, (P, "partnership")),
+    ("PUT", "/partnerships/{partnership_id}/assessment-policy"): Rule(
+        "tenant", DESIGN, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/assessment-policy"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/assessment-assignments"): Rule("public", DESIGN),  # + the lead or the trainee's country
+    ("POST", "/assessments"): Rule("public", EVALUATE),  # + the evaluator its assignment names
     ("GET", "/assessments/{assessment_id}"): Rule("tenant", READ, ("assessment_id", "assessment")),
     ("GET", "/partnerships/{partnership_id}/assessments"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/audit"): Rule("public", AUDITORS),

@@ -106,3 +106,46 @@ async def published_rubric(api: httpx.AsyncClient, pid: str) -> dict[str, Any]:
     published = await api.post(f"/rubric-versions/{proposed.json()['id']}/publication", headers=lead(api))
     assert published.status_code == 200, published.text
     return {"rubric": rubric, "version": published.json()}
+
+
+async def registered(api: httpx.AsyncClient, pid: str, country: str, **fields: Any) -> dict[str, Any]:
+    """An evaluator of `country` (by the lead), whose token `evaluator(api, country)` carries."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "subject": f"evaluator-1@{country}",
+        "display_name": f"Dr. Evaluator ({country})",
+        "affiliation_kind": "academia",
+        "affiliation": "University of the Atlantic",
+        "country_code": country,
+        "competencies": ["cyber.forensics"],
+        **fields,
+    }
+    made = await api.post(f"/partnerships/{pid}/evaluators", json=body, headers=lead(api))
+    assert made.status_code == 201, made.text
+    return body
+
+
+TRAINEE_AGENCY = str(uuid.UUID(int=7))
+
+
+async def assigned(
+    api: httpx.AsyncClient,
+    evaluator_id: str,
+    version_id: str,
+    trainee_id: str = "SN-0001",
+    country: str = "SN",
+) -> str:
+    """The trainee's country assigns the evaluator; the assignment's id."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "evaluator_id": evaluator_id,
+        "rubric_version_id": version_id,
+        "trainee_id": trainee_id,
+        "trainee_country_code": country,
+        "trainee_agency_id": TRAINEE_AGENCY,
+    }
+    made = await api.post(
+        "/assessment-assignments", json=body, headers=acting(api, "national_coordinator", country=country)
+    )
+    assert made.status_code == 201, made.text
+    return body["id"]

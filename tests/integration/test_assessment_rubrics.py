@@ -6,6 +6,7 @@ announced to the lead and the trainee's country only, and row-level security sho
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,14 +15,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from backbone.auth.principal import ROLES
+from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.assessment.policy import RULES
 from tests.integration.assessment_world import (
+    TRAINEE_AGENCY,
     as_platform,
     assessment,
+    assigned,
+    deliver,
     evaluator,
     lead,
     partnership,
     published_rubric,
+    registered,
     version_body,
 )
 from tests.integration.test_access_matrix import filled, routes
@@ -31,9 +37,10 @@ from tests.support import acting
 __all__ = ["assessment"]  # the fixture
 
 
-def scored(version_id: str, levels: dict[str, int], **fields: Any) -> dict[str, Any]:
+def scored(version_id: str, levels: dict[str, int], assignment: str, **fields: Any) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
+        "assignment_id": assignment,
         "rubric_version_id": version_id,
         "kind": "observation",
         "trainee_id": "SN-0001",
@@ -112,37 +119,45 @@ async def test_the_pass_rule_decides_and_the_result_reaches_only_the_lead_and_th
     world = await published_rubric(assessment, pid)
     vid = world["version"]["id"]
     brazil = evaluator(assessment, "BR")
+    examiner = await registered(assessment, pid, "BR")
+    first = await assigned(assessment, examiner["id"], vid, "SN-0001")
+    second = await assigned(assessment, examiner["id"], vid, "SN-0002")
     brilliant = {"imaging": 4, "custody": 4, "proportion": 4, "interpreter": 4, "rights": 1}
 
     bad_level = await assessment.post(
-        "/assessments", json=scored(vid, {**brilliant, "rights": 7}), headers=brazil
+        "/assessments", json=scored(vid, {**brilliant, "rights": 7}, first), headers=brazil
     )
     assert (bad_level.status_code, bad_level.json()["errors"][0]["field"]) == (422, "scores.4.level"), (
         bad_level.text
     )
     partial = {k: v for k, v in brilliant.items() if k != "rights"}
-    missing = await assessment.post("/assessments", json=scored(vid, partial), headers=brazil)
+    missing = await assessment.post("/assessments", json=scored(vid, partial, first), headers=brazil)
     assert (missing.status_code, missing.json()["code"]) == (422, "criterion_unscored"), missing.text
-    stray = await assessment.post("/assessments", json=scored(vid, {**brilliant, "drone": 1}), headers=brazil)
-    assert (stray.status_code, stray.json()["errors"][0]["field"]) == (422, "scores.5.criterion_id")
-    foreign = await assessment.post(
-        "/assessments", json=scored(vid, brilliant, trainee_country_code="JP"), headers=brazil
+    stray = await assessment.post(
+        "/assessments", json=scored(vid, {**brilliant, "drone": 1}, first), headers=brazil
     )
-    assert foreign.json()["errors"][0]["field"] == "trainee_country_code", foreign.text
-    unknown = await assessment.post("/assessments", json=scored(str(uuid.uuid4()), brilliant), headers=brazil)
+    assert (stray.status_code, stray.json()["errors"][0]["field"]) == (422, "scores.5.criterion_id")
+    other = await assessment.post("/assessments", json=scored(vid, brilliant, second), headers=brazil)
+    assert (other.status_code, other.json()["code"]) == (422, "assignment_of_another"), other.text
+    unknown = await assessment.post(
+        "/assessments", json=scored(str(uuid.uuid4()), brilliant, first), headers=brazil
+    )
     assert unknown.json()["errors"][0]["field"] == "rubric_version_id", unknown.text
     outsider = await assessment.post(
-        "/assessments", json=scored(vid, brilliant), headers=evaluator(assessment, "JP")
+        "/assessments", json=scored(vid, brilliant, first), headers=evaluator(assessment, "JP")
     )
     assert outsider.json()["errors"][0]["field"] == "rubric_version_id", (
         "another partnership's rubric is unknown"
     )
     not_evaluator = acting(assessment, "programme_coordinator", country="BR")
     assert (
-        await assessment.post("/assessments", json=scored(vid, brilliant), headers=not_evaluator)
+        await assessment.post("/assessments", json=scored(vid, brilliant, first), headers=not_evaluator)
     ).status_code == 403
 
-    failed = scored(vid, brilliant)
+    impostor = evaluator(assessment, "SN")  # an evaluator, not the one assigned
+    refused = await assessment.post("/assessments", json=scored(vid, brilliant, first), headers=impostor)
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_assigned"), refused.text
+    failed = scored(vid, brilliant, first)
     answer = await assessment.post("/assessments", json=failed, headers=brazil)
     assert answer.status_code == 201, answer.text
     result = answer.json()
@@ -151,8 +166,12 @@ async def test_the_pass_rule_decides_and_the_result_reaches_only_the_lead_and_th
     )
     assert [d["key"] for d in result["dimensions"] if not d["passed"]] == ["human_rights"]
     assert (await assessment.post("/assessments", json=failed, headers=brazil)).status_code == 200
+    twice = await assessment.post("/assessments", json=scored(vid, brilliant, first), headers=brazil)
+    assert (twice.status_code, twice.json()["code"]) == (409, "assignment_used"), twice.text
     passed = await assessment.post(
-        "/assessments", json=scored(vid, {**brilliant, "rights": 3}, trainee_id="SN-0002"), headers=brazil
+        "/assessments",
+        json=scored(vid, {**brilliant, "rights": 3}, second, trainee_id="SN-0002"),
+        headers=brazil,
     )
     assert passed.json()["passed"] is True, passed.text
 
@@ -185,8 +204,15 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
     pid = await partnership(assessment)
     world = await published_rubric(assessment, pid)
     levels = {"imaging": 3, "custody": 3, "proportion": 3, "interpreter": 3, "rights": 3}
+    examiner = await registered(assessment, pid, "SN")
+    await assessment.put(
+        f"/partnerships/{pid}/assessment-policy",
+        json={"evaluators_of_own_country": True},
+        headers=lead(assessment),
+    )
+    task = await assigned(assessment, examiner["id"], world["version"]["id"])
     made = await assessment.post(
-        "/assessments", json=scored(world["version"]["id"], levels), headers=evaluator(assessment, "SN")
+        "/assessments", json=scored(world["version"]["id"], levels, task), headers=evaluator(assessment, "SN")
     )
     assert made.status_code == 201, made.text
     ids = {
@@ -224,3 +250,95 @@ MEMBERS_WRITE = {
     ("POST", "/partnerships/{partnership_id}/rubrics"),
     ("POST", "/rubrics/{rubric_id}/versions"),
 }
+
+
+async def test_an_assignment_is_refused_with_the_conflict_rule_that_stands_in_the_way(
+    assessment: httpx.AsyncClient,
+) -> None:
+    pid = await partnership(assessment)
+    vid = (await published_rubric(assessment, pid))["version"]["id"]
+    cohort = str(uuid.uuid4())
+    for event in (
+        InstructorAssignmentDeliveredV1(
+            assignment_id=str(uuid.uuid4()),
+            cohort_id=cohort,
+            partnership_id=pid,
+            instructor_id="instructor-42",
+            instructor_country_code="BR",
+            organiser_country_code="FR",
+            role="lead",
+            days=3,
+            delivered_at=datetime.now(UTC),
+        ),
+        TraineeAttendedV1(
+            nomination_id=str(uuid.uuid4()),
+            cohort_id=cohort,
+            partnership_id=pid,
+            trainee_id="SN-0001",
+            trainee_country_code="SN",
+            venue_country_code="FR",
+            days=3,
+            attended_at=datetime.now(UTC),
+        ),
+    ):
+        await deliver(assessment, event)
+    cases: dict[str, dict[str, Any]] = {
+        "not_competent": {"competencies": ["drones"]},
+        "own_agency": {"country_code": "SN", "agency_id": TRAINEE_AGENCY},
+        "own_country": {"country_code": "SN"},
+        "instructed_trainee": {"instructor_id": "instructor-42"},
+        "declared_relation": {"declarations": [{"trainee_id": "SN-0001", "nature": "former colleague"}]},
+    }
+    senegal = acting(assessment, "national_coordinator", country="SN")
+    for rule, fields in cases.items():
+        who = await registered(
+            assessment, pid, fields.get("country_code", "BR"), subject=f"{rule}@x", **fields
+        )
+        body = {
+            "id": str(uuid.uuid4()),
+            "evaluator_id": who["id"],
+            "rubric_version_id": vid,
+            "trainee_id": "SN-0001",
+            "trainee_country_code": "SN",
+            "trainee_agency_id": TRAINEE_AGENCY,
+        }
+        refused = await assessment.post("/assessment-assignments", json=body, headers=senegal)
+        assert (refused.status_code, refused.json()["code"]) == (422, rule), refused.text
+        assert refused.json()["errors"][0]["field"] == "evaluator_id"
+        if rule == "own_country":
+            allowed = {"evaluators_of_own_country": True}
+            policy = f"/partnerships/{pid}/assessment-policy"
+            brazil = acting(assessment, "national_coordinator", country="BR")
+            assert (await assessment.put(policy, json=allowed, headers=brazil)).status_code == 403
+            assert (await assessment.put(policy, json=allowed, headers=lead(assessment))).status_code == 200
+            lifted = await assessment.post("/assessment-assignments", json=body, headers=senegal)
+            assert lifted.status_code == 201, "the partnership allows it now: " + lifted.text
+            await assessment.put(policy, json={"evaluators_of_own_country": False}, headers=lead(assessment))
+
+    free = await registered(assessment, pid, "BR", subject="free@x")
+    body = {
+        "id": str(uuid.uuid4()),
+        "evaluator_id": free["id"],
+        "rubric_version_id": vid,
+        "trainee_id": "SN-0001",
+        "trainee_country_code": "SN",
+        "trainee_agency_id": TRAINEE_AGENCY,
+    }
+    brazil = acting(assessment, "national_coordinator", country="BR")
+    refused = await assessment.post("/assessment-assignments", json=body, headers=brazil)
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_lead_nor_trainees_country"), (
+        refused.text
+    )
+    assert (await assessment.post("/assessment-assignments", json=body, headers=senegal)).status_code == 201
+    assert (await assessment.post("/assessment-assignments", json=body, headers=senegal)).status_code == 200
+    stranger = {**body, "id": str(uuid.uuid4()), "evaluator_id": str(uuid.uuid4())}
+    unknown = await assessment.post("/assessment-assignments", json=stranger, headers=senegal)
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "evaluator_unknown"), unknown.text
+    listed = (await assessment.get(f"/partnerships/{pid}/evaluators", headers=senegal)).json()
+    assert len(listed) == len(cases) + 1
+    foreign = await assessment.post(
+        f"/partnerships/{pid}/evaluators",
+        json={**free, "id": str(uuid.uuid4()), "subject": "jp@x", "country_code": "JP"},
+        headers=lead(assessment),
+    )
+    assert (foreign.status_code, foreign.json()["errors"][0]["field"]) == (422, "country_code"), foreign.text

@@ -22,6 +22,9 @@ class ScoreIn(Strict):
 
 class AssessmentIn(Strict):
     id: uuid.UUID
+    assignment_id: uuid.UUID = Field(
+        description="The caller's assignment to this trainee (conflicts checked)"
+    )
     rubric_version_id: uuid.UUID
     kind: Literal["observation", "proficiency_test", "portfolio"]
     cohort_id: uuid.UUID | None = None
@@ -42,6 +45,7 @@ class DimensionResultOut(BaseModel):
 
 class AssessmentOut(BaseModel):
     id: uuid.UUID
+    assignment_id: uuid.UUID | None
     partnership_id: uuid.UUID
     rubric_version_id: uuid.UUID
     kind: str

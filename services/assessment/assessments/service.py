@@ -17,6 +17,7 @@ from backbone.outbox import add_event
 from contracts.events.assessment import TraineeAssessedV1
 from services.assessment import SOURCE
 from services.assessment.assessments.schemas import AssessmentIn, AssessmentOut
+from services.assessment.evaluators.models import Assignment, Evaluator
 from services.assessment.models import Assessment, Rubric
 from services.assessment.partnerships import partnership_of, personal_release
 from services.assessment.rubrics import rules
@@ -55,8 +56,7 @@ async def record(session: AsyncSession, *, assessor: tuple[str, str], body: Asse
                 "Trainees are assessed against published versions.",
             )
         partnership = await partnership_of(session, version.partnership_id)
-        if country not in partnership.member_countries:
-            raise DomainError("Only a member country's evaluators assess.", status=403, code="not_a_member")
+        await _assigned(session, body, subject)
         if body.trainee_country_code not in partnership.member_countries:
             raise field_problem(
                 "trainee_country_code",
@@ -92,6 +92,7 @@ async def record(session: AsyncSession, *, assessor: tuple[str, str], body: Asse
             id=body.id,
             partnership_id=version.partnership_id,
             rubric_version_id=version.id,
+            assignment_id=body.assignment_id,
             kind=body.kind,
             cohort_id=body.cohort_id,
             trainee_id=body.trainee_id,
@@ -134,6 +135,28 @@ async def record(session: AsyncSession, *, assessor: tuple[str, str], body: Asse
             release=audience,
         )
         return Outcome(201, assessment_view(row).model_dump(mode="json"))
+
+
+async def _assigned(session: AsyncSession, body: AssessmentIn, subject: str) -> None:
+    """The caller is the evaluator the assignment names, for this trainee and rubric version."""
+    assignment = await session.get(Assignment, body.assignment_id)
+    if assignment is None:
+        raise field_problem("assignment_id", "assignment_unknown", "No such assignment you may see.")
+    evaluator = await session.get(Evaluator, assignment.evaluator_id)
+    if evaluator is None or evaluator.subject != subject:
+        raise DomainError(
+            "Only the evaluator assigned records this assessment.", status=403, code="not_assigned"
+        )
+    used = await session.scalar(select(Assessment.id).where(Assessment.assignment_id == assignment.id))
+    if used is not None:
+        raise Conflict(f"The assignment was assessed already ({used}).", code="assignment_used")
+    wanted = (assignment.trainee_id, assignment.trainee_country_code, assignment.rubric_version_id)
+    if wanted != (body.trainee_id, body.trainee_country_code, body.rubric_version_id):
+        raise field_problem(
+            "assignment_id",
+            "assignment_of_another",
+            "The assignment is for another trainee or rubric version.",
+        )
 
 
 async def assessment(session: AsyncSession, *, assessment_id: uuid.UUID) -> AssessmentOut:
