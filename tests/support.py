@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from backbone.migrations import upgrade_async
 from backbone.registry import ALL_AUDIENCES
 from backbone.settings import DEV_PASSWORD_SUFFIX, ServiceSettings, load_settings
 from contracts.envelope import Event, KafkaRecord, decode, encode
+from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
 from contracts.topics import TOPICS
 from devstack.config import REPO_ROOT
 from devstack.infra import Endpoints
@@ -447,3 +449,22 @@ async def publish(deployment: Deployment, event: Event, *, source: str, key: str
         )
     finally:
         await producer.stop()
+
+
+def partnership_registered(partnership_id: str) -> PartnershipRegisteredV1:
+    """FR leads, SN hosts, BR is a member: the partnership a service learns from partners' event."""
+    members = [
+        PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=country, role=role)
+        for country, role in (("FR", "lead"), ("SN", "host"), ("BR", "member"))
+    ]
+    return PartnershipRegisteredV1(
+        partnership_id=partnership_id,
+        name="Atlantic cyber forensics",
+        phase="co_design",
+        agreement_kind="mou",
+        agreement_reference="MOU-1",
+        agreement_starts_on=date(2026, 1, 1),
+        agreement_ends_on=date(2030, 1, 1),
+        members=members,
+        registered_at=datetime.now(UTC),
+    )

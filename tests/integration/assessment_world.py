@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from contracts.envelope import Event, encode
-from contracts.events.partners import PartnershipMemberV1, PartnershipRegisteredV1
 from services.assessment.app import build_app
 from services.assessment.handlers import subscription
-from tests.support import Deployment, acting, run_handler, service_client
+from tests.support import Deployment, acting, partnership_registered, run_handler, service_client
 from tests.support import as_platform as as_platform  # re-exported: the tests open platform sessions
 
 
@@ -32,24 +30,7 @@ async def deliver(api: httpx.AsyncClient, event: Event) -> None:
 async def partnership(api: httpx.AsyncClient) -> str:
     """FR leads, SN and BR are members (as assessment learns it from partners' events)."""
     pid = str(uuid.uuid4())
-    members = [
-        PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=country, role=role)
-        for country, role in (("FR", "lead"), ("SN", "host"), ("BR", "member"))
-    ]
-    await deliver(
-        api,
-        PartnershipRegisteredV1(
-            partnership_id=pid,
-            name="Atlantic cyber forensics",
-            phase="co_design",
-            agreement_kind="mou",
-            agreement_reference="MOU-1",
-            agreement_starts_on=date(2026, 1, 1),
-            agreement_ends_on=date(2030, 1, 1),
-            members=members,
-            registered_at=datetime.now(UTC),
-        ),
-    )
+    await deliver(api, partnership_registered(pid))
     return pid
 
 

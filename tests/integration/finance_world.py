@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
 import pytest
 
 from contracts.envelope import Event, KafkaRecord, encode
-from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
+from contracts.events.partners import DecisionClosedV1
 from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.finance.app import build_app
 from services.finance.handlers import subscription
 from services.finance.spending.allowances import ALLOWANCES
 from services.finance.spending.service import STIPENDS
-from tests.support import Deployment, acting, run_handler, service_client
+from tests.support import Deployment, acting, partnership_registered, run_handler, service_client
 from tests.support import as_platform as as_platform  # re-exported: the tests open platform sessions
 
 
@@ -45,24 +45,7 @@ async def deliver_record(finance: httpx.AsyncClient, record: KafkaRecord) -> Non
 async def partnership(api: httpx.AsyncClient) -> str:
     """FR leads, SN and BR are members (as finance learns it from partners' events)."""
     pid = str(uuid.uuid4())
-    members = [
-        PartnershipMemberV1(agency_id=str(uuid.uuid4()), country_code=country, role=role)
-        for country, role in (("FR", "lead"), ("SN", "host"), ("BR", "member"))
-    ]
-    await deliver(
-        api,
-        PartnershipRegisteredV1(
-            partnership_id=pid,
-            name="Atlantic cyber forensics",
-            phase="co_design",
-            agreement_kind="mou",
-            agreement_reference="MOU-1",
-            agreement_starts_on=date(2026, 1, 1),
-            agreement_ends_on=date(2030, 1, 1),
-            members=members,
-            registered_at=datetime.now(UTC),
-        ),
-    )
+    await deliver(api, partnership_registered(pid))
     return pid
 
 

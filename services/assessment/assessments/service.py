@@ -21,7 +21,7 @@ from services.assessment.evaluators.models import Assignment, Evaluator
 from services.assessment.models import Assessment, Rubric
 from services.assessment.partnerships import partnership_of, personal_release
 from services.assessment.rubrics import rules
-from services.assessment.rubrics.service import get_version
+from services.assessment.rubrics.service import published_version
 
 
 def assessment_view(row: Assessment) -> AssessmentOut:
@@ -43,18 +43,7 @@ async def record(session: AsyncSession, *, assessor: tuple[str, str], body: Asse
             if not same:
                 raise Conflict(f"Assessment {body.id} was recorded otherwise.", code="assessment_id_reused")
             return Outcome(200, assessment_view(found).model_dump(mode="json"))
-        try:
-            version = await get_version(session, body.rubric_version_id)
-        except DomainError:
-            raise field_problem(
-                "rubric_version_id", "rubric_version_unknown", "No such rubric version you may see."
-            ) from None
-        if version.status != "published":
-            raise field_problem(
-                "rubric_version_id",
-                "rubric_version_draft",
-                "Trainees are assessed against published versions.",
-            )
+        version = await published_version(session, body.rubric_version_id)
         partnership = await partnership_of(session, version.partnership_id)
         await _assigned(session, body, subject)
         if body.trainee_country_code not in partnership.member_countries:

@@ -33,7 +33,7 @@ from services.assessment.evaluators.schemas import (
 )
 from services.assessment.models import Rubric
 from services.assessment.partnerships import HANDLING, partnership_of
-from services.assessment.rubrics.service import get_version
+from services.assessment.rubrics.service import published_version
 
 
 def evaluator_view(row: Evaluator) -> EvaluatorOut:
@@ -141,18 +141,7 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
             if not same:
                 raise Conflict(f"Assignment {body.id} was made otherwise.", code="assignment_id_reused")
             return Outcome(200, assignment_view(found).model_dump(mode="json"))
-        try:
-            version = await get_version(session, body.rubric_version_id)
-        except DomainError:
-            raise field_problem(
-                "rubric_version_id", "rubric_version_unknown", "No such rubric version you may see."
-            ) from None
-        if version.status != "published":
-            raise field_problem(
-                "rubric_version_id",
-                "rubric_version_draft",
-                "Trainees are assessed against published versions.",
-            )
+        version = await published_version(session, body.rubric_version_id)
         partnership = await partnership_of(session, version.partnership_id)
         if country not in (partnership.lead_country_code, body.trainee_country_code):
             raise DomainError(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.errors import Conflict, DomainError, body_field
+from backbone.errors import Conflict, DomainError, body_field, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from contracts.events.assessment import RubricPublishedV1
@@ -42,6 +42,22 @@ async def get_version(session: AsyncSession, version_id: uuid.UUID, *, lock: boo
             f"No rubric version with id {version_id}.", status=404, code="rubric_version_not_found"
         )
     return found
+
+
+async def published_version(session: AsyncSession, version_id: uuid.UUID) -> RubricVersion:
+    """A version named in a body: one of the caller's partnerships', published; else 422 naming
+    `rubric_version_id`."""
+    try:
+        version = await get_version(session, version_id)
+    except DomainError:
+        raise field_problem(
+            "rubric_version_id", "rubric_version_unknown", "No such rubric version you may see."
+        ) from None
+    if version.status != "published":
+        raise field_problem(
+            "rubric_version_id", "rubric_version_draft", "Trainees are assessed against published versions."
+        )
+    return version
 
 
 async def create(
