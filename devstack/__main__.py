@@ -96,14 +96,14 @@ def cmd_run(config: StackConfig) -> int:
 def cmd_status(config: StackConfig) -> int:
     postgres, kafka, temporal = components(config)
     for name, comp in (("postgres", postgres), ("kafka", kafka), ("temporal", temporal)):
-        print(f"{name:<18} {'external' if comp is None else ('running' if comp.is_running() else 'stopped')}")
+        print(f"{name:<20} {'external' if comp is None else ('running' if comp.is_running() else 'stopped')}")
     if config.run_dir.exists():
         fake = Endpoints(
             "postgresql://x@127.0.0.1:1/x", config.kafka_bootstrap, config.temporal_address, None
         )
         for proc in app_processes(config, fake):
             pid = read_pid(pid_file(config, proc.name))
-            print(f"{proc.name:<18} {f'running (pid {pid})' if pid else 'stopped'}")
+            print(f"{proc.name:<20} {f'running (pid {pid})' if pid else 'stopped'}")
     return 0
 
 

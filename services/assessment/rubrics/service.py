@@ -103,6 +103,7 @@ async def propose(
             found[0].message,
             status=422,
             code=found[0].code,
+            title="The rubric version is not well formed",
             errors=[body_field(p.field, p.code, p.message) for p in found],
         )
     async with session.begin():

@@ -43,6 +43,7 @@ def _refused(code: str, message: str) -> DomainError:
         f"Not eligible for a certification: {message}.",
         status=422,
         code=code,
+        title="Not eligible for a certification",
         errors=[{"field": "assessment_id", "in": "body", "code": code, "message": message}],
     )
 
