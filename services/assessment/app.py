@@ -9,6 +9,7 @@ from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.assessment.assessments.api import router as assessments_router
 from services.assessment.evaluators.api import router as evaluators_router
+from services.assessment.indicators.api import router as indicators_router
 from services.assessment.policy import POLICY
 from services.assessment.rubrics.api import router as rubrics_router
 
@@ -18,7 +19,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Assessment service",
         description="Rubrics, external evaluators, assessments, evaluation plans, indicators and public reports.",
-        routers=[rubrics_router, evaluators_router, assessments_router, audit_router],
+        routers=[rubrics_router, evaluators_router, assessments_router, indicators_router, audit_router],
         authorize=authorizer(POLICY),
     )
 

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
+from services.assessment.indicators.models import Indicator
 from services.assessment.models import Assessment, KnownPartnership, Rubric, RubricVersion
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor", "evaluator", "instructor"})
 DESIGN = frozenset({"national_coordinator", "programme_coordinator"})
 EVALUATE = frozenset({"evaluator"})
+REPORT = frozenset({"national_system"})
 
 partnership = row_countries(KnownPartnership, lambda found: found.member_countries)
 
@@ -44,6 +46,12 @@ async def version(session: AsyncSession, value: str) -> frozenset[str] | None:
     return await _partnership_members(session, found.partnership_id) if found else None
 
 
+async def indicator(session: AsyncSession, value: str) -> frozenset[str] | None:
+    key = object_id(value)
+    found = await session.get(Indicator, key) if key else None
+    return await _partnership_members(session, found.partnership_id) if found else None
+
+
 async def version_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
     key = object_id(value)
     found = await session.get(RubricVersion, key) if key else None
@@ -67,6 +75,7 @@ RESOLVERS: dict[str, Resolver] = {
     "version": version,
     "version_lead": version_lead,
     "assessment": assessment,
+    "indicator": indicator,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -79,6 +88,7 @@ NOT_FOUND = {
     "version": "rubric_version_not_found",
     "version_lead": "rubric_version_not_found",
     "assessment": "assessment_not_found",
+    "indicator": "indicator_not_found",
 }
 P = "partnership_id"
 RULES: dict[tuple[str, str], Rule] = {
@@ -102,6 +112,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/assessments"): Rule("public", EVALUATE),  # + the evaluator its assignment names
     ("GET", "/assessments/{assessment_id}"): Rule("tenant", READ, ("assessment_id", "assessment")),
     ("GET", "/partnerships/{partnership_id}/assessments"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/partnerships/{partnership_id}/indicators"): Rule(
+        "tenant", DESIGN, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/indicators"): Rule("tenant", READ, (P, "partnership")),
+    # A member country's national system reports its own aggregates (row-level security: its country's rows).
+    ("POST", "/indicators/{indicator_id}/measurements"): Rule(
+        "tenant", REPORT, ("indicator_id", "indicator")
+    ),
+    ("GET", "/indicators/{indicator_id}/measurements"): Rule("tenant", READ, ("indicator_id", "indicator")),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -215,7 +215,21 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
         "/assessments", json=scored(world["version"]["id"], levels, task), headers=evaluator(assessment, "SN")
     )
     assert made.status_code == 201, made.text
+    indicator = {
+        "id": str(uuid.uuid4()),
+        "code": "joint_investigations",
+        "name": "Joint investigations opened",
+        "unit": "investigations",
+        "direction": "increase",
+        "baseline": "2",
+        "target": "6",
+    }
+    defined = await assessment.post(
+        f"/partnerships/{pid}/indicators", json=indicator, headers=lead(assessment)
+    )
+    assert defined.status_code == 201, defined.text
     ids = {
+        "indicator_id": indicator["id"],
         "partnership_id": pid,
         "rubric_id": world["rubric"]["id"],
         "version_id": world["version"]["id"],
