@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 import httpx
 
@@ -83,8 +84,8 @@ async def test_national_systems_report_aggregates_and_each_measurement_is_announ
         ("cross_border_arrests", "11.0000", "1.1667")
     ]
     events = [envelope_of(r) for r in await outbox_records(assessment, "assessment.indicator_measured.v1")]
-    assert [(e.data["indicator"], e.data["value"]) for e in events] == [
-        ("cross_border_arrests", "7.0000"),
-        ("cross_border_arrests", "11.0000"),
+    assert [(e.data["indicator"], Decimal(e.data["value"])) for e in events] == [
+        ("cross_border_arrests", Decimal(7)),
+        ("cross_border_arrests", Decimal(11)),
     ], "every measurement: finance's tranches judge each against their own target"
     assert all(e.extensions["handling"] == "partnership" for e in events)

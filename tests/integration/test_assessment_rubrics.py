@@ -261,8 +261,9 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
 
 
 MEMBERS_WRITE = {
-    ("POST", "/partnerships/{partnership_id}/rubrics"),
-    ("POST", "/rubrics/{rubric_id}/versions"),
+    ("POST", "/partnerships/{partnership_id}/rubrics"),  # any member creates a rubric,
+    ("POST", "/rubrics/{rubric_id}/versions"),  # proposes a version,
+    ("POST", "/indicators/{indicator_id}/measurements"),  # and reports its own country's aggregates
 }
 
 
