@@ -1,12 +1,14 @@
 """End to end: a partnership's budget is adopted by its oversight body's vote, the contributions are computed
 from the partners' capacity and fall due, a partner pays, a results-gated tranche is reserved by its workflow
-and released when the assessment's measurement of its indicator arrives on Kafka, a facility use and a stipend
+and released when a national system reports a measurement of its indicator to the assessment service (its event
+reaching finance over Kafka), a facility use and a stipend
 reported by training are spent, and the partnership's IATI 2.03 file validates.
 
-Real processes (partners and finance: API, relay, consumer; the workflows' worker) on the real PostgreSQL,
+Real processes (partners, finance and assessment: API, relay, consumer; the workflows' worker) on the real PostgreSQL,
 Kafka and Temporal. Nothing is called across services: finance's `budget_proposed` makes the partners consumer
 open the decision, partners' `decision_closed` makes the finance consumer adopt the budget, the partnership
-reaches finance as partners' event, and the measurement is an `assessment.indicator_measured.v1` record.
+reaches finance and assessment as partners' event, and the measurement reaches finance as assessment's
+`assessment.indicator_measured.v1`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from contracts.events.assessment import IndicatorMeasuredV1
 from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
 from services.finance.transparency.iati import schema_errors
 from tests.e2e.partnership_world import three_country_partnership
@@ -43,8 +44,8 @@ NEXT_YEAR = datetime.now(UTC).year + 1
 async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_by_its_indicator(
     deployment: Deployment, process_logs: Path
 ) -> None:
-    await deployment.create("partners", "finance")
-    ports = {service: free_port() for service in ("partners", "finance")}
+    await deployment.create("partners", "finance", "assessment")
+    ports = {service: free_port() for service in ("partners", "finance", "assessment")}
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     processes = [
         serve_process(
@@ -53,9 +54,9 @@ async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_
             role,
             process_logs,
             **({"http_port": ports[service]} if role == "api" else {}),
-            **({"uses_temporal": True} if role != "relay" else {}),
+            **({"uses_temporal": True} if role != "relay" and service != "assessment" else {}),
         )
-        for service in ("partners", "finance")
+        for service in ("partners", "finance", "assessment")
         for role in ("api", "relay", "consumer")
     ]
     processes.append(
@@ -71,10 +72,12 @@ async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_
     try:
         await wait_http_ok(f"{urls['partners']}/readyz", process=processes[0])
         await wait_http_ok(f"{urls['finance']}/readyz", process=processes[3])
+        await wait_http_ok(f"{urls['assessment']}/readyz", process=processes[6])
         national = {code: deployment.national_headers(code) for code in ("FR", "SN", "BR")}
         async with (
             httpx.AsyncClient(base_url=urls["partners"], timeout=30) as partners,
             httpx.AsyncClient(base_url=urls["finance"], timeout=30, headers=national["FR"]) as finance,
+            httpx.AsyncClient(base_url=urls["assessment"], timeout=30) as assessment,
         ):
             pid, _, seat = await three_country_partnership(
                 partners, national, name="Gulf of Guinea maritime policing"
@@ -182,17 +185,7 @@ async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_
                 return got if got["status"] == wanted else None
 
             await eventually(lambda: state("reserved"), timeout=60, what="the tranche's workflow reserved it")
-            measured = IndicatorMeasuredV1(
-                measurement_id=str(uuid.uuid4()),
-                partnership_id=pid,
-                indicator="maritime_interdictions_per_quarter",
-                value=Decimal("14"),
-                unit="interdictions",
-                period_start=date(NEXT_YEAR, 1, 1),
-                period_end=date(NEXT_YEAR, 3, 31),
-                measured_at=datetime.now(UTC),
-            )
-            await publish(deployment, measured, source="/assessment", key=pid)
+            await report_through_assessment(deployment, assessment, national["FR"], pid)
             released = await eventually(
                 lambda: state("released"), timeout=60, what="the measurement released it"
             )
@@ -213,6 +206,43 @@ async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_
     finally:
         for process in reversed(processes):
             process.stop()
+
+
+async def report_through_assessment(
+    deployment: Deployment, assessment: httpx.AsyncClient, lead: dict[str, str], pid: str
+) -> None:
+    """The lead defines the indicator in the assessment service (once its consumer has learnt the partnership from
+    partners' event); Senegal's national system reports last quarter's aggregate, which meets the target; the
+    assessment relay carries `assessment.indicator_measured.v1` to finance's consumer."""
+    indicator = {
+        "id": str(uuid.uuid4()),
+        "code": "maritime_interdictions_per_quarter",
+        "name": "Maritime interdictions per quarter",
+        "unit": "interdictions",
+        "direction": "increase",
+        "baseline": "5",
+        "target": "12",
+    }
+
+    async def defined() -> bool:
+        answer = await assessment.post(f"/partnerships/{pid}/indicators", json=indicator, headers=lead)
+        return answer.status_code in (200, 201)
+
+    await eventually(defined, timeout=60, what="assessment learnt the partnership")
+    quarter_end = date.today().replace(day=1) - timedelta(days=1)
+    measurement = {
+        "id": str(uuid.uuid4()),
+        "value": "14",
+        "period_start": quarter_end.replace(day=1).isoformat(),
+        "period_end": quarter_end.isoformat(),
+        "source": "SN navy interdiction register, monthly aggregate",
+    }
+    assert deployment.issuer is not None
+    senegal = deployment.issuer.headers("national_system", country="SN")
+    reported = await assessment.post(
+        f"/indicators/{indicator['id']}/measurements", json=measurement, headers=senegal
+    )
+    assert reported.status_code == 201 and reported.json()["target_met"] is True, reported.text
 
 
 async def spend_on_training(deployment: Deployment, finance: httpx.AsyncClient, pid: str) -> None:
