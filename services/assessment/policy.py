@@ -4,6 +4,8 @@ trainee's country and the assessor's (row-level security holds the same lines)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
@@ -19,44 +21,30 @@ REPORT = frozenset({"national_system"})
 partnership = row_countries(KnownPartnership, lambda found: found.member_countries)
 
 
-async def _partnership_members(session: AsyncSession, partnership_id: object) -> frozenset[str] | None:
-    return await partnership(session, str(partnership_id))
+partnership_lead = row_countries(KnownPartnership, lambda found: {found.lead_country_code})
+
+
+def of_partnership(model: type[Any], resolver: Resolver) -> Resolver:
+    """The resolver of a record that belongs to one partnership: `resolver` (its members, its lead) asked of
+    that partnership."""
+
+    async def resolve(session: AsyncSession, value: str) -> frozenset[str] | None:
+        key = object_id(value)
+        found = await session.get(model, key) if key else None
+        return await resolver(session, str(found.partnership_id)) if found else None
+
+    return resolve
+
+
+rubric = of_partnership(Rubric, partnership)
+version = of_partnership(RubricVersion, partnership)
+version_lead = of_partnership(RubricVersion, partnership_lead)
+indicator = of_partnership(Indicator, partnership)
 
 
 async def _lead(session: AsyncSession, partnership_id: object) -> str | None:
     found = await session.get(KnownPartnership, partnership_id)
     return found.lead_country_code if found else None
-
-
-async def partnership_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    lead = await _lead(session, key) if key else None
-    return frozenset({lead}) if lead else None
-
-
-async def rubric(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(Rubric, key) if key else None
-    return await _partnership_members(session, found.partnership_id) if found else None
-
-
-async def version(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(RubricVersion, key) if key else None
-    return await _partnership_members(session, found.partnership_id) if found else None
-
-
-async def indicator(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(Indicator, key) if key else None
-    return await _partnership_members(session, found.partnership_id) if found else None
-
-
-async def version_lead(session: AsyncSession, value: str) -> frozenset[str] | None:
-    key = object_id(value)
-    found = await session.get(RubricVersion, key) if key else None
-    lead = await _lead(session, found.partnership_id) if found else None
-    return frozenset({lead}) if lead else None
 
 
 async def assessment(session: AsyncSession, value: str) -> frozenset[str] | None:
