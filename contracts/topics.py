@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.envelope import Event
-from contracts.events.assessment import IndicatorMeasuredV1, RubricPublishedV1, TraineeAssessedV1
+from contracts.events.assessment import (
+    CurriculumRevisionRequestedV1,
+    IndicatorMeasuredV1,
+    RubricPublishedV1,
+    TraineeAssessedV1,
+)
 from contracts.events.commitments import (
     CommitmentRegisteredV1,
     CommitmentRenewalConcludedV1,
@@ -79,6 +84,7 @@ from contracts.events.partners import (
     VoteCastV1,
 )
 from contracts.events.procurement import ProcurementStageChangedV1
+from contracts.events.revisions import RevisionRequestDecidedV1
 from contracts.events.training import (
     CertificationExpiredV1,
     CertificationIssuedV1,
@@ -186,6 +192,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             InstructorAssignmentDeliveredV1,
             TraineeAttendedV1,
             CohortSeatsReleasedV1,
+            RevisionRequestDecidedV1,
         ),
     ),
     TopicSpec(
@@ -225,7 +232,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="assessment.events.v1",
         owner="assessment",
         description="Assessments, evaluations and indicators of the assessment service.",
-        events=(IndicatorMeasuredV1, RubricPublishedV1, TraineeAssessedV1),
+        events=(IndicatorMeasuredV1, RubricPublishedV1, TraineeAssessedV1, CurriculumRevisionRequestedV1),
     ),
     TopicSpec(
         name="incidents.events.v1",

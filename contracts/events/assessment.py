@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contracts.envelope import AssessmentEvent, CountryCode
 
@@ -82,3 +82,36 @@ class TraineeAssessedV1(AssessmentEvent):
     passed: bool
     failed_dimensions: list[str] = Field(description="The dimensions below their minimum (empty when none)")
     assessed_at: datetime
+
+
+class RevisionEvidenceV1(BaseModel):
+    """The criterion failed, with its counts only when no member could difference them down to a few people."""
+
+    criterion_id: str
+    dimension: str
+    criterion: str = Field(description="The criterion's text")
+    failed: int | None = Field(ge=0, description="Assessments that failed it (None: suppressed)")
+    assessed: int | None = Field(
+        ge=0, description="Assessments of the rubric version counted (None: suppressed)"
+    )
+    suppressed: bool
+
+
+class CurriculumRevisionRequestedV1(AssessmentEvent):
+    """The lead asks training to revise a curriculum because its trainees often fail a criterion of the rubric
+    that assesses it. Training answers with `training.revision_request_decided.v1` (same `finding_id`)."""
+
+    event_type: ClassVar[str] = "assessment.curriculum_revision_requested.v1"
+    aggregate: ClassVar[str] = "finding"
+
+    finding_id: str
+    partnership_id: str
+    curriculum_id: str
+    module_ids: list[str] = Field(description="The curriculum's modules the rubric assesses (may be empty)")
+    competency: str
+    rubric_id: str
+    rubric_version_id: str
+    summary: str = Field(max_length=4000)
+    evidence: RevisionEvidenceV1
+    raised_by_country_code: CountryCode
+    raised_at: datetime

@@ -1,5 +1,5 @@
-"""The assessment service: rubrics and the assessments of trainees against them (evaluators, evaluation plans,
-indicators and public reports follow)."""
+"""The assessment service: rubrics, evaluators and the assessments of trainees against them, indicators, and the
+findings that ask training for curriculum revisions."""
 
 from fastapi import FastAPI
 
@@ -9,6 +9,7 @@ from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.assessment.assessments.api import router as assessments_router
 from services.assessment.evaluators.api import router as evaluators_router
+from services.assessment.findings.api import router as findings_router
 from services.assessment.indicators.api import router as indicators_router
 from services.assessment.policy import POLICY
 from services.assessment.rubrics.api import router as rubrics_router
@@ -19,7 +20,14 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Assessment service",
         description="Rubrics, external evaluators, assessments, evaluation plans, indicators and public reports.",
-        routers=[rubrics_router, evaluators_router, assessments_router, indicators_router, audit_router],
+        routers=[
+            rubrics_router,
+            evaluators_router,
+            assessments_router,
+            indicators_router,
+            findings_router,
+            audit_router,
+        ],
         authorize=authorizer(POLICY),
     )
 

@@ -14,8 +14,10 @@ from contracts.events.partners import (
     PartnershipMemberRemovedV1,
     PartnershipRegisteredV1,
 )
+from contracts.events.revisions import RevisionRequestDecidedV1
 from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.assessment.evaluators import service as evaluators
+from services.assessment.findings import service as findings
 from services.assessment.models import KnownPartnership
 from services.kernel import partnership_members
 
@@ -40,5 +42,6 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
         InstructorAssignmentDeliveredV1.event_type: evaluators.on_instructor_delivered,
         TraineeAttendedV1.event_type: evaluators.on_trainee_attended,
+        RevisionRequestDecidedV1.event_type: findings.on_revision_request_decided,
     }
     return Subscription(topics=(PartnershipRegisteredV1.topic, TraineeAttendedV1.topic), handlers=handlers)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.api import AUDITORS
 from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object_id, row_countries, row_owner
+from services.assessment.findings.models import Finding
 from services.assessment.indicators.models import Indicator
 from services.assessment.models import Assessment, KnownPartnership, Rubric, RubricVersion
 
@@ -40,6 +41,8 @@ rubric = of_partnership(Rubric, partnership)
 version = of_partnership(RubricVersion, partnership)
 version_lead = of_partnership(RubricVersion, partnership_lead)
 indicator = of_partnership(Indicator, partnership)
+rubric_lead = of_partnership(Rubric, partnership_lead)
+finding = of_partnership(Finding, partnership)
 
 
 async def _lead(session: AsyncSession, partnership_id: object) -> str | None:
@@ -64,6 +67,8 @@ RESOLVERS: dict[str, Resolver] = {
     "version_lead": version_lead,
     "assessment": assessment,
     "indicator": indicator,
+    "rubric_lead": rubric_lead,
+    "finding": finding,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -77,6 +82,8 @@ NOT_FOUND = {
     "version_lead": "rubric_version_not_found",
     "assessment": "assessment_not_found",
     "indicator": "indicator_not_found",
+    "rubric_lead": "rubric_not_found",
+    "finding": "finding_not_found",
 }
 P = "partnership_id"
 RULES: dict[tuple[str, str], Rule] = {
@@ -109,6 +116,14 @@ RULES: dict[tuple[str, str], Rule] = {
         "tenant", REPORT, ("indicator_id", "indicator")
     ),
     ("GET", "/indicators/{indicator_id}/measurements"): Rule("tenant", READ, ("indicator_id", "indicator")),
+    ("GET", "/rubrics/{rubric_id}/versions/{version_id}/criterion-failures"): Rule(
+        "tenant", READ, ("rubric_id", "rubric")
+    ),
+    ("POST", "/rubrics/{rubric_id}/findings"): Rule(
+        "tenant", DESIGN, ("rubric_id", "rubric"), steer="rubric_lead"
+    ),
+    ("GET", "/findings/{finding_id}"): Rule("tenant", READ, ("finding_id", "finding")),
+    ("GET", "/partnerships/{partnership_id}/findings"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

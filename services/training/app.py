@@ -20,6 +20,7 @@ from services.training.instructors.api import router as instructors_router
 from services.training.learning.api import router as learning_router
 from services.training.policy import POLICY
 from services.training.recognition.api import router as recognition_router
+from services.training.revision_requests.api import router as revision_requests_router
 from services.training.trainees.api import router as me_router
 
 
@@ -35,6 +36,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             curricula_router,
             cohorts_router,
             learning_router,
+            revision_requests_router,
             instructors_router,
             me_router,
             recognition_router,

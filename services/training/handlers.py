@@ -13,7 +13,7 @@ from backbone.consumer import Handler, Subscription
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
-from contracts.events.assessment import TraineeAssessedV1
+from contracts.events.assessment import CurriculumRevisionRequestedV1, TraineeAssessedV1
 from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from contracts.events.partners import (
@@ -35,6 +35,7 @@ from services.training.cohorts.models import KnownCommitment
 from services.training.curricula import approval as curriculum_approval
 from services.training.incident_effects import service as incident_effects
 from services.training.models import Cohort, Community, Curriculum, KnownPartnership, RevisionRequest
+from services.training.revision_requests import service as revision_requests
 
 
 async def on_agency_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -198,6 +199,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         IncidentResolvedV1.event_type: incident_effects.on_incident_resolved,
         TrainingRevisionRequestedV1.event_type: incident_effects.on_revision_requested,
         TraineeAssessedV1.event_type: evidence.on_trainee_assessed,
+        CurriculumRevisionRequestedV1.event_type: revision_requests.on_curriculum_revision_requested,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
         refreshers = Refreshers(settings)

@@ -452,22 +452,30 @@ class ModuleSuspension(TrainingBase):
 
 
 class RevisionRequest(TrainingBase):
-    """A drill's debrief finding about training: revise a curriculum, or refresh a competency's holders."""
+    """A finding about training, from a drill's debrief (revise a curriculum, or refresh a competency's holders)
+    or from assessments (a criterion often failed: revise the curriculum); a curriculum revision is accepted
+    into a draft or declined by the curriculum's drafting country."""
 
     __tablename__ = "revision_requests"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     finding_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
-    drill_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    source: Mapped[str] = mapped_column(String(10))
+    drill_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     request: Mapped[str] = mapped_column(String(20))
     curriculum_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     competency: Mapped[str | None] = mapped_column(String(100))
     countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
     summary: Mapped[str] = mapped_column(Text)
-    rating: Mapped[str] = mapped_column(String(10))
+    rating: Mapped[str | None] = mapped_column(String(10))
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(10))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    draft_version: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefresherAssignment(TrainingBase):

@@ -27,6 +27,7 @@ from services.training.models import (
     Nomination,
     Recognition,
     RecognitionAgreement,
+    RevisionRequest,
 )
 
 DISCUSS = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
@@ -86,6 +87,26 @@ recognition = row_countries(
 community = row_countries(Community, lambda found: found.countries)
 
 
+async def revision_request(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The partnership's members and the countries the request concerns."""
+    key = object_id(value)
+    found = await session.get(RevisionRequest, key) if key else None
+    if found is None:
+        return None
+    members = await partnership(session, str(found.partnership_id))
+    return frozenset({*found.countries, *(members or ())})
+
+
+async def revision_request_drafter(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """Who decides a curriculum revision request: the curriculum's drafting country."""
+    key = object_id(value)
+    found = await session.get(RevisionRequest, key) if key else None
+    if found is None:
+        return None
+    drafted = await session.get(Curriculum, found.curriculum_id) if found.curriculum_id else None
+    return frozenset({drafted.drafting_country_code} if drafted else ())
+
+
 RESOLVERS: dict[str, Resolver] = {
     "community": community,
     "agreement": agreement,
@@ -99,6 +120,8 @@ RESOLVERS: dict[str, Resolver] = {
     "booking": booking,
     "certification": certification,
     "exchange": exchange,
+    "revision_request": revision_request,
+    "revision_request_drafter": revision_request_drafter,
 }
 OWNERS: dict[str, Owner] = {
     "community": row_owner(Community, lambda found: found.created_by_country_code),
@@ -128,7 +151,12 @@ NOT_FOUND = {
     "booking": "booking_not_found",
     "certification": "certification_not_found",
     "exchange": "exchange_not_found",
+    "revision_request": "revision_request_not_found",
+    "revision_request_drafter": "revision_request_not_found",
 }
+
+
+R = "revision_request_id"
 
 
 def tenant(parameter: str, resolver: str, roles: frozenset[str]) -> Rule:
@@ -229,6 +257,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/revision-requests"): Rule("public", READ),  # row-level security: the caller's partnerships
     ("GET", "/curricula/{curriculum_id}/revision-requests"): tenant(K, "curriculum", READ),
     ("GET", "/revision-requests/{revision_request_id}/refresher-assignments"): Rule("public", READ),  # RLS
+    ("GET", "/revision-requests/{revision_request_id}"): tenant(R, "revision_request", READ),
+    ("POST", "/revision-requests/{revision_request_id}/acceptance"): Rule(
+        "tenant", CERTIFY, (R, "revision_request"), steer="revision_request_drafter"
+    ),
+    ("POST", "/revision-requests/{revision_request_id}/declination"): Rule(
+        "tenant", CERTIFY, (R, "revision_request"), steer="revision_request_drafter"
+    ),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -77,9 +77,14 @@ def version_body(**changes: Any) -> dict[str, Any]:
     return {**body, **changes}
 
 
-async def published_rubric(api: httpx.AsyncClient, pid: str) -> dict[str, Any]:
-    """A rubric with its first version published by the lead."""
-    rubric = {"id": str(uuid.uuid4()), "competency": "cyber.forensics", "title": "Digital forensics"}
+async def published_rubric(api: httpx.AsyncClient, pid: str, **fields: Any) -> dict[str, Any]:
+    """A rubric (with `fields`, e.g. the curriculum it assesses) with its first version published by the lead."""
+    rubric = {
+        "id": str(uuid.uuid4()),
+        "competency": "cyber.forensics",
+        "title": "Digital forensics",
+        **fields,
+    }
     created = await api.post(f"/partnerships/{pid}/rubrics", json=rubric, headers=lead(api))
     assert created.status_code == 201, created.text
     proposed = await api.post(f"/rubrics/{rubric['id']}/versions", json=version_body(), headers=lead(api))

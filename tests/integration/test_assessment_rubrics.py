@@ -202,8 +202,8 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
     assert sorted(served - set(RULES)) == [], "routes without an access rule are refused to everyone"
     assert sorted(set(RULES) - served) == [], "rules for routes that no longer exist"
     pid = await partnership(assessment)
-    world = await published_rubric(assessment, pid)
-    levels = {"imaging": 3, "custody": 3, "proportion": 3, "interpreter": 3, "rights": 3}
+    world = await published_rubric(assessment, pid, curriculum_id=str(uuid.uuid4()))
+    levels = {"imaging": 3, "custody": 3, "proportion": 3, "interpreter": 3, "rights": 1}
     examiner = await registered(assessment, pid, "SN")
     await assessment.put(
         f"/partnerships/{pid}/assessment-policy",
@@ -228,7 +228,18 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
         f"/partnerships/{pid}/indicators", json=indicator, headers=lead(assessment)
     )
     assert defined.status_code == 201, defined.text
+    finding = {
+        "id": str(uuid.uuid4()),
+        "rubric_version_id": world["version"]["id"],
+        "criterion_id": "rights",
+        "summary": "Rights need practice",
+    }
+    raised = await assessment.post(
+        f"/rubrics/{world['rubric']['id']}/findings", json=finding, headers=lead(assessment)
+    )
+    assert raised.status_code == 201, raised.text
     ids = {
+        "finding_id": finding["id"],
         "indicator_id": indicator["id"],
         "partnership_id": pid,
         "rubric_id": world["rubric"]["id"],

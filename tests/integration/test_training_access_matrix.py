@@ -21,7 +21,7 @@ from tests.integration.test_training_certifications import certify
 from tests.integration.test_training_competencies import PACKAGE
 from tests.integration.test_training_facilities import coordinator, lab, slot, training
 from tests.integration.training_events import deliver
-from tests.integration.training_world import module
+from tests.integration.training_world import module, revision_requested
 from tests.support import acting
 
 __all__ = ["training"]  # the fixture
@@ -224,8 +224,10 @@ async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
         headers=coordinator(api, "SN"),
     )
     assert community.status_code == 201, community.text
+    revision = await revision_requested(api, curriculum["curriculum_id"], curriculum["partnership_id"], "SN")
     return {
         **curriculum,
+        "revision_request_id": revision,
         "community_id": community.json()["id"],
         "agreement_id": agreement.json()["id"],
         "recognition_id": recognised.json()["id"],

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from contracts.envelope import decode
+from contracts.events.assessment import CurriculumRevisionRequestedV1, RevisionEvidenceV1
 from contracts.events.commitments import CommitmentRegisteredV1
 from contracts.events.partners import DecisionClosedV1, PartnershipMemberV1, PartnershipRegisteredV1
 from tests.integration.test_partner_relations_api import outbox_records
@@ -145,3 +146,34 @@ async def dakar_simulator(api: httpx.AsyncClient, p: dict[str, Any]) -> str:
     )
     assert lab.status_code == 201, lab.text
     return str(lab.json()["id"])
+
+
+async def revision_requested(
+    api: httpx.AsyncClient, curriculum_id: str, partnership: str, by: str, *, finding_id: str | None = None
+) -> str:
+    """A finding of the assessment service asking to revise the curriculum, as training stores it; its id."""
+    finding = CurriculumRevisionRequestedV1(
+        finding_id=finding_id or str(uuid.uuid4()),
+        partnership_id=partnership,
+        curriculum_id=curriculum_id,
+        module_ids=["m1"],
+        competency="cf:chain-of-custody",
+        rubric_id=str(uuid.uuid4()),
+        rubric_version_id=str(uuid.uuid4()),
+        summary="Trainees rarely keep the chain of custody",
+        evidence=RevisionEvidenceV1(
+            criterion_id="custody",
+            dimension="technical_proficiency",
+            criterion="Keeps the chain of custody",
+            failed=None,
+            assessed=None,
+            suppressed=True,
+        ),
+        raised_by_country_code=by,
+        raised_at=datetime.now(UTC),
+    )
+    await deliver(api, finding)
+    listed = await api.get(
+        f"/curricula/{curriculum_id}/revision-requests", headers=acting(api, "auditor", country=by)
+    )
+    return str(next(r["id"] for r in listed.json()["items"] if r["finding_id"] == finding.finding_id))

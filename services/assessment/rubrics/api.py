@@ -16,7 +16,7 @@ from services.assessment.rubrics.schemas import RubricIn, RubricOut, VersionIn, 
 router = APIRouter(tags=["rubrics"])
 
 
-def _country(principal: CurrentPrincipal) -> str:
+def country_of(principal: CurrentPrincipal) -> str:
     return principal.country if principal and principal.country else "*"
 
 
@@ -30,7 +30,7 @@ async def create_rubric(
     partnership_id: uuid.UUID, body: RubricIn, session: SessionDep, principal: CurrentPrincipal
 ) -> JSONResponse:
     outcome = await service.create(
-        session, partnership_id=partnership_id, country=_country(principal), body=body
+        session, partnership_id=partnership_id, country=country_of(principal), body=body
     )
     return outcome_response(outcome)
 
@@ -55,7 +55,7 @@ async def get_rubric(rubric_id: uuid.UUID, session: SessionDep) -> RubricOut:
 async def propose_version(
     rubric_id: uuid.UUID, body: VersionIn, session: SessionDep, principal: CurrentPrincipal
 ) -> VersionOut:
-    return await service.propose(session, rubric_id=rubric_id, country=_country(principal), body=body)
+    return await service.propose(session, rubric_id=rubric_id, country=country_of(principal), body=body)
 
 
 @router.get("/rubrics/{rubric_id}/versions", response_model=list[VersionOut])

@@ -389,23 +389,30 @@ async def revise(
         curriculum = await get(session, curriculum_id, lock=True)
         require_drafter(principal, curriculum)
         author = principal.subject if principal else "system"
-        every = await versions(session, curriculum.id)
-        if any(v.status in OPEN for v in every):
-            raise Conflict(
-                "A version is open already: change that draft instead.", code="open_version_exists"
-            )
-        latest = every[-1]
-        draft = _new_version(
-            curriculum,
-            latest.number + 1,
-            title=latest.title,
-            modules=list(latest.modules),
-            author=author,
-            reason=body.reason,
-        )
-        session.add(draft)
-        await session.flush()
+        draft = await start_revision(session, curriculum, author=author, reason=body.reason)
         return Outcome(201, VersionOut.model_validate(draft).model_dump(mode="json"))
+
+
+async def start_revision(
+    session: AsyncSession, curriculum: Curriculum, *, author: str, reason: str
+) -> CurriculumVersion:
+    """The next version as a draft, copied from the latest; 409 while a version is open. The caller holds the
+    curriculum's lock."""
+    every = await versions(session, curriculum.id)
+    if any(v.status in OPEN for v in every):
+        raise Conflict("A version is open already: change that draft instead.", code="open_version_exists")
+    latest = every[-1]
+    draft = _new_version(
+        curriculum,
+        latest.number + 1,
+        title=latest.title,
+        modules=list(latest.modules),
+        author=author,
+        reason=reason,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
 
 
 async def view(session: AsyncSession, curriculum: Curriculum) -> CurriculumOut:

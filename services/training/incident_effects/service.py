@@ -14,11 +14,9 @@ from sqlalchemy import any_, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.pagination import keyset_page
 from contracts.envelope import EventEnvelope
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from services.training.cohorts import service as cohorts
-from services.training.incident_effects.schemas import RevisionRequestOut
 from services.training.models import (
     Certification,
     Cohort,
@@ -108,6 +106,7 @@ async def on_revision_requested(session: AsyncSession, envelope: EventEnvelope) 
         .values(
             id=uuid.uuid4(),
             finding_id=uuid.UUID(event.finding_id),
+            source="drill",
             drill_id=uuid.UUID(event.drill_id),
             partnership_id=uuid.UUID(event.partnership_id),
             request=event.request,
@@ -146,22 +145,6 @@ async def on_revision_requested(session: AsyncSession, envelope: EventEnvelope) 
     await session.flush()
 
 
-async def assignments(
-    session: AsyncSession, *, revision_request_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[list[uuid.UUID], str | None]:
-    """The certifications (of the caller's country: row-level security) assigned a refresher by a request."""
-    async with session.begin():
-        rows, next_cursor = await keyset_page(
-            session,
-            select(RefresherAssignment).where(RefresherAssignment.revision_request_id == revision_request_id),
-            created=RefresherAssignment.assigned_at,
-            key=RefresherAssignment.certification_id,
-            limit=limit,
-            cursor=cursor,
-        )
-        return [row.certification_id for row in rows], next_cursor
-
-
 async def suspended(session: AsyncSession, curriculum_id: uuid.UUID, module_code: str) -> bool:
     found = await session.scalar(
         select(ModuleSuspension.incident_id).where(
@@ -171,28 +154,3 @@ async def suspended(session: AsyncSession, curriculum_id: uuid.UUID, module_code
         )
     )
     return found is not None
-
-
-async def revision_requests(
-    session: AsyncSession,
-    *,
-    limit: int,
-    cursor: str | None,
-    partnership_id: uuid.UUID | None = None,
-    curriculum_id: uuid.UUID | None = None,
-) -> tuple[list[RevisionRequestOut], str | None]:
-    async with session.begin():
-        query = select(RevisionRequest)
-        if partnership_id:
-            query = query.where(RevisionRequest.partnership_id == partnership_id)
-        if curriculum_id:
-            query = query.where(RevisionRequest.curriculum_id == curriculum_id)
-        rows, next_cursor = await keyset_page(
-            session,
-            query,
-            created=RevisionRequest.requested_at,
-            key=RevisionRequest.id,
-            limit=limit,
-            cursor=cursor,
-        )
-        return [RevisionRequestOut.model_validate(r) for r in rows], next_cursor

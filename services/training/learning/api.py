@@ -12,8 +12,6 @@ from backbone.app import RuntimeDep, SessionDep, platform_session
 from backbone.auth.http import CurrentPrincipal, Forbidden, acting_country
 from backbone.pagination import Cursor, Limit, Page
 from services.training.facilities.api import PROBLEMS
-from services.training.incident_effects import service as incident_effects
-from services.training.incident_effects.schemas import RevisionRequestOut
 from services.training.learning import queries as analytics
 from services.training.learning import service as progress
 from services.training.learning.schemas import CohortAnalytics, PartnershipAnalytics, ProgressOut, Statement
@@ -96,48 +94,3 @@ async def partnership_analytics(
         return await analytics.of_partnership(
             session, partnership_id=partnership_id, viewer=viewer_country(principal)
         )
-
-
-@router.get(
-    "/revision-requests",
-    response_model=Page[RevisionRequestOut],
-    responses=PROBLEMS,
-    summary="Revision requests from drill debriefs in your partnerships (curricula to revise, refreshers)",
-)
-async def list_revision_requests(
-    session: SessionDep, partnership_id: uuid.UUID | None = None, limit: Limit = 50, cursor: Cursor = None
-) -> Page[RevisionRequestOut]:
-    items, next_cursor = await incident_effects.revision_requests(
-        session, partnership_id=partnership_id, limit=limit, cursor=cursor
-    )
-    return Page[RevisionRequestOut](items=items, next_cursor=next_cursor, limit=limit)
-
-
-@router.get(
-    "/curricula/{curriculum_id}/revision-requests",
-    response_model=Page[RevisionRequestOut],
-    responses=PROBLEMS,
-    tags=["curricula"],
-)
-async def curriculum_revision_requests(
-    curriculum_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
-) -> Page[RevisionRequestOut]:
-    items, next_cursor = await incident_effects.revision_requests(
-        session, curriculum_id=curriculum_id, limit=limit, cursor=cursor
-    )
-    return Page[RevisionRequestOut](items=items, next_cursor=next_cursor, limit=limit)
-
-
-@router.get(
-    "/revision-requests/{revision_request_id}/refresher-assignments",
-    response_model=Page[uuid.UUID],
-    responses=PROBLEMS,
-    summary="Your country's certifications assigned a refresher by this request",
-)
-async def refresher_assignments(
-    revision_request_id: uuid.UUID, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
-) -> Page[uuid.UUID]:
-    items, next_cursor = await incident_effects.assignments(
-        session, revision_request_id=revision_request_id, limit=limit, cursor=cursor
-    )
-    return Page[uuid.UUID](items=items, next_cursor=next_cursor, limit=limit)

@@ -1,0 +1,1 @@
+"""Revision requests: findings about training from drills and assessments, and their decision."""

@@ -1,0 +1,261 @@
+"""Revision request use cases: an assessment finding arrives as a request to revise one of the partnership's
+curricula (checked to be one: ids from another service are untrusted); the curriculum's drafting country accepts a
+request into a draft version (the open draft, or a new revision copied from the latest version) or declines it
+with a reason. Both are announced, so the drill or the evaluation that raised it sees the outcome. Drill requests
+arrive through incident_effects; refreshers need no decision (they are assigned on arrival)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.auth.principal import Principal
+from backbone.errors import Conflict, DomainError
+from backbone.outbox import add_event
+from backbone.pagination import keyset_page
+from contracts.envelope import EventEnvelope
+from contracts.events.assessment import CurriculumRevisionRequestedV1
+from contracts.events.revisions import RevisionRequestDecidedV1
+from rules.releasability import Release
+from services.training import SOURCE
+from services.training.curricula import service as curricula
+from services.training.models import (
+    Curriculum,
+    CurriculumVersion,
+    KnownPartnership,
+    RefresherAssignment,
+    RevisionRequest,
+)
+from services.training.revision_requests.schemas import AcceptanceIn, DeclinationIn, RevisionRequestOut
+
+log = logging.getLogger(__name__)
+
+
+def view(row: RevisionRequest) -> RevisionRequestOut:
+    return RevisionRequestOut.model_validate(row)
+
+
+async def on_curriculum_revision_requested(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Kept once per finding. A request naming no curriculum of its partnership is declined at once (and the
+    declination announced), never pointed at another partnership's curriculum."""
+    event = CurriculumRevisionRequestedV1.model_validate(envelope.data)
+    partnership_id = uuid.UUID(event.partnership_id)
+    curriculum = await session.get(Curriculum, uuid.UUID(event.curriculum_id))
+    ours = curriculum is not None and curriculum.partnership_id == partnership_id
+    stored = await session.execute(
+        pg_insert(RevisionRequest)
+        .values(
+            id=uuid.uuid4(),
+            finding_id=uuid.UUID(event.finding_id),
+            source="assessment",
+            partnership_id=partnership_id,
+            request="curriculum_revision",
+            curriculum_id=curriculum.id if ours and curriculum else None,
+            competency=event.competency,
+            countries=sorted(curriculum.countries) if ours and curriculum else [event.raised_by_country_code],
+            summary=event.summary,
+            evidence={**event.evidence.model_dump(mode="json"), "module_ids": event.module_ids},
+            status="open",
+            requested_at=event.raised_at,
+        )
+        .on_conflict_do_nothing(index_elements=["finding_id"])
+        .returning(RevisionRequest.id)
+    )
+    request_id = stored.scalar_one_or_none()
+    if request_id is None or ours:
+        return
+    log.warning(
+        "finding %s names curriculum %s, not one of its partnership's", event.finding_id, event.curriculum_id
+    )
+    row = await session.get(RevisionRequest, request_id)
+    assert row is not None
+    reason = f"Curriculum {event.curriculum_id} is not a curriculum of the partnership: nothing to revise."
+    await _decide(session, row, outcome="declined", reason=reason, by=None, country=None)
+
+
+async def _decide(
+    session: AsyncSession,
+    row: RevisionRequest,
+    *,
+    outcome: str,
+    reason: str,
+    by: str | None,
+    country: str | None,
+    draft: CurriculumVersion | None = None,
+    curriculum: Curriculum | None = None,
+) -> None:
+    row.status, row.decision_reason, row.decided_by = outcome, reason, by
+    row.draft_version = draft.number if draft else None
+    row.decided_at = datetime.now(UTC)
+    await session.flush()
+    if curriculum is not None:
+        release = curricula.release(curriculum)
+    else:
+        partnership = await session.get(KnownPartnership, row.partnership_id)
+        members = partnership.member_countries if partnership else row.countries
+        release = Release.of("partnership", originator=row.countries[0], partnership_countries=members)
+    await add_event(
+        session,
+        RevisionRequestDecidedV1(
+            revision_request_id=str(row.id),
+            finding_id=str(row.finding_id),
+            source=row.source,
+            partnership_id=str(row.partnership_id),
+            curriculum_id=str(row.curriculum_id) if row.curriculum_id else None,
+            outcome=outcome,
+            reason=reason,
+            draft_version=row.draft_version,
+            decided_by_country_code=country,
+            decided_at=row.decided_at,
+        ),
+        aggregate_id=str(row.id),
+        source=SOURCE,
+        release=release,
+    )
+
+
+async def _open_request(
+    session: AsyncSession, request_id: uuid.UUID, principal: Principal | None
+) -> tuple[RevisionRequest, Curriculum]:
+    row = await session.get(RevisionRequest, request_id, with_for_update=True)
+    if row is None:
+        raise DomainError(
+            f"No revision request with id {request_id}.", status=404, code="revision_request_not_found"
+        )
+    if row.request == "curriculum_revision" and row.curriculum_id is None:
+        raise Conflict(f"The request was {row.status} already.", code="revision_request_decided")
+    if row.request != "curriculum_revision" or row.curriculum_id is None:
+        raise Conflict(
+            "Only a curriculum revision is decided (refreshers are assigned on arrival).",
+            code="not_a_curriculum_revision",
+        )
+    curriculum = await curricula.get(session, row.curriculum_id, lock=True)
+    curricula.require_drafter(principal, curriculum)
+    return row, curriculum
+
+
+def _already(row: RevisionRequest, outcome: str, reason: str) -> RevisionRequestOut | None:
+    """The same decision again answers it unchanged; another one is refused."""
+    if row.status == "open":
+        return None
+    if row.status == outcome and (outcome == "accepted" or row.decision_reason == reason):
+        return view(row)
+    raise Conflict(f"The request was {row.status} already.", code="revision_request_decided")
+
+
+async def accept(
+    session: AsyncSession, *, request_id: uuid.UUID, body: AcceptanceIn, principal: Principal | None
+) -> RevisionRequestOut:
+    """Into the curriculum's open draft, or a new revision draft copied from the latest version whose reason
+    names the request; 409 while a version is submitted for decision."""
+    async with session.begin():
+        row, curriculum = await _open_request(session, request_id, principal)
+        answered = _already(row, "accepted", body.note)
+        if answered:
+            return answered
+        draft = await session.scalar(
+            select(CurriculumVersion)
+            .where(
+                CurriculumVersion.curriculum_id == curriculum.id, CurriculumVersion.status.in_(curricula.OPEN)
+            )
+            .with_for_update()
+        )
+        if draft is not None and draft.status != "draft":
+            raise Conflict(
+                f"Version {draft.number} is before the oversight body: accept the request once it is decided.",
+                code="version_under_decision",
+            )
+        author = principal.subject if principal else "system"
+        if draft is None:
+            draft = await curricula.start_revision(
+                session, curriculum, author=author, reason=f"Revision request {row.id}: {row.summary}"[:4000]
+            )
+        note = body.note or f"Taken up in draft version {draft.number}."
+        country = principal.country if principal else None
+        await _decide(
+            session,
+            row,
+            outcome="accepted",
+            reason=note,
+            by=author,
+            country=country,
+            draft=draft,
+            curriculum=curriculum,
+        )
+        return view(row)
+
+
+async def decline(
+    session: AsyncSession, *, request_id: uuid.UUID, body: DeclinationIn, principal: Principal | None
+) -> RevisionRequestOut:
+    async with session.begin():
+        row, curriculum = await _open_request(session, request_id, principal)
+        answered = _already(row, "declined", body.reason)
+        if answered:
+            return answered
+        await _decide(
+            session,
+            row,
+            outcome="declined",
+            reason=body.reason,
+            by=principal.subject if principal else "system",
+            country=principal.country if principal else None,
+            curriculum=curriculum,
+        )
+        return view(row)
+
+
+async def revision_request(session: AsyncSession, *, request_id: uuid.UUID) -> RevisionRequestOut:
+    async with session.begin():
+        row = await session.get(RevisionRequest, request_id)
+        if row is None:
+            raise DomainError(
+                f"No revision request with id {request_id}.", status=404, code="revision_request_not_found"
+            )
+        return view(row)
+
+
+async def revision_requests(
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    partnership_id: uuid.UUID | None = None,
+    curriculum_id: uuid.UUID | None = None,
+) -> tuple[list[RevisionRequestOut], str | None]:
+    async with session.begin():
+        query = select(RevisionRequest)
+        if partnership_id:
+            query = query.where(RevisionRequest.partnership_id == partnership_id)
+        if curriculum_id:
+            query = query.where(RevisionRequest.curriculum_id == curriculum_id)
+        rows, next_cursor = await keyset_page(
+            session,
+            query,
+            created=RevisionRequest.requested_at,
+            key=RevisionRequest.id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [view(r) for r in rows], next_cursor
+
+
+async def assignments(
+    session: AsyncSession, *, revision_request_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[uuid.UUID], str | None]:
+    """The certifications (of the caller's country: row-level security) assigned a refresher by a request."""
+    async with session.begin():
+        rows, next_cursor = await keyset_page(
+            session,
+            select(RefresherAssignment).where(RefresherAssignment.revision_request_id == revision_request_id),
+            created=RefresherAssignment.assigned_at,
+            key=RefresherAssignment.certification_id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [row.certification_id for row in rows], next_cursor
