@@ -1,5 +1,5 @@
 """The assessment service: rubrics, evaluators and the assessments of trainees against them, indicators, and the
-findings that ask training for curriculum revisions."""
+findings that ask training for curriculum revisions, and public reports."""
 
 from fastapi import FastAPI
 
@@ -12,6 +12,7 @@ from services.assessment.evaluators.api import router as evaluators_router
 from services.assessment.findings.api import router as findings_router
 from services.assessment.indicators.api import router as indicators_router
 from services.assessment.policy import POLICY
+from services.assessment.reports.api import public_router as reports_router
 from services.assessment.rubrics.api import router as rubrics_router
 
 
@@ -29,6 +30,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             audit_router,
         ],
         authorize=authorizer(POLICY),
+        public_routers=[reports_router],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -22,6 +23,10 @@ class IndicatorIn(Strict):
     direction: Direction = Field(description="Which way is better: `increase` (arrests) or `decrease` (days)")
     baseline: Decimal = Amount
     target: Decimal = Amount
+    handling_code: Literal["partnership", "public"] = Field(
+        default="partnership",
+        description="`public`: the indicator and its measurements appear in the partnership's public reports",
+    )
 
 
 class MeasurementIn(Strict):
@@ -63,5 +68,6 @@ class IndicatorOut(BaseModel):
     direction: Direction
     baseline: Decimal
     target: Decimal
+    handling_code: str
     latest: MeasurementOut | None = Field(description="The latest measurement reported")
     progress: Decimal | None = Field(description="From the baseline to the target, 1 = the target (latest)")

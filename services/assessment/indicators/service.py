@@ -18,7 +18,7 @@ from services.assessment import SOURCE
 from services.assessment.indicators import rules
 from services.assessment.indicators.models import Indicator, Measurement
 from services.assessment.indicators.schemas import IndicatorIn, IndicatorOut, MeasurementIn, MeasurementOut
-from services.assessment.partnerships import HANDLING, partnership_of, release
+from services.assessment.partnerships import partnership_of, release
 
 
 def measurement_view(row: Measurement, indicator: Indicator) -> MeasurementOut:
@@ -51,6 +51,7 @@ async def _view(session: AsyncSession, row: Indicator) -> IndicatorOut:
         direction=row.direction,
         baseline=row.baseline,
         target=row.target,
+        handling_code=row.handling_code,
         latest=measurement_view(latest, row) if latest else None,
         progress=rules.progress(latest.value, row.baseline, row.target) if latest else None,
     )
@@ -80,7 +81,6 @@ async def define(session: AsyncSession, *, partnership_id: uuid.UUID, body: Indi
         row = Indicator(
             id=body.id,
             partnership_id=partnership_id,
-            handling_code=HANDLING,
             created_at=datetime.now(UTC),
             **wanted,
         )
@@ -141,7 +141,7 @@ async def report(
             period_end=body.period_end,
             source=body.source,
             reported_by=reporter,
-            handling_code=HANDLING,
+            handling_code=indicator.handling_code,
             measured_at=now,
         )
         session.add(row)

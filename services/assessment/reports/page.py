@@ -1,0 +1,41 @@
+"""The printable page of a public report: the same document as the JSON, rendered server-side (Jinja2, escaped),
+with each indicator drawn as an inline SVG chart against its baseline and target, and a table beside it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from rules.disclosure import MIN_GROUP
+from services.assessment.reports import rules
+from services.assessment.reports.schemas import ReportOut
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def percent(value: Decimal) -> str:
+    return f"{(value * 100).quantize(Decimal('0.1'))} %"
+
+
+TEMPLATES.filters["percent"] = percent
+
+
+def render(report: ReportOut) -> str:
+    charts = {
+        indicator.code: rules.bars(
+            {m.country_code: m.value for m in indicator.measurements},
+            baseline=indicator.baseline,
+            target=indicator.target,
+        )
+        for indicator in report.indicators
+    }
+    return TEMPLATES.get_template("report.html.j2").render(
+        report=report, charts=charts, width=rules.CHART_WIDTH, min_group=MIN_GROUP
+    )
