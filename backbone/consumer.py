@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -142,11 +143,27 @@ def in_turn(*handlers: Handler) -> Handler:
 
 
 @dataclass(frozen=True)
+class Inbound:
+    """What outside systems write on topics of their own (the national inbound topics): the topics' logical names
+    as a regular expression, a handler per event type, and who a topic belongs to. The sender is known from the
+    topic alone (its Kafka ACL lets only that sender write it), never from what the event says: the consumer
+    stamps it on the envelope as the `sender` and `sendercountry` extensions, and prefixes the event id with the
+    topic so one sender's ids never collide with another's or with the platform's in the inbox."""
+
+    pattern: str
+    handlers: Mapping[str, Handler]
+    sender: Callable[[str], tuple[str, str] | None]
+    """Logical topic name -> (sender id, its country), None when the topic is nobody's."""
+
+
+@dataclass(frozen=True)
 class Subscription:
-    """What a service consumes: logical topics and a handler per event type (unknown types are skipped)."""
+    """What a service consumes: logical topics and a handler per event type (unknown types are skipped), and the
+    outside systems' inbound topics it reads, if any."""
 
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler]
+    inbound: Inbound | None = None
 
 
 @dataclass
@@ -204,14 +221,26 @@ class EventConsumer:
         self.health = Health(stall_seconds=max(120.0, 4 * settings.consumer_retry_max_seconds))
         self._tracer = tracer("backbone.consumer")
         self.dead_letter_topic = settings.topic(dead_letter_topic(self.service).name)
+        self.inbound_discovery_ms = 30_000
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
         topics = [self.settings.topic(t) for t in self.subscription.topics]
-        consumer = manual_commit_consumer(self.settings, group_id=self.group_id)
-        consumer.subscribe(topics, listener=_Revocations(self))
+        inbound = self.subscription.inbound
+        if inbound is None:
+            consumer = manual_commit_consumer(self.settings, group_id=self.group_id)
+            consumer.subscribe(topics, listener=_Revocations(self))
+        else:
+            # A pattern, so a national system registered later is read without a restart (found at the next
+            # metadata refresh, within `inbound_discovery_ms`).
+            consumer = manual_commit_consumer(
+                self.settings, group_id=self.group_id, metadata_max_age_ms=self.inbound_discovery_ms
+            )
+            names = "|".join(re.escape(t) for t in topics)
+            prefix = re.escape(self.settings.topic(""))
+            consumer.subscribe(pattern=f"^({names}|{prefix}{inbound.pattern})$", listener=_Revocations(self))
         producer = idempotent_producer(self.settings, client_id=f"{self.service}-deadletter")
         self._consumer, self._dlt_producer = consumer, producer
         await producer.start()
@@ -309,7 +338,26 @@ class EventConsumer:
         except MalformedEvent as exc:
             await self._dead_letter(record, reason="malformed_event", error=exc)
             return "dead_lettered"
-        handler = self.subscription.handlers.get(envelope.type)
+        handlers = self.subscription.handlers
+        inbound = self.subscription.inbound
+        logical = record.topic.removeprefix(self.settings.topic(""))
+        if inbound is not None and re.fullmatch(inbound.pattern, logical):
+            sender = inbound.sender(logical)
+            if sender is None:
+                await self._dead_letter(record, reason="unknown_sender", error=PermanentError(logical))
+                return "dead_lettered"
+            handlers = inbound.handlers
+            if len(envelope.id) > 120:
+                await self._dead_letter(
+                    record, reason="permanent_error", error=PermanentError("ce_id too long")
+                )
+                return "dead_lettered"
+            envelope = dataclasses.replace(
+                envelope,
+                id=f"{logical}:{envelope.id}",
+                extensions={**envelope.extensions, "sender": sender[0], "sendercountry": sender[1]},
+            )
+        handler = handlers.get(envelope.type)
         if handler is None:
             return "ignored"  # a type this service does not act on; tolerated, not an error
         with self._tracer.start_as_current_span(

@@ -17,6 +17,8 @@ class ServiceSpec:
     """The default HTTP port (overridable by `<NAME>_HTTP_PORT`)."""
     starts_workflows: bool
     """Whether its API or consumer start, signal or update Temporal workflows (so it needs a Temporal client)."""
+    consumes_national_inbound: bool = False
+    """Whether its consumer reads what national systems report on their inbound topics (`inbound.<cc>.<id>.v1`)."""
 
     @property
     def package(self) -> str:
@@ -44,7 +46,7 @@ REGISTRY: tuple[ServiceSpec, ...] = (
     ServiceSpec("partners", 8001, starts_workflows=True),
     ServiceSpec("training", 8002, starts_workflows=True),
     ServiceSpec("finance", 8003, starts_workflows=False),
-    ServiceSpec("assessment", 8004, starts_workflows=False),
+    ServiceSpec("assessment", 8004, starts_workflows=False, consumes_national_inbound=True),
     ServiceSpec("incidents", 8005, starts_workflows=True),
 )
 SERVICES: tuple[str, ...] = tuple(spec.name for spec in REGISTRY)

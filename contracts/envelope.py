@@ -72,6 +72,12 @@ class IncidentsEvent(Event):
     topic: ClassVar[str] = "incidents.events.v1"
 
 
+class NationalInboundEvent(Event):
+    """An event a national system writes on its own inbound topic (`topic` is the pattern of their names)."""
+
+    topic: ClassVar[str] = "inbound.{cc}.{subscriberId}.v1"
+
+
 class MalformedEvent(ValueError):
     """A message that is not a CloudEvent we can read; it goes to the dead-letter topic."""
 

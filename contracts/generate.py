@@ -18,7 +18,14 @@ from typing import Any
 import yaml
 
 from contracts.envelope import HANDLING_PATTERN, Event
-from contracts.topics import AUDIT_ANCHOR_TOPICS, DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, TopicSpec
+from contracts.topics import (
+    AUDIT_ANCHOR_TOPICS,
+    DEAD_LETTER_TOPICS,
+    EVENT_TOPICS,
+    EVENT_TYPES,
+    INBOUND_TYPES,
+    TopicSpec,
+)
 
 ROOT = Path(__file__).resolve().parent
 SCHEMA_DIR = ROOT / "schemas"
@@ -44,7 +51,8 @@ def dump_json(data: Any) -> str:
 
 def schema_files() -> dict[Path, str]:
     return {
-        SCHEMA_DIR / f"{name}.json": dump_json(event_schema(model)) for name, model in EVENT_TYPES.items()
+        SCHEMA_DIR / f"{name}.json": dump_json(event_schema(model))
+        for name, model in {**EVENT_TYPES, **INBOUND_TYPES}.items()
     }
 
 
@@ -269,6 +277,46 @@ def asyncapi_document() -> dict[str, Any]:
         "summary": "A national system consumes what its country may see",
         "messages": [{"$ref": f"#/channels/{national}/messages/{m}"} for m in event_messages],
     }
+    inbound = "national_inbound"
+    for model in INBOUND_TYPES.values():
+        message_id = _message_id(model.event_type)
+        schemas[message_id] = _payload_schema(model, schemas)
+        messages[message_id] = {
+            "name": model.event_type,
+            "title": model.event_type,
+            "summary": (model.__doc__ or model.event_type).strip().splitlines()[0],
+            "contentType": "application/json",
+            "headers": _header_schema(model.event_type),
+            "payload": {"$ref": f"#/components/schemas/{message_id}"},
+            "bindings": {"kafka": {"key": {"type": "string", "description": f"The {model.aggregate} code"}}},
+        }
+    channels[inbound] = {
+        "address": "inbound.{cc}.{subscriberId}.v1",
+        "title": "What a national system reports to the backbone",
+        "description": (
+            "A national system's own inbound topic, created when it subscribes (`cc`: its country in lower "
+            "case). Only its Kafka user may write it; the platform takes the sender and its country from the "
+            "topic, never from the event. CloudEvents in binary mode like every other topic; aggregates only. "
+            "An event the platform cannot accept goes to the consuming service's dead-letter topic with the "
+            "reason in its headers; others behind it are not held up."
+        ),
+        "parameters": {
+            "cc": {"description": "The subscriber's country, ISO 3166-1 alpha-2 in lower case"},
+            "subscriberId": {"description": "The id the platform registered the national system with"},
+        },
+        "messages": {
+            _message_id(t): {"$ref": f"#/components/messages/{_message_id(t)}"} for t in sorted(INBOUND_TYPES)
+        },
+        "x-owner": "national",
+    }
+    operations[f"send_{inbound}"] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{inbound}"},
+        "summary": "A national system reports aggregates (indicator measurements)",
+        "messages": [
+            {"$ref": f"#/channels/{inbound}/messages/{_message_id(t)}"} for t in sorted(INBOUND_TYPES)
+        ],
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -361,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists() or path.read_text() != content:
             path.write_text(content)
     stale = sorted(path for path in SCHEMA_DIR.glob("*.json") if path not in expected)
-    print(f"wrote {len(EVENT_TYPES)} schemas and {ASYNCAPI_FILE.relative_to(ROOT.parent)}")
+    print(
+        f"wrote {len(EVENT_TYPES) + len(INBOUND_TYPES)} schemas and {ASYNCAPI_FILE.relative_to(ROOT.parent)}"
+    )
     for path in stale:
         print(
             f"left {path.relative_to(ROOT.parent)}: its event type is no longer registered; removing a type "

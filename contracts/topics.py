@@ -57,6 +57,7 @@ from contracts.events.incidents import (
     ProtocolVersionApprovedV1,
     TrainingRevisionRequestedV1,
 )
+from contracts.events.national import IndicatorMeasurementReportedV1
 from contracts.events.partners import (
     AgencyActivatedV1,
     AgencyContactAddedV1,
@@ -284,6 +285,11 @@ TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + DEAD_LETTER_TOPICS + AUDIT_ANCHOR
 EVENT_TYPES: dict[str, type[Event]] = {
     event.event_type: event for spec in EVENT_TOPICS for event in spec.events
 }
+
+INBOUND_TYPES: dict[str, type[Event]] = {
+    event.event_type: event for event in (IndicatorMeasurementReportedV1,)
+}
+"""What national systems may write on their inbound topics (`inbound.<cc>.<subscriberId>.v1`)."""
 
 
 def topic_for(event: type[Event] | Event) -> TopicSpec:

@@ -176,5 +176,5 @@ def secure_kafka(config: StackConfig) -> None:
     from backbone.feed.filter import feed_settings
     from backbone.feed.subscribers import Registry
 
-    subscribers = [s.id for s in Registry(feed_settings().subscribers_file).current()]
+    subscribers = Registry(feed_settings().subscribers_file).current()
     KafkaSecurity(config).apply(grants_for(subscribers=subscribers))

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backbone.registry import SERVICES
+from backbone.feed.subscribers import Subscriber
+from backbone.registry import SERVICES, spec_of
 from devstack.config import StackConfig
 from devstack.process import log, run_checked
 from devstack.tokens import safe_token
@@ -113,7 +114,7 @@ PROVISIONED_AT_FORMAT = (ADMIN, FEED_USER, *(service_user(s) for s in SERVICES))
 """Users whose SCRAM credentials the broker's storage is formatted with (no admin call needed for them)."""
 
 
-def grants_for(*, topic_prefix: str = "", subscribers: Iterable[str] = ()) -> list[Grant]:
+def grants_for(*, topic_prefix: str = "", subscribers: Iterable[Subscriber] = ()) -> list[Grant]:
     """The whole ACL policy (deny by default on the broker)."""
     from contracts.topics import EVENT_TOPICS
 
@@ -128,6 +129,12 @@ def grants_for(*, topic_prefix: str = "", subscribers: Iterable[str] = ()) -> li
                 # Anchors: appended and read back by `backbone.audit`, never deleted (no Delete right).
                 Acl("topic", f"{topic_prefix}{service}.audit-anchors.v1", ("Write", "Read", "Describe")),
                 *read_events,
+                *(
+                    # What national systems report: read only by the services that act on it.
+                    [Acl("topic", f"{topic_prefix}inbound.", ("Read", "Describe"), prefixed=True)]
+                    if spec_of(service).consumes_national_inbound
+                    else []
+                ),
                 Acl("group", f"{topic_prefix}{service}", ("Read", "Describe"), prefixed=True),
                 Acl("group", service, ("Read", "Describe"), prefixed=True),
             ),
@@ -150,13 +157,15 @@ def grants_for(*, topic_prefix: str = "", subscribers: Iterable[str] = ()) -> li
     return grants
 
 
-def subscriber_grant(subscriber_id: str, *, topic_prefix: str = "") -> Grant:
+def subscriber_grant(subscriber: Subscriber, *, topic_prefix: str = "") -> Grant:
     return Grant(
-        subscriber_user(subscriber_id),
+        subscriber_user(subscriber.id),
         (
-            Acl("topic", f"{topic_prefix}national.{subscriber_id}.v1", ("Read", "Describe")),
+            Acl("topic", f"{topic_prefix}{subscriber.topic}", ("Read", "Describe")),
+            # Its own inbound topic only: the country in that topic's name is the one the registry gave the id.
+            Acl("topic", f"{topic_prefix}{subscriber.inbound_topic}", ("Write", "Describe")),
             # The dot ends the id (ids have none), so `national.fr.` never matches `national.fr-ncu.`'s groups.
-            Acl("group", f"national.{subscriber_id}.", ("Read", "Describe"), prefixed=True),
+            Acl("group", f"national.{subscriber.id}.", ("Read", "Describe"), prefixed=True),
         ),
     )
 

@@ -8,7 +8,7 @@ import signal
 import sys
 
 from backbone import telemetry
-from backbone.feed.filter import NationalFeed, feed_settings, subscriber_topic
+from backbone.feed.filter import NationalFeed, feed_settings, inbound_topic, subscriber_topic
 from backbone.feed.subscribers import InvalidSubscriber, Registry, Subscriber, SubscriberTaken
 from backbone.health import serving
 from backbone.kafka import durability, ensure_topics, security_options
@@ -38,16 +38,17 @@ async def _subscribe(subscriber: Subscriber) -> None:
     bootstrap = config.kafka_bootstrap if local else settings.kafka_bootstrap
     await ensure_topics(
         bootstrap,
-        [subscriber_topic(settings, subscriber)],
+        [subscriber_topic(settings, subscriber), inbound_topic(settings, subscriber)],
         prefix=settings.topic_prefix,
         extra_options=security.admin().client_options() if local else security_options(settings),
         **durability(settings),
     )
     print(f"{'registered' if changed else 'already registered'}: {subscriber.id} ({subscriber.country})")
     print(f"topic: {settings.topic(subscriber.topic)}")
+    print(f"inbound topic (yours to write): {settings.topic(subscriber.inbound_topic)}")
     print(f"bootstrap: {bootstrap}")
     if local:
-        await asyncio.to_thread(security.apply, [subscriber_grant(subscriber.id)])
+        await asyncio.to_thread(security.apply, [subscriber_grant(subscriber)])
         user = security.credentials(subscriber_user(subscriber.id))
         print(f"kafka user: {user.username} ({user.protocol}, {user.mechanism})")
         print(f"kafka password: {user.password}")

@@ -58,6 +58,16 @@ def subscriber_topic(settings: FeedSettings, subscriber: Subscriber) -> TopicSpe
     )
 
 
+def inbound_topic(settings: FeedSettings, subscriber: Subscriber) -> TopicSpec:
+    return TopicSpec(
+        name=subscriber.inbound_topic,
+        owner="national",
+        description=f"What {subscriber.id} reports for {subscriber.country} (aggregates only).",
+        partitions=settings.subscriber_partitions,
+        retention_ms=settings.subscriber_retention_days * DAY_MS,
+    )
+
+
 class NationalFeed:
     def __init__(self, settings: FeedSettings) -> None:
         self.settings = settings

@@ -37,9 +37,31 @@ class Subscriber:
         """Logical topic name (a deployment may prefix it)."""
         return topic_of(self.id)
 
+    @property
+    def inbound_topic(self) -> str:
+        """Where the national system reports to the backbone (its Kafka user alone may write it). The country is
+        in the name, so a consumer knows who speaks on it without the registry."""
+        return f"inbound.{self.country.lower()}.{self.id}.v1"
+
 
 def topic_of(subscriber_id: str) -> str:
     return f"national.{subscriber_id}.v1"
+
+
+INBOUND_TOPIC = r"inbound\.[a-z]{2}\.[a-z0-9-]+\.v1"
+"""The logical names of the national inbound topics, as a regular expression."""
+_INBOUND = re.compile(r"^inbound\.(?P<country>[a-z]{2})\.(?P<id>[a-z0-9-]+)\.v1$")
+
+
+def sender_of(logical_topic: str) -> Subscriber | None:
+    """The national system an inbound topic belongs to (None: not an inbound topic)."""
+    found = _INBOUND.match(logical_topic)
+    if found is None:
+        return None
+    try:
+        return Subscriber(found["id"], found["country"].upper())
+    except InvalidSubscriber:
+        return None
 
 
 class Registry:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.consumer import Handler, Subscription
+from backbone.consumer import Handler, Inbound, Subscription
+from backbone.feed.subscribers import INBOUND_TOPIC, sender_of
 from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
+from contracts.events.national import IndicatorMeasurementReportedV1
 from contracts.events.partners import (
     PartnershipMemberAddedV1,
     PartnershipMemberRemovedV1,
@@ -18,6 +20,7 @@ from contracts.events.revisions import RevisionRequestDecidedV1
 from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.assessment.evaluators import service as evaluators
 from services.assessment.findings import service as findings
+from services.assessment.indicators import inbound
 from services.assessment.models import KnownPartnership
 from services.kernel import partnership_members
 
@@ -44,4 +47,16 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         TraineeAttendedV1.event_type: evaluators.on_trainee_attended,
         RevisionRequestDecidedV1.event_type: findings.on_revision_request_decided,
     }
-    return Subscription(topics=(PartnershipRegisteredV1.topic, TraineeAttendedV1.topic), handlers=handlers)
+    national = Inbound(
+        pattern=INBOUND_TOPIC,
+        handlers={IndicatorMeasurementReportedV1.event_type: inbound.on_measurement_reported},
+        sender=_sender,
+    )
+    return Subscription(
+        topics=(PartnershipRegisteredV1.topic, TraineeAttendedV1.topic), handlers=handlers, inbound=national
+    )
+
+
+def _sender(topic: str) -> tuple[str, str] | None:
+    found = sender_of(topic)
+    return (found.id, found.country) if found else None

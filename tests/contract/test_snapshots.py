@@ -11,7 +11,7 @@ import yaml
 
 from contracts import generate
 from contracts.compatibility import breaking_changes
-from contracts.topics import DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, TOPICS
+from contracts.topics import DEAD_LETTER_TOPICS, EVENT_TOPICS, EVENT_TYPES, INBOUND_TYPES, TOPICS
 
 CE_HEADERS = {
     "ce_id",
@@ -91,7 +91,7 @@ def test_the_snapshot_check_tells_a_breaking_change_from_a_compatible_one() -> N
 
 def test_no_published_event_type_disappeared() -> None:
     published = {path.name.removesuffix(".json") for path in generate.SCHEMA_DIR.glob("*.json")}
-    removed = sorted(published - set(EVENT_TYPES))
+    removed = sorted(published - set(EVENT_TYPES) - set(INBOUND_TYPES))
     assert not removed, (
         f"event types with a committed snapshot are no longer registered: {removed}; consumers may still read "
         "them: keep publishing them until every consumer moved to the new version"
@@ -133,6 +133,8 @@ def test_asyncapi_document_is_current() -> None:
 
 NATIONAL = "national.{subscriberId}.v1"
 """Each national system's own stream, filled by the national feed (backbone/feed)."""
+INBOUND = "inbound.{cc}.{subscriberId}.v1"
+"""What each national system writes to the backbone."""
 
 
 def test_asyncapi_document_describes_every_topic_and_event() -> None:
@@ -146,7 +148,8 @@ def test_asyncapi_document_describes_every_topic_and_event() -> None:
         "protocol": "kafka",
     }
     channels = {channel["address"]: channel for channel in document["channels"].values()}
-    assert set(channels) == {spec.name for spec in TOPICS} | {NATIONAL}
+    assert set(channels) == {spec.name for spec in TOPICS} | {NATIONAL, INBOUND}
+    assert set(channels[INBOUND]["messages"]) == {t.replace(".", "_") for t in INBOUND_TYPES}
     national = channels[NATIONAL]
     assert set(national["messages"]) == {t.replace(".", "_") for t in EVENT_TYPES}, (
         "every event may be released"
@@ -179,14 +182,15 @@ def test_asyncapi_document_describes_every_topic_and_event() -> None:
 
 def test_asyncapi_operations_let_external_consumers_receive_every_event_topic() -> None:
     document = _document()
-    received = {}
+    received: dict[str, Any] = {}
+    sent: dict[str, Any] = {}
     for operation in document["operations"].values():
-        assert operation["action"] == "receive"
         channel = _resolve(document, operation["channel"]["$ref"])
-        received[channel["address"]] = operation
+        (received if operation["action"] == "receive" else sent)[channel["address"]] = operation
         for message in operation["messages"]:
             assert message["$ref"].startswith(operation["channel"]["$ref"] + "/messages/")
     assert set(received) == {spec.name for spec in EVENT_TOPICS if spec.events} | {NATIONAL}
+    assert set(sent) == {INBOUND}, "national systems send on their inbound topics only"
 
 
 def test_every_asyncapi_reference_resolves() -> None:

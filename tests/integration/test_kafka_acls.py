@@ -1,7 +1,8 @@
 """Kafka enforces who reads and writes what: SCRAM users and ACLs on the local broker (deny by default).
 
 A service writes its own topics only, the national feed writes the national topics only, and a national
-subscriber reads its own topic and nothing else, whatever it asks for.
+subscriber reads its own topic and writes its own inbound topic, nothing else, whatever it asks for; only the
+services that act on what national systems report read the inbound topics.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
 
+from backbone.feed.subscribers import Subscriber
 from backbone.kafka import ensure_topics
 from contracts.topics import TopicSpec
 from devstack.config import StackConfig
@@ -56,12 +58,14 @@ async def shared(
         a, b = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
         longer = f"{a}-ncu"  # an id that starts with another's: their groups must not overlap
         security = KafkaSecurity(stack_config)
+        subscribers = [Subscriber(a, "SN"), Subscriber(b, "BR"), Subscriber(longer, "SN")]
         await asyncio.to_thread(
-            security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=[a, b, longer])
+            security.apply, grants_for(topic_prefix=deployment.topic_prefix, subscribers=subscribers)
         )
         topics = [
-            TopicSpec(name=f"national.{s}.v1", owner="feed", description="test", partitions=1)
-            for s in (a, b, longer)
+            TopicSpec(name=name, owner="feed", description="test", partitions=1)
+            for s in subscribers
+            for name in (s.topic, s.inbound_topic)
         ]
         await ensure_topics(
             deployment.endpoints.kafka_bootstrap,
@@ -69,7 +73,7 @@ async def shared(
             prefix=deployment.topic_prefix,
             extra_options=deployment.endpoints.kafka_security(),
         )
-        yield deployment, {"security": security, "a": a, "b": b, "longer": longer}
+        yield deployment, {"security": security, "a": a, "b": b, "longer": longer, "subscribers": subscribers}
     finally:
         await deployment.destroy()
 
@@ -172,3 +176,24 @@ async def test_a_subscriber_cannot_join_the_groups_of_an_id_that_starts_with_its
     await produce(deployment, security.credentials(FEED_USER), f"national.{world['longer']}.v1")
     own = f"national.{world['longer']}.reader"
     assert await read_one(deployment, longer, f"national.{world['longer']}.v1", own) == b"{}"
+
+
+async def test_a_national_system_writes_its_own_inbound_topic_and_only_assessment_reads_them(
+    deployment: Deployment, world: dict[str, Any]
+) -> None:
+    security: KafkaSecurity = world["security"]
+    senegal, brazil, _ = world["subscribers"]
+    a = security.credentials(subscriber_user(senegal.id))
+    await produce(deployment, a, senegal.inbound_topic)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(deployment, a, brazil.inbound_topic)  # speaking on another country's topic
+    with pytest.raises(TopicAuthorizationFailedError):
+        await read_one(deployment, a, senegal.inbound_topic, f"national.{senegal.id}.reader")  # write-only
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(deployment, security.credentials(FEED_USER), senegal.inbound_topic)
+    assessment = security.credentials(service_user("assessment"))
+    assert await read_one(deployment, assessment, senegal.inbound_topic, "assessment.acl-check") == b"{}"
+    with pytest.raises(TopicAuthorizationFailedError):
+        await read_one(
+            deployment, security.credentials(service_user("finance")), senegal.inbound_topic, "finance.x"
+        )

@@ -107,63 +107,70 @@ async def report(
         indicator = await session.get(Indicator, indicator_id)
         if indicator is None:
             raise DomainError(f"No indicator with id {indicator_id}.", status=404, code="indicator_not_found")
-        found = await session.get(Measurement, body.id)
-        if found is not None:
-            same = (
-                found.indicator_id,
-                found.value,
-                found.period_start,
-                found.period_end,
-                found.country_code,
-            ) == (
-                indicator_id,
-                body.value,
-                body.period_start,
-                body.period_end,
-                country,
-            )
-            if not same:
-                raise Conflict(f"Measurement {body.id} was reported otherwise.", code="measurement_id_reused")
-            return Outcome(200, measurement_view(found, indicator).model_dump(mode="json"))
-        if body.period_end > datetime.now(UTC).date():
-            raise field_problem(
-                "period_end", "in_the_future", "A measurement covers a period that has ended."
-            )
-        partnership = await partnership_of(session, indicator.partnership_id)
-        now = datetime.now(UTC)
-        row = Measurement(
-            id=body.id,
-            indicator_id=indicator_id,
-            partnership_id=indicator.partnership_id,
-            country_code=country,
-            value=body.value,
-            period_start=body.period_start,
-            period_end=body.period_end,
-            source=body.source,
-            reported_by=reporter,
-            handling_code=indicator.handling_code,
+        row, created = await record(session, indicator, country=country, reporter=reporter, body=body)
+        return Outcome(201 if created else 200, measurement_view(row, indicator).model_dump(mode="json"))
+
+
+async def record(
+    session: AsyncSession, indicator: Indicator, *, country: str, reporter: str, body: MeasurementIn
+) -> tuple[Measurement, bool]:
+    """Store and announce a measurement of `country` (whatever channel it came by); (it, whether new). The same
+    id again with the same content is the same measurement; otherwise 409."""
+    found = await session.get(Measurement, body.id)
+    if found is not None:
+        same = (
+            found.indicator_id,
+            found.value,
+            found.period_start,
+            found.period_end,
+            found.country_code,
+        ) == (
+            indicator.id,
+            body.value,
+            body.period_start,
+            body.period_end,
+            country,
+        )
+        if not same:
+            raise Conflict(f"Measurement {body.id} was reported otherwise.", code="measurement_id_reused")
+        return found, False
+    if body.period_end > datetime.now(UTC).date():
+        raise field_problem("period_end", "in_the_future", "A measurement covers a period that has ended.")
+    partnership = await partnership_of(session, indicator.partnership_id)
+    now = datetime.now(UTC)
+    row = Measurement(
+        id=body.id,
+        indicator_id=indicator.id,
+        partnership_id=indicator.partnership_id,
+        country_code=country,
+        value=body.value,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        source=body.source,
+        reported_by=reporter,
+        handling_code=indicator.handling_code,
+        measured_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    await add_event(
+        session,
+        IndicatorMeasuredV1(
+            measurement_id=str(row.id),
+            partnership_id=str(indicator.partnership_id),
+            indicator=indicator.code,
+            value=row.value,
+            unit=indicator.unit,
+            period_start=row.period_start,
+            period_end=row.period_end,
+            evaluator=None,
             measured_at=now,
-        )
-        session.add(row)
-        await session.flush()
-        await add_event(
-            session,
-            IndicatorMeasuredV1(
-                measurement_id=str(row.id),
-                partnership_id=str(indicator.partnership_id),
-                indicator=indicator.code,
-                value=row.value,
-                unit=indicator.unit,
-                period_start=row.period_start,
-                period_end=row.period_end,
-                evaluator=None,
-                measured_at=now,
-            ),
-            aggregate_id=str(indicator.partnership_id),
-            source=SOURCE,
-            release=release(partnership),
-        )
-        return Outcome(201, measurement_view(row, indicator).model_dump(mode="json"))
+        ),
+        aggregate_id=str(indicator.partnership_id),
+        source=SOURCE,
+        release=release(partnership),
+    )
+    return row, True
 
 
 async def measurements(session: AsyncSession, *, indicator_id: uuid.UUID) -> list[MeasurementOut]:
