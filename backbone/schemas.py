@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 
 def _without_nul(value: Any) -> Any:
@@ -30,3 +31,18 @@ class Strict(BaseModel):
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return _without_nul(value)
+
+
+def _vote_window(value: datetime) -> datetime:
+    now = datetime.now(UTC)
+    if not now + timedelta(hours=1) <= value <= now + timedelta(days=366):
+        raise ValueError("decide_by must be between one hour and one year from now")
+    return value
+
+
+VoteDeadline = Annotated[
+    AwareDatetime,
+    AfterValidator(_vote_window),
+    Field(description="Until when the oversight body votes (with a timezone; one hour to one year from now)"),
+]
+"""When a decision put to a partnership's oversight body closes."""

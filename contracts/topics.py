@@ -13,6 +13,7 @@ from contracts.events.assessment import (
     CurriculumRevisionRequestedV1,
     IndicatorMeasuredV1,
     RubricPublishedV1,
+    RubricSubmittedV1,
     TraineeAssessedV1,
 )
 from contracts.events.commitments import (
@@ -233,7 +234,13 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         name="assessment.events.v1",
         owner="assessment",
         description="Assessments, evaluations and indicators of the assessment service.",
-        events=(IndicatorMeasuredV1, RubricPublishedV1, TraineeAssessedV1, CurriculumRevisionRequestedV1),
+        events=(
+            IndicatorMeasuredV1,
+            RubricSubmittedV1,
+            RubricPublishedV1,
+            TraineeAssessedV1,
+            CurriculumRevisionRequestedV1,
+        ),
     ),
     TopicSpec(
         name="incidents.events.v1",

@@ -115,3 +115,24 @@ class CurriculumRevisionRequestedV1(AssessmentEvent):
     evidence: RevisionEvidenceV1
     raised_by_country_code: CountryCode
     raised_at: datetime
+
+
+class RubricSubmittedV1(AssessmentEvent):
+    """The lead put a rubric version to the partnership's oversight body (rubrics are co-designed like curricula).
+
+    The partners service opens a `curriculum_approval` decision with `subject` as its subject; the decision's
+    `partners.decision_closed.v1` (carrying the same subject) publishes or rejects this version."""
+
+    event_type: ClassVar[str] = "assessment.rubric_submitted.v1"
+    aggregate: ClassVar[str] = "rubric"
+
+    rubric_id: str
+    rubric_version_id: str
+    partnership_id: str
+    competency: str
+    title: str
+    version: int = Field(ge=1)
+    subject: str = Field(description="`assessment:rubric-version:<rubric_version_id>`")
+    decide_by: datetime
+    submitted_by_country_code: CountryCode
+    submitted_at: datetime

@@ -12,6 +12,7 @@ from backbone.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
 from contracts.events.national import IndicatorMeasurementReportedV1
 from contracts.events.partners import (
+    DecisionClosedV1,
     PartnershipMemberAddedV1,
     PartnershipMemberRemovedV1,
     PartnershipRegisteredV1,
@@ -22,6 +23,7 @@ from services.assessment.evaluators import service as evaluators
 from services.assessment.findings import service as findings
 from services.assessment.indicators import inbound
 from services.assessment.models import KnownPartnership
+from services.assessment.rubrics import service as rubrics
 from services.kernel import partnership_members
 
 
@@ -46,6 +48,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         InstructorAssignmentDeliveredV1.event_type: evaluators.on_instructor_delivered,
         TraineeAttendedV1.event_type: evaluators.on_trainee_attended,
         RevisionRequestDecidedV1.event_type: findings.on_revision_request_decided,
+        DecisionClosedV1.event_type: rubrics.on_decision_closed,
     }
     national = Inbound(
         pattern=INBOUND_TOPIC,

@@ -44,7 +44,8 @@ class Rubric(AssessmentBase):
 
 
 class RubricVersion(AssessmentBase):
-    """One version: a draft any member proposes, immutable once the lead publishes it."""
+    """One version: a draft any member proposes, the lead submits to the oversight body, published (immutable
+    from then on) or rejected by its decision."""
 
     __tablename__ = "rubric_versions"
 
@@ -59,6 +60,10 @@ class RubricVersion(AssessmentBase):
     handling_code: Mapped[str] = mapped_column(String(80))
     proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decide_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decision_outcome: Mapped[str | None] = mapped_column(String(10))
 
 
 class Assessment(AssessmentBase):

@@ -1,6 +1,6 @@
 """Who may call which assessment route. A partnership's rubrics are its members' to read and to propose versions
-of, its lead's to publish. An assessment is recorded by an evaluator of a member country and read by the lead, the
-trainee's country and the assessor's (row-level security holds the same lines)."""
+of, its lead's to submit to the oversight body. An assessment is recorded by an evaluator of a member country and
+read by the lead, the trainee's country and the assessor's (row-level security holds the same lines)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/rubrics/{rubric_id}"): Rule("tenant", READ, ("rubric_id", "rubric")),
     ("POST", "/rubrics/{rubric_id}/versions"): Rule("tenant", DESIGN, ("rubric_id", "rubric")),
     ("GET", "/rubrics/{rubric_id}/versions"): Rule("tenant", READ, ("rubric_id", "rubric")),
-    ("POST", "/rubric-versions/{version_id}/publication"): Rule(
+    ("POST", "/rubric-versions/{version_id}/submission"): Rule(
         "tenant", DESIGN, ("version_id", "version"), steer="version_lead"
     ),
     ("POST", "/partnerships/{partnership_id}/evaluators"): Rule(

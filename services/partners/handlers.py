@@ -20,6 +20,7 @@ from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
+from contracts.events.assessment import RubricSubmittedV1
 from contracts.events.commitments import CommitmentRegisteredV1
 from contracts.events.finance import BudgetProposedV1, TrancheExtensionRequestedV1
 from contracts.events.partners import (
@@ -65,7 +66,9 @@ class GateCriteria:
 
     async def on_decision_closed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = DecisionClosedV1.model_validate(envelope.data)
-        if event.kind == "curriculum_approval" and event.outcome == "approved":
+        # A curriculum approved is the co-design gate's criterion; a rubric approved (same kind of decision) is not.
+        about_curriculum = not (event.subject or "").startswith(RUBRIC_SUBJECT)
+        if event.kind == "curriculum_approval" and event.outcome == "approved" and about_curriculum:
             await self.signal(uuid.UUID(event.partnership_id), CURRICULUM_APPROVED)
 
     async def signal(self, partnership_id: uuid.UUID, criterion: str, *, met: bool = True) -> None:
@@ -107,12 +110,14 @@ def subscription(settings: ServiceSettings) -> Subscription:
             DecisionClosedV1.topic,
             ExchangeCompletedV1.topic,
             BudgetProposedV1.topic,
+            RubricSubmittedV1.topic,
         ),
         handlers={
             CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
             CommitmentRegisteredV1.event_type: criteria.on_commitment_registered,
             PartnershipMemberAddedV1.event_type: criteria.on_member_added,
             CurriculumSubmittedV1.event_type: on_curriculum_submitted,
+            RubricSubmittedV1.event_type: on_rubric_submitted,
             BudgetProposedV1.event_type: on_budget_proposed,
             TrancheExtensionRequestedV1.event_type: on_tranche_extension_requested,
             ExchangeCompletedV1.event_type: on_exchange_completed,
@@ -157,6 +162,28 @@ async def on_curriculum_submitted(session: AsyncSession, envelope: EventEnvelope
             kind="curriculum_approval",
             title=f"Approve curriculum {event.code} version {event.version}: {event.title}"[:300],
             description=event.reason,
+            due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
+            subject=event.subject,
+        ),
+    )
+
+
+RUBRIC_SUBJECT = "assessment:rubric-version:"
+
+
+async def on_rubric_submitted(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Assessment put a rubric version to the oversight body (co-designed like curricula): a
+    `curriculum_approval` decision opens (once)."""
+    event = RubricSubmittedV1.model_validate(envelope.data)
+    await _open_requested(
+        session,
+        event.partnership_id,
+        DecisionIn(
+            kind="curriculum_approval",
+            title=f"Approve the assessment rubric {event.competency} version {event.version}: {event.title}"[
+                :300
+            ],
+            description="Rubric of the partnership's assessments: dimensions, criteria, levels and pass rule.",
             due_at=max(event.decide_by, datetime.now(UTC) + SHORTEST_VOTE),
             subject=event.subject,
         ),

@@ -271,6 +271,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "overall_minimum": 60,
         "published_at": NOW,
     },
+    "assessment.rubric_submitted.v1": {
+        "rubric_id": str(uuid.UUID(int=61)),
+        "rubric_version_id": str(uuid.UUID(int=62)),
+        "partnership_id": PARTNERSHIP,
+        "competency": "cyber.forensics",
+        "title": "Digital forensics",
+        "version": 1,
+        "subject": f"assessment:rubric-version:{uuid.UUID(int=62)}",
+        "decide_by": NOW,
+        "submitted_by_country_code": "FR",
+        "submitted_at": NOW,
+    },
     "assessment.trainee_assessed.v1": {
         "assessment_id": str(uuid.UUID(int=63)),
         "partnership_id": PARTNERSHIP,

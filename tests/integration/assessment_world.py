@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from contracts.envelope import Event, encode
+from contracts.events.partners import DecisionClosedV1
 from services.assessment.app import build_app
 from services.assessment.handlers import subscription
 from tests.support import Deployment, acting, partnership_registered, run_handler, service_client
@@ -89,9 +91,41 @@ async def published_rubric(api: httpx.AsyncClient, pid: str, **fields: Any) -> d
     assert created.status_code == 201, created.text
     proposed = await api.post(f"/rubrics/{rubric['id']}/versions", json=version_body(), headers=lead(api))
     assert proposed.status_code == 201, proposed.text
-    published = await api.post(f"/rubric-versions/{proposed.json()['id']}/publication", headers=lead(api))
-    assert published.status_code == 200, published.text
-    return {"rubric": rubric, "version": published.json()}
+    published = await approved(api, pid, proposed.json()["id"])
+    return {"rubric": rubric, "version": published}
+
+
+async def submitted(api: httpx.AsyncClient, version_id: str) -> httpx.Response:
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    return await api.post(
+        f"/rubric-versions/{version_id}/submission", json={"decide_by": due}, headers=lead(api)
+    )
+
+
+def decided(pid: str, version_id: str, outcome: str = "approved") -> DecisionClosedV1:
+    """The oversight body's decision about a submitted rubric version, as partners announces it."""
+    return DecisionClosedV1(
+        partnership_id=pid,
+        decision_id=str(uuid.uuid4()),
+        kind="curriculum_approval",
+        outcome=outcome,
+        approvals=2 if outcome == "approved" else 0,
+        rejections=0 if outcome == "approved" else 2,
+        abstentions=0,
+        closed_at=datetime.now(UTC),
+        subject=f"assessment:rubric-version:{version_id}",
+    )
+
+
+async def approved(api: httpx.AsyncClient, pid: str, version_id: str) -> dict[str, Any]:
+    """The lead submits the version and the oversight body approves it: published."""
+    answer = await submitted(api, version_id)
+    assert answer.status_code == 200, answer.text
+    await deliver(api, decided(pid, version_id))
+    versions = await api.get(f"/rubrics/{answer.json()['rubric_id']}/versions", headers=lead(api))
+    version = next(v for v in versions.json() if v["id"] == version_id)
+    assert version["status"] == "published", version
+    return dict(version)
 
 
 async def registered(api: httpx.AsyncClient, pid: str, country: str, **fields: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ announced to the lead and the trainee's country only, and row-level security sho
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,12 +22,14 @@ from tests.integration.assessment_world import (
     as_platform,
     assessment,
     assigned,
+    decided,
     deliver,
     evaluator,
     lead,
     partnership,
     published_rubric,
     registered,
+    submitted,
     version_body,
 )
 from tests.integration.test_access_matrix import filled, routes
@@ -53,7 +55,7 @@ def scored(version_id: str, levels: dict[str, int], assignment: str, **fields: A
     }
 
 
-async def test_a_version_must_assess_every_mandatory_dimension_and_only_the_lead_publishes(
+async def test_a_version_must_assess_every_mandatory_dimension_and_the_oversight_body_approves_it(
     assessment: httpx.AsyncClient,
 ) -> None:
     pid = await partnership(assessment)
@@ -92,13 +94,57 @@ async def test_a_version_must_assess_every_mandatory_dimension_and_only_the_lead
 
     proposed = await assessment.post(url, json=body, headers=senegal)
     assert (proposed.status_code, proposed.json()["version"], proposed.json()["status"]) == (201, 1, "draft")
-    publication = f"/rubric-versions/{proposed.json()['id']}/publication"
-    assert (await assessment.post(publication, headers=senegal)).status_code == 403, "the lead publishes"
-    published = await assessment.post(publication, headers=lead(assessment))
-    assert (published.status_code, published.json()["status"]) == (200, "published"), published.text
-    assert (await assessment.post(publication, headers=lead(assessment))).status_code == 200
+    vid = proposed.json()["id"]
+    submission = f"/rubric-versions/{vid}/submission"
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    refused = await assessment.post(submission, json={"decide_by": due}, headers=senegal)
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_steering"), "the lead submits"
+    naive = await assessment.post(
+        submission, json={"decide_by": "2027-01-01T00:00:00"}, headers=lead(assessment)
+    )
+    assert (naive.status_code, naive.json()["errors"][0]["field"]) == (422, "decide_by"), naive.text
+    sent = await submitted(assessment, vid)
+    assert (sent.status_code, sent.json()["status"]) == (200, "submitted"), sent.text
+    assert (await submitted(assessment, vid)).json()["submitted_at"] == sent.json()["submitted_at"]
+    asked = [envelope_of(r) for r in await outbox_records(assessment, "assessment.rubric_submitted.v1")]
+    assert [(e.data["subject"], e.data["version"]) for e in asked] == [
+        (f"assessment:rubric-version:{vid}", 1)
+    ]
+    assert asked[0].extensions["audience"] == "BR,FR,SN", "the partnership's members"
+    rival = await assessment.post(url, json=body, headers=senegal)
+    busy = await submitted(assessment, rival.json()["id"])
+    assert (busy.status_code, busy.json()["code"]) == (409, "version_under_decision")
+    assessor = await registered(assessment, pid, "BR")
+    early = await assessment.post(
+        "/assessment-assignments",
+        json={
+            "id": str(uuid.uuid4()),
+            "evaluator_id": assessor["id"],
+            "rubric_version_id": vid,
+            "trainee_id": "SN-0001",
+            "trainee_country_code": "SN",
+            "trainee_agency_id": TRAINEE_AGENCY,
+        },
+        headers=acting(assessment, "national_coordinator", country="SN"),
+    )
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "rubric_version_id", (
+        "nobody is assessed against a version the oversight body has not approved"
+    )
+    await deliver(assessment, decided(str(uuid.uuid4()), vid))  # another partnership's decision: nothing
+    await deliver(assessment, decided(pid, vid))
+    await deliver(assessment, decided(pid, vid, "vetoed"))  # a later contradicting decision: nothing
+    versions = (await assessment.get(f"/rubrics/{rubric['id']}/versions", headers=senegal)).json()
+    assert [(v["version"], v["status"], v["decision_outcome"]) for v in versions] == [
+        (1, "published", "approved"),
+        (2, "draft", None),
+    ]
     events = [envelope_of(r).data for r in await outbox_records(assessment, "assessment.rubric_published.v1")]
     assert [(e["rubric_id"], e["version"], e["criteria"]) for e in events] == [(rubric["id"], 1, 5)]
+    assert (await submitted(assessment, vid)).json()["code"] == "not_a_draft"
+    assert (await submitted(assessment, rival.json()["id"])).status_code == 200
+    await deliver(assessment, decided(pid, rival.json()["id"], "rejected"))
+    versions = (await assessment.get(f"/rubrics/{rubric['id']}/versions", headers=senegal)).json()
+    assert [v["status"] for v in versions] == ["published", "rejected"]
 
     async with as_platform(assessment) as session, session.begin():
         with pytest.raises(DBAPIError, match="immutable"):
@@ -106,10 +152,10 @@ async def test_a_version_must_assess_every_mandatory_dimension_and_only_the_lead
                 text("UPDATE rubric_versions SET content = '{}'::jsonb WHERE id = :id"),
                 {"id": proposed.json()["id"]},
             )
-    second = await assessment.post(
+    third = await assessment.post(
         url, json=version_body(pass_rule={"overall_minimum": 70, "dimension_minimum": 60}), headers=senegal
     )
-    assert second.json()["version"] == 2 and second.json()["status"] == "draft"
+    assert third.json()["version"] == 3 and third.json()["status"] == "draft"
 
 
 async def test_the_pass_rule_decides_and_the_result_reaches_only_the_lead_and_the_trainees_country(

@@ -1,4 +1,5 @@
-"""HTTP routes of rubrics: members create rubrics and propose versions; the lead publishes; members read."""
+"""HTTP routes of rubrics: members create rubrics and propose versions; the lead submits one to the oversight
+body; members read."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import outcome_response
 from services.assessment.rubrics import service
-from services.assessment.rubrics.schemas import RubricIn, RubricOut, VersionIn, VersionOut
+from services.assessment.rubrics.schemas import RubricIn, RubricOut, SubmissionIn, VersionIn, VersionOut
 
 router = APIRouter(tags=["rubrics"])
 
@@ -64,9 +65,12 @@ async def list_versions(rubric_id: uuid.UUID, session: SessionDep) -> list[Versi
 
 
 @router.post(
-    "/rubric-versions/{version_id}/publication",
+    "/rubric-versions/{version_id}/submission",
     response_model=VersionOut,
-    summary="Publish a draft version (the lead): trainees are assessed against it; it never changes again",
+    summary="Submit a draft version to the partnership's oversight body (the lead): its decision publishes the "
+    "version (trainees are assessed against it; it never changes again) or rejects it",
 )
-async def publish_version(version_id: uuid.UUID, session: SessionDep) -> VersionOut:
-    return await service.publish(session, version_id=version_id)
+async def submit_version(
+    version_id: uuid.UUID, body: SubmissionIn, session: SessionDep, principal: CurrentPrincipal
+) -> VersionOut:
+    return await service.submit(session, version_id=version_id, country=country_of(principal), body=body)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from backbone.schemas import Strict
+from backbone.schemas import Strict, VoteDeadline
 
 Key = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_.-]*$")
 
@@ -68,12 +68,20 @@ class VersionIn(Strict):
     pass_rule: PassRuleIn
 
 
+class SubmissionIn(Strict):
+    decide_by: VoteDeadline
+
+
 class VersionOut(BaseModel):
     id: uuid.UUID
     rubric_id: uuid.UUID
     version: int
-    status: Literal["draft", "published"]
+    status: Literal["draft", "submitted", "published", "rejected"]
     content: dict[str, Any]
     proposed_by_country_code: str
     proposed_at: datetime
+    submitted_at: datetime | None
+    decide_by: datetime | None
+    decision_id: uuid.UUID | None
+    decision_outcome: str | None = Field(description="approved, rejected, vetoed or expired")
     published_at: datetime | None

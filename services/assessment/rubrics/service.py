@@ -1,5 +1,6 @@
 """Rubric use cases: a member creates a rubric and proposes versions (drafts, checked against the rubric rules);
-the lead publishes one (immutable from then on, announced); members read them."""
+the lead submits one to the partnership's oversight body, whose decision publishes it (immutable from then on,
+announced) or rejects it, as curricula are co-designed; members read them."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.errors import Conflict, DomainError, body_field, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
-from contracts.events.assessment import RubricPublishedV1
+from contracts.envelope import EventEnvelope
+from contracts.events.assessment import RubricPublishedV1, RubricSubmittedV1
+from contracts.events.partners import DecisionClosedV1
 from services.assessment import SOURCE
 from services.assessment.models import Rubric, RubricVersion
 from services.assessment.partnerships import HANDLING, partnership_of, release
 from services.assessment.rubrics import rules
-from services.assessment.rubrics.schemas import RubricIn, RubricOut, VersionIn, VersionOut
+from services.assessment.rubrics.schemas import RubricIn, RubricOut, SubmissionIn, VersionIn, VersionOut
 
 
 def rubric_view(row: Rubric) -> RubricOut:
@@ -130,34 +133,104 @@ async def propose(
         return version_view(row)
 
 
-async def publish(session: AsyncSession, *, version_id: uuid.UUID) -> VersionOut:
-    """The lead publishes a draft: trainees are assessed against it from now on. Publishing it again changes
-    nothing."""
+SUBJECT_PREFIX = "assessment:rubric-version:"
+
+
+async def submit(
+    session: AsyncSession, *, version_id: uuid.UUID, country: str, body: SubmissionIn
+) -> VersionOut:
+    """The lead puts a draft to the partnership's oversight body (partners opens the decision, by event); one
+    version of a rubric at a time. Submitting it again changes nothing."""
     async with session.begin():
         version = await get_version(session, version_id, lock=True)
-        if version.status == "published":
+        if version.status == "submitted":
             return version_view(version)
+        if version.status != "draft":
+            raise Conflict(
+                f"Version {version.version} is {version.status}: only a draft is submitted.",
+                code="not_a_draft",
+            )
         rubric = await get_rubric(session, version.rubric_id)
+        pending = await session.scalar(
+            select(RubricVersion.version).where(
+                RubricVersion.rubric_id == rubric.id, RubricVersion.status == "submitted"
+            )
+        )
+        if pending is not None:
+            raise Conflict(
+                f"Version {pending} of the rubric is before the oversight body already.",
+                code="version_under_decision",
+            )
         partnership = await partnership_of(session, rubric.partnership_id)
-        version.status, version.published_at = "published", datetime.now(UTC)
+        now = datetime.now(UTC)
+        version.status, version.submitted_at, version.decide_by = "submitted", now, body.decide_by
+        await session.flush()
         await add_event(
             session,
-            RubricPublishedV1(
+            RubricSubmittedV1(
                 rubric_id=str(rubric.id),
                 rubric_version_id=str(version.id),
                 partnership_id=str(rubric.partnership_id),
                 competency=rubric.competency,
+                title=rubric.title,
                 version=version.version,
-                dimensions=[d["key"] for d in version.content["dimensions"]],
-                criteria=len(version.content["criteria"]),
-                overall_minimum=version.content["pass_rule"]["overall_minimum"],
-                published_at=version.published_at,
+                subject=f"{SUBJECT_PREFIX}{version.id}",
+                decide_by=body.decide_by,
+                submitted_by_country_code=country,
+                submitted_at=now,
             ),
             aggregate_id=str(rubric.id),
             source=SOURCE,
             release=release(partnership),
         )
         return version_view(version)
+
+
+async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """The oversight body decided about a submitted version: approved publishes it (trainees are assessed
+    against it from then on, and it never changes), anything else rejects it. Applied once; a decision about
+    another partnership's version changes nothing."""
+    event = DecisionClosedV1.model_validate(envelope.data)
+    if event.kind != "curriculum_approval" or not (event.subject or "").startswith(SUBJECT_PREFIX):
+        return
+    key = (event.subject or "").removeprefix(SUBJECT_PREFIX)
+    try:
+        version_id = uuid.UUID(key)
+    except ValueError:
+        return
+    version = await session.get(RubricVersion, version_id, with_for_update=True)
+    if (
+        version is None
+        or version.status != "submitted"
+        or str(version.partnership_id) != event.partnership_id
+    ):
+        return
+    version.decision_id, version.decision_outcome = uuid.UUID(event.decision_id), event.outcome
+    if event.outcome != "approved":
+        version.status = "rejected"
+        await session.flush()
+        return
+    rubric = await get_rubric(session, version.rubric_id)
+    partnership = await partnership_of(session, rubric.partnership_id)
+    version.status, version.published_at = "published", event.closed_at
+    await session.flush()
+    await add_event(
+        session,
+        RubricPublishedV1(
+            rubric_id=str(rubric.id),
+            rubric_version_id=str(version.id),
+            partnership_id=str(rubric.partnership_id),
+            competency=rubric.competency,
+            version=version.version,
+            dimensions=[d["key"] for d in version.content["dimensions"]],
+            criteria=len(version.content["criteria"]),
+            overall_minimum=version.content["pass_rule"]["overall_minimum"],
+            published_at=event.closed_at,
+        ),
+        aggregate_id=str(rubric.id),
+        source=SOURCE,
+        release=release(partnership),
+    )
 
 
 async def rubrics(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[RubricOut]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from backbone.schemas import Strict
+from backbone.schemas import Strict, VoteDeadline
 from contracts.events.training import CurriculumContext, DeliveryMode
 
 LANGUAGE_PATTERN = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
@@ -96,17 +96,7 @@ class SettleIn(Strict):
 
 
 class SubmissionIn(Strict):
-    decide_by: datetime = Field(description="Until when the oversight body votes (timezone required)")
-
-    @field_validator("decide_by")
-    @classmethod
-    def _window(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("decide_by needs a timezone, e.g. 2027-01-31T17:00:00Z")
-        now = datetime.now(UTC)
-        if not now + timedelta(hours=1) <= value <= now + timedelta(days=366):
-            raise ValueError("decide_by must be between one hour and one year from now")
-        return value
+    decide_by: VoteDeadline
 
 
 class RevisionIn(Strict):

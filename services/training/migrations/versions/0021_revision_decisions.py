@@ -54,8 +54,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     drop_row_level_security("revision_requests")
     row_level_security("revision_requests", read=READ)
-    op.drop_constraint("revision_request_status", "revision_requests")
-    op.drop_constraint("revision_request_source", "revision_requests")
+    for name in ("revision_request_status", "revision_request_source"):
+        # Under whichever name the naming convention gave it.
+        op.execute(f"ALTER TABLE revision_requests DROP CONSTRAINT IF EXISTS {name}")
+        op.execute(f"ALTER TABLE revision_requests DROP CONSTRAINT IF EXISTS ck_revision_requests_{name}")
     for column in ("decided_at", "decided_by", "draft_version", "decision_reason", "evidence", "source"):
         op.drop_column("revision_requests", column)
     op.alter_column("revision_requests", "rating", nullable=False)
