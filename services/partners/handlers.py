@@ -3,7 +3,8 @@
 Gate criteria are learnt from events, never by polling: when a capacity profile is recorded, every partnership
 of that agency whose voting member agencies are now all mapped tells its onboarding workflow that the
 familiarization gate's criterion is met (a signal; repeating it changes nothing). An agency joining mid-phase
-without a capacity profile takes that criterion back; an approved curriculum decision meets the co-design one.
+without a capacity profile takes that criterion back; an approved curriculum decision meets the co-design one, and
+a drill of the partnership debriefed (as the incidents service announces it) meets the exercises one.
 Each handler signals what the database says when the event is handled, so events read out of order across
 partitions still leave the workflow with the current truth once the last of them is handled.
 """
@@ -23,6 +24,7 @@ from contracts.envelope import EventEnvelope
 from contracts.events.assessment import RubricSubmittedV1
 from contracts.events.commitments import CommitmentRegisteredV1
 from contracts.events.finance import BudgetProposedV1, TrancheExtensionRequestedV1
+from contracts.events.incidents import DrillEventV1
 from contracts.events.partners import (
     CapacityProfileRecordedV1,
     DecisionClosedV1,
@@ -40,6 +42,7 @@ from services.partners.reciprocity import service as reciprocity
 
 CAPACITY_MAPPED = "capacity_profiles_mapped"
 CURRICULUM_APPROVED = "curriculum_approved"
+DRILL_DEBRIEFED = "drill_completed_and_debriefed"
 
 
 class GateCriteria:
@@ -70,6 +73,12 @@ class GateCriteria:
         about_curriculum = not (event.subject or "").startswith(RUBRIC_SUBJECT)
         if event.kind == "curriculum_approval" and event.outcome == "approved" and about_curriculum:
             await self.signal(uuid.UUID(event.partnership_id), CURRICULUM_APPROVED)
+
+    async def on_drill_event(self, session: AsyncSession, envelope: EventEnvelope) -> None:
+        """A drill of the partnership debriefed (so completed first): the exercises gate's criterion is met."""
+        event = DrillEventV1.model_validate(envelope.data)
+        if event.stage == "debriefed":
+            await self.signal(uuid.UUID(event.partnership_id), DRILL_DEBRIEFED)
 
     async def signal(self, partnership_id: uuid.UUID, criterion: str, *, met: bool = True) -> None:
         await processes.gate_criterion(await self.client(), str(partnership_id), criterion, met=met)
@@ -111,6 +120,7 @@ def subscription(settings: ServiceSettings) -> Subscription:
             ExchangeCompletedV1.topic,
             BudgetProposedV1.topic,
             RubricSubmittedV1.topic,
+            DrillEventV1.topic,
         ),
         handlers={
             CapacityProfileRecordedV1.event_type: criteria.on_capacity_profile_recorded,
@@ -121,6 +131,7 @@ def subscription(settings: ServiceSettings) -> Subscription:
             BudgetProposedV1.event_type: on_budget_proposed,
             TrancheExtensionRequestedV1.event_type: on_tranche_extension_requested,
             ExchangeCompletedV1.event_type: on_exchange_completed,
+            DrillEventV1.event_type: criteria.on_drill_event,
             DecisionOpenedV1.event_type: criteria.on_decision_opened,
             DecisionClosedV1.event_type: in_turn(
                 on_decision_closed, criteria.on_decision_closed, criteria.on_decision_closed_timer

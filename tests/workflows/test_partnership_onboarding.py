@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from backbone.settings import ServiceSettings
+from contracts.envelope import EventEnvelope, decode, encode
+from contracts.events.incidents import DrillEventV1
+from services.partners.handlers import GateCriteria
 from tests.workflows.governance_double import GovernanceDouble
 from workflows.partnership_onboarding.shared import (
     Amendment,
@@ -265,3 +269,45 @@ async def test_after_a_gate_the_workflow_continues_as_new_with_its_state_and_the
         f"{handle.id}:gate:familiarization:1",
         f"{handle.id}:gate:co_design:1",
     ]
+
+
+async def test_a_debriefed_drill_of_the_partnership_meets_the_exercises_gate_criterion(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    """The partners consumer's reaction to the incidents service's drill events, against the real workflow."""
+    partners = GovernanceDouble()
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue, phase="exercises")
+        pid = handle.id.removeprefix(partnership_onboarding_workflow_id(""))
+        criteria = GateCriteria(ServiceSettings(service_name="partners"))
+
+        async def connected() -> Client:
+            return time_skipping_env.client
+
+        criteria.client = connected  # type: ignore[assignment]
+
+        def drill(stage: str, partnership: str = pid) -> EventEnvelope:
+            event = DrillEventV1(
+                drill_id=str(uuid.uuid4()),
+                protocol_id=str(uuid.uuid4()),
+                partnership_id=partnership,
+                stage=stage,
+                cycle_id=str(uuid.uuid4()),
+                number=1,
+                scheduled_for=datetime.now(UTC),
+                at=datetime.now(UTC),
+            )
+            record = encode(event, source="/services/incidents", key=event.drill_id)
+            return decode(record.headers, record.key, record.value)
+
+        for stage in ("scheduled", "started", "completed"):
+            await criteria.on_drill_event(None, drill(stage))  # type: ignore[arg-type]
+        await criteria.on_drill_event(None, drill("debriefed", str(uuid.uuid4())))  # type: ignore[arg-type]
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.criteria == {"drill_completed_and_debriefed": False}, (
+            "not debriefed, or another partnership"
+        )
+        await criteria.on_drill_event(None, drill("debriefed"))  # type: ignore[arg-type]
+        status = await handle.query(PartnershipOnboardingWorkflow.status)
+        assert status.criteria == {"drill_completed_and_debriefed": True}
+        await open_decision(handle)  # the exercises gate is put to the vote
