@@ -221,7 +221,6 @@ class EventConsumer:
         self.health = Health(stall_seconds=max(120.0, 4 * settings.consumer_retry_max_seconds))
         self._tracer = tracer("backbone.consumer")
         self.dead_letter_topic = settings.topic(dead_letter_topic(self.service).name)
-        self.inbound_discovery_ms = 30_000
 
     def stop(self) -> None:
         self._stopping.set()
@@ -234,9 +233,11 @@ class EventConsumer:
             consumer.subscribe(topics, listener=_Revocations(self))
         else:
             # A pattern, so a national system registered later is read without a restart (found at the next
-            # metadata refresh, within `inbound_discovery_ms`).
+            # metadata refresh, within `consumer_topic_discovery_seconds`).
             consumer = manual_commit_consumer(
-                self.settings, group_id=self.group_id, metadata_max_age_ms=self.inbound_discovery_ms
+                self.settings,
+                group_id=self.group_id,
+                metadata_max_age_ms=int(self.settings.consumer_topic_discovery_seconds * 1000),
             )
             names = "|".join(re.escape(t) for t in topics)
             prefix = re.escape(self.settings.topic(""))

@@ -118,6 +118,9 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: int = Field(default=120, ge=1)
     consumer_retry_initial_seconds: float = 0.2
     consumer_retry_max_seconds: float = 5.0
+    consumer_topic_discovery_seconds: float = Field(default=30.0, gt=0)
+    """How soon a consumer that reads topics by pattern (national inbound topics) finds one created after it
+    started (its metadata refresh interval)."""
 
     # Bearer tokens: a real identity provider in production, `python -m backbone.issuer serve` locally.
     auth_mode: Literal["enforce", "off"] = "enforce"

@@ -22,6 +22,12 @@ from contracts.events.commitments import (
     CommitmentRenewalReminderSentV1,
     CommitmentRenewalRequestedV1,
 )
+from contracts.events.evaluation import (
+    EvaluationPlanPublishedV1,
+    EvaluationRoundChasedV1,
+    EvaluationRoundClosedV1,
+    EvaluationRoundOpenedV1,
+)
 from contracts.events.finance import (
     AllowancePaidV1,
     AllowancePayableV1,
@@ -240,6 +246,10 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             RubricPublishedV1,
             TraineeAssessedV1,
             CurriculumRevisionRequestedV1,
+            EvaluationPlanPublishedV1,
+            EvaluationRoundOpenedV1,
+            EvaluationRoundChasedV1,
+            EvaluationRoundClosedV1,
         ),
     ),
     TopicSpec(

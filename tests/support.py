@@ -159,6 +159,7 @@ class Deployment:
             "relay_fallback_poll_seconds": 1.0,
             "consumer_retry_initial_seconds": 0.05,
             "consumer_retry_max_seconds": 0.2,
+            "consumer_topic_discovery_seconds": 1.0,
             **(self.issuer.settings() if self.issuer else {}),
         }
 

@@ -27,6 +27,8 @@ from workflows.decision_deadline.activities import DecisionDeadlineActivities
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.drill_cycle.activities import DrillCycleActivities
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.evaluation_cycle.activities import EvaluationCycleActivities
+from workflows.evaluation_cycle.workflow import EvaluationCycleWorkflow
 from workflows.funding_tranche.activities import FundingTrancheActivities
 from workflows.funding_tranche.workflow import FundingTrancheWorkflow
 from workflows.incident_response.activities import IncidentResponseActivities
@@ -45,6 +47,7 @@ WORKFLOWS: tuple[type, ...] = (
     IncidentResponseWorkflow,
     DrillCycleWorkflow,
     FundingTrancheWorkflow,
+    EvaluationCycleWorkflow,
 )
 
 
@@ -54,6 +57,7 @@ class WorkerSettings(ServiceSettings):
     training_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['training']}")
     incidents_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['incidents']}")
     finance_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['finance']}")
+    assessment_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS['assessment']}")
     # The worker calls the services as a machine client (OAuth2 client credentials).
     auth_client_id: str | None = None
     auth_client_secret: SecretStr | None = None
@@ -82,9 +86,11 @@ def create_worker(
     training: httpx.AsyncClient | None = None,
     incidents: httpx.AsyncClient | None = None,
     finance: httpx.AsyncClient | None = None,
+    assessment: httpx.AsyncClient | None = None,
 ) -> Worker:
     """`http` calls the partners service, `training` the training service, `incidents` the incidents service,
-    `finance` the finance service (the same client when None: tests that serve several behind one transport)."""
+    `finance` the finance service, `assessment` the assessment service (the same client when None: tests that
+    serve several behind one transport)."""
     partners = PartnersActivities(http)
     governance = PartnersGovernanceActivities(http)
     deadlines = DecisionDeadlineActivities(http)
@@ -93,6 +99,7 @@ def create_worker(
     responses = IncidentResponseActivities(incidents or http)
     drill_cycles = DrillCycleActivities(incidents or http)
     tranches = FundingTrancheActivities(finance or http)
+    evaluations = EvaluationCycleActivities(assessment or http)
     return build_worker(
         client,  # type: ignore[arg-type]
         task_queue=settings.temporal_task_queue,
@@ -107,6 +114,7 @@ def create_worker(
             *responses.all(),
             *drill_cycles.all(),
             *tranches.all(),
+            *evaluations.all(),
         ],
     )
 
@@ -121,8 +129,9 @@ async def main() -> None:
         httpx.AsyncClient(base_url=settings.training_url, timeout=20, auth=auth) as training,
         httpx.AsyncClient(base_url=settings.incidents_url, timeout=20, auth=auth) as incidents,
         httpx.AsyncClient(base_url=settings.finance_url, timeout=20, auth=auth) as finance,
+        httpx.AsyncClient(base_url=settings.assessment_url, timeout=20, auth=auth) as assessment,
     ):
-        worker = create_worker(client, settings, http, training, incidents, finance)
+        worker = create_worker(client, settings, http, training, incidents, finance, assessment)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -198,6 +198,7 @@ def worker_manifests() -> list[Doc]:
             {"name": "WORKER_TRAINING_URL", "value": "http://training"},
             {"name": "WORKER_INCIDENTS_URL", "value": "http://incidents"},
             {"name": "WORKER_FINANCE_URL", "value": "http://finance"},
+            {"name": "WORKER_ASSESSMENT_URL", "value": "http://assessment"},
             {"name": "WORKER_AUTH_CLIENT_ID", "value": "backbone-worker"},
             secret_env("WORKER_AUTH_CLIENT_SECRET", "worker-oauth", "client-secret"),
             {"name": "WORKER_HTTP_HOST", "value": "0.0.0.0"},

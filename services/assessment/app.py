@@ -1,5 +1,5 @@
-"""The assessment service: rubrics, evaluators and the assessments of trainees against them, indicators, and the
-findings that ask training for curriculum revisions, and public reports."""
+"""The assessment service: rubrics, evaluators and the assessments of trainees against them, indicators and
+evaluation plans with their rounds, the findings that ask training for curriculum revisions, and public reports."""
 
 from fastapi import FastAPI
 
@@ -11,6 +11,8 @@ from services.assessment.assessments.api import router as assessments_router
 from services.assessment.evaluators.api import router as evaluators_router
 from services.assessment.findings.api import router as findings_router
 from services.assessment.indicators.api import router as indicators_router
+from services.assessment.plans.api import public_router as plans_public_router
+from services.assessment.plans.api import router as plans_router
 from services.assessment.policy import POLICY
 from services.assessment.reports.api import public_router as reports_router
 from services.assessment.rubrics.api import router as rubrics_router
@@ -27,10 +29,11 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             assessments_router,
             indicators_router,
             findings_router,
+            plans_router,
             audit_router,
         ],
         authorize=authorizer(POLICY),
-        public_routers=[reports_router],
+        public_routers=[reports_router, plans_public_router],
     )
 
 

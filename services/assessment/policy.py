@@ -13,6 +13,7 @@ from backbone.auth.policy import ANY_ROLE, Owner, Policy, Resolver, Rule, object
 from services.assessment.findings.models import Finding
 from services.assessment.indicators.models import Indicator
 from services.assessment.models import Assessment, KnownPartnership, Rubric, RubricVersion
+from services.assessment.plans.models import EvaluationPlan
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor", "evaluator", "instructor"})
 DESIGN = frozenset({"national_coordinator", "programme_coordinator"})
@@ -43,6 +44,8 @@ version_lead = of_partnership(RubricVersion, partnership_lead)
 indicator = of_partnership(Indicator, partnership)
 rubric_lead = of_partnership(Rubric, partnership_lead)
 finding = of_partnership(Finding, partnership)
+plan = of_partnership(EvaluationPlan, partnership)
+plan_lead = of_partnership(EvaluationPlan, partnership_lead)
 
 
 async def _lead(session: AsyncSession, partnership_id: object) -> str | None:
@@ -69,6 +72,8 @@ RESOLVERS: dict[str, Resolver] = {
     "indicator": indicator,
     "rubric_lead": rubric_lead,
     "finding": finding,
+    "plan": plan,
+    "plan_lead": plan_lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -84,6 +89,8 @@ NOT_FOUND = {
     "indicator": "indicator_not_found",
     "rubric_lead": "rubric_not_found",
     "finding": "finding_not_found",
+    "plan": "plan_not_found",
+    "plan_lead": "plan_not_found",
 }
 P = "partnership_id"
 RULES: dict[tuple[str, str], Rule] = {
@@ -124,6 +131,21 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/findings/{finding_id}"): Rule("tenant", READ, ("finding_id", "finding")),
     ("GET", "/partnerships/{partnership_id}/findings"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/partnerships/{partnership_id}/evaluation-plans"): Rule(
+        "tenant", DESIGN, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/evaluation-plans"): Rule("tenant", READ, (P, "partnership")),
+    ("GET", "/evaluation-plans/{plan_id}"): Rule("tenant", READ, ("plan_id", "plan")),
+    ("PUT", "/evaluation-plans/{plan_id}/draft"): Rule(
+        "tenant", DESIGN, ("plan_id", "plan"), steer="plan_lead"
+    ),
+    ("POST", "/evaluation-plans/{plan_id}/publication"): Rule(
+        "tenant", DESIGN, ("plan_id", "plan"), steer="plan_lead"
+    ),
+    ("GET", "/evaluation-plans/{plan_id}/rounds"): Rule("tenant", READ, ("plan_id", "plan")),
+    ("POST", "/internal/evaluation-plans/{plan_id}/rounds"): Rule("workflows"),
+    ("POST", "/internal/evaluation-rounds/{round_id}/chase"): Rule("workflows"),
+    ("POST", "/internal/evaluation-rounds/{round_id}/closure"): Rule("workflows"),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

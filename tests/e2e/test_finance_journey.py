@@ -1,7 +1,7 @@
 """End to end: a partnership's budget is adopted by its oversight body's vote, the contributions are computed
 from the partners' capacity and fall due, a partner pays, a results-gated tranche is reserved by its workflow
-and released when a national system reports a measurement of its indicator to the assessment service (its event
-reaching finance over Kafka), a facility use and a stipend
+and released when a national system reports a measurement of its indicator over its own inbound topic to the
+assessment service (its event reaching finance over Kafka; the public report shows it), a facility use and a stipend
 reported by training are spent, and the partnership's IATI 2.03 file validates.
 
 Real processes (partners, finance and assessment: API, relay, consumer; the workflows' worker) on the real PostgreSQL,
@@ -14,6 +14,7 @@ reaches finance and assessment as partners' event, and the measurement reaches f
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import uuid
@@ -25,7 +26,10 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from backbone.feed.subscribers import Subscriber
+from backbone.kafka import ensure_topics
 from contracts.events.training import FacilityUsedV1, InstructorAssignmentDeliveredV1
+from contracts.topics import TopicSpec
 from services.finance.transparency.iati import schema_errors
 from tests.e2e.partnership_world import three_country_partnership
 from tests.support import (
@@ -39,6 +43,7 @@ from tests.support import (
 )
 
 NEXT_YEAR = datetime.now(UTC).year + 1
+REPORTER = Path(__file__).resolve().parents[2] / "contracts" / "examples" / "national_reporter.py"
 
 
 async def test_a_budget_adopted_by_vote_is_assessed_paid_and_a_tranche_released_by_its_indicator(
@@ -212,8 +217,9 @@ async def report_through_assessment(
     deployment: Deployment, assessment: httpx.AsyncClient, lead: dict[str, str], pid: str
 ) -> None:
     """The lead defines the indicator in the assessment service (once its consumer has learnt the partnership from
-    partners' event); Senegal's national system reports last quarter's aggregate, which meets the target; the
-    assessment relay carries `assessment.indicator_measured.v1` to finance's consumer."""
+    partners' event) and codes it public; Senegal's national system reports last quarter's aggregate over its own
+    inbound topic (with the example reporter), which meets the target; the assessment relay carries
+    `assessment.indicator_measured.v1` to finance's consumer."""
     indicator = {
         "id": str(uuid.uuid4()),
         "code": "maritime_interdictions_per_quarter",
@@ -222,6 +228,7 @@ async def report_through_assessment(
         "direction": "increase",
         "baseline": "5",
         "target": "12",
+        "handling_code": "public",
     }
 
     async def defined() -> bool:
@@ -230,19 +237,57 @@ async def report_through_assessment(
 
     await eventually(defined, timeout=60, what="assessment learnt the partnership")
     quarter_end = date.today().replace(day=1) - timedelta(days=1)
-    measurement = {
-        "id": str(uuid.uuid4()),
-        "value": "14",
-        "period_start": quarter_end.replace(day=1).isoformat(),
-        "period_end": quarter_end.isoformat(),
-        "source": "SN navy interdiction register, monthly aggregate",
-    }
-    assert deployment.issuer is not None
-    senegal = deployment.issuer.headers("national_system", country="SN")
-    reported = await assessment.post(
-        f"/indicators/{indicator['id']}/measurements", json=measurement, headers=senegal
+    navy = Subscriber("sn-navy", "SN")
+    await ensure_topics(  # as `make subscribe` does for a registered national system
+        deployment.endpoints.kafka_bootstrap,
+        [TopicSpec(name=navy.inbound_topic, owner="national", description="SN navy", partitions=1)],
+        prefix=deployment.topic_prefix,
+        extra_options=deployment.endpoints.kafka_security(),
     )
-    assert reported.status_code == 201 and reported.json()["target_met"] is True, reported.text
+    admin = deployment.endpoints.kafka_admin
+    credentials = ["--username", admin.username, "--security-protocol", admin.protocol] if admin else []
+    sent = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            str(REPORTER),
+            "--bootstrap",
+            deployment.endpoints.kafka_bootstrap,
+            "--prefix",
+            deployment.topic_prefix,
+            "--subscriber",
+            navy.id,
+            "--country",
+            navy.country,
+            "--partnership",
+            pid,
+            "--indicator",
+            indicator["code"],
+            "--value",
+            "14",
+            "--period",
+            f"{quarter_end.replace(day=1).isoformat()}/{quarter_end.isoformat()}",
+            "--source",
+            "SN navy interdiction register, monthly aggregate",
+            *credentials,
+        ],
+        env={**os.environ, "KAFKA_PASSWORD": admin.password if admin else ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+
+    async def measured() -> list[dict[str, Any]] | None:
+        rows = (await assessment.get(f"/indicators/{indicator['id']}/measurements", headers=lead)).json()
+        return rows or None
+
+    [row] = await eventually(measured, timeout=60, what="assessment took the national report")
+    assert (row["country_code"], row["target_met"]) == ("SN", True)
+    public = await assessment.get(f"/public/partnerships/{pid}/reports/{quarter_end.year}")
+    [shown] = public.json()["indicators"]
+    assert (shown["code"], shown["target_met_by"]) == (indicator["code"], ["SN"]), public.text
 
 
 async def spend_on_training(deployment: Deployment, finance: httpx.AsyncClient, pid: str) -> None:

@@ -244,7 +244,11 @@ async def test_the_pass_rule_decides_and_the_result_reaches_only_the_lead_and_th
 async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_gets_a_2xx(
     assessment: httpx.AsyncClient,
 ) -> None:
-    anyone = {("GET", "/public/partnerships/{partnership_id}/reports/{period}")}  # no token
+    anyone = {  # no token
+        ("GET", "/public/partnerships/{partnership_id}/reports/{period}"),
+        ("GET", "/public/partnerships/{partnership_id}/evaluation-plans"),
+        ("GET", "/public/partnerships/{partnership_id}/evaluation-rounds"),
+    }
     served = set(routes(assessment)) - anyone
     assert sorted(served - set(RULES)) == [], "routes without an access rule are refused to everyone"
     assert sorted(set(RULES) - served) == [], "rules for routes that no longer exist"
@@ -285,7 +289,23 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
         f"/rubrics/{world['rubric']['id']}/findings", json=finding, headers=lead(assessment)
     )
     assert raised.status_code == 201, raised.text
+    plan = {
+        "id": str(uuid.uuid4()),
+        "title": "Results framework",
+        "content": {
+            "questions": [{"id": "q1", "text": "Do joint investigations open more often?"}],
+            "indicators": ["joint_investigations"],
+            "methods": ["national statistics"],
+            "schedule": {"first_round_on": "2027-01-01", "every_months": 3, "response_days": 30},
+        },
+    }
+    planned = await assessment.post(
+        f"/partnerships/{pid}/evaluation-plans", json=plan, headers=lead(assessment)
+    )
+    assert planned.status_code == 201, planned.text
     ids = {
+        "plan_id": plan["id"],
+        "round_id": str(uuid.uuid4()),
         "finding_id": finding["id"],
         "indicator_id": indicator["id"],
         "partnership_id": pid,

@@ -70,7 +70,6 @@ async def test_a_measurement_on_a_national_inbound_topic_is_stored_for_the_topic
         settings = deployment.settings("assessment")
         engine = create_engine(settings)
         consumer = EventConsumer(settings, create_sessionmaker(engine), subscription(settings))
-        consumer.inbound_discovery_ms = 1000
         task = asyncio.create_task(consumer.run())
         producer = AIOKafkaProducer(**deployment.endpoints.kafka_options(), acks="all")
         await producer.start()

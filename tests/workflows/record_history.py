@@ -26,6 +26,7 @@ from devstack.temporal import temporal_cli
 from tests.workflows.decisions_double import DecisionsDouble
 from tests.workflows.doubles import PartnersDouble
 from tests.workflows.drill_double import DrillsDouble
+from tests.workflows.evaluation_double import EvaluationsDouble
 from tests.workflows.governance_double import GovernanceDouble
 from tests.workflows.incident_double import IncidentsDouble
 from tests.workflows.renewal_double import RenewalDouble
@@ -43,6 +44,8 @@ from workflows.decision_deadline.shared import DecisionDeadlineInput, decision_d
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.drill_cycle.shared import Acknowledged, DrillCycleInput, drill_cycle_workflow_id
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.evaluation_cycle.shared import EvaluationCycleInput, Schedule, evaluation_cycle_workflow_id
+from workflows.evaluation_cycle.workflow import EvaluationCycleWorkflow
 from workflows.funding_tranche.shared import (
     ExtensionAsked,
     ExtensionDecided,
@@ -312,6 +315,39 @@ async def record_funding_tranche(client: Client, task_queue: str) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_evaluation_cycle(client: Client, task_queue: str, double: EvaluationsDouble) -> str:
+    """A round opened today, every country's report in after a check: closed early, continued as new."""
+    plan_id = str(uuid.uuid4())
+    schedule = Schedule(
+        first_round_on=datetime.now(UTC).date(),
+        every_months=3,
+        response_days=2,
+        remind_before_days=1,
+        grace_days=1,
+    )
+    handle = await client.start_workflow(
+        EvaluationCycleWorkflow.run,
+        EvaluationCycleInput(plan_id=plan_id, partnership_id=str(uuid.uuid4()), version=1, schedule=schedule),
+        id=evaluation_cycle_workflow_id(plan_id),
+        task_queue=task_queue,
+    )
+    first_run = handle.result_run_id
+    for _ in range(100):
+        if (await handle.query(EvaluationCycleWorkflow.status)).stage == "collecting":
+            break
+        await asyncio.sleep(0.1)
+    double.missing = []
+    await handle.signal(EvaluationCycleWorkflow.measurement_reported)
+    latest = client.get_workflow_handle(evaluation_cycle_workflow_id(plan_id))
+    for _ in range(100):
+        if (await latest.describe()).run_id != first_run:
+            break
+        await asyncio.sleep(0.1)
+    history = (await client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()).to_json()
+    await latest.terminate("recorded")
+    return history
+
+
 async def main(*, force: bool, into: Path | None) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
@@ -323,7 +359,14 @@ async def main(*, force: bool, into: Path | None) -> None:
         incidents_queue = f"tq-{uuid.uuid4()}"
         drills = DrillsDouble(cadence_days=91, scheduled_for=datetime.now(UTC))
         finance_queue = f"tq-{uuid.uuid4()}"
+        evaluations_queue, evaluations = f"tq-{uuid.uuid4()}", EvaluationsDouble(missing=["BR"])
         async with (
+            Worker(
+                env.client,
+                task_queue=evaluations_queue,
+                workflows=[EvaluationCycleWorkflow],
+                activities=evaluations.activities(),
+            ),
             Worker(
                 env.client,
                 task_queue=finance_queue,
@@ -382,6 +425,9 @@ async def main(*, force: bool, into: Path | None) -> None:
                 ),
                 "funding_tranche_extended_then_released": lambda: record_funding_tranche(
                     env.client, finance_queue
+                ),
+                "evaluation_cycle_reported_continued_as_new": lambda: record_evaluation_cycle(
+                    env.client, evaluations_queue, evaluations
                 ),
             }
             for name, recording in recordings.items():

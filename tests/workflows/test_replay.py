@@ -23,6 +23,7 @@ from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 from workflows.commitment_renewal.workflow import CommitmentRenewalWorkflow
 from workflows.decision_deadline.workflow import DecisionDeadlineWorkflow
 from workflows.drill_cycle.workflow import DrillCycleWorkflow
+from workflows.evaluation_cycle.workflow import EvaluationCycleWorkflow
 from workflows.funding_tranche.workflow import FundingTrancheWorkflow
 from workflows.incident_response.workflow import IncidentResponseWorkflow
 from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
@@ -46,6 +47,7 @@ async def test_recorded_history_replays_with_the_current_code(path: Path) -> Non
             IncidentResponseWorkflow,
             DrillCycleWorkflow,
             FundingTrancheWorkflow,
+            EvaluationCycleWorkflow,
         ],
         data_converter=pydantic_data_converter,
     )
@@ -66,6 +68,7 @@ def test_both_paths_are_recorded() -> None:
         "incident_response_escalated_and_closed",
         "drill_cycle_debriefed_continued_as_new",
         "funding_tranche_extended_then_released",
+        "evaluation_cycle_reported_continued_as_new",
     }
 
 

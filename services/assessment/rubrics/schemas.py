@@ -15,7 +15,12 @@ Key = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_.-]*$")
 
 class RubricIn(Strict):
     id: uuid.UUID = Field(description="Client-chosen: the same id and body again changes nothing")
-    competency: str = Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_.-]*$")
+    competency: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[a-z][a-z0-9_.:-]*$",
+        description="The competency's code as training's framework has it, e.g. `cf:chain-of-custody`",
+    )
     title: str = Field(min_length=1, max_length=200)
     curriculum_id: uuid.UUID | None = Field(default=None, description="The curriculum it assesses, if one")
     module_ids: list[str] = Field(default_factory=list, max_length=50, description="Its modules it assesses")

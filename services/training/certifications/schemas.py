@@ -69,6 +69,9 @@ class CertificationOut(BaseModel):
     level: int
     issuing_partnership_id: uuid.UUID
     score: Decimal
+    assessment_id: uuid.UUID | None = Field(
+        description="The assessment it was issued on (the assessment service's): its evidence"
+    )
     issued_on: date
     expires_on: date
     expires_at: datetime

@@ -32,6 +32,7 @@ def view(certification: Certification, now: datetime | None = None) -> Certifica
         level=certification.level,
         issuing_partnership_id=certification.issuing_partnership_id,
         score=certification.score,
+        assessment_id=certification.assessment_id,
         issued_on=certification.issued_on,
         expires_on=certification.expires_on,
         expires_at=certification.expires_at,
