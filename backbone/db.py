@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     event,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Connection
@@ -146,6 +148,23 @@ def _set_tenant(connection: Connection) -> None:
         if not _TENANT_VALUE.match(tenant):
             raise ValueError(f"not a tenant: {tenant!r}")
         connection.exec_driver_sql(f"SELECT set_config('backbone.tenant', '{tenant}', true)")
+
+
+@contextlib.asynccontextmanager
+async def as_platform_within(session: AsyncSession) -> AsyncIterator[None]:
+    """The enclosed statements run as the platform, inside the caller's transaction, and the caller's tenant is
+    back after: for a use case that has checked the caller's right and must read or settle rows the caller may
+    not see or steer (a second marking settling the first). Flush inside the block what it changed."""
+    tenant = await session.scalar(text("SELECT current_setting('backbone.tenant', true)"))
+    await session.execute(
+        text("SELECT set_config('backbone.tenant', :tenant, true)"), {"tenant": SYSTEM_TENANT}
+    )
+    try:
+        yield
+    finally:
+        await session.execute(
+            text("SELECT set_config('backbone.tenant', :tenant, true)"), {"tenant": tenant or NO_TENANT}
+        )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -16,6 +16,8 @@ from services.assessment.plans.api import router as plans_router
 from services.assessment.policy import POLICY
 from services.assessment.reports.api import public_router as reports_router
 from services.assessment.rubrics.api import router as rubrics_router
+from services.assessment.surveys.api import public_router as surveys_public_router
+from services.assessment.surveys.api import router as surveys_router
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -30,10 +32,11 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             indicators_router,
             findings_router,
             plans_router,
+            surveys_router,
             audit_router,
         ],
         authorize=authorizer(POLICY),
-        public_routers=[reports_router, plans_public_router],
+        public_routers=[reports_router, plans_public_router, surveys_public_router],
     )
 
 

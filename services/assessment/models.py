@@ -67,8 +67,9 @@ class RubricVersion(AssessmentBase):
 
 
 class Assessment(AssessmentBase):
-    """A trainee assessed against a published rubric version: each criterion's level with its evidence, and the
-    result the pass rule gives."""
+    """One marking of a trainee against a published rubric version: each criterion's level with its evidence,
+    and the result the pass rule gives; the final marking also carries the agreed result (under second marking,
+    the two markings' average, or the moderator's)."""
 
     __tablename__ = "assessments"
 
@@ -89,3 +90,11 @@ class Assessment(AssessmentBase):
     notes: Mapped[str | None] = mapped_column(Text)
     handling_code: Mapped[str] = mapped_column(String(80))
     assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    marking: Mapped[str] = mapped_column(String(12), default="single")
+    """single, or first / second / moderation under second marking."""
+    status: Mapped[str] = mapped_column(String(20), default="final")
+    """final (its agreed result is the trainee's), awaiting_second, awaiting_moderation, second_marked (the
+    second marking settled it), moderated (the moderator's did)."""
+    agreed_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    agreed_passed: Mapped[bool | None]
+    agreed_dimensions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)

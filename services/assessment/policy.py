@@ -14,6 +14,7 @@ from services.assessment.findings.models import Finding
 from services.assessment.indicators.models import Indicator
 from services.assessment.models import Assessment, KnownPartnership, Rubric, RubricVersion
 from services.assessment.plans.models import EvaluationPlan
+from services.assessment.surveys.models import Survey
 
 READ = frozenset({"national_coordinator", "programme_coordinator", "auditor", "evaluator", "instructor"})
 DESIGN = frozenset({"national_coordinator", "programme_coordinator"})
@@ -46,6 +47,8 @@ rubric_lead = of_partnership(Rubric, partnership_lead)
 finding = of_partnership(Finding, partnership)
 plan = of_partnership(EvaluationPlan, partnership)
 plan_lead = of_partnership(EvaluationPlan, partnership_lead)
+survey = of_partnership(Survey, partnership)
+survey_lead = of_partnership(Survey, partnership_lead)
 
 
 async def _lead(session: AsyncSession, partnership_id: object) -> str | None:
@@ -74,6 +77,8 @@ RESOLVERS: dict[str, Resolver] = {
     "finding": finding,
     "plan": plan,
     "plan_lead": plan_lead,
+    "survey": survey,
+    "survey_lead": survey_lead,
 }
 OWNERS: dict[str, Owner] = {
     "partnership": row_owner(KnownPartnership, lambda found: found.lead_country_code),
@@ -91,6 +96,8 @@ NOT_FOUND = {
     "finding": "finding_not_found",
     "plan": "plan_not_found",
     "plan_lead": "plan_not_found",
+    "survey": "survey_not_found",
+    "survey_lead": "survey_not_found",
 }
 P = "partnership_id"
 RULES: dict[tuple[str, str], Rule] = {
@@ -112,6 +119,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/partnerships/{partnership_id}/assessment-policy"): Rule("tenant", READ, (P, "partnership")),
     ("POST", "/assessment-assignments"): Rule("public", DESIGN),  # + the lead or the trainee's country
     ("POST", "/assessments"): Rule("public", EVALUATE),  # + the evaluator its assignment names
+    ("GET", "/me/assessment-assignments"): Rule("public", EVALUATE),  # the caller's own
     ("GET", "/assessments/{assessment_id}"): Rule("tenant", READ, ("assessment_id", "assessment")),
     ("GET", "/partnerships/{partnership_id}/assessments"): Rule("tenant", READ, (P, "partnership")),
     ("POST", "/partnerships/{partnership_id}/indicators"): Rule(
@@ -146,6 +154,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/internal/evaluation-plans/{plan_id}/rounds"): Rule("workflows"),
     ("POST", "/internal/evaluation-rounds/{round_id}/chase"): Rule("workflows"),
     ("POST", "/internal/evaluation-rounds/{round_id}/closure"): Rule("workflows"),
+    ("POST", "/partnerships/{partnership_id}/surveys"): Rule(
+        "tenant", DESIGN, (P, "partnership"), steer="partnership_lead"
+    ),
+    ("GET", "/partnerships/{partnership_id}/surveys"): Rule("tenant", READ, (P, "partnership")),
+    ("POST", "/surveys/{survey_id}/invitations"): Rule(
+        "tenant", DESIGN, ("survey_id", "survey"), steer="survey_lead"
+    ),
+    ("GET", "/surveys/{survey_id}/results"): Rule("tenant", READ, ("survey_id", "survey")),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

@@ -248,6 +248,7 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
         ("GET", "/public/partnerships/{partnership_id}/reports/{period}"),
         ("GET", "/public/partnerships/{partnership_id}/evaluation-plans"),
         ("GET", "/public/partnerships/{partnership_id}/evaluation-rounds"),
+        ("POST", "/public/surveys/{survey_id}/responses"),
     }
     served = set(routes(assessment)) - anyone
     assert sorted(served - set(RULES)) == [], "routes without an access rule are refused to everyone"
@@ -303,7 +304,22 @@ async def test_every_assessment_route_has_a_rule_and_no_outsider_or_mere_member_
         f"/partnerships/{pid}/evaluation-plans", json=plan, headers=lead(assessment)
     )
     assert planned.status_code == 201, planned.text
+    survey = {
+        "id": str(uuid.uuid4()),
+        "title": "Trust between the partner agencies",
+        "questions": [
+            {
+                "id": "trust",
+                "text": "Do you trust the liaison officers?",
+                "scale": {"minimum": 1, "maximum": 5, "low_label": "no", "high_label": "yes"},
+            }
+        ],
+        "closes_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+    }
+    surveyed = await assessment.post(f"/partnerships/{pid}/surveys", json=survey, headers=lead(assessment))
+    assert surveyed.status_code == 201, surveyed.text
     ids = {
+        "survey_id": survey["id"],
         "plan_id": plan["id"],
         "round_id": str(uuid.uuid4()),
         "finding_id": finding["id"],

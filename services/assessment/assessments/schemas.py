@@ -31,7 +31,10 @@ class AssessmentIn(Strict):
     trainee_id: str = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="Pseudonymous: never a name"
     )
-    trainee_country_code: CountryCode
+    trainee_country_code: CountryCode | None = Field(
+        default=None,
+        description="Taken from the assignment when left out (blind marking: the marker does not know it)",
+    )
     scores: list[ScoreIn] = Field(min_length=1, max_length=200)
     notes: str | None = Field(default=None, max_length=4000)
 
@@ -51,11 +54,17 @@ class AssessmentOut(BaseModel):
     kind: str
     cohort_id: uuid.UUID | None
     trainee_id: str
-    trainee_country_code: str
+    trainee_country_code: str | None
     assessor_country_code: str
     scores: list[dict[str, Any]]
     dimensions: list[DimensionResultOut]
-    percent: Decimal
+    percent: Decimal = Field(description="This marking's own result")
     passed: bool
     notes: str | None
     assessed_at: datetime
+    marking: Literal["single", "first", "second", "moderation"]
+    status: Literal["final", "awaiting_second", "awaiting_moderation", "second_marked", "moderated"] = Field(
+        description="final: its agreed result is the trainee's; otherwise what it waits for, or what settled it"
+    )
+    agreed_percent: Decimal | None = Field(description="The trainee's result, on the final marking")
+    agreed_passed: bool | None

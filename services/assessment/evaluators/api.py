@@ -17,6 +17,7 @@ from services.assessment.evaluators.schemas import (
     AssignmentOut,
     EvaluatorIn,
     EvaluatorOut,
+    MyAssignmentOut,
     PolicyIn,
     PolicyOut,
 )
@@ -64,3 +65,12 @@ async def get_policy(partnership_id: uuid.UUID, session: SessionDep) -> PolicyOu
 async def assign(body: AssignmentIn, session: SessionDep, principal: CurrentPrincipal) -> JSONResponse:
     country = principal.country if principal and principal.country else ""
     return outcome_response(await service.assign(session, country=country, body=body))
+
+
+@router.get(
+    "/me/assessment-assignments",
+    response_model=list[MyAssignmentOut],
+    summary="Your assignments as an evaluator (under blind marking, without the trainee's country and agency)",
+)
+async def my_assignments(session: SessionDep, principal: CurrentPrincipal) -> list[MyAssignmentOut]:
+    return await service.my_assignments(session, subject=principal.subject if principal else "")

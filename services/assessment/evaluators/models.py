@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +40,9 @@ class AssessmentPolicy(AssessmentBase):
 
     partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     evaluators_of_own_country: Mapped[bool] = mapped_column(Boolean)
+    second_marking: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation_threshold: Mapped[int] = mapped_column(Integer, default=10)
+    blind_to_country: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -75,5 +78,6 @@ class Assignment(AssessmentBase):
     trainee_country_code: Mapped[str] = mapped_column(String(2))
     trainee_agency_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     assigned_by_country_code: Mapped[str] = mapped_column(String(2))
+    marking: Mapped[str] = mapped_column(String(12), default="single")
     handling_code: Mapped[str] = mapped_column(String(80))
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -53,11 +53,26 @@ class PolicyIn(Strict):
     evaluators_of_own_country: bool = Field(
         description="Whether an evaluator may assess trainees of their own country (never of their own agency)"
     )
+    second_marking: bool = Field(
+        default=False, description="Every trainee marked twice, independently, before a result is announced"
+    )
+    moderation_threshold: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Percentage points between the two markings beyond which an external moderator decides",
+    )
+    blind_to_country: bool = Field(
+        default=False, description="Markers do not see the trainee's country or agency in their assignments"
+    )
 
 
 class PolicyOut(BaseModel):
     partnership_id: uuid.UUID
     evaluators_of_own_country: bool
+    second_marking: bool
+    moderation_threshold: int
+    blind_to_country: bool
 
 
 class AssignmentIn(Strict):
@@ -78,4 +93,19 @@ class AssignmentOut(BaseModel):
     trainee_country_code: str
     trainee_agency_id: uuid.UUID
     assigned_by_country_code: str
+    marking: Literal["single", "first", "second", "moderation"]
+    assigned_at: datetime
+
+
+class MyAssignmentOut(BaseModel):
+    """An assignment as its evaluator sees it: under blind marking, without the trainee's country and agency."""
+
+    id: uuid.UUID
+    partnership_id: uuid.UUID
+    rubric_version_id: uuid.UUID
+    trainee_id: str
+    trainee_country_code: str | None
+    trainee_agency_id: uuid.UUID | None
+    marking: Literal["single", "first", "second", "moderation"]
+    assessed: bool
     assigned_at: datetime

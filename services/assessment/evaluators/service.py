@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,10 +28,11 @@ from services.assessment.evaluators.schemas import (
     AssignmentOut,
     EvaluatorIn,
     EvaluatorOut,
+    MyAssignmentOut,
     PolicyIn,
     PolicyOut,
 )
-from services.assessment.models import Rubric
+from services.assessment.models import Assessment, Rubric
 from services.assessment.partnerships import HANDLING, partnership_of
 from services.assessment.rubrics.service import published_version
 
@@ -99,32 +100,84 @@ async def evaluators(session: AsyncSession, *, partnership_id: uuid.UUID) -> lis
 async def set_policy(session: AsyncSession, *, partnership_id: uuid.UUID, body: PolicyIn) -> PolicyOut:
     async with session.begin():
         await partnership_of(session, partnership_id)
+        values = body.model_dump()
         await session.execute(
             pg_insert(AssessmentPolicy)
-            .values(partnership_id=partnership_id, updated_at=datetime.now(UTC), **body.model_dump())
+            .values(partnership_id=partnership_id, updated_at=datetime.now(UTC), **values)
             .on_conflict_do_update(
-                index_elements=["partnership_id"],
-                set_={
-                    "evaluators_of_own_country": body.evaluators_of_own_country,
-                    "updated_at": datetime.now(UTC),
-                },
+                index_elements=["partnership_id"], set_={**values, "updated_at": datetime.now(UTC)}
             )
         )
-        return PolicyOut(partnership_id=partnership_id, **body.model_dump())
+        return PolicyOut(partnership_id=partnership_id, **values)
 
 
 async def policy(session: AsyncSession, *, partnership_id: uuid.UUID) -> PolicyOut:
     async with session.begin():
         await partnership_of(session, partnership_id)
+        return await policy_of(session, partnership_id)
+
+
+async def policy_of(session: AsyncSession, partnership_id: uuid.UUID) -> PolicyOut:
+    """The partnership's policy; none set is the defaults (no own country, single marking, not blind)."""
+    found = await session.get(AssessmentPolicy, partnership_id)
+    if found is None:
         return PolicyOut(
             partnership_id=partnership_id,
-            evaluators_of_own_country=await _own_country(session, partnership_id),
+            evaluators_of_own_country=False,
+            second_marking=False,
+            moderation_threshold=10,
+            blind_to_country=False,
         )
+    return PolicyOut.model_validate(found, from_attributes=True)
 
 
-async def _own_country(session: AsyncSession, partnership_id: uuid.UUID) -> bool:
-    found = await session.get(AssessmentPolicy, partnership_id)
-    return bool(found and found.evaluators_of_own_country)
+async def _marking(
+    session: AsyncSession, rules_of: PolicyOut, body: AssignmentIn, evaluator: Evaluator
+) -> str:
+    """Which marking the new assignment is: single without second marking; otherwise first, second (another
+    evaluator), then a moderation (an external evaluator, neither marker) when the two markings disagree."""
+    if not rules_of.second_marking:
+        return "single"
+    # Markings of one trainee against one version take turns (two coordinators assigning at once).
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"{body.trainee_id}:{body.rubric_version_id}")))
+    )
+    earlier = list(
+        await session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.trainee_id == body.trainee_id,
+                Assignment.rubric_version_id == body.rubric_version_id,
+                Assignment.marking.in_(("first", "second", "moderation")),
+            )
+            .order_by(Assignment.assigned_at)
+        )
+    )
+    if evaluator.id in {a.evaluator_id for a in earlier}:
+        raise field_problem("evaluator_id", "same_marker", "Each marking is by another evaluator.")
+    if not earlier:
+        return "first"
+    if len(earlier) == 1:
+        return "second"
+    if len(earlier) > 2:
+        raise Conflict("The trainee was marked twice and moderated already.", code="markers_complete")
+    pending = await session.scalar(
+        select(func.count()).where(
+            Assessment.assignment_id.in_([a.id for a in earlier]), Assessment.status == "awaiting_moderation"
+        )
+    )
+    if pending != 2:
+        raise Conflict(
+            "A moderator is assigned only when both markings are in and differ by more than the threshold.",
+            code="moderation_not_needed",
+        )
+    if evaluator.affiliation_kind == "agency":
+        raise field_problem(
+            "evaluator_id",
+            "moderator_not_external",
+            "A moderator is external: academia or an international body.",
+        )
+    return "moderation"
 
 
 async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> Outcome:
@@ -158,6 +211,7 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
             raise field_problem("evaluator_id", "evaluator_unknown", "No such evaluator in this partnership.")
         rubric = await session.get(Rubric, version.rubric_id)
         assert rubric is not None
+        partnership_rules = await policy_of(session, version.partnership_id)
         refused = rules.conflict(
             rules.Evaluator(
                 country=evaluator.country_code,
@@ -173,10 +227,11 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
                 instructors=await _instructors_of(session, body.trainee_id),
             ),
             competency=rubric.competency,
-            own_country_allowed=await _own_country(session, version.partnership_id),
+            own_country_allowed=partnership_rules.evaluators_of_own_country,
         )
         if refused is not None:
             raise field_problem("evaluator_id", refused, rules.MESSAGES[refused])
+        marking = await _marking(session, partnership_rules, body, evaluator)
         row = Assignment(
             id=body.id,
             partnership_id=version.partnership_id,
@@ -186,6 +241,7 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
             trainee_country_code=body.trainee_country_code,
             trainee_agency_id=body.trainee_agency_id,
             assigned_by_country_code=country,
+            marking=marking,
             handling_code=HANDLING,
             assigned_at=datetime.now(UTC),
         )
@@ -220,3 +276,33 @@ async def on_trainee_attended(session: AsyncSession, envelope: EventEnvelope) ->
         .values(cohort_id=uuid.UUID(event.cohort_id), trainee_id=event.trainee_id)
         .on_conflict_do_nothing()
     )
+
+
+async def my_assignments(session: AsyncSession, *, subject: str) -> list[MyAssignmentOut]:
+    """The caller's assignments, in every partnership it evaluates for; under blind marking without the
+    trainee's country and agency."""
+    async with session.begin():
+        rows = (
+            await session.execute(
+                select(Assignment, AssessmentPolicy.blind_to_country, Assessment.id)
+                .join(Evaluator, Evaluator.id == Assignment.evaluator_id)
+                .outerjoin(AssessmentPolicy, AssessmentPolicy.partnership_id == Assignment.partnership_id)
+                .outerjoin(Assessment, Assessment.assignment_id == Assignment.id)
+                .where(Evaluator.subject == subject)
+                .order_by(Assignment.assigned_at, Assignment.id)
+            )
+        ).tuples()
+        return [
+            MyAssignmentOut(
+                id=a.id,
+                partnership_id=a.partnership_id,
+                rubric_version_id=a.rubric_version_id,
+                trainee_id=a.trainee_id,
+                trainee_country_code=None if blind else a.trainee_country_code,
+                trainee_agency_id=None if blind else a.trainee_agency_id,
+                marking=a.marking,
+                assessed=done is not None,
+                assigned_at=a.assigned_at,
+            )
+            for a, blind, done in rows
+        ]

@@ -32,8 +32,9 @@ def finding_view(row: Finding) -> FindingOut:
 
 async def _tallies(session: AsyncSession, version: RubricVersion) -> list[rules.Tally]:
     rows = await session.execute(
+        # The final marking of each trainee (under second marking, the one that settled the result).
         select(Assessment.trainee_country_code, Assessment.scores).where(
-            Assessment.rubric_version_id == version.id
+            Assessment.rubric_version_id == version.id, Assessment.status == "final"
         )
     )
     scored = (

@@ -126,12 +126,13 @@ async def _outcomes(
             Rubric.competency,
             Assessment.trainee_country_code,
             func.count(),
-            func.count().filter(Assessment.passed),
+            func.count().filter(Assessment.agreed_passed.is_(True)),
         )
         .join(RubricVersion, RubricVersion.id == Assessment.rubric_version_id)
         .join(Rubric, Rubric.id == RubricVersion.rubric_id)
         .where(
             Assessment.partnership_id == partnership_id,
+            Assessment.status == "final",  # one result per trainee: the agreed one under second marking
             func.date(func.timezone("UTC", Assessment.assessed_at)).between(period.start, period.end),
         )
         .group_by(Rubric.competency, Assessment.trainee_country_code)

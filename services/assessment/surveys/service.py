@@ -1,0 +1,187 @@
+"""Survey use cases: the lead writes a survey (questions on scales, the minimum of responses, when it closes) and
+issues single-use invitation codes (shown once, kept hashed); anyone holding a code answers once, without a
+token; results are computed only after the survey closed and only from its minimum of responses, so neither a
+small group nor one late answer can be read out of them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbone.errors import Conflict, DomainError, field_problem
+from backbone.idempotency import Outcome
+from services.assessment.indicators.models import Indicator
+from services.assessment.partnerships import HANDLING, partnership_of
+from services.assessment.surveys.models import InvitationCode, Survey, SurveyResponse
+from services.assessment.surveys.schemas import (
+    InvitationsOut,
+    QuestionResultOut,
+    ResponseIn,
+    ResultsOut,
+    SurveyIn,
+    SurveyOut,
+)
+
+
+def survey_view(row: Survey) -> SurveyOut:
+    return SurveyOut.model_validate(row, from_attributes=True)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def get_survey(session: AsyncSession, survey_id: uuid.UUID, *, lock: bool = False) -> Survey:
+    found = await session.get(Survey, survey_id, with_for_update=lock)
+    if found is None:
+        raise DomainError(f"No survey with id {survey_id}.", status=404, code="survey_not_found")
+    return found
+
+
+async def create(session: AsyncSession, *, partnership_id: uuid.UUID, body: SurveyIn) -> Outcome:
+    """201; the same id and body again 200; the same id otherwise 409."""
+    async with session.begin():
+        found = await session.get(Survey, body.id)
+        wanted = body.model_dump(mode="json", exclude={"id"})
+        if found is not None:
+            if survey_view(found).model_dump(mode="json", include=set(wanted)) != wanted:
+                raise Conflict(f"Survey {body.id} was created otherwise.", code="survey_id_reused")
+            return Outcome(200, survey_view(found).model_dump(mode="json"))
+        await partnership_of(session, partnership_id)
+        if body.indicator is not None:
+            known = await session.scalar(
+                select(Indicator.id).where(
+                    Indicator.partnership_id == partnership_id, Indicator.code == body.indicator
+                )
+            )
+            if known is None:
+                raise field_problem(
+                    "indicator", "unknown_indicator", "The partnership has no such indicator."
+                )
+        if len({q.id for q in body.questions}) != len(body.questions):
+            raise field_problem("questions", "question_repeated", "Each question id once.")
+        row = Survey(
+            id=body.id,
+            partnership_id=partnership_id,
+            title=body.title,
+            indicator=body.indicator,
+            questions=[q.model_dump(mode="json") for q in body.questions],
+            min_responses=body.min_responses,
+            closes_at=body.closes_at,
+            invited=0,
+            handling_code=HANDLING,
+            created_at=datetime.now(UTC),
+        )
+        session.add(row)
+        await session.flush()
+        return Outcome(201, survey_view(row).model_dump(mode="json"))
+
+
+async def invite(session: AsyncSession, *, survey_id: uuid.UUID, count: int) -> InvitationsOut:
+    async with session.begin():
+        survey = await get_survey(session, survey_id, lock=True)
+        if survey.closes_at <= datetime.now(UTC):
+            raise Conflict("The survey is closed.", code="survey_closed")
+        codes = [secrets.token_urlsafe(18) for _ in range(count)]
+        session.add_all(InvitationCode(code_hash=_hash(c), survey_id=survey.id, used=False) for c in codes)
+        survey.invited += count
+        await session.flush()
+        return InvitationsOut(survey_id=survey.id, codes=codes)
+
+
+async def respond(session: AsyncSession, *, survey_id: uuid.UUID, body: ResponseIn) -> None:
+    """One response per code, stored without the code or the time of day (nothing to link it to who answered)."""
+    async with session.begin():
+        survey = await session.get(Survey, survey_id)
+        if survey is None:
+            raise DomainError(f"No survey with id {survey_id}.", status=404, code="survey_not_found")
+        if survey.closes_at <= datetime.now(UTC):
+            raise Conflict("The survey is closed.", code="survey_closed")
+        for question in survey.questions:
+            answer = body.answers.get(question["id"])
+            scale = question["scale"]
+            if answer is None:
+                raise field_problem(f"answers.{question['id']}", "unanswered", "Every question is answered.")
+            if not scale["minimum"] <= answer <= scale["maximum"]:
+                raise field_problem(
+                    f"answers.{question['id']}",
+                    "off_scale",
+                    f"A point from {scale['minimum']} to {scale['maximum']}.",
+                )
+        stray = set(body.answers) - {q["id"] for q in survey.questions}
+        if stray:
+            raise field_problem(f"answers.{sorted(stray)[0]}", "unknown_question", "No such question.")
+        taken = await session.execute(
+            update(InvitationCode)
+            .where(
+                InvitationCode.code_hash == _hash(body.code),
+                InvitationCode.survey_id == survey.id,
+                InvitationCode.used.is_(False),
+            )
+            .values(used=True)
+            .returning(InvitationCode.code_hash)
+        )
+        if taken.first() is None:
+            raise DomainError(
+                "The code is not valid for this survey, or was used already.",
+                status=403,
+                code="code_not_valid",
+            )
+        session.add(
+            SurveyResponse(
+                id=uuid.uuid4(),
+                survey_id=survey.id,
+                answers=dict(body.answers),
+                answered_on=datetime.now(UTC).date(),
+            )
+        )
+        await session.flush()
+
+
+async def results(session: AsyncSession, *, survey_id: uuid.UUID) -> ResultsOut:
+    """Figures only once the survey closed and reached its minimum of responses."""
+    async with session.begin():
+        survey = await get_survey(session, survey_id)
+        answers = [
+            r
+            for r in await session.scalars(
+                select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id)
+            )
+        ]
+        shown = survey.closes_at <= datetime.now(UTC) and len(answers) >= survey.min_responses
+        questions = []
+        for question in survey.questions:
+            points = [int(a[question["id"]]) for a in answers]
+            questions.append(
+                QuestionResultOut(
+                    id=question["id"],
+                    text=question["text"],
+                    mean=(Decimal(sum(points)) / len(points)).quantize(Decimal("0.01")) if shown else None,
+                    distribution={str(p): n for p, n in sorted(Counter(points).items())} if shown else None,
+                )
+            )
+        return ResultsOut(
+            survey_id=survey.id,
+            responses=len(answers),
+            min_responses=survey.min_responses,
+            suppressed=not shown,
+            questions=questions,
+        )
+
+
+async def surveys(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[SurveyOut]:
+    async with session.begin():
+        await partnership_of(session, partnership_id)
+        rows = await session.scalars(
+            select(Survey)
+            .where(Survey.partnership_id == partnership_id)
+            .order_by(Survey.created_at, Survey.id)
+        )
+        return [survey_view(r) for r in rows]
