@@ -113,6 +113,11 @@ class CurriculumRevisionRequestedV1(AssessmentEvent):
     rubric_version_id: str
     summary: str = Field(max_length=4000)
     evidence: RevisionEvidenceV1
+    instructor_ids: list[str] = Field(
+        default_factory=list,
+        description="Training's instructors of the cohorts whose trainees failed the criterion: each gets a "
+        "trainer development action",
+    )
     raised_by_country_code: CountryCode
     raised_at: datetime
 

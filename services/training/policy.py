@@ -29,6 +29,7 @@ from services.training.models import (
     RecognitionAgreement,
     RevisionRequest,
 )
+from services.training.revision_requests.models import DevelopmentAction
 
 DISCUSS = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator", "instructor"})
 READ = frozenset(
@@ -87,6 +88,13 @@ recognition = row_countries(
 community = row_countries(Community, lambda found: found.countries)
 
 
+async def development_action(session: AsyncSession, value: str) -> frozenset[str] | None:
+    """The instructor's country, which follows the action up."""
+    key = object_id(value)
+    found = await session.get(DevelopmentAction, key) if key else None
+    return frozenset({found.country_code}) if found else None
+
+
 async def revision_request(session: AsyncSession, value: str) -> frozenset[str] | None:
     """The partnership's members and the countries the request concerns."""
     key = object_id(value)
@@ -122,6 +130,7 @@ RESOLVERS: dict[str, Resolver] = {
     "exchange": exchange,
     "revision_request": revision_request,
     "revision_request_drafter": revision_request_drafter,
+    "development_action": development_action,
 }
 OWNERS: dict[str, Owner] = {
     "community": row_owner(Community, lambda found: found.created_by_country_code),
@@ -153,6 +162,7 @@ NOT_FOUND = {
     "exchange": "exchange_not_found",
     "revision_request": "revision_request_not_found",
     "revision_request_drafter": "revision_request_not_found",
+    "development_action": "development_action_not_found",
 }
 
 
@@ -258,6 +268,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/curricula/{curriculum_id}/revision-requests"): tenant(K, "curriculum", READ),
     ("GET", "/revision-requests/{revision_request_id}/refresher-assignments"): Rule("public", READ),  # RLS
     ("GET", "/revision-requests/{revision_request_id}"): tenant(R, "revision_request", READ),
+    ("GET", "/instructors/{instructor_id}/development-actions"): tenant("instructor_id", "instructor", READ),
+    ("POST", "/development-actions/{action_id}/completion"): tenant(
+        "action_id", "development_action", CERTIFY
+    ),
     ("POST", "/revision-requests/{revision_request_id}/acceptance"): Rule(
         "tenant", CERTIFY, (R, "revision_request"), steer="revision_request_drafter"
     ),

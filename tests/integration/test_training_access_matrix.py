@@ -224,8 +224,18 @@ async def senegal_owns(api: httpx.AsyncClient) -> dict[str, Any]:
         headers=coordinator(api, "SN"),
     )
     assert community.status_code == 201, community.text
-    revision = await revision_requested(api, curriculum["curriculum_id"], curriculum["partnership_id"], "SN")
+    revision = await revision_requested(
+        api,
+        curriculum["curriculum_id"],
+        curriculum["partnership_id"],
+        "SN",
+        instructor_ids=[curriculum["instructor_id"]],
+    )
+    actions = await api.get(
+        f"/instructors/{curriculum['instructor_id']}/development-actions", headers=coordinator(api, "SN")
+    )
     return {
+        "action_id": actions.json()[0]["id"],
         **curriculum,
         "revision_request_id": revision,
         "community_id": community.json()["id"],

@@ -16,6 +16,7 @@ from contracts.events.incidents import TrainingRevisionRequestedV1
 from tests.integration.test_partner_relations_api import envelope_of, outbox_records
 from tests.integration.test_training_cohorts import world
 from tests.integration.test_training_facilities import training
+from tests.integration.test_training_instructors import instructor
 from tests.integration.training_events import deliver
 from tests.integration.training_world import revision_requested
 from tests.support import acting
@@ -215,4 +216,41 @@ async def deliver_foreign(api: httpx.AsyncClient, curriculum: str, partnership: 
             raised_by_country_code="FR",
             raised_at=datetime.now(UTC),
         ),
+    )
+
+
+async def test_the_instructors_concerned_get_a_development_action_their_country_follows_up(
+    training: httpx.AsyncClient,
+) -> None:
+    w = await world(training)
+    teacher = await instructor(training, w, "FR-T-77")
+    curriculum = w["version"]["curriculum_id"]
+    finding = str(uuid.uuid4())
+    for _ in range(2):  # redelivered: one action per instructor and request
+        await revision_requested(
+            training,
+            curriculum,
+            w["id"],
+            "FR",
+            finding_id=finding,
+            instructor_ids=[teacher["id"], str(uuid.uuid4()), "not-an-id"],
+        )
+    url = f"/instructors/{teacher['id']}/development-actions"
+    [action] = (await training.get(url, headers=coordinator(training, "FR"))).json()
+    assert action["status"] == "open" and "Keeps the chain of custody" in action["summary"], action
+    assert (await training.get(url, headers=coordinator(training, "SN"))).json() == [], (
+        "shared with Senegal, but followed up by France alone"
+    )
+    done = f"/development-actions/{action['id']}/completion"
+    assert (
+        await training.post(done, json={"note": "x"}, headers=coordinator(training, "FR"))
+    ).status_code == 422
+    refused = await training.post(done, json={"note": "Coached"}, headers=coordinator(training, "SN"))
+    assert refused.status_code in (403, 404)
+    completed = await training.post(
+        done, json={"note": "Two days of coaching on custody forms"}, headers=coordinator(training, "FR")
+    )
+    assert (completed.json()["status"], completed.json()["completion_note"]) == (
+        "done",
+        "Two days of coaching on custody forms",
     )

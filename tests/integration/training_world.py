@@ -149,7 +149,13 @@ async def dakar_simulator(api: httpx.AsyncClient, p: dict[str, Any]) -> str:
 
 
 async def revision_requested(
-    api: httpx.AsyncClient, curriculum_id: str, partnership: str, by: str, *, finding_id: str | None = None
+    api: httpx.AsyncClient,
+    curriculum_id: str,
+    partnership: str,
+    by: str,
+    *,
+    finding_id: str | None = None,
+    instructor_ids: list[str] | None = None,
 ) -> str:
     """A finding of the assessment service asking to revise the curriculum, as training stores it; its id."""
     finding = CurriculumRevisionRequestedV1(
@@ -169,6 +175,7 @@ async def revision_requested(
             assessed=None,
             suppressed=True,
         ),
+        instructor_ids=instructor_ids or [],
         raised_by_country_code=by,
         raised_at=datetime.now(UTC),
     )

@@ -224,7 +224,7 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
                 trainee_id=body.trainee_id,
                 country=body.trainee_country_code,
                 agency_id=str(body.trainee_agency_id),
-                instructors=await _instructors_of(session, body.trainee_id),
+                instructors=await instructors_of(session, body.trainee_id),
             ),
             competency=rubric.competency,
             own_country_allowed=partnership_rules.evaluators_of_own_country,
@@ -250,7 +250,7 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
         return Outcome(201, assignment_view(row).model_dump(mode="json"))
 
 
-async def _instructors_of(session: AsyncSession, trainee_id: str) -> set[str]:
+async def instructors_of(session: AsyncSession, trainee_id: str) -> set[str]:
     """Instructors of the cohorts the trainee attended, as training announced them."""
     rows = await session.scalars(
         select(CohortInstructor.instructor_id)

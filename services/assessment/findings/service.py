@@ -18,6 +18,8 @@ from contracts.envelope import EventEnvelope
 from contracts.events.assessment import CurriculumRevisionRequestedV1, RevisionEvidenceV1
 from contracts.events.revisions import RevisionRequestDecidedV1
 from services.assessment import SOURCE
+from services.assessment.evaluators.models import CohortInstructor
+from services.assessment.evaluators.service import instructors_of
 from services.assessment.findings import rules
 from services.assessment.findings.models import Finding
 from services.assessment.findings.schemas import CriterionFailuresOut, FindingIn, FindingOut
@@ -119,7 +121,8 @@ async def raise_finding(
                 "criterion_never_failed",
                 "No assessment of the version failed this criterion.",
             )
-        row = await _store(session, rubric, version, tally, country=country, body=body)
+        concerned = await _instructors_concerned(session, version, body.criterion_id)
+        row = await _store(session, rubric, version, tally, country=country, body=body, instructors=concerned)
         return Outcome(201, finding_view(row).model_dump(mode="json"))
 
 
@@ -131,6 +134,7 @@ async def _store(
     *,
     country: str,
     body: FindingIn,
+    instructors: list[str],
 ) -> Finding:
     partnership = await partnership_of(session, rubric.partnership_id)
     publishable = tally.publishable
@@ -172,6 +176,7 @@ async def _store(
             rubric_version_id=str(version.id),
             summary=row.summary,
             evidence=evidence,
+            instructor_ids=instructors,
             raised_by_country_code=country,
             raised_at=row.raised_at,
         ),
@@ -180,6 +185,31 @@ async def _store(
         release=release(partnership),
     )
     return row
+
+
+async def _instructors_concerned(
+    session: AsyncSession, version: RubricVersion, criterion_id: str
+) -> list[str]:
+    """Who taught the trainees that failed the criterion: the instructors of the cohorts they attended (and of
+    the cohort an assessment names), as training announced them."""
+    rows = await session.execute(
+        select(Assessment.trainee_id, Assessment.cohort_id, Assessment.scores).where(
+            Assessment.rubric_version_id == version.id, Assessment.status == "final"
+        )
+    )
+    taught: set[str] = set()
+    for trainee_id, cohort_id, scores in rows:
+        level = next((int(s["level"]) for s in scores if s["criterion_id"] == criterion_id), None)
+        if level is None or not rules.criterion_failed(version.content, criterion_id, level):
+            continue
+        taught |= await instructors_of(session, trainee_id)
+        if cohort_id is not None:
+            taught |= set(
+                await session.scalars(
+                    select(CohortInstructor.instructor_id).where(CohortInstructor.cohort_id == cohort_id)
+                )
+            )
+    return sorted(taught)
 
 
 async def finding(session: AsyncSession, *, finding_id: uuid.UUID) -> FindingOut:

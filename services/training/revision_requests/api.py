@@ -12,7 +12,13 @@ from backbone.auth.http import CurrentPrincipal
 from backbone.pagination import Cursor, Limit, Page
 from services.training.facilities.api import PROBLEMS
 from services.training.revision_requests import service
-from services.training.revision_requests.schemas import AcceptanceIn, DeclinationIn, RevisionRequestOut
+from services.training.revision_requests.schemas import (
+    AcceptanceIn,
+    CompletionIn,
+    DeclinationIn,
+    DevelopmentActionOut,
+    RevisionRequestOut,
+)
 
 router = APIRouter(tags=["revision requests"])
 
@@ -97,3 +103,27 @@ async def refresher_assignments(
         session, revision_request_id=revision_request_id, limit=limit, cursor=cursor
     )
     return Page[uuid.UUID](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get(
+    "/instructors/{instructor_id}/development-actions",
+    response_model=list[DevelopmentActionOut],
+    responses=PROBLEMS,
+    tags=["instructors"],
+    summary="The instructor's development actions from assessment findings (the instructor's country)",
+)
+async def development_actions(instructor_id: uuid.UUID, session: SessionDep) -> list[DevelopmentActionOut]:
+    return await service.development_actions(session, instructor_id=instructor_id)
+
+
+@router.post(
+    "/development-actions/{action_id}/completion",
+    response_model=DevelopmentActionOut,
+    responses=PROBLEMS,
+    tags=["instructors"],
+    summary="Record what the instructor did (the instructor's country)",
+)
+async def complete_action(
+    action_id: uuid.UUID, body: CompletionIn, session: SessionDep
+) -> DevelopmentActionOut:
+    return await service.complete_action(session, action_id=action_id, body=body)

@@ -43,3 +43,20 @@ class AcceptanceIn(Strict):
 
 class DeclinationIn(Strict):
     reason: str = Field(min_length=3, max_length=4000, description="Why the curriculum will not change")
+
+
+class DevelopmentActionOut(BaseModel):
+    id: uuid.UUID
+    instructor_id: uuid.UUID
+    revision_request_id: uuid.UUID
+    summary: str
+    status: Literal["open", "done"]
+    created_at: datetime
+    completed_at: datetime | None
+    completion_note: str | None
+
+
+class CompletionIn(Strict):
+    note: str = Field(
+        min_length=3, max_length=4000, description="What the instructor did (training, coaching)"
+    )

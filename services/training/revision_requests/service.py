@@ -27,11 +27,19 @@ from services.training.curricula import service as curricula
 from services.training.models import (
     Curriculum,
     CurriculumVersion,
+    Instructor,
     KnownPartnership,
     RefresherAssignment,
     RevisionRequest,
 )
-from services.training.revision_requests.schemas import AcceptanceIn, DeclinationIn, RevisionRequestOut
+from services.training.revision_requests.models import DevelopmentAction
+from services.training.revision_requests.schemas import (
+    AcceptanceIn,
+    CompletionIn,
+    DeclinationIn,
+    DevelopmentActionOut,
+    RevisionRequestOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,8 @@ async def on_curriculum_revision_requested(session: AsyncSession, envelope: Even
         .returning(RevisionRequest.id)
     )
     request_id = stored.scalar_one_or_none()
+    if request_id is not None and ours:
+        await _development_actions(session, request_id, event)
     if request_id is None or ours:
         return
     log.warning(
@@ -76,6 +86,67 @@ async def on_curriculum_revision_requested(session: AsyncSession, envelope: Even
     assert row is not None
     reason = f"Curriculum {event.curriculum_id} is not a curriculum of the partnership: nothing to revise."
     await _decide(session, row, outcome="declined", reason=reason, by=None, country=None)
+
+
+async def _development_actions(
+    session: AsyncSession, request_id: uuid.UUID, event: CurriculumRevisionRequestedV1
+) -> None:
+    """One action per instructor concerned that training knows (an unknown id is not ours to act on)."""
+    ids = [i for i in (_uuid(value) for value in event.instructor_ids) if i is not None]
+    if not ids:
+        return
+    now = datetime.now(UTC)
+    criterion = event.evidence.criterion
+    for instructor in await session.scalars(select(Instructor).where(Instructor.id.in_(ids))):
+        await session.execute(
+            pg_insert(DevelopmentAction)
+            .values(
+                id=uuid.uuid4(),
+                instructor_id=instructor.id,
+                revision_request_id=request_id,
+                country_code=instructor.country_code,
+                summary=f'Trainees often failed "{criterion}": {event.summary}'[:4000],
+                status="open",
+                created_at=now,
+            )
+            .on_conflict_do_nothing(constraint="uq_development_action")
+        )
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def development_actions(
+    session: AsyncSession, *, instructor_id: uuid.UUID
+) -> list[DevelopmentActionOut]:
+    """The instructor's actions, for its country (row-level security)."""
+    async with session.begin():
+        rows = await session.scalars(
+            select(DevelopmentAction)
+            .where(DevelopmentAction.instructor_id == instructor_id)
+            .order_by(DevelopmentAction.created_at, DevelopmentAction.id)
+        )
+        return [DevelopmentActionOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def complete_action(
+    session: AsyncSession, *, action_id: uuid.UUID, body: CompletionIn
+) -> DevelopmentActionOut:
+    """Done, with what was done; completing it again changes nothing."""
+    async with session.begin():
+        found = await session.get(DevelopmentAction, action_id, with_for_update=True)
+        if found is None:
+            raise DomainError(
+                f"No development action with id {action_id}.", status=404, code="development_action_not_found"
+            )
+        if found.status != "done":
+            found.status, found.completed_at, found.completion_note = "done", datetime.now(UTC), body.note
+            await session.flush()
+        return DevelopmentActionOut.model_validate(found, from_attributes=True)
 
 
 async def _decide(
