@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from http import HTTPStatus
 from typing import Any
 
 import asyncpg
@@ -52,7 +53,10 @@ class DomainError(Exception):
         self.detail = detail
         self.code = code or self.code
         self.status = status or self.status
-        self.title = title or self.title
+        # A status given here without a title is titled by its own reason phrase, not the class's 400 one.
+        self.title = title or (
+            HTTPStatus(self.status).phrase if status and status != type(self).status else self.title
+        )
         self.extensions = extensions
 
 

@@ -138,7 +138,7 @@ async def test_the_public_report_shows_public_indicators_and_outcomes_of_large_g
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert "Joint investigations &lt;opened&gt;" in html and "<opened>" not in html, "escaped"
-    assert '<svg role="img"' in html and "SN 7.0000" in html
+    assert '<svg role="img"' in html and "BR 4, SN 7; baseline 2, target 6" in html, "the chart's text alternative"
     assert "66.7 %" in html and "1 group(s) of fewer than 3 trainees withheld" in html
     for secret in ("SN-0001", "BR-0001", "dataset JI-7", "Informant tips"):
         assert secret not in html, secret
@@ -156,7 +156,11 @@ async def test_a_report_needs_a_period_a_partnership_and_a_member(assessment: ht
     )
     assert bad.headers["content-type"].startswith("application/problem+json")
     unknown = await assessment.get(f"/public/partnerships/{uuid.uuid4()}/reports/2026")
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "partnership_not_found")
+    assert (unknown.status_code, unknown.json()["code"], unknown.json()["title"]) == (
+        404,
+        "partnership_not_found",
+        "Not Found",
+    ), "a 404 is titled as one"
     outsider = await assessment.get(f"/public/partnerships/{pid}/reports/2026", params={"country": "JP"})
     assert outsider.status_code == 404
     lowercase = await assessment.get(f"/public/partnerships/{pid}/reports/2026", params={"country": "sn"})

@@ -24,7 +24,13 @@ def percent(value: Decimal) -> str:
     return f"{(value * 100).quantize(Decimal('0.1'))} %"
 
 
+def number(value: Decimal) -> str:
+    """7.0000 as 7, 0.8300 as 0.83: what a reader expects (the JSON keeps the stored precision)."""
+    return f"{value.normalize():f}"
+
+
 TEMPLATES.filters["percent"] = percent
+TEMPLATES.filters["number"] = number
 
 
 def render(report: ReportOut) -> str:
