@@ -138,7 +138,9 @@ async def test_the_public_report_shows_public_indicators_and_outcomes_of_large_g
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert "Joint investigations &lt;opened&gt;" in html and "<opened>" not in html, "escaped"
-    assert '<svg role="img"' in html and "BR 4, SN 7; baseline 2, target 6" in html, "the chart's text alternative"
+    assert '<svg role="img"' in html and "BR 4, SN 7; baseline 2, target 6" in html, (
+        "the chart's text alternative"
+    )
     assert "66.7 %" in html and "1 group(s) of fewer than 3 trainees withheld" in html
     for secret in ("SN-0001", "BR-0001", "dataset JI-7", "Informant tips"):
         assert secret not in html, secret
