@@ -29,8 +29,10 @@ from contracts.events.partners import (
     PartnershipMemberRemovedV1,
     PartnershipRegisteredV1,
 )
+from contracts.events.revisions import RevisionRequestDecidedV1
 from contracts.events.training import CohortScheduledV1, CurriculumApprovedV1, CurriculumRevisedV1
 from services.incidents import processes
+from services.incidents.drills import service as drill_findings
 from services.incidents.incidents import environments
 from services.incidents.models import (
     Drill,
@@ -193,6 +195,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         CohortScheduledV1.event_type: environments.on_cohort_scheduled,
         CurriculumApprovedV1.event_type: environments.on_curriculum_version,
         CurriculumRevisedV1.event_type: environments.on_curriculum_version,
+        RevisionRequestDecidedV1.event_type: drill_findings.on_revision_request_decided,
     }
     if settings is not None and settings.uses_temporal:
         client = LazyClient(settings)

@@ -214,6 +214,11 @@ class Finding(IncidentsBase):
     curriculum_id: Mapped[str | None] = mapped_column(String(36))
     competency: Mapped[str | None] = mapped_column(String(100))
     countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)))
+    training_outcome: Mapped[str | None] = mapped_column(String(10))
+    """For a finding about training: accepted or declined, as training announced it."""
+    training_reason: Mapped[str | None] = mapped_column(Text)
+    training_draft_version: Mapped[int | None] = mapped_column(Integer)
+    training_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ImprovementAction(IncidentsBase):

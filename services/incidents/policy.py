@@ -160,6 +160,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/drills/{drill_id}"): tenant("drill_id", "drill", READ),
     ("POST", "/drills/{drill_id}/debrief"): tenant("drill_id", "drill", DEBRIEF),
     ("GET", "/drills/{drill_id}/actions"): tenant("drill_id", "drill", READ),
+    ("GET", "/drills/{drill_id}/findings"): tenant("drill_id", "drill", READ),
     ("POST", "/improvement-actions/{action_id}/completion"): Rule(
         "tenant", ACT, ("action_id", "action"), steer="steer_action"
     ),

@@ -13,6 +13,7 @@ import pytest
 
 from contracts.envelope import Event, encode
 from contracts.events.partners import DecisionClosedV1
+from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.assessment.app import build_app
 from services.assessment.handlers import subscription
 from tests.support import Deployment, acting, partnership_registered, run_handler, service_client
@@ -169,3 +170,34 @@ async def assigned(
     )
     assert made.status_code == 201, made.text
     return body["id"]
+
+
+async def taught(api: httpx.AsyncClient, pid: str, *, instructor: str, trainee: str, by: str = "BR") -> str:
+    """Training's events as assessment reads them: `instructor` (of country `by`) delivered a cohort `trainee`
+    attended; the cohort's id."""
+    cohort = str(uuid.uuid4())
+    for event in (
+        InstructorAssignmentDeliveredV1(
+            assignment_id=str(uuid.uuid4()),
+            cohort_id=cohort,
+            partnership_id=pid,
+            instructor_id=instructor,
+            instructor_country_code=by,
+            organiser_country_code="FR",
+            role="lead",
+            days=3,
+            delivered_at=datetime.now(UTC),
+        ),
+        TraineeAttendedV1(
+            nomination_id=str(uuid.uuid4()),
+            cohort_id=cohort,
+            partnership_id=pid,
+            trainee_id=trainee,
+            trainee_country_code=trainee[:2],
+            venue_country_code="FR",
+            days=3,
+            attended_at=datetime.now(UTC),
+        ),
+    ):
+        await deliver(api, event)
+    return cohort

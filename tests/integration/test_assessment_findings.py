@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 
 from contracts.events.revisions import RevisionRequestDecidedV1
-from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from tests.integration.assessment_world import (
     assessment,
     assigned,
@@ -21,6 +20,7 @@ from tests.integration.assessment_world import (
     partnership,
     published_rubric,
     registered,
+    taught,
 )
 from tests.integration.test_assessment_rubrics import scored
 from tests.integration.test_partner_relations_api import envelope_of, outbox_records
@@ -59,31 +59,8 @@ async def test_the_lead_turns_the_most_failed_criterion_into_a_revision_request_
     pid = await partnership(assessment)
     world = await published_rubric(assessment, pid, curriculum_id=CURRICULUM, module_ids=["m2"])
     rid, vid = world["rubric"]["id"], world["version"]["id"]
-    cohort, taught = str(uuid.uuid4()), str(uuid.uuid4())
-    for event in (
-        InstructorAssignmentDeliveredV1(
-            assignment_id=str(uuid.uuid4()),
-            cohort_id=cohort,
-            partnership_id=pid,
-            instructor_id=taught,
-            instructor_country_code="FR",
-            organiser_country_code="FR",
-            role="lead",
-            days=3,
-            delivered_at=datetime.now(UTC),
-        ),
-        TraineeAttendedV1(
-            nomination_id=str(uuid.uuid4()),
-            cohort_id=cohort,
-            partnership_id=pid,
-            trainee_id="SN-0002",
-            trainee_country_code="SN",
-            venue_country_code="FR",
-            days=3,
-            attended_at=datetime.now(UTC),
-        ),
-    ):
-        await deliver(assessment, event)  # training says who taught SN-0002
+    instructor = str(uuid.uuid4())
+    await taught(assessment, pid, instructor=instructor, trainee="SN-0002", by="FR")  # who taught SN-0002
     await assessed(assessment, pid, vid, [{"rights": 1}, {"rights": 1, "custody": 0}, {"rights": 0}])
 
     tallies = await assessment.get(
@@ -149,8 +126,8 @@ async def test_the_lead_turns_the_most_failed_criterion_into_a_revision_request_
     assert [
         (e.data["evidence"]["criterion_id"], e.data["curriculum_id"], e.data["instructor_ids"]) for e in mine
     ] == [
-        ("rights", CURRICULUM, [taught]),
-        ("custody", CURRICULUM, [taught]),
+        ("rights", CURRICULUM, [instructor]),
+        ("custody", CURRICULUM, [instructor]),
     ], "SN-0002 failed both and was taught by the cohort's instructor"
     assert {e.extensions["audience"] for e in mine} == {"BR,FR,SN"}, "the partnership's members"
     assert "SN-0001" not in str([e.data for e in mine]), "no trainee named"

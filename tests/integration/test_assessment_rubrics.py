@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from backbone.auth.principal import ROLES
-from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.assessment.policy import RULES
 from tests.integration.assessment_world import (
     TRAINEE_AGENCY,
@@ -30,6 +29,7 @@ from tests.integration.assessment_world import (
     published_rubric,
     registered,
     submitted,
+    taught,
     version_body,
 )
 from tests.integration.test_access_matrix import filled, routes
@@ -179,22 +179,28 @@ async def test_the_pass_rule_decides_and_the_result_reaches_only_the_lead_and_th
     partial = {k: v for k, v in brilliant.items() if k != "rights"}
     missing = await assessment.post("/assessments", json=scored(vid, partial, first), headers=brazil)
     assert (missing.status_code, missing.json()["code"]) == (422, "criterion_unscored"), missing.text
-    stray = await assessment.post(
+    drone = await assessment.post(
         "/assessments", json=scored(vid, {**brilliant, "drone": 1}, first), headers=brazil
     )
-    assert (stray.status_code, stray.json()["errors"][0]["field"]) == (422, "scores.5.criterion_id")
+    assert (drone.status_code, drone.json()["errors"][0]["field"]) == (422, "scores.5.criterion_id")
     other = await assessment.post("/assessments", json=scored(vid, brilliant, second), headers=brazil)
     assert (other.status_code, other.json()["code"]) == (422, "assignment_of_another"), other.text
     unknown = await assessment.post(
         "/assessments", json=scored(str(uuid.uuid4()), brilliant, first), headers=brazil
     )
-    assert unknown.json()["errors"][0]["field"] == "rubric_version_id", unknown.text
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "assignment_of_another"), unknown.text
     outsider = await assessment.post(
         "/assessments", json=scored(vid, brilliant, first), headers=evaluator(assessment, "JP")
     )
-    assert outsider.json()["errors"][0]["field"] == "rubric_version_id", (
-        "another partnership's rubric is unknown"
+    assert (outsider.status_code, outsider.json()["code"]) == (403, "not_assigned"), (
+        "someone else's assignment"
     )
+    stray = await assessment.post(
+        "/assessments",
+        json={**scored(vid, brilliant, first), "assignment_id": str(uuid.uuid4())},
+        headers=brazil,
+    )
+    assert stray.json()["errors"][0]["field"] == "assignment_id", stray.text
     not_evaluator = acting(assessment, "programme_coordinator", country="BR")
     assert (
         await assessment.post("/assessments", json=scored(vid, brilliant, first), headers=not_evaluator)
@@ -366,31 +372,7 @@ async def test_an_assignment_is_refused_with_the_conflict_rule_that_stands_in_th
 ) -> None:
     pid = await partnership(assessment)
     vid = (await published_rubric(assessment, pid))["version"]["id"]
-    cohort = str(uuid.uuid4())
-    for event in (
-        InstructorAssignmentDeliveredV1(
-            assignment_id=str(uuid.uuid4()),
-            cohort_id=cohort,
-            partnership_id=pid,
-            instructor_id="instructor-42",
-            instructor_country_code="BR",
-            organiser_country_code="FR",
-            role="lead",
-            days=3,
-            delivered_at=datetime.now(UTC),
-        ),
-        TraineeAttendedV1(
-            nomination_id=str(uuid.uuid4()),
-            cohort_id=cohort,
-            partnership_id=pid,
-            trainee_id="SN-0001",
-            trainee_country_code="SN",
-            venue_country_code="FR",
-            days=3,
-            attended_at=datetime.now(UTC),
-        ),
-    ):
-        await deliver(assessment, event)
+    await taught(assessment, pid, instructor="instructor-42", trainee="SN-0001")
     cases: dict[str, dict[str, Any]] = {
         "not_competent": {"competencies": ["drones"]},
         "own_agency": {"country_code": "SN", "agency_id": TRAINEE_AGENCY},
@@ -447,7 +429,15 @@ async def test_an_assignment_is_refused_with_the_conflict_rule_that_stands_in_th
     assert len(listed) == len(cases) + 1
     foreign = await assessment.post(
         f"/partnerships/{pid}/evaluators",
-        json={**free, "id": str(uuid.uuid4()), "subject": "jp@x", "country_code": "JP"},
+        json={
+            **free,
+            "id": str(uuid.uuid4()),
+            "subject": "jp@x",
+            "country_code": "JP",
+            "affiliation_kind": "agency",
+        },
         headers=lead(assessment),
     )
-    assert (foreign.status_code, foreign.json()["errors"][0]["field"]) == (422, "country_code"), foreign.text
+    assert (foreign.status_code, foreign.json()["errors"][0]["field"]) == (422, "country_code"), (
+        "an agency outside the partnership: " + foreign.text
+    )

@@ -146,3 +146,51 @@ async def test_two_blind_markings_agree_on_their_average_or_an_external_moderato
         ("SN-0001", two["id"], "90.6", True),
         ("SN-0002", decided["id"], "81.3", False),
     ], "one result per trainee: the agreed one, on the marking that settled it"
+
+
+async def test_an_evaluator_of_a_country_outside_the_partnership_marks_what_it_is_assigned_and_nothing_else(
+    assessment: httpx.AsyncClient,
+) -> None:
+    pid = await partnership(assessment)
+    world = await published_rubric(assessment, pid)
+    vid = world["version"]["id"]
+    outside_agency = await assessment.post(
+        f"/partnerships/{pid}/evaluators",
+        json={
+            "id": str(uuid.uuid4()),
+            "subject": "officer@CH",
+            "display_name": "Officer",
+            "affiliation_kind": "agency",
+            "affiliation": "Police CH",
+            "country_code": "CH",
+            "competencies": ["cyber.forensics"],
+        },
+        headers=lead(assessment),
+    )
+    assert (outside_agency.status_code, outside_agency.json()["errors"][0]["field"]) == (422, "country_code")
+    geneva = await registered(
+        assessment, pid, "CH", subject="expert@CH", affiliation_kind="international_body", affiliation="UNODC"
+    )
+    task = await assign(assessment, geneva["id"], vid, "SN-0001")
+    assert (task.status_code, task.json()["marking"]) == (201, "single"), task.text
+    swiss = evaluator(assessment, "CH", "expert")
+    [mine] = (await assessment.get("/me/assessment-assignments", headers=swiss)).json()
+    assert (mine["trainee_id"], mine["trainee_country_code"]) == ("SN-0001", "SN")
+    assert [c["id"] for c in mine["rubric"]["criteria"]][:2] == ["imaging", "custody"], "what to mark against"
+    marked = await mark(assessment, swiss, task.json()["id"], vid, "SN-0001")
+    assert (marked["status"], marked["assessor_country_code"]) == ("final", "CH")
+    assert (
+        await assessment.get(
+            f"/assessments/{marked['id']}", headers=acting(assessment, "auditor", country="CH")
+        )
+    ).status_code == 200
+    seen = await assessment.get(
+        f"/rubrics/{world['rubric']['id']}", headers=acting(assessment, "evaluator", country="CH")
+    )
+    assert seen.status_code in (403, 404), "the partnership's records stay the members'"
+    other = await assessment.post(
+        "/assessments",
+        json={**scored(vid, TOP, task.json()["id"], trainee_id="SN-0001"), "id": str(uuid.uuid4())},
+        headers=evaluator(assessment, "CH", "someone-else"),
+    )
+    assert (other.status_code, other.json()["code"]) == (403, "not_assigned")

@@ -12,7 +12,15 @@ from typing import Any
 import httpx
 
 from contracts.envelope import decode
-from tests.integration.test_incidents import approved_protocol, declaration, incidents, ops, partnership
+from contracts.events.revisions import RevisionRequestDecidedV1
+from tests.integration.test_incidents import (
+    approved_protocol,
+    declaration,
+    deliver,
+    incidents,
+    ops,
+    partnership,
+)
 from tests.integration.test_partner_relations_api import outbox_records
 from tests.support import acting
 
@@ -162,6 +170,29 @@ async def test_a_drill_is_run_timed_debriefed_and_feeds_training_and_the_protoco
     assert [(r["request"], r["curriculum_id"], r["rating"]) for r in requests] == [
         ("curriculum_revision", curriculum, "major")
     ]
+
+    def answered(partnership: str, outcome: str) -> RevisionRequestDecidedV1:
+        return RevisionRequestDecidedV1(
+            revision_request_id=str(uuid.uuid4()),
+            finding_id=requests[0]["finding_id"],
+            source="drill",
+            partnership_id=partnership,
+            curriculum_id=curriculum,
+            outcome=outcome,
+            reason="A module on clean images goes into version 2",
+            draft_version=2 if outcome == "accepted" else None,
+            decided_by_country_code="SN",
+            decided_at=datetime.now(UTC),
+        )
+
+    await deliver(incidents, answered(str(uuid.uuid4()), "declined"))  # another partnership's: nothing
+    await deliver(incidents, answered(pid, "accepted"))
+    await deliver(incidents, answered(pid, "declined"))  # a later contradicting answer: nothing
+    findings = (await incidents.get(f"/drills/{drill['id']}/findings", headers=ops(incidents, "BR"))).json()
+    about_training = [f for f in findings if f["about"] == "training"]
+    assert [(f["training_outcome"], f["training_draft_version"]) for f in about_training] == [
+        ("accepted", 2)
+    ], "the drill that raised it sees what training made of it"
     revised = (await incidents.get(f"/protocols/{protocol['id']}", headers=ops(incidents, "SN"))).json()
     assert (
         revised["versions"][-1]["status"] == "draft"

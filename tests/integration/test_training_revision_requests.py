@@ -11,14 +11,13 @@ from typing import Any
 
 import httpx
 
-from contracts.events.assessment import CurriculumRevisionRequestedV1, RevisionEvidenceV1
 from contracts.events.incidents import TrainingRevisionRequestedV1
 from tests.integration.test_partner_relations_api import envelope_of, outbox_records
 from tests.integration.test_training_cohorts import world
 from tests.integration.test_training_facilities import training
 from tests.integration.test_training_instructors import instructor
 from tests.integration.training_events import deliver
-from tests.integration.training_world import revision_requested
+from tests.integration.training_world import revision_finding, revision_requested
 from tests.support import acting
 
 __all__ = ["training"]  # the fixture
@@ -143,7 +142,10 @@ async def test_a_finding_about_another_partnerships_curriculum_is_declined_at_on
 ) -> None:
     ours, theirs = await world(training), await world(training)
     finding = str(uuid.uuid4())
-    await deliver_foreign(training, theirs["version"]["curriculum_id"], ours["id"], finding)
+    # An id from another service is untrusted: this one names a curriculum of another partnership.
+    await deliver(
+        training, revision_finding(theirs["version"]["curriculum_id"], ours["id"], "FR", finding_id=finding)
+    )
     stored = (
         await training.get(
             "/revision-requests", params={"partnership_id": ours["id"]}, headers=coordinator(training, "SN")
@@ -190,33 +192,6 @@ async def test_a_finding_about_another_partnerships_curriculum_is_declined_at_on
         f"/revision-requests/{drill['id']}/acceptance", json={}, headers=coordinator(training, "FR")
     )
     assert nothing.status_code in (403, 409), "no curriculum: nobody steers it, nothing to accept"
-
-
-async def deliver_foreign(api: httpx.AsyncClient, curriculum: str, partnership: str, finding: str) -> None:
-    """A finding naming a curriculum of another partnership (an id from another service is untrusted)."""
-    await deliver(
-        api,
-        CurriculumRevisionRequestedV1(
-            finding_id=finding,
-            partnership_id=partnership,
-            curriculum_id=curriculum,
-            module_ids=[],
-            competency="cf:chain-of-custody",
-            rubric_id=str(uuid.uuid4()),
-            rubric_version_id=str(uuid.uuid4()),
-            summary="Revise it",
-            evidence=RevisionEvidenceV1(
-                criterion_id="custody",
-                dimension="technical_proficiency",
-                criterion="Keeps the chain of custody",
-                failed=None,
-                assessed=None,
-                suppressed=True,
-            ),
-            raised_by_country_code="FR",
-            raised_at=datetime.now(UTC),
-        ),
-    )
 
 
 async def test_the_instructors_concerned_get_a_development_action_their_country_follows_up(

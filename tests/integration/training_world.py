@@ -148,17 +148,16 @@ async def dakar_simulator(api: httpx.AsyncClient, p: dict[str, Any]) -> str:
     return str(lab.json()["id"])
 
 
-async def revision_requested(
-    api: httpx.AsyncClient,
+def revision_finding(
     curriculum_id: str,
     partnership: str,
     by: str,
     *,
     finding_id: str | None = None,
     instructor_ids: list[str] | None = None,
-) -> str:
-    """A finding of the assessment service asking to revise the curriculum, as training stores it; its id."""
-    finding = CurriculumRevisionRequestedV1(
+) -> CurriculumRevisionRequestedV1:
+    """A finding of the assessment service asking to revise a curriculum (counts suppressed)."""
+    return CurriculumRevisionRequestedV1(
         finding_id=finding_id or str(uuid.uuid4()),
         partnership_id=partnership,
         curriculum_id=curriculum_id,
@@ -178,6 +177,21 @@ async def revision_requested(
         instructor_ids=instructor_ids or [],
         raised_by_country_code=by,
         raised_at=datetime.now(UTC),
+    )
+
+
+async def revision_requested(
+    api: httpx.AsyncClient,
+    curriculum_id: str,
+    partnership: str,
+    by: str,
+    *,
+    finding_id: str | None = None,
+    instructor_ids: list[str] | None = None,
+) -> str:
+    """The finding delivered to training, as training stores it: its revision request's id."""
+    finding = revision_finding(
+        curriculum_id, partnership, by, finding_id=finding_id, instructor_ids=instructor_ids
     )
     await deliver(api, finding)
     listed = await api.get(

@@ -2,8 +2,8 @@
 markings are within the moderation threshold (percentage points) the agreed result is the one their averaged
 levels give, otherwise an external moderator's marking decides. A single marking is its own agreed result.
 
-The markers may be of different countries, and a marker neither sees nor changes another's marking: settling
-the pair reads and updates the other marking as the platform, once the caller's own marking is in."""
+The markers may be of different countries, and a marker neither sees nor changes another's marking: settling runs
+inside `record`, which works as the platform once the assignment names the caller."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.db import as_platform_within
 from backbone.errors import Conflict
 from services.assessment.evaluators.models import AssessmentPolicy
 from services.assessment.models import Assessment
@@ -41,29 +40,28 @@ async def settle(
     scores: Mapping[str, int],
 ) -> Assessment | None:
     """The marking whose agreed result is now the trainee's (to announce), or None while it waits. A single
-    marking was agreed before it was stored (`agree`); a pair's are settled here, as the platform."""
+    marking was agreed before it was stored (`agree`); a pair's are settled here."""
     if marking == "single":
         return row
-    async with as_platform_within(session):
-        await session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtext(f"{row.trainee_id}:{row.rubric_version_id}")))
-        )
-        others = {
-            m.marking: m
-            for m in await session.scalars(
-                select(Assessment)
-                .where(
-                    Assessment.trainee_id == row.trainee_id,
-                    Assessment.rubric_version_id == row.rubric_version_id,
-                    Assessment.marking.in_(("first", "second")),
-                    Assessment.id != row.id,
-                )
-                .with_for_update()
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"{row.trainee_id}:{row.rubric_version_id}")))
+    )
+    others = {
+        m.marking: m
+        for m in await session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.trainee_id == row.trainee_id,
+                Assessment.rubric_version_id == row.rubric_version_id,
+                Assessment.marking.in_(("first", "second")),
+                Assessment.id != row.id,
             )
-        }
-        settled = _settle(row, version, marking, scores, others, await _threshold(session, row))
-        await session.flush()
-        return settled
+            .with_for_update()
+        )
+    }
+    settled = _settle(row, version, marking, scores, others, await _threshold(session, row))
+    await session.flush()
+    return settled
 
 
 async def _threshold(session: AsyncSession, row: Assessment) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.db import as_platform_within
 from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
@@ -36,7 +37,10 @@ async def record(session: AsyncSession, *, assessor: tuple[str, str], body: Asse
     """201; the same id and body again 200; the same id otherwise 409. `assessor`: (subject, country). Under
     second marking the result is announced once the two markings agree (their average) or a moderator marked."""
     subject, country = assessor
-    async with session.begin():
+    async with session.begin(), as_platform_within(session):
+        # The evaluator the assignment names records, whatever its country: a member's, or an academic's or an
+        # international body's elsewhere, which sees nothing of the partnership. So the assignment, the rubric
+        # version and the partnership are read as the platform, once the assignment names the caller.
         found = await session.get(Assessment, body.id)
         if found is not None:
             same = (found.rubric_version_id, found.trainee_id, found.scores, found.assessor_subject) == (
@@ -48,9 +52,9 @@ async def record(session: AsyncSession, *, assessor: tuple[str, str], body: Asse
             if not same:
                 raise Conflict(f"Assessment {body.id} was recorded otherwise.", code="assessment_id_reused")
             return Outcome(200, await _shown(session, found))
+        assignment = await _assigned(session, body, subject)
         version = await published_version(session, body.rubric_version_id)
         partnership = await partnership_of(session, version.partnership_id)
-        assignment = await _assigned(session, body, subject)
         trainee_country = body.trainee_country_code or assignment.trainee_country_code
         if trainee_country not in partnership.member_countries:
             raise field_problem(

@@ -109,3 +109,6 @@ class MyAssignmentOut(BaseModel):
     marking: Literal["single", "first", "second", "moderation"]
     assessed: bool
     assigned_at: datetime
+    rubric: dict[str, Any] = Field(
+        description="The published version to mark against: dimensions, criteria, levels"
+    )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.db import as_platform_within
 from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
 from contracts.envelope import EventEnvelope
@@ -32,7 +33,7 @@ from services.assessment.evaluators.schemas import (
     PolicyIn,
     PolicyOut,
 )
-from services.assessment.models import Assessment, Rubric
+from services.assessment.models import Assessment, Rubric, RubricVersion
 from services.assessment.partnerships import HANDLING, partnership_of
 from services.assessment.rubrics.service import published_version
 
@@ -49,9 +50,12 @@ async def register(session: AsyncSession, *, partnership_id: uuid.UUID, body: Ev
     """201; the same again 200; the same id otherwise 409."""
     async with session.begin():
         partnership = await partnership_of(session, partnership_id)
-        if body.country_code not in partnership.member_countries:
+        if body.country_code not in partnership.member_countries and body.affiliation_kind == "agency":
             raise field_problem(
-                "country_code", "not_a_member", "Evaluators act from a member country of the partnership."
+                "country_code",
+                "not_a_member",
+                "An agency's evaluator acts from a member country; academics and international bodies may come "
+                "from anywhere.",
             )
         wanted = body.model_dump(mode="json", exclude={"id"})
         found = await session.get(Evaluator, body.id)
@@ -281,13 +285,16 @@ async def on_trainee_attended(session: AsyncSession, envelope: EventEnvelope) ->
 async def my_assignments(session: AsyncSession, *, subject: str) -> list[MyAssignmentOut]:
     """The caller's assignments, in every partnership it evaluates for; under blind marking without the
     trainee's country and agency."""
-    async with session.begin():
+    # An evaluator of a country that is no member (an academic, an international body) sees nothing of the
+    # partnership: its own assignments are found by its account, as the platform.
+    async with session.begin(), as_platform_within(session):
         rows = (
             await session.execute(
-                select(Assignment, AssessmentPolicy.blind_to_country, Assessment.id)
+                select(Assignment, AssessmentPolicy.blind_to_country, Assessment.id, RubricVersion.content)
                 .join(Evaluator, Evaluator.id == Assignment.evaluator_id)
                 .outerjoin(AssessmentPolicy, AssessmentPolicy.partnership_id == Assignment.partnership_id)
                 .outerjoin(Assessment, Assessment.assignment_id == Assignment.id)
+                .join(RubricVersion, RubricVersion.id == Assignment.rubric_version_id)
                 .where(Evaluator.subject == subject)
                 .order_by(Assignment.assigned_at, Assignment.id)
             )
@@ -303,6 +310,7 @@ async def my_assignments(session: AsyncSession, *, subject: str) -> list[MyAssig
                 marking=a.marking,
                 assessed=done is not None,
                 assigned_at=a.assigned_at,
+                rubric=content,
             )
-            for a, blind, done in rows
+            for a, blind, done, content in rows
         ]

@@ -30,6 +30,7 @@ from services.incidents.drills.schemas import (
     DebriefIn,
     DoneIn,
     DrillOut,
+    FindingOut,
     HistoryOut,
 )
 from services.incidents.problems import PROBLEMS, country_of
@@ -92,6 +93,17 @@ async def debrief(
     drill_id: uuid.UUID, body: DebriefIn, session: SessionDep, principal: CurrentPrincipal
 ) -> DrillOut:
     return await drills.debrief(session, drill_id=drill_id, body=body, principal=principal)
+
+
+@router.get(
+    "/drills/{drill_id}/findings",
+    response_model=list[FindingOut],
+    responses=PROBLEMS,
+    summary="The debrief's findings, with training's answer (accepted into a draft, or declined) on those about it",
+)
+async def list_findings(drill_id: uuid.UUID, session: SessionDep) -> list[FindingOut]:
+    async with session.begin():
+        return await drills.findings_of(session, drill_id=drill_id)
 
 
 @router.get("/drills/{drill_id}/actions", response_model=Page[ActionOut], responses=PROBLEMS)

@@ -129,6 +129,25 @@ class ActionOut(BaseModel):
     done_at: datetime | None
 
 
+class FindingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    drill_id: uuid.UUID
+    about: str
+    summary: str
+    rating: str
+    curriculum_id: str | None
+    competency: str | None
+    countries: list[str]
+    training_outcome: str | None = Field(
+        description="For a finding about training: accepted or declined there"
+    )
+    training_reason: str | None
+    training_draft_version: int | None = Field(description="The curriculum draft version that takes it up")
+    training_decided_at: datetime | None
+
+
 class StartedOut(BaseModel):
     incident_id: uuid.UUID
     steps: list[dict[str, Any]]

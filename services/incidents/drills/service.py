@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
 from backbone.outbox import add_event
+from contracts.envelope import EventEnvelope
 from contracts.events.incidents import (
     DrillEventV1,
     DrillParticipantV1,
@@ -25,6 +26,7 @@ from contracts.events.incidents import (
     StepTimingV1,
     TrainingRevisionRequestedV1,
 )
+from contracts.events.revisions import RevisionRequestDecidedV1
 from rules.releasability import Release
 from services.incidents import SOURCE
 from services.incidents.drills.schemas import (
@@ -34,6 +36,7 @@ from services.incidents.drills.schemas import (
     DebriefIn,
     DoneIn,
     DrillOut,
+    FindingOut,
     StartedOut,
 )
 from services.incidents.incidents import metrics as statistics
@@ -388,6 +391,31 @@ async def actions_of(session: AsyncSession, *, drill_id: uuid.UUID) -> list[Acti
         .order_by(ImprovementAction.due_at)
     )
     return [ActionOut.model_validate(a) for a in rows]
+
+
+async def findings_of(session: AsyncSession, *, drill_id: uuid.UUID) -> list[FindingOut]:
+    """The debrief's findings, with training's answer on those about training."""
+    await get_drill(session, drill_id)
+    rows = await session.scalars(select(Finding).where(Finding.drill_id == drill_id).order_by(Finding.id))
+    return [FindingOut.model_validate(f) for f in rows]
+
+
+async def on_revision_request_decided(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Training accepted or declined a drill finding's revision request: kept once on the finding, if it is one of
+    the partnership the answer names (another service's ids are checked, never trusted)."""
+    event = RevisionRequestDecidedV1.model_validate(envelope.data)
+    if event.source != "drill":
+        return
+    finding = await session.get(Finding, uuid.UUID(event.finding_id), with_for_update=True)
+    if finding is None or finding.training_outcome is not None:
+        return
+    drill = await session.get(Drill, finding.drill_id)
+    cycle = await session.get(DrillCycle, drill.cycle_id) if drill else None
+    if cycle is None or str(cycle.partnership_id) != event.partnership_id:
+        return
+    finding.training_outcome, finding.training_reason = event.outcome, event.reason
+    finding.training_draft_version, finding.training_decided_at = event.draft_version, event.decided_at
+    await session.flush()
 
 
 async def chase(
