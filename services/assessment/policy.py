@@ -162,6 +162,9 @@ RULES: dict[tuple[str, str], Rule] = {
         "tenant", DESIGN, ("survey_id", "survey"), steer="survey_lead"
     ),
     ("GET", "/surveys/{survey_id}/results"): Rule("tenant", READ, ("survey_id", "survey")),
+    ("POST", "/surveys/{survey_id}/measurement"): Rule(
+        "tenant", DESIGN, ("survey_id", "survey"), steer="survey_lead"
+    ),
     ("GET", "/audit"): Rule("public", AUDITORS),
 }
 assert all(rule.roles <= ANY_ROLE for rule in RULES.values())

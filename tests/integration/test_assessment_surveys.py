@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from tests.integration.assessment_world import as_platform, assessment, lead, partnership
 from tests.integration.test_assessment_reports import indicator
+from tests.integration.test_partner_relations_api import envelope_of, outbox_records
 from tests.support import acting
 
 __all__ = ["assessment"]  # the fixture
@@ -24,6 +25,8 @@ def survey_body(**changes: Any) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "title": "Trust between the partner agencies",
         "indicator": "perceived_trust",
+        "indicator_question": "trust",
+        "country_code": "SN",
         "questions": [
             {"id": "trust", "text": "Do you trust the partner agencies' liaison officers?", "scale": scale},
             {"id": "share", "text": "Would you share a case file with them?", "scale": scale},
@@ -42,6 +45,8 @@ async def test_anonymous_answers_with_single_use_codes_show_only_closed_and_in_n
     url = f"/partnerships/{pid}/surveys"
     for changes, field in (
         ({"indicator": "arrests"}, "indicator"),
+        ({"country_code": "JP"}, "country_code"),
+        ({"indicator_question": "mood"}, "indicator_question"),
         ({"min_responses": 2}, "min_responses"),
         ({"closes_at": "2020-01-01T00:00:00Z"}, "closes_at"),
     ):
@@ -80,6 +85,9 @@ async def test_anonymous_answers_with_single_use_codes_show_only_closed_and_in_n
     again = await assessment.post(answer, json={"code": codes[0], "answers": {"trust": 1, "share": 1}})
     assert (again.status_code, again.json()["code"]) == (403, "code_not_valid"), "once per code"
 
+    measure = f"/surveys/{survey}/measurement"
+    early = await assessment.post(measure, headers=lead(assessment))
+    assert (early.status_code, early.json()["code"]) == (409, "survey_open")
     results = f"/surveys/{survey}/results"
     open_ = (await assessment.get(results, headers=brazil)).json()
     assert (open_["responses"], open_["suppressed"], open_["questions"][0]["mean"]) == (3, True, None), (
@@ -111,6 +119,19 @@ async def test_anonymous_answers_with_single_use_codes_show_only_closed_and_in_n
         ("trust", "4.00", {"3": 1, "4": 1, "5": 1}),
         ("share", "3.00", {"1": 1, "4": 2}),
     ]
+    assert (await assessment.post(measure, headers=brazil)).json()["code"] == "not_steering"
+    measured = await assessment.post(measure, headers=lead(assessment))
+    assert measured.status_code == 200, measured.text
+    assert (measured.json()["country_code"], measured.json()["value"], measured.json()["target_met"]) == (
+        "SN",
+        "4.0000",
+        True,
+    ), "Senegal's stakeholders' mean trust against the target of 4"
+    assert (await assessment.post(measure, headers=lead(assessment))).json()["id"] == measured.json()["id"]
+    announced = [
+        envelope_of(r).data for r in await outbox_records(assessment, "assessment.indicator_measured.v1")
+    ]
+    assert [a["indicator"] for a in announced if a["partnership_id"] == pid] == ["perceived_trust"], "once"
     late = await assessment.post(answer, json={"code": codes[3], "answers": {"trust": 1, "share": 1}})
     assert (late.status_code, late.json()["code"]) == (409, "survey_closed")
     japan = acting(assessment, "auditor", country="JP")
@@ -144,3 +165,5 @@ async def test_a_survey_short_of_its_minimum_shows_no_figure_even_closed(
     shown = (await assessment.get(f"/surveys/{body['id']}/results", headers=lead(assessment))).json()
     assert (shown["responses"], shown["suppressed"]) == (2, True)
     assert all(q["mean"] is None and q["distribution"] is None for q in shown["questions"])
+    nothing = await assessment.post(f"/surveys/{body['id']}/measurement", headers=lead(assessment))
+    assert (nothing.status_code, nothing.json()["code"]) == (409, "survey_measures_nothing")

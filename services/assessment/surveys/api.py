@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from backbone.app import SessionDep
 from backbone.db import SYSTEM_TENANT, TENANT
 from backbone.idempotency import outcome_response
+from services.assessment.indicators.schemas import MeasurementOut
 from services.assessment.surveys import service
 from services.assessment.surveys.schemas import (
     InvitationsIn,
@@ -57,6 +58,16 @@ async def invite(survey_id: uuid.UUID, body: InvitationsIn, session: SessionDep)
 )
 async def results(survey_id: uuid.UUID, session: SessionDep) -> ResultsOut:
     return await service.results(session, survey_id=survey_id)
+
+
+@router.post(
+    "/surveys/{survey_id}/measurement",
+    response_model=MeasurementOut,
+    summary="Record the closed survey's measurement of its indicator (the lead): the mean of its indicator "
+    "question for its country, once it has its minimum of responses; announced like any measurement",
+)
+async def measure(survey_id: uuid.UUID, session: SessionDep) -> MeasurementOut:
+    return await service.measure(session, survey_id=survey_id)
 
 
 @public_router.post(

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from backbone.schemas import Strict
+from contracts.envelope import CountryCode
 from rules.disclosure import MIN_GROUP
 from services.assessment.rubrics.schemas import Key
 
@@ -36,11 +37,27 @@ class SurveyIn(Strict):
     id: uuid.UUID = Field(description="Client-chosen: the same id and body again changes nothing")
     title: str = Field(min_length=3, max_length=200)
     indicator: str | None = Field(default=None, description="The qualitative indicator it measures, by code")
+    indicator_question: str | None = Field(
+        default=None, description="With `indicator`: the question whose mean is the indicator's value"
+    )
+    country_code: CountryCode | None = Field(
+        default=None, description="With `indicator`: whose stakeholders answer (a measurement is a country's)"
+    )
     questions: list[QuestionIn] = Field(min_length=1, max_length=50)
     min_responses: int = Field(
         default=5, ge=MIN_GROUP, le=1000, description="No figure is shown before this many responses"
     )
     closes_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _measures(self) -> SurveyIn:
+        if self.indicator is not None and (self.indicator_question is None or self.country_code is None):
+            raise ValueError("indicator_question and country_code come with an indicator")
+        if self.indicator_question is not None and self.indicator_question not in {
+            q.id for q in self.questions
+        }:
+            raise ValueError("indicator_question: not a question of the survey")
+        return self
 
     @field_validator("closes_at")
     @classmethod
@@ -55,6 +72,8 @@ class SurveyOut(BaseModel):
     partnership_id: uuid.UUID
     title: str
     indicator: str | None
+    indicator_question: str | None
+    country_code: str | None
     questions: list[QuestionIn]
     min_responses: int
     closes_at: datetime

@@ -15,9 +15,12 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.db import as_platform_within
 from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
+from services.assessment.indicators import service as indicators
 from services.assessment.indicators.models import Indicator
+from services.assessment.indicators.schemas import MeasurementIn, MeasurementOut
 from services.assessment.partnerships import HANDLING, partnership_of
 from services.assessment.surveys.models import InvitationCode, Survey, SurveyResponse
 from services.assessment.surveys.schemas import (
@@ -54,7 +57,6 @@ async def create(session: AsyncSession, *, partnership_id: uuid.UUID, body: Surv
             if survey_view(found).model_dump(mode="json", include=set(wanted)) != wanted:
                 raise Conflict(f"Survey {body.id} was created otherwise.", code="survey_id_reused")
             return Outcome(200, survey_view(found).model_dump(mode="json"))
-        await partnership_of(session, partnership_id)
         if body.indicator is not None:
             known = await session.scalar(
                 select(Indicator.id).where(
@@ -67,11 +69,16 @@ async def create(session: AsyncSession, *, partnership_id: uuid.UUID, body: Surv
                 )
         if len({q.id for q in body.questions}) != len(body.questions):
             raise field_problem("questions", "question_repeated", "Each question id once.")
+        partnership = await partnership_of(session, partnership_id)
+        if body.country_code is not None and body.country_code not in partnership.member_countries:
+            raise field_problem("country_code", "not_a_member", "Not a member country of the partnership.")
         row = Survey(
             id=body.id,
             partnership_id=partnership_id,
             title=body.title,
             indicator=body.indicator,
+            indicator_question=body.indicator_question,
+            country_code=body.country_code,
             questions=[q.model_dump(mode="json") for q in body.questions],
             min_responses=body.min_responses,
             closes_at=body.closes_at,
@@ -185,3 +192,46 @@ async def surveys(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[S
             .order_by(Survey.created_at, Survey.id)
         )
         return [survey_view(r) for r in rows]
+
+
+async def measure(session: AsyncSession, *, survey_id: uuid.UUID) -> MeasurementOut:
+    """The closed survey's measurement of its indicator: the mean of its indicator question, for its country,
+    over the days it was open; recorded (and announced) once, the same answer after."""
+    async with session.begin():
+        survey = await get_survey(session, survey_id, lock=True)
+        if survey.indicator is None or survey.country_code is None or survey.indicator_question is None:
+            raise Conflict("The survey measures no indicator.", code="survey_measures_nothing")
+        if survey.closes_at > datetime.now(UTC):
+            raise Conflict("The survey is still open.", code="survey_open")
+        points = [
+            int(a[survey.indicator_question])
+            for a in await session.scalars(
+                select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id)
+            )
+        ]
+        if len(points) < survey.min_responses:
+            raise Conflict(
+                f"{len(points)} responses, fewer than the survey's minimum of {survey.min_responses}: no figure.",
+                code="too_few_responses",
+            )
+        indicator = await session.scalar(
+            select(Indicator).where(
+                Indicator.partnership_id == survey.partnership_id, Indicator.code == survey.indicator
+            )
+        )
+        assert indicator is not None  # checked when the survey was written; indicators are never deleted
+        body = MeasurementIn(
+            id=uuid.uuid5(survey.id, "measurement"),
+            value=(Decimal(sum(points)) / len(points)).quantize(Decimal("0.0001")),
+            period_start=survey.created_at.date(),
+            period_end=survey.closes_at.date(),
+            source=f"Survey: {survey.title} ({len(points)} responses)"[:300],
+        )
+        # The lead closes the survey of a member country's stakeholders: the measurement is that country's.
+        async with as_platform_within(session):
+            row, _ = await indicators.record(
+                session, indicator, country=survey.country_code, reporter="survey", body=body
+            )
+            survey.measurement_id = row.id
+            await session.flush()
+        return indicators.measurement_view(row, indicator)
