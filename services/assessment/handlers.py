@@ -25,7 +25,12 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
 )
 from contracts.events.revisions import RevisionRequestDecidedV1
-from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
+from contracts.events.training import (
+    CurriculumApprovedV1,
+    CurriculumRevisedV1,
+    InstructorAssignmentDeliveredV1,
+    TraineeAttendedV1,
+)
 from services.assessment import processes
 from services.assessment.evaluators import service as evaluators
 from services.assessment.findings import service as findings
@@ -92,6 +97,8 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         TraineeAttendedV1.event_type: evaluators.on_trainee_attended,
         RevisionRequestDecidedV1.event_type: findings.on_revision_request_decided,
         DecisionClosedV1.event_type: rubrics.on_decision_closed,
+        CurriculumApprovedV1.event_type: rubrics.on_curriculum_version,
+        CurriculumRevisedV1.event_type: rubrics.on_curriculum_version,
     }
     topics: tuple[str, ...] = (PartnershipRegisteredV1.topic, TraineeAttendedV1.topic)
     if settings is not None:

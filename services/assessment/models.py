@@ -98,3 +98,13 @@ class Assessment(AssessmentBase):
     agreed_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     agreed_passed: Mapped[bool | None]
     agreed_dimensions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+
+
+class KnownCurriculumModule(AssessmentBase):
+    """A module of an approved curriculum version, as training announced it (every version's modules stay)."""
+
+    __tablename__ = "known_curriculum_modules"
+
+    curriculum_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    module_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

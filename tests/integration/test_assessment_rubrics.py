@@ -15,7 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from backbone.auth.principal import ROLES
+from contracts.events.training import CurriculumApprovedV1
 from services.assessment.policy import RULES
+from tests.contract.test_events import EXAMPLES
 from tests.integration.assessment_world import (
     TRAINEE_AGENCY,
     as_platform,
@@ -440,4 +442,45 @@ async def test_an_assignment_is_refused_with_the_conflict_rule_that_stands_in_th
     )
     assert (foreign.status_code, foreign.json()["errors"][0]["field"]) == (422, "country_code"), (
         "an agency outside the partnership: " + foreign.text
+    )
+
+
+async def test_a_rubric_names_a_curriculum_of_its_own_partnership_and_modules_it_has(
+    assessment: httpx.AsyncClient,
+) -> None:
+    pid, other = await partnership(assessment), await partnership(assessment)
+    curriculum = str(uuid.uuid4())
+    approved = CurriculumApprovedV1(
+        **{**EXAMPLES["training.curriculum_approved.v1"], "curriculum_id": curriculum, "partnership_id": pid}
+    )
+    await deliver(assessment, approved)  # as training announces it
+    modules = [m.code for m in approved.modules]
+    url = f"/partnerships/{pid}/rubrics"
+
+    def rubric(**fields: Any) -> dict[str, Any]:
+        return {"id": str(uuid.uuid4()), "competency": "cf:chain-of-custody", "title": "Custody", **fields}
+
+    for body, where, field, code in (
+        (rubric(curriculum_id=curriculum, module_ids=["nowhere"]), url, "module_ids.0", "unknown_module"),
+        (rubric(module_ids=modules), url, "module_ids", "modules_without_curriculum"),
+        (
+            rubric(curriculum_id=curriculum),
+            f"/partnerships/{other}/rubrics",
+            "curriculum_id",
+            "curriculum_of_another_partnership",
+        ),
+    ):
+        refused = await assessment.post(where, json=body, headers=lead(assessment))
+        assert (refused.status_code, refused.json()["errors"][0]["field"], refused.json()["code"]) == (
+            422,
+            field,
+            code,
+        )
+    made = await assessment.post(
+        url, json=rubric(curriculum_id=curriculum, module_ids=modules), headers=lead(assessment)
+    )
+    assert made.status_code == 201, made.text
+    draft = await assessment.post(url, json=rubric(curriculum_id=str(uuid.uuid4())), headers=lead(assessment))
+    assert draft.status_code == 201, (
+        "a curriculum not approved yet is taken as it is (training checks it later)"
     )

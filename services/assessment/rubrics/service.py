@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import Conflict, DomainError, body_field, field_problem
@@ -16,8 +17,9 @@ from backbone.outbox import add_event
 from contracts.envelope import EventEnvelope
 from contracts.events.assessment import RubricPublishedV1, RubricSubmittedV1
 from contracts.events.partners import DecisionClosedV1
+from contracts.events.training import CurriculumApprovedV1, CurriculumRevisedV1
 from services.assessment import SOURCE
-from services.assessment.models import Rubric, RubricVersion
+from services.assessment.models import KnownCurriculumModule, Rubric, RubricVersion
 from services.assessment.partnerships import HANDLING, partnership_of, release
 from services.assessment.rubrics import rules
 from services.assessment.rubrics.schemas import RubricIn, RubricOut, SubmissionIn, VersionIn, VersionOut
@@ -78,6 +80,7 @@ async def create(
             ):
                 raise Conflict(f"Rubric {body.id} was created otherwise.", code="rubric_id_reused")
             return Outcome(200, rubric_view(found).model_dump(mode="json"))
+        await _check_curriculum(session, partnership_id, body)
         row = Rubric(
             id=body.id,
             partnership_id=partnership_id,
@@ -92,6 +95,48 @@ async def create(
         session.add(row)
         await session.flush()
         return Outcome(201, rubric_view(row).model_dump(mode="json"))
+
+
+async def _check_curriculum(session: AsyncSession, partnership_id: uuid.UUID, body: RubricIn) -> None:
+    """A curriculum training announced is checked: the partnership's own, and modules it has. One not approved yet
+    is taken as it is (training checks it again when a finding names it)."""
+    if body.curriculum_id is None:
+        if body.module_ids:
+            raise field_problem("module_ids", "modules_without_curriculum", "Modules belong to a curriculum.")
+        return
+    known = list(
+        await session.scalars(
+            select(KnownCurriculumModule).where(KnownCurriculumModule.curriculum_id == body.curriculum_id)
+        )
+    )
+    if not known:
+        return
+    if known[0].partnership_id != partnership_id:
+        raise field_problem(
+            "curriculum_id", "curriculum_of_another_partnership", "The curriculum is another partnership's."
+        )
+    codes = {m.module_code for m in known}
+    for index, module in enumerate(body.module_ids):
+        if module not in codes:
+            raise field_problem(
+                f"module_ids.{index}", "unknown_module", f"The curriculum has no module {module}."
+            )
+
+
+async def on_curriculum_version(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Training approved a curriculum's first version or a revision: its modules are known from now on."""
+    model = CurriculumApprovedV1 if envelope.type == CurriculumApprovedV1.event_type else CurriculumRevisedV1
+    event = model.model_validate(envelope.data)
+    rows = [
+        {
+            "curriculum_id": uuid.UUID(event.curriculum_id),
+            "module_code": m.code,
+            "partnership_id": uuid.UUID(event.partnership_id),
+        }
+        for m in event.modules
+    ]
+    if rows:
+        await session.execute(pg_insert(KnownCurriculumModule).values(rows).on_conflict_do_nothing())
 
 
 async def propose(
