@@ -22,6 +22,7 @@ from contracts.events.commitments import (
     CommitmentRenewalReminderSentV1,
     CommitmentRenewalRequestedV1,
 )
+from contracts.events.communities import MentorshipRecordedV1
 from contracts.events.evaluation import (
     EvaluationPlanPublishedV1,
     EvaluationRoundChasedV1,
@@ -201,6 +202,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             TraineeAttendedV1,
             CohortSeatsReleasedV1,
             RevisionRequestDecidedV1,
+            MentorshipRecordedV1,
         ),
     ),
     TopicSpec(

@@ -16,6 +16,7 @@ from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.assessment import IndicatorMeasuredV1
+from contracts.events.communities import MentorshipRecordedV1
 from contracts.events.evaluation import EvaluationPlanPublishedV1
 from contracts.events.national import IndicatorMeasurementReportedV1
 from contracts.events.partners import (
@@ -95,6 +96,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         PartnershipMemberRemovedV1.event_type: on_partnership_member_removed,
         InstructorAssignmentDeliveredV1.event_type: evaluators.on_instructor_delivered,
         TraineeAttendedV1.event_type: evaluators.on_trainee_attended,
+        MentorshipRecordedV1.event_type: evaluators.on_mentorship_recorded,
         RevisionRequestDecidedV1.event_type: findings.on_revision_request_decided,
         DecisionClosedV1.event_type: rubrics.on_decision_closed,
         CurriculumApprovedV1.event_type: rubrics.on_curriculum_version,

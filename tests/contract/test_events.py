@@ -370,6 +370,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "raised_by_country_code": "FR",
         "raised_at": NOW,
     },
+    "training.mentorship_recorded.v1": {
+        "community_id": str(uuid.UUID(int=81)),
+        "partnership_id": PARTNERSHIP,
+        "mentor_subject": "mentor-7@fr",
+        "mentor_country_code": "FR",
+        "trainee_id": "SN-PN-004217",
+        "trainee_country_code": "SN",
+        "recorded_at": NOW,
+    },
     "training.revision_request_decided.v1": {
         "revision_request_id": str(uuid.UUID(int=66)),
         "finding_id": str(uuid.UUID(int=65)),

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from backbone.auth.principal import ROLES
+from contracts.events.communities import MentorshipRecordedV1
 from contracts.events.training import CurriculumApprovedV1
 from services.assessment.policy import RULES
 from tests.contract.test_events import EXAMPLES
@@ -375,11 +376,22 @@ async def test_an_assignment_is_refused_with_the_conflict_rule_that_stands_in_th
     pid = await partnership(assessment)
     vid = (await published_rubric(assessment, pid))["version"]["id"]
     await taught(assessment, pid, instructor="instructor-42", trainee="SN-0001")
+    mentored = MentorshipRecordedV1(
+        community_id=str(uuid.uuid4()),
+        partnership_id=pid,
+        mentor_subject="mentored_trainee@x",
+        mentor_country_code="BR",
+        trainee_id="SN-0001",
+        trainee_country_code="SN",
+        recorded_at=datetime.now(UTC),
+    )
+    await deliver(assessment, mentored)  # as training announces it
     cases: dict[str, dict[str, Any]] = {
         "not_competent": {"competencies": ["drones"]},
         "own_agency": {"country_code": "SN", "agency_id": TRAINEE_AGENCY},
         "own_country": {"country_code": "SN"},
         "instructed_trainee": {"instructor_id": "instructor-42"},
+        "mentored_trainee": {},
         "declared_relation": {"declarations": [{"trainee_id": "SN-0001", "nature": "former colleague"}]},
     }
     senegal = acting(assessment, "national_coordinator", country="SN")

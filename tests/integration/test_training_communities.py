@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.integration.test_training_cohorts import ncu
+from tests.integration.test_partner_relations_api import envelope_of, outbox_records
+from tests.integration.test_training_cohorts import ncu, schedule, world
 from tests.integration.test_training_facilities import training
 from tests.integration.training_world import partnership_in_training
 from tests.support import acting
@@ -83,3 +84,40 @@ async def test_members_join_post_and_leave_and_outsiders_see_nothing(training: h
     assert left.json()["left_at"] is not None
     after = await training.post(f"{url}/posts", json={"body": "Still here?"}, headers=awa)
     assert after.status_code == 403, "a member who left no longer posts"
+
+
+async def test_a_mentor_and_a_trainee_member_make_a_mentorship_announced_to_their_countries(
+    training: httpx.AsyncClient,
+) -> None:
+    w = await world(training)
+    cohort = (await schedule(training, w)).json()["id"]
+    nominated = await training.post(
+        f"/cohorts/{cohort}/nominations",
+        json={
+            "agency_id": w["agencies"]["SN"],
+            "trainee_id": "SN-88",
+            "trainee_name": "Awa",
+            "trainee_subject": "awa88@sn",
+        },
+        headers=ncu(training, "SN"),
+    )
+    assert nominated.status_code == 201, nominated.text
+    opened = await training.post(
+        "/communities",
+        json={"partnership_id": w["id"], "specialty": "evidence", "name": "Evidence handlers"},
+        headers=ncu(training, "FR"),
+    )
+    url = f"/communities/{opened.json()['id']}"
+    awa = acting(training, "trainee", country="SN", subject="awa88@sn")
+    assert (
+        await training.post(f"{url}/members", json={"display_name": "Awa"}, headers=awa)
+    ).status_code == 201
+    luc = await training.post(
+        f"{url}/mentors", json={"subject": "luc88@fr", "display_name": "Luc"}, headers=ncu(training, "FR")
+    )
+    assert luc.status_code == 201, luc.text
+    records = await outbox_records(training, "training.mentorship_recorded.v1")
+    mine = [envelope_of(r) for r in records if envelope_of(r).data["community_id"] == opened.json()["id"]]
+    assert [(e.data["mentor_subject"], e.data["trainee_id"], e.extensions["audience"]) for e in mine] == [
+        ("luc88@fr", "SN-88", "FR,SN")
+    ], "the trainee's pseudonymous id, to the two countries concerned"

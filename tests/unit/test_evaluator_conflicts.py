@@ -26,6 +26,13 @@ TRAINEE = Trainee("SN-0001", "SN", "agency-sn", {"instructor-1"})
             False,
             "instructed_trainee",
         ),
+        (
+            Evaluator("BR", None, None, {"cyber.forensics"}, set(), {"SN-0001"}),
+            TRAINEE,
+            False,
+            "mentored_trainee",
+        ),
+        (Evaluator("BR", None, None, {"cyber.forensics"}, set(), {"SN-0002"}), TRAINEE, False, None),
         (Evaluator("BR", None, None, {"cyber.forensics"}, {"SN-0001"}), TRAINEE, False, "declared_relation"),
         (Evaluator("BR", None, None, {"cyber.forensics"}, {"SN-0002"}), TRAINEE, False, None),
     ],

@@ -81,3 +81,12 @@ class Assignment(AssessmentBase):
     marking: Mapped[str] = mapped_column(String(12), default="single")
     handling_code: Mapped[str] = mapped_column(String(80))
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Mentorship(AssessmentBase):
+    """A mentor (by account) of a trainee (training.mentorship_recorded.v1)."""
+
+    __tablename__ = "mentorships"
+
+    mentor_subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    trainee_id: Mapped[str] = mapped_column(String(100), primary_key=True)

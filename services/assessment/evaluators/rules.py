@@ -5,6 +5,7 @@ no. The rules, in the order they are checked:
 - `own_agency`: never a trainee of the evaluator's own agency;
 - `own_country`: not a trainee of the evaluator's country, unless the partnership allows it;
 - `instructed_trainee`: not someone the evaluator instructed (an instructor of a cohort the trainee attended);
+- `mentored_trainee`: not someone the evaluator mentored (a mentor of a community the trainee is a member of);
 - `declared_relation`: not someone the evaluator declared a relation with.
 """
 
@@ -13,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-RULES = ("not_competent", "own_agency", "own_country", "instructed_trainee", "declared_relation")
+RULES = (
+    "not_competent",
+    "own_agency",
+    "own_country",
+    "instructed_trainee",
+    "mentored_trainee",
+    "declared_relation",
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,8 @@ class Evaluator:
     instructor_id: str | None
     competencies: Collection[str]
     related_trainees: Collection[str]
+    mentored_trainees: Collection[str] = ()
+    """Trainees the evaluator mentored, as training announced it."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ MESSAGES = {
     "own_agency": "An evaluator never assesses a trainee of their own agency.",
     "own_country": "The partnership does not let evaluators assess trainees of their own country.",
     "instructed_trainee": "The evaluator instructed this trainee.",
+    "mentored_trainee": "The evaluator mentored this trainee.",
     "declared_relation": "The evaluator declared a relation with this trainee.",
 }
 
@@ -55,6 +66,8 @@ def conflict(
         return "own_country"
     if evaluator.instructor_id is not None and evaluator.instructor_id in trainee.instructors:
         return "instructed_trainee"
+    if trainee.trainee_id in evaluator.mentored_trainees:
+        return "mentored_trainee"
     if trainee.trainee_id in evaluator.related_trainees:
         return "declared_relation"
     return None

@@ -15,6 +15,7 @@ from backbone.db import as_platform_within
 from backbone.errors import Conflict, DomainError, field_problem
 from backbone.idempotency import Outcome
 from contracts.envelope import EventEnvelope
+from contracts.events.communities import MentorshipRecordedV1
 from contracts.events.training import InstructorAssignmentDeliveredV1, TraineeAttendedV1
 from services.assessment.evaluators import rules
 from services.assessment.evaluators.models import (
@@ -23,6 +24,7 @@ from services.assessment.evaluators.models import (
     CohortInstructor,
     CohortTrainee,
     Evaluator,
+    Mentorship,
 )
 from services.assessment.evaluators.schemas import (
     AssignmentIn,
@@ -223,6 +225,11 @@ async def assign(session: AsyncSession, *, country: str, body: AssignmentIn) -> 
                 instructor_id=evaluator.instructor_id,
                 competencies=evaluator.competencies,
                 related_trainees={d["trainee_id"] for d in evaluator.declarations},
+                mentored_trainees=set(
+                    await session.scalars(
+                        select(Mentorship.trainee_id).where(Mentorship.mentor_subject == evaluator.subject)
+                    )
+                ),
             ),
             rules.Trainee(
                 trainee_id=body.trainee_id,
@@ -269,6 +276,15 @@ async def on_instructor_delivered(session: AsyncSession, envelope: EventEnvelope
     await session.execute(
         pg_insert(CohortInstructor)
         .values(cohort_id=uuid.UUID(event.cohort_id), instructor_id=event.instructor_id)
+        .on_conflict_do_nothing()
+    )
+
+
+async def on_mentorship_recorded(session: AsyncSession, envelope: EventEnvelope) -> None:
+    event = MentorshipRecordedV1.model_validate(envelope.data)
+    await session.execute(
+        pg_insert(Mentorship)
+        .values(mentor_subject=event.mentor_subject, trainee_id=event.trainee_id)
         .on_conflict_do_nothing()
     )
 

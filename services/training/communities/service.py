@@ -16,6 +16,7 @@ from backbone.auth.policy import require_country
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
 from backbone.pagination import keyset_page
+from services.training.communities import mentorships
 from services.training.communities.schemas import (
     CommunityIn,
     CommunityOut,
@@ -95,6 +96,7 @@ async def _enrol(
         if role == "mentor" and current.role != "mentor":
             current.role = "mentor"
             await session.flush()
+            await mentorships.announce(session, community, current)
         return current
     row = CommunityMember(
         id=uuid.uuid4(),
@@ -107,6 +109,7 @@ async def _enrol(
     )
     session.add(row)
     await session.flush()
+    await mentorships.announce(session, community, row)
     return row
 
 
