@@ -28,6 +28,7 @@ from contracts.events.evaluation import (
     EvaluationRoundChasedV1,
     EvaluationRoundClosedV1,
     EvaluationRoundOpenedV1,
+    SurveyRevisionRequestedV1,
 )
 from contracts.events.finance import (
     AllowancePaidV1,
@@ -252,6 +253,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
             EvaluationRoundOpenedV1,
             EvaluationRoundChasedV1,
             EvaluationRoundClosedV1,
+            SurveyRevisionRequestedV1,
         ),
     ),
     TopicSpec(

@@ -5,6 +5,7 @@ results. EvaluationCycleWorkflow runs the rounds."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -102,3 +103,26 @@ class EvaluationRoundClosedV1(AssessmentEvent):
     indicators: list[IndicatorResultV1]
     missing: list[CountryCode]
     closed_at: datetime
+
+
+class SurveyRevisionRequestedV1(AssessmentEvent):
+    """The lead asks training to revise a curriculum because a survey's stakeholders rated a question low (the
+    survey closed with its minimum of responses). Training answers with `training.revision_request_decided.v1`
+    (same `finding_id`)."""
+
+    event_type: ClassVar[str] = "assessment.survey_revision_requested.v1"
+    aggregate: ClassVar[str] = "finding"
+
+    finding_id: str
+    partnership_id: str
+    curriculum_id: str
+    survey_id: str
+    question_id: str
+    question: str
+    mean: Decimal = Field(description="The question's mean answer")
+    scale_minimum: int
+    scale_maximum: int
+    responses: int = Field(ge=1)
+    summary: str = Field(max_length=4000)
+    raised_by_country_code: CountryCode
+    raised_at: datetime

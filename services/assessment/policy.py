@@ -162,6 +162,9 @@ RULES: dict[tuple[str, str], Rule] = {
         "tenant", DESIGN, ("survey_id", "survey"), steer="survey_lead"
     ),
     ("GET", "/surveys/{survey_id}/results"): Rule("tenant", READ, ("survey_id", "survey")),
+    ("POST", "/surveys/{survey_id}/findings"): Rule(
+        "tenant", DESIGN, ("survey_id", "survey"), steer="survey_lead"
+    ),
     ("POST", "/surveys/{survey_id}/measurement"): Rule(
         "tenant", DESIGN, ("survey_id", "survey"), steer="survey_lead"
     ),

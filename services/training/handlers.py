@@ -15,6 +15,7 @@ from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
 from contracts.events.assessment import CurriculumRevisionRequestedV1, TraineeAssessedV1
 from contracts.events.commitments import CommitmentRegisteredV1, CommitmentRenewalConcludedV1
+from contracts.events.evaluation import SurveyRevisionRequestedV1
 from contracts.events.incidents import IncidentDeclaredV1, IncidentResolvedV1, TrainingRevisionRequestedV1
 from contracts.events.partners import (
     AgencyActivatedV1,
@@ -200,6 +201,7 @@ def subscription(settings: ServiceSettings | None = None) -> Subscription:
         TrainingRevisionRequestedV1.event_type: incident_effects.on_revision_requested,
         TraineeAssessedV1.event_type: evidence.on_trainee_assessed,
         CurriculumRevisionRequestedV1.event_type: revision_requests.on_curriculum_revision_requested,
+        SurveyRevisionRequestedV1.event_type: revision_requests.on_survey_revision_requested,
     }
     if settings is not None and settings.uses_temporal:  # training's own events start its workflows
         refreshers = Refreshers(settings)

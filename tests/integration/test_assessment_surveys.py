@@ -132,6 +132,32 @@ async def test_anonymous_answers_with_single_use_codes_show_only_closed_and_in_n
         envelope_of(r).data for r in await outbox_records(assessment, "assessment.indicator_measured.v1")
     ]
     assert [a["indicator"] for a in announced if a["partnership_id"] == pid] == ["perceived_trust"], "once"
+    finding = {
+        "id": str(uuid.uuid4()),
+        "question_id": "share",
+        "curriculum_id": str(uuid.uuid4()),
+        "summary": "Officers would not share case files: teach the evidence-sharing procedure with practice",
+    }
+    findings = f"/surveys/{survey}/findings"
+    wrong = await assessment.post(findings, json={**finding, "question_id": "mood"}, headers=lead(assessment))
+    assert (wrong.status_code, wrong.json()["errors"][0]["field"]) == (422, "question_id")
+    raised = await assessment.post(findings, json=finding, headers=lead(assessment))
+    assert raised.status_code == 201, raised.text
+    assert (
+        raised.json()["survey_id"],
+        raised.json()["evidence"]["mean"],
+        raised.json()["evidence"]["responses"],
+    ) == (
+        survey,
+        "3.00",
+        3,
+    )
+    asked = [
+        envelope_of(r) for r in await outbox_records(assessment, "assessment.survey_revision_requested.v1")
+    ]
+    assert [(e.data["question_id"], e.data["mean"], e.extensions["audience"]) for e in asked] == [
+        ("share", "3.00", "BR,FR,SN")
+    ]
     late = await assessment.post(answer, json={"code": codes[3], "answers": {"trust": 1, "share": 1}})
     assert (late.status_code, late.json()["code"]) == (409, "survey_closed")
     japan = acting(assessment, "auditor", country="JP")
@@ -165,5 +191,16 @@ async def test_a_survey_short_of_its_minimum_shows_no_figure_even_closed(
     shown = (await assessment.get(f"/surveys/{body['id']}/results", headers=lead(assessment))).json()
     assert (shown["responses"], shown["suppressed"]) == (2, True)
     assert all(q["mean"] is None and q["distribution"] is None for q in shown["questions"])
+    hidden = await assessment.post(
+        f"/surveys/{body['id']}/findings",
+        json={
+            "id": str(uuid.uuid4()),
+            "question_id": "trust",
+            "curriculum_id": str(uuid.uuid4()),
+            "summary": "Low",
+        },
+        headers=lead(assessment),
+    )
+    assert (hidden.status_code, hidden.json()["code"]) == (409, "survey_not_shown"), "no figure, no evidence"
     nothing = await assessment.post(f"/surveys/{body['id']}/measurement", headers=lead(assessment))
     assert (nothing.status_code, nothing.json()["code"]) == (409, "survey_measures_nothing")

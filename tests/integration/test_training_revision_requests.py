@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from contracts.events.evaluation import SurveyRevisionRequestedV1
 from contracts.events.incidents import TrainingRevisionRequestedV1
 from tests.integration.test_partner_relations_api import envelope_of, outbox_records
 from tests.integration.test_training_cohorts import world
@@ -229,3 +231,41 @@ async def test_the_instructors_concerned_get_a_development_action_their_country_
         "done",
         "Two days of coaching on custody forms",
     )
+
+
+async def test_a_survey_finding_arrives_with_the_surveys_figures_and_is_decided_like_any(
+    training: httpx.AsyncClient,
+) -> None:
+    w = await world(training)
+    curriculum = w["version"]["curriculum_id"]
+    survey = SurveyRevisionRequestedV1(
+        finding_id=str(uuid.uuid4()),
+        partnership_id=w["id"],
+        curriculum_id=curriculum,
+        survey_id=str(uuid.uuid4()),
+        question_id="share",
+        question="Would you share a case file?",
+        mean=Decimal("1.80"),
+        scale_minimum=1,
+        scale_maximum=5,
+        responses=12,
+        summary="Teach the evidence-sharing procedure",
+        raised_by_country_code="FR",
+        raised_at=datetime.now(UTC),
+    )
+    await deliver(training, survey)
+    listed = await training.get(
+        f"/curricula/{curriculum}/revision-requests", headers=coordinator(training, "SN")
+    )
+    [request] = listed.json()["items"]
+    assert (request["source"], request["evidence"]["mean"], request["evidence"]["responses"]) == (
+        "assessment",
+        "1.80",
+        12,
+    )
+    declined = await training.post(
+        f"/revision-requests/{request['id']}/declination",
+        json={"reason": "Already in version 2"},
+        headers=coordinator(training, "FR"),
+    )
+    assert declined.json()["status"] == "declined", declined.text

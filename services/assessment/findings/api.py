@@ -12,7 +12,7 @@ from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal
 from backbone.idempotency import outcome_response
 from services.assessment.findings import service
-from services.assessment.findings.schemas import CriterionFailuresOut, FindingIn, FindingOut
+from services.assessment.findings.schemas import CriterionFailuresOut, FindingIn, FindingOut, SurveyFindingIn
 from services.assessment.rubrics.api import country_of
 
 router = APIRouter(tags=["findings"])
@@ -41,6 +41,22 @@ async def raise_finding(
 ) -> JSONResponse:
     outcome = await service.raise_finding(
         session, rubric_id=rubric_id, country=country_of(principal), body=body
+    )
+    return outcome_response(outcome)
+
+
+@router.post(
+    "/surveys/{survey_id}/findings",
+    status_code=201,
+    response_model=FindingOut,
+    summary="Raise a finding on a survey question rated low (the lead), once the survey closed with its minimum "
+    "of responses: training is asked to revise the curriculum, with the question's mean and the responses",
+)
+async def raise_survey_finding(
+    survey_id: uuid.UUID, body: SurveyFindingIn, session: SessionDep, principal: CurrentPrincipal
+) -> JSONResponse:
+    outcome = await service.raise_survey_finding(
+        session, survey_id=survey_id, country=country_of(principal), body=body
     )
     return outcome_response(outcome)
 

@@ -14,13 +14,19 @@ from services.assessment.models import AssessmentBase
 
 
 class Finding(AssessmentBase):
+    """A criterion often failed (rubric) or a question rated low (survey) that asks training to revise a
+    curriculum, with training's answer."""
+
     __tablename__ = "findings"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     partnership_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    rubric_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rubrics.id"), index=True)
-    rubric_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rubric_versions.id"))
-    criterion_id: Mapped[str] = mapped_column(String(60))
+    rubric_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rubrics.id"), index=True)
+    rubric_version_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rubric_versions.id"))
+    criterion_id: Mapped[str | None] = mapped_column(String(60))
+    survey_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("surveys.id"))
+    """A finding comes from a rubric's criterion or from a survey's question."""
+    question_id: Mapped[str | None] = mapped_column(String(60))
     curriculum_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     module_ids: Mapped[list[str]] = mapped_column(JSONB)
     summary: Mapped[str] = mapped_column(Text)

@@ -33,20 +33,35 @@ class FindingIn(Strict):
 
 
 class EvidenceOut(BaseModel):
-    criterion_id: str
-    dimension: str
-    criterion: str
-    failed: int | None
-    assessed: int | None
-    suppressed: bool
+    """A rubric finding's (criterion, failed, assessed) or a survey finding's (question, mean, responses)."""
+
+    criterion_id: str | None = None
+    dimension: str | None = None
+    criterion: str | None = None
+    failed: int | None = None
+    assessed: int | None = None
+    suppressed: bool = False
+    question_id: str | None = None
+    question: str | None = None
+    mean: str | None = None
+    responses: int | None = None
+
+
+class SurveyFindingIn(Strict):
+    id: uuid.UUID = Field(description="Client-chosen: the same id and body again changes nothing")
+    question_id: str = Field(min_length=1, max_length=60)
+    curriculum_id: uuid.UUID = Field(description="The partnership's curriculum to revise")
+    summary: str = Field(min_length=3, max_length=4000, description="What should change in the curriculum")
 
 
 class FindingOut(BaseModel):
     id: uuid.UUID
     partnership_id: uuid.UUID
-    rubric_id: uuid.UUID
-    rubric_version_id: uuid.UUID
-    criterion_id: str
+    rubric_id: uuid.UUID | None
+    rubric_version_id: uuid.UUID | None
+    criterion_id: str | None
+    survey_id: uuid.UUID | None
+    question_id: str | None
     curriculum_id: uuid.UUID
     module_ids: list[str]
     summary: str

@@ -16,16 +16,18 @@ from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from contracts.envelope import EventEnvelope
 from contracts.events.assessment import CurriculumRevisionRequestedV1, RevisionEvidenceV1
+from contracts.events.evaluation import SurveyRevisionRequestedV1
 from contracts.events.revisions import RevisionRequestDecidedV1
 from services.assessment import SOURCE
 from services.assessment.evaluators.models import CohortInstructor
 from services.assessment.evaluators.service import instructors_of
 from services.assessment.findings import rules
 from services.assessment.findings.models import Finding
-from services.assessment.findings.schemas import CriterionFailuresOut, FindingIn, FindingOut
-from services.assessment.models import Assessment, Rubric, RubricVersion
+from services.assessment.findings.schemas import CriterionFailuresOut, FindingIn, FindingOut, SurveyFindingIn
+from services.assessment.models import Assessment, KnownCurriculumModule, Rubric, RubricVersion
 from services.assessment.partnerships import HANDLING, partnership_of, release
 from services.assessment.rubrics.service import get_rubric, get_version
+from services.assessment.surveys.service import get_survey, survey_results
 
 
 def finding_view(row: Finding) -> FindingOut:
@@ -210,6 +212,91 @@ async def _instructors_concerned(
                 )
             )
     return sorted(taught)
+
+
+async def raise_survey_finding(
+    session: AsyncSession, *, survey_id: uuid.UUID, country: str, body: SurveyFindingIn
+) -> Outcome:
+    """A question the survey's respondents rated low becomes a revision request to training, with the survey's
+    figures; only from a closed survey with its minimum of responses (as its results). 201; again 200; 409."""
+    async with session.begin():
+        found = await session.get(Finding, body.id)
+        if found is not None:
+            if (found.survey_id, found.question_id, found.curriculum_id, found.summary) != (
+                survey_id,
+                body.question_id,
+                body.curriculum_id,
+                body.summary,
+            ):
+                raise Conflict(f"Finding {body.id} was raised otherwise.", code="finding_id_reused")
+            return Outcome(200, finding_view(found).model_dump(mode="json"))
+        survey = await get_survey(session, survey_id)
+        question = next((q for q in survey.questions if q["id"] == body.question_id), None)
+        if question is None:
+            raise field_problem("question_id", "unknown_question", "No question of the survey has this id.")
+        results = await survey_results(session, survey)
+        if results.suppressed:
+            raise Conflict(
+                "A survey gives evidence once it closed with its minimum of responses.",
+                code="survey_not_shown",
+            )
+        other = await session.scalar(
+            select(KnownCurriculumModule.partnership_id).where(
+                KnownCurriculumModule.curriculum_id == body.curriculum_id
+            )
+        )
+        if other is not None and other != survey.partnership_id:
+            raise field_problem(
+                "curriculum_id",
+                "curriculum_of_another_partnership",
+                "The curriculum is another partnership's.",
+            )
+        mean = next(q.mean for q in results.questions if q.id == body.question_id)
+        assert mean is not None
+        partnership = await partnership_of(session, survey.partnership_id)
+        row = Finding(
+            id=body.id,
+            partnership_id=survey.partnership_id,
+            survey_id=survey.id,
+            question_id=body.question_id,
+            curriculum_id=body.curriculum_id,
+            module_ids=[],
+            summary=body.summary,
+            evidence={
+                "question_id": body.question_id,
+                "question": question["text"],
+                "mean": str(mean),
+                "responses": results.responses,
+            },
+            raised_by_country_code=country,
+            raised_at=datetime.now(UTC),
+            status="raised",
+            handling_code=HANDLING,
+        )
+        session.add(row)
+        await session.flush()
+        await add_event(
+            session,
+            SurveyRevisionRequestedV1(
+                finding_id=str(row.id),
+                partnership_id=str(row.partnership_id),
+                curriculum_id=str(body.curriculum_id),
+                survey_id=str(survey.id),
+                question_id=body.question_id,
+                question=question["text"],
+                mean=mean,
+                scale_minimum=question["scale"]["minimum"],
+                scale_maximum=question["scale"]["maximum"],
+                responses=results.responses,
+                summary=body.summary,
+                raised_by_country_code=country,
+                raised_at=row.raised_at,
+            ),
+            aggregate_id=str(row.id),
+            source=SOURCE,
+            release=release(partnership),
+        )
+        return Outcome(201, finding_view(row).model_dump(mode="json"))
 
 
 async def finding(session: AsyncSession, *, finding_id: uuid.UUID) -> FindingOut:

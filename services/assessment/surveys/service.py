@@ -155,32 +155,32 @@ async def respond(session: AsyncSession, *, survey_id: uuid.UUID, body: Response
 async def results(session: AsyncSession, *, survey_id: uuid.UUID) -> ResultsOut:
     """Figures only once the survey closed and reached its minimum of responses."""
     async with session.begin():
-        survey = await get_survey(session, survey_id)
-        answers = [
-            r
-            for r in await session.scalars(
-                select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id)
+        return await survey_results(session, await get_survey(session, survey_id))
+
+
+async def survey_results(session: AsyncSession, survey: Survey) -> ResultsOut:
+    answers = list(
+        await session.scalars(select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id))
+    )
+    shown = survey.closes_at <= datetime.now(UTC) and len(answers) >= survey.min_responses
+    questions = []
+    for question in survey.questions:
+        points = [int(a[question["id"]]) for a in answers]
+        questions.append(
+            QuestionResultOut(
+                id=question["id"],
+                text=question["text"],
+                mean=(Decimal(sum(points)) / len(points)).quantize(Decimal("0.01")) if shown else None,
+                distribution={str(p): n for p, n in sorted(Counter(points).items())} if shown else None,
             )
-        ]
-        shown = survey.closes_at <= datetime.now(UTC) and len(answers) >= survey.min_responses
-        questions = []
-        for question in survey.questions:
-            points = [int(a[question["id"]]) for a in answers]
-            questions.append(
-                QuestionResultOut(
-                    id=question["id"],
-                    text=question["text"],
-                    mean=(Decimal(sum(points)) / len(points)).quantize(Decimal("0.01")) if shown else None,
-                    distribution={str(p): n for p, n in sorted(Counter(points).items())} if shown else None,
-                )
-            )
-        return ResultsOut(
-            survey_id=survey.id,
-            responses=len(answers),
-            min_responses=survey.min_responses,
-            suppressed=not shown,
-            questions=questions,
         )
+    return ResultsOut(
+        survey_id=survey.id,
+        responses=len(answers),
+        min_responses=survey.min_responses,
+        suppressed=not shown,
+        questions=questions,
+    )
 
 
 async def surveys(session: AsyncSession, *, partnership_id: uuid.UUID) -> list[SurveyOut]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +21,7 @@ from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.envelope import EventEnvelope
 from contracts.events.assessment import CurriculumRevisionRequestedV1
+from contracts.events.evaluation import SurveyRevisionRequestedV1
 from contracts.events.revisions import RevisionRequestDecidedV1
 from rules.releasability import Release
 from services.training import SOURCE
@@ -49,43 +51,97 @@ def view(row: RevisionRequest) -> RevisionRequestOut:
 
 
 async def on_curriculum_revision_requested(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """Kept once per finding. A request naming no curriculum of its partnership is declined at once (and the
-    declination announced), never pointed at another partnership's curriculum."""
+    """An assessment finding on a criterion often failed (with the instructors concerned)."""
     event = CurriculumRevisionRequestedV1.model_validate(envelope.data)
-    partnership_id = uuid.UUID(event.partnership_id)
-    curriculum = await session.get(Curriculum, uuid.UUID(event.curriculum_id))
-    ours = curriculum is not None and curriculum.partnership_id == partnership_id
+    evidence = {**event.evidence.model_dump(mode="json"), "module_ids": event.module_ids}
+    request_id = await _intake(
+        session,
+        finding_id=event.finding_id,
+        partnership=event.partnership_id,
+        curriculum=event.curriculum_id,
+        competency=event.competency,
+        summary=event.summary,
+        evidence=evidence,
+        raised_by=event.raised_by_country_code,
+        raised_at=event.raised_at,
+    )
+    if request_id is not None:
+        await _development_actions(session, request_id, event)
+
+
+async def on_survey_revision_requested(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """An assessment finding on a survey question rated low, with the survey's figures."""
+    event = SurveyRevisionRequestedV1.model_validate(envelope.data)
+    evidence = event.model_dump(
+        mode="json",
+        include={
+            "survey_id",
+            "question_id",
+            "question",
+            "mean",
+            "scale_minimum",
+            "scale_maximum",
+            "responses",
+        },
+    )
+    await _intake(
+        session,
+        finding_id=event.finding_id,
+        partnership=event.partnership_id,
+        curriculum=event.curriculum_id,
+        competency=None,
+        summary=event.summary,
+        evidence=evidence,
+        raised_by=event.raised_by_country_code,
+        raised_at=event.raised_at,
+    )
+
+
+async def _intake(
+    session: AsyncSession,
+    *,
+    finding_id: str,
+    partnership: str,
+    curriculum: str,
+    competency: str | None,
+    summary: str,
+    evidence: dict[str, Any],
+    raised_by: str,
+    raised_at: datetime,
+) -> uuid.UUID | None:
+    """Kept once per finding (the new request's id; None when seen before). A request naming no curriculum of its
+    partnership is declined at once (and the declination announced), never pointed at another partnership's."""
+    partnership_id = uuid.UUID(partnership)
+    found = await session.get(Curriculum, uuid.UUID(curriculum))
+    ours = found is not None and found.partnership_id == partnership_id
     stored = await session.execute(
         pg_insert(RevisionRequest)
         .values(
             id=uuid.uuid4(),
-            finding_id=uuid.UUID(event.finding_id),
+            finding_id=uuid.UUID(finding_id),
             source="assessment",
             partnership_id=partnership_id,
             request="curriculum_revision",
-            curriculum_id=curriculum.id if ours and curriculum else None,
-            competency=event.competency,
-            countries=sorted(curriculum.countries) if ours and curriculum else [event.raised_by_country_code],
-            summary=event.summary,
-            evidence={**event.evidence.model_dump(mode="json"), "module_ids": event.module_ids},
+            curriculum_id=found.id if ours and found else None,
+            competency=competency,
+            countries=sorted(found.countries) if ours and found else [raised_by],
+            summary=summary,
+            evidence=evidence,
             status="open",
-            requested_at=event.raised_at,
+            requested_at=raised_at,
         )
         .on_conflict_do_nothing(index_elements=["finding_id"])
         .returning(RevisionRequest.id)
     )
     request_id = stored.scalar_one_or_none()
-    if request_id is not None and ours:
-        await _development_actions(session, request_id, event)
     if request_id is None or ours:
-        return
-    log.warning(
-        "finding %s names curriculum %s, not one of its partnership's", event.finding_id, event.curriculum_id
-    )
+        return request_id if ours else None
+    log.warning("finding %s names curriculum %s, not one of its partnership's", finding_id, curriculum)
     row = await session.get(RevisionRequest, request_id)
     assert row is not None
-    reason = f"Curriculum {event.curriculum_id} is not a curriculum of the partnership: nothing to revise."
+    reason = f"Curriculum {curriculum} is not a curriculum of the partnership: nothing to revise."
     await _decide(session, row, outcome="declined", reason=reason, by=None, country=None)
+    return None
 
 
 async def _development_actions(
