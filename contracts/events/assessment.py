@@ -122,6 +122,10 @@ class CurriculumRevisionRequestedV1(AssessmentEvent):
     raised_at: datetime
 
 
+RUBRIC_SUBJECT_PREFIX = "assessment:rubric-version:"
+"""The subject of a rubric version's decision, followed by the version's id (`RubricSubmittedV1.subject`)."""
+
+
 class RubricSubmittedV1(AssessmentEvent):
     """The lead put a rubric version to the partnership's oversight body (rubrics are co-designed like curricula).
 

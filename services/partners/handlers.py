@@ -21,7 +21,7 @@ from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 from backbone.temporal import LazyClient
 from contracts.envelope import EventEnvelope
-from contracts.events.assessment import RubricSubmittedV1
+from contracts.events.assessment import RUBRIC_SUBJECT_PREFIX, RubricSubmittedV1
 from contracts.events.commitments import CommitmentRegisteredV1
 from contracts.events.finance import BudgetProposedV1, TrancheExtensionRequestedV1
 from contracts.events.incidents import DrillEventV1
@@ -70,7 +70,7 @@ class GateCriteria:
     async def on_decision_closed(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         event = DecisionClosedV1.model_validate(envelope.data)
         # A curriculum approved is the co-design gate's criterion; a rubric approved (same kind of decision) is not.
-        about_curriculum = not (event.subject or "").startswith(RUBRIC_SUBJECT)
+        about_curriculum = not (event.subject or "").startswith(RUBRIC_SUBJECT_PREFIX)
         if event.kind == "curriculum_approval" and event.outcome == "approved" and about_curriculum:
             await self.signal(uuid.UUID(event.partnership_id), CURRICULUM_APPROVED)
 
@@ -177,9 +177,6 @@ async def on_curriculum_submitted(session: AsyncSession, envelope: EventEnvelope
             subject=event.subject,
         ),
     )
-
-
-RUBRIC_SUBJECT = "assessment:rubric-version:"
 
 
 async def on_rubric_submitted(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -24,9 +24,9 @@ from services.assessment.evaluators.service import instructors_of
 from services.assessment.findings import rules
 from services.assessment.findings.models import Finding
 from services.assessment.findings.schemas import CriterionFailuresOut, FindingIn, FindingOut, SurveyFindingIn
-from services.assessment.models import Assessment, KnownCurriculumModule, Rubric, RubricVersion
+from services.assessment.models import Assessment, Rubric, RubricVersion
 from services.assessment.partnerships import HANDLING, partnership_of, release
-from services.assessment.rubrics.service import get_rubric, get_version
+from services.assessment.rubrics.service import check_curriculum, get_rubric, get_version
 from services.assessment.surveys.service import get_survey, survey_results
 
 
@@ -34,16 +34,19 @@ def finding_view(row: Finding) -> FindingOut:
     return FindingOut.model_validate(row, from_attributes=True)
 
 
-async def _tallies(session: AsyncSession, version: RubricVersion) -> list[rules.Tally]:
-    rows = await session.execute(
-        # The final marking of each trainee (under second marking, the one that settled the result).
-        select(Assessment.trainee_country_code, Assessment.scores).where(
-            Assessment.rubric_version_id == version.id, Assessment.status == "final"
+async def _final_markings(session: AsyncSession, version: RubricVersion) -> list[Assessment]:
+    """The final marking of each trainee (under second marking, the one that settled the result)."""
+    return list(
+        await session.scalars(
+            select(Assessment).where(Assessment.rubric_version_id == version.id, Assessment.status == "final")
         )
     )
+
+
+def _tallies(version: RubricVersion, markings: list[Assessment]) -> list[rules.Tally]:
     scored = (
-        rules.Scored(country, {s["criterion_id"]: int(s["level"]) for s in scores})
-        for country, scores in rows
+        rules.Scored(m.trainee_country_code, {s["criterion_id"]: int(s["level"]) for s in m.scores})
+        for m in markings
     )
     return rules.tally(version.content, scored)
 
@@ -73,7 +76,7 @@ async def criterion_failures(
                 assessed=t.assessed,
                 publishable=t.publishable,
             )
-            for t in await _tallies(session, version)
+            for t in _tallies(version, await _final_markings(session, version))
         ]
 
 
@@ -110,9 +113,10 @@ async def raise_finding(
             raise field_problem(
                 "rubric_version_id", "rubric_version_unknown", "No such version of this rubric."
             ) from None
-        tally = next(
-            (t for t in await _tallies(session, version) if t.criterion_id == body.criterion_id), None
-        )
+        markings = await _final_markings(
+            session, version
+        )  # read once: the tally and the instructors concerned
+        tally = next((t for t in _tallies(version, markings) if t.criterion_id == body.criterion_id), None)
         if tally is None:
             raise field_problem(
                 "criterion_id", "unknown_criterion", "No criterion of the version has this id."
@@ -123,7 +127,7 @@ async def raise_finding(
                 "criterion_never_failed",
                 "No assessment of the version failed this criterion.",
             )
-        concerned = await _instructors_concerned(session, version, body.criterion_id)
+        concerned = await _instructors_concerned(session, version, markings, body.criterion_id)
         row = await _store(session, rubric, version, tally, country=country, body=body, instructors=concerned)
         return Outcome(201, finding_view(row).model_dump(mode="json"))
 
@@ -190,22 +194,17 @@ async def _store(
 
 
 async def _instructors_concerned(
-    session: AsyncSession, version: RubricVersion, criterion_id: str
+    session: AsyncSession, version: RubricVersion, markings: list[Assessment], criterion_id: str
 ) -> list[str]:
     """Who taught the trainees that failed the criterion: the instructors of the cohorts they attended (and of
     the cohort an assessment names), as training announced them."""
-    rows = await session.execute(
-        select(Assessment.trainee_id, Assessment.cohort_id, Assessment.scores).where(
-            Assessment.rubric_version_id == version.id, Assessment.status == "final"
-        )
-    )
     taught: set[str] = set()
-    for trainee_id, cohort_id, scores in rows:
-        level = next((int(s["level"]) for s in scores if s["criterion_id"] == criterion_id), None)
+    for marking in markings:
+        level = next((int(s["level"]) for s in marking.scores if s["criterion_id"] == criterion_id), None)
         if level is None or not rules.criterion_failed(version.content, criterion_id, level):
             continue
-        taught |= await instructors_of(session, trainee_id)
-        if cohort_id is not None:
+        taught |= await instructors_of(session, marking.trainee_id)
+        if (cohort_id := marking.cohort_id) is not None:
             taught |= set(
                 await session.scalars(
                     select(CohortInstructor.instructor_id).where(CohortInstructor.cohort_id == cohort_id)
@@ -240,17 +239,7 @@ async def raise_survey_finding(
                 "A survey gives evidence once it closed with its minimum of responses.",
                 code="survey_not_shown",
             )
-        other = await session.scalar(
-            select(KnownCurriculumModule.partnership_id).where(
-                KnownCurriculumModule.curriculum_id == body.curriculum_id
-            )
-        )
-        if other is not None and other != survey.partnership_id:
-            raise field_problem(
-                "curriculum_id",
-                "curriculum_of_another_partnership",
-                "The curriculum is another partnership's.",
-            )
+        await check_curriculum(session, survey.partnership_id, body.curriculum_id, [])
         mean = next(q.mean for q in results.questions if q.id == body.question_id)
         assert mean is not None
         partnership = await partnership_of(session, survey.partnership_id)

@@ -15,7 +15,7 @@ from backbone.errors import Conflict, DomainError, body_field, field_problem
 from backbone.idempotency import Outcome
 from backbone.outbox import add_event
 from contracts.envelope import EventEnvelope
-from contracts.events.assessment import RubricPublishedV1, RubricSubmittedV1
+from contracts.events.assessment import RUBRIC_SUBJECT_PREFIX, RubricPublishedV1, RubricSubmittedV1
 from contracts.events.partners import DecisionClosedV1
 from contracts.events.training import CurriculumApprovedV1, CurriculumRevisedV1
 from services.assessment import SOURCE
@@ -80,7 +80,7 @@ async def create(
             ):
                 raise Conflict(f"Rubric {body.id} was created otherwise.", code="rubric_id_reused")
             return Outcome(200, rubric_view(found).model_dump(mode="json"))
-        await _check_curriculum(session, partnership_id, body)
+        await check_curriculum(session, partnership_id, body.curriculum_id, body.module_ids)
         row = Rubric(
             id=body.id,
             partnership_id=partnership_id,
@@ -97,16 +97,18 @@ async def create(
         return Outcome(201, rubric_view(row).model_dump(mode="json"))
 
 
-async def _check_curriculum(session: AsyncSession, partnership_id: uuid.UUID, body: RubricIn) -> None:
+async def check_curriculum(
+    session: AsyncSession, partnership_id: uuid.UUID, curriculum_id: uuid.UUID | None, module_ids: list[str]
+) -> None:
     """A curriculum training announced is checked: the partnership's own, and modules it has. One not approved yet
     is taken as it is (training checks it again when a finding names it)."""
-    if body.curriculum_id is None:
-        if body.module_ids:
+    if curriculum_id is None:
+        if module_ids:
             raise field_problem("module_ids", "modules_without_curriculum", "Modules belong to a curriculum.")
         return
     known = list(
         await session.scalars(
-            select(KnownCurriculumModule).where(KnownCurriculumModule.curriculum_id == body.curriculum_id)
+            select(KnownCurriculumModule).where(KnownCurriculumModule.curriculum_id == curriculum_id)
         )
     )
     if not known:
@@ -116,7 +118,7 @@ async def _check_curriculum(session: AsyncSession, partnership_id: uuid.UUID, bo
             "curriculum_id", "curriculum_of_another_partnership", "The curriculum is another partnership's."
         )
     codes = {m.module_code for m in known}
-    for index, module in enumerate(body.module_ids):
+    for index, module in enumerate(module_ids):
         if module not in codes:
             raise field_problem(
                 f"module_ids.{index}", "unknown_module", f"The curriculum has no module {module}."
@@ -178,9 +180,6 @@ async def propose(
         return version_view(row)
 
 
-SUBJECT_PREFIX = "assessment:rubric-version:"
-
-
 async def submit(
     session: AsyncSession, *, version_id: uuid.UUID, country: str, body: SubmissionIn
 ) -> VersionOut:
@@ -219,7 +218,7 @@ async def submit(
                 competency=rubric.competency,
                 title=rubric.title,
                 version=version.version,
-                subject=f"{SUBJECT_PREFIX}{version.id}",
+                subject=f"{RUBRIC_SUBJECT_PREFIX}{version.id}",
                 decide_by=body.decide_by,
                 submitted_by_country_code=country,
                 submitted_at=now,
@@ -236,9 +235,9 @@ async def on_decision_closed(session: AsyncSession, envelope: EventEnvelope) -> 
     against it from then on, and it never changes), anything else rejects it. Applied once; a decision about
     another partnership's version changes nothing."""
     event = DecisionClosedV1.model_validate(envelope.data)
-    if event.kind != "curriculum_approval" or not (event.subject or "").startswith(SUBJECT_PREFIX):
+    if event.kind != "curriculum_approval" or not (event.subject or "").startswith(RUBRIC_SUBJECT_PREFIX):
         return
-    key = (event.subject or "").removeprefix(SUBJECT_PREFIX)
+    key = (event.subject or "").removeprefix(RUBRIC_SUBJECT_PREFIX)
     try:
         version_id = uuid.UUID(key)
     except ValueError:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbone.auth.policy import object_id
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, DomainError
 from backbone.outbox import add_event
@@ -148,7 +149,7 @@ async def _development_actions(
     session: AsyncSession, request_id: uuid.UUID, event: CurriculumRevisionRequestedV1
 ) -> None:
     """One action per instructor concerned that training knows (an unknown id is not ours to act on)."""
-    ids = [i for i in (_uuid(value) for value in event.instructor_ids) if i is not None]
+    ids = [i for i in (object_id(value) for value in event.instructor_ids) if i is not None]
     if not ids:
         return
     now = datetime.now(UTC)
@@ -167,13 +168,6 @@ async def _development_actions(
             )
             .on_conflict_do_nothing(constraint="uq_development_action")
         )
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 async def development_actions(
