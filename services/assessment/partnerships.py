@@ -1,4 +1,4 @@
-"""The partnership an assessment record belongs to (from the read model), and to whom its events go."""
+"""The partnership an assessment record belongs to (assessment's read model), and to whom its events go."""
 
 from __future__ import annotations
 
@@ -6,30 +6,16 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbone.errors import DomainError
-from rules.releasability import Release
 from services.assessment.models import KnownPartnership
+from services.kernel.partnership_members import members_release as release
+from services.kernel.partnership_members import partnership_of as _partnership_of
+from services.kernel.partnership_members import personal_release
+
+__all__ = ["HANDLING", "partnership_of", "personal_release", "release"]
 
 HANDLING = "partnership"
 """Rubrics are the partnership's business: its members see all of them."""
 
 
 async def partnership_of(session: AsyncSession, partnership_id: uuid.UUID) -> KnownPartnership:
-    found = await session.get(KnownPartnership, partnership_id)
-    if found is None:
-        raise DomainError(
-            f"No partnership with id {partnership_id}.", status=404, code="partnership_not_found"
-        )
-    return found
-
-
-def release(partnership: KnownPartnership) -> Release:
-    return Release.of(
-        HANDLING, originator=partnership.lead_country_code, partnership_countries=partnership.member_countries
-    )
-
-
-def personal_release(partnership: KnownPartnership, *countries: str) -> Release:
-    """About one trainee: the lead and the countries named (the trainee's, the assessor's)."""
-    audience = sorted({partnership.lead_country_code, *countries})
-    return Release.of(f"countries:{','.join(audience)}", originator=partnership.lead_country_code)
+    return await _partnership_of(session, KnownPartnership, partnership_id)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backbone.errors import field_problem
+from backbone.errors import DomainError, field_problem
 from backbone.migrations import TENANT_SQL, row_level_security
 from contracts.envelope import EventEnvelope
 from contracts.events.partners import (
@@ -26,6 +26,7 @@ from contracts.events.partners import (
     PartnershipRegisteredV1,
 )
 from rules import membership
+from rules.releasability import Release
 
 M = TypeVar("M", bound="PartnershipMembers")
 
@@ -138,3 +139,30 @@ async def on_member_removed(
         partnership.member_countries = [c for c in partnership.member_countries if c != gone]
     partnership.updated_at = datetime.now(UTC)
     return partnership, gone
+
+
+async def partnership_of(session: AsyncSession, model: type[M], partnership_id: uuid.UUID) -> M:
+    """The partnership a record belongs to, or 404 `partnership_not_found` (row-level security hides those the
+    caller's country is not a member of)."""
+    found = await session.get(model, partnership_id)
+    if found is None:
+        raise DomainError(
+            f"No partnership with id {partnership_id}.", status=404, code="partnership_not_found"
+        )
+    return found
+
+
+def members_release(partnership: PartnershipMembers, *also: str) -> Release:
+    """A partnership's records go to its members; the lead keeps them. `also`: countries a record is about that
+    may have left since (a former member's arrears are still its business)."""
+    countries = [*partnership.member_countries, *(c for c in also if c not in partnership.member_countries)]
+    return Release.of(
+        "partnership", originator=partnership.lead_country_code, partnership_countries=countries
+    )
+
+
+def personal_release(partnership: PartnershipMembers, *countries: str) -> Release:
+    """About one person (a trainee's result, a stipend): the lead and the countries named (the person's, the
+    assessor's)."""
+    audience = sorted({partnership.lead_country_code, *countries})
+    return Release.of(f"countries:{','.join(audience)}", originator=partnership.lead_country_code)

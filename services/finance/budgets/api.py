@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
+from backbone.idempotency import outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from contracts.events.finance import BudgetCategory
 from services.finance.budgets import queries
@@ -28,7 +29,7 @@ router = APIRouter(tags=["budgets"])
 )
 async def propose_budget(partnership_id: uuid.UUID, body: BudgetIn, session: SessionDep) -> JSONResponse:
     outcome = await budgets.propose_budget(session, partnership_id=partnership_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.get("/partnerships/{partnership_id}/budgets", response_model=Page[BudgetOut])

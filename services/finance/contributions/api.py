@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
+from backbone.idempotency import outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from services.finance.contributions import payments, queries
 from services.finance.contributions import service as contributions
@@ -85,7 +86,7 @@ async def list_dues(
 )
 async def record_payment(due_id: uuid.UUID, body: PaymentIn, session: SessionDep) -> JSONResponse:
     outcome = await payments.record_payment(session, due_id=due_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.get("/contribution-dues/{due_id}/payments", response_model=Page[PaymentOut])

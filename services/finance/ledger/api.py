@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
+from backbone.idempotency import outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from services.finance.ledger import queries
 from services.finance.ledger import service as ledger
@@ -31,7 +32,7 @@ router = APIRouter(tags=["ledger"])
 )
 async def open_account(partnership_id: uuid.UUID, body: AccountIn, session: SessionDep) -> JSONResponse:
     outcome = await ledger.open_account(session, partnership_id=partnership_id, account=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.get(
@@ -57,7 +58,7 @@ async def list_accounts(
 )
 async def record_transfer(partnership_id: uuid.UUID, body: TransferIn, session: SessionDep) -> JSONResponse:
     outcome = await ledger.record_transfer(session, partnership_id=partnership_id, transfer=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.post(

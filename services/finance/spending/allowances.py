@@ -21,9 +21,9 @@ from contracts.events.training import TraineeAttendedV1
 from rules.releasability import Release
 from services.finance import SOURCE
 from services.finance.models import Allowance, KnownPartnership, RateCard
-from services.finance.partnerships import HANDLING, partnership_of
+from services.finance.partnerships import HANDLING, partnership_of, personal_release
 from services.finance.spending import rules
-from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once, personal_release
+from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once
 from services.finance.spending.schemas import AllowanceOut
 
 ALLOWANCES = uuid.UUID("8e0c6a43-71d2-4f4b-b1a5-2b9f5d0c7e38")

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
+from backbone.idempotency import outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from services.finance.spending import allowances, platforms, queries
 from services.finance.spending import service as spending
@@ -37,7 +38,7 @@ router = APIRouter(tags=["spending"])
 )
 async def set_rate_card(partnership_id: uuid.UUID, body: RateCardIn, session: SessionDep) -> JSONResponse:
     outcome = await spending.set_rate_card(session, partnership_id=partnership_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.get("/partnerships/{partnership_id}/rate-card", response_model=RateCardOut)
@@ -92,7 +93,7 @@ async def get_stipend(stipend_id: uuid.UUID, session: SessionDep) -> StipendOut:
 )
 async def pay_stipend(stipend_id: uuid.UUID, session: SessionDep) -> JSONResponse:
     outcome = await spending.pay_stipend(session, stipend_id=stipend_id)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.get("/partnerships/{partnership_id}/allowances", response_model=Page[AllowanceOut])
@@ -119,7 +120,7 @@ async def get_allowance(allowance_id: uuid.UUID, session: SessionDep) -> Allowan
 )
 async def pay_allowance(allowance_id: uuid.UUID, session: SessionDep) -> JSONResponse:
     outcome = await allowances.pay_allowance(session, allowance_id=allowance_id)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.post(
@@ -133,7 +134,7 @@ async def subscribe_platform(
     partnership_id: uuid.UUID, body: PlatformIn, session: SessionDep
 ) -> JSONResponse:
     outcome = await platforms.subscribe(session, partnership_id=partnership_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.post(

@@ -61,12 +61,6 @@ async def pay_out(
     )
 
 
-def personal_release(partnership: KnownPartnership, country: str) -> Release:
-    """About a person's money (a stipend, an allowance): the lead, who pays it, and the person's country."""
-    countries = sorted({partnership.lead_country_code, country})
-    return Release.of(f"countries:{','.join(countries)}", originator=partnership.lead_country_code)
-
-
 @dataclass(frozen=True)
 class PersonalPayout:
     """A stipend or an allowance: money owed to a country for one of its people, payable once priced, paid once

@@ -29,9 +29,9 @@ from rules.releasability import Release
 from services.finance import SOURCE
 from services.finance.ledger.service import apply_transfer, ensure_account, shared_pool
 from services.finance.models import FacilityCharge, KnownPartnership, RateCard, Stipend
-from services.finance.partnerships import HANDLING, partnership_of, release
+from services.finance.partnerships import HANDLING, partnership_of, personal_release, release
 from services.finance.spending import allowances, rules
-from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once, personal_release
+from services.finance.spending.payouts import PersonalPayout, card_in_force, pay_once
 from services.finance.spending.schemas import RateCardIn, RateCardOut, StipendOut
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from backbone.app import SessionDep
+from backbone.idempotency import outcome_response
 from backbone.pagination import Cursor, Limit, Page, keyset_page
 from services.finance.models import FundingTranche, TrancheExtension
 from services.finance.partnerships import partnership_of
@@ -29,7 +30,7 @@ router = APIRouter(tags=["tranches"])
 )
 async def plan_tranche(partnership_id: uuid.UUID, body: TrancheIn, session: SessionDep) -> JSONResponse:
     outcome = await tranches.plan_tranche(session, partnership_id=partnership_id, body=body)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return outcome_response(outcome)
 
 
 @router.get("/partnerships/{partnership_id}/tranches", response_model=Page[TrancheOut])
