@@ -28,6 +28,7 @@ status:  ## what runs
 	@$(PY) -m devstack status
 
 test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (started if not running), in parallel
+	@bin/bootstrap --with-browser >/dev/null
 	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: install  ## unit and contract tests only (no infrastructure)

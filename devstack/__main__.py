@@ -16,9 +16,12 @@ import signal
 import sys
 import time
 
+import httpx
+
 from backbone.registry import SERVICES
 from devstack.apps import app_processes, dead_apps, pid_file, start_apps, stop_apps
 from devstack.config import StackConfig
+from devstack.demo import seed_demo
 from devstack.infra import Endpoints, components, ensure_infra, provision, secure_kafka, stop_infra
 from devstack.process import log, read_pid, stop_from_pid_file
 
@@ -30,6 +33,7 @@ def urls(config: StackConfig, endpoints: Endpoints) -> str:
         lines.append(f"  {service:<11} {base}   (API docs {base}/docs, /healthz, /readyz, /metrics)")
     lines += [
         "",
+        f"  Console     {config.console_url}  (sign in as a development person, e.g. Claire Dubois, FR delegate)",
         f"  Tokens      {config.issuer_url} (JWKS, client credentials); a user token for curl:",
         "              make -s token ROLE=national_coordinator COUNTRY=FR",
         f"  Temporal UI {endpoints.temporal_ui_url or '(external Temporal)'}",
@@ -48,6 +52,11 @@ def bring_up(config: StackConfig) -> tuple[Endpoints, list[str]]:
     asyncio.run(provision(endpoints))
     secure_kafka(config)
     started += start_apps(config, endpoints)
+    try:
+        if (demo := seed_demo(config)) is not None:
+            log(f"demo partnership {demo}: its first gate awaits the delegates' votes in the console")
+    except (httpx.HTTPError, RuntimeError) as exc:  # the stack runs regardless; the demo is a convenience
+        log(f"the demo partnership could not be made ({exc}); the console works, with nothing pending")
     return endpoints, started
 
 

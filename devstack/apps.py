@@ -14,7 +14,7 @@ from backbone.issuer.keys import KeyStore
 from backbone.registry import REGISTRY
 from devstack.config import REPO_ROOT, StackConfig
 from devstack.infra import Endpoints
-from devstack.kafka_security import FEED_USER, KafkaSecurity, service_user
+from devstack.kafka_security import CONSOLE_USER, FEED_USER, KafkaSecurity, service_user
 from devstack.process import read_pid, spawn, stop_from_pid_file, wait_until
 
 RELAY_METRICS_BASE_PORT = 9101
@@ -104,7 +104,36 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
     # National systems' streams: registered with `python -m backbone.feed subscribe` (kept in the state folder).
     feed_env = {**base_env, **kafka_user(FEED_USER, "FEED"), "FEED_METRICS_PORT": str(FEED_METRICS_PORT)}
     processes.append(AppProcess("national-feed", (python, "-m", "backbone.feed", "run"), feed_env))
+    console_env = {
+        **base_env,
+        **kafka_user(CONSOLE_USER, "CONSOLE"),
+        "CONSOLE_HTTP_HOST": config.host,
+        "CONSOLE_HTTP_PORT": str(config.console_port),
+        "CONSOLE_PUBLIC_URL": config.console_url,
+        **{
+            f"CONSOLE_{name.upper()}_URL": f"http://{config.host}:{port}"
+            for name, port in config.service_ports.items()
+        },
+    }
+    register_console(config)
+    processes.append(
+        AppProcess(
+            "console", (python, "-m", "console"), console_env, ready_url=f"{config.console_url}/readyz"
+        )
+    )
     return processes
+
+
+CONSOLE_CLIENT = "backbone-console"
+
+
+def register_console(config: StackConfig) -> None:
+    """The console as a public client of the local issuer (sign-in with PKCE, back to its own URL only)."""
+    KeyStore(config.state_dir / "issuer").register_public_client(
+        CONSOLE_CLIENT,
+        [f"{config.console_url}/auth/callback"],
+        post_logout_redirect_uris=[f"{config.console_url}/"],
+    )
 
 
 def pid_file(config: StackConfig, name: str) -> Path:

@@ -26,6 +26,7 @@ class StackConfig:
     temporal_port: int
     temporal_ui_port: int
     issuer_port: int = 8009
+    console_port: int = 8010
     kafka_tls_port: int = 9094
     """The local broker's SASL_SSL listener, as production's (the CA is in the state folder)."""
     service_ports: dict[str, int] = field(default_factory=dict)
@@ -46,6 +47,7 @@ class StackConfig:
             temporal_port=_env_int("BACKBONE_TEMPORAL_PORT", 7233),
             temporal_ui_port=_env_int("BACKBONE_TEMPORAL_UI_PORT", 8233),
             issuer_port=_env_int("BACKBONE_ISSUER_PORT", 8009),
+            console_port=_env_int("CONSOLE_HTTP_PORT", 8010),
             kafka_tls_port=_env_int("BACKBONE_KAFKA_TLS_PORT", 9094),
             service_ports={
                 name: _env_int(f"{name.upper()}_HTTP_PORT", port)
@@ -71,6 +73,10 @@ class StackConfig:
     @property
     def issuer_url(self) -> str:
         return f"http://{self.host}:{self.issuer_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
 
     @property
     def kafka_bootstrap(self) -> str:

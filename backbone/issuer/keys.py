@@ -131,6 +131,25 @@ class KeyStore:
         self._clients_file.chmod(0o600)
         return secret
 
+    def register_public_client(
+        self, client_id: str, redirect_uris: list[str], *, post_logout_redirect_uris: list[str] | None = None
+    ) -> None:
+        """A browser application signing people in with the authorization code flow and PKCE (no secret: it
+        proves each exchange with its code verifier, and codes go only to its registered redirect URIs)."""
+        clients = self._clients()
+        clients[client_id] = {
+            "public": True,
+            "redirect_uris": redirect_uris,
+            "post_logout_redirect_uris": post_logout_redirect_uris or [],
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._clients_file.write_text(json.dumps(clients, indent=2))
+        self._clients_file.chmod(0o600)
+
+    def public_client(self, client_id: str) -> dict[str, Any] | None:
+        client = self._clients().get(client_id)
+        return client if client is not None and client.get("public") else None
+
     def client_scopes(self, client_id: str, secret: str) -> list[str] | None:
         client = self.client(client_id, secret)
         return list(client["scopes"]) if client else None
@@ -138,7 +157,7 @@ class KeyStore:
     def client(self, client_id: str, secret: str) -> dict[str, Any] | None:
         """The registered client, if the secret is its own."""
         client = self._clients().get(client_id)
-        if client is None:
+        if client is None or client.get("public"):
             return None
         digest = hashlib.sha256(secret.encode()).hexdigest()
         if not hmac.compare_digest(digest, client["secret_sha256"]):

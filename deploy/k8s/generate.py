@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from backbone.registry import DEFAULT_SERVICE_PORTS, SERVICES, spec_of  # noqa: E402
+from deploy.k8s.console import console_manifests  # noqa: E402
 from deploy.k8s.objects import (  # noqa: E402
     EGRESS_PORTS,
     INGRESS_NAMESPACE,
@@ -428,6 +429,9 @@ def example_secrets() -> list[Doc]:
     docs.append(secret("topics-kafka", {"username": "topics-admin", "password": PLACEHOLDER}))
     docs.append(secret("feed-kafka", {"username": "feed", "password": PLACEHOLDER}))
     docs.append(secret("worker-oauth", {"client-secret": PLACEHOLDER}))
+    # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`
+    docs.append(secret("console-session", {"key": PLACEHOLDER}))
+    docs.append(secret("console-kafka", {"username": "console", "password": PLACEHOLDER}))
     # `python -m backbone.issuer signing-key --into DIR`, then a key per file: `current` and `<kid>.pem`.
     docs.append(secret("training-signing-keys", {"current": PLACEHOLDER, "PLACEHOLDER.pem": PLACEHOLDER}))
     return docs
@@ -440,6 +444,7 @@ def manifests() -> dict[str, list[Doc]]:
         **{f"base/{service}.yaml": service_manifests(service) for service in SERVICES},
         "base/worker.yaml": worker_manifests(),
         "base/national-feed.yaml": feed_manifests(),
+        "base/console.yaml": console_manifests(),
         "base/topics-job.yaml": topics_manifests(),
         "base/network-policies.yaml": network_policies(),
     }

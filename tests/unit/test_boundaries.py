@@ -20,6 +20,7 @@ from backbone.registry import SERVICES
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = (
     "backbone",
+    "console",
     "contracts",
     "devstack",
     "rules",
@@ -115,6 +116,18 @@ def test_backbone_knows_no_service_and_no_workflow() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_console_reaches_services_only_through_their_apis() -> None:
+    """The console holds no privilege: it calls the APIs with the person's token, never a service's code, a
+    workflow or the local stack."""
+    wrong = [
+        str(i)
+        for path in python_files("console")
+        for i in imports(path)
+        if top(i.module) in ("services", "workflows", "devstack")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_contracts_import_nothing_of_the_project() -> None:
     wrong = [
         str(i)
@@ -136,7 +149,7 @@ def test_production_code_never_imports_the_local_stack() -> None:
     """Only command-line entry points (`__main__.py`) may talk to the local stack the developer runs."""
     wrong = [
         str(i)
-        for path in python_files("backbone", "contracts", "rules", "services", "workflows")
+        for path in python_files("backbone", "console", "contracts", "rules", "services", "workflows")
         if path.name != "__main__.py"
         for i in imports(path)
         if top(i.module) == "devstack"
@@ -173,7 +186,17 @@ def test_only_a_service_door_and_the_worker_import_workflow_classes() -> None:
 
 
 def test_no_file_outside_the_tests_is_longer_than_500_lines() -> None:
-    tops = ("backbone", "contracts", "devstack", "rules", "services", "workflows", "benchmarks", "deploy")
+    tops = (
+        "backbone",
+        "console",
+        "contracts",
+        "devstack",
+        "rules",
+        "services",
+        "workflows",
+        "benchmarks",
+        "deploy",
+    )
     long = {
         str(p.relative_to(ROOT)): n
         for p in python_files(*tops)

@@ -384,6 +384,9 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
     if module == "backbone.feed":
         assert args == ["run"], command
         return (module, "run")
+    if module == "console":
+        assert args == [], command
+        return (module,)
     if module == "services.finance":
         assert args in (["expire-pending"], ["dues"], ["settle-facilities"], ["charge-platforms"]), command
         return (module, *args)
@@ -404,7 +407,7 @@ def _entry_point(command: list[str]) -> tuple[str, ...]:
 def test_every_command_is_one_of_the_entry_points(overlay: str) -> None:
     seen = {_entry_point(container["command"]) for _, container in containers(rendered()[overlay])}
     assert ("workflows.worker",) in seen and ("backbone.serve", "topics") in seen
-    assert ("backbone.feed", "run") in seen
+    assert ("backbone.feed", "run") in seen and ("console",) in seen
     for service in SERVICES:
         for role in ("api", "relay", "migrate"):
             assert ("backbone.serve", service, role) in seen
@@ -451,7 +454,7 @@ def test_no_secret_value_is_in_the_default_resources(overlay: str) -> None:
             sensitive = any(w in entry["name"] for w in ("PASSWORD", "SECRET", "TOKEN", "DATABASE_URL"))
             assert not (sensitive and "value" in entry), f"{entry['name']} must come from a Secret"
     for ref in _secret_refs(docs):
-        assert ref[0].endswith(("-db", "-kafka", "-oauth")), ref
+        assert ref[0].endswith(("-db", "-kafka", "-oauth", "-session")), ref
 
 
 def test_example_secrets_are_placeholders_outside_every_kustomization() -> None:
@@ -496,7 +499,7 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
     docs = rendered()[overlay]
     index = by_kind_and_name(docs)
     settings = index[("ConfigMap", "backbone-settings")]["data"]
-    prefixes = tuple(f"{p.upper()}_" for p in (*SERVICES, "backbone", "worker", "topics", "feed"))
+    prefixes = tuple(f"{p.upper()}_" for p in (*SERVICES, "backbone", "worker", "topics", "feed", "console"))
     for doc, container in containers(docs):
         for key in [k for k in os.environ if k.upper().startswith(prefixes)]:
             monkeypatch.delenv(key)
@@ -510,6 +513,19 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
                 loaded: Any = worker_settings()
                 host = loaded.partners_url.removeprefix("http://").split(":")[0].split("/")[0]
                 assert ("Service", host) in index, f"{where}: the worker calls {loaded.partners_url}"
+            elif entry == ("console",):
+                from cryptography.fernet import Fernet
+
+                from console.settings import console_settings
+
+                monkeypatch.setenv("CONSOLE_SESSION_KEY", Fernet.generate_key().decode())
+                loaded = console_settings()
+                for name in ("partners", "training", "incidents", "assessment", "finance"):
+                    host = getattr(loaded, f"{name}_url").removeprefix("http://").split("/")[0]
+                    assert ("Service", host) in index, f"{where}: the console calls {host}"
+                assert loaded.secure_cookies and loaded.public_url.startswith("https://"), where
+                assert loaded.http_port == container["readinessProbe"]["httpGet"]["port"], where
+                loaded.sealing_key()
             elif entry == ("backbone.serve", "topics"):
                 loaded = load_settings("topics", uses_database=False)
             elif entry == ("backbone.feed", "run"):
@@ -543,7 +559,7 @@ def test_each_process_loads_its_settings_from_what_its_manifest_gives(
 
 def test_background_processes_have_probes_apis_autoscale_and_the_audit_purge_runs_daily() -> None:
     index = by_kind_and_name(rendered()["base"])
-    probed = ["temporal-worker", "national-feed"]
+    probed = ["temporal-worker", "national-feed", "console"]
     for service in SERVICES:
         probed.append(f"{service}-relay")
         if spec_of(service).handlers() is not None:

@@ -1,0 +1,168 @@
+"""Approvals: my pending decisions (soonest due first), one decision with its tally and my vote, my history,
+and the live stream that refreshes tallies when others vote."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from console.backend import ApiProblem, Backend, SessionExpired
+from console.live import Broadcaster
+from console.pages.deps import Api, CheckedForm, SignedIn
+from console.rendering import locale_of, render, render_fragment
+from console.session import Session
+
+router = APIRouter()
+CHOICES = ("approve", "reject", "abstain")
+HEARTBEAT_SECONDS = 15.0
+
+
+async def _my_lines(api: Backend, session: Session, state: str) -> list[dict[str, Any]]:
+    if not session.has_role("oversight_member"):
+        return []
+    page = await api.get(session, "partners", "/me/decisions", state=state, limit=200)
+    return list(page["items"])
+
+
+@router.get("/approvals")
+async def pending(request: Request, session: SignedIn, api: Api) -> Response:
+    lines = await _my_lines(api, session, "pending")
+    return render(request, "approvals.html", session, lines=lines, history=False)
+
+
+@router.get("/approvals/history")
+async def history(request: Request, session: SignedIn, api: Api) -> Response:
+    lines = await _my_lines(api, session, "history")
+    return render(request, "approvals.html", session, lines=lines, history=True)
+
+
+async def _decision_page(
+    request: Request, session: Session, api: Backend, decision_id: uuid.UUID, **extra: Any
+) -> dict[str, Any]:
+    decision = await api.get(session, "partners", f"/decisions/{decision_id}")
+    line = None
+    for state in ("pending", "history"):
+        line = next(
+            (x for x in await _my_lines(api, session, state) if x["decision"]["id"] == str(decision_id)), None
+        )
+        if line is not None:
+            break
+    names: dict[str, str] = {}
+    try:
+        partnership = await api.get(session, "partners", f"/partnerships/{decision['partnership_id']}")
+        names = {m["id"]: m["name"] for m in partnership.get("oversight_body", [])}
+    except ApiProblem:
+        partnership = None
+    return {"decision": decision, "line": line, "names": names, "partnership": partnership, **extra}
+
+
+@router.get("/decisions/{decision_id}")
+async def decision(
+    request: Request, decision_id: uuid.UUID, session: SignedIn, api: Api, voted: bool = False
+) -> Response:
+    context = await _decision_page(request, session, api, decision_id, voted=voted)
+    return render(request, "decision.html", session, **context, form_token=uuid.uuid4().hex)
+
+
+@router.post("/decisions/{decision_id}/vote", response_model=None)
+async def vote(
+    request: Request,
+    decision_id: uuid.UUID,
+    session: CheckedForm,
+    api: Api,
+    seat_id: Annotated[str, Form()],
+    choice: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    form_token: Annotated[str, Form()] = "",
+) -> Response:
+    problem: ApiProblem | None = None
+    if choice not in CHOICES:
+        problem = ApiProblem(422, "choice_required", "", [{"field": "choice", "message": "choice_required"}])
+    elif choice == "reject" and not reason.strip():
+        problem = ApiProblem(422, "reason_required", "", [{"field": "reason", "message": "reason_required"}])
+    else:
+        # One key per rendered form: a double submit is answered once (the API replays the first answer).
+        key = hashlib.sha256(f"{session.subject}:{decision_id}:{form_token}".encode()).hexdigest()[:64]
+        try:
+            await api.call(
+                session,
+                "partners",
+                "POST",
+                f"/decisions/{decision_id}/votes",
+                json={"member_id": seat_id, "choice": choice, "reason": reason.strip() or None},
+                idempotency_key=key if form_token else None,
+            )
+        except ApiProblem as refused:
+            problem = refused
+    if problem is None:
+        return RedirectResponse(f"/decisions/{decision_id}?voted=1", status_code=303)
+    context = await _decision_page(request, session, api, decision_id)
+    return render(
+        request,
+        "decision.html",
+        session,
+        status_code=problem.status if problem.status < 500 else 502,
+        **context,
+        refusal=problem,
+        entered={"choice": choice, "reason": reason},
+        form_token=uuid.uuid4().hex,
+    )
+
+
+@router.get("/live/decisions")
+async def live(
+    request: Request, session: SignedIn, api: Api, ids: Annotated[list[uuid.UUID], Query()]
+) -> Response:
+    """Server-sent events: `tally` with the decision's re-rendered tally (read with the viewer's token) each time
+    the partners' events say it changed."""
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    locale = locale_of(request, session)
+    wanted = {str(i) for i in ids[:50]}
+
+    names: dict[str, dict[str, str]] = {}  # the oversight members' names, per partnership, read once
+
+    async def names_in(partnership_id: str) -> dict[str, str]:
+        if partnership_id not in names:
+            try:
+                found = await api.get(session, "partners", f"/partnerships/{partnership_id}")
+                names[partnership_id] = {m["id"]: m["name"] for m in found.get("oversight_body", [])}
+            except ApiProblem:
+                names[partnership_id] = {}
+        return names[partnership_id]
+
+    async def stream() -> AsyncIterator[str]:
+        async with broadcaster.listen(wanted) as signals:
+            yield "retry: 3000\n\n"
+            while not session.expired:
+                if await request.is_disconnected():
+                    return
+                try:
+                    signal = await asyncio.wait_for(signals.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ": still here\n\n"
+                    continue
+                if signal.decision_id not in wanted:
+                    continue
+                try:
+                    fresh = await api.get(session, "partners", f"/decisions/{signal.decision_id}")
+                except (ApiProblem, SessionExpired):
+                    continue  # not (or no longer) the viewer's to see: nothing is pushed
+                who = await names_in(str(fresh["partnership_id"]))
+                html = render_fragment("_tally.html", session, locale, decision=fresh, names=who)
+                payload = json.dumps(
+                    {"decision_id": signal.decision_id, "outcome": fresh["outcome"], "html": html}
+                )
+                yield f"event: tally\ndata: {payload}\n\n"
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
