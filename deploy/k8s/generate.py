@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from backbone.registry import DEFAULT_SERVICE_PORTS, SERVICES, spec_of  # noqa: E402
-from deploy.k8s.console import console_manifests  # noqa: E402
+from deploy.k8s.console_manifests import console_manifests  # noqa: E402
 from deploy.k8s.objects import (  # noqa: E402
     EGRESS_PORTS,
     INGRESS_NAMESPACE,
