@@ -31,16 +31,30 @@ async def _my_lines(api: Backend, session: Session, state: str) -> list[dict[str
     return list(page["items"])
 
 
+async def _seat_names(api: Backend, session: Session, partnership_ids: set[str]) -> dict[str, str]:
+    """The oversight members' names of these partnerships, by seat id (those the person may read)."""
+    names: dict[str, str] = {}
+    for partnership_id in sorted(partnership_ids):
+        try:
+            found = await api.get(session, "partners", f"/partnerships/{partnership_id}")
+        except ApiProblem:
+            continue
+        names.update({m["id"]: m["name"] for m in found.get("oversight_body", [])})
+    return names
+
+
 @router.get("/approvals")
 async def pending(request: Request, session: SignedIn, api: Api) -> Response:
     lines = await _my_lines(api, session, "pending")
-    return render(request, "approvals.html", session, lines=lines, history=False)
+    names = await _seat_names(api, session, {line["decision"]["partnership_id"] for line in lines})
+    return render(request, "approvals.html", session, lines=lines, history=False, names=names)
 
 
 @router.get("/approvals/history")
 async def history(request: Request, session: SignedIn, api: Api) -> Response:
     lines = await _my_lines(api, session, "history")
-    return render(request, "approvals.html", session, lines=lines, history=True)
+    names = await _seat_names(api, session, {line["decision"]["partnership_id"] for line in lines})
+    return render(request, "approvals.html", session, lines=lines, history=True, names=names)
 
 
 async def _decision_page(
@@ -130,11 +144,7 @@ async def live(
 
     async def names_in(partnership_id: str) -> dict[str, str]:
         if partnership_id not in names:
-            try:
-                found = await api.get(session, "partners", f"/partnerships/{partnership_id}")
-                names[partnership_id] = {m["id"]: m["name"] for m in found.get("oversight_body", [])}
-            except ApiProblem:
-                names[partnership_id] = {}
+            names[partnership_id] = await _seat_names(api, session, {partnership_id})
         return names[partnership_id]
 
     async def stream() -> AsyncIterator[str]:
