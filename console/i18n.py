@@ -1,8 +1,9 @@
 """English and French pages: Babel catalogs compiled when the console starts, dates in the person's time zone
 and numbers in their locale.
 
-English is the source language (the msgids); `locale/fr/LC_MESSAGES/console.po` translates them. A test extracts
-every message of the templates and the code and fails on one the French catalog lacks."""
+English is the source language (the msgids); `locale/fr/LC_MESSAGES/console.po` translates them
+(`python -m console.messages update fr` merges new messages into it). A test extracts every message of the
+templates and the code and fails on one the French catalogue lacks."""
 
 from __future__ import annotations
 

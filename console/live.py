@@ -1,8 +1,9 @@
-"""Live pages: the partners' events on Kafka wake the pages that show what they are about.
+"""Live pages: the partners' and the incidents' events on Kafka wake the pages that show what they are about.
 
-An event is only a signal: the console never forwards its content. A page woken by a vote re-reads the decision
-from the partners API with its viewer's own token, so what it pushes is exactly what that person may see.
-Every console replica reads the whole topic from its end (no consumer group: each must wake its own pages)."""
+An event is only a signal: the console never forwards its content. A page woken by a vote (or an escalation)
+re-reads the decision (or the incident) from its API with its viewer's own token, so what it pushes is exactly
+what that person may see. Every console replica reads the topics from their end (no consumer group: each must
+wake its own pages)."""
 
 from __future__ import annotations
 
@@ -20,19 +21,25 @@ from console.settings import ConsoleSettings
 
 log = logging.getLogger(__name__)
 
+TOPICS = ("partners.events.v1", "incidents.events.v1")
 WAKING = {
     "partners.vote_cast.v1",
     "partners.decision_closed.v1",
     "partners.decision_opened.v1",
     "partners.partnership_phase_advanced.v1",
+    "incidents.incident_declared.v1",
+    "incidents.incident_changed.v1",
+    "incidents.incident_resolved.v1",
+    "incidents.incident_closed.v1",
 }
+KEYS = ("partnership_id", "decision_id", "incident_id")
+"""The ids an event is about: a page listens for the ids it shows."""
 
 
 @dataclass(frozen=True)
 class Signal:
     event_type: str
-    partnership_id: str
-    decision_id: str | None
+    about: frozenset[str]
 
 
 class Broadcaster:
@@ -53,9 +60,8 @@ class Broadcaster:
             self._listeners.discard(entry)
 
     def publish(self, signal: Signal) -> None:
-        about = {signal.partnership_id, *([signal.decision_id] if signal.decision_id else [])}
         for keys, queue in list(self._listeners):
-            if keys & about:
+            if keys & signal.about:
                 with contextlib.suppress(asyncio.QueueFull):
                     queue.put_nowait(signal)
 
@@ -67,18 +73,19 @@ def signal_of(event_type: str | None, value: bytes | None) -> Signal | None:
         data = json.loads(value)
     except ValueError:
         return None
-    if not isinstance(data, dict) or "partnership_id" not in data:
+    if not isinstance(data, dict):
         return None
-    return Signal(event_type, str(data["partnership_id"]), data.get("decision_id"))
+    about = frozenset(str(data[key]) for key in KEYS if data.get(key))
+    return Signal(event_type, about) if about else None
 
 
-async def follow_partners(settings: ConsoleSettings, broadcaster: Broadcaster, ready: asyncio.Event) -> None:
-    """Read the partners' topic from its end, forever; reconnects after a broker outage (aiokafka retries)."""
-    topic = settings.topic("partners.events.v1")
+async def follow_events(settings: ConsoleSettings, broadcaster: Broadcaster, ready: asyncio.Event) -> None:
+    """Read the topics from their end, forever; reconnects after a broker outage (aiokafka retries)."""
+    topics = [settings.topic(name) for name in TOPICS]
     while True:
         # Without a group, a subscription is assigned every partition; with nothing committed, it starts at the end.
         consumer = AIOKafkaConsumer(
-            topic,
+            *topics,
             **client_options(settings),
             group_id=None,
             enable_auto_commit=False,
@@ -96,7 +103,7 @@ async def follow_partners(settings: ConsoleSettings, broadcaster: Broadcaster, r
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("live updates: reading %s failed; retrying", topic)
+            log.exception("live updates: reading %s failed; retrying", ", ".join(topics))
             await asyncio.sleep(2)
         finally:
             await consumer.stop()
@@ -111,4 +118,9 @@ async def _positioned(consumer: AIOKafkaConsumer) -> None:
                 await consumer.position(partition)
             return
         await asyncio.sleep(0.1)
-    raise RuntimeError("no partition of the partners' topic was assigned within a minute")
+    raise RuntimeError("no partition of the followed topics was assigned within a minute")
+
+
+def update(target: str, html: str) -> str:
+    """A server-sent event replacing the page's `[data-live-target=<target>]` with `html`."""
+    return f"event: update\ndata: {json.dumps({'target': target, 'html': html})}\n\n"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
 METHODS = [("templates/**.html", "jinja2"), ("**.py", "python")]
@@ -24,9 +25,25 @@ def extracted() -> Catalog:
     return catalog
 
 
-if __name__ == "__main__":  # `python -m console.messages`: the template for a new language
+def update(locale: str) -> list[str]:
+    """Merge the messages of the code into `locale`'s catalogue (new ones untranslated, gone ones dropped); the
+    messages still to translate."""
+    path = HERE / "locale" / locale / "LC_MESSAGES" / "console.po"
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    catalog.update(extracted(), no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    with path.open("wb") as target:
+        write_po(target, catalog, sort_output=True, width=110)
+    return [str(m.id) for m in catalog if m.id and not m.string]
+
+
+if (
+    __name__ == "__main__"
+):  # `python -m console.messages [update <locale>]`: a new language's template, or merge
     import sys
 
-    from babel.messages.pofile import write_po
-
-    write_po(sys.stdout.buffer, extracted(), omit_header=False, sort_output=True)
+    if sys.argv[1:2] == ["update"]:
+        print("\n".join(update(sys.argv[2])) or "nothing left to translate")
+    else:
+        write_po(sys.stdout.buffer, extracted(), omit_header=False, sort_output=True)

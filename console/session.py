@@ -49,9 +49,12 @@ class Sessions:
 
     def read(self, request: Request) -> Session | None:
         data = self._open(request.cookies.get(self.cookie), ttl=None)
-        if data is None:
+        if not isinstance(data, dict):
             return None
-        session = Session(**{**data, "roles": tuple(data["roles"])})
+        try:
+            session = Session(**{**data, "roles": tuple(data["roles"])})
+        except (TypeError, KeyError):  # sealed by an older console with other fields: sign in again
+            return None
         return None if session.expired else session
 
     def write(self, response: Response, session: Session) -> None:
@@ -61,6 +64,9 @@ class Sessions:
     def clear(self, response: Response) -> None:
         for name in (self.cookie, self.login_cookie):
             response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite="lax")
+
+    def clear_login(self, response: Response) -> None:
+        response.delete_cookie(self.login_cookie, path="/", secure=self.secure, httponly=True, samesite="lax")
 
     def write_login(self, response: Response, pending: dict[str, str]) -> None:
         """The state, nonce and PKCE verifier of a sign-in under way (ten minutes to come back)."""

@@ -111,7 +111,8 @@ def subscriber_user(subscriber_id: str) -> str:
 
 FEED_USER = "feed"
 CONSOLE_USER = "console"
-"""The web console: reads the partners' events only, as signals to refresh open pages (console/live.py)."""
+"""The web console: reads the partners' and the incidents' events only, as signals to refresh open pages
+(console/live.py)."""
 PROVISIONED_AT_FORMAT = (ADMIN, FEED_USER, *(service_user(s) for s in SERVICES))
 """Users whose SCRAM credentials the broker's storage is formatted with (no admin call needed for them)."""
 
@@ -155,7 +156,13 @@ def grants_for(*, topic_prefix: str = "", subscribers: Iterable[Subscriber] = ()
         )
     )
     grants.append(
-        Grant(CONSOLE_USER, (Acl("topic", f"{topic_prefix}partners.events.v1", ("Read", "Describe")),))
+        Grant(
+            CONSOLE_USER,
+            tuple(
+                Acl("topic", f"{topic_prefix}{name}", ("Read", "Describe"))
+                for name in ("partners.events.v1", "incidents.events.v1")
+            ),
+        )
     )
     for subscriber in subscribers:
         grants.append(subscriber_grant(subscriber, topic_prefix=topic_prefix))

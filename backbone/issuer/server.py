@@ -49,9 +49,7 @@ def build_issuer_app(store: KeyStore, *, issuer: str, audience: str | list[str])
     async def jwks() -> JSONResponse:
         return JSONResponse(store.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
-    @app.get("/authorize", response_model=None)
-    async def authorize(request: Request) -> Response:
-        params = {k: v for k, v in request.query_params.items() if k in AUTHORIZE_PARAMS}
+    def refused(params: dict[str, str]) -> Response | None:
         # An unknown client or redirect URI is answered here, never redirected to (RFC 6749 §4.1.2.1).
         refusal = flow.refusal(params.get("client_id", ""), params.get("redirect_uri", ""))
         if refusal is not None:
@@ -59,19 +57,18 @@ def build_issuer_app(store: KeyStore, *, issuer: str, audience: str | list[str])
         problem = authorize_refusal(params)
         if problem is not None:
             return JSONResponse({"error": "invalid_request", "error_description": problem}, 400)
-        return flow.sign_in_page(params)
+        return None
+
+    @app.get("/authorize", response_model=None)
+    async def authorize(request: Request) -> Response:
+        params = {k: v for k, v in request.query_params.items() if k in AUTHORIZE_PARAMS}
+        return refused(params) or flow.sign_in_page(params)
 
     @app.post("/authorize", response_model=None)
     async def chosen(request: Request) -> Response:
         form = await request.form()
         params = {k: str(v) for k, v in form.items() if k in AUTHORIZE_PARAMS}
-        refusal = flow.refusal(params.get("client_id", ""), params.get("redirect_uri", ""))
-        if refusal is not None:
-            return HTMLResponse(f"<!doctype html><title>Sign-in refused</title><p>{refusal}</p>", 400)
-        problem = authorize_refusal(params)
-        if problem is not None:
-            return JSONResponse({"error": "invalid_request", "error_description": problem}, 400)
-        return flow.issue(params, str(form.get("person", "")))
+        return refused(params) or flow.issue(params, str(form.get("person", "")))
 
     @app.get("/logout", response_model=None)
     async def logout(

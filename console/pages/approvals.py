@@ -3,25 +3,23 @@ and the live stream that refreshes tallies when others vote."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 
 from console.backend import ApiProblem, Backend, SessionExpired
-from console.live import Broadcaster
+from console.live import update
 from console.pages.deps import Api, CheckedForm, SignedIn
 from console.rendering import locale_of, render, render_fragment
 from console.session import Session
+from console.streams import live_response
 
 router = APIRouter()
 CHOICES = ("approve", "reject", "abstain")
-HEARTBEAT_SECONDS = 15.0
 
 
 async def _my_lines(api: Backend, session: Session, state: str) -> list[dict[str, Any]]:
@@ -134,12 +132,9 @@ async def vote(
 async def live(
     request: Request, session: SignedIn, api: Api, ids: Annotated[list[uuid.UUID], Query()]
 ) -> Response:
-    """Server-sent events: `tally` with the decision's re-rendered tally (read with the viewer's token) each time
+    """Server-sent events: `update` with a decision's re-rendered tally (read with the viewer's token) each time
     the partners' events say it changed."""
-    broadcaster: Broadcaster = request.app.state.broadcaster
     locale = locale_of(request, session)
-    wanted = {str(i) for i in ids[:50]}
-
     names: dict[str, dict[str, str]] = {}  # the oversight members' names, per partnership, read once
 
     async def names_in(partnership_id: str) -> dict[str, str]:
@@ -147,32 +142,15 @@ async def live(
             names[partnership_id] = await _seat_names(api, session, {partnership_id})
         return names[partnership_id]
 
-    async def stream() -> AsyncIterator[str]:
-        async with broadcaster.listen(wanted) as signals:
-            yield "retry: 3000\n\n"
-            while not session.expired:
-                if await request.is_disconnected():
-                    return
-                try:
-                    signal = await asyncio.wait_for(signals.get(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ": still here\n\n"
-                    continue
-                if signal.decision_id not in wanted:
-                    continue
-                try:
-                    fresh = await api.get(session, "partners", f"/decisions/{signal.decision_id}")
-                except (ApiProblem, SessionExpired):
-                    continue  # not (or no longer) the viewer's to see: nothing is pushed
-                who = await names_in(str(fresh["partnership_id"]))
-                html = render_fragment("_tally.html", session, locale, decision=fresh, names=who)
-                payload = json.dumps(
-                    {"decision_id": signal.decision_id, "outcome": fresh["outcome"], "html": html}
-                )
-                yield f"event: tally\ndata: {payload}\n\n"
+    async def tallies(decision_ids: frozenset[str]) -> AsyncIterator[str]:
+        for decision_id in sorted(decision_ids):
+            try:
+                fresh = await api.get(session, "partners", f"/decisions/{decision_id}")
+            except (ApiProblem, SessionExpired):
+                continue  # not (or no longer) the viewer's to see: nothing is pushed
+            who = await names_in(str(fresh["partnership_id"]))
+            yield update(
+                decision_id, render_fragment("_tally.html", session, locale, decision=fresh, names=who)
+            )
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return live_response(request, session, {str(i) for i in ids[:50]}, tallies)

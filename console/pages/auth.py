@@ -65,7 +65,7 @@ async def callback(
         zoneinfo=str(who.get("zoneinfo") or "UTC"),
     )
     response = RedirectResponse(_safe_next(pending.get("next")), status_code=303)
-    sealed.clear(response)
+    sealed.clear_login(response)
     sealed.write(response, session)
     return response
 

@@ -139,6 +139,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/protocols/{protocol_id}/revisions"): tenant(P, "protocol", OPERATIONS),
     ("POST", "/incidents"): Rule("public", OPERATIONS),  # + in a partnership of the caller's country
     ("GET", "/incidents"): Rule("public", READ),  # row-level security: what the handling codes release
+    ("GET", "/partnerships/{partnership_id}/environments"): tenant("partnership_id", "partnership", READ),
     ("GET", "/incidents/{incident_id}"): tenant(INC, "incident", READ),
     ("GET", "/incidents/{incident_id}/timeline"): tenant(INC, "incident", READ),
     ("POST", "/incidents/{incident_id}/triage"): steer(OPERATIONS),

@@ -25,6 +25,8 @@ READ = frozenset(
     {"national_coordinator", "programme_coordinator", "oversight_member", "agency_integrator", "auditor"}
 )
 COORDINATE = frozenset({"national_coordinator", "programme_coordinator"})
+PARTNERSHIP_READ = READ | {"operations_staff"}
+"""A partnership's name, members and phase: its operations staff run its drills and incidents too."""
 NATIONAL = frozenset({"national_coordinator"})
 AGENCY_WRITE = frozenset({"national_coordinator", "agency_integrator"})
 DISPUTE = frozenset({"national_coordinator", "programme_coordinator", "agency_integrator"})
@@ -193,8 +195,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/agencies/{agency_id}/contacts/{contact_id}"): tenant(A, "agency", AGENCY_WRITE),
     # Partnerships and their governance: the member countries.
     ("POST", "/partnerships"): Rule("public", NATIONAL),  # + the caller's country is among the members
-    ("GET", "/partnerships"): Rule("public", READ),  # filtered to the caller's partnerships
-    ("GET", "/partnerships/{partnership_id}"): tenant(P, "partnership", READ),
+    ("GET", "/partnerships"): Rule("public", PARTNERSHIP_READ),  # filtered to the caller's partnerships
+    ("GET", "/partnerships/{partnership_id}"): tenant(P, "partnership", PARTNERSHIP_READ),
     ("POST", "/partnerships/{partnership_id}/members"): tenant(
         P, "partnership", COORDINATE, workflows_too=True
     ),

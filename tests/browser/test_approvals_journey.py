@@ -17,7 +17,7 @@ import httpx
 from playwright.async_api import Page, async_playwright, expect
 
 from tests.browser.support import check_page, launch, sign_in, tab_to
-from tests.e2e.partnership_world import AGREEMENT
+from tests.e2e.partnership_world import three_country_partnership
 from tests.support import Deployment, ServiceProcess, eventually, free_port, serve_process, wait_http_ok
 
 DELEGATES = {
@@ -31,44 +31,9 @@ async def _partnership_at_its_gate(http: httpx.AsyncClient, deployment: Deployme
     """France (lead), Senegal and Brazil, each with its development delegate seated; capacities mapped, so the
     familiarization gate opens. The partnership's id and the gate decision's."""
     national = {code: deployment.national_headers(code) for code in DELEGATES}
-    agencies = {}
-    for code in DELEGATES:
-        created = await http.post(
-            "/agencies",
-            json={"country": {"code": code, "name": code}, "name": f"Police {code}", "agency_type": "police"},
-            headers=national[code],
-        )
-        assert created.status_code == 201, created.text
-        agencies[code] = created.json()["id"]
-    registered = await http.post(
-        "/partnerships",
-        json={
-            "name": "Sahel-Atlantic forensics partnership",
-            "agreement": AGREEMENT,
-            "voting_rule": {"kind": "members", "approvals_needed": 2},
-            "members": [
-                {"agency_id": agencies["FR"], "role": "lead"},
-                {"agency_id": agencies["SN"], "role": "host"},
-                {"agency_id": agencies["BR"], "role": "member"},
-            ],
-        },
-        headers=national["FR"],
+    pid, agencies, _ = await three_country_partnership(
+        http, national, name="Sahel-Atlantic forensics partnership", delegates=DELEGATES, veto="FR"
     )
-    assert registered.status_code == 201, registered.text
-    pid: str = registered.json()["id"]
-    for code, (subject, name) in DELEGATES.items():
-        seated = await http.post(
-            f"/partnerships/{pid}/oversight-members",
-            json={
-                "name": name,
-                "country_code": code,
-                "role": "diplomat",
-                "holds_veto": code == "FR",
-                "subject": subject,
-            },
-            headers=national[code],
-        )
-        assert seated.status_code == 201, seated.text
     started = await http.post(f"/partnerships/{pid}/onboarding", json={}, headers=national["FR"])
     assert started.status_code == 202, started.text
     for code, agency in agencies.items():
@@ -121,6 +86,12 @@ async def test_delegates_vote_a_gate_in_the_console_and_watch_it_live(
     try:
         await wait_http_ok(f"{partners_url}/readyz", process=processes[0])
         await wait_http_ok(f"{console_url}/readyz", process=processes[-1])
+
+        async def following() -> bool:
+            async with httpx.AsyncClient() as probe:
+                return bool((await probe.get(f"{console_url}/readyz")).json()["live"])
+
+        await eventually(following, timeout=60, what="the console following the partners' events")
         async with httpx.AsyncClient(base_url=partners_url, timeout=30) as http:
             pid, decision_id = await _partnership_at_its_gate(http, deployment)
 

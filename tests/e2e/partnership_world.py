@@ -20,10 +20,16 @@ COUNTRIES = (
 
 
 async def three_country_partnership(
-    partners: httpx.AsyncClient, national: dict[str, dict[str, str]], *, name: str
+    partners: httpx.AsyncClient,
+    national: dict[str, dict[str, str]],
+    *,
+    name: str,
+    delegates: dict[str, tuple[str, str]] | None = None,
+    veto: str | None = None,
 ) -> tuple[str, dict[str, str], dict[str, str]]:
     """The partnership's id, each country's agency id and each country's oversight seat id (its delegate's
-    token subject is `<code>-<partnership id>`); two approvals decide."""
+    token subject is `<code>-<partnership id>`, or the (subject, name) given in `delegates`); two approvals
+    decide; `veto`: the country whose delegate holds one."""
     agency: dict[str, str] = {}
     for code, country, _ in COUNTRIES:
         created = await partners.post(
@@ -55,14 +61,15 @@ async def three_country_partnership(
     pid: str = registered.json()["id"]
     seat: dict[str, str] = {}
     for code, _, role in COUNTRIES:
+        subject, person = (delegates or {}).get(code, (f"{code}-{pid}", f"{code} delegate"))
         added = await partners.post(
             f"/partnerships/{pid}/oversight-members",
             json={
-                "name": f"{code} delegate",
+                "name": person,
                 "country_code": code,
                 "role": role,
-                "holds_veto": False,
-                "subject": f"{code}-{pid}",
+                "holds_veto": code == veto,
+                "subject": subject,
             },
             headers=national[code],
         )

@@ -86,3 +86,41 @@ async def test_only_the_partnerships_own_environments_take_an_incident(incidents
     }
     for what, response in accepted.items():
         assert response.status_code == 201, (what, response.text)
+
+
+async def test_a_member_lists_where_incidents_may_be_declared_and_no_one_else_does(
+    incidents: httpx.AsyncClient,
+) -> None:
+    """What a declaration form offers: the partnership's sites, cohorts and modules, by kind, paged."""
+    ours = await partnership(incidents, "FR", "SN")
+    cohort = str(uuid.uuid4())
+    await deliver(incidents, cohort_at(ours, site_of(ours), organiser="FR", cohort=cohort))
+    curriculum = str(uuid.uuid4())
+    await deliver(incidents, approved_curriculum(ours, curriculum, "m1", "m2"))
+    url = f"/partnerships/{ours}/environments"
+
+    listed = await incidents.get(url, headers=ops(incidents, "SN"))
+    assert listed.status_code == 200, listed.text
+    found = {(e["kind"], e["id"]) for e in listed.json()["items"]}
+    assert {("site", site_of(ours)), ("cohort", cohort), ("module", f"{curriculum}:m1")} <= found
+    labs = (await incidents.get(url, params={"kind": "virtual_lab"}, headers=ops(incidents, "FR"))).json()
+    assert {e["id"] for e in labs["items"]} == {site_of(ours)} and {e["kind"] for e in labs["items"]} == {
+        "site"
+    }
+    pages: list[str] = []
+    cursor = None
+    while True:
+        page = (
+            await incidents.get(
+                url,
+                params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                headers=ops(incidents, "FR"),
+            )
+        ).json()
+        pages += [e["id"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(pages) == len(found) == len(set(pages))
+    outsider = await incidents.get(url, headers=ops(incidents, "KE"))
+    assert outsider.status_code == 404 and outsider.json()["code"] == "partnership_not_found"

@@ -30,7 +30,9 @@ def test_every_message_of_the_console_has_a_french_translation() -> None:
         strings = found.string if found else None
         if not strings or (isinstance(strings, tuple) and not all(strings)) or (found and found.fuzzy):
             missing.append(key)
-    assert missing == [], f"untranslated (python -m console.messages lists them all): {missing}"
+    assert missing == [], (
+        f"untranslated (`python -m console.messages update fr` adds them to the catalogue): {missing}"
+    )
 
 
 def test_pages_and_formats_follow_the_locale() -> None:

@@ -18,11 +18,13 @@ from backbone.idempotency import (
     outcome_response,
 )
 from backbone.pagination import Cursor, Limit, Page
+from contracts.events.incidents import EnvironmentKind
+from services.incidents.incidents import environments, response
 from services.incidents.incidents import queries as incident_queries
 from services.incidents.incidents import queries as statistics
-from services.incidents.incidents import response
 from services.incidents.incidents import service as incidents
 from services.incidents.incidents.schemas import (
+    EnvironmentOut,
     EscalationIn,
     IncidentIn,
     IncidentOut,
@@ -71,6 +73,27 @@ async def list_incidents(
         session, partnership_id=partnership_id, status=status, exercise=exercise, limit=limit, cursor=cursor
     )
     return Page[IncidentOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get(
+    "/partnerships/{partnership_id}/environments",
+    response_model=Page[EnvironmentOut],
+    tags=["incidents"],
+    responses=PROBLEMS,
+    summary="Where the partnership's incidents may be declared: its cohorts, the sites they use and the modules "
+    "of its approved curricula, as training announced them",
+)
+async def environments_of(
+    partnership_id: uuid.UUID,
+    session: SessionDep,
+    kind: EnvironmentKind | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[EnvironmentOut]:
+    items, next_cursor = await environments.of_partnership(
+        session, partnership_id=partnership_id, kind=kind, limit=limit, cursor=cursor
+    )
+    return Page[EnvironmentOut](items=items, next_cursor=next_cursor, limit=limit)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, tags=["incidents"], responses=PROBLEMS)

@@ -15,9 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.errors import field_problem
+from backbone.pagination import keyset_page_by
 from contracts.envelope import EventEnvelope
 from contracts.events.incidents import EnvironmentKind
 from contracts.events.training import CohortScheduledV1, CurriculumApprovedV1, CurriculumRevisedV1
+from services.incidents.incidents.schemas import EnvironmentOut
 from services.incidents.models import KnownEnvironment
 
 SITE = "site"
@@ -76,3 +78,33 @@ async def require_known(
             f"No {kind} {environment_id} of partnership {partnership_id}: name one of its cohorts, the facility "
             "or lab one of its cohorts uses, or a module of its curricula (`<curriculum id>:<module code>`).",
         )
+
+
+async def of_partnership(
+    session: AsyncSession,
+    *,
+    partnership_id: uuid.UUID,
+    kind: EnvironmentKind | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[EnvironmentOut], str | None]:
+    """Where the partnership's incidents may be declared, in the order training made them known (row-level
+    security: its members only)."""
+    async with session.begin():
+        query = select(KnownEnvironment).where(KnownEnvironment.partnership_id == partnership_id)
+        if kind is not None:
+            query = query.where(KnownEnvironment.kind == stored_kind(kind))
+        rows, next_cursor = await keyset_page_by(
+            session,
+            query,
+            order=KnownEnvironment.learnt_at,
+            position=lambda row: row.learnt_at,
+            key=KnownEnvironment.environment_id,
+            limit=limit,
+            cursor=cursor,
+            parse_key=str,
+        )
+        found = [
+            EnvironmentOut(kind=row.kind, id=row.environment_id, learnt_at=row.learnt_at) for row in rows
+        ]
+        return found, next_cursor

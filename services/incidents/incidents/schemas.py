@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,6 +118,17 @@ class IncidentOut(BaseModel):
     protocol_version_id: uuid.UUID
     steps: list[StepOut] = Field(default_factory=list)
     roles: list[RoleOut] = Field(default_factory=list)
+
+
+class EnvironmentOut(BaseModel):
+    """A place of the partnership where an incident may be declared (as training announced it)."""
+
+    kind: Literal["site", "cohort", "module"] = Field(
+        description="`site`: a facility or virtual lab (declare as `facility` or `virtual_lab`); `cohort`; "
+        "`module`: `<curriculum id>:<module code>`"
+    )
+    id: str
+    learnt_at: datetime
 
 
 class TimelineOut(BaseModel):
