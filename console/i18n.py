@@ -10,16 +10,16 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 LOCALES = ("en", "fr")
@@ -96,3 +96,10 @@ class Formats:
 
     def percent(self, value: float) -> str:
         return format_percent(value, locale=self.locale)
+
+    def money(self, minor_units: int, currency: str) -> str:
+        """An amount kept in minor units (cents), in the currency's own number of decimals."""
+        return format_currency(minor_units / 100, currency, locale=self.locale)
+
+    def day(self, value: str) -> str:
+        return format_date(date.fromisoformat(value), "medium", locale=self.locale)

@@ -35,7 +35,11 @@ def update(locale: str) -> list[str]:
     catalog.obsolete.clear()
     with path.open("wb") as target:
         write_po(target, catalog, sort_output=True, width=110)
-    return [str(m.id) for m in catalog if m.id and not m.string]
+    return [
+        str(m.id)
+        for m in catalog
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
 
 
 if (

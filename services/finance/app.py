@@ -17,6 +17,7 @@ from services.finance.policy import POLICY
 from services.finance.procurement.api import router as procurement_router
 from services.finance.spending.api import router as spending_router
 from services.finance.tranches.api import router as tranches_router
+from services.finance.transparency.api import public_router as transparency_public_router
 from services.finance.transparency.api import router as transparency_router
 from services.finance.usage.api import router
 
@@ -40,6 +41,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             audit_router,
         ],
         authorize=authorizer(POLICY),
+        public_routers=[transparency_public_router],
         gauges=[metrics.refresh],
     )
 

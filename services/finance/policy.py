@@ -208,7 +208,6 @@ RULES: dict[tuple[str, str], Rule] = {
     # Transparency: the members read the full activity file; the summary is public.
     ("GET", "/partnerships/{partnership_id}/iati-activity.xml"): Rule("tenant", READ, (P, "partnership")),
     ("GET", "/partnerships/{partnership_id}/activity.csv"): Rule("tenant", READ, (P, "partnership")),
-    ("GET", "/partnerships/{partnership_id}/public-summary"): Rule("public", READ),
     ("GET", "/accounts/{account_id}/transfers"): Rule("tenant", READ, ("account_id", "account")),
     ("GET", "/transfers/{transfer_id}"): Rule("tenant", READ, ("transfer_id", "transfer")),
     # Budgets and contributions: the lead proposes and sets the basis, the oversight body decides (partners),

@@ -16,6 +16,7 @@ from services.partners.endorsements.api import router as endorsements_router
 from services.partners.handling.api import router as handling_router
 from services.partners.onboarding.api import router as onboarding_router
 from services.partners.operations.api import router as operations_router
+from services.partners.partnerships.api import public_router as partnerships_public_router
 from services.partners.partnerships.api import router as partnerships_router
 from services.partners.policy import POLICY
 from services.partners.reciprocity.api import router as reciprocity_router
@@ -42,6 +43,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             audit_router,
         ],
         authorize=authorizer(POLICY),
+        public_routers=[partnerships_public_router],
     )
 
 

@@ -165,6 +165,16 @@ async def test_delegates_vote_a_gate_in_the_console_and_watch_it_live(
             await expect(france.locator(f'a[href="/decisions/{decision_id}"]')).to_be_visible()
             await check_page(france, "09-history")
 
+            # Anyone, signed in or not, reads the partnership's public page: its phase, no delegate.
+            anonymous = await (await browser.new_context(locale="fr-FR")).new_page()
+            await anonymous.goto(f"{console_url}/public/partnerships/{pid}")
+            await expect(anonymous.get_by_role("heading", level=1)).to_have_text(
+                "Sahel-Atlantic forensics partnership"
+            )
+            await expect(anonymous.locator('li[aria-current="step"]')).to_have_text("Co-conception")
+            await expect(anonymous.locator("body")).not_to_contain_text("Claire Dubois")
+            await check_page(anonymous, "11-public-partnership-fr")
+
             # An outsider (Kenya) sees none of it.
             await sign_in(kenya, console_url, "Wanjiru Kamau")
             await expect(kenya.get_by_text("Nothing awaits your vote.")).to_be_visible()

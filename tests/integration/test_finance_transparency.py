@@ -41,6 +41,10 @@ async def test_the_activity_file_validates_leads_to_transfers_and_the_public_sum
     [trip] = await spend(finance, pid, pool, travel["id"], 500)
 
     outsider = acting(finance, "national_coordinator", country="JP")
+    public = await finance.get(
+        f"/partnerships/{pid}/public-summary", headers={"Authorization": ""}
+    )  # no token
+    assert public.status_code == 200, public.text
     public = await finance.get(f"/partnerships/{pid}/public-summary", headers=outsider)
     assert public.status_code == 200, public.text
     [period] = public.json()["periods"]

@@ -744,3 +744,34 @@ async def test_the_partners_consumer_keeps_reciprocity_and_settles_disputes_once
 
 async def _dispute_status(api: httpx.AsyncClient, dispute_id: str, status: str) -> bool:
     return bool((await api.get(f"/disputes/{dispute_id}")).json()["status"] == status)
+
+
+async def test_anyone_reads_a_partnerships_public_profile_and_nothing_more(api: httpx.AsyncClient) -> None:
+    p = await partnership(api, {"kind": "members", "approvals_needed": 2})
+    granted = await api.post(
+        "/endorsements",
+        json={
+            "endorser_name": "ECOWAS Commission",
+            "endorser_kind": "regional_body",
+            "subject_kind": "partnership",
+            "subject_id": p["id"],
+            "scope": "The whole programme",
+            "endorsed_on": "2026-11-20",
+        },
+        headers={**acting(api, "operations_staff", country="FR"), **key()},
+    )
+    assert granted.status_code == 201, granted.text
+    anonymous = {"Authorization": ""}  # the fixture's client signs every request; this one is nobody's
+    async with httpx.AsyncClient(transport=api._transport, base_url=str(api.base_url)) as nobody:
+        public = await nobody.get(f"/public/partnerships/{p['id']}")
+        assert public.status_code == 200, public.text
+        profile = public.json()
+        assert profile["name"] == p["name"] and profile["phase"] == "familiarization"
+        assert sorted(m["country_code"] for m in profile["members"]) == ["BR", "FR", "SN"]
+        assert [e["endorser"] for e in profile["endorsements"]] == ["ECOWAS Commission"]
+        text = public.text
+        for private in ("delegate", "subject", "oversight", "agency_id", "reference"):
+            assert private not in text, private  # no person, no agency, not the agreement's reference
+        unknown = await nobody.get(f"/public/partnerships/{uuid.uuid4()}")
+        assert unknown.status_code == 404 and unknown.json()["code"] == "partnership_not_found"
+        assert (await nobody.get(f"/partnerships/{p['id']}", headers=anonymous)).status_code == 401

@@ -107,3 +107,58 @@ def test_sign_in_returns_only_to_a_path_of_the_console(target: str | None) -> No
 
 def test_sign_in_returns_to_the_page_asked_for() -> None:
     assert _safe_next("/decisions/42") == "/decisions/42"
+
+
+def test_the_public_page_shows_published_figures_and_withholds_what_finance_withholds() -> None:
+    """The page's template on the shapes finance and assessment publish (their own tests cover the figures)."""
+    page = environment("fr").get_template("public_partnership.html")
+    html = page.render(
+        session=None,
+        fmt=Formats("fr", "UTC"),
+        lang="fr",
+        now=datetime.now(UTC),
+        path="/public/partnerships/p",
+        profile={
+            "name": "Gulf labs",
+            "phase": "exercises",
+            "agreement_kind": "mou",
+            "agreement_starts_on": "2026-10-01",
+            "agreement_ends_on": "2030-09-30",
+            "members": [{"country_code": "FR", "role": "lead"}],
+            "endorsements": [{"endorser": "ECOWAS", "scope": "All", "endorsed_on": "2026-11-20"}],
+        },
+        plans=[
+            {"content": {"title": "Plan 2027"}, "version": 2, "published_at": "2026-11-01T10:00:00+00:00"}
+        ],
+        report={
+            "indicators": [
+                {"name": "Officers trained", "target": "120", "unit": "officers", "target_met_by": ["FR"]}
+            ],
+            "outcomes": [
+                {
+                    "competency": "chain_of_custody",
+                    "rows": [{"country_code": None, "assessed": 12, "passed": 9, "pass_rate": "0.750"}],
+                    "suppressed_countries": 2,
+                }
+            ],
+        },
+        budget={
+            "periods": [
+                {
+                    "fiscal_period": "2027",
+                    "currency": "EUR",
+                    "budget": {"stipends": 600_000, "travel": 400_000},
+                    "budget_total": 1_000_000,
+                    "actual": {"stipends": 6_000, "travel": None},
+                    "actual_total": None,
+                }
+            ]
+        },
+        phases=("familiarization", "co_design", "exercises", "sustainment"),
+        current=2,
+        period="2027",
+    )
+    assert "60,00\xa0€" in html and "6\u202f000,00\xa0€" in html  # minor units (cents) shown in euros
+    assert html.count("non publié") == 2  # travel and the total that would reveal it
+    assert "75\xa0%" in html and "Plan 2027" in html and "ECOWAS" in html
+    assert "Les groupes de 2 pays sont trop petits pour être montrés." in html

@@ -14,6 +14,7 @@ from services.finance.transparency.schemas import PublicSummaryOut
 from services.finance.transparency.summary import public_summary
 
 router = APIRouter(tags=["transparency"])
+public_router = APIRouter(tags=["transparency"])
 
 ReportingOrg = Annotated[
     str,
@@ -50,10 +51,10 @@ async def activity_csv(partnership_id: uuid.UUID, session: SessionDep) -> Respon
     return Response(iati.activity_csv(activity), media_type="text/csv; charset=utf-8")
 
 
-@router.get(
+@public_router.get(
     "/partnerships/{partnership_id}/public-summary",
     response_model=PublicSummaryOut,
-    summary="Budget against spending per period and category, and contributions per partner, for anyone "
+    summary="Budget against spending per period and category, and contributions per partner, for anyone, no token "
     "(handling code `public`; figures made of too few transfers are withheld, with any total revealing them)",
 )
 async def summary(partnership_id: uuid.UUID, rt: RuntimeDep) -> PublicSummaryOut:

@@ -15,7 +15,7 @@ from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outco
 from backbone.pagination import Cursor, Limit, Page
 from rules.phases import Phase
 from services.partners import access
-from services.partners.partnerships import departures
+from services.partners.partnerships import departures, public
 from services.partners.partnerships import service as partnerships
 from services.partners.partnerships.schemas import (
     AmendmentIn,
@@ -27,11 +27,13 @@ from services.partners.partnerships.schemas import (
     PartnershipOut,
     PartnershipRegistration,
     PhaseAdvance,
+    PublicPartnershipOut,
 )
 from services.partners.policy import NATIONAL
 from services.partners.problems import PROBLEMS
 
 router = APIRouter()
+public_router = APIRouter(tags=["public"])
 
 
 @router.post(
@@ -201,3 +203,14 @@ async def advance_phase(
             session, partnership_id=partnership_id, advance=body, idempotency=idem
         )
     )
+
+
+@public_router.get(
+    "/public/partnerships/{partnership_id}",
+    response_model=PublicPartnershipOut,
+    responses=PROBLEMS,
+    summary="A partnership's public profile, no token: name, phase, agreement term, member countries and roles, "
+    "active endorsements",
+)
+async def public_partnership(partnership_id: uuid.UUID, session: SessionDep) -> PublicPartnershipOut:
+    return await public.public_profile(session, partnership_id=partnership_id)

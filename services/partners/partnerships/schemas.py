@@ -169,3 +169,29 @@ class DepartureOut(BaseModel):
     ended_by: str = Field(description="The country that ended it: the agency's own, or the lead")
     country_left: bool = Field(description="No other agency of the country remains: it is no longer a member")
     seats_ended: int = Field(description="The country's oversight seats that ended with it")
+
+
+class PublicMemberOut(BaseModel):
+    country_code: str
+    role: str
+    joined_at: datetime
+
+
+class PublicEndorsementOut(BaseModel):
+    endorser: str
+    endorser_kind: str
+    scope: str
+    endorsed_on: date
+
+
+class PublicPartnershipOut(BaseModel):
+    """What anyone may know of a partnership (no token): no person, agency contact, capacity or dispute."""
+
+    id: uuid.UUID
+    name: str
+    phase: str
+    agreement_kind: str
+    agreement_starts_on: date
+    agreement_ends_on: date
+    members: list[PublicMemberOut]
+    endorsements: list[PublicEndorsementOut]
