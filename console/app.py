@@ -17,7 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from console.backend import ApiProblem, Backend, SessionExpired
 from console.live import Broadcaster, follow_events
 from console.oidc import OpenIdClient
-from console.pages import approvals, auth, operations, partnerships, public
+from console.pages import approvals, auth, drills, operations, partnerships, public
 from console.pages.deps import CsrfRefused, SignInRequired
 from console.rendering import render
 from console.session import Sessions
@@ -85,6 +85,7 @@ def create_app(
     app.include_router(approvals.router)
     app.include_router(partnerships.router)
     app.include_router(operations.router)
+    app.include_router(drills.router)
     app.include_router(public.router)
 
     @app.exception_handler(SessionExpired)

@@ -83,6 +83,14 @@ class Formats:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return format_datetime(moment, "medium", tzinfo=self.tz, locale=self.locale) + f" ({self.tz.key})"
 
+    def from_local(self, value: str) -> str:
+        """A form's local date and time (`datetime-local`) in this zone, as ISO 8601 with its offset; what is not
+        a date and time is passed on as it is, for the API to refuse with the field named."""
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=self.tz).isoformat()
+        except ValueError:
+            return value
+
     def iso(self, value: str | datetime) -> str:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return moment.isoformat()

@@ -52,7 +52,7 @@ async def board(request: Request, session: SignedIn, api: Api) -> Response:
     )
 
 
-async def _places(api: Backend, session: Session, partnership_id: str) -> list[dict[str, str]]:
+async def places_of(api: Backend, session: Session, partnership_id: str) -> list[dict[str, str]]:
     """Every (protocol, place) an incident of this partnership may be declared under: an approved protocol's
     incident kind and environment kind, and a place of that kind the partnership owns."""
     protocols = (await api.get(session, "incidents", "/protocols", partnership_id=partnership_id, limit=200))[
@@ -73,6 +73,7 @@ async def _places(api: Backend, session: Session, partnership_id: str) -> list[d
                     {
                         "value": f"{protocol['kind']}|{kind}|{place['id']}",
                         "protocol": protocol["name"],
+                        "protocol_id": protocol["id"],
                         "incident_kind": protocol["kind"],
                         "environment_kind": kind,
                         "environment_id": place["id"],
@@ -89,7 +90,7 @@ async def new_incident(
     chosen = (
         next((p for p in partnerships if p["id"] == str(partnership_id)), None) if partnership_id else None
     )
-    places = await _places(api, session, chosen["id"]) if chosen else []
+    places = await places_of(api, session, chosen["id"]) if chosen else []
     return render(
         request,
         "incident_new.html",
@@ -129,7 +130,7 @@ async def declare(
     except ApiProblem as refused:
         partnerships = (await api.get(session, "partners", "/partnerships", limit=200))["items"]
         chosen = next((p for p in partnerships if p["id"] == partnership_id), None)
-        places = await _places(api, session, partnership_id) if chosen else []
+        places = await places_of(api, session, partnership_id) if chosen else []
         return render(
             request,
             "incident_new.html",

@@ -170,6 +170,58 @@ async def test_an_operator_declares_an_incident_and_works_it_in_the_console(
             await expect(operator.locator("[data-status]")).to_have_attribute("data-status", "closed")
             await check_page(operator, "25-incident-closed")
 
+            # A drill: planned on a cycle, run now, its steps acknowledged, debriefed, its action done.
+            await operator.goto(f"{console}/drills")
+            await operator.get_by_role("link", name="Plan a drill cycle").click()
+            await operator.get_by_label("Partnership").select_option(label="Gulf of Guinea cyber labs")
+            await operator.get_by_role("button", name="Continue").click()
+            await operator.get_by_label("Protocol and place").select_option(
+                value=f"cyber_intrusion|virtual_lab|{lab}"
+            )
+            await operator.get_by_label("First drill").fill("2027-01-15T09:00")
+            await check_page(operator, "27-drill-cycle-form")
+            await operator.get_by_role("button", name="Plan the cycle").click()
+            await operator.wait_for_url(f"{console}/drill-cycles/*")
+            cycle_url = operator.url.split("?")[0]
+            await operator.get_by_role("button", name="Run the next drill now").click()
+
+            async def running() -> bool:
+                await operator.goto(cycle_url)
+                return await operator.locator('[data-drill-status="running"]').count() == 1
+
+            await eventually(running, timeout=60, interval=1, what="the workflow started the drill")
+            await check_page(operator, "28-drill-cycle-running")
+            await operator.get_by_role("link", name="Drill 1").click()
+            drill_url = operator.url
+            await operator.get_by_role("link", name="Its exercise incident").click()
+            for _ in STEPS:
+                await operator.get_by_role("button", name="Mark done").click()
+                await operator.wait_for_load_state()
+
+            async def completed() -> bool:
+                await operator.goto(drill_url)
+                return await operator.locator('[data-drill-status="completed"]').count() == 1
+
+            await eventually(
+                completed, timeout=60, interval=1, what="every step acknowledged completed the drill"
+            )
+            await operator.get_by_label("What was expected").fill("Lab isolated within 30 minutes")
+            await operator.get_by_label("What happened").fill("Isolated in 12 minutes")
+            await operator.get_by_label("Why it differed").fill("The runbook was printed")
+            await operator.get_by_label("What will change").fill("Nothing")
+            await operator.get_by_label("Finding").fill("The liaison list is outdated")
+            await operator.get_by_label("Improvement action").fill("Update the liaison list")
+            await operator.get_by_label("Due").fill("2027-02-01T12:00")
+            await check_page(operator, "29-drill-debrief-form")
+            await operator.get_by_role("button", name="Record the debrief").click()
+            action = operator.locator("table tr", has_text="Update the liaison list")
+            await expect(action).to_be_visible()
+            await action.get_by_role("button", name="Mark done").click()
+            await expect(operator.locator("[data-action-status]")).to_have_attribute(
+                "data-action-status", "done"
+            )
+            await check_page(operator, "30-drill-debriefed")
+
             # An outsider (Kenya's operator and coordinator) sees none of it.
             await sign_in(outsider, console, "Wanjiru Kamau")
             await outsider.goto(f"{console}/operations")

@@ -289,3 +289,15 @@ async def test_bad_cycles_are_refused_with_the_field_named(incidents: httpx.Asyn
         refused = await incidents.post("/drill-cycles", json={**base, **change}, headers=ops(incidents, "FR"))
         assert refused.status_code == 422, (change, refused.text)
         assert refused.json()["errors"][0]["field"] == field, refused.json()
+
+
+async def test_a_country_lists_the_drill_cycles_it_takes_part_in(incidents: httpx.AsyncClient) -> None:
+    pid, _, created = await cycle(incidents)
+    mine = await incidents.get("/drill-cycles", params={"partnership_id": pid}, headers=ops(incidents, "SN"))
+    assert mine.status_code == 200, mine.text
+    [listed] = mine.json()["items"]
+    assert listed["id"] == created["id"] and [d["number"] for d in listed["drills"]] == [1]
+    elsewhere = await incidents.get(
+        "/drill-cycles", params={"partnership_id": pid}, headers=ops(incidents, "KE")
+    )
+    assert elsewhere.status_code == 200 and elsewhere.json()["items"] == []  # row-level security: not Kenya's

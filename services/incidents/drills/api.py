@@ -49,6 +49,20 @@ async def create_cycle(body: CycleIn, session: SessionDep, principal: CurrentPri
     return await drills.create_cycle(session, body=body, country=country_of(principal), principal=principal)
 
 
+@router.get(
+    "/drill-cycles",
+    response_model=Page[CycleOut],
+    summary="Drill cycles your country takes part in, oldest first, with their drills; filter by partnership",
+)
+async def list_cycles(
+    session: SessionDep, partnership_id: uuid.UUID | None = None, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CycleOut]:
+    items, next_cursor = await drill_queries.list_cycles(
+        session, partnership_id=partnership_id, limit=limit, cursor=cursor
+    )
+    return Page[CycleOut](items=items, next_cursor=next_cursor, limit=limit)
+
+
 @router.get("/drill-cycles/{cycle_id}", response_model=CycleOut, responses=PROBLEMS)
 async def get_cycle(cycle_id: uuid.UUID, session: SessionDep) -> CycleOut:
     return await drill_queries.view_cycle(session, cycle_id=cycle_id)

@@ -12,6 +12,7 @@ from services.incidents.drills.schemas import ActionOut, CycleOut, DrillOut, His
 from services.incidents.drills.service import cycle_view, drill_view, get_cycle, get_drill
 from services.incidents.models import (
     Drill,
+    DrillCycle,
     ImprovementAction,
 )
 from services.incidents.protocols import service as protocols
@@ -20,6 +21,20 @@ from services.incidents.protocols import service as protocols
 async def view_cycle(session: AsyncSession, *, cycle_id: uuid.UUID) -> CycleOut:
     async with session.begin():
         return await cycle_view(session, await get_cycle(session, cycle_id))
+
+
+async def list_cycles(
+    session: AsyncSession, *, partnership_id: uuid.UUID | None, limit: int, cursor: str | None
+) -> tuple[list[CycleOut], str | None]:
+    """The drill cycles the caller's country takes part in (row-level security), oldest first, with their drills."""
+    async with session.begin():
+        query = select(DrillCycle)
+        if partnership_id is not None:
+            query = query.where(DrillCycle.partnership_id == partnership_id)
+        rows, next_cursor = await keyset_page(
+            session, query, created=DrillCycle.created_at, key=DrillCycle.id, limit=limit, cursor=cursor
+        )
+        return [await cycle_view(session, row) for row in rows], next_cursor
 
 
 async def view_drill(session: AsyncSession, *, drill_id: uuid.UUID) -> DrillOut:
