@@ -22,6 +22,8 @@ router = APIRouter()
 OPERATORS = ("operations_staff", "national_coordinator", "programme_coordinator")
 SEVERITIES = ("low", "moderate", "high", "critical")
 SITE_KINDS = ("facility", "virtual_lab")
+OPERATED_BY = ("partners", "incidents")
+"""The services whose long-running processes the board lists (their `/workflows`)."""
 
 
 def temporal_link(settings: ConsoleSettings, workflow_id: str) -> str:
@@ -33,10 +35,13 @@ def temporal_link(settings: ConsoleSettings, workflow_id: str) -> str:
 async def board(request: Request, session: SignedIn, api: Api) -> Response:
     processes: list[dict[str, Any]] | None = None
     if session.has_role("operations_staff"):
-        try:
-            processes = (await api.get(session, "partners", "/workflows", limit=100))["items"]
-        except ApiProblem:
-            processes = None
+        processes = []
+        for service in OPERATED_BY:  # each service lists the processes of what the person's country follows
+            try:
+                processes += (await api.get(session, service, "/workflows", limit=100))["items"]
+            except ApiProblem:
+                continue
+        processes.sort(key=lambda w: str(w["started_at"]), reverse=True)
     incidents: list[dict[str, Any]] = []
     if session.has_role(*OPERATORS):
         found = (await api.get(session, "incidents", "/incidents", limit=200))["items"]

@@ -8,6 +8,7 @@ from backbone.auth.policy import authorizer
 from backbone.settings import ServiceSettings, load_settings
 from services.incidents.drills.api import router as drills_router
 from services.incidents.incidents.api import router
+from services.incidents.operations.api import router as operations_router
 from services.incidents.policy import POLICY
 from services.incidents.protocols.api import router as protocols_router
 
@@ -17,7 +18,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Incidents service",
         description="Incident protocols for training environments, incident response, drills and debriefs.",
-        routers=[protocols_router, router, drills_router, audit_router],
+        routers=[protocols_router, router, drills_router, operations_router, audit_router],
         authorize=authorizer(POLICY),
     )
 

@@ -155,6 +155,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/internal/incidents/{incident_id}/escalations"): Rule("workflows"),
     ("POST", "/internal/incidents/{incident_id}/roles"): Rule("workflows"),
     ("POST", "/drill-cycles"): Rule("public", OPERATIONS),  # + a protocol of the caller's partnerships
+    ("GET", "/workflows"): Rule("platform", OPERATIONS),  # a country's operators: the processes it follows
     ("GET", "/drill-cycles"): Rule("public", READ),  # row-level security: the caller's country's cycles
     ("GET", "/drill-cycles/{cycle_id}"): tenant("cycle_id", "cycle", READ),
     ("POST", "/drill-cycles/{cycle_id}/trigger"): tenant("cycle_id", "cycle", OPERATIONS),

@@ -122,3 +122,9 @@ async def trigger_drill(client: Client, cycle_id: str) -> None:
 async def stop_drill_cycle(client: Client, cycle_id: str) -> None:
     """No further drills; open improvement actions are still followed."""
     await signal_if_running(_cycle(client, cycle_id).signal(DrillCycleWorkflow.stop))
+
+
+# --- operators' view ---------------------------------------------------------------------------------------
+
+OPERATED: tuple[str, ...] = (IncidentResponseWorkflow.__name__, DrillCycleWorkflow.__name__)
+"""The workflow types operators follow on the board (their type names are their class names)."""

@@ -14,11 +14,8 @@ of the service would get.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -343,65 +340,13 @@ async def decision_closed(client: Client, decision_id: str, outcome: str) -> Non
 
 # --- operators' view ---------------------------------------------------------------------------------------
 
-OPERATED: tuple[str, ...] = (
-    "PartnershipOnboardingWorkflow",
-    "AgencyOnboardingWorkflow",
-    "CommitmentRenewalWorkflow",
-    "DecisionDeadlineWorkflow",
+OPERATED: tuple[str, ...] = tuple(
+    workflow.__name__
+    for workflow in (
+        PartnershipOnboardingWorkflow,
+        AgencyOnboardingWorkflow,
+        CommitmentRenewalWorkflow,
+        DecisionDeadlineWorkflow,
+    )
 )
-QUERY_TIMEOUT_SECONDS = 5.0
-
-
-async def _state(client: Client, workflow_id: str) -> dict[str, Any] | None:
-    try:
-        answer = await asyncio.wait_for(
-            client.get_workflow_handle(workflow_id).query("status"), QUERY_TIMEOUT_SECONDS
-        )
-    except Exception:  # a stuck or missing worker: list the workflow without its state
-        return None
-    return answer if isinstance(answer, dict) else None
-
-
-SCAN_AT_MOST = 5000
-"""Running workflows read from the visibility store for one list, however few of them the caller may see."""
-
-
-async def running_workflows(
-    client: Client,
-    *,
-    types: tuple[str, ...],
-    limit: int,
-    about: Callable[[str], bool] | None = None,
-    after: tuple[datetime, frozenset[str]] | None = None,
-) -> tuple[list[dict[str, Any]], bool]:
-    """Running workflows of these types from Temporal's visibility store, newest first (only those whose subject
-    id, the end of the workflow id, passes `about`), each with its own status answer, asked concurrently and
-    bounded in time (a stuck worker shows as `state: None`). `after` continues a list: started no later than
-    that time, and not one of the ids already listed at that very time. Returns the page and whether more
-    follow."""
-    query = f"WorkflowType IN ({', '.join(repr(t) for t in types)}) AND ExecutionStatus = 'Running'"
-    if after is not None:
-        bound = after[0] + timedelta(microseconds=1)  # the store keeps nanoseconds; Python microseconds
-        query += f" AND StartTime < '{bound.astimezone(UTC).isoformat()}'"
-    found: list[dict[str, Any]] = []
-    more = False
-    async for execution in client.list_workflows(query, limit=SCAN_AT_MOST):
-        if after is not None and execution.id in after[1] and execution.start_time == after[0]:
-            continue
-        if about is not None and not about(execution.id[-36:]):
-            continue
-        if len(found) == limit:
-            more = True
-            break
-        found.append(
-            {
-                "workflow_id": execution.id,
-                "type": execution.workflow_type,
-                "started_at": execution.start_time,
-                "task_queue": execution.task_queue,
-            }
-        )
-    states = await asyncio.gather(*(_state(client, w["workflow_id"]) for w in found))
-    for workflow, state in zip(found, states, strict=True):
-        workflow["state"] = state
-    return found, more
+"""The workflow types operators follow on the board (their type names are their class names)."""

@@ -8,6 +8,7 @@ incident through the incidents API) and the console, on the real PostgreSQL, Kaf
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -222,10 +223,22 @@ async def test_an_operator_declares_an_incident_and_works_it_in_the_console(
             )
             await check_page(operator, "30-drill-debriefed")
 
+            # The board lists the running drill cycle (the incidents service's process) with a link to Temporal.
+            await operator.goto(f"{console}/operations")
+            drill_process = operator.locator("table tr", has_text="DrillCycleWorkflow")
+            await expect(drill_process).to_be_visible()
+            await expect(drill_process.get_by_role("link", name="Open in Temporal")).to_have_attribute(
+                "href", re.compile(r"/namespaces/default/workflows/drill-cycle")
+            )
+            await check_page(operator, "31-operations-processes")
+
             # An outsider (Kenya's operator and coordinator) sees none of it.
             await sign_in(outsider, console, "Wanjiru Kamau")
             await outsider.goto(f"{console}/operations")
             await expect(outsider.locator("body")).not_to_contain_text("Gulf of Guinea")
+            await expect(outsider.locator("body")).not_to_contain_text(
+                "DrillCycleWorkflow"
+            )  # not its process
             await expect(outsider.get_by_text("cyber intrusion")).to_have_count(0)
             answer = await outsider.goto(f"{console}/incidents/{incident_id}")
             assert answer is not None and answer.status == 404

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.partners.models import Agency, Commitment, Decision, PartnershipMember
 
 
-async def followed_by(session: AsyncSession, *, country: str) -> frozenset[str]:
+async def followed_by(session: AsyncSession, country: str) -> frozenset[str]:
     """Ids of the country's agencies, of its partnerships and of their member agencies, commitments and
     decisions: every workflow of the partners service is about one of them (its id ends the workflow id)."""
     theirs = select(PartnershipMember.partnership_id).where(PartnershipMember.country_code == country)
