@@ -110,6 +110,13 @@ def create_app(
         status = exc.status if exc.status in (403, 404, 409, 422, 429, 503) else 502
         return render(request, "problem.html", session, status_code=status, problem=exc)
 
+    @app.exception_handler(httpx.HTTPError)
+    async def unreachable(request: Request, exc: httpx.HTTPError) -> Response:
+        """A service that does not answer: a page saying so (503), never a bare 500."""
+        session = app.state.sessions.read(request)
+        down = ApiProblem(503, "service_unavailable", "")
+        return render(request, "problem.html", session, status_code=503, problem=down)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})

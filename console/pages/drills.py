@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from console.backend import ApiProblem, Backend
 from console.i18n import Formats
 from console.pages.deps import Api, CheckedForm, SignedIn
-from console.pages.operations import places_of
+from console.pages.operations import place_form
 from console.rendering import render
 from console.session import Session
 
@@ -30,18 +30,11 @@ async def cycles(request: Request, session: SignedIn, api: Api) -> Response:
     return render(request, "drills.html", session, cycles=found)
 
 
-async def _new_form(api: Backend, session: Session, partnership_id: str | None) -> dict[str, Any]:
-    partnerships = (await api.get(session, "partners", "/partnerships", limit=200))["items"]
-    chosen = next((p for p in partnerships if p["id"] == partnership_id), None) if partnership_id else None
-    places = await places_of(api, session, chosen["id"]) if chosen else []
-    return {"partnerships": partnerships, "chosen": chosen, "places": places}
-
-
 @router.get("/drills/new")
 async def new_cycle(
     request: Request, session: SignedIn, api: Api, partnership_id: uuid.UUID | None = None
 ) -> Response:
-    form = await _new_form(api, session, str(partnership_id) if partnership_id else None)
+    form = await place_form(api, session, str(partnership_id) if partnership_id else None)
     return render(request, "drill_new.html", session, **form, entered={})
 
 
@@ -57,7 +50,7 @@ async def create_cycle(
     first_at: Annotated[str, Form()] = "",
     commander: Annotated[str, Form()] = "",
 ) -> Response:
-    form = await _new_form(api, session, partnership_id)
+    form = await place_form(api, session, partnership_id)
     protocol = next((p for p in form["places"] if p["value"] == place), None)
     # The form's local time is in the person's zone (what the page said times are shown in).
     first = Formats("en", session.zoneinfo).from_local(first_at)

@@ -3,10 +3,12 @@ under an approved protocol in a place the partnership owns, following it live, w
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -19,10 +21,11 @@ from console.settings import ConsoleSettings
 from console.streams import live_response
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 OPERATORS = ("operations_staff", "national_coordinator", "programme_coordinator")
 SEVERITIES = ("low", "moderate", "high", "critical")
 SITE_KINDS = ("facility", "virtual_lab")
-OPERATED_BY = ("partners", "incidents")
+OPERATED_BY = ("partners", "incidents", "training")
 """The services whose long-running processes the board lists (their `/workflows`)."""
 
 
@@ -34,6 +37,7 @@ def temporal_link(settings: ConsoleSettings, workflow_id: str) -> str:
 @router.get("/operations")
 async def board(request: Request, session: SignedIn, api: Api) -> Response:
     processes: list[dict[str, Any]] | None = None
+    unavailable: list[str] = []
     if session.has_role("operations_staff"):
         processes = []
         for service in OPERATED_BY:  # each service lists the processes of what the person's country follows
@@ -41,6 +45,9 @@ async def board(request: Request, session: SignedIn, api: Api) -> Response:
                 processes += (await api.get(session, service, "/workflows", limit=100))["items"]
             except ApiProblem:
                 continue
+            except httpx.HTTPError:  # one service down hides its processes, never the board
+                log.warning("operations board: %s did not answer", service)
+                unavailable.append(service)
         processes.sort(key=lambda w: str(w["started_at"]), reverse=True)
     incidents: list[dict[str, Any]] = []
     if session.has_role(*OPERATORS):
@@ -52,6 +59,7 @@ async def board(request: Request, session: SignedIn, api: Api) -> Response:
         "operations.html",
         session,
         processes=processes,
+        unavailable=unavailable,
         incidents=incidents,
         link=lambda workflow_id: temporal_link(settings, workflow_id),
     )
@@ -87,25 +95,21 @@ async def places_of(api: Backend, session: Session, partnership_id: str) -> list
     return offered
 
 
+async def place_form(api: Backend, session: Session, partnership_id: str | None) -> dict[str, Any]:
+    """What a form about a place of a partnership offers: the person's partnerships, the one chosen, and the
+    (protocol, place) pairs of the chosen one."""
+    partnerships = (await api.get(session, "partners", "/partnerships", limit=200))["items"]
+    chosen = next((p for p in partnerships if p["id"] == partnership_id), None) if partnership_id else None
+    places = await places_of(api, session, chosen["id"]) if chosen else []
+    return {"partnerships": partnerships, "chosen": chosen, "places": places}
+
+
 @router.get("/incidents/new")
 async def new_incident(
     request: Request, session: SignedIn, api: Api, partnership_id: uuid.UUID | None = None
 ) -> Response:
-    partnerships = (await api.get(session, "partners", "/partnerships", limit=200))["items"]
-    chosen = (
-        next((p for p in partnerships if p["id"] == str(partnership_id)), None) if partnership_id else None
-    )
-    places = await places_of(api, session, chosen["id"]) if chosen else []
-    return render(
-        request,
-        "incident_new.html",
-        session,
-        partnerships=partnerships,
-        chosen=chosen,
-        places=places,
-        severities=SEVERITIES,
-        entered={},
-    )
+    form = await place_form(api, session, str(partnership_id) if partnership_id else None)
+    return render(request, "incident_new.html", session, **form, severities=SEVERITIES, entered={})
 
 
 @router.post("/incidents", response_model=None)
@@ -133,17 +137,12 @@ async def declare(
     try:
         created = await api.call(session, "incidents", "POST", "/incidents", json=body)
     except ApiProblem as refused:
-        partnerships = (await api.get(session, "partners", "/partnerships", limit=200))["items"]
-        chosen = next((p for p in partnerships if p["id"] == partnership_id), None)
-        places = await places_of(api, session, partnership_id) if chosen else []
         return render(
             request,
             "incident_new.html",
             session,
             status_code=refused.status if refused.status < 500 else 502,
-            partnerships=partnerships,
-            chosen=chosen,
-            places=places,
+            **await place_form(api, session, partnership_id),
             severities=SEVERITIES,
             refusal=refused,
             entered={

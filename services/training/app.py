@@ -18,6 +18,7 @@ from services.training.exchanges.api import router as exchanges_router
 from services.training.facilities.api import router as facilities_router
 from services.training.instructors.api import router as instructors_router
 from services.training.learning.api import router as learning_router
+from services.training.operations.api import router as operations_router
 from services.training.policy import POLICY
 from services.training.recognition.api import router as recognition_router
 from services.training.revision_requests.api import router as revision_requests_router
@@ -44,6 +45,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             facilities_router,
             certifications_router,
             exchanges_router,
+            operations_router,
             audit_router,
         ],
         authorize=authorizer(POLICY),

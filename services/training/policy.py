@@ -246,6 +246,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/cohorts/{cohort_id}/instructors"): tenant(H, "cohort", CERTIFY),  # + the organiser
     ("GET", "/cohorts/{cohort_id}/instructors"): tenant(H, "cohort", READ),
     ("POST", "/cohorts/{cohort_id}/instructors/{assignment_id}/release"): tenant(H, "cohort", CERTIFY),
+    ("GET", "/workflows"): Rule("platform", frozenset({"operations_staff"})),  # its own officers' refreshers
     ("GET", "/me/enrollments"): Rule("public", TRAINEE),  # the caller's own, by their account
     ("GET", "/me/certifications"): Rule("public", TRAINEE),
     ("GET", "/me/certifications/{certification_id}/credential"): Rule("public", TRAINEE),

@@ -73,3 +73,9 @@ async def complete_refresher(
                 title="Not a completion we can take",
                 default="refresher_refused",
             ) from exc
+
+
+# --- operators' view ---------------------------------------------------------------------------------------
+
+OPERATED: tuple[str, ...] = (CertificationRefresherWorkflow.__name__,)
+"""The workflow types operators follow on the board (their type names are their class names)."""

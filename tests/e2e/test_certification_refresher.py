@@ -84,6 +84,13 @@ async def test_a_certification_is_reminded_enrolled_and_renewed_by_its_refresher
                 return bool((await http.get(link)).json()["refresher_state"] == "enrolled")
 
             await eventually(enrolled, timeout=60, what="the workflow reminded and enrolled the officer")
+            # Senegal's operators see the refresher of their officer on the board; Kenya's do not.
+            listed = await http.get("/workflows", headers=deployment.operator_headers("SN"))
+            assert listed.status_code == 200, listed.text
+            assert [w["type"] for w in listed.json()["items"]] == ["CertificationRefresherWorkflow"]
+            assert listed.json()["items"][0]["workflow_id"].endswith(certification["id"])
+            elsewhere = await http.get("/workflows", headers=deployment.operator_headers("KE"))
+            assert elsewhere.status_code == 200 and elsewhere.json()["items"] == []
             future = await http.post(f"{link}/refresher-completion", json={"completed_on": "2099-01-01"})
             assert future.status_code == 422 and future.json()["errors"][0]["field"] == "completed_on"
             done = await http.post(
