@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Form, Request
@@ -179,7 +180,7 @@ async def work(
 ) -> Response:
     """Complete a step, resolve, close: the incidents API decides who may (its stewards) and when."""
     paths = {
-        "step": (f"/incidents/{incident_id}/steps/{step}/completion", {}),
+        "step": (f"/incidents/{incident_id}/steps/{quote(step, safe='')}/completion", {}),
         "resolution": (f"/incidents/{incident_id}/resolution", {"summary": summary}),
         "closure": (f"/incidents/{incident_id}/closure", None),
     }
