@@ -34,9 +34,10 @@ test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (s
 test-fast: install  ## unit and contract tests only (no infrastructure)
 	@$(PY) -m pytest tests/unit tests/contract $(PYTEST_ARGS)
 
-bench: install  ## relay vs raw producer; ledger transfers via the API vs bare inserts (ratios in one run)
+bench: install  ## relay vs raw producer; ledger via the API vs bare inserts; consumer runtime vs bare getmany (ratios)
 	@$(PY) -m benchmarks.relay $(BENCH_ARGS)
 	@$(PY) -m benchmarks.ledger $(LEDGER_BENCH_ARGS)
+	@$(PY) -m benchmarks.consumer $(CONSUMER_BENCH_ARGS)
 
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .
