@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -24,8 +23,8 @@ from aiokafka import AIOKafkaConsumer
 from backbone.consumer import EventConsumer
 from backbone.db import create_engine, create_sessionmaker
 from backbone.kafka import ensure_topics, idempotent_producer
+from benchmarks.relay import event as agency
 from contracts.envelope import encode
-from contracts.events.partners import AgencyRegisteredV1
 from contracts.topics import TOPICS
 from devstack.config import StackConfig
 from devstack.infra import ensure_infra, stop_started
@@ -33,19 +32,6 @@ from services.training.handlers import subscription
 from tests.support import Deployment
 
 TOPIC = "partners.events.v1"
-
-
-def agency(i: int) -> tuple[str, AgencyRegisteredV1]:
-    agency_id = str(uuid.uuid4())
-    return agency_id, AgencyRegisteredV1(
-        agency_id=agency_id,
-        country_code="NL",
-        country_name="Netherlands",
-        name=f"Benchmark agency {i}",
-        agency_type="police",
-        mandate="x" * 200,
-        registered_at=datetime.now(UTC),
-    )
 
 
 async def write_round(deployment: Deployment, prefix: str, count: int) -> None:
@@ -60,7 +46,7 @@ async def write_round(deployment: Deployment, prefix: str, count: int) -> None:
     try:
         sent = []
         for i in range(count):
-            key, event = agency(i)
+            key, event = agency(i)  # the relay benchmark's events
             record = encode(event, source="/bench", key=key)
             sent.append(
                 await producer.send(

@@ -20,6 +20,11 @@ class ApiProblem(Exception):
     detail: str
     errors: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def page_status(self) -> int:
+        """The status of the page that shows this refusal: the API's own, or 502 for its failures."""
+        return self.status if self.status < 500 else 502
+
     def error_for(self, name: str) -> str | None:
         return next((e.get("message") for e in self.errors if e.get("field") == name), None)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -94,10 +94,6 @@ class Formats:
     def iso(self, value: str | datetime) -> str:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return moment.isoformat()
-
-    def until(self, value: str | datetime, now: datetime) -> str:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return format_timedelta(moment - now, add_direction=True, locale=self.locale)
 
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.locale)

@@ -62,8 +62,8 @@ class Sessions:
         self._set(response, self.cookie, asdict(session), max_age)
 
     def clear(self, response: Response) -> None:
-        for name in (self.cookie, self.login_cookie):
-            response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite="lax")
+        response.delete_cookie(self.cookie, path="/", secure=self.secure, httponly=True, samesite="lax")
+        self.clear_login(response)
 
     def clear_login(self, response: Response) -> None:
         response.delete_cookie(self.login_cookie, path="/", secure=self.secure, httponly=True, samesite="lax")

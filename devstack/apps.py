@@ -115,7 +115,6 @@ def app_processes(config: StackConfig, endpoints: Endpoints) -> list[AppProcess]
             for name, port in config.service_ports.items()
         },
     }
-    register_console(config)
     processes.append(
         AppProcess(
             "console", (python, "-m", "console"), console_env, ready_url=f"{config.console_url}/readyz"
@@ -143,6 +142,7 @@ def pid_file(config: StackConfig, name: str) -> Path:
 def start_apps(config: StackConfig, endpoints: Endpoints) -> list[str]:
     """Start the processes that are not running yet; wait until every API reports ready."""
     started = []
+    register_console(config)  # before the issuer serves a sign-in for it; not on every liveness check
     processes = app_processes(config, endpoints)
     for proc in processes:
         if read_pid(pid_file(config, proc.name)) is not None:

@@ -29,15 +29,19 @@ async def _my_lines(api: Backend, session: Session, state: str) -> list[dict[str
     return list(page["items"])
 
 
+def _names_in(partnership: dict[str, Any]) -> dict[str, str]:
+    """A partnership's oversight members' names, by seat id."""
+    return {m["id"]: m["name"] for m in partnership.get("oversight_body", [])}
+
+
 async def _seat_names(api: Backend, session: Session, partnership_ids: set[str]) -> dict[str, str]:
     """The oversight members' names of these partnerships, by seat id (those the person may read)."""
     names: dict[str, str] = {}
     for partnership_id in sorted(partnership_ids):
         try:
-            found = await api.get(session, "partners", f"/partnerships/{partnership_id}")
+            names.update(_names_in(await api.get(session, "partners", f"/partnerships/{partnership_id}")))
         except ApiProblem:
             continue
-        names.update({m["id"]: m["name"] for m in found.get("oversight_body", [])})
     return names
 
 
@@ -69,7 +73,7 @@ async def _decision_page(
     names: dict[str, str] = {}
     try:
         partnership = await api.get(session, "partners", f"/partnerships/{decision['partnership_id']}")
-        names = {m["id"]: m["name"] for m in partnership.get("oversight_body", [])}
+        names = _names_in(partnership)
     except ApiProblem:
         partnership = None
     return {"decision": decision, "line": line, "names": names, "partnership": partnership, **extra}
@@ -120,7 +124,7 @@ async def vote(
         request,
         "decision.html",
         session,
-        status_code=problem.status if problem.status < 500 else 502,
+        status_code=problem.page_status,
         **context,
         refusal=problem,
         entered={"choice": choice, "reason": reason},

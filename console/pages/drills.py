@@ -20,10 +20,6 @@ from console.session import Session
 router = APIRouter()
 
 
-def _status(refused: ApiProblem) -> int:
-    return refused.status if refused.status < 500 else 502
-
-
 @router.get("/drills")
 async def cycles(request: Request, session: SignedIn, api: Api) -> Response:
     found = (await api.get(session, "incidents", "/drill-cycles", limit=200))["items"]
@@ -80,7 +76,7 @@ async def create_cycle(
             request,
             "drill_new.html",
             session,
-            status_code=_status(refused),
+            status_code=refused.page_status,
             refusal=refused,
             entered=entered,
             **form,
@@ -105,7 +101,7 @@ async def steer_cycle(
     except ApiProblem as refused:
         found = await api.get(session, "incidents", f"/drill-cycles/{cycle_id}")
         return render(
-            request, "cycle.html", session, status_code=_status(refused), cycle=found, refusal=refused
+            request, "cycle.html", session, status_code=refused.page_status, cycle=found, refusal=refused
         )
     return RedirectResponse(f"/drill-cycles/{cycle_id}?{action}=1", status_code=303)
 
@@ -170,7 +166,7 @@ async def debrief(
             request,
             "drill.html",
             session,
-            status_code=_status(refused),
+            status_code=refused.page_status,
             refusal=refused,
             entered=entered,
             **view,
@@ -198,6 +194,12 @@ async def finish_action(
     except ApiProblem as refused:
         view = await _drill_view(api, session, drill_id)
         return render(
-            request, "drill.html", session, status_code=_status(refused), refusal=refused, entered={}, **view
+            request,
+            "drill.html",
+            session,
+            status_code=refused.page_status,
+            refusal=refused,
+            entered={},
+            **view,
         )
     return RedirectResponse(f"/drills/{drill_id}", status_code=303)

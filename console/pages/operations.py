@@ -142,7 +142,7 @@ async def declare(
             request,
             "incident_new.html",
             session,
-            status_code=refused.status if refused.status < 500 else 502,
+            status_code=refused.page_status,
             **await place_form(api, session, partnership_id),
             severities=SEVERITIES,
             refusal=refused,
@@ -195,7 +195,7 @@ async def work(
             request,
             "incident.html",
             session,
-            status_code=refused.status if refused.status < 500 else 502,
+            status_code=refused.page_status,
             refusal=refused,
             **view,
         )

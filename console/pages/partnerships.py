@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from console.backend import ApiProblem
 from console.pages.deps import Api, SignedIn
 from console.rendering import render
+from rules.phases import PHASES
 
 router = APIRouter()
-PHASES = ("familiarization", "co_design", "exercises", "sustainment")
 
 
 @router.get("/partnerships/{partnership_id}")
@@ -33,7 +33,6 @@ async def partnership(request: Request, partnership_id: uuid.UUID, session: Sign
         gates = [d for d in page["items"] if d["kind"] == "phase_gate"]
     except ApiProblem:
         gates = []
-    current = PHASES.index(found["phase"]) if found["phase"] in PHASES else 0
     return render(
         request,
         "partnership.html",
@@ -42,5 +41,4 @@ async def partnership(request: Request, partnership_id: uuid.UUID, session: Sign
         onboarding=onboarding,
         gates=gates,
         phases=PHASES,
-        current=current,
     )

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 
 from console.backend import ApiProblem, Backend
 from console.pages.deps import Api, MaybeSignedIn
-from console.pages.partnerships import PHASES
 from console.rendering import render
+from rules.phases import PHASES
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ async def public_partnership(
     )
     report = await _optional(api, "assessment", f"/public/partnerships/{partnership_id}/reports/{shown}")
     budget = await _optional(api, "finance", f"/partnerships/{partnership_id}/public-summary")
-    current = PHASES.index(profile["phase"]) if profile["phase"] in PHASES else 0
     return render(
         request,
         "public_partnership.html",
@@ -58,5 +57,4 @@ async def public_partnership(
         budget=budget,
         period=shown,
         phases=PHASES,
-        current=current,
     )

@@ -155,7 +155,6 @@ def test_the_public_page_shows_published_figures_and_withholds_what_finance_with
             ]
         },
         phases=("familiarization", "co_design", "exercises", "sustainment"),
-        current=2,
         period="2027",
     )
     assert "60,00\xa0€" in html and "6\u202f000,00\xa0€" in html  # minor units (cents) shown in euros
