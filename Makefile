@@ -34,10 +34,8 @@ test: install  ## the whole suite against real PostgreSQL, Kafka and Temporal (s
 test-fast: install  ## unit and contract tests only (no infrastructure)
 	@$(PY) -m pytest tests/unit tests/contract $(PYTEST_ARGS)
 
-bench: install  ## relay vs raw producer; ledger via the API vs bare inserts; consumer runtime vs bare getmany (ratios)
-	@$(PY) -m benchmarks.relay $(BENCH_ARGS)
-	@$(PY) -m benchmarks.ledger $(LEDGER_BENCH_ARGS)
-	@$(PY) -m benchmarks.consumer $(CONSUMER_BENCH_ARGS)
+bench: install  ## every benchmark against its baseline in the same run: a table and bench.json (ONLY=K4,H1 for some)
+	@$(PY) -m benchmarks $(if $(ONLY),--only $(ONLY))
 
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .

@@ -1,11 +1,12 @@
 """The consumer runtime: at-least-once on the wire, exactly-once in effect.
 
-For each record: decode (inside the handling path, so a malformed message cannot wedge the partition),
-then in ONE database transaction record the event id in the inbox and run the handler. A redelivered event
-finds its id in the inbox and changes nothing. Offsets are committed (offset + 1) only after the transaction
-committed. A handler that keeps failing is retried with backoff a bounded number of times, then the record
-goes to the service's dead-letter topic with the reason and its source in headers, and the partition moves
-on. A database outage is not the message's fault: it is retried until the database is back.
+Each fetch is decoded inside the handling path (a malformed message cannot wedge the partition) and applied in
+ONE database transaction: every event id goes into the inbox, and each event new to it gets its handler. A
+redelivered event finds its id in the inbox and changes nothing. Offsets are committed (offset + 1) only after
+the transaction committed. If the fetch's transaction fails it is applied again one record per transaction: a
+handler that keeps failing is retried with backoff a bounded number of times, then its record goes to the
+service's dead-letter topic with the reason and its source in headers, and the records behind it are applied.
+A database outage is not the message's fault: it is retried until the database is back.
 """
 
 from __future__ import annotations
@@ -15,25 +16,23 @@ import dataclasses
 import logging
 import re
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Literal
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind, get_current_span
 from prometheus_client import Counter
-from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.service import RPCError, RPCStatusCode
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from backbone.db import inbox_table
+from backbone.db import RECORD_IN_INBOX
+from backbone.failures import PermanentError, is_permanent, is_transient_infrastructure
 from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
+from backbone.handling import Batched, Handler, consecutive_runs, in_turn
 from backbone.health import Health
 from backbone.kafka import idempotent_producer, manual_commit_consumer
 from backbone.settings import ServiceSettings
@@ -41,9 +40,10 @@ from backbone.telemetry import context_from_traceparent, tracer
 from contracts.envelope import EventEnvelope, MalformedEvent, decode
 from contracts.topics import dead_letter_topic
 
+__all__ = ["EventConsumer", "Handler", "Inbound", "PermanentError", "Subscription", "in_turn"]
+
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
 HANDLED = Counter("consumer_events_handled_total", "Events handled", ["service", "event_type"])
 DUPLICATES = Counter(
@@ -57,6 +57,11 @@ RETRIES = Counter(
 )
 
 
+BATCH_FALLBACKS = Counter(
+    "consumer_batch_fallbacks_total",
+    "Fetches whose one-transaction apply failed and were applied again one record per transaction",
+    ["service"],
+)
 TRANSIENT = Counter(
     "consumer_transient_faults_total",
     "Handler attempts that met a transient fault (outage, deadlock, failover) and wait to be retried",
@@ -69,77 +74,28 @@ class _Stopping(Exception):
     """Raised out of a retry loop when the consumer is asked to stop before the record could be applied."""
 
 
-class PermanentError(Exception):
-    """The event can never be handled as it is (bad data, a broken invariant): dead-letter without retrying."""
+@dataclass(frozen=True)
+class _Routed:
+    """A record decoded and matched to its handler, not yet applied."""
+
+    record: ConsumerRecord[bytes, bytes]
+    envelope: EventEnvelope
+    handler: Handler
 
 
-TRANSIENT_SQLSTATES = frozenset(
-    {
-        "40001",  # serialization_failure
-        "40P01",  # deadlock_detected
-        "55P03",  # lock_not_available
-        "25006",  # read_only_sql_transaction: a failover in progress
-        "53000",  # insufficient_resources
-        "53100",  # disk_full
-        "53200",  # out_of_memory
-        "53300",  # too_many_connections
-        "57P01",  # admin_shutdown
-        "57P02",  # crash_shutdown
-        "57P03",  # cannot_connect_now
-        "58000",  # system_error
-        "58030",  # io_error
+def _partition_of(record: ConsumerRecord[bytes, bytes]) -> TopicPartition:
+    return TopicPartition(record.topic, record.partition)
+
+
+def _inbox_rows(group: str, items: list[_Routed]) -> dict[str, object]:
+    return {
+        "group": group,
+        "ids": [item.envelope.id for item in items],
+        "types": [item.envelope.type for item in items],
+        "topics": [item.record.topic for item in items],
+        "partitions": [item.record.partition for item in items],
+        "offsets": [item.record.offset for item in items],
     }
-)
-"""Database errors that say nothing about the event: the same transaction succeeds once they pass. Class 08
-(connection exceptions) is transient too."""
-
-
-def _sqlstate(exc: BaseException) -> str | None:
-    if isinstance(exc, DBAPIError):
-        state = getattr(exc.orig, "sqlstate", None)
-        return state if isinstance(state, str) else None
-    state = getattr(exc, "sqlstate", None)
-    return state if isinstance(state, str) else None
-
-
-def _is_transient_infrastructure(exc: BaseException) -> bool:
-    if isinstance(exc, RPCError) and exc.status in (
-        RPCStatusCode.UNAVAILABLE,
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.RESOURCE_EXHAUSTED,
-        RPCStatusCode.ABORTED,
-    ):
-        return True  # Temporal is down or overloaded: wait for it, as for the database
-    state = _sqlstate(exc)
-    if state is not None and (state in TRANSIENT_SQLSTATES or state.startswith("08")):
-        return True
-    if isinstance(
-        exc,
-        (
-            OperationalError,
-            InterfaceError,
-            OSError,
-            asyncpg.CannotConnectNowError,
-            asyncpg.ConnectionDoesNotExistError,
-            TimeoutError,
-        ),
-    ):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
-def _is_permanent(exc: BaseException) -> bool:
-    return isinstance(exc, (PermanentError, ValidationError, MalformedEvent))
-
-
-def in_turn(*handlers: Handler) -> Handler:
-    """Several reactions to one event type, in one transaction (each is idempotent if the whole is retried)."""
-
-    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
-        for handler in handlers:
-            await handler(session, envelope)
-
-    return handle
 
 
 @dataclass(frozen=True)
@@ -250,18 +206,16 @@ class EventConsumer:
         try:
             self.health.ready(True)
             while not self._stopping.is_set():
-                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.consumer_batch_max)
                 self.health.beat()
                 if not batches:
                     continue
                 async with self.processing:
+                    assigned = consumer.assignment()
+                    records = [r for tp, rs in batches.items() if tp in assigned for r in rs]
                     try:
-                        for tp, records in batches.items():
-                            for record in records:
-                                if self._stopping.is_set() or tp not in consumer.assignment():
-                                    break
-                                await self._handle_record(record)
-                                self._processed[tp] = record.offset + 1
+                        if records and not self._stopping.is_set():
+                            await self._handle_fetch(records)
                     except _Stopping:
                         pass  # the record in hand was not applied: it is redelivered after the restart
                 crash_point(CONSUMER_AFTER_DB_COMMIT)
@@ -334,6 +288,43 @@ class EventConsumer:
             log.warning("offset commit failed; those records will be redelivered", extra={"error": repr(exc)})
 
     async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> Outcome:
+        routed = await self._route(record)
+        if not isinstance(routed, _Routed):
+            return routed
+        with self._span(routed):
+            return await self._handle_with_retries(record, routed.envelope, routed.handler)
+
+    async def _handle_fetch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply a fetch in one transaction; if it fails, apply it again one record per transaction.
+
+        One commit per fetch instead of one per record is what makes the runtime fast (a commit is a WAL flush).
+        The fallback keeps the per-record guarantees: a poison record is dead-lettered alone and the records
+        behind it are applied; a transient fault is waited out record by record, never dead-lettered."""
+        routed: list[_Routed] = []
+        for record in records:
+            outcome = await self._route(record)
+            if isinstance(outcome, _Routed):
+                routed.append(outcome)
+        try:
+            if routed:
+                await self._apply_together(routed)
+        except Exception as exc:
+            BATCH_FALLBACKS.labels(self.service).inc()
+            log.info(
+                "a batch failed; applying its records one by one",
+                extra={"records": len(routed), "error": repr(exc)[:300]},
+            )
+            for item in routed:
+                if self._stopping.is_set():
+                    raise _Stopping from exc
+                with self._span(item):
+                    await self._handle_with_retries(item.record, item.envelope, item.handler)
+                self._processed[_partition_of(item.record)] = item.record.offset + 1
+        for record in records:
+            self._processed[_partition_of(record)] = record.offset + 1
+
+    async def _route(self, record: ConsumerRecord[bytes, bytes]) -> _Routed | Outcome:
+        """Decode a record and find its handler; a record that can never be handled is dead-lettered here."""
         try:
             envelope = decode(list(record.headers or ()), record.key, record.value)
         except MalformedEvent as exc:
@@ -361,18 +352,60 @@ class EventConsumer:
         handler = handlers.get(envelope.type)
         if handler is None:
             return "ignored"  # a type this service does not act on; tolerated, not an error
-        with self._tracer.start_as_current_span(
-            f"consume {envelope.type}",
-            context=context_from_traceparent(envelope.traceparent),
+        return _Routed(record, envelope, handler)
+
+    def _span(self, item: _Routed) -> AbstractContextManager[object]:
+        return self._tracer.start_as_current_span(
+            f"consume {item.envelope.type}",
+            context=context_from_traceparent(item.envelope.traceparent),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
-                "messaging.destination.name": record.topic,
-                "messaging.message.id": envelope.id,
-                "messaging.kafka.offset": record.offset,
+                "messaging.destination.name": item.record.topic,
+                "messaging.message.id": item.envelope.id,
+                "messaging.kafka.offset": item.record.offset,
             },
-        ):
-            return await self._handle_with_retries(record, envelope, handler)
+        )
+
+    def _run_span(self, run: list[_Routed]) -> AbstractContextManager[object]:
+        """One span for a run handled in one call, linked to each event's trace."""
+        return self._tracer.start_as_current_span(
+            f"consume {run[0].envelope.type} x{len(run)}",
+            kind=SpanKind.CONSUMER,
+            links=[
+                Link(get_current_span(context).get_span_context())
+                for item in run
+                if (context := context_from_traceparent(item.envelope.traceparent)) is not None
+            ],
+            attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(run)},
+        )
+
+    async def _apply_together(self, items: list[_Routed], *, traced: bool = True) -> int:
+        """All inbox rows in one statement, then each new event's handler, in one transaction; how many were new.
+        `traced=False`: the caller holds the record's span already."""
+        async with self.sessions() as session, session.begin():
+            inserted = await session.execute(RECORD_IN_INBOX, _inbox_rows(self.group_id, items))
+            fresh = set(inserted.scalars())
+            new: list[_Routed] = []
+            for item in items:
+                if item.envelope.id in fresh:  # else in the inbox already, or a second copy within this fetch
+                    fresh.discard(item.envelope.id)
+                    new.append(item)
+            for run in consecutive_runs(new):
+                handler = run[0].handler
+                if isinstance(handler, Batched) and len(run) > 1:
+                    with self._run_span(run) if traced else nullcontext():
+                        await handler.many(session, [item.envelope for item in run])
+                    continue
+                for item in run:
+                    with self._span(item) if traced else nullcontext():
+                        await handler(session, item.envelope)
+            applied = [item.envelope.type for item in new]
+        if duplicates := len(items) - len(applied):
+            DUPLICATES.labels(self.service).inc(duplicates)
+        for event_type in applied:
+            HANDLED.labels(self.service, event_type).inc()
+        return len(applied)
 
     async def _handle_with_retries(
         self, record: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, handler: Handler
@@ -388,20 +421,21 @@ class EventConsumer:
                         max=self.settings.consumer_retry_max_seconds,
                     ),
                     retry=retry_if_exception(
-                        lambda e: not _is_permanent(e) and not _is_transient_infrastructure(e)
+                        lambda e: not is_permanent(e) and not is_transient_infrastructure(e)
                     ),
                     before_sleep=lambda _: RETRIES.labels(self.service).inc(),
                     reraise=True,
                 ):
                     with attempt:
-                        outcome = (
-                            "applied" if await self._apply_once(record, envelope, handler) else "duplicate"
+                        applied = await self._apply_together(
+                            [_Routed(record, envelope, handler)], traced=False
                         )
+                        outcome = "applied" if applied else "duplicate"
                 if not self.health.is_ready:
                     self.health.ready(True)
                 return outcome
             except Exception as exc:
-                if _is_transient_infrastructure(exc):
+                if is_transient_infrastructure(exc):
                     if self._stopping.is_set():
                         raise _Stopping from exc
                     self.health.ready(False, f"waiting out a transient fault: {exc!r}"[:300])
@@ -415,34 +449,9 @@ class EventConsumer:
                     await asyncio.sleep(wait)
                     wait = min(wait * 2, self.settings.consumer_retry_max_seconds)
                     continue
-                reason = "permanent_error" if _is_permanent(exc) else "retries_exhausted"
+                reason = "permanent_error" if is_permanent(exc) else "retries_exhausted"
                 await self._dead_letter(record, reason=reason, error=exc, event_type=envelope.type)
                 return "dead_lettered"
-
-    async def _apply_once(
-        self, record: ConsumerRecord[bytes, bytes], envelope: EventEnvelope, handler: Handler
-    ) -> bool:
-        """Whether the event was applied now (False: the inbox had it already)."""
-        async with self.sessions() as session, session.begin():
-            inserted = await session.execute(
-                pg_insert(inbox_table)
-                .values(
-                    consumer_group=self.group_id,
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    source_topic=record.topic,
-                    source_partition=record.partition,
-                    source_offset=record.offset,
-                )
-                .on_conflict_do_nothing()
-                .returning(inbox_table.c.event_id)
-            )
-            if inserted.first() is None:
-                DUPLICATES.labels(self.service).inc()
-                return False
-            await handler(session, envelope)
-        HANDLED.labels(self.service, envelope.type).inc()
-        return True
 
     async def _dead_letter(
         self,

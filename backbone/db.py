@@ -94,6 +94,16 @@ inbox_table = Table(
     Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+RECORD_IN_INBOX = text(
+    "INSERT INTO inbox"
+    " (consumer_group, event_id, event_type, source_topic, source_partition, source_offset)"
+    " SELECT :group, * FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[]),"
+    " CAST(:topics AS varchar[]), CAST(:partitions AS integer[]), CAST(:offsets AS bigint[]))"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+"""A fetch's event ids in one statement of fixed shape (compiled and prepared once, whatever the fetch's size)."""
+
+
 idempotency_table = Table(
     "idempotency_keys",
     plumbing_metadata,

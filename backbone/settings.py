@@ -106,6 +106,8 @@ class ServiceSettings(BaseSettings):
     consumer_health_port: int | None = None
     """The consumer's metrics and probes, likewise."""
     consumer_max_attempts: int = Field(default=4, ge=1)
+    consumer_batch_max: int = Field(default=200, ge=1, le=10_000)
+    """Records fetched and applied in one database transaction (a failing fetch is re-applied one by one)."""
     idempotency_retention_hours: int = Field(default=7 * 24, ge=1)
     signing_keys_dir: str | None = None
     """Where the service keeps the keys it signs documents with (training: verifiable credentials); a mounted

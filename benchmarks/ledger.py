@@ -26,8 +26,7 @@ import asyncpg
 import httpx
 
 from backbone.db import SYSTEM_TENANT
-from devstack.config import StackConfig
-from devstack.infra import ensure_infra, stop_started
+from benchmarks.table import Row, run_standalone, stack_endpoints
 from services.finance.app import build_app
 from tests.integration.finance_world import partnership
 from tests.support import Deployment, TestIssuer
@@ -144,9 +143,10 @@ async def bare(pool: asyncpg.Pool, pid: str, pairs: list[tuple[str, str]], n: in
     return n / (time.perf_counter() - start)
 
 
-async def main(count: int, concurrency: int, rounds: int, batch_size: int) -> int:
-    config = StackConfig.from_env()
-    endpoints, started = await asyncio.to_thread(ensure_infra, config)
+async def measure(
+    count: int = 1000, concurrency: int = 16, rounds: int = 3, batch_size: int = 100
+) -> list[Row]:
+    endpoints = await stack_endpoints()
     issuer = TestIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
     issuer.start()
     deployment = Deployment(endpoints, issuer=issuer)
@@ -209,28 +209,21 @@ async def main(count: int, concurrency: int, rounds: int, batch_size: int) -> in
     finally:
         await deployment.destroy()
         issuer.stop()
-        await asyncio.to_thread(stop_started, config, started)
 
-    print()
-    print(
-        f"Ledger benchmark ({count:,} transfers x {rounds} rounds, {concurrency} at a time, {PAIRS} account pairs)"
-    )
-    print(f"  throughput  bare inserts, one transaction each       {results['bare']:>8,.0f}/s   (baseline)")
-    print(
-        f"              API -> ledger -> outbox, one per request {results['api']:>8,.0f}/s   "
-        f"ratio {results['ratio']:.2f}x   (goal >= 0.5x) {'OK' if results['ratio'] >= 0.5 else 'MISSED'}"
-    )
-    print(
-        f"              API -> ledger -> outbox, {batch_size} per batch    {results['batch']:>8,.0f}/s   "
-        f"ratio {results['batch_ratio']:.2f}x   (goal >= 0.5x) "
-        f"{'OK' if results['batch_ratio'] >= 0.5 else 'MISSED'}"
-    )
-    print(
-        f"  contention  1,000 transfers at once on one pair: {results['contention_seconds']:.1f} s, balances "
-        f"{'exact, no deadlock' if results['contention_ok'] else 'WRONG'} ({results['busy']} answers were 503 "
-        "busy with Retry-After, retried under the same transfer id)"
-    )
-    return 0 if results["contention_ok"] else 1
+    return [
+        Row(
+            "L1",
+            f"ledger transfer per request, {count:,} x {concurrency} at a time",
+            f"bare asyncpg transactions {results['bare']:,.0f}/s",
+            f"API one per request {results['api']:,.0f}/s; API {batch_size} per batch {results['batch']:,.0f}/s "
+            f"({results['batch_ratio']:.2f}x); 1,000 at once on one pair: {results['contention_seconds']:.1f} s, "
+            f"balances {'exact' if results['contention_ok'] else 'WRONG'}, {results['busy']} busy 503s retried",
+            f"{results['ratio']:.2f}x, batches {results['batch_ratio']:.2f}x",
+            ">= 0.5x",
+            results["ratio"] >= 0.5 and results["batch_ratio"] >= 0.5 and bool(results["contention_ok"]),
+            {k: float(v) for k, v in results.items()},
+        )
+    ]
 
 
 if __name__ == "__main__":
@@ -242,4 +235,4 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=100)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.transfers, args.concurrency, args.rounds, args.batch_size)))
+    sys.exit(run_standalone(lambda: measure(args.transfers, args.concurrency, args.rounds, args.batch_size)))
