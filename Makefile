@@ -7,7 +7,7 @@ ROLE ?=
 # Parallel test workers: the suite is mostly waiting on brokers and workflows, so three share two cores well.
 TEST_WORKERS ?= 3
 
-.PHONY: help install run up stop status test test-fast bench lint format contracts clean token subscribe audit-verify
+.PHONY: help install run up stop status test test-fast bench chaos lint format contracts clean token subscribe audit-verify
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,10 +37,13 @@ test-fast: install  ## unit and contract tests only (no infrastructure)
 bench: install  ## every benchmark against its baseline in the same run: a table and bench.json (ONLY=K4,H1 for some)
 	@$(PY) -m benchmarks $(if $(ONLY),--only $(ONLY))
 
+chaos: install  ## the workload under 300+ injected faults (kills, a paused broker, database crashes, resets); FAULTS=n SEED=n
+	@$(PY) -m chaos --faults $(or $(FAULTS),320) --seed $(or $(SEED),1)
+
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
-	@$(PY) -m mypy backbone contracts devstack rules services workflows tests benchmarks deploy/k8s/generate.py
+	@$(PY) -m mypy backbone contracts devstack rules services workflows tests benchmarks chaos deploy/k8s/generate.py
 
 format: install  ## apply ruff's fixes and formatting
 	@$(PY) -m ruff check --fix .

@@ -1,0 +1,230 @@
+"""One chaos run: a private stack, the backbone's processes, the workload, faults injected at random moments, and
+the checks once everything has settled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import random
+import shutil
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from backbone.feed.subscribers import Registry, Subscriber
+from chaos.fleet import Fleet
+from chaos.proxy import FaultyProxy
+from chaos.stack import PrivateStack
+from chaos.verify import Findings, check, wait_applied, wait_drained
+from chaos.workload import Tally, Workload
+from devstack.config import StackConfig
+from tests.support import Deployment, TestIssuer
+
+SUBSCRIBERS = (Subscriber("fr-ncu", "FR"), Subscriber("sn-ncu", "SN"), Subscriber("de-bka", "DE"))
+"""National systems on the feed (Germany registers no agency here: it must receive only what is public)."""
+
+FAULT_KINDS = (
+    "kill_api",
+    "kill_relay",
+    "kill_consumer",
+    "kill_feed",
+    "kill_worker",
+    "kill_postgres",
+    "restart_temporal",
+    "pause_kafka",
+    "postgres_latency",
+    "postgres_reset",
+)
+RARER = {"pause_kafka": 0.1, "restart_temporal": 0.4, "kill_postgres": 0.5}
+"""Faults that stop the run for long (a paused broker, a restarting server) come less often than process kills."""
+
+
+@dataclass(frozen=True)
+class Options:
+    faults: int = 40
+    kinds: tuple[str, ...] = FAULT_KINDS
+    seed: int = 1
+    gap_seconds: tuple[float, float] = (0.3, 1.5)
+    """How long the workload runs between two faults."""
+    kafka_pause_seconds: tuple[float, float] = (10.0, 60.0)
+    concurrency: int = 4
+    contacts_per_agency: int = 3
+    settle_seconds: float = 180.0
+
+
+@dataclass
+class Report:
+    options: Options
+    injected: Counter[str] = field(default_factory=Counter)
+    tally: Tally = field(default_factory=Tally)
+    findings: Findings = field(default_factory=Findings)
+    unexpected_exits: list[str] = field(default_factory=list)
+    left_in_outbox: int = 0
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.findings.clean
+            and not self.unexpected_exits
+            and not self.tally.refused
+            and self.left_in_outbox == 0
+        )
+
+    def table(self) -> str:
+        f = self.findings
+        rows = [
+            ("faults injected", str(sum(self.injected.values()))),
+            *((f"  {kind}", str(n)) for kind, n in sorted(self.injected.items())),
+            ("requests sent (retries)", f"{self.tally.requests} ({self.tally.retries})"),
+            ("writes acknowledged", str(f.acknowledged)),
+            ("lost", str(len(f.lost))),
+            ("duplicated effects", str(len(f.duplicated))),
+            ("out of order", str(len(f.out_of_order))),
+            ("leaked to a national stream", str(len(f.leaked))),
+            ("workflows not as expected", str(len(f.workflows))),
+            ("events on national streams", str(f.forwarded)),
+            ("refused valid requests", str(len(self.tally.refused))),
+            ("left in the outbox", str(self.left_in_outbox)),
+            ("processes that died unkilled", str(len(self.unexpected_exits))),
+            ("audit chain", "intact" if f.audit_intact else "BROKEN"),
+            ("duration", f"{self.seconds:.0f} s"),
+        ]
+        width = max(len(k) for k, _ in rows)
+        lines = [f"{k:<{width}}  {v}" for k, v in rows]
+        for title, items in (
+            ("lost", f.lost),
+            ("duplicated", f.duplicated),
+            ("out of order", f.out_of_order),
+            ("leaked", f.leaked),
+            ("workflow", f.workflows),
+            ("refused", self.tally.refused),
+            ("died", self.unexpected_exits),
+        ):
+            lines += [f"{title}: {item}" for item in items[:10]]
+        if not f.audit_intact:
+            lines.append(f.audit)
+        return "\n".join(lines)
+
+
+def _with_port(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"{netloc[0]}@127.0.0.1:{port}" if len(netloc) == 2 else f"127.0.0.1:{port}"
+    return urlunsplit(parts._replace(netloc=host))
+
+
+async def run(options: Options) -> Report:
+    shared = StackConfig.from_env()
+    folder = shared.state_dir / "chaos" / uuid.uuid4().hex[:8]
+    logs = folder / "logs"
+    report = Report(options)
+    rng = random.Random(options.seed)
+    started = time.monotonic()
+    with contextlib.ExitStack() as cleanup:
+        stack = await asyncio.to_thread(PrivateStack.start, shared, folder)
+        cleanup.callback(shutil.rmtree, folder, True)
+        cleanup.callback(stack.stop)
+        issuer = TestIssuer(folder / "issuer")
+        issuer.start()
+        cleanup.callback(issuer.stop)
+        direct = Deployment(stack.endpoints, issuer)
+        await direct.create("partners", "training")
+        proxy = FaultyProxy("127.0.0.1", stack.endpoints.postgres_port)
+        await proxy.start()
+        proxied = Deployment(
+            dataclasses.replace(
+                stack.endpoints, postgres_admin_url=_with_port(stack.endpoints.postgres_admin_url, proxy.port)
+            ),
+            issuer,
+            prefix=direct.prefix,
+        )
+        registry = Registry(folder / "feed.json")
+        for subscriber in SUBSCRIBERS:
+            registry.add(subscriber)
+        fleet = Fleet(proxied, logs, registry.path)
+        await fleet.start()
+        cleanup.callback(fleet.stop)
+        workload = Workload(
+            fleet.api_url,
+            lambda country: issuer.headers("national_coordinator", country=country),
+            flows=10**9,
+            contacts_per_agency=options.contacts_per_agency,
+            concurrency=options.concurrency,
+            seed=options.seed,
+        )
+        stop = asyncio.Event()
+        driving = asyncio.create_task(workload.run(stop))
+        try:
+            for n, kind in enumerate(_schedule(options, rng)):
+                await asyncio.sleep(rng.uniform(*options.gap_seconds))
+                fleet.check_alive()
+                await _inject(kind, rng, options, stack, proxy, fleet)
+                report.injected[kind] += 1
+                print(f"fault {n + 1}/{options.faults}: {kind}", file=sys.stderr)
+            await asyncio.sleep(options.gap_seconds[1])
+        finally:
+            stop.set()
+            await asyncio.wait_for(driving, timeout=300)
+        fleet.check_alive()
+        report.left_in_outbox = await wait_drained(direct, options.settle_seconds)
+        await wait_applied(direct, workload.flows, options.settle_seconds)
+        report.findings = await check(direct, workload.flows, SUBSCRIBERS)
+        fleet.check_alive()
+        report.unexpected_exits = fleet.unexpected_exits
+        report.tally = workload.tally
+        await proxy.stop()
+        if not report.passed:
+            cleanup.pop_all()  # keep the folder (logs, data) to look at
+            print(f"kept for inspection: {folder}", file=sys.stderr)
+            fleet.stop()
+            issuer.stop()
+            stack.stop()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _schedule(options: Options, rng: random.Random) -> list[str]:
+    """Every kind once first, in a shuffled order (a short run covers them all), then a weighted draw."""
+    first = rng.sample(options.kinds, len(options.kinds))[: options.faults]
+    weights = [RARER.get(k, 1.0) for k in options.kinds]
+    return first + rng.choices(options.kinds, weights, k=options.faults - len(first))
+
+
+async def _inject(
+    kind: str, rng: random.Random, options: Options, stack: PrivateStack, proxy: FaultyProxy, fleet: Fleet
+) -> None:
+    actions: dict[str, Callable[[], Awaitable[None]]] = {
+        "kill_api": lambda: fleet.kill("api"),
+        "kill_relay": lambda: fleet.kill("relay"),
+        "kill_consumer": lambda: fleet.kill("consumer"),
+        "kill_feed": lambda: fleet.kill("feed"),
+        "kill_worker": lambda: fleet.kill("worker"),
+    }
+    if kind in actions:
+        await actions[kind]()
+    elif kind == "kill_postgres":
+        await asyncio.to_thread(stack.kill_postgres)
+        await asyncio.sleep(rng.uniform(0.0, 2.0))
+        await asyncio.to_thread(stack.restart_postgres)
+    elif kind == "restart_temporal":
+        await asyncio.to_thread(stack.restart_temporal)
+    elif kind == "pause_kafka":
+        stack.pause_kafka()
+        try:
+            await asyncio.sleep(rng.uniform(*options.kafka_pause_seconds))
+        finally:
+            stack.resume_kafka()
+    elif kind == "postgres_latency":
+        proxy.latency = rng.uniform(0.02, 0.2)
+        await asyncio.sleep(rng.uniform(1.0, 4.0))
+        proxy.latency = 0.0
+    elif kind == "postgres_reset":
+        proxy.reset_all()
+    else:
+        raise ValueError(f"unknown fault {kind!r}; known: {FAULT_KINDS}")

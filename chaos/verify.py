@@ -1,0 +1,254 @@
+"""After a run: what the databases, the topics and Temporal hold, against what the API acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from backbone.audit.verify import verify as verify_audit_chain
+from backbone.feed.routing import recipients
+from backbone.feed.subscribers import Subscriber
+from chaos.workload import Flow
+from contracts.envelope import decode
+from devstack.infra import Endpoints
+from tests.support import Deployment
+from workflows.agency_onboarding.shared import onboarding_workflow_id
+
+REGISTERED = "partners.agency_registered.v1"
+CONTACT_ADDED = "partners.agency_contact_added.v1"
+ACTIVATED = "partners.agency_activated.v1"
+
+
+@dataclass
+class Findings:
+    acknowledged: int = 0
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    out_of_order: list[str] = field(default_factory=list)
+    leaked: list[str] = field(default_factory=list)
+    """Events on a national stream that its audience does not allow."""
+    workflows: list[str] = field(default_factory=list)
+    """Onboardings that did not end as expected."""
+    forwarded: int = 0
+    audit: str = ""
+    audit_intact: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return (
+            not (self.lost or self.duplicated or self.out_of_order or self.leaked or self.workflows)
+            and self.audit_intact
+        )
+
+
+def _dsn(endpoints: Endpoints, database: str) -> str:
+    return endpoints.postgres_admin_url.rsplit("/", 1)[0] + f"/{database}"
+
+
+async def _poll(what: asyncpg.Connection, query: str, *args: object, until: int, timeout: float) -> int:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = int(await what.fetchval(query, *args))
+        if value == until or asyncio.get_running_loop().time() > deadline:
+            return value
+        await asyncio.sleep(0.5)
+
+
+async def wait_drained(deployment: Deployment, timeout: float) -> int:
+    """Wait until the outbox is empty (every accepted event published); what is left after `timeout`."""
+    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("partners")))
+    try:
+        return await _poll(conn, "SELECT count(*) FROM outbox", until=0, timeout=timeout)
+    finally:
+        await conn.close()
+
+
+async def wait_applied(deployment: Deployment, flows: list[Flow], timeout: float) -> None:
+    """Wait until training knows every agency, the onboarded ones as active."""
+    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
+    settled = [f.agency_id for f in flows if f.onboarded]
+    pending = [f.agency_id for f in flows if not f.onboarded]
+    try:
+        await _poll(
+            conn,
+            "SELECT count(*) FROM known_agencies WHERE agency_id::text = any($1::text[]) AND status = 'active'",
+            settled,
+            until=len(settled),
+            timeout=timeout,
+        )
+        await _poll(
+            conn,
+            "SELECT count(*) FROM known_agencies WHERE agency_id::text = any($1::text[])",
+            pending,
+            until=len(pending),
+            timeout=timeout,
+        )
+    finally:
+        await conn.close()
+
+
+async def check(deployment: Deployment, flows: list[Flow], subscribers: Sequence[Subscriber]) -> Findings:
+    findings = Findings(acknowledged=sum(1 + len(f.contacts) + 2 * f.onboarded for f in flows))
+    await _check_source(deployment, flows, findings)
+    await _check_effects(deployment, flows, findings)
+    source = await _read_all(deployment.endpoints, deployment.topic("partners.events.v1"))
+    _check_order(source, flows, findings)
+    await _check_feed(deployment, source, subscribers, findings)
+    await _check_workflows(deployment, flows, findings)
+    return findings
+
+
+async def _check_source(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
+    """Every acknowledged write is in the partners database, once (a retried request never wrote twice)."""
+    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("partners")))
+    try:
+        agencies = {
+            str(r["id"]): (r["name"], r["status"])
+            for r in await conn.fetch(
+                "SELECT id, name, status FROM agencies WHERE name LIKE 'Chaos agency %'"
+            )
+        }
+        contacts = {str(r["id"]) for r in await conn.fetch("SELECT id FROM agency_contacts")}
+        emails = await conn.fetch(
+            "SELECT email, count(*) AS n FROM agency_contacts GROUP BY email HAVING count(*) > 1"
+        )
+        report = await verify_audit_chain(conn)
+    finally:
+        await conn.close()
+    names = Counter(name for name, _ in agencies.values())
+    for flow in flows:
+        name, status = agencies.get(flow.agency_id, (None, None))
+        if name != flow.name:
+            findings.lost.append(f"agency {flow.agency_id} ({flow.name}) is not in the partners database")
+        elif flow.onboarded and status != "active":
+            findings.workflows.append(f"agency {flow.agency_id} onboarded but {status} in partners")
+        findings.lost += [
+            f"contact {c} of {flow.agency_id} is missing" for c in flow.contacts if c not in contacts
+        ]
+    findings.duplicated += [f"agency name {n!r} registered {k} times" for n, k in names.items() if k > 1]
+    findings.duplicated += [f"contact {r['email']} added {r['n']} times" for r in emails]
+    findings.audit_intact = report.intact
+    findings.audit = report.describe("partners")
+
+
+async def _check_effects(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
+    """Each agency event training acts on took effect exactly once: its read model's version counts them
+    (registration, then activation for the onboarded)."""
+    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
+    try:
+        rows = {
+            str(r["agency_id"]): (r["version"], r["status"])
+            for r in await conn.fetch("SELECT agency_id, version, status FROM known_agencies")
+        }
+    finally:
+        await conn.close()
+    for flow in flows:
+        expected = (2, "active") if flow.onboarded else (1, "pending")
+        got = rows.get(flow.agency_id)
+        if got is None:
+            findings.lost.append(f"agency {flow.agency_id}'s registration never reached training")
+        elif got[0] > expected[0]:
+            findings.duplicated.append(
+                f"agency {flow.agency_id}: {got[0]} events applied, {expected[0]} sent"
+            )
+        elif got != expected:
+            findings.lost.append(f"agency {flow.agency_id} is {got} in training, expected {expected}")
+
+
+def _check_order(records: list[ConsumerRecord[bytes, bytes]], flows: list[Flow], findings: Findings) -> None:
+    """Each agency's events are on the topic in the order the API acknowledged them (a record published again
+    after a relay crash may repeat; its first copy is where it counts)."""
+    seen: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        envelope = decode(list(record.headers or ()), record.key, record.value)
+        if envelope.type == REGISTERED:
+            step = "registered"
+        elif envelope.type == CONTACT_ADDED:
+            step = f"contact {envelope.data['contact_id']}"
+        elif envelope.type == ACTIVATED:
+            step = "activated"
+        else:
+            continue
+        steps = seen[str(envelope.key)]
+        if step not in steps:
+            steps.append(step)
+    for flow in flows:
+        expected = ["registered", *(f"contact {c}" for c in flow.contacts), *(["activated"] * flow.onboarded)]
+        got = seen.get(flow.agency_id, [])
+        if missing := [s for s in expected if s not in got]:
+            findings.lost.append(f"agency {flow.agency_id}: no event on the topic for {missing}")
+        elif got != expected:
+            findings.out_of_order.append(f"agency {flow.agency_id}: {got} (acknowledged {expected})")
+
+
+async def _check_feed(
+    deployment: Deployment,
+    source: list[ConsumerRecord[bytes, bytes]],
+    subscribers: Sequence[Subscriber],
+    findings: Findings,
+) -> None:
+    """Each national stream holds, once each, exactly the events whose audience names its country."""
+    released: dict[str, set[str]] = {s.id: set() for s in subscribers}
+    for record in source:
+        event_id = decode(list(record.headers or ()), record.key, record.value).id
+        for subscriber in recipients(record.headers or (), subscribers):
+            released[subscriber.id].add(event_id)
+    for subscriber in subscribers:
+        records = await _read_all(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        copies = Counter(decode(list(r.headers or ()), r.key, r.value).id for r in records)
+        findings.forwarded += sum(copies.values())
+        expected = released[subscriber.id]
+        findings.lost += [f"{subscriber.id} never received {i}" for i in sorted(expected - set(copies))]
+        findings.leaked += [
+            f"{subscriber.id} received {i}, not released to it" for i in set(copies) - expected
+        ]
+        findings.duplicated += [f"{subscriber.id} received {i} {n} times" for i, n in copies.items() if n > 1]
+
+
+async def _check_workflows(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
+    client = await Client.connect(deployment.endpoints.temporal_address)
+    for flow in flows:
+        if not flow.onboarded:
+            continue
+        handle = client.get_workflow_handle(onboarding_workflow_id(flow.agency_id))
+        deadline = asyncio.get_running_loop().time() + 60
+        while (status := (await handle.describe()).status) == WorkflowExecutionStatus.RUNNING:
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        if status != WorkflowExecutionStatus.COMPLETED:
+            findings.workflows.append(f"onboarding of {flow.agency_id} is {status}")
+
+
+async def _read_all(
+    endpoints: Endpoints, topic: str, isolation_level: str = "read_uncommitted"
+) -> list[ConsumerRecord[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(
+        **endpoints.kafka_options(), enable_auto_commit=False, group_id=None, isolation_level=isolation_level
+    )
+    await consumer.start()
+    try:
+        partitions = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)  # with read_committed: the last stable offsets
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            for batch in (await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)).values():
+                records.extend(batch)
+            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()

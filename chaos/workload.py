@@ -1,0 +1,156 @@
+"""The mixed workload: agencies registered through the partners API, each then given contacts one after another
+(events on one aggregate, in an order the checks hold the topic to). Every request carries an Idempotency-Key and
+is retried under it until the API answers for good: a 2xx is an acknowledged write, whatever failed before it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+"""Answers that say "not now"."""
+
+
+@dataclass
+class Flow:
+    """One agency's writes, in the order the API acknowledged them."""
+
+    agency_id: str
+    name: str
+    contacts: list[str] = field(default_factory=list)
+    onboarded: bool = False
+    """Its onboarding was started and confirmed: the workflow activates it."""
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    retries: int = 0
+    refused: list[str] = field(default_factory=list)
+    """Definitive 4xx answers: the workload sends only valid requests, so each is a finding."""
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+class Workload:
+    def __init__(
+        self,
+        base_url: str,
+        headers: Callable[[str], dict[str, str]],
+        *,
+        flows: int,
+        contacts_per_agency: int,
+        concurrency: int,
+        seed: int,
+    ) -> None:
+        self.base_url, self.headers = base_url, headers
+        self.target_flows, self.contacts_per_agency, self.concurrency = (
+            flows,
+            contacts_per_agency,
+            concurrency,
+        )
+        self.random = random.Random(seed)
+        self.flows: list[Flow] = []
+        self.tally = Tally()
+        self._started = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set (then each flow in flight finishes its writes) or every flow is done."""
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=httpx.Timeout(15.0)) as client:
+            await asyncio.gather(*(self._lane(client, stop) for _ in range(self.concurrency)))
+
+    async def _lane(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+        while not stop.is_set() and self._started < self.target_flows:
+            self._started += 1
+            await self._flow(client)
+
+    async def _flow(self, client: httpx.AsyncClient) -> None:
+        country = self.random.choice(["FR", "SN", "BR", "KE", "MX"])
+        name = f"Chaos agency {uuid.uuid4().hex[:12]}"
+        body = {"country": {"code": country, "name": country}, "name": name, "agency_type": "police"}
+        created = await self._acknowledged(client, "/agencies", body, country)
+        if created is None:
+            return
+        flow = Flow(str(created["id"]), name)
+        self.flows.append(flow)
+        for n in range(self.contacts_per_agency):
+            contact = {
+                "name": f"Contact {n} of {name[-12:]}",
+                "function": f"Liaison {n}",
+                "email": f"c{n}.{name[-12:]}@police.example.org",
+            }
+            added = await self._acknowledged(client, f"/agencies/{flow.agency_id}/contacts", contact, country)
+            if added is None:
+                return
+            flow.contacts.append(str(added["id"]))
+        onboarding = f"/agencies/{flow.agency_id}/onboarding"
+        # A retry after a lost answer finds the agency past "pending" (409), or the workflow done (404).
+        if (
+            await self._acknowledged(client, onboarding, {}, country, done_after_retry={"agency_not_pending"})
+            is None
+        ):
+            return
+        confirmation = {"confirmed_by": "Chaos NCU"}
+        if (
+            await self._acknowledged(
+                client,
+                f"{onboarding}/confirmation",
+                confirmation,
+                country,
+                done_after_retry={"onboarding_not_found"},
+            )
+            is None
+        ):
+            return
+        flow.onboarded = True
+
+    async def _acknowledged(
+        self,
+        client: httpx.AsyncClient,
+        path: str,
+        body: dict[str, Any],
+        country: str,
+        *,
+        done_after_retry: frozenset[str] | set[str] = frozenset(),
+    ) -> dict[str, Any] | None:
+        """The answer's body once the API acknowledged the request; None if it refused it for good.
+        `done_after_retry`: problem codes that, on a retry, mean an earlier attempt went through."""
+        key = str(uuid.uuid4())
+        wait = 0.1
+        attempts = 0
+        while True:
+            attempts += 1
+            self.tally.requests += 1
+            try:
+                response = await client.post(
+                    path, json=body, headers={**self.headers(country), "Idempotency-Key": key}
+                )
+            except httpx.HTTPError:
+                status = 0
+            else:
+                status = response.status_code
+                self.tally.statuses[status] = self.tally.statuses.get(status, 0) + 1
+                if 200 <= status < 300:
+                    result: dict[str, Any] = response.json()
+                    return result
+                if attempts > 1 and _problem_code(response) in done_after_retry:
+                    return {}
+                if status not in RETRYABLE:
+                    self.tally.refused.append(f"{path} -> {status}: {response.text[:300]}")
+                    return None
+            self.tally.retries += 1
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
+
+def _problem_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
