@@ -26,7 +26,14 @@ from backbone.auth.tokens import TokenVerifier
 from backbone.db import NO_TENANT, SYSTEM_TENANT, TENANT, create_engine, create_sessionmaker
 from backbone.errors import DependencyUnavailable, install_problem_handlers, problem
 from backbone.kafka import client_options
-from backbone.limits import BodySizeLimit, RateLimiter, anonymous_rate_limit, rate_limit
+from backbone.limits import (
+    BodySizeLimit,
+    InFlightLimit,
+    RateLimiter,
+    TraceIdHeader,
+    anonymous_rate_limit,
+    rate_limit,
+)
 from backbone.outbox.relay import BACKLOG_AGE, BACKLOG_ROWS
 from backbone.settings import ServiceSettings
 
@@ -195,17 +202,10 @@ def create_service_app(
                 await refresh(runtime(request))
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("http")
-    async def trace_id_header(request: Request, call_next: Any) -> Any:
-        # Lets a caller quote the trace id, and find its request in logs and in the events it caused.
-        response = await call_next(request)
-        trace_id = telemetry.current_trace_id()
-        if trace_id:
-            response.headers["X-Trace-Id"] = trace_id
-        return response
-
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(TraceIdHeader, current_trace_id=telemetry.current_trace_id)
+    app.add_middleware(InFlightLimit, limit=settings.max_inflight_requests)
     for router in routers:
         guards = [Depends(authenticate), Depends(rate_limit), *([authorize] if authorize else [])]
         app.include_router(router, dependencies=guards)

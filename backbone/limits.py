@@ -1,4 +1,4 @@
-"""Abuse limits every service applies: request size, and request rate per client.
+"""Abuse and overload limits every service applies: request size, request rate per client, requests in flight.
 
 Size: a body larger than `max_request_bytes` is refused with 413 before it is read whole, whether the client
 announced its length or streams it in chunks. Rate: a token bucket per authenticated client (the token's
@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import Request
+from prometheus_client import Counter, Gauge
 
 from backbone.auth.http import CurrentPrincipal
 from backbone.errors import DomainError, problem
@@ -125,3 +126,68 @@ def _take(request: Request, subject: str | None) -> None:
             "Slow down: this client has used its request budget.",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
+
+
+SHED = Counter("http_requests_shed_total", "Requests refused with 503 because the process was at capacity")
+IN_FLIGHT = Gauge("http_requests_in_flight", "Requests this process is working on")
+
+
+class InFlightLimit:
+    """ASGI middleware: at most `limit` requests in progress; past it, 503 problem+json with Retry-After at once.
+
+    Without it an overloaded process queues every request it accepts: latency and memory grow without bound and
+    callers time out on work that then completes anyway. Shedding at the door keeps the work it accepted fast and
+    tells the others to come back. Probes and metrics are never shed (an orchestrator must still see the
+    process)."""
+
+    EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            SHED.inc()
+            response = problem(
+                503,
+                "overloaded",
+                "Overloaded",
+                "The service is at capacity; retry after the delay (the request was not processed).",
+                instance=scope.get("path"),
+                headers={"Retry-After": "1"},
+            )
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1
+        IN_FLIGHT.set(self.in_flight)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            IN_FLIGHT.set(self.in_flight)
+
+
+class TraceIdHeader:
+    """ASGI middleware: the response's `X-Trace-Id`, so a caller can quote it and find its request in logs and in
+    the events it caused. (Plain ASGI: Starlette's `BaseHTTPMiddleware` costs a task and a stream per request.)"""
+
+    def __init__(self, app: ASGIApp, current_trace_id: Callable[[], str | None]) -> None:
+        self.app, self.current_trace_id = app, current_trace_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_trace_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                trace_id = self.current_trace_id()
+                if trace_id:
+                    message["headers"] = [*message.get("headers", []), (b"x-trace-id", trace_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_trace_id)

@@ -141,6 +141,8 @@ class ServiceSettings(BaseSettings):
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     rate_limit_burst: int = Field(default=120, ge=1)
+    max_inflight_requests: int = Field(default=32, ge=1)
+    """Requests one API process works on at once; past it, 503 with Retry-After (backbone.limits.InFlightLimit)."""
 
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None

@@ -21,6 +21,12 @@ from devstack.infra import ensure_infra, stop_started
 MODULES: dict[str, tuple[str, ...]] = {
     "benchmarks.relay": ("K1", "O1"),
     "benchmarks.consumer": ("K4",),
+    "benchmarks.api": ("H1",),
+    "benchmarks.usecase": ("D1", "A1"),
+    "benchmarks.feed": ("F1",),
+    "benchmarks.endtoend": ("E1",),
+    "benchmarks.temporal": ("T1",),
+    "benchmarks.overload": ("OV",),
     "benchmarks.ledger": ("L1",),
 }
 """Module -> the row ids it measures (a module measures its rows together: they share a set-up)."""
