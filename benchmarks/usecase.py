@@ -1,6 +1,6 @@
 """`make bench ONLY=D1,A1`: one use case's database work, in process (no HTTP).
 
-D1: partners' `register_agency` (ORM session, country lock, duplicate check, agency row, aggregate lock, outbox
+D1: partners' `register_agency` (ORM session, country row, duplicate check, agency row, aggregate lock, outbox
     row, audit entry), one at a time, against raw asyncpg writing the same rows with the same statements in one
     transaction each. Goal: the use case takes at most 2x the raw time.
 A1: the same use case, 16 at a time, with the audit chain against the same writes with `audit_append` replaced by
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from backbone.audit.log import canonical
+from backbone.audit.log import canonical, entry_of
 from backbone.db import create_engine, create_sessionmaker
 from backbone.outbox.writer import _AGGREGATE_LOCK_NAMESPACE, Outgoing, _outbox_row
 from benchmarks.table import Row, median_ratio, run_standalone, stack_endpoints
@@ -86,21 +86,21 @@ async def raw_rate(deployment: Deployment, count: int) -> float:
             )
             release = of_agency("FR")
             row = _outbox_row(Outgoing(event, str(agency_id), None, None, None, release), SOURCE)
-            entry = {
-                "tenant": release.originator,
-                "actor_kind": "system",
-                "action": event.event_type,
-                "object_type": "agency",
-                "object_id": str(agency_id),
-                "handling": str(release.code),
-                "details": {},
-            }
+            entry = entry_of(
+                action=event.event_type,
+                object_type="agency",
+                object_id=str(agency_id),
+                tenant=release.originator,
+                handling=str(release.code),
+                details=None,
+            )
             async with conn.transaction():
-                country = await conn.fetchrow(
-                    "SELECT code, name FROM countries WHERE code = $1 FOR UPDATE", "FR"
+                await conn.execute(
+                    "INSERT INTO countries (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
+                    "FR",
+                    "France",
                 )
-                if country is None:
-                    await conn.execute("INSERT INTO countries (code, name) VALUES ($1, $2)", "FR", "France")
+                await conn.fetchrow("SELECT code, name FROM countries WHERE code = $1", "FR")
                 await conn.fetchval(
                     "SELECT id FROM agencies WHERE country_code = $1 AND lower(name) = lower($2)",
                     "FR",

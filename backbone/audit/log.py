@@ -83,6 +83,37 @@ class Actor:
 _PENDING = "backbone.audit.pending"
 
 
+def entry_of(
+    *,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    tenant: str | None,
+    handling: str | None,
+    details: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the service states about a change (the database numbers, times, chains and hashes it)."""
+    actor = Actor.current()
+    salt = secrets.token_hex(16)
+    return {
+        "tenant": tenant or actor.country,
+        "actor_kind": actor.kind,
+        "actor_roles": actor.roles,
+        "actor_country": actor.country,
+        "actor_agency": actor.agency,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "handling": handling,
+        "trace_id": trace_id_of(current_traceparent()),
+        "details": details or {},
+        "personal_digest": personal_digest(actor.subject, actor.source_ip, salt),
+        "actor_subject": actor.subject,
+        "source_ip": actor.source_ip,
+        "personal_salt": salt,
+    }
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -101,25 +132,14 @@ async def append(
     """
     if not session.in_transaction():
         raise RuntimeError("audit entries are written inside the audited transaction")
-    actor = Actor.current()
-    salt = secrets.token_hex(16)
-    entry: dict[str, Any] = {
-        "tenant": tenant or actor.country,
-        "actor_kind": actor.kind,
-        "actor_roles": actor.roles,
-        "actor_country": actor.country,
-        "actor_agency": actor.agency,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "handling": handling,
-        "trace_id": trace_id_of(current_traceparent()),
-        "details": details or {},
-        "personal_digest": personal_digest(actor.subject, actor.source_ip, salt),
-        "actor_subject": actor.subject,
-        "source_ip": actor.source_ip,
-        "personal_salt": salt,
-    }
+    entry = entry_of(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        tenant=tenant,
+        handling=handling,
+        details=details,
+    )
     session.sync_session.info.setdefault(_PENDING, []).append(entry)
 
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,11 +38,16 @@ async def register_agency(
 
 
 async def _register_agency(session: AsyncSession, registration: AgencyRegistration) -> Outcome:
-    country = await session.get(Country, registration.country.code, with_for_update=True)
-    if country is None:
-        country = Country(code=registration.country.code, name=registration.country.name)
-        session.add(country)
-    elif country.name.casefold() != registration.country.name.casefold():
+    # A country is registered by its first agency. Concurrent first registrations both insert it: the loser's
+    # insert does nothing. Countries are never renamed or removed, so reading it needs no lock (the unique
+    # indexes settle concurrent agencies of one country).
+    await session.execute(
+        pg_insert(Country)
+        .values(code=registration.country.code, name=registration.country.name)
+        .on_conflict_do_nothing(index_elements=[Country.code])
+    )
+    country = await session.get_one(Country, registration.country.code)
+    if country.name.casefold() != registration.country.name.casefold():
         raise Conflict(
             f"Country {country.code} is registered as '{country.name}', not '{registration.country.name}'.",
             code="country_name_mismatch",
