@@ -25,7 +25,7 @@ from backbone.kafka import ensure_topics, idempotent_producer
 from benchmarks.relay import event as agency
 from benchmarks.table import Row, median_ratio, run_standalone, stack_endpoints
 from contracts.envelope import encode
-from contracts.topics import TOPICS
+from contracts.topics import TOPICS, TopicSpec
 from rules.releasability import Release
 from tests.support import Deployment
 
@@ -57,8 +57,12 @@ BATCH = 500
 
 async def write_events(deployment: Deployment, prefix: str, count: int) -> None:
     endpoints = deployment.endpoints
+    national = [TopicSpec(name=s.topic, owner="feed", description="bench", partitions=3) for s in SUBSCRIBERS]
     await ensure_topics(
-        endpoints.kafka_bootstrap, TOPICS, prefix=prefix, extra_options=endpoints.kafka_security()
+        endpoints.kafka_bootstrap,
+        [*TOPICS, *national],
+        prefix=prefix,
+        extra_options=endpoints.kafka_security(),
     )
     producer = idempotent_producer(deployment.settings("partners"))
     await producer.start()

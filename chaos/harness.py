@@ -89,6 +89,7 @@ class Report:
             ("leaked to a national stream", str(len(f.leaked))),
             ("workflows not as expected", str(len(f.workflows))),
             ("events on national streams", str(f.forwarded)),
+            ("events the relay published twice", str(f.republished)),
             ("refused valid requests", str(len(self.tally.refused))),
             ("left in the outbox", str(self.left_in_outbox)),
             ("processes that died unkilled", str(len(self.unexpected_exits))),
