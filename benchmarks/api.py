@@ -31,7 +31,8 @@ class AgencyRequests:
 
     def __init__(self, headers: dict[str, str], *, idempotent: bool) -> None:
         self.headers, self.idempotent = headers, idempotent
-        self.prefix = f"Bench {uuid.uuid4().hex[:8]}"
+        self.run = uuid.uuid4().hex[:8]
+        self.prefix = f"Bench {self.run}"
 
     def __call__(self, n: int) -> tuple[str, str, bytes, dict[str, str]]:
         body = {
@@ -39,7 +40,7 @@ class AgencyRequests:
             "name": f"{self.prefix} {n}",
             "agency_type": "police",
         }
-        extra = {"Idempotency-Key": f"{self.prefix}-{n}"} if self.idempotent else {}
+        extra = {"Idempotency-Key": f"bench-{self.run}-{n}"} if self.idempotent else {}
         return "POST", "/agencies", json.dumps(body).encode(), {**self.headers, **extra}
 
 

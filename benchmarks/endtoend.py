@@ -85,6 +85,8 @@ async def measure(seconds: float = 15.0) -> list[Row]:
             request = AgencyRequests(token, idempotent=True)
             sent = await open_loop(url, request, rate=rate, seconds=seconds)
             await asyncio.sleep(5)  # let the last ones through
+            if set(sent.statuses) - {201}:
+                raise RuntimeError(f"answers other than 201 at {rate} rps: {sent.statuses}")
             measured = await latencies(deployment, request.prefix)
             p50, p99 = percentile(measured, 50) * 1000, percentile(measured, 99) * 1000
             api_p99 = percentile(sent.latencies, 99) * 1000

@@ -24,6 +24,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from backbone.db import create_engine, create_sessionmaker
+from backbone.temporal import connect_client
 from benchmarks.table import Row, median_ratio, run_standalone, stack_endpoints
 from benchmarks.trivial_workflow import TrivialWorkflow, trivial_step
 from devstack.config import StackConfig
@@ -104,7 +105,7 @@ async def measure(count: int = 100, rounds: int = 3) -> list[Row]:
     try:
         await wait_http_ok(f"http://127.0.0.1:{port}/readyz", process=api)
         settings = worker_settings(**deployment.overrides("worker"), partners_url=f"http://127.0.0.1:{port}")
-        client = await Client.connect(endpoints.temporal_address)
+        client = await connect_client(deployment.settings("partners"))  # as the service does (its converter)
         trivial_queue = f"{deployment.task_queue}-trivial"
         async with (
             httpx.AsyncClient(
