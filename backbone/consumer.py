@@ -16,7 +16,6 @@ import dataclasses
 import logging
 import re
 import traceback
-from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Literal
@@ -32,9 +31,9 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from backbone.db import RECORD_IN_INBOX
 from backbone.failures import PermanentError, is_permanent, is_transient_infrastructure
 from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
-from backbone.handling import Batched, Handler, consecutive_runs, in_turn
+from backbone.handling import Batched, Handler, Inbound, Subscription, consecutive_runs, in_turn
 from backbone.health import Health
-from backbone.kafka import idempotent_producer, manual_commit_consumer
+from backbone.kafka import idempotent_producer, manual_commit_consumer, started
 from backbone.settings import ServiceSettings
 from backbone.telemetry import context_from_traceparent, tracer
 from contracts.envelope import EventEnvelope, MalformedEvent, decode
@@ -98,30 +97,6 @@ def _inbox_rows(group: str, items: list[_Routed]) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class Inbound:
-    """What outside systems write on topics of their own (the national inbound topics): the topics' logical names
-    as a regular expression, a handler per event type, and who a topic belongs to. The sender is known from the
-    topic alone (its Kafka ACL lets only that sender write it), never from what the event says: the consumer
-    stamps it on the envelope as the `sender` and `sendercountry` extensions, and prefixes the event id with the
-    topic so one sender's ids never collide with another's or with the platform's in the inbox."""
-
-    pattern: str
-    handlers: Mapping[str, Handler]
-    sender: Callable[[str], tuple[str, str] | None]
-    """Logical topic name -> (sender id, its country), None when the topic is nobody's."""
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """What a service consumes: logical topics and a handler per event type (unknown types are skipped), and the
-    outside systems' inbound topics it reads, if any."""
-
-    topics: tuple[str, ...]
-    handlers: Mapping[str, Handler]
-    inbound: Inbound | None = None
-
-
 @dataclass
 class ReplayReport:
     """What a dead-letter replay did: applied now, already applied (inbox), dead-lettered again, not handled
@@ -182,27 +157,19 @@ class EventConsumer:
         self._stopping.set()
 
     async def run(self) -> None:
-        topics = [self.settings.topic(t) for t in self.subscription.topics]
-        inbound = self.subscription.inbound
-        if inbound is None:
-            consumer = manual_commit_consumer(self.settings, group_id=self.group_id)
-            consumer.subscribe(topics, listener=_Revocations(self))
-        else:
-            # A pattern, so a national system registered later is read without a restart (found at the next
-            # metadata refresh, within `consumer_topic_discovery_seconds`).
-            consumer = manual_commit_consumer(
-                self.settings,
-                group_id=self.group_id,
-                metadata_max_age_ms=int(self.settings.consumer_topic_discovery_seconds * 1000),
-            )
-            names = "|".join(re.escape(t) for t in topics)
-            prefix = re.escape(self.settings.topic(""))
-            consumer.subscribe(pattern=f"^({names}|{prefix}{inbound.pattern})$", listener=_Revocations(self))
-        producer = idempotent_producer(self.settings, client_id=f"{self.service}-deadletter")
+        producer = await started(
+            lambda: idempotent_producer(self.settings, client_id=f"{self.service}-deadletter"),
+            stopping=self._stopping,
+            what="dead-letter producer",
+        )
+        if producer is None:
+            return
+        consumer = await started(self._subscribed_consumer, stopping=self._stopping, what="consumer")
+        if consumer is None:
+            await producer.stop()
+            return
         self._consumer, self._dlt_producer = consumer, producer
-        await producer.start()
-        await consumer.start()
-        log.info("consumer started", extra={"topics": topics, "group": self.group_id})
+        log.info("consumer started", extra={"topics": self.subscription.topics, "group": self.group_id})
         try:
             self.health.ready(True)
             while not self._stopping.is_set():
@@ -224,6 +191,25 @@ class EventConsumer:
             await self.commit_processed(None)
             await consumer.stop()
             await producer.stop()
+
+    def _subscribed_consumer(self) -> AIOKafkaConsumer:
+        topics = [self.settings.topic(t) for t in self.subscription.topics]
+        inbound = self.subscription.inbound
+        if inbound is None:
+            consumer = manual_commit_consumer(self.settings, group_id=self.group_id)
+            consumer.subscribe(topics, listener=_Revocations(self))
+            return consumer
+        # A pattern, so a national system registered later is read without a restart (found at the next
+        # metadata refresh, within `consumer_topic_discovery_seconds`).
+        consumer = manual_commit_consumer(
+            self.settings,
+            group_id=self.group_id,
+            metadata_max_age_ms=int(self.settings.consumer_topic_discovery_seconds * 1000),
+        )
+        names = "|".join(re.escape(t) for t in topics)
+        prefix = re.escape(self.settings.topic(""))
+        consumer.subscribe(pattern=f"^({names}|{prefix}{inbound.pattern})$", listener=_Revocations(self))
+        return consumer
 
     async def replay_dead_letters(self) -> ReplayReport:
         """Put what the dead-letter topic holds back through the handlers, once the cause is fixed.

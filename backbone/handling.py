@@ -7,7 +7,8 @@ in a fetch, in their order, so it can write them with one pipelined statement in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,30 @@ def batched(many: ManyHandler) -> Batched:
         await many(session, [envelope])
 
     return Batched(one, many)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What outside systems write on topics of their own (the national inbound topics): the topics' logical names
+    as a regular expression, a handler per event type, and who a topic belongs to. The sender is known from the
+    topic alone (its Kafka ACL lets only that sender write it), never from what the event says: the consumer
+    stamps it on the envelope as the `sender` and `sendercountry` extensions, and prefixes the event id with the
+    topic so one sender's ids never collide with another's or with the platform's in the inbox."""
+
+    pattern: str
+    handlers: Mapping[str, Handler]
+    sender: Callable[[str], tuple[str, str] | None]
+    """Logical topic name -> (sender id, its country), None when the topic is nobody's."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a service consumes: logical topics and a handler per event type (unknown types are skipped), and the
+    outside systems' inbound topics it reads, if any."""
+
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+    inbound: Inbound | None = None
 
 
 def in_turn(*handlers: Handler) -> Handler:

@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from backbone.settings import ServiceSettings
 from contracts.topics import TopicSpec
@@ -140,3 +140,29 @@ async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str], timeo
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"topics not visible after creation: {names}")
         await asyncio.sleep(0.2)
+
+
+Client = TypeVar("Client", AIOKafkaConsumer, AIOKafkaProducer)
+
+
+async def started(make: Callable[[], Client], *, stopping: asyncio.Event, what: str) -> Client | None:
+    """A Kafka client started, however long the broker takes to answer (None if asked to stop first).
+
+    A process that starts while the broker is away (restarting, paused, unreachable) waits for it, not ready,
+    instead of exiting into a crash loop: each attempt is a new client, since one whose start failed is spent."""
+    wait = 0.5
+    while not stopping.is_set():
+        client = make()
+        try:
+            await client.start()
+            return client
+        except KafkaConnectionError as exc:
+            with contextlib.suppress(Exception):
+                await client.stop()
+            log.warning(
+                "Kafka unreachable; retrying", extra={"client": what, "error": str(exc), "wait": wait}
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=wait)
+            wait = min(wait * 2, 10.0)
+    return None

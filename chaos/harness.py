@@ -20,7 +20,7 @@ from backbone.feed.subscribers import Registry, Subscriber
 from chaos.fleet import Fleet
 from chaos.proxy import FaultyProxy
 from chaos.stack import PrivateStack
-from chaos.verify import Findings, check, wait_applied, wait_drained
+from chaos.verify import Findings, check, wait_applied, wait_drained, wait_forwarded
 from chaos.workload import Tally, Workload
 from devstack.config import StackConfig
 from tests.support import Deployment, TestIssuer
@@ -175,6 +175,7 @@ async def run(options: Options) -> Report:
         fleet.check_alive()
         report.left_in_outbox = await wait_drained(direct, options.settle_seconds)
         await wait_applied(direct, workload.flows, options.settle_seconds)
+        await wait_forwarded(direct, f"{direct.topic_prefix}feed", options.settle_seconds)
         report.findings = await check(direct, workload.flows, SUBSCRIBERS)
         fleet.check_alive()
         report.unexpected_exits = fleet.unexpected_exits

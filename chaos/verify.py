@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from backbone.audit.verify import verify as verify_audit_chain
@@ -95,11 +96,35 @@ async def wait_applied(deployment: Deployment, flows: list[Flow], timeout: float
         await conn.close()
 
 
+async def wait_forwarded(deployment: Deployment, group: str, timeout: float) -> None:
+    """Wait until the feed's consumer group has committed up to the end of the partners topic."""
+    topic = deployment.topic("partners.events.v1")
+    admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
+    consumer = AIOKafkaConsumer(
+        **deployment.endpoints.kafka_options(), enable_auto_commit=False, group_id=None
+    )
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        ends = await consumer.end_offsets(tps)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            committed = await admin.list_consumer_group_offsets(group)
+            if all(ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp]) for tp in tps):
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
 async def check(deployment: Deployment, flows: list[Flow], subscribers: Sequence[Subscriber]) -> Findings:
     findings = Findings(acknowledged=sum(1 + len(f.contacts) + 2 * f.onboarded for f in flows))
     await _check_source(deployment, flows, findings)
     await _check_effects(deployment, flows, findings)
-    source = await _read_all(deployment.endpoints, deployment.topic("partners.events.v1"))
+    source = await read_to_end(deployment.endpoints, deployment.topic("partners.events.v1"))
     _check_order(source, flows, findings)
     await _check_feed(deployment, source, subscribers, findings)
     await _check_workflows(deployment, flows, findings)
@@ -208,7 +233,7 @@ async def _check_feed(
             released[subscriber.id][event_id] += 1
     findings.republished = sum(n - 1 for n in on_source.values() if n > 1)
     for subscriber in subscribers:
-        records = await _read_all(
+        records = await read_to_end(
             deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
         )
         copies = Counter(decode(list(r.headers or ()), r.key, r.value).id for r in records)
@@ -240,7 +265,7 @@ async def _check_workflows(deployment: Deployment, flows: list[Flow], findings: 
             findings.workflows.append(f"onboarding of {flow.agency_id} is {status}")
 
 
-async def _read_all(
+async def read_to_end(
     endpoints: Endpoints, topic: str, isolation_level: str = "read_uncommitted"
 ) -> list[ConsumerRecord[bytes, bytes]]:
     consumer = AIOKafkaConsumer(

@@ -7,13 +7,21 @@ import logging
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
 from prometheus_client import Counter, Gauge
 from pydantic import Field
 
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Registry, Subscriber
 from backbone.health import Health
-from backbone.kafka import client_options, durability, ensure_topics, manual_commit_consumer, security_options
+from backbone.kafka import (
+    client_options,
+    durability,
+    ensure_topics,
+    manual_commit_consumer,
+    security_options,
+    started,
+)
 from backbone.settings import ServiceSettings, load_settings_as, local_state_dir
 from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
 
@@ -68,6 +76,21 @@ def inbound_topic(settings: FeedSettings, subscriber: Subscriber) -> TopicSpec:
     )
 
 
+class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A rebalance (another filter joining, or this one rejoining after its session expired) waits for the batch
+    in hand to be committed or aborted, so the positions it resets to are the offsets that transaction wrote."""
+
+    def __init__(self, processing: asyncio.Lock) -> None:
+        self.processing = processing
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self.processing:
+            pass
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info("feed partitions assigned", extra={"partitions": len(assigned)})
+
+
 class NationalFeed:
     def __init__(self, settings: FeedSettings) -> None:
         self.settings = settings
@@ -79,37 +102,58 @@ class NationalFeed:
         self._topics_ready: set[str] = set()
         self._ready: bool | None = None
         self.health = Health()
+        self.processing = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.settings
-        consumer = manual_commit_consumer(
-            settings, group_id=self.group_id, max_poll_records=settings.batch_size
-        )
-        consumer.subscribe([settings.topic(spec.name) for spec in EVENT_TOPICS])
-        producer = AIOKafkaProducer(
-            **client_options(settings),
-            transactional_id=settings.transactional_id,
-            enable_idempotence=True,
-            acks="all",
-            client_id="national-feed",
-        )
-        await producer.start()
-        await consumer.start()
+
+        def subscribed() -> AIOKafkaConsumer:
+            consumer = manual_commit_consumer(
+                settings, group_id=self.group_id, max_poll_records=settings.batch_size
+            )
+            consumer.subscribe(
+                [settings.topic(spec.name) for spec in EVENT_TOPICS],
+                listener=_BatchFinishesFirst(self.processing),
+            )
+            return consumer
+
+        def transactional() -> AIOKafkaProducer:
+            return AIOKafkaProducer(
+                **client_options(settings),
+                transactional_id=settings.transactional_id,
+                enable_idempotence=True,
+                acks="all",
+                client_id="national-feed",
+            )
+
+        producer = await started(transactional, stopping=stop, what="feed producer")
+        if producer is None:
+            return
+        consumer = await started(subscribed, stopping=stop, what="feed consumer")
+        if consumer is None:
+            await producer.stop()
+            return
         log.info(
             "national feed started", extra={"group": self.group_id, "file": str(settings.subscribers_file)}
         )
         try:
             while not stop.is_set():
-                ready = self._registry_ready(consumer)
-                batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
-                # Ready only with a registry to copy by: without one it holds every event (fails closed).
-                self.health.ready(ready, "forwarding" if ready else "no subscribers registry: holding events")
-                if not ready:
-                    # Paused partitions give nothing; one assigned while waiting may have: put it back unread.
-                    for partition, records in batch.items():
-                        consumer.seek(partition, records[0].offset)
-                elif batch:
-                    await self._forward(producer, batch)
+                # Reading a batch and committing its transaction happen under one lock that a rebalance waits
+                # for (`_BatchFinishesFirst`): a rebalance between them would reset the positions to offsets the
+                # transaction is about to move, and the batch would be copied a second time.
+                async with self.processing:
+                    ready = self._registry_ready(consumer)
+                    batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
+                    # Ready only with a registry to copy by: without one it holds every event (fails closed).
+                    self.health.ready(
+                        ready, "forwarding" if ready else "no subscribers registry: holding events"
+                    )
+                    if not ready:
+                        # Paused partitions give nothing; one assigned while waiting may have: put it back unread.
+                        for partition, records in batch.items():
+                            consumer.seek(partition, records[0].offset)
+                    elif batch:
+                        await self._forward(producer, batch)
         finally:
             await consumer.stop()
             await producer.stop()

@@ -40,7 +40,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from backbone.db import parked_outbox_table
 from backbone.faults import RELAY_AFTER_PUBLISH, RELAY_BEFORE_PUBLISH, crash_point
 from backbone.health import Health
-from backbone.kafka import client_options, idempotent_producer
+from backbone.kafka import client_options, idempotent_producer, started
 from backbone.migrations import NOTIFY_CHANNEL
 from backbone.outbox.writer import partition_of
 from backbone.settings import ServiceSettings
@@ -187,9 +187,11 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until `stop()`; reconnects to PostgreSQL and Kafka on failure."""
-        producer = self._producer or idempotent_producer(self.settings)
-        if self._owns_producer:
-            await producer.start()
+        producer = self._producer or await started(
+            lambda: idempotent_producer(self.settings), stopping=self._stopping, what="relay producer"
+        )
+        if producer is None:
+            return  # stopped before the broker answered
         try:
             while not self._stopping.is_set():
                 try:
@@ -200,8 +202,14 @@ class OutboxRelay:
                     self._reset_producer = False
                     if self._owns_producer:
                         await producer.stop()
-                        producer = idempotent_producer(self.settings)
-                        await producer.start()
+                        fresh = await started(
+                            lambda: idempotent_producer(self.settings),
+                            stopping=self._stopping,
+                            what="relay producer",
+                        )
+                        if fresh is None:
+                            return
+                        producer = fresh
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                     self.stats.last_error = repr(exc)
                     self.health.ready(False, f"database: {exc!r}")

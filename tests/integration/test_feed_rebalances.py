@@ -1,0 +1,87 @@
+"""The national feed while its consumer group rebalances over and over (another member joining and leaving, as
+when a filter restarts or its session expires under load): each subscriber's topic still holds each event once.
+
+Found by `make chaos`: a rebalance between reading a batch and committing its transaction reset the positions to
+offsets that transaction was about to move, and the batch was copied a second time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from backbone.feed.filter import NationalFeed
+from backbone.feed.subscribers import Registry
+from chaos.verify import read_to_end
+from contracts.envelope import decode
+from contracts.topics import EVENT_TOPICS
+from tests.integration.test_national_feed import CASES, SUBSCRIBERS, dispute_event, publish, settings_for
+from tests.support import Deployment, eventually
+
+
+class SlowFeed(NationalFeed):
+    """Takes its time over a batch while `slow` is set: a rebalance then lands between read and commit, as when
+    the broker stalls (the chaos run paused it) or the process is starved of CPU."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slow = asyncio.Event()
+
+    async def _forward(self, producer: AIOKafkaProducer, batch: dict[TopicPartition, list[Any]]) -> None:
+        if self.slow.is_set():
+            await asyncio.sleep(5)
+        await super()._forward(producer, batch)
+
+
+async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, tmp_path: Path) -> None:
+    await deployment.create()
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        registry.add(subscriber)
+    events = [
+        (dispute_event(code, originator, members), audience)
+        for _ in range(30)
+        for code, originator, members, audience in CASES
+    ]
+    expected = {s.id: Counter(i for (i, _), audience in events if s.id in audience) for s in SUBSCRIBERS}
+    settings = settings_for(deployment, registry.path).model_copy(update={"batch_size": 3})
+    feed = SlowFeed(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    try:
+        await publish(deployment, [record for (_, record), _ in events[:30]])
+        await eventually(lambda: feed.read > 0, timeout=60, what="the feed started copying")
+        chunks = [events[i : i + 30] for i in range(30, len(events), 30)]
+        for (
+            chunk
+        ) in chunks:  # more events, then a member joins (partitions split) and leaves (they come back)
+            await publish(deployment, [record for (_, record), _ in chunk])
+            intruder = AIOKafkaConsumer(
+                *(deployment.topic(spec.name) for spec in EVENT_TOPICS),
+                **deployment.endpoints.kafka_options(),
+                group_id=settings.consumer_group,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+            )
+            feed.slow.set()
+            await intruder.start()
+            await asyncio.sleep(6)
+            await intruder.stop()
+            feed.slow.clear()
+            await asyncio.sleep(1.0)
+        await eventually(lambda: feed.read >= len(events), timeout=120, what="every event read")
+    finally:
+        stop.set()
+        await running
+    for subscriber in SUBSCRIBERS:
+        total = sum(expected[subscriber.id].values())
+        records = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
+        assert got == expected[subscriber.id], (
+            f"{subscriber.id}: {sum(got.values())} copies, {total} expected"
+        )
