@@ -262,10 +262,9 @@ class EventConsumer:
 
     async def commit_processed(self, only: set[TopicPartition] | None) -> None:
         """Commit offset + 1 of what was handled. A failed commit loses nothing: the inbox absorbs redelivery."""
-        assert self._consumer is not None
         offsets = {tp: off for tp, off in self._processed.items() if only is None or tp in only}
-        if not offsets:
-            return
+        if not offsets or self._consumer is None:
+            return  # nothing handled yet (a first assignment happens while the consumer is starting)
         for tp in offsets:
             self._processed.pop(tp, None)
         try:
