@@ -13,17 +13,15 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import uuid
-from pathlib import Path
 
 import asyncpg
 
 from benchmarks.bare_api import TABLE
 from benchmarks.load import closed_loop, open_loop
-from benchmarks.table import Row, median_ratio, percentile, run_standalone, stack_endpoints
-from devstack.config import StackConfig
-from tests.support import Deployment, ServiceProcess, TestIssuer, free_port, serve_process, wait_http_ok
+from benchmarks.served import LOGS, partners_api
+from benchmarks.table import Row, median_ratio, percentile, run_standalone
+from tests.support import ServiceProcess, free_port, wait_http_ok
 
 
 class AgencyRequests:
@@ -47,69 +45,54 @@ class AgencyRequests:
 async def measure(
     count: int = 1000, rounds: int = 3, concurrency: int = 16, seconds: float = 10.0
 ) -> list[Row]:
-    endpoints = await stack_endpoints()
-    issuer = TestIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
-    issuer.start()
-    deployment = Deployment(endpoints, issuer)
-    await deployment.create("partners")
-    logs = StackConfig.from_env().logs_dir / "bench"
-    dsn = endpoints.postgres_admin_url.rsplit("/", 1)[0] + f"/{deployment.database('partners')}"
-    admin = await asyncpg.connect(dsn)
-    await admin.execute(TABLE)
-    await admin.close()
-    stack_port, bare_port = free_port(), free_port()
-    stack = serve_process(
-        deployment,
-        "partners",
-        "api",
-        logs,
-        http_port=stack_port,
-        rate_limit_burst=10**9,
-        rate_limit_per_minute=10**9,
-    )
-    bare = ServiceProcess(
-        "bare-api", [sys.executable, "-m", "benchmarks.bare_api", str(bare_port), dsn], dict(os.environ), logs
-    )
-    stack.start()
-    bare.start()
-    stack_url, bare_url = f"http://127.0.0.1:{stack_port}", f"http://127.0.0.1:{bare_port}"
     rates: dict[str, list[float]] = {"bare": [], "stack": []}
-    try:
-        await wait_http_ok(f"{stack_url}/readyz", process=stack)
-        await wait_http_ok(f"{bare_url}/openapi.json", process=bare)
-        token = issuer.headers("national_coordinator", country="FR")
-        for round_no in range(rounds + 1):
-            bare_run = await closed_loop(
-                bare_url, AgencyRequests({}, idempotent=False), count=count, concurrency=concurrency
-            )
-            stack_run = await closed_loop(
-                stack_url, AgencyRequests(token, idempotent=True), count=count, concurrency=concurrency
-            )
-            _expect_created(bare_run.statuses, "bare")
-            _expect_created(stack_run.statuses, "stack")
-            label = "warm-up" if round_no == 0 else f"round {round_no}"
-            print(
-                f"{label}: bare {bare_run.rate:,.0f} rps, stack {stack_run.rate:,.0f} rps, "
-                f"ratio {stack_run.rate / bare_run.rate:.2f}",
-                file=sys.stderr,
-            )
-            if round_no:
-                rates["bare"].append(bare_run.rate)
-                rates["stack"].append(stack_run.rate)
-        rate = statistics.median(rates["stack"]) / 2
-        bare_open = await open_loop(
-            bare_url, AgencyRequests({}, idempotent=False), rate=rate, seconds=seconds
+    # No load shedding here: H1 measures what each request costs, and the bare route has no such limit.
+    async with partners_api(max_inflight_requests=10**6) as served:
+        dsn = served.dsn("partners")
+        admin = await asyncpg.connect(dsn)
+        await admin.execute(TABLE)
+        await admin.close()
+        bare_port = free_port()
+        bare = ServiceProcess(
+            "bare-api",
+            [sys.executable, "-m", "benchmarks.bare_api", str(bare_port), dsn],
+            dict(os.environ),
+            LOGS,
         )
-        stack_open = await open_loop(
-            stack_url, AgencyRequests(token, idempotent=True), rate=rate, seconds=seconds
-        )
-        _expect_created(bare_open.statuses, "bare")
-        _expect_created(stack_open.statuses, "stack")
-    finally:
-        stack.stop()
-        bare.stop()
-        issuer.stop()
-        await deployment.destroy()
+        bare.start()
+        stack_url, bare_url = served.url, f"http://127.0.0.1:{bare_port}"
+        try:
+            await wait_http_ok(f"{bare_url}/openapi.json", process=bare)
+            token = served.coordinator()
+            for round_no in range(rounds + 1):
+                bare_run = await closed_loop(
+                    bare_url, AgencyRequests({}, idempotent=False), count=count, concurrency=concurrency
+                )
+                stack_run = await closed_loop(
+                    stack_url, AgencyRequests(token, idempotent=True), count=count, concurrency=concurrency
+                )
+                _expect_created(bare_run.statuses, "bare")
+                _expect_created(stack_run.statuses, "stack")
+                label = "warm-up" if round_no == 0 else f"round {round_no}"
+                print(
+                    f"{label}: bare {bare_run.rate:,.0f} rps, stack {stack_run.rate:,.0f} rps, "
+                    f"ratio {stack_run.rate / bare_run.rate:.2f}",
+                    file=sys.stderr,
+                )
+                if round_no:
+                    rates["bare"].append(bare_run.rate)
+                    rates["stack"].append(stack_run.rate)
+            rate = statistics.median(rates["stack"]) / 2
+            bare_open = await open_loop(
+                bare_url, AgencyRequests({}, idempotent=False), rate=rate, seconds=seconds
+            )
+            stack_open = await open_loop(
+                stack_url, AgencyRequests(token, idempotent=True), rate=rate, seconds=seconds
+            )
+            _expect_created(bare_open.statuses, "bare")
+            _expect_created(stack_open.statuses, "stack")
+        finally:
+            bare.stop()
     ratio = median_ratio(rates["stack"], rates["bare"])
     bare_p99, stack_p99 = (percentile(r.latencies, 99) * 1000 for r in (bare_open, stack_open))
     bare_p50, stack_p50 = (percentile(r.latencies, 50) * 1000 for r in (bare_open, stack_open))

@@ -12,16 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
-from pathlib import Path
 
 import asyncpg
 
 from benchmarks.api import AgencyRequests
 from benchmarks.load import open_loop
-from benchmarks.table import Row, machine, percentile, run_standalone, stack_endpoints
-from devstack.config import StackConfig
-from tests.support import Deployment, TestIssuer, free_port, serve_process, wait_http_ok
+from benchmarks.served import partners_api
+from benchmarks.table import Row, machine, percentile, run_standalone
+from tests.support import Deployment
 
 RATES = (50, 100, 200, 300, 400)
 
@@ -53,40 +51,19 @@ async def latencies(deployment: Deployment, names: str) -> list[float]:
 
 
 async def measure(seconds: float = 15.0) -> list[Row]:
-    endpoints = await stack_endpoints()
-    issuer = TestIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
-    issuer.start()
-    deployment = Deployment(endpoints, issuer)
-    await deployment.create("partners", "training")
-    logs = StackConfig.from_env().logs_dir / "bench"
-    port = free_port()
-    processes = [
-        serve_process(
-            deployment,
-            "partners",
-            "api",
-            logs,
-            http_port=port,
-            rate_limit_burst=10**9,
-            rate_limit_per_minute=10**9,
-        ),
-        serve_process(deployment, "partners", "relay", logs),
-        serve_process(deployment, "training", "consumer", logs),
-    ]
-    for process in processes:
-        process.start()
-    url = f"http://127.0.0.1:{port}"
     results: dict[int, tuple[float, float, float, int]] = {}
-    try:
-        await wait_http_ok(f"{url}/readyz", process=processes[0])
-        token = issuer.headers("national_coordinator", country="FR")
+    beside = (("partners", "relay"), ("training", "consumer"))
+    async with partners_api(*beside, databases=("partners", "training")) as served:
+        deployment, url = served.deployment, served.url
+        token = served.coordinator()
         await open_loop(url, AgencyRequests(token, idempotent=True), rate=20, seconds=3)  # warm-up
         for rate in RATES:
             request = AgencyRequests(token, idempotent=True)
             sent = await open_loop(url, request, rate=rate, seconds=seconds)
             await asyncio.sleep(5)  # let the last ones through
             if set(sent.statuses) - {201}:
-                raise RuntimeError(f"answers other than 201 at {rate} rps: {sent.statuses}")
+                print(f"{rate} rps: not held, the API shed load {sent.statuses}", file=sys.stderr)
+                break
             measured = await latencies(deployment, request.prefix)
             p50, p99 = percentile(measured, 50) * 1000, percentile(measured, 99) * 1000
             api_p99 = percentile(sent.latencies, 99) * 1000
@@ -98,11 +75,6 @@ async def measure(seconds: float = 15.0) -> list[Row]:
             )
             if p99 > 100 or api_p99 > 1000:
                 break  # past what this machine holds: higher rates would only pile up
-    finally:
-        for process in processes:
-            process.stop()
-        issuer.stop()
-        await deployment.destroy()
     held = [rate for rate, (_, p99, api_p99, _) in results.items() if p99 <= 100 and api_p99 <= 1000]
     at200 = results.get(200)
     met = at200 is not None and at200[0] <= 25 and at200[1] <= 100

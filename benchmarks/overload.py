@@ -11,83 +11,56 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 import psutil
 
 from benchmarks.api import AgencyRequests
 from benchmarks.load import closed_loop, open_loop
-from benchmarks.table import Row, run_standalone, stack_endpoints
-from devstack.config import StackConfig
-from tests.support import Deployment, TestIssuer, free_port, serve_process, wait_http_ok
+from benchmarks.served import partners_api
+from benchmarks.table import Row, run_standalone
 
 ACCEPTABLE = {201, 429, 503}
 
 
 async def measure(seconds: float = 15.0) -> list[Row]:
-    endpoints = await stack_endpoints()
-    issuer = TestIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
-    issuer.start()
-    deployment = Deployment(endpoints, issuer)
-    await deployment.create("partners")
-    logs = StackConfig.from_env().logs_dir / "bench"
-    port = free_port()
-    api = serve_process(
-        deployment,
-        "partners",
-        "api",
-        logs,
-        http_port=port,
-        rate_limit_burst=10**9,
-        rate_limit_per_minute=10**9,
-    )
-    relay = serve_process(deployment, "partners", "relay", logs)
-    api.start()
-    relay.start()
-    url = f"http://127.0.0.1:{port}"
-    base = endpoints.postgres_admin_url.rsplit("/", 1)[0]
-    db = await asyncpg.connect(f"{base}/{deployment.database('partners')}")
-    try:
-        await wait_http_ok(f"{url}/readyz", process=api)
-        assert api.proc is not None
-        process = psutil.Process(api.proc.pid)
-        token = issuer.headers("national_coordinator", country="FR")
-        held = await closed_loop(url, AgencyRequests(token, idempotent=True), count=600, concurrency=16)
-        rss_before = process.memory_info().rss
-        rate = 2 * held.rate
-        peak_backlog = 0
+    async with partners_api(("partners", "relay")) as served:
+        api, url = served.api, served.url
+        db = await asyncpg.connect(served.dsn("partners"))
+        try:
+            assert api.proc is not None
+            process = psutil.Process(api.proc.pid)
+            token = served.coordinator()
+            held = await closed_loop(url, AgencyRequests(token, idempotent=True), count=600, concurrency=16)
+            rss_before = process.memory_info().rss
+            rate = 2 * held.rate
+            peak_backlog = 0
 
-        async def watch_backlog(stop: asyncio.Event) -> None:
-            nonlocal peak_backlog
-            while not stop.is_set():
-                peak_backlog = max(peak_backlog, int(await db.fetchval("SELECT count(*) FROM outbox")))
+            async def watch_backlog(stop: asyncio.Event) -> None:
+                nonlocal peak_backlog
+                while not stop.is_set():
+                    peak_backlog = max(peak_backlog, int(await db.fetchval("SELECT count(*) FROM outbox")))
+                    await asyncio.sleep(0.5)
+
+            stop = asyncio.Event()
+            watching = asyncio.create_task(watch_backlog(stop))
+            flood = await open_loop(
+                url, AgencyRequests(token, idempotent=True), rate=rate, seconds=seconds, connections=256
+            )
+            stop.set()
+            await watching
+            rss_after = process.memory_info().rss
+            started = time.monotonic()
+            while time.monotonic() - started < 120:
+                if not int(await db.fetchval("SELECT count(*) FROM outbox")):
+                    break
                 await asyncio.sleep(0.5)
-
-        stop = asyncio.Event()
-        watching = asyncio.create_task(watch_backlog(stop))
-        flood = await open_loop(
-            url, AgencyRequests(token, idempotent=True), rate=rate, seconds=seconds, connections=256
-        )
-        stop.set()
-        await watching
-        rss_after = process.memory_info().rss
-        started = time.monotonic()
-        while time.monotonic() - started < 120:
-            if not int(await db.fetchval("SELECT count(*) FROM outbox")):
-                break
-            await asyncio.sleep(0.5)
-        drained_after = time.monotonic() - started
-        left = int(await db.fetchval("SELECT count(*) FROM outbox"))
-        alive = api.returncode is None
-    finally:
-        await db.close()
-        api.stop()
-        relay.stop()
-        issuer.stop()
-        await deployment.destroy()
+            drained_after = time.monotonic() - started
+            left = int(await db.fetchval("SELECT count(*) FROM outbox"))
+            alive = api.returncode is None
+        finally:
+            await db.close()
     unexpected = {s: n for s, n in flood.statuses.items() if s not in ACCEPTABLE}
     growth = rss_after / rss_before - 1
     met = not unexpected and alive and left == 0 and growth < 0.5

@@ -14,10 +14,8 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 from temporalio.client import Client
@@ -25,13 +23,13 @@ from temporalio.worker import Worker
 
 from backbone.db import create_engine, create_sessionmaker
 from backbone.temporal import connect_client
-from benchmarks.table import Row, median_ratio, run_standalone, stack_endpoints
+from benchmarks.served import partners_api
+from benchmarks.table import Row, median_ratio, run_standalone
 from benchmarks.trivial_workflow import TrivialWorkflow, trivial_step
-from devstack.config import StackConfig
 from services.partners import processes
 from services.partners.agencies import service
 from services.partners.agencies.schemas import AgencyRegistration, CountryIn
-from tests.support import Deployment, TestIssuer, free_port, serve_process, wait_http_ok
+from tests.support import Deployment
 from workflows.worker import create_worker, worker_settings
 
 
@@ -92,26 +90,10 @@ async def onboarding_rate(client: Client, queue: str, agencies: list[str]) -> fl
 
 
 async def measure(count: int = 100, rounds: int = 3) -> list[Row]:
-    endpoints = await stack_endpoints()
-    issuer = TestIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
-    issuer.start()
-    deployment = Deployment(endpoints, issuer)
-    await deployment.create("partners")
-    port = free_port()
-    api = serve_process(
-        deployment,
-        "partners",
-        "api",
-        StackConfig.from_env().logs_dir / "bench",
-        http_port=port,
-        rate_limit_burst=10**9,
-        rate_limit_per_minute=10**9,
-    )
-    api.start()
     rates: dict[str, list[float]] = {"trivial": [], "onboarding": []}
-    try:
-        await wait_http_ok(f"http://127.0.0.1:{port}/readyz", process=api)
-        settings = worker_settings(**deployment.overrides("worker"), partners_url=f"http://127.0.0.1:{port}")
+    async with partners_api() as served:
+        deployment = served.deployment
+        settings = worker_settings(**deployment.overrides("worker"), partners_url=served.url)
         client = await connect_client(deployment.settings("partners"))  # as the service does (its converter)
         trivial_queue = f"{deployment.task_queue}-trivial"
         async with (
@@ -134,10 +116,6 @@ async def measure(count: int = 100, rounds: int = 3) -> list[Row]:
                 if round_no:
                     rates["trivial"].append(trivial)
                     rates["onboarding"].append(onboarding)
-    finally:
-        api.stop()
-        issuer.stop()
-        await deployment.destroy()
     ratio = median_ratio(rates["onboarding"], rates["trivial"])
     trivial, onboarding = statistics.median(rates["trivial"]), statistics.median(rates["onboarding"])
     return [

@@ -149,8 +149,8 @@ async def run(options: Options) -> Report:
         for subscriber in SUBSCRIBERS:
             registry.add(subscriber)
         fleet = Fleet(proxied, logs, registry.path)
+        cleanup.callback(fleet.stop)  # before starting: a fleet that never got ready is stopped too
         await fleet.start()
-        cleanup.callback(fleet.stop)
         workload = Workload(
             fleet.api_url,
             lambda country: issuer.headers("national_coordinator", country=country),
