@@ -1,4 +1,5 @@
-"""What a consumer's handlers are: a coroutine per event, optionally able to take a run of events at once.
+"""What a service consumes (`Subscription`, `Inbound`) and what its handlers are: a coroutine per event,
+optionally able to take a run of events at once.
 
 A handler applies one event inside the consumer's transaction. A read model fed by many events of one type can
 also offer a `many` form (`batched`): the consumer then hands it each run of consecutive new events of that type
