@@ -27,6 +27,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "benchmarks.endtoend": ("E1",),
     "benchmarks.temporal": ("T1",),
     "benchmarks.overload": ("OV",),
+    "benchmarks.replay": ("S1",),
     "benchmarks.ledger": ("L1",),
 }
 """Module -> the row ids it measures (a module measures its rows together: they share a set-up)."""

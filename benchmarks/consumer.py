@@ -48,16 +48,17 @@ async def write_round(deployment: Deployment, prefix: str, count: int) -> None:
     producer = idempotent_producer(deployment.settings("training"))
     await producer.start()
     try:
-        sent = []
-        for i in range(count):
-            key, event = agency(i)  # the relay benchmark's events
-            record = encode(event, source="/bench", key=key)
-            sent.append(
-                await producer.send(
-                    f"{prefix}{TOPIC}", value=record.value, key=record.key, headers=record.headers
+        for first in range(0, count, 10_000):  # in chunks: a million pending futures would weigh on memory
+            sent = []
+            for i in range(first, min(count, first + 10_000)):
+                key, event = agency(i)  # the relay benchmark's events
+                record = encode(event, source="/bench", key=key)
+                sent.append(
+                    await producer.send(
+                        f"{prefix}{TOPIC}", value=record.value, key=record.key, headers=record.headers
+                    )
                 )
-            )
-        await asyncio.gather(*sent)
+            await asyncio.gather(*sent)
     finally:
         await producer.stop()
 
