@@ -18,6 +18,7 @@ async def test_a_short_chaos_run_loses_and_repeats_nothing(stack_config: StackCo
     )
     print(report.table())
     assert set(report.injected) == set(FAULT_KINDS), report.injected
-    assert report.findings.acknowledged >= 50, "the workload made progress through the faults"
+    # Progress, not throughput: in the parallel suite the workload shares two cores with every other test.
+    assert report.findings.acknowledged >= 10, "the workload made progress through the faults"
     assert report.findings.forwarded > 0, "the feed forwarded events"
     assert report.passed, report.table()
