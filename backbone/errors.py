@@ -131,7 +131,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-def _is_dependency_failure(exc: BaseException) -> bool:
+def is_dependency_failure(exc: BaseException) -> bool:
     if isinstance(
         exc,
         (
@@ -232,7 +232,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             return await _domain(request, refused)
         if refused := unstorable_text(exc):
             return await _domain(request, refused)
-        if _is_dependency_failure(exc):
+        if is_dependency_failure(exc):
             log.warning("dependency unavailable", exc_info=exc)
             return problem(
                 503,

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import asyncpg
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from temporalio.service import RPCError, RPCStatusCode
 
+from backbone.errors import is_dependency_failure
 from contracts.envelope import MalformedEvent
 
 
@@ -55,19 +55,7 @@ def is_transient_infrastructure(exc: BaseException) -> bool:
     state = sqlstate(exc)
     if state is not None and (state in TRANSIENT_SQLSTATES or state.startswith("08")):
         return True
-    if isinstance(
-        exc,
-        (
-            OperationalError,
-            InterfaceError,
-            OSError,
-            asyncpg.CannotConnectNowError,
-            asyncpg.ConnectionDoesNotExistError,
-            TimeoutError,
-        ),
-    ):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return is_dependency_failure(exc)  # the database or the network away: what an API answers 503 for
 
 
 def is_permanent(exc: BaseException) -> bool:

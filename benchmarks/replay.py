@@ -9,59 +9,11 @@ sampled while the larger replay runs, must stay flat (growth under 10% between t
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import time
-import uuid
 
-import psutil
-from prometheus_client import REGISTRY
-
-from backbone.consumer import EventConsumer
-from backbone.db import create_engine, create_sessionmaker
-from benchmarks.consumer import BATCH, write_round
+from benchmarks.consumer import replay, write_round
 from benchmarks.table import Row, run_standalone, stack_endpoints
-from contracts.events.partners import AgencyRegisteredV1
-from services.training.handlers import subscription
 from tests.support import Deployment
-
-
-def handled_so_far() -> float:
-    return (
-        REGISTRY.get_sample_value(
-            "consumer_events_handled_total",
-            {"service": "training", "event_type": AgencyRegisteredV1.event_type},
-        )
-        or 0.0
-    )
-
-
-async def replay(deployment: Deployment, prefix: str, count: int) -> tuple[float, list[int]]:
-    """Seconds to apply `count` events, and the process's RSS sampled along the way."""
-    group = f"bench-replay-{uuid.uuid4().hex[:8]}"
-    settings = deployment.settings(
-        "training", topic_prefix=prefix, consumer_group=group, consumer_batch_max=BATCH
-    )
-    engine = create_engine(settings)
-    runtime = EventConsumer(settings, create_sessionmaker(engine), subscription(settings), group_id=group)
-    me = psutil.Process()
-    before = handled_so_far()
-    samples: list[int] = []
-    start = time.perf_counter()
-    task = asyncio.create_task(runtime.run())
-    try:
-        while True:
-            handled = handled_so_far() - before  # the runtime's own counter: polling the inbox would load it
-            samples.append(me.memory_info().rss)
-            if handled >= count:
-                return time.perf_counter() - start, samples
-            if task.done():
-                task.result()
-            await asyncio.sleep(1.0)
-    finally:
-        runtime.stop()
-        await task
-        await engine.dispose()
 
 
 async def measure(events: int = 1_000_000) -> list[Row]:
