@@ -95,7 +95,7 @@ inbox_table = Table(
 )
 
 RECORD_IN_INBOX = text(
-    "INSERT INTO inbox"
+    f"INSERT INTO {inbox_table.name}"
     " (consumer_group, event_id, event_type, source_topic, source_partition, source_offset)"
     " SELECT :group, * FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[]),"
     " CAST(:topics AS varchar[]), CAST(:partitions AS integer[]), CAST(:offsets AS bigint[]))"

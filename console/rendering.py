@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from console.backend import ApiProblem
 from console.i18n import Formats, environment, negotiate, supported
 from console.session import Session
 
@@ -44,6 +45,13 @@ def render(
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def render_refusal(
+    request: Request, template: str, session: Session, refused: ApiProblem, **context: Any
+) -> HTMLResponse:
+    """The page again, with the API's refusal shown and its status (what was entered comes back in `context`)."""
+    return render(request, template, session, status_code=refused.page_status, refusal=refused, **context)
 
 
 def render_fragment(template: str, session: Session, locale: str, **context: Any) -> str:

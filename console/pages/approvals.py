@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from console.backend import ApiProblem, Backend, SessionExpired
 from console.live import update
 from console.pages.deps import Api, CheckedForm, SignedIn
-from console.rendering import locale_of, render, render_fragment
+from console.rendering import locale_of, render, render_fragment, render_refusal
 from console.session import Session
 from console.streams import live_response
 
@@ -120,13 +120,12 @@ async def vote(
     if problem is None:
         return RedirectResponse(f"/decisions/{decision_id}?voted=1", status_code=303)
     context = await _decision_page(request, session, api, decision_id)
-    return render(
+    return render_refusal(
         request,
         "decision.html",
         session,
-        status_code=problem.page_status,
+        problem,
         **context,
-        refusal=problem,
         entered={"choice": choice, "reason": reason},
         form_token=uuid.uuid4().hex,
     )

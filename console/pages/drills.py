@@ -14,7 +14,7 @@ from console.backend import ApiProblem, Backend
 from console.i18n import Formats
 from console.pages.deps import Api, CheckedForm, SignedIn
 from console.pages.operations import place_form
-from console.rendering import render
+from console.rendering import render, render_refusal
 from console.session import Session
 
 router = APIRouter()
@@ -72,12 +72,11 @@ async def create_cycle(
             "notice_hours": notice_hours,
             "first_at": first_at,
         }
-        return render(
+        return render_refusal(
             request,
             "drill_new.html",
             session,
-            status_code=refused.page_status,
-            refusal=refused,
+            refused,
             entered=entered,
             **form,
         )
@@ -100,9 +99,7 @@ async def steer_cycle(
         await api.call(session, "incidents", "POST", f"/drill-cycles/{cycle_id}/{action}")
     except ApiProblem as refused:
         found = await api.get(session, "incidents", f"/drill-cycles/{cycle_id}")
-        return render(
-            request, "cycle.html", session, status_code=refused.page_status, cycle=found, refusal=refused
-        )
+        return render_refusal(request, "cycle.html", session, refused, cycle=found)
     return RedirectResponse(f"/drill-cycles/{cycle_id}?{action}=1", status_code=303)
 
 
@@ -162,12 +159,11 @@ async def debrief(
             "action_title": action_title,
             "action_due": action_due,
         }
-        return render(
+        return render_refusal(
             request,
             "drill.html",
             session,
-            status_code=refused.page_status,
-            refusal=refused,
+            refused,
             entered=entered,
             **view,
         )
@@ -193,12 +189,11 @@ async def finish_action(
         )
     except ApiProblem as refused:
         view = await _drill_view(api, session, drill_id)
-        return render(
+        return render_refusal(
             request,
             "drill.html",
             session,
-            status_code=refused.page_status,
-            refusal=refused,
+            refused,
             entered={},
             **view,
         )

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from console.backend import ApiProblem, Backend, SessionExpired
 from console.live import update
 from console.pages.deps import Api, CheckedForm, SignedIn
-from console.rendering import locale_of, render, render_fragment
+from console.rendering import locale_of, render, render_fragment, render_refusal
 from console.session import Session
 from console.settings import ConsoleSettings
 from console.streams import live_response
@@ -138,14 +138,13 @@ async def declare(
     try:
         created = await api.call(session, "incidents", "POST", "/incidents", json=body)
     except ApiProblem as refused:
-        return render(
+        return render_refusal(
             request,
             "incident_new.html",
             session,
-            status_code=refused.page_status,
+            refused,
             **await place_form(api, session, partnership_id),
             severities=SEVERITIES,
-            refusal=refused,
             entered={
                 "place": place,
                 "severity": severity,
@@ -191,12 +190,11 @@ async def work(
         await api.call(session, "incidents", "POST", path, json=body)
     except ApiProblem as refused:
         view = await _incident_view(api, session, str(incident_id))
-        return render(
+        return render_refusal(
             request,
             "incident.html",
             session,
-            status_code=refused.page_status,
-            refusal=refused,
+            refused,
             **view,
         )
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
