@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from backbone.feed.subscribers import Registry, Subscriber
@@ -129,7 +130,7 @@ async def run(options: Options) -> Report:
     started = time.monotonic()
     with contextlib.ExitStack() as cleanup:
         stack = await asyncio.to_thread(PrivateStack.start, shared, folder)
-        cleanup.callback(shutil.rmtree, folder, True)
+        cleanup.callback(_forget_unless_failed, report, folder)  # runs last, once everything has stopped
         cleanup.callback(stack.stop)
         issuer = TestIssuer(folder / "issuer")
         issuer.start()
@@ -181,14 +182,16 @@ async def run(options: Options) -> Report:
         report.unexpected_exits = fleet.unexpected_exits
         report.tally = workload.tally
         await proxy.stop()
-        if not report.passed:
-            cleanup.pop_all()  # keep the folder (logs, data) to look at
-            print(f"kept for inspection: {folder}", file=sys.stderr)
-            fleet.stop()
-            issuer.stop()
-            stack.stop()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _forget_unless_failed(report: Report, folder: Path) -> None:
+    """A run that failed, or ended in an exception, keeps its folder (data and logs) to look at."""
+    if report.passed:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        print(f"kept for inspection: {folder}", file=sys.stderr)
 
 
 def _schedule(options: Options, rng: random.Random) -> list[str]:
