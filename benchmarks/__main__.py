@@ -26,8 +26,10 @@ MODULES: dict[str, tuple[str, ...]] = {
     "benchmarks.feed": ("F1",),
     "benchmarks.endtoend": ("E1",),
     "benchmarks.temporal": ("T1",),
+    "benchmarks.votes": ("T2",),
     "benchmarks.overload": ("OV",),
     "benchmarks.replay": ("S1",),
+    "benchmarks.soak": ("S1H",),
     "benchmarks.ledger": ("L1",),
 }
 """Module -> the row ids it measures (a module measures its rows together: they share a set-up)."""

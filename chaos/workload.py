@@ -47,7 +47,10 @@ class Workload:
         contacts_per_agency: int,
         concurrency: int,
         seed: int,
+        pace: float | None = None,
     ) -> None:
+        """`pace`: requests per second across all lanes (a fixed schedule the soak holds); None: as fast as the
+        lanes go."""
         self.base_url, self.headers = base_url, headers
         self.target_flows, self.contacts_per_agency, self.concurrency = (
             flows,
@@ -58,6 +61,8 @@ class Workload:
         self.flows: list[Flow] = []
         self.tally = Tally()
         self._started = 0
+        self.pace = pace
+        self._next_slot = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set (then each flow in flight finishes its writes) or every flow is done."""
@@ -125,6 +130,7 @@ class Workload:
         attempts = 0
         while True:
             attempts += 1
+            await self._turn()
             self.tally.requests += 1
             try:
                 response = await client.post(
@@ -146,6 +152,16 @@ class Workload:
             self.tally.retries += 1
             await asyncio.sleep(wait)
             wait = min(wait * 2, 2.0)
+
+    async def _turn(self) -> None:
+        """Wait for this request's slot on the schedule (with a pace): slots are spaced evenly, and one missed
+        while every lane was busy is not made up for later in a burst."""
+        if self.pace is None:
+            return
+        now = asyncio.get_running_loop().time()
+        slot = max(self._next_slot, now)
+        self._next_slot = slot + 1 / self.pace
+        await asyncio.sleep(slot - now)
 
 
 def _problem_code(response: httpx.Response) -> str | None:

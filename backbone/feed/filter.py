@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 from pydantic import Field
 
@@ -80,15 +81,22 @@ class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
     """A rebalance (another filter joining, or this one rejoining after its session expired) waits for the batch
     in hand to be committed or aborted, so the positions it resets to are the offsets that transaction wrote."""
 
-    def __init__(self, processing: asyncio.Lock) -> None:
+    def __init__(self, processing: asyncio.Lock, consumer: AIOKafkaConsumer) -> None:
         self.processing = processing
+        self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self.processing:
             pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        log.info("feed partitions assigned", extra={"partitions": len(assigned)})
+        # Where each partition resumes: the record that tells, after the fact, from which offsets a successor
+        # re-read (the evidence a duplicated copy on a national stream needs).
+        try:
+            resumes = {f"{tp.topic}[{tp.partition}]": await self.consumer.committed(tp) for tp in assigned}
+        except KafkaError as exc:
+            resumes = {"unknown": str(exc)}
+        log.info("feed partitions assigned", extra={"partitions": len(assigned), "resumes_at": resumes})
 
 
 class NationalFeed:
@@ -113,7 +121,7 @@ class NationalFeed:
             )
             consumer.subscribe(
                 [settings.topic(spec.name) for spec in EVENT_TOPICS],
-                listener=_BatchFinishesFirst(self.processing),
+                listener=_BatchFinishesFirst(self.processing, consumer),
             )
             return consumer
 
