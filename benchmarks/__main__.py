@@ -29,6 +29,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "benchmarks.votes": ("T2",),
     "benchmarks.overload": ("OV",),
     "benchmarks.replay": ("S1",),
+    "benchmarks.open_workflows": ("S1W",),
     "benchmarks.soak": ("S1H",),
     "benchmarks.ledger": ("L1",),
 }

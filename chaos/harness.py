@@ -40,6 +40,8 @@ FAULT_KINDS = (
     "pause_kafka",
     "postgres_latency",
     "postgres_reset",
+    "kafka_latency",
+    "kafka_reset",
 )
 RARER = {"pause_kafka": 0.1, "restart_temporal": 0.4, "kill_postgres": 0.5}
 """Faults that stop the run for long (a paused broker, a restarting server) come less often than process kills."""
@@ -137,11 +139,17 @@ async def run(options: Options) -> Report:
         cleanup.callback(issuer.stop)
         direct = Deployment(stack.endpoints, issuer)
         await direct.create("partners", "training")
-        proxy = FaultyProxy("127.0.0.1", stack.endpoints.postgres_port)
-        await proxy.start()
+        proxies = {
+            "postgres": FaultyProxy("127.0.0.1", stack.endpoints.postgres_port),
+            "kafka": FaultyProxy("127.0.0.1", stack.kafka_proxied[0]),
+        }
+        await proxies["postgres"].start()
+        await proxies["kafka"].start(stack.kafka_proxied[1])
         proxied = Deployment(
             dataclasses.replace(
-                stack.endpoints, postgres_admin_url=_with_port(stack.endpoints.postgres_admin_url, proxy.port)
+                stack.endpoints,
+                postgres_admin_url=_with_port(stack.endpoints.postgres_admin_url, proxies["postgres"].port),
+                kafka_bootstrap=f"127.0.0.1:{proxies['kafka'].port}",
             ),
             issuer,
             prefix=direct.prefix,
@@ -166,7 +174,7 @@ async def run(options: Options) -> Report:
             for n, kind in enumerate(_schedule(options, rng)):
                 await asyncio.sleep(rng.uniform(*options.gap_seconds))
                 fleet.check_alive()
-                await _inject(kind, rng, options, stack, proxy, fleet)
+                await _inject(kind, rng, options, stack, proxies, fleet)
                 report.injected[kind] += 1
                 print(f"fault {n + 1}/{options.faults}: {kind}", file=sys.stderr)
             await asyncio.sleep(options.gap_seconds[1])
@@ -181,7 +189,8 @@ async def run(options: Options) -> Report:
         fleet.check_alive()
         report.unexpected_exits = fleet.unexpected_exits
         report.tally = workload.tally
-        await proxy.stop()
+        for proxy in proxies.values():
+            await proxy.stop()
     report.seconds = time.monotonic() - started
     return report
 
@@ -202,7 +211,12 @@ def _schedule(options: Options, rng: random.Random) -> list[str]:
 
 
 async def _inject(
-    kind: str, rng: random.Random, options: Options, stack: PrivateStack, proxy: FaultyProxy, fleet: Fleet
+    kind: str,
+    rng: random.Random,
+    options: Options,
+    stack: PrivateStack,
+    proxies: dict[str, FaultyProxy],
+    fleet: Fleet,
 ) -> None:
     actions: dict[str, Callable[[], Awaitable[None]]] = {
         "kill_api": lambda: fleet.kill("api"),
@@ -225,11 +239,12 @@ async def _inject(
             await asyncio.sleep(rng.uniform(*options.kafka_pause_seconds))
         finally:
             stack.resume_kafka()
-    elif kind == "postgres_latency":
+    elif kind in ("postgres_latency", "kafka_latency"):
+        proxy = proxies[kind.split("_")[0]]
         proxy.latency = rng.uniform(0.02, 0.2)
         await asyncio.sleep(rng.uniform(1.0, 4.0))
         proxy.latency = 0.0
-    elif kind == "postgres_reset":
-        proxy.reset_all()
+    elif kind in ("postgres_reset", "kafka_reset"):
+        proxies[kind.split("_")[0]].reset_all()
     else:
         raise ValueError(f"unknown fault {kind!r}; known: {FAULT_KINDS}")

@@ -1,5 +1,5 @@
-"""A TCP proxy on loopback that injects network-like faults between the processes and PostgreSQL: added latency
-on every chunk, and resets (RST) of every open connection."""
+"""A TCP proxy on loopback that injects network-like faults between the processes and PostgreSQL or Kafka: added
+latency on every chunk, and resets (RST) of every open connection."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ class FaultyProxy:
         self._server: asyncio.Server | None = None
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
 
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+    async def start(self, port: int = 0) -> int:
+        """Listen on `port` (0: any free one; Kafka's proxy must listen where the broker advertises it)."""
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 

@@ -29,6 +29,9 @@ class PrivateStack:
     temporal: LocalTemporal
     endpoints: Endpoints
     """Direct endpoints (the checks use these; the processes may go through a proxy)."""
+    kafka_proxied: tuple[int, int]
+    """(the broker's proxied listener, the port it advertises for it): a proxy between them sees every byte of
+    the clients that bootstrap at the second, since the broker sends them back there."""
 
     @classmethod
     def start(cls, shared: StackConfig, folder: Path) -> PrivateStack:
@@ -43,6 +46,7 @@ class PrivateStack:
             kafka_tls_port=free_port(),
             temporal_port=free_port(),
             temporal_ui_port=free_port(),
+            kafka_proxied=(free_port(), free_port()),
         )
         (folder / "kafka").mkdir(exist_ok=True)
         libs = folder / "kafka" / "libs"
@@ -64,7 +68,8 @@ class PrivateStack:
             kafka_tls_bootstrap=kafka.tls_bootstrap,
             kafka_tls_ca_file=str(kafka.tls_files().ca_file),
         )
-        return cls(postgres, kafka, temporal, endpoints)
+        assert config.kafka_proxied is not None
+        return cls(postgres, kafka, temporal, endpoints, config.kafka_proxied)
 
     def kill_postgres(self) -> None:
         """SIGKILL the postmaster and every backend: a crash, recovered from the WAL at the next start."""

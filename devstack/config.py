@@ -30,6 +30,9 @@ class StackConfig:
     kafka_tls_port: int = 9094
     """The local broker's SASL_SSL listener, as production's (the CA is in the state folder)."""
     service_ports: dict[str, int] = field(default_factory=dict)
+    kafka_proxied: tuple[int, int] | None = None
+    """(port, advertised port): one more SASL_PLAINTEXT listener, which tells clients to reach it at the
+    advertised port, where a proxy listens (the chaos harness puts its faults there)."""
     # Set when the component is provided from outside; the runner then leaves it alone.
     external_postgres_admin_url: str | None = None
     external_kafka_bootstrap: str | None = None

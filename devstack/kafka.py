@@ -177,6 +177,19 @@ class LocalKafka:
             "org.apache.kafka.common.security.scram.ScramLoginModule required "
             f'username="{admin.username}" password="{admin.password}";'
         )
+        listeners = f"CLIENT://{host}:{port},CONTROLLER://{host}:{cport},TLS://{host}:{tls_port}"
+        advertised = f"CLIENT://{host}:{port},TLS://{host}:{tls_port}"
+        protocols = "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,TLS:SASL_SSL"
+        proxied: list[str] = []
+        if self.config.kafka_proxied is not None:
+            proxied_port, proxy_port = self.config.kafka_proxied
+            listeners += f",PROXIED://{host}:{proxied_port}"
+            advertised += f",PROXIED://{host}:{proxy_port}"
+            protocols += ",PROXIED:SASL_PLAINTEXT"
+            proxied = [
+                "listener.name.proxied.sasl.enabled.mechanisms=" + MECHANISM,
+                f"listener.name.proxied.{MECHANISM.lower()}.sasl.jaas.config=" + scram_login,
+            ]
         self.properties_file.write_text(
             "\n".join(
                 [
@@ -187,17 +200,18 @@ class LocalKafka:
                     # uses PLAIN with one static user, because SCRAM credentials live in the metadata the
                     # controller itself serves.
                     # TLS is production's listener (SASL_SSL): clients configured as production are tested on it.
-                    f"listeners=CLIENT://{host}:{port},CONTROLLER://{host}:{cport},TLS://{host}:{tls_port}",
-                    f"advertised.listeners=CLIENT://{host}:{port},TLS://{host}:{tls_port}",
+                    f"listeners={listeners}",
+                    f"advertised.listeners={advertised}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=CLIENT",
-                    "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,TLS:SASL_SSL",
+                    f"listener.security.protocol.map={protocols}",
                     f"sasl.enabled.mechanisms={MECHANISM}",
                     f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
                     "listener.name.client.sasl.enabled.mechanisms=" + MECHANISM,
                     f"listener.name.client.{MECHANISM.lower()}.sasl.jaas.config=" + scram_login,
                     "listener.name.tls.sasl.enabled.mechanisms=" + MECHANISM,
                     f"listener.name.tls.{MECHANISM.lower()}.sasl.jaas.config=" + scram_login,
+                    *proxied,
                     "listener.name.tls.ssl.keystore.type=PEM",
                     f"listener.name.tls.ssl.keystore.location={tls.keystore}",
                     "sasl.mechanism.controller.protocol=PLAIN",
