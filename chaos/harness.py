@@ -69,6 +69,8 @@ class Report:
     unexpected_exits: list[str] = field(default_factory=list)
     left_in_outbox: int = 0
     seconds: float = 0.0
+    connections_reset: dict[str, int] = field(default_factory=dict)
+    """By each proxy (PostgreSQL, Kafka): the connections its reset faults cut."""
 
     @property
     def passed(self) -> bool:
@@ -95,6 +97,7 @@ class Report:
             ("events the relay published twice", str(f.republished)),
             ("refused valid requests", str(len(self.tally.refused))),
             ("left in the outbox", str(self.left_in_outbox)),
+            *((f"{name} connections reset", str(n)) for name, n in sorted(self.connections_reset.items())),
             ("processes that died unkilled", str(len(self.unexpected_exits))),
             ("audit chain", "intact" if f.audit_intact else "BROKEN"),
             ("duration", f"{self.seconds:.0f} s"),
@@ -189,7 +192,8 @@ async def run(options: Options) -> Report:
         fleet.check_alive()
         report.unexpected_exits = fleet.unexpected_exits
         report.tally = workload.tally
-        for proxy in proxies.values():
+        for name, proxy in proxies.items():
+            report.connections_reset[name] = proxy.resets
             await proxy.stop()
     report.seconds = time.monotonic() - started
     return report
