@@ -37,8 +37,8 @@ test-fast: install  ## unit and contract tests only (no infrastructure)
 bench: install  ## every benchmark against its baseline in the same run: a table and bench.json (ONLY=K4,H1 for some)
 	@$(PY) -m benchmarks $(if $(ONLY),--only $(ONLY))
 
-chaos: install  ## the workload under 300+ injected faults (kills, a paused broker, database crashes, resets); FAULTS=n SEED=n
-	@$(PY) -m chaos --faults $(or $(FAULTS),320) --seed $(or $(SEED),1)
+chaos: install  ## the workload under 760 injected faults (kills, a paused broker, database crashes, resets); FAULTS=n SEED=n
+	@$(PY) -m chaos --faults $(or $(FAULTS),760) --seed $(or $(SEED),1)
 
 lint: install  ## ruff (lint + format check) and mypy
 	@$(PY) -m ruff check .

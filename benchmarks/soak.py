@@ -1,10 +1,11 @@
 """`make bench ONLY=S1H` (S1's soak): the backbone's processes at half their capacity for an hour, memory sampled.
 
-The processes `make chaos` runs (the partners API, its relay, training's consumer, the national feed with three
-subscribers, the worker), here without faults, serve the chaos workload: agencies registered, given contacts,
-onboarded through a workflow. First the workload runs as fast as it goes for a minute: that is the capacity, in
-acknowledged requests per second. Then it runs on a fixed schedule at half that for the soak (`SOAK_MINUTES`,
-60 by default), while each process's resident memory (with its children) is sampled every 30 s.
+The processes `make chaos` runs (the partners and training APIs and relays, training's consumer, the national feed
+with three subscribers, the worker), here without faults, serve the chaos workload: agencies registered, given
+contacts, a facility in training registered and booked, onboarded through a workflow. First the workload runs as
+fast as it goes for a minute: that is the capacity, in acknowledged requests per second. Then it runs on a fixed
+schedule at half that for the soak (`SOAK_MINUTES`, 60 by default), while each process's resident memory (with its
+children) is sampled every 30 s.
 
 Goal: no process grows by 10% or more, from the median of its first samples after the warm-up (the first fifth)
 to the median of its last ones; and afterwards the chaos checks hold (nothing lost, duplicated, out of order or
@@ -80,7 +81,15 @@ async def measure(minutes: float | None = None) -> list[Row]:
     try:
         await deployment.create("partners", "training")
         await fleet.start()
-        flat_out = Workload(fleet.api_url, headers, flows=10**9, contacts_per_agency=3, concurrency=8, seed=1)
+        flat_out = Workload(
+            fleet.api_url,
+            headers,
+            flows=10**9,
+            contacts_per_agency=3,
+            concurrency=8,
+            seed=1,
+            training_url=fleet.training_url,
+        )
         capacity = await _capacity(flat_out, 60.0)
         soak = Workload(
             fleet.api_url,
@@ -90,6 +99,7 @@ async def measure(minutes: float | None = None) -> list[Row]:
             concurrency=16,
             seed=2,
             pace=capacity / 2,
+            training_url=fleet.training_url,
         )
         print(
             f"S1H: capacity {capacity:.1f} req/s; soaking at {capacity / 2:.1f} for {minutes:g} min",

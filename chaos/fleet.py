@@ -14,18 +14,15 @@ from tests.support import Deployment, ServiceProcess, free_port, serve_process, 
 
 class Fleet:
     def __init__(self, deployment: Deployment, logs: Path, subscribers_file: Path) -> None:
-        self.api_port = free_port()
+        self.api_port, self.training_port = free_port(), free_port()
+        unlimited = {"rate_limit_burst": 1_000_000, "rate_limit_per_minute": 1_000_000}
         self.members: dict[str, ServiceProcess] = {
-            "api": serve_process(
-                deployment,
-                "partners",
-                "api",
-                logs,
-                http_port=self.api_port,
-                rate_limit_burst=1_000_000,
-                rate_limit_per_minute=1_000_000,
-            ),
+            "api": serve_process(deployment, "partners", "api", logs, http_port=self.api_port, **unlimited),
             "relay": serve_process(deployment, "partners", "relay", logs),
+            "training-api": serve_process(
+                deployment, "training", "api", logs, http_port=self.training_port, **unlimited
+            ),
+            "training-relay": serve_process(deployment, "training", "relay", logs),
             "consumer": serve_process(deployment, "training", "consumer", logs),
             "feed": ServiceProcess(
                 "feed",
@@ -51,10 +48,19 @@ class Fleet:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
+    @property
+    def training_url(self) -> str:
+        return f"http://127.0.0.1:{self.training_port}"
+
+    def of_kind(self, kind: str) -> list[str]:
+        """The members of a kind: "api" (partners' and training's), "relay" (theirs), or one member's name."""
+        return [name for name in self.members if name == kind or name.endswith(f"-{kind}")]
+
     async def start(self) -> None:
         for process in self.members.values():
             process.start()
         await wait_http_ok(f"{self.api_url}/readyz", timeout=90, process=self.members["api"])
+        await wait_http_ok(f"{self.training_url}/readyz", timeout=90, process=self.members["training-api"])
 
     def check_alive(self) -> None:
         """Restart (and record) any process that died without being killed."""

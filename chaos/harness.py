@@ -12,7 +12,6 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -43,8 +42,14 @@ FAULT_KINDS = (
     "kafka_latency",
     "kafka_reset",
 )
-RARER = {"pause_kafka": 0.1, "restart_temporal": 0.4, "kill_postgres": 0.5}
-"""Faults that stop the run for long (a paused broker, a restarting server) come less often than process kills."""
+WEIGHTS = {
+    **{kind: 2.0 for kind in ("kill_api", "kill_relay", "kill_consumer", "kill_feed", "kill_worker")},
+    "pause_kafka": 0.1,
+    "restart_temporal": 0.4,
+    "kill_postgres": 0.5,
+}
+"""Process kills come most often (the long run's 760 faults kill each kind of process 100 times); faults that stop
+the run for long (a paused broker, a restarting server) least. Unnamed kinds weigh 1."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Report:
     unexpected_exits: list[str] = field(default_factory=list)
     left_in_outbox: int = 0
     seconds: float = 0.0
+    killed: Counter[str] = field(default_factory=Counter)
+    """Processes SIGKILLed, by name (an API kill picks partners' or training's)."""
     connections_reset: dict[str, int] = field(default_factory=dict)
     """By each proxy (PostgreSQL, Kafka): the connections its reset faults cut."""
 
@@ -86,8 +93,10 @@ class Report:
         rows = [
             ("faults injected", str(sum(self.injected.values()))),
             *((f"  {kind}", str(n)) for kind, n in sorted(self.injected.items())),
+            ("processes killed", ", ".join(f"{name} {n}" for name, n in sorted(self.killed.items()))),
             ("requests sent (retries)", f"{self.tally.requests} ({self.tally.retries})"),
             ("writes acknowledged", str(f.acknowledged)),
+            ("  of which in training", str(f.acknowledged_in_training)),
             ("lost", str(len(f.lost))),
             ("duplicated effects", str(len(f.duplicated))),
             ("out of order", str(len(f.out_of_order))),
@@ -170,6 +179,7 @@ async def run(options: Options) -> Report:
             contacts_per_agency=options.contacts_per_agency,
             concurrency=options.concurrency,
             seed=options.seed,
+            training_url=fleet.training_url,
         )
         stop = asyncio.Event()
         driving = asyncio.create_task(workload.run(stop))
@@ -177,7 +187,7 @@ async def run(options: Options) -> Report:
             for n, kind in enumerate(_schedule(options, rng)):
                 await asyncio.sleep(rng.uniform(*options.gap_seconds))
                 fleet.check_alive()
-                await _inject(kind, rng, options, stack, proxies, fleet)
+                await _inject(kind, rng, options, stack, proxies, fleet, report)
                 report.injected[kind] += 1
                 print(f"fault {n + 1}/{options.faults}: {kind}", file=sys.stderr)
             await asyncio.sleep(options.gap_seconds[1])
@@ -208,10 +218,18 @@ def _forget_unless_failed(report: Report, folder: Path) -> None:
 
 
 def _schedule(options: Options, rng: random.Random) -> list[str]:
-    """Every kind once first, in a shuffled order (a short run covers them all), then a weighted draw."""
+    """Every kind once first, in a shuffled order (a short run covers them all); then each kind its share of the
+    rest by weight (rounded down, the remainder drawn by weight), shuffled."""
     first = rng.sample(options.kinds, len(options.kinds))[: options.faults]
-    weights = [RARER.get(k, 1.0) for k in options.kinds]
-    return first + rng.choices(options.kinds, weights, k=options.faults - len(first))
+    rest = options.faults - len(first)
+    weights = [WEIGHTS.get(k, 1.0) for k in options.kinds]
+    total = sum(weights)
+    shares = [
+        kind for kind, w in zip(options.kinds, weights, strict=True) for _ in range(int(rest * w / total))
+    ]
+    body = shares + rng.choices(options.kinds, weights, k=rest - len(shares))
+    rng.shuffle(body)
+    return first + body
 
 
 async def _inject(
@@ -221,16 +239,12 @@ async def _inject(
     stack: PrivateStack,
     proxies: dict[str, FaultyProxy],
     fleet: Fleet,
+    report: Report,
 ) -> None:
-    actions: dict[str, Callable[[], Awaitable[None]]] = {
-        "kill_api": lambda: fleet.kill("api"),
-        "kill_relay": lambda: fleet.kill("relay"),
-        "kill_consumer": lambda: fleet.kill("consumer"),
-        "kill_feed": lambda: fleet.kill("feed"),
-        "kill_worker": lambda: fleet.kill("worker"),
-    }
-    if kind in actions:
-        await actions[kind]()
+    if kind.startswith("kill_") and kind != "kill_postgres":
+        victim = rng.choice(fleet.of_kind(kind.removeprefix("kill_")))  # an API or a relay: either service's
+        report.killed[victim] += 1
+        await fleet.kill(victim)
     elif kind == "kill_postgres":
         await asyncio.to_thread(stack.kill_postgres)
         await asyncio.sleep(rng.uniform(0.0, 2.0))

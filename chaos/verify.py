@@ -29,6 +29,7 @@ ACTIVATED = "partners.agency_activated.v1"
 @dataclass
 class Findings:
     acknowledged: int = 0
+    acknowledged_in_training: int = 0
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     out_of_order: list[str] = field(default_factory=list)
@@ -63,13 +64,20 @@ async def _poll(what: asyncpg.Connection, query: str, *args: object, until: int,
         await asyncio.sleep(0.5)
 
 
+WRITERS = ("partners", "training")
+"""The services the workload writes in: each has its outbox, its topic and its audit chain."""
+
+
 async def wait_drained(deployment: Deployment, timeout: float) -> int:
-    """Wait until the outbox is empty (every accepted event published); what is left after `timeout`."""
-    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("partners")))
-    try:
-        return await _poll(conn, "SELECT count(*) FROM outbox", until=0, timeout=timeout)
-    finally:
-        await conn.close()
+    """Wait until the outboxes are empty (every accepted event published); what is left after `timeout`."""
+    left = 0
+    for service in WRITERS:
+        conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database(service)))
+        try:
+            left += await _poll(conn, "SELECT count(*) FROM outbox", until=0, timeout=timeout)
+        finally:
+            await conn.close()
+    return left
 
 
 async def wait_applied(deployment: Deployment, flows: list[Flow], timeout: float) -> None:
@@ -97,8 +105,12 @@ async def wait_applied(deployment: Deployment, flows: list[Flow], timeout: float
 
 
 async def wait_forwarded(deployment: Deployment, group: str, timeout: float) -> None:
-    """Wait until the feed's consumer group has committed up to the end of the partners topic."""
-    topic = deployment.topic("partners.events.v1")
+    """Wait until the feed's consumer group has committed up to the end of the writers' topics."""
+    for service in WRITERS:
+        await _wait_committed(deployment, group, deployment.topic(f"{service}.events.v1"), timeout)
+
+
+async def _wait_committed(deployment: Deployment, group: str, topic: str, timeout: float) -> None:
     admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
     consumer = AIOKafkaConsumer(
         **deployment.endpoints.kafka_options(), enable_auto_commit=False, group_id=None
@@ -121,12 +133,17 @@ async def wait_forwarded(deployment: Deployment, group: str, timeout: float) -> 
 
 
 async def check(deployment: Deployment, flows: list[Flow], subscribers: Sequence[Subscriber]) -> Findings:
-    findings = Findings(acknowledged=sum(1 + len(f.contacts) + 2 * f.onboarded for f in flows))
+    findings = Findings(
+        acknowledged=sum(f.writes for f in flows),
+        acknowledged_in_training=sum((f.facility is not None) + (f.booking is not None) for f in flows),
+    )
     await _check_source(deployment, flows, findings)
+    await _check_training(deployment, flows, findings)
     await _check_effects(deployment, flows, findings)
     source = await read_to_end(deployment.endpoints, deployment.topic("partners.events.v1"))
     _check_order(source, flows, findings)
-    await _check_feed(deployment, source, subscribers, findings)
+    training = await read_to_end(deployment.endpoints, deployment.topic("training.events.v1"))
+    await _check_feed(deployment, source + training, subscribers, findings)
     await _check_workflows(deployment, flows, findings)
     return findings
 
@@ -162,6 +179,37 @@ async def _check_source(deployment: Deployment, flows: list[Flow], findings: Fin
     findings.duplicated += [f"contact {r['email']} added {r['n']} times" for r in emails]
     findings.audit_intact = report.intact
     findings.audit = report.describe("partners")
+
+
+async def _check_training(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
+    """Every acknowledged facility and booking is in training's database, once; its audit chain verifies."""
+    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
+    try:
+        facilities = Counter(
+            str(r["owner_agency_id"]) for r in await conn.fetch("SELECT owner_agency_id FROM facilities")
+        )
+        facility_ids = {str(r["id"]) for r in await conn.fetch("SELECT id FROM facilities")}
+        bookings = Counter(
+            str(r["facility_id"]) for r in await conn.fetch("SELECT facility_id FROM facility_bookings")
+        )
+        booking_ids = {str(r["id"]) for r in await conn.fetch("SELECT id FROM facility_bookings")}
+        report = await verify_audit_chain(conn)
+    finally:
+        await conn.close()
+    for flow in flows:
+        if flow.facility is not None and flow.facility not in facility_ids:
+            findings.lost.append(f"facility {flow.facility} of {flow.agency_id} is not in training")
+        if flow.booking is not None and flow.booking not in booking_ids:
+            findings.lost.append(f"booking {flow.booking} of facility {flow.facility} is not in training")
+    findings.duplicated += [
+        f"agency {a} has {n} facilities, registered once" for a, n in facilities.items() if n > 1
+    ]
+    findings.duplicated += [
+        f"facility {f} booked {n} times, once acknowledged" for f, n in bookings.items() if n > 1
+    ]
+    if not report.intact:
+        findings.audit_intact = False
+        findings.audit += "\n" + report.describe("training")
 
 
 async def _check_effects(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:

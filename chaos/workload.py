@@ -1,6 +1,8 @@
 """The mixed workload: agencies registered through the partners API, each then given contacts one after another
-(events on one aggregate, in an order the checks hold the topic to). Every request carries an Idempotency-Key and
-is retried under it until the API answers for good: a 2xx is an acknowledged write, whatever failed before it."""
+(events on one aggregate, in an order the checks hold the topic to); in training, a facility of the agency's,
+registered and booked once training has learnt of the agency from partners' events; then the agency's onboarding
+workflow, started and confirmed. Every request carries an Idempotency-Key and is retried under it until the API
+answers for good: a 2xx is an acknowledged write, whatever failed before it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +29,20 @@ class Flow:
     contacts: list[str] = field(default_factory=list)
     onboarded: bool = False
     """Its onboarding was started and confirmed: the workflow activates it."""
+    facility: str | None = None
+    """Registered in training for the agency."""
+    booking: str | None = None
+    """Of that facility, by the agency (an event on training's topic)."""
+
+    @property
+    def writes(self) -> int:
+        return (
+            1
+            + len(self.contacts)
+            + 2 * self.onboarded
+            + (self.facility is not None)
+            + (self.booking is not None)
+        )
 
 
 @dataclass
@@ -48,6 +65,7 @@ class Workload:
         concurrency: int,
         seed: int,
         pace: float | None = None,
+        training_url: str | None = None,
     ) -> None:
         """`pace`: requests per second across all lanes (a fixed schedule the soak holds); None: as fast as the
         lanes go."""
@@ -62,11 +80,13 @@ class Workload:
         self.tally = Tally()
         self._started = 0
         self.pace = pace
+        self.training_url = training_url
+        """Where training's API is; None: the flows write in partners only."""
         self._next_slot = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set (then each flow in flight finishes its writes) or every flow is done."""
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=httpx.Timeout(15.0)) as client:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0)) as client:
             await asyncio.gather(*(self._lane(client, stop) for _ in range(self.concurrency)))
 
     async def _lane(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
@@ -78,7 +98,7 @@ class Workload:
         country = self.random.choice(["FR", "SN", "BR", "KE", "MX"])
         name = f"Chaos agency {uuid.uuid4().hex[:12]}"
         body = {"country": {"code": country, "name": country}, "name": name, "agency_type": "police"}
-        created = await self._acknowledged(client, "/agencies", body, country)
+        created = await self._acknowledged(client, f"{self.base_url}/agencies", body, country)
         if created is None:
             return
         flow = Flow(str(created["id"]), name)
@@ -89,11 +109,15 @@ class Workload:
                 "function": f"Liaison {n}",
                 "email": f"c{n}.{name[-12:]}@police.example.org",
             }
-            added = await self._acknowledged(client, f"/agencies/{flow.agency_id}/contacts", contact, country)
+            added = await self._acknowledged(
+                client, f"{self.base_url}/agencies/{flow.agency_id}/contacts", contact, country
+            )
             if added is None:
                 return
             flow.contacts.append(str(added["id"]))
-        onboarding = f"/agencies/{flow.agency_id}/onboarding"
+        if self.training_url is not None and not await self._facility(client, flow, country):
+            return
+        onboarding = f"{self.base_url}/agencies/{flow.agency_id}/onboarding"
         # A retry after a lost answer finds the agency past "pending" (409), or the workflow done (404).
         if (
             await self._acknowledged(client, onboarding, {}, country, done_after_retry={"agency_not_pending"})
@@ -114,17 +138,52 @@ class Workload:
             return
         flow.onboarded = True
 
+    async def _facility(self, client: httpx.AsyncClient, flow: Flow, country: str) -> bool:
+        """A facility of the agency's registered in training, then booked by it; False if refused for good.
+        Training learns of the agency from partners' events: until then it answers `agency_unknown`, and a
+        client of two services waits for the event as this one does."""
+        facility = {
+            "owner_agency_id": flow.agency_id,
+            "name": f"Range of {flow.name[-12:]}",
+            "kind": "field_site",
+            "location": "Chaos county",
+            "capacity": 12,
+            "time_zone": "Europe/Paris",
+        }
+        created = await self._acknowledged(
+            client, f"{self.training_url}/facilities", facility, country, not_yet={"agency_unknown"}
+        )
+        if created is None:
+            return False
+        flow.facility = str(created["id"])
+        start = datetime(2027, 3, 1, 8, tzinfo=UTC) + timedelta(days=self.random.randrange(300))
+        booking = {
+            "agency_id": flow.agency_id,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=8)).isoformat(),
+            "purpose": "Chaos range day",
+        }
+        booked = await self._acknowledged(
+            client, f"{self.training_url}/facilities/{flow.facility}/bookings", booking, country
+        )
+        if booked is None:
+            return False
+        flow.booking = str(booked["id"])
+        return True
+
     async def _acknowledged(
         self,
         client: httpx.AsyncClient,
-        path: str,
+        url: str,
         body: dict[str, Any],
         country: str,
         *,
         done_after_retry: frozenset[str] | set[str] = frozenset(),
+        not_yet: frozenset[str] | set[str] = frozenset(),
     ) -> dict[str, Any] | None:
         """The answer's body once the API acknowledged the request; None if it refused it for good.
-        `done_after_retry`: problem codes that, on a retry, mean an earlier attempt went through."""
+        `done_after_retry`: problem codes that, on a retry, mean an earlier attempt went through; `not_yet`: codes
+        that mean "not yet" (what the request names has not reached this service)."""
         key = str(uuid.uuid4())
         wait = 0.1
         attempts = 0
@@ -134,7 +193,7 @@ class Workload:
             self.tally.requests += 1
             try:
                 response = await client.post(
-                    path, json=body, headers={**self.headers(country), "Idempotency-Key": key}
+                    url, json=body, headers={**self.headers(country), "Idempotency-Key": key}
                 )
             except httpx.HTTPError:
                 status = 0
@@ -144,10 +203,11 @@ class Workload:
                 if 200 <= status < 300:
                     result: dict[str, Any] = response.json()
                     return result
-                if attempts > 1 and _problem_code(response) in done_after_retry:
+                code = _problem_code(response)
+                if attempts > 1 and code in done_after_retry:
                     return {}
-                if status not in RETRYABLE:
-                    self.tally.refused.append(f"{path} -> {status}: {response.text[:300]}")
+                if status not in RETRYABLE and code not in not_yet:
+                    self.tally.refused.append(f"{url} -> {status}: {response.text[:300]}")
                     return None
             self.tally.retries += 1
             await asyncio.sleep(wait)
