@@ -34,6 +34,7 @@ from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
 from backbone.handling import Batched, Handler, Inbound, Subscription, consecutive_runs, in_turn
 from backbone.health import Health
 from backbone.kafka import idempotent_producer, manual_commit_consumer, started
+from backbone.lag import forget_lag, record_lag
 from backbone.settings import ServiceSettings
 from backbone.telemetry import context_from_traceparent, tracer
 from contracts.envelope import EventEnvelope, MalformedEvent, decode
@@ -123,6 +124,7 @@ class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
         async with self.consumer.processing:
             pass
         await self.consumer.commit_processed(set(revoked))
+        forget_lag(self.consumer.service, revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info(
@@ -176,6 +178,7 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.consumer_batch_max)
                 self.health.beat()
                 if not batches:
+                    await record_lag(consumer, self.service)  # caught up, or new records past a quiet spell
                     continue
                 async with self.processing:
                     assigned = consumer.assignment()
@@ -187,8 +190,10 @@ class EventConsumer:
                         pass  # the record in hand was not applied: it is redelivered after the restart
                 crash_point(CONSUMER_AFTER_DB_COMMIT)
                 await self.commit_processed(None)
+                await record_lag(consumer, self.service)
         finally:
             await self.commit_processed(None)
+            forget_lag(self.service, consumer.assignment())  # a stopped consumer reports no lag of its own
             await consumer.stop()
             await producer.stop()
 

@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -28,6 +29,7 @@ from prometheus_client import REGISTRY
 from backbone.consumer import EventConsumer
 from backbone.db import create_engine, create_sessionmaker
 from backbone.kafka import ensure_topics, idempotent_producer
+from backbone.lag import lag_of
 from benchmarks.relay import event as agency
 from benchmarks.table import Row, median_ratio, run_standalone, stack_endpoints
 from contracts.envelope import encode
@@ -175,8 +177,17 @@ def handled_so_far() -> float:
     )
 
 
-async def replay(deployment: Deployment, prefix: str, count: int) -> tuple[float, list[int]]:
-    """Seconds to apply `count` events, and the process's RSS sampled along the way."""
+@dataclass
+class Replayed:
+    seconds: float
+    rss: list[int]
+    """The process's resident memory, sampled along the way."""
+    lag: list[tuple[float, float]]
+    """(events left to apply by the runtime's own count, the lag gauge), sampled along the way."""
+
+
+async def replay(deployment: Deployment, prefix: str, count: int) -> Replayed:
+    """`count` events applied by the runtime from the start of a topic; what it took."""
     group = f"bench-replay-{uuid.uuid4().hex[:8]}"
     settings = deployment.settings(
         "training", topic_prefix=prefix, consumer_group=group, consumer_batch_max=BATCH
@@ -185,15 +196,17 @@ async def replay(deployment: Deployment, prefix: str, count: int) -> tuple[float
     runtime = EventConsumer(settings, create_sessionmaker(engine), subscription(settings), group_id=group)
     me = psutil.Process()
     before = handled_so_far()
-    samples: list[int] = []
+    replayed = Replayed(0.0, [], [])
     start = time.perf_counter()
     task = asyncio.create_task(runtime.run())
     try:
         while True:
             handled = handled_so_far() - before  # the runtime's own counter: polling the inbox would load it
-            samples.append(me.memory_info().rss)
+            replayed.rss.append(me.memory_info().rss)
+            replayed.lag.append((count - handled, lag_of("training", prefix)))
             if handled >= count:
-                return time.perf_counter() - start, samples
+                replayed.seconds = time.perf_counter() - start
+                return replayed
             if task.done():
                 task.result()
             await asyncio.sleep(0.02 if count < 100_000 else 1.0)  # fine grain for a short run
@@ -204,8 +217,7 @@ async def replay(deployment: Deployment, prefix: str, count: int) -> tuple[float
 
 
 async def runtime_rate(deployment: Deployment, prefix: str, count: int) -> float:
-    seconds, _ = await replay(deployment, prefix, count)
-    return count / seconds
+    return count / (await replay(deployment, prefix, count)).seconds
 
 
 async def measure(count: int = 20_000, rounds: int = 3) -> list[Row]:

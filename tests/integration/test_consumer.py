@@ -31,8 +31,10 @@ def registered(agency_id: str) -> AgencyRegisteredV1:
 
 
 @contextlib.asynccontextmanager
-async def training_consumer(deployment: Deployment) -> AsyncIterator[tuple[EventConsumer, object]]:
-    settings = deployment.settings("training")
+async def training_consumer(
+    deployment: Deployment, **settings_changed: object
+) -> AsyncIterator[tuple[EventConsumer, object]]:
+    settings = deployment.settings("training", **settings_changed)
     engine = create_engine(settings)
     consumer = EventConsumer(settings, create_sessionmaker(engine), subscription())
     task = asyncio.create_task(consumer.run())
