@@ -79,24 +79,50 @@ def inbound_topic(settings: FeedSettings, subscriber: Subscriber) -> TopicSpec:
 
 class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
     """A rebalance (another filter joining, or this one rejoining after its session expired) waits for the batch
-    in hand to be committed or aborted, so the positions it resets to are the offsets that transaction wrote."""
+    in hand to be committed or aborted, so the positions it resets to are the offsets that transaction wrote.
 
-    def __init__(self, processing: asyncio.Lock, consumer: AIOKafkaConsumer) -> None:
+    Those positions come from the group's committed offsets, which lag a transaction that has committed: its
+    commit returns once the coordinator has decided it, and the offsets become visible when its markers are
+    written, moments later. Java's consumer asks the broker to wait for them (OffsetFetch `require_stable`,
+    KIP-447); aiokafka cannot. So this process remembers how far its own committed transactions copied
+    (`copied_up_to`), and resumes a partition from there when the group's offsets read behind it. Only one feed
+    runs at a time (one transactional id, a Recreate deployment), so what it copied itself is all there is."""
+
+    def __init__(
+        self, processing: asyncio.Lock, consumer: AIOKafkaConsumer, copied_up_to: dict[TopicPartition, int]
+    ) -> None:
         self.processing = processing
         self.consumer = consumer
+        self.copied_up_to = copied_up_to
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self.processing:
             pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        # Where each partition resumes: the record that tells, after the fact, from which offsets a successor
-        # re-read (the evidence a duplicated copy on a national stream needs).
         try:
-            resumes = {f"{tp.topic}[{tp.partition}]": await self.consumer.committed(tp) for tp in assigned}
+            committed = {tp: await self.consumer.committed(tp) for tp in assigned}
         except KafkaError as exc:
-            resumes = {"unknown": str(exc)}
-        log.info("feed partitions assigned", extra={"partitions": len(assigned), "resumes_at": resumes})
+            log.warning("feed partitions assigned; committed offsets unreadable", extra={"error": str(exc)})
+            committed = {}
+        ahead = {
+            tp: copied
+            for tp, copied in self.copied_up_to.items()
+            if tp in committed and (committed[tp] is None or committed[tp] < copied)
+        }
+        for tp, copied in ahead.items():
+            self.consumer.seek(tp, copied)
+        log.log(
+            logging.WARNING if ahead else logging.INFO,
+            "feed partitions assigned",
+            extra={
+                "partitions": len(assigned),
+                "resumes_at": {
+                    f"{tp.topic}[{tp.partition}]": ahead.get(tp, at) for tp, at in committed.items()
+                },
+                "ahead_of_group_offsets": {f"{tp.topic}[{tp.partition}]": at for tp, at in ahead.items()},
+            },
+        )
 
 
 class NationalFeed:
@@ -111,6 +137,8 @@ class NationalFeed:
         self._ready: bool | None = None
         self.health = Health()
         self.processing = asyncio.Lock()
+        self.copied_up_to: dict[TopicPartition, int] = {}
+        """Per source partition, the next offset after what this process's committed transactions copied."""
 
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.settings
@@ -121,7 +149,7 @@ class NationalFeed:
             )
             consumer.subscribe(
                 [settings.topic(spec.name) for spec in EVENT_TOPICS],
-                listener=_BatchFinishesFirst(self.processing, consumer),
+                listener=_BatchFinishesFirst(self.processing, consumer, self.copied_up_to),
             )
             return consumer
 
@@ -196,6 +224,9 @@ class NationalFeed:
                     withheld += not chosen
                 offsets[partition] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)
+        self.copied_up_to.update(
+            offsets
+        )  # committed: the coordinator has decided it, whatever the group reads yet
         # Counted once the transaction committed, per batch (a labelled metric per copy cost a tenth of the CPU).
         for subscriber_id, count in copies.items():
             if count:
