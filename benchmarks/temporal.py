@@ -3,7 +3,7 @@ on the same Temporal server, in the same worker process (the trivial one on a ta
 
 (a) N trivial workflows, 16 in flight at a time, until every result is in;
 (b) N agency onboardings, 16 in flight, through partners' Temporal door (`processes.start_agency_onboarding`, then the
-    confirmation signal), until each has completed, its activation activity having called the partners API
+    confirmation Update), until each has completed, its activation activity having called the partners API
     (a real process) which committed the activation and its event.
 Rate = workflows completed per second. Goal >= 0.7x.
 """
@@ -123,7 +123,7 @@ async def measure(count: int = 100, rounds: int = 3) -> list[Row]:
             "T1",
             f"agency onboarding workflows, {count}, {IN_FLIGHT} in flight",
             f"trivial one-activity workflow {trivial:,.1f} wf/s",
-            f"onboarding (start, query, signal, activation activity -> partners API) {onboarding:,.1f} wf/s",
+            f"onboarding (start, query, confirmation Update, activation activity -> partners API) {onboarding:,.1f} wf/s",
             f"{ratio:.2f}x",
             ">= 0.7x",
             ratio >= 0.7,

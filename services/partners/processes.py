@@ -96,8 +96,10 @@ async def confirm_agency(
     with missing_workflow_as(
         NotFound(f"Agency {agency_id} has no running onboarding.", code="onboarding_not_found")
     ):
-        await handle.signal(AgencyOnboardingWorkflow.confirm, Confirmation(confirmed_by=confirmed_by))
-        return handle.id, await workflow_answer(handle.query(AgencyOnboardingWorkflow.status))
+        confirmation = Confirmation(confirmed_by=confirmed_by)
+        return handle.id, await workflow_answer(
+            handle.execute_update(AgencyOnboardingWorkflow.confirm_and_report, confirmation)
+        )
 
 
 # --- partnership onboarding --------------------------------------------------------------------------------

@@ -164,3 +164,24 @@ async def test_a_refusal_by_the_partners_service_fails_the_workflow_without_retr
     refusal = activity_error.cause
     assert isinstance(refusal, ApplicationError)
     assert refusal.type == "RejectedByService" and refusal.non_retryable
+
+
+async def test_a_confirmation_sent_as_an_update_answers_with_the_status_it_led_to(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    """What the partners API sends: one round trip that confirms and tells where the onboarding is now."""
+    partners = PartnersDouble(hold_activation=True)
+    async with worker(time_skipping_env, task_queue, partners):
+        handle = await start(time_skipping_env, task_queue)
+        confirmed = await handle.execute_update(
+            AgencyOnboardingWorkflow.confirm_and_report, Confirmation(confirmed_by="GH NCU")
+        )
+        again = await handle.execute_update(
+            AgencyOnboardingWorkflow.confirm_and_report, Confirmation(confirmed_by="someone later")
+        )
+        partners.release_activation.set()
+        result = await handle.result()
+    assert confirmed.state == "activating" and confirmed.confirmed_by == "GH NCU"
+    assert again.state == "activating" and again.confirmed_by == "GH NCU", "the first confirmation counts"
+    assert result.state == "active"
+    assert [a.confirmed_by for a in partners.activations] == ["GH NCU"]

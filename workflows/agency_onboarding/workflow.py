@@ -73,6 +73,15 @@ class AgencyOnboardingWorkflow:
         if self._state == "awaiting_confirmation" and self._confirmed_by is None:
             self._confirmed_by = confirmation.confirmed_by
 
+    @workflow.update
+    async def confirm_and_report(self, confirmation: Confirmation) -> OnboardingStatus:
+        """The confirmation signal, answered with the status it led to, in one round trip (a signal and then a
+        query were two, each a task on the worker). A confirmation that counts answers once the workflow has
+        moved on to activating the agency, as the query after the signal used to see."""
+        self.confirm(confirmation)
+        await workflow.wait_condition(lambda: self._state != "awaiting_confirmation")
+        return self.status()
+
     @workflow.query
     def status(self) -> OnboardingStatus:
         return OnboardingStatus(
