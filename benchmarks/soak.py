@@ -81,26 +81,22 @@ async def measure(minutes: float | None = None) -> list[Row]:
     try:
         await deployment.create("partners", "training")
         await fleet.start()
-        flat_out = Workload(
-            fleet.api_url,
-            headers,
-            flows=10**9,
-            contacts_per_agency=3,
-            concurrency=8,
-            seed=1,
-            training_url=fleet.training_url,
-        )
+
+        def workload(seed: int, concurrency: int, pace: float | None = None) -> Workload:
+            return Workload(
+                fleet.api_url,
+                headers,
+                flows=10**9,
+                contacts_per_agency=3,
+                concurrency=concurrency,
+                seed=seed,
+                pace=pace,
+                training_url=fleet.training_url,
+            )
+
+        flat_out = workload(seed=1, concurrency=8)
         capacity = await _capacity(flat_out, 60.0)
-        soak = Workload(
-            fleet.api_url,
-            headers,
-            flows=10**9,
-            contacts_per_agency=3,
-            concurrency=16,
-            seed=2,
-            pace=capacity / 2,
-            training_url=fleet.training_url,
-        )
+        soak = workload(seed=2, concurrency=16, pace=capacity / 2)
         print(
             f"S1H: capacity {capacity:.1f} req/s; soaking at {capacity / 2:.1f} for {minutes:g} min",
             file=sys.stderr,

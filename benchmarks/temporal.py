@@ -123,7 +123,7 @@ async def measure(count: int = 100, rounds: int = 3) -> list[Row]:
             "T1",
             f"agency onboarding workflows, {count}, {IN_FLIGHT} in flight",
             f"trivial one-activity workflow {trivial:,.1f} wf/s",
-            f"onboarding (start, query, confirmation Update, activation activity -> partners API) {onboarding:,.1f} wf/s",
+            f"onboarding (start, query, confirmation Update, activation via partners API) {onboarding:,.1f} wf/s",
             f"{ratio:.2f}x",
             ">= 0.7x",
             ratio >= 0.7,
