@@ -2,11 +2,13 @@
 
 Partnerships are onboarded over HTTP up to their first gate, each with an oversight body of a veto holder who never
 votes (so the decision stays open) and ten delegates, as many as the votes measured need. Each round, one after another:
-  (a) queries of the onboarding workflow's status, sent straight to Temporal (the baseline);
+  (a) queries of the onboarding workflow's status, sent straight to Temporal through partners' door (the
+      baseline);
   (b) votes, each a POST /decisions/{id}/votes by its delegate: the API sends it to the workflow as an Update,
       whose validator answers, then its activity records the vote through the partners API (a commit with its
       outbox event and audit) before the Update returns;
-  (c) for the analysis only, the same Update sent straight to Temporal (no HTTP, no auth, no policy), and
+  (c) for the analysis only, the same Update sent straight to Temporal through the door (no HTTP, no auth, no
+      policy), and
       (d) an Update that does nothing, on a workflow that only waits: Temporal's own floor for an Update.
 The ratio is the median per-round ratio of p50s, (b) over (a). Goal: <= 2x.
 """
@@ -30,8 +32,9 @@ from benchmarks.served import Served, partners_api
 from benchmarks.table import Row, median_ratio, percentile, run_standalone
 from benchmarks.trivial_workflow import OpenWorkflow
 from rules.phases import GATE_CRITERIA
-from workflows.partnership_onboarding.shared import CastBallot, partnership_onboarding_workflow_id
-from workflows.partnership_onboarding.workflow import PartnershipOnboardingWorkflow
+from services.partners import processes
+from services.partners.decisions.service import BALLOT_STATUS
+from workflows.partnership_onboarding.shared import CastBallot
 from workflows.worker import create_worker, worker_settings
 
 BODY = 10
@@ -184,17 +187,14 @@ async def measure(per_round: int = 25, rounds: int = 4) -> list[Row]:
                 )
 
             def direct(pid: str, member_id: str) -> Callable[[], Awaitable[object]]:
-                handle = client.get_workflow_handle(partnership_onboarding_workflow_id(pid))
                 ballot = CastBallot(member_id=member_id, choice="approve")
-                return lambda: handle.execute_update(PartnershipOnboardingWorkflow.vote, ballot)
+                return lambda: processes.vote_on_gate(client, pid, ballot, refusals=BALLOT_STATUS)
 
-            status = client.get_workflow_handle(partnership_onboarding_workflow_id(ballots[0][0]))
+            queried = ballots[0][0]
             for round_no in range(rounds + 1):
                 mine = ballots[2 * per_round * round_no : 2 * per_round * (round_no + 1)]
                 took = {
-                    "query": await _timed(
-                        [lambda: status.query(PartnershipOnboardingWorkflow.status)] * per_round
-                    ),
+                    "query": await _timed([lambda: processes.onboarding_status(client, queried)] * per_round),
                     "api": await _timed([by_api(d, m, s) for _, d, m, s in mine[:per_round]]),
                     "direct": await _timed([direct(p, m) for p, _, m, _ in mine[per_round:]]),
                     "bare": await _timed([lambda: bare.execute_update(OpenWorkflow.touch)] * per_round),
