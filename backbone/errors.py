@@ -131,22 +131,39 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+SERVER_AWAY_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+"""admin_shutdown, crash_shutdown, cannot_connect_now (starting or recovering), too_many_connections: the server is
+away or full, the request is not wrong. Class 08 (connection exceptions) says the same."""
+
+_AWAY = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConnectionError,
+    TimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InternalClientError,  # a connection cut mid-operation, found in that state when reused or reset
+    OSError,
+)
+
+
 def is_dependency_failure(exc: BaseException) -> bool:
-    if isinstance(
-        exc,
-        (
-            OperationalError,
-            InterfaceError,
-            PoolTimeoutError,
-            ConnectionError,
-            TimeoutError,
-            asyncpg.CannotConnectNowError,
-            asyncpg.ConnectionDoesNotExistError,
-            OSError,
-        ),
-    ):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    """The database or the network away (what an API answers 503 for), however SQLAlchemy wrapped it: a server
+    still recovering reaches us as a plain DBAPIError around asyncpg's CannotConnectNowError."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the exception, what it wraps, and their causes
+        if seen is None:
+            return False
+        if isinstance(seen, _AWAY):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state in SERVER_AWAY_SQLSTATES):
+            return True
+        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
+    return False
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

@@ -13,7 +13,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import uvloop
@@ -39,6 +39,20 @@ def _run_until_signal(main: Callable[[asyncio.Event], object]) -> None:
     # libuv's loop, as uvicorn picks for the APIs: the relay and the consumer spend much of their time in it.
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
         loop.run(runner())
+
+
+async def _until_stopped_or_ended(
+    work: Coroutine[Any, Any, None], stop: asyncio.Event, halt: Callable[[], None]
+) -> None:
+    """Run `work` until a signal asks to stop (then `halt()` it and wait) or until it ends by itself. A crash is
+    raised out, so the process exits and its supervisor restarts it: waiting for the signal alone left a relay
+    whose loop had died running, healthy-looking, with its outbox filling (found by `make chaos`)."""
+    task = asyncio.create_task(work)
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    halt()
+    await task
 
 
 UVICORN_OPTIONS: dict[str, object] = {
@@ -71,11 +85,8 @@ def serve_relay(settings: ServiceSettings) -> None:
     async def main(stop: asyncio.Event) -> None:
         relay = OutboxRelay(settings)
         async with serving(relay.health, host=settings.http_host, port=settings.relay_metrics_port):
-            task = asyncio.create_task(relay.run())
             log.info("relay started", extra={"service": settings.service_name})
-            await stop.wait()
-            relay.stop()
-            await task
+            await _until_stopped_or_ended(relay.run(), stop, relay.stop)
 
     _run_until_signal(main)
 
@@ -92,11 +103,7 @@ def serve_consumer(settings: ServiceSettings) -> None:
         engine = create_engine(settings, pool_size=2)
         consumer = EventConsumer(settings, create_sessionmaker(engine), handlers.subscription(settings))
         async with serving(consumer.health, host=settings.http_host, port=settings.consumer_health_port):
-            task = asyncio.create_task(consumer.run())
-            stopped = asyncio.create_task(stop.wait())
-            await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            consumer.stop()
-            await task
+            await _until_stopped_or_ended(consumer.run(), stop, consumer.stop)
         await engine.dispose()
 
     _run_until_signal(main)

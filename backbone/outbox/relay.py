@@ -38,6 +38,7 @@ from opentelemetry.trace import Link
 from prometheus_client import Counter, Gauge, Histogram
 
 from backbone.db import parked_outbox_table
+from backbone.errors import is_dependency_failure
 from backbone.faults import RELAY_AFTER_PUBLISH, RELAY_BEFORE_PUBLISH, crash_point
 from backbone.health import Health
 from backbone.kafka import client_options, idempotent_producer, started
@@ -210,7 +211,12 @@ class OutboxRelay:
                         if fresh is None:
                             return
                         producer = fresh
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+                except Exception as exc:
+                    # Anything the database or the network going away raises (however it is wrapped, including
+                    # asyncpg's "another operation is in progress" on a connection cut mid-query) is waited out;
+                    # anything else is a bug and ends the process.
+                    if not (isinstance(exc, asyncpg.PostgresError) or is_dependency_failure(exc)):
+                        raise
                     self.stats.last_error = repr(exc)
                     self.health.ready(False, f"database: {exc!r}")
                     log.warning("relay lost its database connection, retrying", extra={"error": repr(exc)})

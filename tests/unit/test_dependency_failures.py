@@ -1,0 +1,57 @@
+"""What counts as "the database is away" (an API's 503, a relay's wait), however SQLAlchemy wraps it.
+
+Found by `make chaos`: while PostgreSQL recovered from a crash, the APIs answered 500, because SQLAlchemy hands
+asyncpg's CannotConnectNowError (57P03) over as a plain DBAPIError; and a relay's loop died on asyncpg's
+"another operation is in progress", met on a connection the proxy had cut mid-query."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from backbone.errors import is_dependency_failure
+
+
+class AdaptedError(Exception):
+    """What SQLAlchemy's asyncpg adapter raises: the driver's error as its cause, its SQLSTATE copied."""
+
+    def __init__(self, cause: BaseException, sqlstate: str | None) -> None:
+        super().__init__(str(cause))
+        self.sqlstate = sqlstate
+        self.__cause__ = cause
+
+
+def wrapped(cause: BaseException, sqlstate: str | None = None) -> DBAPIError:
+    return DBAPIError("SELECT 1", None, AdaptedError(cause, sqlstate))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        wrapped(
+            asyncpg.CannotConnectNowError("the database system is not yet accepting connections"), "57P03"
+        ),
+        wrapped(asyncpg.CannotConnectNowError("recovering")),  # no SQLSTATE copied: the cause tells
+        wrapped(Exception("terminating connection due to administrator command"), "57P01"),
+        wrapped(Exception("connection failure"), "08006"),
+        asyncpg.InternalClientError("cannot switch to state 15; another operation (2) is in progress"),
+        ConnectionError("unexpected connection_lost() call"),
+    ],
+    ids=["cannot-connect-now", "cause-only", "admin-shutdown", "class-08", "internal-client-state", "lost"],
+)
+def test_the_database_away_is_a_dependency_failure(exc: BaseException) -> None:
+    assert is_dependency_failure(exc)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        IntegrityError("INSERT", None, AdaptedError(Exception("duplicate key"), "23505")),
+        wrapped(Exception("permission denied"), "42501"),
+        ValueError("a bug"),
+    ],
+    ids=["unique-violation", "insufficient-privilege", "bug"],
+)
+def test_a_wrong_request_or_a_bug_is_not(exc: BaseException) -> None:
+    assert not is_dependency_failure(exc)
