@@ -224,9 +224,8 @@ class NationalFeed:
                     withheld += not chosen
                 offsets[partition] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)
-        self.copied_up_to.update(
-            offsets
-        )  # committed: the coordinator has decided it, whatever the group reads yet
+        # Committed: the coordinator has decided it, whatever the group's offsets read for a moment yet.
+        self.copied_up_to.update(offsets)
         # Counted once the transaction committed, per batch (a labelled metric per copy cost a tenth of the CPU).
         for subscriber_id, count in copies.items():
             if count:
