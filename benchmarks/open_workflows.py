@@ -22,13 +22,12 @@ import sys
 import time
 import uuid
 
-import psutil
 from temporalio.client import Client
 from temporalio.service import RPCError
 
 from backbone.temporal import WorkflowUnresponsive, connect_client
 from benchmarks.served import LOGS, partners_api
-from benchmarks.table import Row, percentile, run_standalone
+from benchmarks.table import Row, percentile, resident_memory, run_standalone
 from benchmarks.temporal import register
 from services.partners import processes
 from tests.support import Deployment, ServiceProcess
@@ -42,8 +41,7 @@ CONFIRMED = 100
 
 def _rss(process: ServiceProcess) -> int:
     assert process.proc is not None
-    root = psutil.Process(process.proc.pid)
-    return sum(p.memory_info().rss for p in (root, *root.children(recursive=True)))
+    return resident_memory(process.proc.pid)
 
 
 async def _start_batch(client: Client, queue: str, agencies: list[str], unanswered: list[str]) -> float:

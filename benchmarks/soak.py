@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import shutil
 import statistics
@@ -25,10 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 from backbone.feed.subscribers import Registry
-from benchmarks.table import Row, run_standalone, stack_endpoints
+from benchmarks.table import Row, resident_memory, run_standalone, stack_endpoints
 from chaos.fleet import Fleet
 from chaos.harness import SUBSCRIBERS
 from chaos.verify import Findings, check, wait_applied, wait_drained, wait_forwarded
@@ -39,15 +36,6 @@ from tests.support import Deployment, TestIssuer
 SAMPLE_EVERY = 30.0
 WINDOW = 5
 """Samples whose median stands for the start (after the warm-up) and for the end."""
-
-
-def _resident(pid: int) -> int:
-    process = psutil.Process(pid)
-    total = 0
-    for member in (process, *process.children(recursive=True)):
-        with contextlib.suppress(psutil.NoSuchProcess):  # a child that ended between listing and reading
-            total += member.memory_info().rss
-    return total
 
 
 def _acknowledged(workload: Workload) -> int:
@@ -110,7 +98,7 @@ async def measure(minutes: float | None = None) -> list[Row]:
             fleet.check_alive()
             for name, process in fleet.members.items():
                 assert process.proc is not None
-                samples[name].append(_resident(process.proc.pid))
+                samples[name].append(resident_memory(process.proc.pid))
         stop.set()
         await driving
         soaked = time.monotonic() - started

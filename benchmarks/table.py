@@ -4,6 +4,7 @@ table and written to `bench.json` (with the machine's description: absolute figu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -15,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from devstack.config import StackConfig
 from devstack.infra import Endpoints, ensure_infra, stop_started
@@ -72,6 +75,16 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def resident_memory(pid: int) -> int:
+    """A process's resident memory with its children's (a served process may run its work in a child)."""
+    process = psutil.Process(pid)
+    total = 0
+    for member in (process, *process.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):  # a child that ended between listing and reading
+            total += member.memory_info().rss
+    return total
 
 
 def write_json(rows: Sequence[Row], path: Path) -> None:
