@@ -162,8 +162,14 @@ def is_dependency_failure(exc: BaseException) -> bool:
         state = getattr(seen, "sqlstate", None)
         if isinstance(state, str) and (state.startswith("08") or state in SERVER_AWAY_SQLSTATES):
             return True
-        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
+        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__ or _closed_under(seen)
     return False
+
+
+def _closed_under(exc: BaseException) -> BaseException | None:
+    """What asyncpg's "the underlying connection is closed" was raised while handling: leaving a transaction on a
+    connection cut mid-statement raises it over the real failure (found by `make chaos`: a relay died of it)."""
+    return exc.__context__ if isinstance(exc, asyncpg.InterfaceError) else None
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

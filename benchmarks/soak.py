@@ -26,7 +26,7 @@ from pathlib import Path
 
 from backbone.feed.subscribers import Registry
 from benchmarks.table import Row, resident_memory, run_standalone, stack_endpoints
-from chaos.fleet import Fleet
+from chaos.fleet import SERVICES, Fleet
 from chaos.harness import SUBSCRIBERS
 from chaos.verify import Findings, check, wait_applied, wait_drained, wait_forwarded
 from chaos.workload import Workload
@@ -63,23 +63,19 @@ async def measure(minutes: float | None = None) -> list[Row]:
         registry.add(subscriber)
     fleet = Fleet(deployment, folder / "logs", registry.path)
 
-    def headers(country: str) -> dict[str, str]:
-        return issuer.headers("national_coordinator", country=country)
-
     try:
-        await deployment.create("partners", "training")
+        await deployment.create(*SERVICES)
         await fleet.start()
 
         def workload(seed: int, concurrency: int, pace: float | None = None) -> Workload:
             return Workload(
-                fleet.api_url,
-                headers,
+                fleet.urls,
+                issuer,
                 flows=10**9,
                 contacts_per_agency=3,
                 concurrency=concurrency,
                 seed=seed,
                 pace=pace,
-                training_url=fleet.training_url,
             )
 
         flat_out = workload(seed=1, concurrency=8)
@@ -103,10 +99,10 @@ async def measure(minutes: float | None = None) -> list[Row]:
         await driving
         soaked = time.monotonic() - started
         await wait_drained(deployment, 300)
-        flows = flat_out.flows + soak.flows
-        await wait_applied(deployment, flows, 300)
+        flows, partnerships = flat_out.flows + soak.flows, flat_out.partnerships + soak.partnerships
+        await wait_applied(deployment, flows, partnerships, 300)
         await wait_forwarded(deployment, f"{deployment.topic_prefix}feed", 300)
-        findings = await check(deployment, flows, SUBSCRIBERS)
+        findings = await check(deployment, flows, partnerships, SUBSCRIBERS)
         fleet.check_alive()
     finally:
         fleet.stop()

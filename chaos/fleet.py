@@ -11,56 +11,60 @@ from pathlib import Path
 
 from tests.support import Deployment, ServiceProcess, free_port, serve_process, wait_http_ok
 
+SERVICES = ("partners", "training", "finance", "assessment", "incidents")
+"""Each runs its API and its relay here: the workload writes in every one of them."""
+CONSUMERS = ("training", "finance", "assessment", "incidents")
+"""Those whose consumers apply events the workload's writes in partners send them."""
+
 
 class Fleet:
     def __init__(self, deployment: Deployment, logs: Path, subscribers_file: Path) -> None:
-        self.api_port, self.training_port = free_port(), free_port()
+        self.ports = {service: free_port() for service in SERVICES}
         unlimited = {"rate_limit_burst": 1_000_000, "rate_limit_per_minute": 1_000_000}
-        self.members: dict[str, ServiceProcess] = {
-            "api": serve_process(deployment, "partners", "api", logs, http_port=self.api_port, **unlimited),
-            "relay": serve_process(deployment, "partners", "relay", logs),
-            "training-api": serve_process(
-                deployment, "training", "api", logs, http_port=self.training_port, **unlimited
-            ),
-            "training-relay": serve_process(deployment, "training", "relay", logs),
-            "consumer": serve_process(deployment, "training", "consumer", logs),
-            "feed": ServiceProcess(
+        self.members: dict[str, ServiceProcess] = {}
+        for service in SERVICES:
+            self.members[f"{service}-api"] = serve_process(
+                deployment, service, "api", logs, http_port=self.ports[service], **unlimited
+            )
+            self.members[f"{service}-relay"] = serve_process(deployment, service, "relay", logs)
+        for service in CONSUMERS:
+            self.members[f"{service}-consumer"] = serve_process(deployment, service, "consumer", logs)
+        self.members["feed"] = ServiceProcess(
+            "feed",
+            [sys.executable, "-m", "backbone.feed", "run"],
+            deployment.env(
                 "feed",
-                [sys.executable, "-m", "backbone.feed", "run"],
-                deployment.env(
-                    "feed",
-                    subscribers_file=str(subscribers_file),
-                    consumer_group=f"{deployment.topic_prefix}feed",
-                    transactional_id=f"{deployment.prefix}.national-feed-0",
-                ),
-                logs,
+                subscribers_file=str(subscribers_file),
+                consumer_group=f"{deployment.topic_prefix}feed",
+                transactional_id=f"{deployment.prefix}.national-feed-0",
             ),
-            "worker": ServiceProcess(
-                "worker",
-                [sys.executable, "-m", "workflows.worker"],
-                deployment.env("worker", partners_url=f"http://127.0.0.1:{self.api_port}"),
-                logs,
-            ),
-        }
+            logs,
+        )
+        self.members["worker"] = ServiceProcess(
+            "worker",
+            [sys.executable, "-m", "workflows.worker"],
+            deployment.env("worker", **{f"{service}_url": self.url(service) for service in SERVICES}),
+            logs,
+        )
         self.unexpected_exits: list[str] = []
 
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
 
     @property
-    def training_url(self) -> str:
-        return f"http://127.0.0.1:{self.training_port}"
+    def urls(self) -> dict[str, str]:
+        return {service: self.url(service) for service in SERVICES}
 
     def of_kind(self, kind: str) -> list[str]:
-        """The members of a kind: "api" (partners' and training's), "relay" (theirs), or one member's name."""
+        """The members of a kind ("api", "relay", "consumer": every service's), or one member by its name."""
         return [name for name in self.members if name == kind or name.endswith(f"-{kind}")]
 
     async def start(self) -> None:
         for process in self.members.values():
             process.start()
-        await wait_http_ok(f"{self.api_url}/readyz", timeout=90, process=self.members["api"])
-        await wait_http_ok(f"{self.training_url}/readyz", timeout=90, process=self.members["training-api"])
+        for service in SERVICES:
+            api = self.members[f"{service}-api"]
+            await wait_http_ok(f"{self.url(service)}/readyz", timeout=120, process=api)
 
     def check_alive(self) -> None:
         """Restart (and record) any process that died without being killed."""

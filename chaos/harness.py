@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from backbone.feed.subscribers import Registry, Subscriber
-from chaos.fleet import Fleet
+from chaos.fleet import SERVICES, Fleet
 from chaos.proxy import FaultyProxy
 from chaos.stack import PrivateStack
 from chaos.verify import Findings, check, wait_applied, wait_drained, wait_forwarded
@@ -75,7 +75,7 @@ class Report:
     left_in_outbox: int = 0
     seconds: float = 0.0
     killed: Counter[str] = field(default_factory=Counter)
-    """Processes SIGKILLed, by name (an API kill picks partners' or training's)."""
+    """Processes SIGKILLed, by name (an API, relay or consumer kill picks one service's)."""
     connections_reset: dict[str, int] = field(default_factory=dict)
     """By each proxy (PostgreSQL, Kafka): the connections its reset faults cut."""
 
@@ -96,7 +96,7 @@ class Report:
             ("processes killed", ", ".join(f"{name} {n}" for name, n in sorted(self.killed.items()))),
             ("requests sent (retries)", f"{self.tally.requests} ({self.tally.retries})"),
             ("writes acknowledged", str(f.acknowledged)),
-            ("  of which in training", str(f.acknowledged_in_training)),
+            *((f"  of which in {service}", str(n)) for service, n in f.acknowledged_in.items()),
             ("lost", str(len(f.lost))),
             ("duplicated effects", str(len(f.duplicated))),
             ("out of order", str(len(f.out_of_order))),
@@ -150,7 +150,7 @@ async def run(options: Options) -> Report:
         issuer.start()
         cleanup.callback(issuer.stop)
         direct = Deployment(stack.endpoints, issuer)
-        await direct.create("partners", "training")
+        await direct.create(*SERVICES)
         proxies = {
             "postgres": FaultyProxy("127.0.0.1", stack.endpoints.postgres_port),
             "kafka": FaultyProxy("127.0.0.1", stack.kafka_proxied[0]),
@@ -173,13 +173,12 @@ async def run(options: Options) -> Report:
         cleanup.callback(fleet.stop)  # before starting: a fleet that never got ready is stopped too
         await fleet.start()
         workload = Workload(
-            fleet.api_url,
-            lambda country: issuer.headers("national_coordinator", country=country),
+            fleet.urls,
+            issuer,
             flows=10**9,
             contacts_per_agency=options.contacts_per_agency,
             concurrency=options.concurrency,
             seed=options.seed,
-            training_url=fleet.training_url,
         )
         stop = asyncio.Event()
         driving = asyncio.create_task(workload.run(stop))
@@ -196,9 +195,9 @@ async def run(options: Options) -> Report:
             await asyncio.wait_for(driving, timeout=300)
         fleet.check_alive()
         report.left_in_outbox = await wait_drained(direct, options.settle_seconds)
-        await wait_applied(direct, workload.flows, options.settle_seconds)
+        await wait_applied(direct, workload.flows, workload.partnerships, options.settle_seconds)
         await wait_forwarded(direct, f"{direct.topic_prefix}feed", options.settle_seconds)
-        report.findings = await check(direct, workload.flows, SUBSCRIBERS)
+        report.findings = await check(direct, workload.flows, workload.partnerships, SUBSCRIBERS)
         fleet.check_alive()
         report.unexpected_exits = fleet.unexpected_exits
         report.tally = workload.tally
@@ -242,7 +241,9 @@ async def _inject(
     report: Report,
 ) -> None:
     if kind.startswith("kill_") and kind != "kill_postgres":
-        victim = rng.choice(fleet.of_kind(kind.removeprefix("kill_")))  # an API or a relay: either service's
+        victim = rng.choice(
+            fleet.of_kind(kind.removeprefix("kill_"))
+        )  # an API, relay, consumer: any service's
         report.killed[victim] += 1
         await fleet.kill(victim)
     elif kind == "kill_postgres":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -15,6 +15,9 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from backbone.audit.verify import verify as verify_audit_chain
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Subscriber
+from chaos.fleet import SERVICES
+from chaos.partnership_flow import PartnershipFlow
+from chaos.verify_partnerships import check_partnerships, wait_known
 from chaos.workload import Flow
 from contracts.envelope import decode
 from devstack.infra import Endpoints
@@ -29,7 +32,8 @@ ACTIVATED = "partners.agency_activated.v1"
 @dataclass
 class Findings:
     acknowledged: int = 0
-    acknowledged_in_training: int = 0
+    acknowledged_in: dict[str, int] = field(default_factory=dict)
+    """By service."""
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     out_of_order: list[str] = field(default_factory=list)
@@ -64,7 +68,7 @@ async def _poll(what: asyncpg.Connection, query: str, *args: object, until: int,
         await asyncio.sleep(0.5)
 
 
-WRITERS = ("partners", "training")
+WRITERS = SERVICES
 """The services the workload writes in: each has its outbox, its topic and its audit chain."""
 
 
@@ -80,8 +84,14 @@ async def wait_drained(deployment: Deployment, timeout: float) -> int:
     return left
 
 
-async def wait_applied(deployment: Deployment, flows: list[Flow], timeout: float) -> None:
-    """Wait until training knows every agency, the onboarded ones as active."""
+async def wait_applied(
+    deployment: Deployment, flows: list[Flow], partnerships: list[PartnershipFlow], timeout: float
+) -> None:
+    """Wait until training knows every agency, the onboarded ones as active, and finance, assessment and
+    incidents every partnership."""
+    await wait_known(
+        lambda service: _dsn(deployment.endpoints, deployment.database(service)), partnerships, timeout
+    )
     conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
     settled = [f.agency_id for f in flows if f.onboarded]
     pending = [f.agency_id for f in flows if not f.onboarded]
@@ -132,20 +142,53 @@ async def _wait_committed(deployment: Deployment, group: str, topic: str, timeou
         await admin.close()
 
 
-async def check(deployment: Deployment, flows: list[Flow], subscribers: Sequence[Subscriber]) -> Findings:
+async def check(
+    deployment: Deployment,
+    flows: list[Flow],
+    partnerships: list[PartnershipFlow],
+    subscribers: Sequence[Subscriber],
+) -> Findings:
     findings = Findings(
-        acknowledged=sum(f.writes for f in flows),
-        acknowledged_in_training=sum((f.facility is not None) + (f.booking is not None) for f in flows),
+        acknowledged=sum(f.writes for f in flows) + sum(p.writes for p in partnerships),
+        acknowledged_in={
+            "training": sum((f.facility is not None) + (f.booking is not None) for f in flows),
+            "finance": sum(len(p.accounts) + (p.transfer is not None) for p in partnerships),
+            "assessment": sum(p.evaluator is not None for p in partnerships),
+            "incidents": sum(p.protocol_steps for p in partnerships),
+        },
     )
+
+    def dsn(service: str) -> str:
+        return _dsn(deployment.endpoints, deployment.database(service))
+
     await _check_source(deployment, flows, findings)
     await _check_training(deployment, flows, findings)
     await _check_effects(deployment, flows, findings)
-    source = await read_to_end(deployment.endpoints, deployment.topic("partners.events.v1"))
-    _check_order(source, flows, findings)
-    training = await read_to_end(deployment.endpoints, deployment.topic("training.events.v1"))
-    await _check_feed(deployment, source + training, subscribers, findings)
+    await _check_audit_chains(dsn, findings)
+    topics = {
+        service: await read_to_end(deployment.endpoints, deployment.topic(f"{service}.events.v1"))
+        for service in WRITERS
+    }
+    _check_order(topics["partners"], flows, findings)
+    await check_partnerships(dsn, partnerships, topics, findings)
+    await _check_feed(deployment, [r for records in topics.values() for r in records], subscribers, findings)
     await _check_workflows(deployment, flows, findings)
     return findings
+
+
+async def _check_audit_chains(dsn: Callable[[str], str], findings: Findings) -> None:
+    """Every writer's audit chain verifies."""
+    findings.audit_intact = True
+    reports = []
+    for service in WRITERS:
+        conn = await asyncpg.connect(dsn(service))
+        try:
+            report = await verify_audit_chain(conn)
+        finally:
+            await conn.close()
+        findings.audit_intact &= report.intact
+        reports.append(report.describe(service))
+    findings.audit = "\n".join(reports)
 
 
 async def _check_source(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
@@ -162,7 +205,6 @@ async def _check_source(deployment: Deployment, flows: list[Flow], findings: Fin
         emails = await conn.fetch(
             "SELECT email, count(*) AS n FROM agency_contacts GROUP BY email HAVING count(*) > 1"
         )
-        report = await verify_audit_chain(conn)
     finally:
         await conn.close()
     names = Counter(name for name, _ in agencies.values())
@@ -177,12 +219,10 @@ async def _check_source(deployment: Deployment, flows: list[Flow], findings: Fin
         ]
     findings.duplicated += [f"agency name {n!r} registered {k} times" for n, k in names.items() if k > 1]
     findings.duplicated += [f"contact {r['email']} added {r['n']} times" for r in emails]
-    findings.audit_intact = report.intact
-    findings.audit = report.describe("partners")
 
 
 async def _check_training(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
-    """Every acknowledged facility and booking is in training's database, once; its audit chain verifies."""
+    """Every acknowledged facility and booking is in training's database, once."""
     conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
     try:
         facilities = Counter(
@@ -193,7 +233,6 @@ async def _check_training(deployment: Deployment, flows: list[Flow], findings: F
             str(r["facility_id"]) for r in await conn.fetch("SELECT facility_id FROM facility_bookings")
         )
         booking_ids = {str(r["id"]) for r in await conn.fetch("SELECT id FROM facility_bookings")}
-        report = await verify_audit_chain(conn)
     finally:
         await conn.close()
     for flow in flows:
@@ -207,9 +246,6 @@ async def _check_training(deployment: Deployment, flows: list[Flow], findings: F
     findings.duplicated += [
         f"facility {f} booked {n} times, once acknowledged" for f, n in bookings.items() if n > 1
     ]
-    if not report.intact:
-        findings.audit_intact = False
-        findings.audit += "\n" + report.describe("training")
 
 
 async def _check_effects(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:

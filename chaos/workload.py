@@ -1,20 +1,23 @@
 """The mixed workload: agencies registered through the partners API, each then given contacts one after another
 (events on one aggregate, in an order the checks hold the topic to); in training, a facility of the agency's,
 registered and booked once training has learnt of the agency from partners' events; then the agency's onboarding
-workflow, started and confirmed. Every request carries an Idempotency-Key and is retried under it until the API
-answers for good: a 2xx is an acknowledged write, whatever failed before it."""
+workflow, started and confirmed. Every few flows, a partnership instead, with writes in finance, assessment and
+incidents (`chaos.partnership_flow`). Every request carries an Idempotency-Key and is retried under it until the
+API answers for good: a 2xx is an acknowledged write, whatever failed before it."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+
+from chaos.partnership_flow import PartnershipFlow, run_partnership_flow
 
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 """Answers that say "not now"."""
@@ -54,22 +57,33 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
+class Tokens(Protocol):
+    """Who signs the workload's tokens (the test issuer stands in for the national identity providers)."""
+
+    def token(
+        self, *roles: str, country: str, agency: str | None = None, subject: str | None = None
+    ) -> str: ...
+
+
 class Workload:
     def __init__(
         self,
-        base_url: str,
-        headers: Callable[[str], dict[str, str]],
+        urls: Mapping[str, str],
+        tokens: Tokens,
         *,
         flows: int,
         contacts_per_agency: int,
         concurrency: int,
         seed: int,
         pace: float | None = None,
-        training_url: str | None = None,
+        partnership_every: int | None = 4,
     ) -> None:
-        """`pace`: requests per second across all lanes (a fixed schedule the soak holds); None: as fast as the
-        lanes go."""
-        self.base_url, self.headers = base_url, headers
+        """`urls`: each service's API (partners' at least; a flow writes only in the services named);
+        `pace`: requests per second across all lanes (a fixed schedule the soak holds), None: as fast as the lanes
+        go; `partnership_every`: every n-th flow is a partnership's (when finance, assessment and incidents are
+        named)."""
+        self.urls, self.tokens = urls, tokens
+        self.base_url = urls["partners"]
         self.target_flows, self.contacts_per_agency, self.concurrency = (
             flows,
             contacts_per_agency,
@@ -77,12 +91,20 @@ class Workload:
         )
         self.random = random.Random(seed)
         self.flows: list[Flow] = []
+        self.partnerships: list[PartnershipFlow] = []
         self.tally = Tally()
         self._started = 0
         self.pace = pace
-        self.training_url = training_url
-        """Where training's API is; None: the flows write in partners only."""
+        self.training_url = urls.get("training")
+        self.partnership_every = (
+            partnership_every if {"finance", "assessment", "incidents"} <= set(urls) else None
+        )
         self._next_slot = 0.0
+
+    def headers(
+        self, country: str, role: str = "national_coordinator", subject: str | None = None
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens.token(role, country=country, subject=subject)}"}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set (then each flow in flight finishes its writes) or every flow is done."""
@@ -92,24 +114,34 @@ class Workload:
     async def _lane(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
         while not stop.is_set() and self._started < self.target_flows:
             self._started += 1
-            await self._flow(client)
+            if self.partnership_every and self._started % self.partnership_every == 0:
+                await run_partnership_flow(self, client, self._started)
+            else:
+                await self._flow(client)
+
+    async def agency(self, client: httpx.AsyncClient, country: str, name: str) -> Flow | None:
+        """An agency registered in partners (a flow of its own, which the checks follow); None if refused."""
+        body = {"country": {"code": country, "name": country}, "name": name, "agency_type": "police"}
+        created = await self.acknowledged(client, f"{self.base_url}/agencies", body, country)
+        if created is None:
+            return None
+        flow = Flow(str(created["id"]), name)
+        self.flows.append(flow)
+        return flow
 
     async def _flow(self, client: httpx.AsyncClient) -> None:
         country = self.random.choice(["FR", "SN", "BR", "KE", "MX"])
         name = f"Chaos agency {uuid.uuid4().hex[:12]}"
-        body = {"country": {"code": country, "name": country}, "name": name, "agency_type": "police"}
-        created = await self._acknowledged(client, f"{self.base_url}/agencies", body, country)
-        if created is None:
+        flow = await self.agency(client, country, name)
+        if flow is None:
             return
-        flow = Flow(str(created["id"]), name)
-        self.flows.append(flow)
         for n in range(self.contacts_per_agency):
             contact = {
                 "name": f"Contact {n} of {name[-12:]}",
                 "function": f"Liaison {n}",
                 "email": f"c{n}.{name[-12:]}@police.example.org",
             }
-            added = await self._acknowledged(
+            added = await self.acknowledged(
                 client, f"{self.base_url}/agencies/{flow.agency_id}/contacts", contact, country
             )
             if added is None:
@@ -120,13 +152,13 @@ class Workload:
         onboarding = f"{self.base_url}/agencies/{flow.agency_id}/onboarding"
         # A retry after a lost answer finds the agency past "pending" (409), or the workflow done (404).
         if (
-            await self._acknowledged(client, onboarding, {}, country, done_after_retry={"agency_not_pending"})
+            await self.acknowledged(client, onboarding, {}, country, done_after_retry={"agency_not_pending"})
             is None
         ):
             return
         confirmation = {"confirmed_by": "Chaos NCU"}
         if (
-            await self._acknowledged(
+            await self.acknowledged(
                 client,
                 f"{onboarding}/confirmation",
                 confirmation,
@@ -150,7 +182,7 @@ class Workload:
             "capacity": 12,
             "time_zone": "Europe/Paris",
         }
-        created = await self._acknowledged(
+        created = await self.acknowledged(
             client, f"{self.training_url}/facilities", facility, country, not_yet={"agency_unknown"}
         )
         if created is None:
@@ -163,7 +195,7 @@ class Workload:
             "ends_at": (start + timedelta(hours=8)).isoformat(),
             "purpose": "Chaos range day",
         }
-        booked = await self._acknowledged(
+        booked = await self.acknowledged(
             client, f"{self.training_url}/facilities/{flow.facility}/bookings", booking, country
         )
         if booked is None:
@@ -171,7 +203,7 @@ class Workload:
         flow.booking = str(booked["id"])
         return True
 
-    async def _acknowledged(
+    async def acknowledged(
         self,
         client: httpx.AsyncClient,
         url: str,
@@ -180,10 +212,12 @@ class Workload:
         *,
         done_after_retry: frozenset[str] | set[str] = frozenset(),
         not_yet: frozenset[str] | set[str] = frozenset(),
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         """The answer's body once the API acknowledged the request; None if it refused it for good.
         `done_after_retry`: problem codes that, on a retry, mean an earlier attempt went through; `not_yet`: codes
-        that mean "not yet" (what the request names has not reached this service)."""
+        that mean "not yet" (what the request names has not reached this service); `headers`: who acts (a
+        national coordinator of `country` unless given)."""
         key = str(uuid.uuid4())
         wait = 0.1
         attempts = 0
@@ -193,7 +227,7 @@ class Workload:
             self.tally.requests += 1
             try:
                 response = await client.post(
-                    url, json=body, headers={**self.headers(country), "Idempotency-Key": key}
+                    url, json=body, headers={**(headers or self.headers(country)), "Idempotency-Key": key}
                 )
             except httpx.HTTPError:
                 status = 0

@@ -138,6 +138,33 @@ def declaration(pid: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+async def test_a_protocol_created_again_under_its_idempotency_key_answers_the_same(
+    incidents: httpx.AsyncClient,
+) -> None:
+    """A client whose answer was lost sends the request again: it gets the protocol it created, not a
+    `protocol_exists` that hides its id (found by `make chaos`, which retries every write)."""
+    pid = await partnership(incidents, "FR", "SN")
+    body = {
+        "partnership_id": pid,
+        "kind": "safety_threat",
+        "environment_kind": "facility",
+        "name": "Range threat",
+        "roles": ROLES,
+        "steps": STEPS,
+    }
+    key = {**ops(incidents, "FR", "author"), "Idempotency-Key": f"protocol-{uuid.uuid4()}"}
+    first = await incidents.post("/protocols", json=body, headers=key)
+    again = await incidents.post("/protocols", json=body, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    other = await incidents.post("/protocols", json=body, headers=ops(incidents, "FR", "author"))
+    assert (other.status_code, other.json()["code"]) == (409, "protocol_exists")
+    reused = await incidents.post("/protocols", json={**body, "name": "Other name"}, headers=key)
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused"), reused.text
+    listed = await incidents.get("/protocols", params={"partnership_id": pid}, headers=ops(incidents, "FR"))
+    assert [p["id"] for p in listed.json()["items"]] == [first.json()["id"]]
+
+
 async def test_a_protocol_version_is_approved_by_another_person_and_then_never_changes(
     incidents: httpx.AsyncClient,
 ) -> None:

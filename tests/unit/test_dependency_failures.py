@@ -44,6 +44,33 @@ def test_the_database_away_is_a_dependency_failure(exc: BaseException) -> None:
     assert is_dependency_failure(exc)
 
 
+def closed_while_cut() -> asyncpg.InterfaceError:
+    """What leaving `async with conn.transaction()` raises after the connection was cut mid-statement."""
+    try:
+        try:
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+        except asyncpg.ConnectionDoesNotExistError:
+            raise asyncpg.InterfaceError(  # noqa: B904 (implicit chaining, as asyncpg's does)
+                "cannot call Transaction.__aexit__(): the underlying connection is closed"
+            )
+    except asyncpg.InterfaceError as exc:
+        return exc
+
+
+def test_a_transaction_left_on_a_cut_connection_is_a_dependency_failure() -> None:
+    assert is_dependency_failure(closed_while_cut())
+
+
+def test_a_misuse_of_the_driver_over_a_bug_is_not() -> None:
+    try:
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            raise asyncpg.InterfaceError("cannot perform operation: another operation is in progress")  # noqa: B904
+    except asyncpg.InterfaceError as exc:
+        assert not is_dependency_failure(exc)
+
+
 @pytest.mark.parametrize(
     "exc",
     [

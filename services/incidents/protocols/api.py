@@ -6,9 +6,11 @@ import uuid
 from typing import Literal
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from backbone.app import SessionDep
 from backbone.auth.http import CurrentPrincipal
+from backbone.idempotency import IdempotencyKeyHeader, idempotent_request, outcome_response
 from backbone.pagination import Cursor, Limit, Page
 from services.incidents.problems import PROBLEMS, country_of
 from services.incidents.protocols import service as protocols
@@ -26,8 +28,18 @@ router = APIRouter()
 @router.post(
     "/protocols", status_code=201, response_model=ProtocolOut, tags=["protocols"], responses=PROBLEMS
 )
-async def create_protocol(body: ProtocolIn, session: SessionDep, principal: CurrentPrincipal) -> ProtocolOut:
-    return await protocols.create(session, body=body, country=country_of(principal), principal=principal)
+async def create_protocol(
+    body: ProtocolIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request("incidents.create_protocol", idempotency_key, body.model_dump(mode="json"))
+    return outcome_response(
+        await protocols.create(
+            session, body=body, country=country_of(principal), principal=principal, idempotency=idem
+        )
+    )
 
 
 @router.get(

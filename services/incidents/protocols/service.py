@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
+from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from backbone.pagination import keyset_page
 from contracts.events.incidents import ProtocolVersionApprovedV1
@@ -77,47 +78,58 @@ def _content(body: ContentIn) -> dict[str, object]:
 
 
 async def create(
-    session: AsyncSession, *, body: ProtocolIn, country: str, principal: Principal | None
-) -> ProtocolOut:
+    session: AsyncSession,
+    *,
+    body: ProtocolIn,
+    country: str,
+    principal: Principal | None,
+    idempotency: IdempotentRequest | None = None,
+) -> Outcome:
+    """201 with the protocol; the same request again under its Idempotency-Key answers the same (a client whose
+    answer was lost learns the id it would otherwise meet only as `protocol_exists`)."""
     async with session.begin():
-        partnership = await member_partnership(session, body.partnership_id, country)
-        clash = await session.scalar(
-            select(Protocol.id).where(
-                Protocol.partnership_id == partnership.partnership_id,
-                Protocol.kind == body.kind,
-                Protocol.environment_kind == body.environment_kind,
-            )
+        return await answer_once(session, idempotency, lambda: _created(session, body, country, principal))
+
+
+async def _created(
+    session: AsyncSession, body: ProtocolIn, country: str, principal: Principal | None
+) -> Outcome:
+    partnership = await member_partnership(session, body.partnership_id, country)
+    clash = await session.scalar(
+        select(Protocol.id).where(
+            Protocol.partnership_id == partnership.partnership_id,
+            Protocol.kind == body.kind,
+            Protocol.environment_kind == body.environment_kind,
         )
-        if clash is not None:
-            raise Conflict(
-                f"The partnership has a protocol for that already ({clash}).", code="protocol_exists"
-            )
-        now = datetime.now(UTC)
-        protocol = Protocol(
+    )
+    if clash is not None:
+        raise Conflict(f"The partnership has a protocol for that already ({clash}).", code="protocol_exists")
+    now = datetime.now(UTC)
+    protocol = Protocol(
+        id=uuid.uuid4(),
+        partnership_id=partnership.partnership_id,
+        kind=body.kind,
+        environment_kind=body.environment_kind,
+        name=body.name,
+        owner_country_code=country,
+        countries=list(partnership.member_countries),
+        created_at=now,
+    )
+    session.add(protocol)
+    await session.flush()
+    session.add(
+        ProtocolVersion(
             id=uuid.uuid4(),
-            partnership_id=partnership.partnership_id,
-            kind=body.kind,
-            environment_kind=body.environment_kind,
-            name=body.name,
-            owner_country_code=country,
-            countries=list(partnership.member_countries),
+            protocol_id=protocol.id,
+            number=1,
+            status="draft",
+            author=who(principal),
             created_at=now,
+            **_content(body),
         )
-        session.add(protocol)
-        await session.flush()
-        session.add(
-            ProtocolVersion(
-                id=uuid.uuid4(),
-                protocol_id=protocol.id,
-                number=1,
-                status="draft",
-                author=who(principal),
-                created_at=now,
-                **_content(body),
-            )
-        )
-        await session.flush()
-        return await view(session, protocol)
+    )
+    await session.flush()
+    return Outcome(201, (await view(session, protocol)).model_dump(mode="json"))
 
 
 async def _open(session: AsyncSession, protocol: Protocol, status: str) -> ProtocolVersion:
