@@ -240,6 +240,24 @@ async def test_a_protocol_version_is_approved_by_another_person_and_then_never_c
     assert bad.status_code == 422 and "roles the protocol does not have" in bad.text
 
 
+async def test_an_incident_declared_again_under_its_idempotency_key_is_declared_once(
+    incidents: httpx.AsyncClient,
+) -> None:
+    """A retry after a lost answer must not open a second incident, and so start a second response."""
+    pid = await partnership(incidents, "FR", "SN", "BR")
+    await approved_protocol(incidents, pid)
+    key = {**ops(incidents, "FR"), "Idempotency-Key": f"declare-{uuid.uuid4()}"}
+    first = await incidents.post("/incidents", json=declaration(pid), headers=key)
+    again = await incidents.post("/incidents", json=declaration(pid), headers=key)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    declared = [
+        decode(r.headers, r.key, r.value).data["incident_id"]
+        for r in await outbox_records(incidents, "incidents.incident_declared.v1")
+    ]
+    assert declared.count(first.json()["id"]) == 1 and len(declared) == 1
+
+
 async def test_an_incident_is_worked_to_closure_and_partners_are_told_what_they_may_know(
     incidents: httpx.AsyncClient,
 ) -> None:

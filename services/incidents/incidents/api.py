@@ -51,8 +51,18 @@ router = APIRouter()
     responses=PROBLEMS,
     summary="Declare an incident: its protocol's current version starts (IncidentResponseWorkflow)",
 )
-async def declare(body: IncidentIn, session: SessionDep, principal: CurrentPrincipal) -> IncidentOut:
-    return await incidents.declare(session, body=body, country=country_of(principal), principal=principal)
+async def declare(
+    body: IncidentIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    idem = idempotent_request("incidents.declare", idempotency_key, body.model_dump(mode="json"))
+    return outcome_response(
+        await incidents.declare(
+            session, body=body, country=country_of(principal), principal=principal, idempotency=idem
+        )
+    )
 
 
 @router.get(

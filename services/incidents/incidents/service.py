@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import Principal
 from backbone.errors import Conflict, NotFound, field_problem
+from backbone.idempotency import IdempotentRequest, Outcome, answer_once
 from backbone.outbox import add_event
 from contracts.envelope import Event
 from contracts.events.incidents import (
@@ -163,16 +164,24 @@ async def declare(
     body: IncidentIn,
     country: str,
     principal: Principal | None,
-    exercise: bool = False,
-    drill_id: uuid.UUID | None = None,
-) -> IncidentOut:
-    async with session.begin():
+    idempotency: IdempotentRequest | None = None,
+) -> Outcome:
+    """201 with the incident; the same request again under its Idempotency-Key answers the same, so a client
+    whose answer was lost does not declare a second incident (and start a second response) by retrying."""
+    opened: list[Incident] = []
+
+    async def declared() -> Outcome:
         incident = await open_incident(
-            session, body=body, country=country, author=who(principal), exercise=exercise, drill_id=drill_id
+            session, body=body, country=country, author=who(principal), exercise=False, drill_id=None
         )
-        out = await view(session, incident)
-    statistics.declared(incident)
-    return out
+        opened.append(incident)
+        return Outcome(201, (await view(session, incident)).model_dump(mode="json"))
+
+    async with session.begin():
+        outcome = await answer_once(session, idempotency, declared)
+    for incident in opened:  # none on a replay: it was counted when it was declared
+        statistics.declared(incident)
+    return outcome
 
 
 async def open_incident(
