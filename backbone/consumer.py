@@ -33,7 +33,7 @@ from backbone.failures import PermanentError, is_permanent, is_transient_infrast
 from backbone.faults import CONSUMER_AFTER_DB_COMMIT, crash_point
 from backbone.handling import Batched, Handler, Inbound, Subscription, consecutive_runs, in_turn
 from backbone.health import Health
-from backbone.kafka import idempotent_producer, manual_commit_consumer, started
+from backbone.kafka import idempotent_producer, manual_commit_consumer, started, transport_closed
 from backbone.lag import forget_lag, record_lag
 from backbone.settings import ServiceSettings
 from backbone.telemetry import context_from_traceparent, tracer
@@ -274,7 +274,11 @@ class EventConsumer:
             self._processed.pop(tp, None)
         try:
             await self._consumer.commit(offsets)
-        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+        except Exception as exc:
+            if not (
+                isinstance(exc, (CommitFailedError, IllegalStateError, KafkaError)) or transport_closed(exc)
+            ):
+                raise
             log.warning("offset commit failed; those records will be redelivered", extra={"error": repr(exc)})
 
     async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> Outcome:

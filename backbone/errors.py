@@ -162,14 +162,16 @@ def is_dependency_failure(exc: BaseException) -> bool:
         state = getattr(seen, "sqlstate", None)
         if isinstance(state, str) and (state.startswith("08") or state in SERVER_AWAY_SQLSTATES):
             return True
-        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__ or _closed_under(seen)
+        if isinstance(seen, asyncpg.InterfaceError) and any(m in str(seen) for m in _CONNECTION_GONE):
+            return True
+        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
     return False
 
 
-def _closed_under(exc: BaseException) -> BaseException | None:
-    """What asyncpg's "the underlying connection is closed" was raised while handling: leaving a transaction on a
-    connection cut mid-statement raises it over the real failure (found by `make chaos`: a relay died of it)."""
-    return exc.__context__ if isinstance(exc, asyncpg.InterfaceError) else None
+_CONNECTION_GONE = ("connection is closed", "released back to the pool")
+"""What asyncpg's InterfaceError says when a connection was cut under a caller that still holds it: the pool
+detaches a connection it saw close, and leaving a transaction on it raises again over the real failure (found by
+`make chaos`: relays died of both)."""
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

@@ -166,3 +166,10 @@ async def started(make: Callable[[], Client], *, stopping: asyncio.Event, what: 
                 await asyncio.wait_for(stopping.wait(), timeout=wait)
             wait = min(wait * 2, 10.0)
     return None
+
+
+def transport_closed(exc: BaseException) -> bool:
+    """A request aiokafka wrote to a broker connection that was cut before it noticed. Under uvloop that write
+    raises RuntimeError ("... the handler is closed"), where asyncio's own loop would only log it; it means the
+    same as KafkaConnectionError (found by `make chaos`: a consumer's offset commit ended its process)."""
+    return isinstance(exc, RuntimeError) and "handler is closed" in str(exc)

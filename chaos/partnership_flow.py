@@ -14,8 +14,9 @@ import httpx
 if TYPE_CHECKING:
     from chaos.workload import Workload
 
-NOT_KNOWN_YET = frozenset({"partnership_not_found"})
-"""What finance, assessment and incidents answer until partners' event has reached them."""
+NOT_KNOWN_YET = frozenset({"partnership_not_found", "partnership_unknown"})
+"""What finance and assessment (404 `partnership_not_found`) and incidents (422 `partnership_unknown`) answer until
+partners' event has reached them."""
 STEPS = [
     {"code": "isolate", "title": "Isolate the lab network", "role": "technical_lead", "limit_minutes": 30},
     {"code": "notify", "title": "Brief the partners' liaisons", "role": "liaison", "limit_minutes": 60},

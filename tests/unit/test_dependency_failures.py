@@ -61,6 +61,22 @@ def test_a_transaction_left_on_a_cut_connection_is_a_dependency_failure() -> Non
     assert is_dependency_failure(closed_while_cut())
 
 
+def test_a_connection_the_pool_took_back_when_it_closed_is_a_dependency_failure() -> None:
+    """The pool detaches a connection it saw close; the holder's next statement, and leaving its transaction,
+    say so (a relay died of this chain in the 760-fault run)."""
+    try:
+        try:
+            raise asyncpg.InterfaceError(
+                "cannot call Connection.execute(): connection has been released back to the pool"
+            )
+        except asyncpg.InterfaceError:
+            raise asyncpg.InterfaceError(  # noqa: B904 (implicit chaining, as asyncpg's does)
+                "cannot call Transaction.__aexit__(): the underlying connection is closed"
+            )
+    except asyncpg.InterfaceError as exc:
+        assert is_dependency_failure(exc) and is_dependency_failure(exc.__context__)
+
+
 def test_a_misuse_of_the_driver_over_a_bug_is_not() -> None:
     try:
         try:
