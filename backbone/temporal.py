@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from backbone.errors import DomainError
 from backbone.settings import ServiceSettings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 WORKFLOW_ANSWER_SECONDS = 5.0
 """How long a request waits for a workflow's own answer (a query, an update): only a worker gives it, and with
@@ -77,6 +79,30 @@ async def connect_client(settings: ServiceSettings) -> Client:
         tls=tls_config(settings),
         api_key=api_key,
     )
+
+
+async def connect_when_reachable(settings: ServiceSettings, *, what: str) -> Client:
+    """A client once Temporal answers, however long that takes: a worker started while the server restarts waits
+    for it instead of exiting into a crash loop (found by `make chaos`: a worker restarted during a Temporal restart
+    died of "connection refused"). A wrong TLS setting still fails at once."""
+    wait = 0.5
+    while True:
+        try:
+            return await connect_client(settings)
+        except RuntimeError as exc:  # how the SDK's core reports a server it cannot reach
+            if "Failed client connect" not in str(exc):
+                raise
+            log.warning(
+                "Temporal unreachable; retrying",
+                extra={
+                    "client": what,
+                    "address": settings.temporal_address,
+                    "error": str(exc)[:300],
+                    "wait": wait,
+                },
+            )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 10.0)
 
 
 def build_worker(

@@ -16,7 +16,7 @@ from backbone.auth.client import ClientCredentials
 from backbone.health import Health, serving
 from backbone.registry import DEFAULT_SERVICE_PORTS
 from backbone.settings import ServiceSettings, load_settings_as
-from backbone.temporal import build_worker, connect_client
+from backbone.temporal import build_worker, connect_when_reachable
 from workflows.agency_onboarding.activities import PartnersActivities
 from workflows.agency_onboarding.workflow import AgencyOnboardingWorkflow
 from workflows.certification_refresher.activities import CertificationRefresherActivities
@@ -122,7 +122,7 @@ def create_worker(
 async def main() -> None:
     settings = worker_settings()
     telemetry.configure(settings, role="worker")
-    client = await connect_client(settings)
+    client = await connect_when_reachable(settings, what="worker")
     auth = settings.service_auth()
     async with (
         httpx.AsyncClient(base_url=settings.partners_url, timeout=20, auth=auth) as http,
