@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from backbone.serve import _until_stopped_or_ended
+from backbone.serve import _run_until_signal, _until_stopped_or_ended
 
 
 async def test_a_crashed_loop_ends_the_wait_with_its_error() -> None:
@@ -36,3 +36,15 @@ async def test_a_signal_halts_the_loop_and_waits_for_it() -> None:
     assert not waiting.done()
     stop.set()
     await asyncio.wait_for(waiting, timeout=5)
+
+
+def test_relays_and_consumers_run_on_asyncios_own_loop() -> None:
+    """Under uvloop, aiokafka's write to a cut broker connection raises RuntimeError where it expects OSError
+    (aio-libs/aiokafka#1038), which killed a consumer's group coordination in the 760-fault chaos run."""
+    loops: list[str] = []
+
+    async def main(stop: asyncio.Event) -> None:
+        loops.append(type(asyncio.get_running_loop()).__module__)
+
+    _run_until_signal(main)
+    assert loops and not loops[0].startswith("uvloop"), loops
