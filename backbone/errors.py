@@ -148,6 +148,12 @@ _AWAY = (
 )
 
 
+_CONNECTION_GONE = ("connection is closed", "released back to the pool")
+"""What asyncpg's InterfaceError says when a connection was cut under a caller that still holds it: the pool
+detaches a connection it saw close, and leaving a transaction on it raises again over the real failure (found by
+`make chaos`: relays died of both)."""
+
+
 def is_dependency_failure(exc: BaseException) -> bool:
     """The database or the network away (what an API answers 503 for), however SQLAlchemy wrapped it: a server
     still recovering reaches us as a plain DBAPIError around asyncpg's CannotConnectNowError."""
@@ -166,12 +172,6 @@ def is_dependency_failure(exc: BaseException) -> bool:
             return True
         seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
     return False
-
-
-_CONNECTION_GONE = ("connection is closed", "released back to the pool")
-"""What asyncpg's InterfaceError says when a connection was cut under a caller that still holds it: the pool
-detaches a connection it saw close, and leaving a transaction on it raises again over the real failure (found by
-`make chaos`: relays died of both)."""
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

@@ -241,9 +241,8 @@ async def _inject(
     report: Report,
 ) -> None:
     if kind.startswith("kill_") and kind != "kill_postgres":
-        victim = rng.choice(
-            fleet.of_kind(kind.removeprefix("kill_"))
-        )  # an API, relay, consumer: any service's
+        # An API, a relay or a consumer: any service's.
+        victim = rng.choice(fleet.of_kind(kind.removeprefix("kill_")))
         report.killed[victim] += 1
         await fleet.kill(victim)
     elif kind == "kill_postgres":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Subscriber
 from chaos.fleet import SERVICES
 from chaos.partnership_flow import PartnershipFlow
-from chaos.verify_partnerships import check_partnerships, wait_known
+from chaos.verify_partnerships import LEARNERS, check_partnerships
 from chaos.workload import Flow
 from contracts.envelope import decode
 from devstack.infra import Endpoints
@@ -55,8 +56,9 @@ class Findings:
         )
 
 
-def _dsn(endpoints: Endpoints, database: str) -> str:
-    return endpoints.postgres_admin_url.rsplit("/", 1)[0] + f"/{database}"
+def _dsn(deployment: Deployment, service: str) -> str:
+    """The service's database, as the admin (the checks read past row-level security)."""
+    return deployment.endpoints.postgres_admin_url.rsplit("/", 1)[0] + f"/{deployment.database(service)}"
 
 
 async def _poll(what: asyncpg.Connection, query: str, *args: object, until: int, timeout: float) -> int:
@@ -76,7 +78,7 @@ async def wait_drained(deployment: Deployment, timeout: float) -> int:
     """Wait until the outboxes are empty (every accepted event published); what is left after `timeout`."""
     left = 0
     for service in WRITERS:
-        conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database(service)))
+        conn = await asyncpg.connect(_dsn(deployment, service))
         try:
             left += await _poll(conn, "SELECT count(*) FROM outbox", until=0, timeout=timeout)
         finally:
@@ -89,10 +91,15 @@ async def wait_applied(
 ) -> None:
     """Wait until training knows every agency, the onboarded ones as active, and finance, assessment and
     incidents every partnership."""
-    await wait_known(
-        lambda service: _dsn(deployment.endpoints, deployment.database(service)), partnerships, timeout
-    )
-    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
+    ids = [p.partnership_id for p in partnerships if p.partnership_id]
+    for service, table in LEARNERS.items():
+        conn = await asyncpg.connect(_dsn(deployment, service))
+        try:
+            query = f"SELECT count(*) FROM {table} WHERE partnership_id::text = any($1::text[])"
+            await _poll(conn, query, ids, until=len(ids), timeout=timeout)
+        finally:
+            await conn.close()
+    conn = await asyncpg.connect(_dsn(deployment, "training"))
     settled = [f.agency_id for f in flows if f.onboarded]
     pending = [f.agency_id for f in flows if not f.onboarded]
     try:
@@ -157,10 +164,7 @@ async def check(
             "incidents": sum(p.protocol_steps for p in partnerships),
         },
     )
-
-    def dsn(service: str) -> str:
-        return _dsn(deployment.endpoints, deployment.database(service))
-
+    dsn = functools.partial(_dsn, deployment)
     await _check_source(deployment, flows, findings)
     await _check_training(deployment, flows, findings)
     await _check_effects(deployment, flows, findings)
@@ -193,7 +197,7 @@ async def _check_audit_chains(dsn: Callable[[str], str], findings: Findings) -> 
 
 async def _check_source(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
     """Every acknowledged write is in the partners database, once (a retried request never wrote twice)."""
-    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("partners")))
+    conn = await asyncpg.connect(_dsn(deployment, "partners"))
     try:
         agencies = {
             str(r["id"]): (r["name"], r["status"])
@@ -223,7 +227,7 @@ async def _check_source(deployment: Deployment, flows: list[Flow], findings: Fin
 
 async def _check_training(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
     """Every acknowledged facility and booking is in training's database, once."""
-    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
+    conn = await asyncpg.connect(_dsn(deployment, "training"))
     try:
         facilities = Counter(
             str(r["owner_agency_id"]) for r in await conn.fetch("SELECT owner_agency_id FROM facilities")
@@ -251,7 +255,7 @@ async def _check_training(deployment: Deployment, flows: list[Flow], findings: F
 async def _check_effects(deployment: Deployment, flows: list[Flow], findings: Findings) -> None:
     """Each agency event training acts on took effect exactly once: its read model's version counts them
     (registration, then activation for the onboarded)."""
-    conn = await asyncpg.connect(_dsn(deployment.endpoints, deployment.database("training")))
+    conn = await asyncpg.connect(_dsn(deployment, "training"))
     try:
         rows = {
             str(r["agency_id"]): (r["version"], r["status"])

@@ -3,16 +3,18 @@ their events on the topics and partners' event applied in every service that nee
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import asyncpg
 from aiokafka import ConsumerRecord
 
 from chaos.partnership_flow import PartnershipFlow
 from contracts.envelope import EventEnvelope, decode
+
+if TYPE_CHECKING:
+    from chaos.verify import Findings
 
 LEARNERS = {
     "finance": "finance_partnerships",
@@ -24,34 +26,11 @@ STATUS_AFTER = {1: "draft", 2: "in_review", 3: "approved"}
 """A protocol's first version after the workload's acknowledged steps."""
 
 
-class Sink(Protocol):
-    """Where findings go (`chaos.verify.Findings`)."""
-
-    lost: list[str]
-    duplicated: list[str]
-
-
-async def wait_known(dsn: Callable[[str], str], flows: list[PartnershipFlow], timeout: float) -> None:
-    """Wait until every service that learns partnerships knows every acknowledged one."""
-    ids = [f.partnership_id for f in flows if f.partnership_id]
-    deadline = asyncio.get_running_loop().time() + timeout
-    for service, table in LEARNERS.items():
-        conn = await asyncpg.connect(dsn(service))
-        try:
-            query = f"SELECT count(*) FROM {table} WHERE partnership_id::text = any($1::text[])"
-            while asyncio.get_running_loop().time() < deadline:
-                if await conn.fetchval(query, ids) >= len(ids):
-                    break
-                await asyncio.sleep(0.5)
-        finally:
-            await conn.close()
-
-
 async def check_partnerships(
     dsn: Callable[[str], str],
     flows: list[PartnershipFlow],
     topics: dict[str, list[ConsumerRecord[bytes, bytes]]],
-    findings: Sink,
+    findings: Findings,
 ) -> None:
     acknowledged = [f for f in flows if f.partnership_id]
     await _in_partners(dsn("partners"), acknowledged, findings)
@@ -71,7 +50,7 @@ async def _rows(dsn: str, query: str) -> list[asyncpg.Record]:
         await conn.close()
 
 
-async def _in_partners(dsn: str, flows: list[PartnershipFlow], findings: Sink) -> None:
+async def _in_partners(dsn: str, flows: list[PartnershipFlow], findings: Findings) -> None:
     rows = await _rows(dsn, "SELECT id, name FROM partnerships WHERE name LIKE 'Chaos partnership %'")
     names = Counter(r["name"] for r in rows)
     ids = {str(r["id"]) for r in rows}
@@ -81,7 +60,9 @@ async def _in_partners(dsn: str, flows: list[PartnershipFlow], findings: Sink) -
     findings.duplicated += [f"partnership {n!r} registered {k} times" for n, k in names.items() if k > 1]
 
 
-async def _learnt(dsn: str, service: str, table: str, flows: list[PartnershipFlow], findings: Sink) -> None:
+async def _learnt(
+    dsn: str, service: str, table: str, flows: list[PartnershipFlow], findings: Findings
+) -> None:
     known = {str(r["partnership_id"]) for r in await _rows(dsn, f"SELECT partnership_id FROM {table}")}
     findings.lost += [
         f"partnership {f.partnership_id}'s registration never reached {service}"
@@ -90,17 +71,16 @@ async def _learnt(dsn: str, service: str, table: str, flows: list[PartnershipFlo
     ]
 
 
-async def _in_finance(dsn: str, flows: list[PartnershipFlow], findings: Sink) -> None:
+async def _in_finance(dsn: str, flows: list[PartnershipFlow], findings: Findings) -> None:
     """Accounts and the transfer are there; the balances hold the transfer once (a transfer applied twice, or a
     stray one, shows in them)."""
     accounts = {
         str(r["id"]): (r["debits_posted"], r["credits_posted"])
         for r in await _rows(dsn, "SELECT id, debits_posted, credits_posted FROM ledger_accounts")
     }
-    transfers = Counter(
-        str(r["partnership_id"]) for r in await _rows(dsn, "SELECT partnership_id FROM ledger_transfers")
-    )
-    transferred = {str(r["id"]) for r in await _rows(dsn, "SELECT id FROM ledger_transfers")}
+    rows = await _rows(dsn, "SELECT id, partnership_id FROM ledger_transfers")
+    transfers = Counter(str(r["partnership_id"]) for r in rows)
+    transferred = {str(r["id"]) for r in rows}
     for flow in flows:
         findings.lost += [
             f"ledger account {a} of {flow.partnership_id} is missing"
@@ -122,7 +102,7 @@ async def _in_finance(dsn: str, flows: list[PartnershipFlow], findings: Sink) ->
             )
 
 
-async def _in_assessment(dsn: str, flows: list[PartnershipFlow], findings: Sink) -> None:
+async def _in_assessment(dsn: str, flows: list[PartnershipFlow], findings: Findings) -> None:
     rows = await _rows(dsn, "SELECT id, partnership_id FROM evaluators")
     ids = {str(r["id"]) for r in rows}
     per_partnership = Counter(str(r["partnership_id"]) for r in rows)
@@ -135,7 +115,7 @@ async def _in_assessment(dsn: str, flows: list[PartnershipFlow], findings: Sink)
             )
 
 
-async def _in_incidents(dsn: str, flows: list[PartnershipFlow], findings: Sink) -> None:
+async def _in_incidents(dsn: str, flows: list[PartnershipFlow], findings: Findings) -> None:
     rows = await _rows(
         dsn,
         "SELECT p.id, p.partnership_id, v.status FROM protocols p "
@@ -158,7 +138,7 @@ async def _in_incidents(dsn: str, flows: list[PartnershipFlow], findings: Sink) 
 
 
 def _on_topics(
-    topics: dict[str, list[ConsumerRecord[bytes, bytes]]], flows: list[PartnershipFlow], findings: Sink
+    topics: dict[str, list[ConsumerRecord[bytes, bytes]]], flows: list[PartnershipFlow], findings: Findings
 ) -> None:
     """Each acknowledged write that sends an event has it on its service's topic."""
     seen = {
