@@ -132,6 +132,8 @@ class TopicSpec:
     retention_ms: int = 30 * DAY_MS
     events: tuple[type[Event], ...] = ()
     dead_letter: bool = False
+    compacted: bool = False
+    """Kept as the latest record per key (cleanup.policy=compact), not by age."""
 
     def qualified(self, prefix: str = "") -> str:
         return f"{prefix}{self.name}"

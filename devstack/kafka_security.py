@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backbone.feed.checkpoints import CHECKPOINTS
 from backbone.feed.subscribers import Subscriber
 from backbone.registry import SERVICES, spec_of
 from devstack.config import StackConfig
@@ -150,6 +151,8 @@ def grants_for(*, topic_prefix: str = "", subscribers: Iterable[Subscriber] = ()
             (
                 *read_events,
                 Acl("topic", f"{topic_prefix}national.", ("Write", "Describe", "Create"), prefixed=True),
+                # Its checkpoints: written in its transactions, read back when it starts.
+                Acl("topic", CHECKPOINTS.qualified(topic_prefix), ("Write", "Read", "Describe", "Create")),
                 Acl("group", f"{topic_prefix}feed", ("Read", "Describe"), prefixed=True),
                 Acl("transactional-id", f"{topic_prefix}national-feed", ("Write", "Describe"), prefixed=True),
             ),

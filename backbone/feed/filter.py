@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 from pydantic import Field
 
+from backbone.feed.checkpoints import CHECKPOINTS, read_checkpoints, write_checkpoints
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Registry, Subscriber
 from backbone.health import Health
@@ -22,6 +23,7 @@ from backbone.kafka import (
     manual_commit_consumer,
     security_options,
     started,
+    track_topics,
 )
 from backbone.settings import ServiceSettings, load_settings_as, local_state_dir
 from contracts.topics import DAY_MS, EVENT_TOPICS, TopicSpec
@@ -81,12 +83,15 @@ class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
     """A rebalance (another filter joining, or this one rejoining after its session expired) waits for the batch
     in hand to be committed or aborted, so the positions it resets to are the offsets that transaction wrote.
 
-    Those positions come from the group's committed offsets, which lag a transaction that has committed: its
-    commit returns once the coordinator has decided it, and the offsets become visible when its markers are
-    written, moments later. Java's consumer asks the broker to wait for them (OffsetFetch `require_stable`,
-    KIP-447); aiokafka cannot. So this process remembers how far its own committed transactions copied
-    (`copied_up_to`), and resumes a partition from there when the group's offsets read behind it. Only one feed
-    runs at a time (one transactional id, a Recreate deployment), so what it copied itself is all there is."""
+    Those positions come from the group's committed offsets, which can read behind a committed transaction:
+    - its commit returns once the coordinator has decided it, and the offsets become visible when its markers are
+      written, moments later. Java's consumer asks the broker to wait for them (OffsetFetch `require_stable`,
+      KIP-447); aiokafka cannot;
+    - a group coordinator that reloaded the group after a broker stall answered "no offset" for some partitions
+      (`checkpoints.py`).
+    So a partition resumes from `copied_up_to` when the group's offsets read behind it: the feed's checkpoints as
+    this process read them at start, moved on by each transaction it committed since. Only one feed runs at a
+    time (one transactional id, a Recreate deployment), so nothing else moves them meanwhile."""
 
     def __init__(
         self, processing: asyncio.Lock, consumer: AIOKafkaConsumer, copied_up_to: dict[TopicPartition, int]
@@ -138,7 +143,8 @@ class NationalFeed:
         self.health = Health()
         self.processing = asyncio.Lock()
         self.copied_up_to: dict[TopicPartition, int] = {}
-        """Per source partition, the next offset after what this process's committed transactions copied."""
+        """Per source partition, the next offset to copy: from the checkpoints, then this process's transactions."""
+        self.checkpoints_topic = settings.topic(CHECKPOINTS.name)
 
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.settings
@@ -165,12 +171,24 @@ class NationalFeed:
         producer = await started(transactional, stopping=stop, what="feed producer")
         if producer is None:
             return
+        # After the producer's start (the predecessor's transaction settled), before the group assigns anything.
+        checkpoints = await read_checkpoints(settings, self.group_id, stopping=stop)
+        if checkpoints is None:
+            await producer.stop()
+            return
+        self.copied_up_to.update(checkpoints)
+        await track_topics(producer, [self.checkpoints_topic])
         consumer = await started(subscribed, stopping=stop, what="feed consumer")
         if consumer is None:
             await producer.stop()
             return
         log.info(
-            "national feed started", extra={"group": self.group_id, "file": str(settings.subscribers_file)}
+            "national feed started",
+            extra={
+                "group": self.group_id,
+                "file": str(settings.subscribers_file),
+                "checkpoints": len(self.copied_up_to),
+            },
         )
         try:
             while not stop.is_set():
@@ -205,24 +223,31 @@ class NationalFeed:
         SUBSCRIBERS.set(len(subscribers))
         if not subscribers:  # gone between the check and the batch: end without committing, re-read later
             raise RegistryUnavailable(f"no subscribers in {self.settings.subscribers_file}")
-        await self._ensure_topics(subscribers)
+        await self._ensure_topics(producer, subscribers)
         topics = {s.id: self.settings.topic(s.topic) for s in subscribers}
         copies: dict[str, int] = dict.fromkeys(topics, 0)
         read = withheld = 0
         async with producer.transaction():
+            # aiokafka commits a transaction whose sends failed (their batches expired unsent): every copy is
+            # awaited first, so a failed one aborts the transaction instead.
+            sent: list[asyncio.Future[object]] = []
             offsets: dict[TopicPartition, int] = {}
             for partition, records in batch.items():
                 for record in records:
                     headers = list(record.headers or ())
                     chosen = recipients(headers, subscribers)
                     for subscriber in chosen:
-                        await producer.send(
-                            topics[subscriber.id], value=record.value, key=record.key, headers=headers
+                        sent.append(
+                            await producer.send(
+                                topics[subscriber.id], value=record.value, key=record.key, headers=headers
+                            )
                         )
                         copies[subscriber.id] += 1
                     read += 1
                     withheld += not chosen
                 offsets[partition] = records[-1].offset + 1
+            sent.extend(await write_checkpoints(producer, self.checkpoints_topic, self.group_id, offsets))
+            await asyncio.gather(*sent)
             await producer.send_offsets_to_transaction(offsets, self.group_id)
         # Committed: the coordinator has decided it, whatever the group's offsets read for a moment yet.
         self.copied_up_to.update(offsets)
@@ -262,7 +287,7 @@ class NationalFeed:
             consumer.pause(*assignment)
         return ready
 
-    async def _ensure_topics(self, subscribers: tuple[Subscriber, ...]) -> None:
+    async def _ensure_topics(self, producer: AIOKafkaProducer, subscribers: tuple[Subscriber, ...]) -> None:
         missing = [s for s in subscribers if s.id not in self._topics_ready]
         if not missing:
             return
@@ -273,4 +298,5 @@ class NationalFeed:
             extra_options=security_options(self.settings),
             **durability(self.settings),
         )
+        await track_topics(producer, [self.settings.topic(s.topic) for s in missing])
         self._topics_ready.update(s.id for s in missing)

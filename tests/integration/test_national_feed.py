@@ -19,8 +19,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import REGISTRY
 
-from backbone.feed.filter import FeedSettings, NationalFeed, feed_settings
+from backbone.feed.filter import FeedSettings, NationalFeed, feed_settings, subscriber_topic
 from backbone.feed.subscribers import Registry, Subscriber
+from backbone.kafka import ensure_topics, security_options
 from contracts.envelope import decode, encode
 from contracts.events.partners import DisputeRaisedV1
 from devstack.config import REPO_ROOT
@@ -170,6 +171,41 @@ async def test_each_subscriber_topic_holds_exactly_what_its_country_may_see(
     assert example.returncode == 0 and sorted(e["id"] for e in printed) == expected["de-bka"]
     assert {e["handling"] for e in printed} == {"public", "countries:DE", "countries:DE,SN"}
     assert all(e["type"] == "partners.dispute_raised.v1" and e["data"]["statement"] for e in printed)
+
+
+async def test_a_subscriber_registered_while_the_feed_runs_costs_the_others_nothing(
+    deployment: Deployment, registry: Registry
+) -> None:
+    """The others' topics exist before the feed starts (as after any restart), so its producer finds them in the
+    metadata it fetched at start and never looks them up. The new topic is the first it has to look up: aiokafka
+    then narrowed its metadata to that topic, and the copies already queued for the others waited for a leader,
+    expired, and were committed lost."""
+    await deployment.create()
+    settings = settings_for(deployment, registry.path)
+    await ensure_topics(
+        settings.kafka_bootstrap,
+        [subscriber_topic(settings, s) for s in SUBSCRIBERS],
+        prefix=settings.topic_prefix,
+        extra_options=security_options(settings),
+    )
+    feed = NationalFeed(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    try:
+        before = dispute_event("public", "FR", ())
+        await publish(deployment, [before[1]])
+        await eventually(lambda: feed.read == 1, timeout=60, what="the feed read the first event")
+        latecomer = Subscriber("it-ncu", "IT")
+        registry.add(latecomer)
+        after = dispute_event("public", "SN", ())
+        await publish(deployment, [after[1]])
+        await eventually(lambda: feed.read == 2, timeout=60, what="the feed read the second event")
+        for subscriber in SUBSCRIBERS:
+            assert sorted(await committed_ids(deployment, subscriber, 2)) == sorted([before[0], after[0]])
+        assert await committed_ids(deployment, latecomer, 1) == [after[0]]
+    finally:
+        stop.set()
+        await running
 
 
 async def test_a_filter_killed_mid_stream_loses_and_repeats_nothing(

@@ -1,0 +1,113 @@
+"""Where the feed has copied up to, kept by the feed itself: one record per source partition in a compacted topic,
+written in the same transaction as the copies and the group's offsets, and read back with read_committed when a
+feed process starts.
+
+The group's committed offsets are written in that transaction too, but a feed cannot trust them alone. `make chaos`
+(seed 25) caught the broker's group coordinator answering "no committed offset" for partitions whose offsets a
+committed transaction had moved, after it reloaded the group behind a broker pause and a killed feed: the successor
+copied those partitions again from the start. A topic's own records are read from its log, not from the
+coordinator's memory, and a read_committed reader sees a transaction's records exactly when its copies are visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from backbone.kafka import client_options, durability, ensure_topics, security_options
+from backbone.settings import ServiceSettings
+from contracts.topics import TopicSpec
+
+log = logging.getLogger(__name__)
+
+CHECKPOINTS = TopicSpec(
+    name="feed.checkpoints.v1",
+    owner="feed",
+    description=(
+        "Per consumer group and source partition, the next offset the national feed copies from: written in the "
+        "feed's transactions, compacted to the latest per key."
+    ),
+    partitions=1,
+    retention_ms=-1,
+    compacted=True,
+)
+
+
+def checkpoint_key(group: str, tp: TopicPartition) -> bytes:
+    # Topic names cannot hold "/", so the last two fields always split off cleanly, whatever the group's name.
+    return f"{group}/{tp.topic}/{tp.partition}".encode()
+
+
+def parse_checkpoint(key: bytes, value: bytes) -> tuple[str, TopicPartition, int]:
+    group, topic, partition = key.decode().rsplit("/", 2)
+    return group, TopicPartition(topic, int(partition)), int(value)
+
+
+async def write_checkpoints(
+    producer: AIOKafkaProducer, topic: str, group: str, next_offsets: dict[TopicPartition, int]
+) -> list[asyncio.Future[object]]:
+    """Inside the caller's transaction: they commit with the copies or not at all (the caller awaits their
+    delivery before it commits)."""
+    return [
+        await producer.send(topic, key=checkpoint_key(group, tp), value=str(offset).encode())
+        for tp, offset in next_offsets.items()
+    ]
+
+
+async def read_checkpoints(
+    settings: ServiceSettings, group: str, *, stopping: asyncio.Event
+) -> dict[TopicPartition, int] | None:
+    """The latest committed checkpoint of each source partition for `group` (None if asked to stop first).
+
+    Read only after this process's transactional producer has started: the coordinator hands it its producer id
+    only once a predecessor's transaction is settled, so its checkpoints are decided and their markers written,
+    and the last stable offset this reader stops at is past them. A broker away is waited for, as `started` does."""
+    wait = 0.5
+    while not stopping.is_set():
+        try:
+            await ensure_topics(
+                settings.kafka_bootstrap,
+                [CHECKPOINTS],
+                prefix=settings.topic_prefix,
+                extra_options=security_options(settings),
+                **durability(settings),
+            )
+            return await _read_all(settings, settings.topic(CHECKPOINTS.name), group)
+        except (KafkaError, TimeoutError) as exc:
+            log.warning("feed checkpoints unreadable; retrying", extra={"error": str(exc), "wait": wait})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=wait)
+            wait = min(wait * 2, 10.0)
+    return None
+
+
+async def _read_all(settings: ServiceSettings, topic: str, group: str) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(
+        **client_options(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        client_id="national-feed-checkpoints",
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, 0)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = (await consumer.end_offsets(partitions))[partitions[0]]
+        found: dict[TopicPartition, int] = {}
+        while await consumer.position(partitions[0]) < end:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+                for record in records:
+                    if record.key is None or record.value is None:
+                        continue  # a tombstone: nothing of ours writes one
+                    owner, tp, offset = parse_checkpoint(record.key, record.value)
+                    if owner == group:
+                        found[tp] = offset
+        return found
+    finally:
+        await consumer.stop()

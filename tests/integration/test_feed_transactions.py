@@ -1,0 +1,138 @@
+"""What a feed's transaction commits: every copy it sent, and where the next one resumes.
+
+A feed whose group has lost its committed offsets resumes from its own checkpoints, not from the start. `make
+chaos` (seed 25) caught the broker's group coordinator answering "no committed offset" for partitions a
+committed transaction had moved, after a broker pause and a killed feed; the successor copied them again: 8
+duplicates on national streams. Here the group is deleted between two feed processes, which leaves the broker
+answering exactly that.
+
+A copy whose send fails aborts the transaction: aiokafka would commit without it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import NotLeaderForPartitionError
+from aiokafka.protocol.admin import DeleteGroupsRequest
+from aiokafka.structs import TopicPartition
+
+from backbone.feed.checkpoints import checkpoint_key, parse_checkpoint
+from backbone.feed.filter import FeedSettings, NationalFeed
+from backbone.feed.subscribers import Registry
+from chaos.verify import read_to_end
+from contracts.envelope import decode
+from tests.integration.test_national_feed import CASES, SUBSCRIBERS, dispute_event, publish, settings_for
+from tests.support import Deployment, eventually
+
+
+class FirstCopyToFails(AIOKafkaProducer):  # type: ignore[misc]
+    """As aiokafka reports a batch that expired unsent: the send's future fails, and the record is not written."""
+
+    failing_topic = ""
+
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        if topic != FirstCopyToFails.failing_topic:
+            sent: asyncio.Future[Any] = await super().send(topic, *args, **kwargs)
+            return sent
+        FirstCopyToFails.failing_topic = ""
+        failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        failed.set_exception(NotLeaderForPartitionError())
+        return failed
+
+
+async def _copy(settings: FeedSettings, events: int) -> NationalFeed:
+    feed = NationalFeed(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    try:
+        await eventually(lambda: feed.read >= events, timeout=60, what="the feed copied the batch")
+    finally:
+        stop.set()
+        await running
+    return feed
+
+
+async def _delete_group(deployment: Deployment, group: str) -> None:
+    admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
+    await admin.start()
+    try:
+
+        async def deleted() -> bool:
+            coordinator = await admin.find_coordinator(group)
+            response = await admin._send_request(DeleteGroupsRequest([group]), coordinator)
+            return all(error == 0 for _, error in response.results)  # not while the last member still leaves
+
+        await eventually(deleted, timeout=30, what="the feed's group deleted")
+        assert await admin.list_consumer_group_offsets(group) == {}
+    finally:
+        await admin.close()
+
+
+async def test_a_feed_whose_group_lost_its_offsets_copies_nothing_twice(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    await deployment.create()
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        registry.add(subscriber)
+    settings = settings_for(deployment, registry.path)
+    first = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
+    await publish(deployment, [record for (_, record), _ in first])
+    await _copy(settings, len(first))
+
+    assert settings.consumer_group is not None
+    await _delete_group(deployment, settings.consumer_group)
+    second = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
+    await publish(deployment, [record for (_, record), _ in second])
+    successor = await _copy(settings, len(second))
+
+    assert successor.read == len(second)
+    for subscriber in SUBSCRIBERS:
+        records = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
+        assert got == Counter(i for (i, _), audience in first + second if subscriber.id in audience)
+
+
+async def test_a_copy_that_fails_aborts_its_transaction_and_is_copied_once_by_the_restart(
+    deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await deployment.create()
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        registry.add(subscriber)
+    settings = settings_for(deployment, registry.path)
+    events = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
+    await publish(deployment, [record for (_, record), _ in events])
+
+    FirstCopyToFails.failing_topic = deployment.topic(SUBSCRIBERS[-1].topic)
+    monkeypatch.setattr("backbone.feed.filter.AIOKafkaProducer", FirstCopyToFails)
+    with pytest.raises(NotLeaderForPartitionError):
+        await NationalFeed(settings).run(asyncio.Event())
+    for subscriber in SUBSCRIBERS:
+        committed = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        assert committed == [], f"{subscriber.id}: nothing of the aborted transaction is visible"
+
+    monkeypatch.undo()
+    await _copy(settings, len(events))
+    for subscriber in SUBSCRIBERS:
+        records = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
+        assert got == Counter(i for (i, _), audience in events if subscriber.id in audience)
+
+
+def test_a_checkpoint_key_names_its_group_even_when_the_group_holds_slashes() -> None:
+    tp = TopicPartition("t1-partners.events.v1", 4)
+    key = checkpoint_key("team/a/feed", tp)
+    assert parse_checkpoint(key, b"97") == ("team/a/feed", tp, 97)
