@@ -41,7 +41,7 @@ from backbone.db import parked_outbox_table
 from backbone.errors import is_dependency_failure
 from backbone.faults import RELAY_AFTER_PUBLISH, RELAY_BEFORE_PUBLISH, crash_point
 from backbone.health import Health
-from backbone.kafka import client_options, idempotent_producer, started
+from backbone.kafka import client_options, idempotent_producer, started, track_topics
 from backbone.migrations import NOTIFY_CHANNEL
 from backbone.outbox.writer import partition_of
 from backbone.settings import ServiceSettings
@@ -410,6 +410,7 @@ class OutboxRelay:
             for row, headers in zip(rows, headers_of, strict=True):
                 topic = self.settings.topic(row["topic"])
                 if topic not in partitions:
+                    await track_topics(producer, [topic])  # a service may publish on more than one topic
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 candidates = partitions[topic]
                 key = row["message_key"]
