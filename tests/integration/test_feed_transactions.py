@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import NotLeaderForPartitionError
+from aiokafka.errors import KafkaConnectionError, NotLeaderForPartitionError
 from aiokafka.protocol.admin import DeleteGroupsRequest
 from aiokafka.structs import TopicPartition
 
 from backbone.feed.checkpoints import checkpoint_key, parse_checkpoint
 from backbone.feed.filter import FeedSettings, NationalFeed
 from backbone.feed.subscribers import Registry
+from backbone.kafka import ensure_topics
 from chaos.verify import read_to_end
 from contracts.envelope import decode
 from tests.integration.test_national_feed import CASES, SUBSCRIBERS, dispute_event, publish, settings_for
@@ -124,6 +125,37 @@ async def test_a_copy_that_fails_aborts_its_transaction_and_is_copied_once_by_th
 
     monkeypatch.undo()
     await _copy(settings, len(events))
+    for subscriber in SUBSCRIBERS:
+        records = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
+        assert got == Counter(i for (i, _), audience in events if subscriber.id in audience)
+
+
+async def test_subscriber_topics_unreachable_hold_the_batch_instead_of_ending_the_feed(
+    deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make chaos` seed 26: a connection cut while a new feed created its subscribers' topics ended it."""
+    await deployment.create()
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        registry.add(subscriber)
+    settings = settings_for(deployment, registry.path)
+    events = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
+    await publish(deployment, [record for (_, record), _ in events])
+    attempts: list[int] = []
+
+    async def cut_twice(*args: Any, **kwargs: Any) -> list[str]:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise KafkaConnectionError("Connection at 127.0.0.1:9092 closed")
+        created: list[str] = await ensure_topics(*args, **kwargs)
+        return created
+
+    monkeypatch.setattr("backbone.feed.filter.ensure_topics", cut_twice)
+    await _copy(settings, len(events))
+    assert len(attempts) == 3
     for subscriber in SUBSCRIBERS:
         records = await read_to_end(
             deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"

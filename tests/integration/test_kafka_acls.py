@@ -10,14 +10,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
 
-from backbone.feed.subscribers import Subscriber
+from backbone.feed.checkpoints import CHECKPOINTS, parse_checkpoint
+from backbone.feed.filter import NationalFeed, feed_settings
+from backbone.feed.subscribers import Registry, Subscriber
 from backbone.kafka import ensure_topics
+from chaos.verify import read_to_end
+from contracts.envelope import decode
 from contracts.topics import TopicSpec
 from devstack.config import StackConfig
 from devstack.infra import Endpoints
@@ -29,7 +34,8 @@ from devstack.kafka_security import (
     service_user,
     subscriber_user,
 )
-from tests.support import Deployment, TestIssuer
+from tests.integration.test_national_feed import dispute_event, publish
+from tests.support import Deployment, TestIssuer, eventually
 
 pytestmark = [
     pytest.mark.usefixtures("secured"),
@@ -197,3 +203,51 @@ async def test_a_national_system_writes_its_own_inbound_topic_and_only_assessmen
         await read_one(
             deployment, security.credentials(service_user("finance")), senegal.inbound_topic, "finance.x"
         )
+
+
+async def test_the_national_feed_runs_as_its_own_user(
+    deployment: Deployment, world: dict[str, Any], tmp_path: Path
+) -> None:
+    """As `make run` and production run it: its transactions, its group, and its checkpoints topic, which it
+    creates, writes and reads back (`backbone/feed/checkpoints.py`), with the `feed` user's rights only."""
+    security: KafkaSecurity = world["security"]
+    feed_user = security.credentials(FEED_USER)
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in world["subscribers"]:
+        registry.add(subscriber)
+    prefix = deployment.topic_prefix
+    settings = feed_settings(
+        environment="test",
+        kafka_bootstrap=deployment.endpoints.kafka_bootstrap,
+        kafka_security_protocol=feed_user.protocol,
+        kafka_sasl_mechanism=feed_user.mechanism,
+        kafka_sasl_username=feed_user.username,
+        kafka_sasl_password=feed_user.password,
+        topic_prefix=prefix,
+        subscribers_file=registry.path,
+        consumer_group=f"{prefix}feed",
+        transactional_id=f"{prefix}national-feed-0",
+    )
+    event_id, record = dispute_event("public", "SN", ())
+    await publish(deployment, [record])
+
+    feed = NationalFeed(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    try:
+        await eventually(lambda: feed.read >= 1, timeout=60, what="the feed copied the event")
+    finally:
+        stop.set()
+        await running
+
+    senegal = world["subscribers"][0]
+    copies = await read_to_end(
+        deployment.endpoints, deployment.topic(senegal.topic), isolation_level="read_committed"
+    )
+    assert event_id in {decode(list(r.headers), r.key, r.value).id for r in copies if r.headers}
+    checkpoints = await read_to_end(
+        deployment.endpoints, deployment.topic(CHECKPOINTS.name), isolation_level="read_committed"
+    )
+    assert {parse_checkpoint(r.key, r.value)[0] for r in checkpoints if r.key and r.value} == {
+        f"{prefix}feed"
+    }
