@@ -95,6 +95,15 @@ def durability(settings: ServiceSettings) -> dict[str, int]:
     }
 
 
+_COMPACTED = {
+    "cleanup.policy": "compact",
+    # The cleaner never touches the active segment, which by default rolls at 1 GiB or after 7 days: a small
+    # topic rewritten often (the feed's checkpoints) would be read whole at every start. It rolls hourly instead.
+    "segment.ms": str(3_600_000),
+    "segment.bytes": str(16 * 1024 * 1024),
+}
+
+
 async def ensure_topics(
     bootstrap: str,
     specs: Iterable[TopicSpec],
@@ -117,7 +126,7 @@ async def ensure_topics(
                 topic_configs={
                     "retention.ms": str(spec.retention_ms),
                     "min.insync.replicas": str(min_insync_replicas),
-                    **({"cleanup.policy": "compact"} if spec.compacted else {}),
+                    **(_COMPACTED if spec.compacted else {}),
                 },
             )
             for spec in specs

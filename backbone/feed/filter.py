@@ -91,7 +91,8 @@ class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
       (`checkpoints.py`).
     So a partition resumes from `copied_up_to` when the group's offsets read behind it: the feed's checkpoints as
     this process read them at start, moved on by each transaction it committed since. Only one feed runs at a
-    time (one transactional id, a Recreate deployment), so nothing else moves them meanwhile."""
+    time (one transactional id, a Recreate deployment), so nothing else moves them meanwhile. Every partition
+    with a known resume point is sought to it, whichever of the two it comes from."""
 
     def __init__(
         self, processing: asyncio.Lock, consumer: AIOKafkaConsumer, copied_up_to: dict[TopicPartition, int]
@@ -228,7 +229,8 @@ class NationalFeed:
         """One transaction: the copies and the consumed offsets commit together or not at all.
 
         A failure aborts the transaction and ends the process (its supervisor restarts it): the consumer's
-        position has moved past the batch, and only a restart from the committed offsets re-reads it.
+        position has moved past the batch, and a restart resumes from the checkpoints, which the aborted
+        transaction did not move.
         """
         subscribers = self.registry.current()
         SUBSCRIBERS.set(len(subscribers))

@@ -11,7 +11,6 @@ transaction is committed or aborted; this test fails if that ever changes (a cli
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from backbone.feed.filter import NationalFeed, subscriber_topic
 from backbone.feed.subscribers import Registry
 from backbone.kafka import ensure_topics, manual_commit_consumer, security_options
 from chaos.verify import read_to_end
-from contracts.envelope import decode
+from tests.integration.test_feed_transactions import each_copied_once
 from tests.integration.test_national_feed import CASES, SUBSCRIBERS, dispute_event, publish, settings_for
 from tests.support import Deployment, eventually
 
@@ -93,9 +92,4 @@ async def test_successor_reads_offsets_only_after_the_predecessor_is_settled(
         )  # the abandoned producer's connections, without ending its transaction
 
     assert id_held_when_consumer_made == [True]
-    for subscriber in SUBSCRIBERS:
-        records = await read_to_end(
-            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
-        )
-        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
-        assert got == Counter(i for (i, _), audience in events if subscriber.id in audience), subscriber.id
+    await each_copied_once(deployment, events)

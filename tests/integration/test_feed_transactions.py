@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, NotLeaderForPartitionError
 from aiokafka.protocol.admin import DeleteGroupsRequest
 from aiokafka.structs import TopicPartition
 
-from backbone.feed.checkpoints import checkpoint_key, parse_checkpoint
+from backbone.feed.checkpoints import CHECKPOINTS, checkpoint_key, parse_checkpoint
 from backbone.feed.filter import FeedSettings, NationalFeed
 from backbone.feed.subscribers import Registry
 from backbone.kafka import ensure_topics
@@ -45,6 +46,32 @@ class FirstCopyToFails(AIOKafkaProducer):  # type: ignore[misc]
         failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         failed.set_exception(NotLeaderForPartitionError())
         return failed
+
+
+async def registered_feed(deployment: Deployment, tmp_path: Path) -> FeedSettings:
+    """A fresh deployment and a feed's settings with every subscriber registered."""
+    await deployment.create()
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        registry.add(subscriber)
+    return settings_for(deployment, registry.path)
+
+
+async def published_cases(deployment: Deployment) -> list[tuple[tuple[str, Any], set[str]]]:
+    """One event per handling case on partners' topic: ((event id, record), audience)."""
+    events = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
+    await publish(deployment, [record for (_, record), _ in events])
+    return events
+
+
+async def each_copied_once(deployment: Deployment, events: list[tuple[tuple[str, Any], set[str]]]) -> None:
+    """Each subscriber's committed stream holds each event of its audience exactly once, and nothing else."""
+    for subscriber in SUBSCRIBERS:
+        records = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
+        assert got == Counter(i for (i, _), audience in events if subscriber.id in audience), subscriber.id
 
 
 async def _copy(settings: FeedSettings, events: int) -> NationalFeed:
@@ -78,40 +105,24 @@ async def _delete_group(deployment: Deployment, group: str) -> None:
 async def test_a_feed_whose_group_lost_its_offsets_copies_nothing_twice(
     deployment: Deployment, tmp_path: Path
 ) -> None:
-    await deployment.create()
-    registry = Registry(tmp_path / "feed.json")
-    for subscriber in SUBSCRIBERS:
-        registry.add(subscriber)
-    settings = settings_for(deployment, registry.path)
-    first = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
-    await publish(deployment, [record for (_, record), _ in first])
+    settings = await registered_feed(deployment, tmp_path)
+    first = await published_cases(deployment)
     await _copy(settings, len(first))
 
     assert settings.consumer_group is not None
     await _delete_group(deployment, settings.consumer_group)
-    second = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
-    await publish(deployment, [record for (_, record), _ in second])
+    second = await published_cases(deployment)
     successor = await _copy(settings, len(second))
 
     assert successor.read == len(second)
-    for subscriber in SUBSCRIBERS:
-        records = await read_to_end(
-            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
-        )
-        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
-        assert got == Counter(i for (i, _), audience in first + second if subscriber.id in audience)
+    await each_copied_once(deployment, first + second)
 
 
 async def test_a_copy_that_fails_aborts_its_transaction_and_is_copied_once_by_the_restart(
     deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await deployment.create()
-    registry = Registry(tmp_path / "feed.json")
-    for subscriber in SUBSCRIBERS:
-        registry.add(subscriber)
-    settings = settings_for(deployment, registry.path)
-    events = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
-    await publish(deployment, [record for (_, record), _ in events])
+    settings = await registered_feed(deployment, tmp_path)
+    events = await published_cases(deployment)
 
     FirstCopyToFails.failing_topic = deployment.topic(SUBSCRIBERS[-1].topic)
     monkeypatch.setattr("backbone.feed.filter.AIOKafkaProducer", FirstCopyToFails)
@@ -125,25 +136,15 @@ async def test_a_copy_that_fails_aborts_its_transaction_and_is_copied_once_by_th
 
     monkeypatch.undo()
     await _copy(settings, len(events))
-    for subscriber in SUBSCRIBERS:
-        records = await read_to_end(
-            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
-        )
-        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
-        assert got == Counter(i for (i, _), audience in events if subscriber.id in audience)
+    await each_copied_once(deployment, events)
 
 
 async def test_subscriber_topics_unreachable_hold_the_batch_instead_of_ending_the_feed(
     deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`make chaos` seed 26: a connection cut while a new feed created its subscribers' topics ended it."""
-    await deployment.create()
-    registry = Registry(tmp_path / "feed.json")
-    for subscriber in SUBSCRIBERS:
-        registry.add(subscriber)
-    settings = settings_for(deployment, registry.path)
-    events = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
-    await publish(deployment, [record for (_, record), _ in events])
+    settings = await registered_feed(deployment, tmp_path)
+    events = await published_cases(deployment)
     attempts: list[int] = []
 
     async def cut_twice(*args: Any, **kwargs: Any) -> list[str]:
@@ -156,12 +157,28 @@ async def test_subscriber_topics_unreachable_hold_the_batch_instead_of_ending_th
     monkeypatch.setattr("backbone.feed.filter.ensure_topics", cut_twice)
     await _copy(settings, len(events))
     assert len(attempts) == 3
-    for subscriber in SUBSCRIBERS:
-        records = await read_to_end(
-            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
-        )
-        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
-        assert got == Counter(i for (i, _), audience in events if subscriber.id in audience)
+    await each_copied_once(deployment, events)
+
+
+async def test_the_checkpoints_topic_is_compacted_and_rolls_hourly(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """Compaction never touches the active segment: left at Kafka's 1 GiB / 7 days, every start would read a week of
+    checkpoints."""
+    settings = await registered_feed(deployment, tmp_path)
+    events = await published_cases(deployment)
+    await _copy(settings, len(events))
+    admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
+    await admin.start()
+    try:
+        topic = deployment.topic(CHECKPOINTS.name)
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        configs = {name: value for name, value, *_ in response.resources[0][4]}
+    finally:
+        await admin.close()
+    assert configs["cleanup.policy"] == "compact"
+    assert configs["segment.ms"] == "3600000"
+    assert configs["retention.ms"] == "-1"
 
 
 def test_a_checkpoint_key_names_its_group_even_when_the_group_holds_slashes() -> None:
