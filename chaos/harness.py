@@ -78,6 +78,8 @@ class Report:
     """Processes SIGKILLed, by name (an API, relay or consumer kill picks one service's)."""
     connections_reset: dict[str, int] = field(default_factory=dict)
     """By each proxy (PostgreSQL, Kafka): the connections its reset faults cut."""
+    feed_behind: list[str] = field(default_factory=list)
+    """Source partitions the feed's group had not committed to their end once the settle time was over."""
 
     @property
     def passed(self) -> bool:
@@ -86,6 +88,7 @@ class Report:
             and not self.unexpected_exits
             and not self.tally.refused
             and self.left_in_outbox == 0
+            and not self.feed_behind
         )
 
     def table(self) -> str:
@@ -106,6 +109,7 @@ class Report:
             ("events the relay published twice", str(f.republished)),
             ("refused valid requests", str(len(self.tally.refused))),
             ("left in the outbox", str(self.left_in_outbox)),
+            ("feed partitions behind", str(len(self.feed_behind))),
             *((f"{name} connections reset", str(n)) for name, n in sorted(self.connections_reset.items())),
             ("processes that died unkilled", str(len(self.unexpected_exits))),
             ("audit chain", "intact" if f.audit_intact else "BROKEN"),
@@ -121,6 +125,7 @@ class Report:
             ("workflow", f.workflows),
             ("refused", self.tally.refused),
             ("died", self.unexpected_exits),
+            ("feed behind", self.feed_behind),
         ):
             lines += [f"{title}: {item}" for item in items[:10]]
         if not f.audit_intact:
@@ -196,7 +201,9 @@ async def run(options: Options) -> Report:
         fleet.check_alive()
         report.left_in_outbox = await wait_drained(direct, options.settle_seconds)
         await wait_applied(direct, workload.flows, workload.partnerships, options.settle_seconds)
-        await wait_forwarded(direct, f"{direct.topic_prefix}feed", options.settle_seconds)
+        report.feed_behind = await wait_forwarded(
+            direct, f"{direct.topic_prefix}feed", options.settle_seconds
+        )
         report.findings = await check(direct, workload.flows, workload.partnerships, SUBSCRIBERS)
         fleet.check_alive()
         report.unexpected_exits = fleet.unexpected_exits

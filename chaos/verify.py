@@ -121,13 +121,17 @@ async def wait_applied(
         await conn.close()
 
 
-async def wait_forwarded(deployment: Deployment, group: str, timeout: float) -> None:
-    """Wait until the feed's consumer group has committed up to the end of the writers' topics."""
+async def wait_forwarded(deployment: Deployment, group: str, timeout: float) -> list[str]:
+    """Wait until the feed's consumer group has committed up to the end of the writers' topics; the partitions
+    it had not reached by then (a stalled feed: seed 27 found one only by the copies it lacked)."""
+    deadline = asyncio.get_running_loop().time() + timeout  # one for all: a stalled feed costs it once
+    behind: list[str] = []
     for service in WRITERS:
-        await _wait_committed(deployment, group, deployment.topic(f"{service}.events.v1"), timeout)
+        behind += await _wait_committed(deployment, group, deployment.topic(f"{service}.events.v1"), deadline)
+    return behind
 
 
-async def _wait_committed(deployment: Deployment, group: str, topic: str, timeout: float) -> None:
+async def _wait_committed(deployment: Deployment, group: str, topic: str, deadline: float) -> list[str]:
     admin = AIOKafkaAdminClient(**deployment.endpoints.kafka_options())
     consumer = AIOKafkaConsumer(
         **deployment.endpoints.kafka_options(), enable_auto_commit=False, group_id=None
@@ -138,11 +142,12 @@ async def _wait_committed(deployment: Deployment, group: str, topic: str, timeou
         partitions = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         ends = await consumer.end_offsets(tps)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            committed = await admin.list_consumer_group_offsets(group)
-            if all(ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp]) for tp in tps):
-                return
+        while True:
+            offsets = await admin.list_consumer_group_offsets(group)
+            committed = {tp: offsets[tp].offset if tp in offsets else 0 for tp in tps}
+            behind = [tp for tp in tps if committed[tp] < ends[tp]]
+            if not behind or asyncio.get_running_loop().time() > deadline:
+                return [f"{tp.topic}[{tp.partition}] at {committed[tp]} of {ends[tp]}" for tp in behind]
             await asyncio.sleep(0.5)
     finally:
         await consumer.stop()

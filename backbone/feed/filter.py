@@ -80,10 +80,12 @@ def inbound_topic(settings: FeedSettings, subscriber: Subscriber) -> TopicSpec:
 
 
 class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
-    """A rebalance (another filter joining, or this one rejoining after its session expired) waits for the batch
-    in hand to be committed or aborted, so the positions it resets to are the offsets that transaction wrote.
+    """A rebalance (another filter joining, or this one rejoining after its session expired) waits for the
+    transaction in hand to be committed or aborted, and every partition then resumes where the feed's own records
+    say; a batch read before the rebalance is not copied.
 
-    Those positions come from the group's committed offsets, which can read behind a committed transaction:
+    Where a partition resumes comes from the group's committed offsets, which can read behind a committed
+    transaction:
     - its commit returns once the coordinator has decided it, and the offsets become visible when its markers are
       written, moments later. Java's consumer asks the broker to wait for them (OffsetFetch `require_stable`,
       KIP-447); aiokafka cannot;
@@ -91,8 +93,10 @@ class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
       (`checkpoints.py`).
     So a partition resumes from `copied_up_to` when the group's offsets read behind it: the feed's checkpoints as
     this process read them at start, moved on by each transaction it committed since. Only one feed runs at a
-    time (one transactional id, a Recreate deployment), so nothing else moves them meanwhile. Every partition
-    with a known resume point is sought to it, whichever of the two it comes from."""
+    time (one transactional id, a Recreate deployment), so nothing else moves them meanwhile.
+
+    The lock covers a transaction, never a read: aiokafka's `getmany` waits for a rebalance to finish, so a read
+    under the lock that this listener waits for never ends (`make chaos` seed 27 stalled the feed so)."""
 
     def __init__(
         self, processing: asyncio.Lock, consumer: AIOKafkaConsumer, copied_up_to: dict[TopicPartition, int]
@@ -100,18 +104,45 @@ class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
         self.processing = processing
         self.consumer = consumer
         self.copied_up_to = copied_up_to
+        self.rebalances = 0
+        """Moves as a rebalance starts and once its seeks are done: a batch read before it moved is not copied."""
+        self.settled = False
+        """Every assigned partition sought to where it resumes, and no rebalance started since."""
+        self.failure: Exception | None = None
+        """Why the partitions could not be sought: the feed ends and its restart starts over."""
+
+    def read_in_vain(self, read_at: int) -> bool:
+        """A batch read when `rebalances` was `read_at` came from positions a rebalance has reset since (or is
+        about to): copying it would copy again what the new positions read, or skip what they do not."""
+        return not self.settled or self.rebalances != read_at
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        self.rebalances += 1
+        self.settled = False
         async with self.processing:
             pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        # Every partition with a known resume point is sought to it explicitly. Left alone, aiokafka resumes from
-        # its own OffsetFetch, a second one, made as the assignment starts: in `make chaos` (seed 26) ours read
-        # the right offset while that one read none, and a partition was copied again from its start.
+        async with self.processing:
+            try:
+                await self._seek(assigned)
+            except Exception as exc:  # aiokafka would only log it, and the feed would wait unsought forever
+                self.failure = exc
+                raise
+            self.rebalances += 1
+            self.settled = True
+
+    async def _seek(self, assigned: list[TopicPartition]) -> None:
+        # Every partition is sought explicitly, so no batch aiokafka hands over before the seeks is right by chance.
+        # Left alone, aiokafka resumes from its own OffsetFetch, a second one, made as the assignment starts: in
+        # `make chaos` (seed 26) ours read the right offset while that one read none, and a partition was copied
+        # again from its start.
         try:
             committed = {tp: await self.consumer.committed(tp) for tp in assigned}
-        except KafkaError as exc:  # the checkpoints are enough: they move in the same transactions
+        except KafkaError as exc:
+            if any(tp not in self.copied_up_to for tp in assigned):
+                raise  # without a checkpoint, "never copied from" is not known: a restart asks again
+            # The checkpoints are enough: they move in the same transactions as the group's offsets.
             log.warning("feed partitions assigned; committed offsets unreadable", extra={"error": str(exc)})
             committed = dict.fromkeys(assigned)
         resumes: dict[TopicPartition, int] = {}
@@ -122,8 +153,9 @@ class _BatchFinishesFirst(ConsumerRebalanceListener):  # type: ignore[misc]
                 resumes[tp] = ahead[tp] = copied
             elif group is not None:
                 resumes[tp] = group
-        for tp, at in resumes.items():
-            self.consumer.seek(tp, at)
+        for tp in assigned:
+            # Never copied from: the start (an offset retention removed resets to the earliest, as configured).
+            self.consumer.seek(tp, resumes.get(tp, 0))
         log.log(
             logging.WARNING if ahead else logging.INFO,
             "feed partitions assigned",
@@ -159,14 +191,14 @@ class NationalFeed:
     async def run(self, stop: asyncio.Event) -> None:
         settings = self.settings
 
+        listeners: list[_BatchFinishesFirst] = []
+
         def subscribed() -> AIOKafkaConsumer:
             consumer = manual_commit_consumer(
                 settings, group_id=self.group_id, max_poll_records=settings.batch_size
             )
-            consumer.subscribe(
-                [settings.topic(spec.name) for spec in EVENT_TOPICS],
-                listener=_BatchFinishesFirst(self.processing, consumer, self.copied_up_to),
-            )
+            listeners.append(_BatchFinishesFirst(self.processing, consumer, self.copied_up_to))
+            consumer.subscribe([settings.topic(spec.name) for spec in EVENT_TOPICS], listener=listeners[-1])
             return consumer
 
         def transactional() -> AIOKafkaProducer:
@@ -192,6 +224,7 @@ class NationalFeed:
         if consumer is None:
             await producer.stop()
             return
+        rebalances = listeners[-1]
         log.info(
             "national feed started",
             extra={
@@ -202,23 +235,25 @@ class NationalFeed:
         )
         try:
             while not stop.is_set():
-                # Reading a batch and committing its transaction happen under one lock that a rebalance waits
-                # for (`_BatchFinishesFirst`): a rebalance between them would reset the positions to offsets the
-                # transaction is about to move, and the batch would be copied a second time.
+                if rebalances.failure is not None:
+                    raise rebalances.failure
+                ready = self._registry_ready(consumer)
+                batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
+                read_at = rebalances.rebalances  # nothing awaited since the read: the positions it came from
+                # Ready only with a registry to copy by: without one it holds every event (fails closed).
+                self.health.ready(ready, "forwarding" if ready else "no subscribers registry: holding events")
+                if not batch:
+                    continue
                 async with self.processing:
-                    ready = self._registry_ready(consumer)
-                    batch = await consumer.getmany(timeout_ms=500, max_records=settings.batch_size)
-                    # Ready only with a registry to copy by: without one it holds every event (fails closed).
-                    self.health.ready(
-                        ready, "forwarding" if ready else "no subscribers registry: holding events"
-                    )
+                    if rebalances.read_in_vain(read_at):
+                        continue  # the rebalance's seeks decide where reading resumes: nothing to put back
                     if not ready:
                         # Paused partitions give nothing; one assigned while waiting may have: put it back unread.
                         _put_back(consumer, batch)
-                    elif batch and not await self._subscriber_topics_ready(producer):
+                    elif not await self._subscriber_topics_ready(producer):
                         _put_back(consumer, batch)  # nothing is in a transaction yet: it waits for the broker
                         await asyncio.sleep(1)
-                    elif batch:
+                    else:
                         await self._forward(producer, batch)
         finally:
             await consumer.stop()

@@ -1,8 +1,13 @@
 """The national feed while its consumer group rebalances over and over (another member joining and leaving, as
-when a filter restarts or its session expires under load): each subscriber's topic still holds each event once.
+when a filter restarts or its session expires under load): each subscriber's topic still holds each event once,
+and the feed goes on copying.
 
-Found by `make chaos`: a rebalance between reading a batch and committing its transaction reset the positions to
-offsets that transaction was about to move, and the batch was copied a second time."""
+Found by `make chaos`:
+- a rebalance between reading a batch and committing its transaction reset the positions to offsets that
+  transaction was about to move, and the batch was copied a second time;
+- (seed 27) a rebalance that began while the feed waited for records, with records arriving during the wait,
+  stalled the feed for good: aiokafka's `getmany` waits for the new assignment, which waited for the feed's
+  rebalance listener, which waited for the batch `getmany` was reading. 31 copies never reached FR."""
 
 from __future__ import annotations
 
@@ -36,6 +41,68 @@ class SlowFeed(NationalFeed):
         await super()._forward(producer, batch)
 
 
+def _intruder(deployment: Deployment, group: str | None) -> AIOKafkaConsumer:
+    """Another member of the feed's group: joining splits the partitions, leaving hands them back."""
+    return AIOKafkaConsumer(
+        *(deployment.topic(spec.name) for spec in EVENT_TOPICS),
+        **deployment.endpoints.kafka_options(),
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+
+
+async def _copied(deployment: Deployment, expected: dict[str, Counter[str]]) -> None:
+    for subscriber in SUBSCRIBERS:
+        records = await read_to_end(
+            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
+        )
+        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
+        assert got == expected[subscriber.id], (
+            f"{subscriber.id}: {sum(got.values())} copies, {sum(expected[subscriber.id].values())} expected"
+        )
+
+
+async def test_a_rebalance_while_the_feed_waits_for_records_does_not_stall_it(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    await deployment.create()
+    registry = Registry(tmp_path / "feed.json")
+    for subscriber in SUBSCRIBERS:
+        registry.add(subscriber)
+    events = [
+        (dispute_event(code, originator, members), audience)
+        for _ in range(12)
+        for code, originator, members, audience in CASES
+    ]
+    expected = {s.id: Counter(i for (i, _), audience in events if s.id in audience) for s in SUBSCRIBERS}
+    settings = settings_for(deployment, registry.path)
+    feed = NationalFeed(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+
+    async def trickle() -> None:  # one event at a time: the feed spends most of its time waiting in `getmany`
+        for (_, record), _ in events:
+            await publish(deployment, [record])
+            await asyncio.sleep(0.1)
+
+    try:
+        await eventually(lambda: feed.health.is_ready, timeout=60, what="the feed started")
+        publishing = asyncio.create_task(trickle())
+        for _ in range(2):
+            intruder = _intruder(deployment, settings.consumer_group)
+            await intruder.start()
+            await asyncio.sleep(4)
+            await intruder.stop()
+            await asyncio.sleep(4)
+        await publishing
+        await eventually(lambda: feed.read >= len(events), timeout=60, what="every event copied")
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+    await _copied(deployment, expected)
+
+
 async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, tmp_path: Path) -> None:
     await deployment.create()
     registry = Registry(tmp_path / "feed.json")
@@ -59,13 +126,7 @@ async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, 
             chunk
         ) in chunks:  # more events, then a member joins (partitions split) and leaves (they come back)
             await publish(deployment, [record for (_, record), _ in chunk])
-            intruder = AIOKafkaConsumer(
-                *(deployment.topic(spec.name) for spec in EVENT_TOPICS),
-                **deployment.endpoints.kafka_options(),
-                group_id=settings.consumer_group,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-            )
+            intruder = _intruder(deployment, settings.consumer_group)
             feed.slow.set()
             await intruder.start()
             await asyncio.sleep(6)
@@ -76,12 +137,4 @@ async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, 
     finally:
         stop.set()
         await running
-    for subscriber in SUBSCRIBERS:
-        total = sum(expected[subscriber.id].values())
-        records = await read_to_end(
-            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
-        )
-        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
-        assert got == expected[subscriber.id], (
-            f"{subscriber.id}: {sum(got.values())} copies, {total} expected"
-        )
+    await _copied(deployment, expected)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError
 
@@ -38,13 +39,13 @@ def test_a_partition_resumes_after_what_this_feed_copied_when_the_group_reads_be
     assert consumer.seeks == {ONE: 57, TWO: 12, THREE: 90}
 
 
-def test_partitions_this_feed_never_copied_resume_from_the_group_explicitly() -> None:
-    """Sought even where the group's offset stands: aiokafka's own OffsetFetch, made as the assignment starts,
-    can read none where this one read it (chaos seed 26), and would send the partition back to its start."""
+def test_every_partition_is_sought_even_where_the_group_offset_stands_or_nothing_was_copied() -> None:
+    """aiokafka's own OffsetFetch, made as the assignment starts, can read none where this one read it (chaos seed
+    26), and would send the partition back to its start; a partition never copied from starts at the beginning."""
     consumer = GroupReadingBehind({ONE: 40, TWO: None})
     listener = _BatchFinishesFirst(asyncio.Lock(), consumer, {THREE: 5})
     asyncio.run(listener.on_partitions_assigned([ONE, TWO]))
-    assert consumer.seeks == {ONE: 40}
+    assert consumer.seeks == {ONE: 40, TWO: 0}
 
 
 class Unreadable(GroupReadingBehind):
@@ -54,6 +55,59 @@ class Unreadable(GroupReadingBehind):
 
 def test_with_the_group_unreadable_partitions_resume_from_the_checkpoints() -> None:
     consumer = Unreadable({})
-    listener = _BatchFinishesFirst(asyncio.Lock(), consumer, {ONE: 57, THREE: 5})
+    listener = _BatchFinishesFirst(asyncio.Lock(), consumer, {ONE: 57, TWO: 3, THREE: 5})
     asyncio.run(listener.on_partitions_assigned([ONE, TWO]))
-    assert consumer.seeks == {ONE: 57}
+    assert consumer.seeks == {ONE: 57, TWO: 3}
+    assert not listener.read_in_vain(listener.rebalances)
+
+
+def test_with_the_group_unreadable_and_a_partition_never_checkpointed_the_feed_starts_over() -> None:
+    """Without its checkpoint, "never copied from" is not known: the feed ends (its restart asks the group
+    again) instead of waiting with its partitions unsought or copying that one from its start."""
+    consumer = Unreadable({})
+    listener = _BatchFinishesFirst(asyncio.Lock(), consumer, {ONE: 57})
+    with pytest.raises(KafkaConnectionError):
+        asyncio.run(listener.on_partitions_assigned([ONE, TWO]))
+    assert consumer.seeks == {}
+    assert isinstance(listener.failure, KafkaConnectionError)
+    assert listener.read_in_vain(listener.rebalances)
+
+
+async def _a_rebalance(listener: _BatchFinishesFirst, assigned: list[TopicPartition]) -> None:
+    await listener.on_partitions_revoked([])
+    await listener.on_partitions_assigned(assigned)
+
+
+def test_a_batch_read_before_a_rebalance_or_during_its_seeks_is_not_copied() -> None:
+    consumer = GroupReadingBehind({ONE: 40})
+    listener = _BatchFinishesFirst(asyncio.Lock(), consumer, {})
+    assert listener.read_in_vain(listener.rebalances), "nothing is sought before the first assignment"
+    asyncio.run(_a_rebalance(listener, [ONE]))
+    read_at = listener.rebalances
+    assert not listener.read_in_vain(read_at)
+
+    asyncio.run(listener.on_partitions_revoked([ONE]))
+    assert listener.read_in_vain(read_at), "a rebalance has started: its seeks will decide"
+    asyncio.run(listener.on_partitions_assigned([ONE]))
+    assert listener.read_in_vain(read_at), "read from the positions before the rebalance"
+    assert not listener.read_in_vain(listener.rebalances)
+
+
+def test_a_rebalance_waits_for_the_transaction_in_hand() -> None:
+    async def scenario() -> list[str]:
+        lock, order = asyncio.Lock(), []
+        listener = _BatchFinishesFirst(lock, GroupReadingBehind({ONE: 1}), {})
+
+        async def transaction() -> None:
+            async with lock:
+                await asyncio.sleep(0.05)
+                order.append("committed")
+
+        copying = asyncio.create_task(transaction())
+        await asyncio.sleep(0)
+        await _a_rebalance(listener, [ONE])
+        order.append("sought")
+        await copying
+        return order
+
+    assert asyncio.run(scenario()) == ["committed", "sought"]
