@@ -140,9 +140,13 @@ def _row(
         f"{'; '.join(described)}; checks {'clean' if correct else 'NOT clean'}",
         file=sys.stderr,
     )
-    for problem in [*findings.lost, *findings.duplicated, *findings.workflows, *failures, *soak.tally.refused][
-        :10
-    ]:
+    for problem in [
+        *findings.lost,
+        *findings.duplicated,
+        *findings.workflows,
+        *failures,
+        *soak.tally.refused,
+    ][:10]:
         print(f"S1H finding: {problem}", file=sys.stderr)
     return Row(
         "S1H",
