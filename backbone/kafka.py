@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
@@ -153,22 +153,25 @@ async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str], timeo
 
 
 Client = TypeVar("Client", AIOKafkaConsumer, AIOKafkaProducer)
+T = TypeVar("T")
 
 
-async def started(make: Callable[[], Client], *, stopping: asyncio.Event, what: str) -> Client | None:
-    """A Kafka client started, however long the broker takes to answer (None if asked to stop first).
+async def retried(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    stopping: asyncio.Event,
+    what: str,
+    transient: tuple[type[BaseException], ...] = (KafkaConnectionError,),
+) -> T | None:
+    """`attempt` until it succeeds, however long the broker takes to answer (None if asked to stop first).
 
     A process that starts while the broker is away (restarting, paused, unreachable) waits for it, not ready,
-    instead of exiting into a crash loop: each attempt is a new client, since one whose start failed is spent."""
+    instead of exiting into a crash loop."""
     wait = 0.5
     while not stopping.is_set():
-        client = make()
         try:
-            await client.start()
-            return client
-        except KafkaConnectionError as exc:
-            with contextlib.suppress(Exception):
-                await client.stop()
+            return await attempt()
+        except transient as exc:
             log.warning(
                 "Kafka unreachable; retrying", extra={"client": what, "error": str(exc), "wait": wait}
             )
@@ -176,6 +179,43 @@ async def started(make: Callable[[], Client], *, stopping: asyncio.Event, what: 
                 await asyncio.wait_for(stopping.wait(), timeout=wait)
             wait = min(wait * 2, 10.0)
     return None
+
+
+async def started(make: Callable[[], Client], *, stopping: asyncio.Event, what: str) -> Client | None:
+    """A Kafka client started, as `retried` waits: each attempt is a new client, since one whose start failed is
+    spent."""
+
+    async def start() -> Client:
+        client = make()
+        try:
+            await client.start()
+        except KafkaConnectionError:
+            with contextlib.suppress(Exception):
+                await client.stop()
+            raise
+        return client
+
+    return await retried(start, stopping=stopping, what=what)
+
+
+async def records_to_end(
+    consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `partitions` from their beginning to their end as the consumer's isolation level sees it
+    (with read_committed: the last stable offset), in partition and offset order."""
+    tps = sorted(partitions)
+    if not tps:
+        return []
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+    ends = await consumer.end_offsets(tps)
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    remaining = {tp for tp in tps if ends[tp] > 0}
+    while remaining:
+        for batch in (await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)).values():
+            records.extend(batch)
+        remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
+    return sorted(records, key=lambda r: (r.partition, r.offset))
 
 
 async def track_topics(producer: AIOKafkaProducer, topics: Iterable[str]) -> None:

@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from backbone.audit.verify import verify as verify_audit_chain
 from backbone.feed.routing import recipients
 from backbone.feed.subscribers import Subscriber
+from backbone.kafka import records_to_end
 from chaos.fleet import SERVICES
 from chaos.partnership_flow import PartnershipFlow
 from chaos.verify_partnerships import LEARNERS, check_partnerships
@@ -367,18 +368,6 @@ async def read_to_end(
     await consumer.start()
     try:
         partitions = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)  # with read_committed: the last stable offsets
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        while remaining:
-            for batch in (await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)).values():
-                records.extend(batch)
-            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
-        return sorted(records, key=lambda r: (r.partition, r.offset))
+        return await records_to_end(consumer, (TopicPartition(topic, p) for p in partitions))
     finally:
         await consumer.stop()

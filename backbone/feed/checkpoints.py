@@ -12,13 +12,19 @@ coordinator's memory, and a read_committed reader sees a transaction's records e
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from backbone.kafka import client_options, durability, ensure_topics, security_options
+from backbone.kafka import (
+    client_options,
+    durability,
+    ensure_topics,
+    records_to_end,
+    retried,
+    security_options,
+)
 from backbone.settings import ServiceSettings
 from contracts.topics import TopicSpec
 
@@ -65,24 +71,21 @@ async def read_checkpoints(
 
     Read only after this process's transactional producer has started: the coordinator hands it its producer id
     only once a predecessor's transaction is settled, so its checkpoints are decided and their markers written,
-    and the last stable offset this reader stops at is past them. A broker away is waited for, as `started` does."""
-    wait = 0.5
-    while not stopping.is_set():
-        try:
-            await ensure_topics(
-                settings.kafka_bootstrap,
-                [CHECKPOINTS],
-                prefix=settings.topic_prefix,
-                extra_options=security_options(settings),
-                **durability(settings),
-            )
-            return await _read_all(settings, settings.topic(CHECKPOINTS.name), group)
-        except (KafkaError, TimeoutError) as exc:
-            log.warning("feed checkpoints unreadable; retrying", extra={"error": str(exc), "wait": wait})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), timeout=wait)
-            wait = min(wait * 2, 10.0)
-    return None
+    and the last stable offset this reader stops at is past them. A broker away is waited for."""
+
+    async def attempt() -> dict[TopicPartition, int]:
+        await ensure_topics(
+            settings.kafka_bootstrap,
+            [CHECKPOINTS],
+            prefix=settings.topic_prefix,
+            extra_options=security_options(settings),
+            **durability(settings),
+        )
+        return await _read_all(settings, settings.topic(CHECKPOINTS.name), group)
+
+    return await retried(
+        attempt, stopping=stopping, what="feed checkpoints", transient=(KafkaError, TimeoutError)
+    )
 
 
 async def _read_all(settings: ServiceSettings, topic: str, group: str) -> dict[TopicPartition, int]:
@@ -95,19 +98,13 @@ async def _read_all(settings: ServiceSettings, topic: str, group: str) -> dict[T
     )
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, 0)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = (await consumer.end_offsets(partitions))[partitions[0]]
         found: dict[TopicPartition, int] = {}
-        while await consumer.position(partitions[0]) < end:
-            for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
-                for record in records:
-                    if record.key is None or record.value is None:
-                        continue  # a tombstone: nothing of ours writes one
-                    owner, tp, offset = parse_checkpoint(record.key, record.value)
-                    if owner == group:
-                        found[tp] = offset
+        for record in await records_to_end(consumer, [TopicPartition(topic, 0)]):
+            if record.key is None or record.value is None:
+                continue  # a tombstone: nothing of ours writes one
+            owner, tp, offset = parse_checkpoint(record.key, record.value)
+            if owner == group:
+                found[tp] = offset
         return found
     finally:
         await consumer.stop()

@@ -39,10 +39,6 @@ REGISTRY_READY = Gauge(
 )
 
 
-class RegistryUnavailable(RuntimeError):
-    """No subscriber to copy to: the batch is not committed (the process ends, its restart re-reads it)."""
-
-
 class FeedSettings(ServiceSettings):
     service_name: str = "feed"
     uses_database: bool = False
@@ -247,31 +243,33 @@ class NationalFeed:
                 async with self.processing:
                     if rebalances.read_in_vain(read_at):
                         continue  # the rebalance's seeks decide where reading resumes: nothing to put back
-                    if not ready:
-                        # Paused partitions give nothing; one assigned while waiting may have: put it back unread.
+                    subscribers = self._subscribers()  # the registry as this batch finds it, read once
+                    if not subscribers:
+                        # Paused partitions give nothing; one assigned while waiting, or a registry emptied since,
+                        # may have: put it back unread.
                         _put_back(consumer, batch)
-                    elif not await self._subscriber_topics_ready(producer):
+                    elif not await self._subscriber_topics_ready(producer, subscribers):
                         _put_back(consumer, batch)  # nothing is in a transaction yet: it waits for the broker
                         await asyncio.sleep(1)
                     else:
-                        await self._forward(producer, batch)
+                        await self._forward(producer, batch, subscribers)
         finally:
             await consumer.stop()
             await producer.stop()
             log.info("national feed stopped", extra={"read": self.read, "forwarded": self.forwarded})
 
-    async def _forward(self, producer: AIOKafkaProducer, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+    async def _forward(
+        self,
+        producer: AIOKafkaProducer,
+        batch: dict[TopicPartition, list],  # type: ignore[type-arg]
+        subscribers: tuple[Subscriber, ...],
+    ) -> None:
         """One transaction: the copies and the consumed offsets commit together or not at all.
 
         A failure aborts the transaction and ends the process (its supervisor restarts it): the consumer's
         position has moved past the batch, and a restart resumes from the checkpoints, which the aborted
         transaction did not move.
         """
-        subscribers = self.registry.current()
-        SUBSCRIBERS.set(len(subscribers))
-        if not subscribers:  # gone between the check and the batch: end without committing, re-read later
-            raise RegistryUnavailable(f"no subscribers in {self.settings.subscribers_file}")
-        await self._ensure_topics(producer, subscribers)
         topics = {s.id: self.settings.topic(s.topic) for s in subscribers}
         copies: dict[str, int] = dict.fromkeys(topics, 0)
         read = withheld = 0
@@ -308,14 +306,19 @@ class NationalFeed:
         READ.inc(read)
         WITHHELD.inc(withheld)
 
-    def _registry_ready(self, consumer: AIOKafkaConsumer) -> bool:
-        """Fail closed: with no subscribers (a missing, empty or unreadable registry) nothing is read, so no
-        event is consumed and committed with no copies; the partitions wait paused and the feed says so."""
+    def _subscribers(self) -> tuple[Subscriber, ...]:
         try:
             subscribers = self.registry.current()
         except (OSError, ValueError) as exc:  # unreadable, half-written by hand, an invalid entry
             log.error("subscribers registry unreadable", extra={"error": str(exc)})
             subscribers = ()
+        SUBSCRIBERS.set(len(subscribers))
+        return subscribers
+
+    def _registry_ready(self, consumer: AIOKafkaConsumer) -> bool:
+        """Fail closed: with no subscribers (a missing, empty or unreadable registry) nothing is read, so no
+        event is consumed and committed with no copies; the partitions wait paused and the feed says so."""
+        subscribers = self._subscribers()
         ready = bool(subscribers)
         if ready != self._ready:
             log.log(
@@ -327,7 +330,6 @@ class NationalFeed:
             )
         self._ready = ready
         REGISTRY_READY.set(1 if ready else 0)
-        SUBSCRIBERS.set(len(subscribers))
         assignment = consumer.assignment()
         if ready:
             consumer.resume(*assignment)
@@ -335,11 +337,13 @@ class NationalFeed:
             consumer.pause(*assignment)
         return ready
 
-    async def _subscriber_topics_ready(self, producer: AIOKafkaProducer) -> bool:
+    async def _subscriber_topics_ready(
+        self, producer: AIOKafkaProducer, subscribers: tuple[Subscriber, ...]
+    ) -> bool:
         """Each subscriber's topic exists and is tracked; False while the broker cannot say (`make chaos` seed 26:
         a connection cut while a new feed created them ended the process)."""
         try:
-            await self._ensure_topics(producer, self.registry.current())
+            await self._ensure_topics(producer, subscribers)
         except (KafkaError, TimeoutError) as exc:
             log.warning("subscriber topics not ready; the batch waits", extra={"error": str(exc)})
             return False

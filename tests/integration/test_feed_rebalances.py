@@ -19,7 +19,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from backbone.feed.filter import NationalFeed
-from backbone.feed.subscribers import Registry
+from backbone.feed.subscribers import Registry, Subscriber
 from chaos.verify import read_to_end
 from contracts.envelope import decode
 from contracts.topics import EVENT_TOPICS
@@ -35,10 +35,15 @@ class SlowFeed(NationalFeed):
         super().__init__(*args, **kwargs)
         self.slow = asyncio.Event()
 
-    async def _forward(self, producer: AIOKafkaProducer, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def _forward(
+        self,
+        producer: AIOKafkaProducer,
+        batch: dict[TopicPartition, list[Any]],
+        subscribers: tuple[Subscriber, ...],
+    ) -> None:
         if self.slow.is_set():
             await asyncio.sleep(5)
-        await super()._forward(producer, batch)
+        await super()._forward(producer, batch, subscribers)
 
 
 def _intruder(deployment: Deployment, group: str | None) -> AIOKafkaConsumer:
