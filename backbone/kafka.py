@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from backbone.settings import ServiceSettings
 from contracts.topics import TopicSpec
@@ -156,12 +156,27 @@ Client = TypeVar("Client", AIOKafkaConsumer, AIOKafkaProducer)
 T = TypeVar("T")
 
 
+def broker_unreachable(exc: BaseException) -> bool:
+    """What a client's start or first request fails with while the broker is away or its connection is cut.
+
+    Besides KafkaConnectionError and aiokafka's retriable errors: a transactional producer's FindCoordinator that
+    loses its connection raises a plain KafkaError wrapping it, and one whose metadata lists no broker after a cut
+    fails aiokafka's assertion "Did we not perform bootstrap?" (both ended the feed in `make chaos`, seed 28). An
+    authorisation or configuration error is not transient: the process ends and says why."""
+    if isinstance(exc, AssertionError):
+        return "bootstrap" in str(exc)
+    if not isinstance(exc, KafkaError):
+        return False
+    cause = exc.__cause__
+    return bool(exc.retriable) or (isinstance(cause, KafkaError) and bool(cause.retriable))
+
+
 async def retried(
     attempt: Callable[[], Awaitable[T]],
     *,
     stopping: asyncio.Event,
     what: str,
-    transient: tuple[type[BaseException], ...] = (KafkaConnectionError,),
+    transient: Callable[[BaseException], bool] = broker_unreachable,
 ) -> T | None:
     """`attempt` until it succeeds, however long the broker takes to answer (None if asked to stop first).
 
@@ -171,9 +186,11 @@ async def retried(
     while not stopping.is_set():
         try:
             return await attempt()
-        except transient as exc:
+        except Exception as exc:
+            if not transient(exc):
+                raise
             log.warning(
-                "Kafka unreachable; retrying", extra={"client": what, "error": str(exc), "wait": wait}
+                "Kafka unreachable; retrying", extra={"client": what, "error": repr(exc), "wait": wait}
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=wait)
@@ -189,7 +206,7 @@ async def started(make: Callable[[], Client], *, stopping: asyncio.Event, what: 
         client = make()
         try:
             await client.start()
-        except KafkaConnectionError:
+        except Exception:
             with contextlib.suppress(Exception):
                 await client.stop()
             raise

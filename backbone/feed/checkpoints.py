@@ -84,7 +84,12 @@ async def read_checkpoints(
         return await _read_all(settings, settings.topic(CHECKPOINTS.name), group)
 
     return await retried(
-        attempt, stopping=stopping, what="feed checkpoints", transient=(KafkaError, TimeoutError)
+        attempt,
+        stopping=stopping,
+        what="feed checkpoints",
+        transient=lambda exc: isinstance(
+            exc, (KafkaError, TimeoutError)
+        ),  # the broker decides: all are waited out
     )
 
 

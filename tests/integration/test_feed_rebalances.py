@@ -12,18 +12,16 @@ Found by `make chaos`:
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from backbone.feed.filter import NationalFeed
-from backbone.feed.subscribers import Registry, Subscriber
-from chaos.verify import read_to_end
-from contracts.envelope import decode
+from backbone.feed.subscribers import Subscriber
 from contracts.topics import EVENT_TOPICS
-from tests.integration.test_national_feed import CASES, SUBSCRIBERS, dispute_event, publish, settings_for
+from tests.integration.test_feed_transactions import each_copied_once, registered_feed
+from tests.integration.test_national_feed import CASES, dispute_event, publish
 from tests.support import Deployment, eventually
 
 
@@ -57,31 +55,20 @@ def _intruder(deployment: Deployment, group: str | None) -> AIOKafkaConsumer:
     )
 
 
-async def _copied(deployment: Deployment, expected: dict[str, Counter[str]]) -> None:
-    for subscriber in SUBSCRIBERS:
-        records = await read_to_end(
-            deployment.endpoints, deployment.topic(subscriber.topic), isolation_level="read_committed"
-        )
-        got = Counter(decode(list(r.headers), r.key, r.value).id for r in records)
-        assert got == expected[subscriber.id], (
-            f"{subscriber.id}: {sum(got.values())} copies, {sum(expected[subscriber.id].values())} expected"
-        )
+def _rounds_of_cases(rounds: int) -> list[tuple[tuple[str, Any], set[str]]]:
+    """Each handling case `rounds` times, with its audience."""
+    return [
+        (dispute_event(code, originator, members), audience)
+        for _ in range(rounds)
+        for code, originator, members, audience in CASES
+    ]
 
 
 async def test_a_rebalance_while_the_feed_waits_for_records_does_not_stall_it(
     deployment: Deployment, tmp_path: Path
 ) -> None:
-    await deployment.create()
-    registry = Registry(tmp_path / "feed.json")
-    for subscriber in SUBSCRIBERS:
-        registry.add(subscriber)
-    events = [
-        (dispute_event(code, originator, members), audience)
-        for _ in range(12)
-        for code, originator, members, audience in CASES
-    ]
-    expected = {s.id: Counter(i for (i, _), audience in events if s.id in audience) for s in SUBSCRIBERS}
-    settings = settings_for(deployment, registry.path)
+    settings = await registered_feed(deployment, tmp_path)
+    events = _rounds_of_cases(12)
     feed = NationalFeed(settings)
     stop = asyncio.Event()
     running = asyncio.create_task(feed.run(stop))
@@ -105,21 +92,12 @@ async def test_a_rebalance_while_the_feed_waits_for_records_does_not_stall_it(
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=30)
-    await _copied(deployment, expected)
+    await each_copied_once(deployment, events)
 
 
 async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, tmp_path: Path) -> None:
-    await deployment.create()
-    registry = Registry(tmp_path / "feed.json")
-    for subscriber in SUBSCRIBERS:
-        registry.add(subscriber)
-    events = [
-        (dispute_event(code, originator, members), audience)
-        for _ in range(30)
-        for code, originator, members, audience in CASES
-    ]
-    expected = {s.id: Counter(i for (i, _), audience in events if s.id in audience) for s in SUBSCRIBERS}
-    settings = settings_for(deployment, registry.path).model_copy(update={"batch_size": 3})
+    settings = (await registered_feed(deployment, tmp_path)).model_copy(update={"batch_size": 3})
+    events = _rounds_of_cases(30)
     feed = SlowFeed(settings)
     stop = asyncio.Event()
     running = asyncio.create_task(feed.run(stop))
@@ -142,4 +120,4 @@ async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, 
     finally:
         stop.set()
         await running
-    await _copied(deployment, expected)
+    await each_copied_once(deployment, events)
