@@ -83,14 +83,12 @@ async def read_checkpoints(
         )
         return await _read_all(settings, settings.topic(CHECKPOINTS.name), group)
 
-    return await retried(
-        attempt,
-        stopping=stopping,
-        what="feed checkpoints",
-        transient=lambda exc: isinstance(
-            exc, (KafkaError, TimeoutError)
-        ),  # the broker decides: all are waited out
-    )
+    return await retried(attempt, stopping=stopping, what="feed checkpoints", transient=_unreadable_for_now)
+
+
+def _unreadable_for_now(exc: BaseException) -> bool:
+    """Whatever the broker answers is waited out: the feed cannot copy before it knows where it copied up to."""
+    return isinstance(exc, (KafkaError, TimeoutError))
 
 
 async def _read_all(settings: ServiceSettings, topic: str, group: str) -> dict[TopicPartition, int]:

@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from backbone.feed.filter import NationalFeed
 from backbone.feed.subscribers import Subscriber
 from contracts.topics import EVENT_TOPICS
-from tests.integration.test_feed_transactions import each_copied_once, registered_feed
-from tests.integration.test_national_feed import CASES, dispute_event, publish
+from tests.integration.test_feed_transactions import each_copied_once, registered_feed, rounds_of_cases
+from tests.integration.test_national_feed import publish
 from tests.support import Deployment, eventually
 
 
@@ -55,20 +55,11 @@ def _intruder(deployment: Deployment, group: str | None) -> AIOKafkaConsumer:
     )
 
 
-def _rounds_of_cases(rounds: int) -> list[tuple[tuple[str, Any], set[str]]]:
-    """Each handling case `rounds` times, with its audience."""
-    return [
-        (dispute_event(code, originator, members), audience)
-        for _ in range(rounds)
-        for code, originator, members, audience in CASES
-    ]
-
-
 async def test_a_rebalance_while_the_feed_waits_for_records_does_not_stall_it(
     deployment: Deployment, tmp_path: Path
 ) -> None:
     settings = await registered_feed(deployment, tmp_path)
-    events = _rounds_of_cases(12)
+    events = rounds_of_cases(12)
     feed = NationalFeed(settings)
     stop = asyncio.Event()
     running = asyncio.create_task(feed.run(stop))
@@ -97,7 +88,7 @@ async def test_a_rebalance_while_the_feed_waits_for_records_does_not_stall_it(
 
 async def test_rebalances_mid_stream_copy_nothing_twice(deployment: Deployment, tmp_path: Path) -> None:
     settings = (await registered_feed(deployment, tmp_path)).model_copy(update={"batch_size": 3})
-    events = _rounds_of_cases(30)
+    events = rounds_of_cases(30)
     feed = SlowFeed(settings)
     stop = asyncio.Event()
     running = asyncio.create_task(feed.run(stop))

@@ -57,9 +57,18 @@ async def registered_feed(deployment: Deployment, tmp_path: Path) -> FeedSetting
     return settings_for(deployment, registry.path)
 
 
+def rounds_of_cases(rounds: int = 1) -> list[tuple[tuple[str, Any], set[str]]]:
+    """Each handling case `rounds` times: ((event id, record), audience)."""
+    return [
+        (dispute_event(code, origin, members), audience)
+        for _ in range(rounds)
+        for code, origin, members, audience in CASES
+    ]
+
+
 async def published_cases(deployment: Deployment) -> list[tuple[tuple[str, Any], set[str]]]:
-    """One event per handling case on partners' topic: ((event id, record), audience)."""
-    events = [(dispute_event(code, origin, members), audience) for code, origin, members, audience in CASES]
+    """One event per handling case, published on partners' topic."""
+    events = rounds_of_cases()
     await publish(deployment, [record for (_, record), _ in events])
     return events
 
