@@ -179,10 +179,17 @@ UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 """character_not_in_repertoire (a NUL in text), untranslatable_character (a NUL escape in JSON)."""
 
 
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, whether SQLAlchemy wrapped it or the driver raised it (the statements every
+    write runs go straight to the driver: `backbone.db.driver_connection`)."""
+    state = getattr(exc.orig if isinstance(exc, DBAPIError) else exc, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
 def unstorable_text(exc: BaseException) -> DomainError | None:
     """Text PostgreSQL cannot store (a NUL character) that reached a query: the caller's 422, never a 500.
     Bodies are refused field by field before (`backbone.schemas.Strict`); this holds for every other input."""
-    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
+    if sqlstate(exc) in UNSTORABLE_TEXT:
         return DomainError(
             "Text may not contain NUL characters (U+0000); nothing was stored.",
             status=422,
@@ -195,7 +202,7 @@ def unstorable_text(exc: BaseException) -> DomainError | None:
 def row_security_refusal(exc: BaseException) -> DomainError | None:
     """The database refusing a change the caller may not make (row-level security, or a role without the
     privilege): the route policy let it through, PostgreSQL did not. It is the caller's 403, never a 500."""
-    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+    if sqlstate(exc) == INSUFFICIENT_PRIVILEGE:
         return DomainError(
             "This change is not yours to make.", status=403, code="forbidden", title="Not allowed"
         )

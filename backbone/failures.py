@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 from temporalio.service import RPCError, RPCStatusCode
 
-from backbone.errors import is_dependency_failure
+from backbone.errors import is_dependency_failure, sqlstate
 from contracts.envelope import MalformedEvent
 
 
@@ -34,14 +33,6 @@ TRANSIENT_SQLSTATES = frozenset(
 )
 """Database errors that say nothing about the event: the same transaction succeeds once they pass. Class 08
 (connection exceptions) is transient too."""
-
-
-def sqlstate(exc: BaseException) -> str | None:
-    if isinstance(exc, DBAPIError):
-        state = getattr(exc.orig, "sqlstate", None)
-        return state if isinstance(state, str) else None
-    state = getattr(exc, "sqlstate", None)
-    return state if isinstance(state, str) else None
 
 
 def is_transient_infrastructure(exc: BaseException) -> bool:

@@ -1,7 +1,7 @@
 """`make bench ONLY=D1,A1`: one use case's database work, in process (no HTTP).
 
-D1: partners' `register_agency` (ORM session, country row, duplicate check, agency row, aggregate lock, outbox
-    row, audit entry), one at a time, against raw asyncpg writing the same rows with the same statements in one
+D1: partners' `register_agency` (ORM session, country row, agency row, aggregate lock, outbox row, audit
+    entry), one at a time, against raw asyncpg writing the same rows with the same statements in one
     transaction each. Goal: the use case takes at most 2x the raw time.
 A1: the same use case, 16 at a time, with the audit chain against the same writes with `audit_append` replaced by
     a no-op in a second database (the chain's head row serialises commits; this is what that costs writers).
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -23,7 +22,14 @@ import asyncpg
 
 from backbone.audit.log import canonical, entry_of
 from backbone.db import create_engine, create_sessionmaker
-from backbone.outbox.writer import _AGGREGATE_LOCK_NAMESPACE, Outgoing, _outbox_row
+from backbone.outbox.writer import (
+    _AGGREGATE_LOCK_NAMESPACE,
+    _INSERT_OUTBOX,
+    _LOCK_AGGREGATE,
+    OUTBOX_COLUMNS,
+    Outgoing,
+    _outbox_row,
+)
 from benchmarks.table import Row, median_ratio, run_standalone, stack_endpoints
 from contracts.events.partners import AgencyRegisteredV1
 from services.partners import SOURCE
@@ -95,20 +101,17 @@ async def raw_rate(deployment: Deployment, count: int) -> float:
                 details=None,
             )
             async with conn.transaction():
-                await conn.execute(
-                    "INSERT INTO countries (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
+                await conn.fetchval(
+                    "WITH inserted AS (INSERT INTO countries (code, name) VALUES ($1, $2) "
+                    "ON CONFLICT (code) DO NOTHING RETURNING name) "
+                    "SELECT name FROM inserted UNION ALL SELECT name FROM countries WHERE code = $1 LIMIT 1",
                     "FR",
                     "France",
                 )
-                await conn.fetchrow("SELECT code, name FROM countries WHERE code = $1", "FR")
                 await conn.fetchval(
-                    "SELECT id FROM agencies WHERE country_code = $1 AND lower(name) = lower($2)",
-                    "FR",
-                    body.name,
-                )
-                await conn.execute(
                     "INSERT INTO agencies (id, country_code, name, agency_type, mandate, "
-                    "is_national_coordination_unit, status, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "is_national_coordination_unit, status, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                    "ON CONFLICT DO NOTHING RETURNING id",
                     agency_id,
                     "FR",
                     body.name,
@@ -118,36 +121,9 @@ async def raw_rate(deployment: Deployment, count: int) -> float:
                     "pending",
                     now,
                 )
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-                    _AGGREGATE_LOCK_NAMESPACE,
-                    str(agency_id),
-                )
-                await conn.execute(
-                    "INSERT INTO outbox (event_id, event_type, topic, aggregate_type, aggregate_id, bucket, "
-                    "message_key, partition_hint, partition_count, message_value, header_names, header_values) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    *(
-                        row[k]
-                        for k in (
-                            "event_id",
-                            "event_type",
-                            "topic",
-                            "aggregate_type",
-                            "aggregate_id",
-                            "bucket",
-                            "message_key",
-                            "partition_hint",
-                            "partition_count",
-                            "message_value",
-                            "header_names",
-                            "header_values",
-                        )
-                    ),
-                )
-                await conn.execute(
-                    "SELECT audit_append($1::jsonb)", json.dumps(json.loads(canonical([entry])))
-                )
+                await conn.execute(_LOCK_AGGREGATE, _AGGREGATE_LOCK_NAMESPACE, str(agency_id))
+                await conn.execute(_INSERT_OUTBOX, *(row[column] for column in OUTBOX_COLUMNS))
+                await conn.execute("SELECT audit_append($1::jsonb)", canonical([entry]).decode())
         return count / (time.perf_counter() - start)
     finally:
         await conn.close()

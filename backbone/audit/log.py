@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+import asyncpg
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
 
 from backbone.auth.principal import ORIGIN, PRINCIPAL
 from backbone.telemetry import current_traceparent, trace_id_of
@@ -81,6 +82,7 @@ class Actor:
 
 
 _PENDING = "backbone.audit.pending"
+_APPEND = "SELECT audit_append($1::jsonb)"
 
 
 def entry_of(
@@ -148,9 +150,13 @@ def _seal_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    # Flushed first: the use case's own row locks come before the chain head's, as the docstring of `append` says.
+    # (The commit flushes only after this hook.)
+    session.flush()
     # The database numbers, times, chains and hashes them (backbone.audit.sealing): the service only states them.
-    entries = json.loads(canonical(pending))  # JSON values only (ids, times as text)
-    session.execute(select(func.audit_append(bindparam("entries", entries, type_=JSONB))))
+    # Sent through the driver, as the outbox rows are (`backbone.db.driver_connection` says why).
+    driver: asyncpg.Connection = session.connection().connection.driver_connection
+    await_only(driver.execute(_APPEND, canonical(pending).decode()))
 
 
 @event.listens_for(Session, "after_rollback")

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from aiokafka.partitioner import murmur2
-from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.audit.log import record_change
-from backbone.db import outbox_table
+from backbone.db import driver_connection, outbox_table
 from backbone.errors import DomainError
 from backbone.telemetry import current_traceparent
 from contracts.envelope import Event, encode
@@ -26,6 +26,29 @@ BUCKETS = 16
 Changing this number only changes how new rows are spread, never the order within one aggregate."""
 
 _AGGREGATE_LOCK_NAMESPACE = 0x0B0C
+_LOCK_AGGREGATE = "SELECT pg_advisory_xact_lock($1, hashtext($2))"
+_LOCK_AGGREGATES = (
+    "SELECT pg_advisory_xact_lock($1, key) FROM "
+    "(SELECT DISTINCT hashtext(id) AS key FROM unnest($2::text[]) AS id ORDER BY 1) AS keys"
+)
+OUTBOX_COLUMNS = (
+    "event_id",
+    "event_type",
+    "topic",
+    "aggregate_type",
+    "aggregate_id",
+    "bucket",
+    "message_key",
+    "partition_hint",
+    "partition_count",
+    "message_value",
+    "header_names",
+    "header_values",
+)
+_INSERT_OUTBOX = (
+    f"INSERT INTO {outbox_table.name} ({', '.join(OUTBOX_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(OUTBOX_COLUMNS) + 1))})"
+)
 
 MAX_EVENT_BYTES = 900 * 1024
 """Key, value and headers of one event: under Kafka's default limit for a record batch (1 MiB, the broker's
@@ -47,11 +70,7 @@ def bucket_of(aggregate_id: str) -> int:
 
 async def lock_aggregate(session: AsyncSession, aggregate_id: str) -> None:
     """Serialise, until commit, the transactions that emit events for one aggregate (re-entrant)."""
-    if not session.in_transaction():
-        raise RuntimeError("events are written inside the use case's transaction")
-    await session.execute(
-        select(func.pg_advisory_xact_lock(_AGGREGATE_LOCK_NAMESPACE, func.hashtext(aggregate_id)))
-    )
+    await lock_aggregates(session, [aggregate_id])
 
 
 @dataclass(frozen=True)
@@ -69,18 +88,20 @@ class Outgoing:
 async def lock_aggregates(session: AsyncSession, aggregate_ids: Sequence[str]) -> None:
     """`lock_aggregate` for many at once, in the order of their lock keys: two transactions locking overlapping
     sets never wait on each other in a circle."""
-    if len(set(aggregate_ids)) == 1:
-        await lock_aggregate(session, aggregate_ids[0])
-        return
+    await _lock(await _transaction_driver(session), aggregate_ids)
+
+
+async def _transaction_driver(session: AsyncSession) -> asyncpg.Connection:
     if not session.in_transaction():
         raise RuntimeError("events are written inside the use case's transaction")
-    await session.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(:namespace, key) FROM "
-            "(SELECT DISTINCT hashtext(id) AS key FROM unnest(CAST(:ids AS text[])) AS id ORDER BY 1) AS keys"
-        ),
-        {"namespace": _AGGREGATE_LOCK_NAMESPACE, "ids": list(aggregate_ids)},
-    )
+    return await driver_connection(session)
+
+
+async def _lock(driver: asyncpg.Connection, aggregate_ids: Sequence[str]) -> None:
+    if len(set(aggregate_ids)) == 1:
+        await driver.execute(_LOCK_AGGREGATE, _AGGREGATE_LOCK_NAMESPACE, aggregate_ids[0])
+    else:
+        await driver.execute(_LOCK_AGGREGATES, _AGGREGATE_LOCK_NAMESPACE, list(aggregate_ids))
 
 
 async def add_event(
@@ -108,9 +129,15 @@ async def add_events(session: AsyncSession, outgoing: Sequence[Outgoing], *, sou
     """`add_event` for many events of one transaction in three statements, numbered in the order given."""
     if not outgoing:
         return []
-    await lock_aggregates(session, [item.aggregate_id for item in outgoing])
     rows = [_outbox_row(item, source) for item in outgoing]
-    await session.execute(insert(outbox_table), rows)
+    driver = await _transaction_driver(session)
+    await _lock(driver, [item.aggregate_id for item in outgoing])
+    if len(rows) == 1:
+        await driver.execute(_INSERT_OUTBOX, *(rows[0][column] for column in OUTBOX_COLUMNS))
+    else:  # pipelined, one row after the other: ids follow the order given
+        await driver.executemany(
+            _INSERT_OUTBOX, [tuple(row[column] for column in OUTBOX_COLUMNS) for row in rows]
+        )
     for item in outgoing:
         # Every state change passes here, in its own transaction: the audit entry commits (or not) with it.
         await record_change(

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from backbone.errors import is_dependency_failure
+from backbone.errors import is_dependency_failure, row_security_refusal, sqlstate, unstorable_text
 
 
 class AdaptedError(Exception):
@@ -98,3 +98,33 @@ def test_a_misuse_of_the_driver_over_a_bug_is_not() -> None:
 )
 def test_a_wrong_request_or_a_bug_is_not(exc: BaseException) -> None:
     assert not is_dependency_failure(exc)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (
+            asyncpg.exceptions.UntranslatableCharacterError("unsupported Unicode escape sequence"),
+            (422, "invalid_character"),
+        ),
+        (wrapped(Exception("invalid byte sequence"), "22021"), (422, "invalid_character")),
+        (
+            asyncpg.exceptions.InsufficientPrivilegeError("new row violates row-level security policy"),
+            (403, "forbidden"),
+        ),
+        (wrapped(Exception("permission denied"), "42501"), (403, "forbidden")),
+    ],
+)
+def test_a_refusal_reads_the_same_from_the_driver_as_through_sqlalchemy(
+    exc: BaseException, expected: tuple[int, str]
+) -> None:
+    """The statements every write runs (aggregate lock, outbox row, audit entry) go straight to the driver: what
+    they raise is mapped to the caller's problem as SQLAlchemy's wrapping of the same error is."""
+    refused = unstorable_text(exc) or row_security_refusal(exc)
+    assert refused is not None and (refused.status, refused.code) == expected
+
+
+def test_the_sqlstate_of_a_driver_error_and_of_its_wrapping_is_the_same() -> None:
+    assert sqlstate(asyncpg.exceptions.DeadlockDetectedError("deadlock")) == "40P01"
+    assert sqlstate(wrapped(Exception("deadlock"), "40P01")) == "40P01"
+    assert sqlstate(ValueError("not a database error")) is None
