@@ -61,36 +61,90 @@ def _argument(name: str) -> str:
     return f"(entry->>'{name}')"
 
 
-def append_function_sql() -> str:
+def _sealing_sql(entries: str) -> str:
+    """The statements that seal `entries` (a JSON array) onto the chain, under the head's lock."""
     content = ", ".join(CONTENT)
     values = ", ".join(_argument(name) for name in CONTENT)
     personal = ", ".join(PERSONAL)
     personal_values = ", ".join(f"(entry->>'{name}')" for name in PERSONAL)
     return f"""
-        CREATE OR REPLACE FUNCTION audit_append(entries jsonb) RETURNS void
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-        DECLARE
-            entry jsonb;
-            next_seq bigint;
-            previous text;
-            stamp timestamptz;
-            sealed text;
-        BEGIN
-            IF jsonb_typeof(entries) IS DISTINCT FROM 'array' THEN
-                RAISE EXCEPTION 'audit_append takes a JSON array of entries' USING ERRCODE = '22023';
-            END IF;
             SELECT seq, hash INTO next_seq, previous FROM audit_chain_head WHERE id = 1 FOR UPDATE;
             stamp := clock_timestamp();
-            FOR entry IN SELECT value FROM jsonb_array_elements(entries) LOOP
+            FOR entry IN SELECT value FROM jsonb_array_elements({entries}) LOOP
                 next_seq := next_seq + 1;
                 sealed := encode(sha256(convert_to({hash_input_sql(_argument)}, 'UTF8')), 'hex');
                 INSERT INTO audit_log (seq, chain_version, occurred_at, {content}, {personal}, prev_hash, hash)
                 VALUES (next_seq, {VERSION}, stamp, {values}, {personal_values}, previous, sealed);
                 previous := sealed;
             END LOOP;
-            UPDATE audit_chain_head SET seq = next_seq, hash = previous WHERE id = 1;
+            UPDATE audit_chain_head SET seq = next_seq, hash = previous WHERE id = 1;"""
+
+
+_SEALING_VARIABLES = """
+            entry jsonb;
+            next_seq bigint;
+            previous text;
+            stamp timestamptz;
+            sealed text;"""
+
+_ARRAY_CHECK = """
+            IF jsonb_typeof(entries) IS DISTINCT FROM 'array' THEN
+                RAISE EXCEPTION 'audit_append takes a JSON array of entries' USING ERRCODE = '22023';
+            END IF;"""
+
+
+def append_function_sql() -> str:
+    """Version 2's `audit_append`: sealed at once, so the head stays locked from the call to the commit."""
+    return f"""
+        CREATE OR REPLACE FUNCTION audit_append(entries jsonb) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+        DECLARE{_SEALING_VARIABLES}
+        BEGIN{_ARRAY_CHECK}{_sealing_sql("entries")}
         END $$
     """
+
+
+def seal_at_commit_sql() -> list[str]:
+    """`audit_append` files the entries as pending; a deferred constraint trigger seals them inside COMMIT.
+
+    The head's lock is then held for the sealing and the commit's own WAL flush only. Taken by `audit_append` it
+    was held across the caller's turn between that call and its COMMIT: with many writers in one process, the
+    holder waited behind the others' work while every other writer waited for the head (benchmarks/README.md,
+    A1). The pending table is unlogged: a pending row never outlives its transaction. The runtime role has no
+    right on it; only the two SECURITY DEFINER functions write it, and only the owner could disable the trigger.
+    """
+    return [
+        "CREATE UNLOGGED TABLE audit_pending (id bigserial PRIMARY KEY, entries jsonb NOT NULL)",
+        "REVOKE ALL ON audit_pending FROM PUBLIC",
+        f"""
+        CREATE OR REPLACE FUNCTION audit_append(entries jsonb) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+        BEGIN{_ARRAY_CHECK}
+            INSERT INTO audit_pending (entries) VALUES (entries);
+        END $$
+        """,
+        f"""
+        CREATE OR REPLACE FUNCTION audit_seal_pending() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+        DECLARE{_SEALING_VARIABLES}
+        BEGIN{_sealing_sql("NEW.entries")}
+            DELETE FROM audit_pending WHERE id = NEW.id;
+            RETURN NULL;
+        END $$
+        """,
+        "REVOKE ALL ON FUNCTION audit_seal_pending() FROM PUBLIC",
+        "CREATE CONSTRAINT TRIGGER audit_seal_at_commit AFTER INSERT ON audit_pending "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_seal_pending()",
+    ]
+
+
+def unseal_at_commit_sql() -> list[str]:
+    return [
+        "DROP TRIGGER IF EXISTS audit_seal_at_commit ON audit_pending",
+        "DROP FUNCTION IF EXISTS audit_seal_pending()",
+        "DROP TABLE IF EXISTS audit_pending",
+        append_function_sql(),
+    ]
 
 
 def seal_the_chain() -> None:
@@ -106,6 +160,22 @@ def seal_the_chain() -> None:
         )
     )
     _file_under_owner_and_actor()
+
+
+def seal_at_commit() -> None:
+    """For a service's migration: entries sealed inside COMMIT (`seal_at_commit_sql`)."""
+    for statement in seal_at_commit_sql():
+        op.execute(statement)
+    op.execute(
+        for_every_grantee(
+            "REVOKE ALL ON audit_pending FROM %I", "REVOKE ALL ON SEQUENCE audit_pending_id_seq FROM %I"
+        )
+    )
+
+
+def unseal_at_commit() -> None:
+    for statement in unseal_at_commit_sql():
+        op.execute(statement)
 
 
 def _file_under_owner_and_actor() -> None:

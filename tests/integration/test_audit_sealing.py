@@ -65,6 +65,14 @@ async def test_the_runtime_role_can_neither_insert_entries_nor_move_the_head(
             )
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await conn.execute("UPDATE audit_chain_head SET seq = seq + 1, hash = $1", forged["hash"])
+        for tampering in (  # entries waiting for their commit: neither added to nor taken away
+            "INSERT INTO audit_pending (entries) VALUES ('[]')",
+            "DELETE FROM audit_pending",
+            "SELECT nextval('audit_pending_id_seq')",
+            "ALTER TABLE audit_pending DISABLE TRIGGER audit_seal_at_commit",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute(tampering)
     finally:
         await conn.close()
     assert verify_command(deployment).returncode == 0
@@ -105,6 +113,41 @@ async def test_the_database_not_the_caller_numbers_times_and_hashes_an_entry(
     )
     assert all(abs(e["occurred_at"] - datetime.now(UTC)) < timedelta(minutes=5) for e in added)
     assert added[0]["prev_hash"] == before[-1]["hash"] and added[1]["prev_hash"] == added[0]["hash"]
+    result = verify_command(deployment)
+    assert result.returncode == 0 and "chain intact" in result.stdout, result.stdout
+
+
+async def test_an_entry_is_sealed_at_its_commit_and_the_head_waits_for_no_open_transaction(
+    api: httpx.AsyncClient, deployment: Deployment
+) -> None:
+    """The head is locked inside COMMIT, not from `audit_append` on: a writer whose transaction stays open after
+    stating its entry holds up no other writer, and the chain follows the order of the commits."""
+    await audited_activity(api)
+    before = await entries(deployment)
+    slow, quick = await runtime(deployment), await runtime(deployment)
+    entry = {"tenant": "FR", "actor_kind": "user", "actor_roles": "", "personal_digest": "x"}
+    try:
+        held = slow.transaction()
+        await held.start()
+        await slow.execute(
+            "SELECT audit_append($1::jsonb)", json.dumps([{**entry, "action": "test.slow.v1"}])
+        )
+        async with quick.transaction():
+            await quick.execute(
+                "SELECT audit_append($1::jsonb)",
+                json.dumps([{**entry, "action": "test.quick.v1"}]),
+                timeout=5,
+            )
+        # Committed, and sealed with it, while the first writer's transaction is still open.
+        assert [e["action"] for e in (await entries(deployment))[len(before) :]] == ["test.quick.v1"]
+        await held.commit()
+    finally:
+        await slow.close()
+        await quick.close()
+    added = (await entries(deployment))[len(before) :]
+    assert [e["action"] for e in added] == ["test.quick.v1", "test.slow.v1"]
+    assert [e["seq"] for e in added] == [before[-1]["seq"] + 1, before[-1]["seq"] + 2]
+    assert added[0]["occurred_at"] <= added[1]["occurred_at"]  # time follows the chain
     result = verify_command(deployment)
     assert result.returncode == 0 and "chain intact" in result.stdout, result.stdout
 
