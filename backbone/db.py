@@ -201,7 +201,8 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     Pending ORM changes are flushed first: they reach the database before these statements, in the order
     `session.execute` (which flushes on its own) kept. Errors come as asyncpg raises them; the problem mapping
     and the failure classification read their SQLSTATE whichever way they came."""
-    await session.flush()
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
     connection = await session.connection()
     driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
     return driver

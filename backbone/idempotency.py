@@ -16,12 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbone.auth.principal import CALLER
-from backbone.db import idempotency_table
+from backbone.db import driver_connection, idempotency_table
 from backbone.errors import DomainError
 
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
@@ -50,35 +48,45 @@ class IdempotentRequest:
 
     async def claim(self, session: AsyncSession) -> StoredResponse | None:
         """Claim the key in the open transaction; returns the first response when this is a repeat."""
-        inserted = await session.execute(
-            pg_insert(idempotency_table)
-            .values(scope=self.scope, key=self.key, request_fingerprint=self.fingerprint)
-            .on_conflict_do_nothing()
-            .returning(idempotency_table.c.key)
-        )
-        if inserted.first() is not None:
+        driver = await driver_connection(session)
+        if await driver.fetchval(_CLAIM, self.scope, self.key, self.fingerprint) is not None:
             return None
-        row = (
-            await session.execute(
-                select(idempotency_table).where(
-                    idempotency_table.c.scope == self.scope, idempotency_table.c.key == self.key
-                )
-            )
-        ).one()
-        if row.request_fingerprint != self.fingerprint:
+        row = await driver.fetchrow(_CLAIMED, self.scope, self.key)
+        if row["request_fingerprint"] != self.fingerprint:
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was already used with a different request body; use a new key.",
             )
-        return StoredResponse(row.status_code, row.response_body, dict(row.response_headers or {}))
+        return StoredResponse(
+            row["status_code"], _json(row["response_body"]), dict(_json(row["response_headers"]) or {})
+        )
 
     async def remember(
         self, session: AsyncSession, *, status_code: int, body: Any, headers: dict[str, str] | None = None
     ) -> None:
-        await session.execute(
-            update(idempotency_table)
-            .where(idempotency_table.c.scope == self.scope, idempotency_table.c.key == self.key)
-            .values(status_code=status_code, response_body=body, response_headers=headers or {})
+        driver = await driver_connection(session)
+        await driver.execute(
+            _REMEMBER, self.scope, self.key, status_code, json.dumps(body), json.dumps(headers or {})
         )
+
+
+# Every idempotent write runs these: straight to the driver, as the outbox rows (`backbone.db.driver_connection`).
+_CLAIM = (
+    f"INSERT INTO {idempotency_table.name} (scope, key, request_fingerprint) VALUES ($1, $2, $3) "
+    "ON CONFLICT DO NOTHING RETURNING key"
+)
+_CLAIMED = (
+    "SELECT request_fingerprint, status_code, response_body::text, response_headers::text "
+    f"FROM {idempotency_table.name} WHERE scope = $1 AND key = $2"
+)
+_REMEMBER = (
+    f"UPDATE {idempotency_table.name} SET status_code = $3, response_body = $4::jsonb, "
+    "response_headers = $5::jsonb WHERE scope = $1 AND key = $2"
+)
+
+
+def _json(value: str | None) -> Any:
+    """A JSONB column read as text: whatever codec the connection has, a JSON string stays a string."""
+    return None if value is None else json.loads(value)
 
 
 @dataclass(frozen=True)

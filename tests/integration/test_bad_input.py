@@ -49,7 +49,9 @@ async def stored_rows(api: httpx.AsyncClient) -> int:
             await conn.execute(
                 text(
                     "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                    "AND tablename <> 'alembic_version'"
+                    "AND tablename <> 'alembic_version' "
+                    # audit_pending is the audit owner's alone (and empty between transactions)
+                    "AND has_table_privilege(format('%I.%I', schemaname, tablename), 'SELECT')"
                 )
             )
         ).scalars()
