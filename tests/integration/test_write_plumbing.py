@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -14,8 +13,8 @@ import pytest
 from backbone.audit.log import append
 from backbone.db import create_engine, create_sessionmaker, driver_connection
 from backbone.outbox import add_event
-from contracts.events.partners import AgencyRegisteredV1
 from services.partners.models import Country
+from tests.integration.test_outbox_relay import agency_event
 from tests.support import Deployment
 
 PLATFORM = {"backbone.tenant": "*"}
@@ -23,17 +22,6 @@ PLATFORM = {"backbone.tenant": "*"}
 
 class Undone(Exception):
     pass
-
-
-def registered(agency_id: str) -> AgencyRegisteredV1:
-    return AgencyRegisteredV1(
-        agency_id=agency_id,
-        country_code="ZZ",
-        country_name="Zedland",
-        name="Zed police",
-        agency_type="police",
-        registered_at=datetime.now(UTC),
-    )
 
 
 async def stored(deployment: Deployment, agency_id: str) -> tuple[int, int, int]:
@@ -61,7 +49,7 @@ async def test_the_outbox_row_and_audit_entry_follow_pending_changes_and_share_t
         with contextlib.nullcontext() if commits else pytest.raises(Undone):
             async with sessions() as session, session.begin():
                 session.add(Country(code="ZZ", name="Zedland"))  # pending, not flushed
-                await add_event(session, registered(agency_id), aggregate_id=agency_id, source="/test")
+                await add_event(session, agency_event(agency_id, 1), aggregate_id=agency_id, source="/test")
                 driver = await driver_connection(session)
                 # The ORM's pending row reached the database before the driver's statements, in this transaction.
                 assert await driver.fetchval("SELECT name FROM countries WHERE code = 'ZZ'") == "Zedland"
