@@ -195,8 +195,8 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under the session's open transaction, for the statements every write runs (the
-    aggregate lock, the outbox row, the audit entry). Through SQLAlchemy each costs about 0.1 ms of CPU on top of
-    its round trip, as much again as the statement itself (benchmarks/README.md, D1).
+    idempotency key, the aggregate lock, the outbox row, the audit entry). Through SQLAlchemy each costs about
+    0.1 ms of CPU on top of its round trip, as much again as the statement itself (benchmarks/README.md, D1).
 
     Pending ORM changes are flushed first: they reach the database before these statements, in the order
     `session.execute` (which flushes on its own) kept. Errors come as asyncpg raises them; the problem mapping

@@ -129,8 +129,8 @@ async def append(
     """Add an entry to the session's open transaction: it is chained and written when the transaction commits
     and dropped when it rolls back.
 
-    Chaining at commit keeps the lock on the chain's head (which serialises appends, so the chain is linear) to
-    the very end of the transaction: held briefly, and always taken after any lock the use case took.
+    The database chains them inside the COMMIT itself: the lock on the chain's head (which serialises appends, so
+    the chain is linear) is held for the commit only, and always taken after any lock the use case took.
     """
     if not session.in_transaction():
         raise RuntimeError("audit entries are written inside the audited transaction")
@@ -150,11 +150,8 @@ def _seal_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    # Flushed first: the use case's own row locks come before the chain head's, as the docstring of `append` says.
-    # (The commit flushes only after this hook.)
-    session.flush()
-    # The database numbers, times, chains and hashes them (backbone.audit.sealing): the service only states them.
-    # Sent through the driver, as the outbox rows are (`backbone.db.driver_connection` says why).
+    # The database numbers, times, chains and hashes them inside COMMIT (backbone.audit.sealing): the service only
+    # states them. Sent through the driver, as the outbox rows are (`backbone.db.driver_connection` says why).
     driver: asyncpg.Connection = session.connection().connection.driver_connection
     await_only(driver.execute(_APPEND, canonical(pending).decode()))
 

@@ -7,6 +7,9 @@ the time (`clock_timestamp()` under the head's lock, so time follows the chain) 
 computes the hash in SQL. A service that knows every hash input still cannot place an entry in the past, give it
 another time, or rewrite one: the only rows it can add are appended now, by the database.
 
+Since `seal_at_commit` (a later migration of every service), `audit_append` only files the entries as pending, and
+a deferred constraint trigger seals them inside COMMIT: the same sealing, with the head locked for the commit only.
+
 The hash input is the JSON text of `jsonb_build_array(...)` over the chained fields. `verify` builds the same text
 with PostgreSQL's built-in functions (its own query, `search_path` pinned to `pg_catalog`, never a function the
 owner could replace) and hashes it in Python.
