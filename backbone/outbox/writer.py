@@ -129,9 +129,9 @@ async def add_events(session: AsyncSession, outgoing: Sequence[Outgoing], *, sou
     """`add_event` for many events of one transaction in three statements, numbered in the order given."""
     if not outgoing:
         return []
-    rows = [_outbox_row(item, source) for item in outgoing]
     driver = await _transaction_driver(session)
     await _lock(driver, [item.aggregate_id for item in outgoing])
+    rows = [_outbox_row(item, source) for item in outgoing]  # stamped once the aggregate is ours
     if len(rows) == 1:
         await driver.execute(_INSERT_OUTBOX, *(rows[0][column] for column in OUTBOX_COLUMNS))
     else:  # pipelined, one row after the other: ids follow the order given
