@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from backbone.audit.log import canonical, entry_of
+from backbone.audit.log import _APPEND, canonical, entry_of
 from backbone.db import create_engine, create_sessionmaker
 from backbone.outbox.writer import (
     _AGGREGATE_LOCK_NAMESPACE,
@@ -123,7 +123,7 @@ async def raw_rate(deployment: Deployment, count: int) -> float:
                 )
                 await conn.execute(_LOCK_AGGREGATE, _AGGREGATE_LOCK_NAMESPACE, str(agency_id))
                 await conn.execute(_INSERT_OUTBOX, *(row[column] for column in OUTBOX_COLUMNS))
-                await conn.execute("SELECT audit_append($1::jsonb)", canonical([entry]).decode())
+                await conn.execute(_APPEND, canonical([entry]).decode())
         return count / (time.perf_counter() - start)
     finally:
         await conn.close()
